@@ -1,0 +1,139 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PorticoStore
+
+/// `/v1/customers`, the sample business resource.
+///
+///     POST   /v1/customers          customers:write
+///     GET    /v1/customers          customers:read   (limit, starting_after, ending_before, email)
+///     GET    /v1/customers/{id}     customers:read
+///     PATCH  /v1/customers/{id}     customers:write
+///     DELETE /v1/customers/{id}     customers:write
+///
+/// Every query is scoped by the key's organization and mode, so another
+/// tenant's id is indistinguishable from an unknown one.
+struct CustomersController: Sendable {
+    typealias Context = PorticoRequestContext
+    let store: Store
+    let clock: any PorticoClock
+
+    static let writableFields: Set<String> = ["name", "email", "description", "metadata"]
+
+    func register(_ routes: APIRoutes) {
+        routes.on(.post, "customers", scope: "customers:write", handler: create)
+        routes.on(.get, "customers", scope: "customers:read", handler: list)
+        routes.on(.get, "customers/:id", scope: "customers:read", handler: retrieve)
+        routes.on(.patch, "customers/:id", scope: "customers:write", handler: update)
+        routes.on(.delete, "customers/:id", scope: "customers:write", handler: delete)
+    }
+
+    @Sendable func create(_ request: Request, context: Context) async throws -> Response {
+        let scope = try context.requirePrincipal().tenant
+        let input = try CustomerInput(body: try await RequestBody.decode(request, context: context))
+        let now = clock.nowMilliseconds
+        var metadata: [String: String] = [:]
+        input.metadata.apply(to: &metadata)
+        let record = CustomerRecord(
+            id: Identifier.make("cus", at: now), organizationId: scope.organizationId, livemode: scope.livemode,
+            name: input.name.value(or: nil), email: input.email.value(or: nil), description: input.description.value(or: nil),
+            metadata: try Self.encodeMetadata(metadata), createdAt: now, updatedAt: now)
+        try await store.insertCustomer(record)
+        return try JSONCoding.response(CustomerResource(record))
+    }
+
+    @Sendable func retrieve(_ request: Request, context: Context) async throws -> Response {
+        let scope = try context.requirePrincipal().tenant
+        let id = try context.parameters.require("id")
+        guard let record = try await store.customer(id: id, scope: scope) else { throw APIError.notFound("customer", id: id) }
+        return try JSONCoding.response(CustomerResource(record))
+    }
+
+    @Sendable func update(_ request: Request, context: Context) async throws -> Response {
+        let scope = try context.requirePrincipal().tenant
+        let id = try context.parameters.require("id")
+        let input = try CustomerInput(body: try await RequestBody.decode(request, context: context))
+        let now = clock.nowMilliseconds
+        let updated = try await store.updateCustomer(id: id, scope: scope) { customer in
+            input.name.apply(to: &customer.name)
+            input.email.apply(to: &customer.email)
+            input.description.apply(to: &customer.description)
+            var metadata = (try? JSONDecoder().decode([String: String].self, from: Data(customer.metadata.utf8))) ?? [:]
+            input.metadata.apply(to: &metadata)
+            customer.metadata = (try? Self.encodeMetadata(metadata)) ?? customer.metadata
+            customer.updatedAt = max(now, customer.createdAt)
+        }
+        guard let updated else { throw APIError.notFound("customer", id: id) }
+        return try JSONCoding.response(CustomerResource(updated))
+    }
+
+    @Sendable func delete(_ request: Request, context: Context) async throws -> Response {
+        let scope = try context.requirePrincipal().tenant
+        let id = try context.parameters.require("id")
+        guard try await store.deleteCustomer(id: id, scope: scope) else { throw APIError.notFound("customer", id: id) }
+        return try JSONCoding.response(DeletedResource(id: id, object: "customer"))
+    }
+
+    @Sendable func list(_ request: Request, context: Context) async throws -> Response {
+        let scope = try context.requirePrincipal().tenant
+        let query = try ListQuery(request.uri, extra: ["email"])
+        let page = try await store.customers(scope: scope, email: query.extra["email"], page: query.page)
+        return try JSONCoding.response(
+            ListEnvelope<CustomerResource>(data: page.items.map { CustomerResource($0) }, hasMore: page.hasMore, url: "/v1/customers"))
+    }
+
+    static func encodeMetadata(_ metadata: [String: String]) throws -> String {
+        String(decoding: try JSONCoding.encoder.encode(metadata), as: UTF8.self)
+    }
+}
+
+/// The validated fields of a create or update body.
+struct CustomerInput: Sendable {
+    var name: RequestBody.Update<String>
+    var email: RequestBody.Update<String>
+    var description: RequestBody.Update<String>
+    var metadata: RequestBody.Update<[String: String?]>
+
+    /// Fields a client may never set, refused with a message that says so.
+    static let serverOwnedFields: Set<String> = ["id", "object", "livemode", "organization", "organization_id", "created_at", "updated_at"]
+
+    init(body: RequestBody) throws {
+        if let owned = body.fields.keys.sorted().first(where: Self.serverOwnedFields.contains) {
+            throw APIError(.parameterUnknown, "'\(owned)' is set by Portico and cannot be provided.", param: owned)
+        }
+        try body.allowOnly(CustomersController.writableFields)
+        name = try body.string("name", maxLength: 256)
+        email = try body.string("email", maxLength: 512, validate: AccountService.isPlausibleEmail, expected: "an email address")
+        description = try body.string("description", maxLength: 1_000)
+        metadata = try body.metadata("metadata")
+    }
+}
+
+extension RequestBody.Update {
+    func value(or fallback: Value?) -> Value? {
+        switch self {
+        case .absent, .clear: fallback
+        case .set(let value): value
+        }
+    }
+
+    func apply(to target: inout Value?) {
+        switch self {
+        case .absent: break
+        case .clear: target = nil
+        case .set(let value): target = value
+        }
+    }
+}
+
+extension RequestBody.Update where Value == [String: String?] {
+    /// Merges a metadata update: null clears all, a null value removes one key.
+    func apply(to metadata: inout [String: String]) {
+        switch self {
+        case .absent: break
+        case .clear: metadata = [:]
+        case .set(let changes):
+            for (key, value) in changes { metadata[key] = value }
+        }
+    }
+}

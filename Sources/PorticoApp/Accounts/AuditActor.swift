@@ -1,0 +1,29 @@
+import Foundation
+import PorticoStore
+
+/// Who performed an audited action, and from where.
+public struct AuditActor: Sendable {
+    public var type: String
+    public var id: String?
+    public var ip: String?
+    public var requestID: String?
+
+    public static let cli = AuditActor(type: "cli", id: ProcessInfo.processInfo.userName, ip: nil, requestID: nil)
+    public static let system = AuditActor(type: "system", id: nil, ip: nil, requestID: nil)
+
+    static func apiKey(_ principal: Principal, context: PorticoRequestContext) -> AuditActor {
+        AuditActor(type: "api_key", id: principal.keyID, ip: context.clientIP?.description, requestID: context.requestID)
+    }
+
+    /// An audit row for `action` on a target, stamped with this actor.
+    func entry(
+        _ action: String, organizationID: String?, targetType: String, targetID: String,
+        details: [String: String] = [:], at milliseconds: Int64
+    ) -> AuditEntryRecord {
+        let detailsJSON = (try? JSONCoding.encoder.encode(details)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return AuditEntryRecord(
+            id: Identifier.make("aud", at: milliseconds), organizationId: organizationID, actorType: type, actorId: id,
+            action: action, targetType: targetType, targetId: targetID, ip: ip, requestId: requestID,
+            details: detailsJSON, createdAt: milliseconds)
+    }
+}

@@ -1,0 +1,79 @@
+import Logging
+import PorticoStore
+
+/// Every setting Portico reads, with its default. Names match
+/// `config.example.json` (section.key) and `PORTICO_SECTION_KEY`.
+public struct PorticoConfig: Sendable, Equatable {
+    public struct Server: Sendable, Equatable {
+        /// Address to listen on.
+        public var host = "127.0.0.1"
+        /// Port to listen on; 0 picks a free one.
+        public var port = 8080
+        /// The instance's external base URL, used in problem `type` links; defaults to http://host:port.
+        public var publicURL: String? = nil
+        /// Largest request body accepted, in bytes (413 above).
+        public var maxBodyBytes = 1_048_576
+        /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
+        public var shutdownGraceSeconds = 10
+    }
+
+    public struct Database: Sendable, Equatable {
+        public var path = "portico.sqlite"
+        /// `normal` (default) or `full`; see README "Durability".
+        public var synchronous = "normal"
+        public var busyTimeoutMs = 5_000
+        public var readers = 4
+    }
+
+    public struct Keys: Sendable, Equatable {
+        /// How often the key cache checks the database for keys changed by another process (the CLI).
+        public var cacheRefreshMs = 1_000
+        /// How often batched `last_used_at` values are written.
+        public var lastUsedFlushMs = 10_000
+        /// How long a rolled key keeps working unless the roll says otherwise.
+        public var defaultRollOverlapHours = 24
+    }
+
+    public struct Idempotency: Sendable, Equatable {
+        /// How long a stored response is replayed.
+        public var ttlHours = 24
+        /// How often expired records are pruned.
+        public var pruneIntervalSeconds = 3_600
+    }
+
+    public struct Accounts: Sendable, Equatable {
+        /// scrypt cost as log2(N); OWASP's minimum is 17 (N = 131072, r = 8, p = 1).
+        public var passwordHashCost = 17
+    }
+
+    public struct Logging: Sendable, Equatable {
+        /// trace, debug, info, notice, warning, error or critical.
+        public var level = "info"
+        /// `json` (one object per line) or `text`.
+        public var format = "json"
+    }
+
+    public var server = Server()
+    public var database = Database()
+    public var keys = Keys()
+    public var idempotency = Idempotency()
+    public var accounts = Accounts()
+    public var logging = Logging()
+
+    public init() {}
+
+    /// The base URL clients use to reach this instance once it listens on `port`.
+    func baseURL(port: Int) -> String {
+        server.publicURL ?? "http://\(server.host.contains(":") ? "[\(server.host)]" : server.host):\(port)"
+    }
+
+    var storeConfiguration: StoreConfiguration {
+        StoreConfiguration(
+            path: database.path,
+            synchronous: StoreConfiguration.Synchronous(rawValue: database.synchronous.uppercased()) ?? .normal,
+            busyTimeoutMilliseconds: database.busyTimeoutMs,
+            readerCount: database.readers)
+    }
+
+    var logLevel: Logger.Level { Logger.Level(rawValue: logging.level) ?? .info }
+}

@@ -1,0 +1,36 @@
+import HTTPTypes
+
+/// An error the API reports to its client as `application/problem+json`.
+///
+/// Handlers throw these; `ProblemMiddleware` renders them with the request id
+/// and the instance's docs URL. Anything else thrown becomes a 500 that tells
+/// the client nothing but the request id.
+struct APIError: Error, Sendable {
+    var code: ErrorCode
+    var detail: String
+    var param: String?
+    /// Extra response headers (`Allow` on a 405).
+    var headers: HTTPFields = [:]
+
+    var status: HTTPResponse.Status { code.status }
+
+    init(_ code: ErrorCode, _ detail: String, param: String? = nil, headers: HTTPFields = [:]) {
+        self.code = code
+        self.detail = detail
+        self.param = param
+        self.headers = headers
+    }
+
+    // MARK: Common errors
+
+    /// The one answer for every key that does not authenticate, whatever the reason.
+    static let invalidAPIKey = APIError(.invalidAPIKey, "The API key provided is invalid, revoked or expired.")
+
+    static func notFound(_ object: String, id: String) -> APIError {
+        APIError(.resourceNotFound, "No such \(object): '\(id)'.", param: "id")
+    }
+
+    static func invalid(_ param: String, _ detail: String) -> APIError {
+        APIError(.parameterInvalid, detail, param: param)
+    }
+}

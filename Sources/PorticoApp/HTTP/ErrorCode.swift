@@ -1,0 +1,93 @@
+import HTTPTypes
+
+/// Every error code the API can answer with. Each has a docs page at
+/// `/docs/errors/<code>`, which is what a problem's `type` links to.
+public enum ErrorCode: String, Sendable, CaseIterable {
+    case authenticationRequired = "authentication_required"
+    case invalidAPIKey = "invalid_api_key"
+    case apiKeyInQuery = "api_key_in_query"
+    case insufficientScope = "insufficient_scope"
+    case ipNotAllowed = "ip_not_allowed"
+    case resourceNotFound = "resource_not_found"
+    case routeNotFound = "route_not_found"
+    case methodNotAllowed = "method_not_allowed"
+    case invalidJSON = "invalid_json"
+    case parameterMissing = "parameter_missing"
+    case parameterInvalid = "parameter_invalid"
+    case parameterUnknown = "parameter_unknown"
+    case requestTooLarge = "request_too_large"
+    case unsupportedMediaType = "unsupported_media_type"
+    case idempotencyKeyInvalid = "idempotency_key_invalid"
+    case idempotencyKeyReused = "idempotency_key_reused"
+    case idempotencyRequestInProgress = "idempotency_request_in_progress"
+    case internalError = "internal_error"
+    case serviceUnavailable = "service_unavailable"
+
+    var status: HTTPResponse.Status {
+        switch self {
+        case .authenticationRequired, .invalidAPIKey, .apiKeyInQuery: .unauthorized
+        case .insufficientScope, .ipNotAllowed: .forbidden
+        case .resourceNotFound, .routeNotFound: .notFound
+        case .methodNotAllowed: .methodNotAllowed
+        case .invalidJSON, .parameterMissing, .parameterInvalid, .parameterUnknown, .idempotencyKeyInvalid: .badRequest
+        case .requestTooLarge: .contentTooLarge
+        case .unsupportedMediaType: .unsupportedMediaType
+        case .idempotencyKeyReused: .unprocessableContent
+        case .idempotencyRequestInProgress: .conflict
+        case .internalError: .internalServerError
+        case .serviceUnavailable: .serviceUnavailable
+        }
+    }
+
+    var title: String {
+        switch self {
+        case .authenticationRequired: "Authentication required"
+        case .invalidAPIKey: "Invalid API key"
+        case .apiKeyInQuery: "API key in query string"
+        case .insufficientScope: "Insufficient scope"
+        case .ipNotAllowed: "IP address not allowed"
+        case .resourceNotFound: "Resource not found"
+        case .routeNotFound: "Route not found"
+        case .methodNotAllowed: "Method not allowed"
+        case .invalidJSON: "Malformed JSON"
+        case .parameterMissing: "Missing parameter"
+        case .parameterInvalid: "Invalid parameter"
+        case .parameterUnknown: "Unknown parameter"
+        case .requestTooLarge: "Request body too large"
+        case .unsupportedMediaType: "Unsupported media type"
+        case .idempotencyKeyInvalid: "Invalid idempotency key"
+        case .idempotencyKeyReused: "Idempotency key reused"
+        case .idempotencyRequestInProgress: "Idempotent request in progress"
+        case .internalError: "Internal server error"
+        case .serviceUnavailable: "Service unavailable"
+        }
+    }
+
+    /// What the code means and what to do about it, for its docs page.
+    var explanation: String {
+        switch self {
+        case .authenticationRequired: "The request carried no API key. Send one as `Authorization: Bearer sk_test_…`."
+        case .invalidAPIKey:
+            "The API key is unknown, revoked, expired or mistyped. Portico answers all of these identically so a key cannot be probed. Check the key in the dashboard or create a new one."
+        case .apiKeyInQuery:
+            "An API key was sent in the URL. URLs end up in logs and browser history; send the key in the `Authorization: Bearer` header instead, and consider rolling the exposed key."
+        case .insufficientScope: "The key is valid but lacks the scope named in `detail`. Use a key with that scope or create a restricted key that has it."
+        case .ipNotAllowed: "The key has an IP allowlist and the request came from an address outside it."
+        case .resourceNotFound: "No object with this id exists for this organization in this mode (test or live)."
+        case .routeNotFound: "No API route has this path. Check the API reference for the paths Portico serves."
+        case .methodNotAllowed: "The path exists but not with this HTTP method. The `Allow` header lists the methods it accepts."
+        case .invalidJSON: "The request body is not well-formed JSON, or not a JSON object."
+        case .parameterMissing: "A required field is missing; `param` names it."
+        case .parameterInvalid: "A field has the wrong type or value; `param` names it and `detail` says what is expected."
+        case .parameterUnknown: "The body has a field this endpoint does not accept (or one a client may never set, such as `id` or `livemode`); `param` names it."
+        case .requestTooLarge: "The request body exceeds the instance's size limit (`server.max_body_bytes`)."
+        case .unsupportedMediaType: "Request bodies must be JSON: send `Content-Type: application/json`."
+        case .idempotencyKeyInvalid: "The `Idempotency-Key` header is empty, longer than 255 characters, or not a valid token or quoted string."
+        case .idempotencyKeyReused:
+            "This idempotency key was already used with a different request (method, path or body). Use a new key for a new request."
+        case .idempotencyRequestInProgress: "The first request with this idempotency key is still running. Retry after it finishes to receive its stored response."
+        case .internalError: "Something went wrong inside Portico. The `request_id` lets an operator find the cause in the server log."
+        case .serviceUnavailable: "The instance is not ready (database unreachable or schema not current)."
+        }
+    }
+}

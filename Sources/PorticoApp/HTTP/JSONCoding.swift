@@ -1,0 +1,36 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The one JSON style of the API: compact, keys sorted (so responses are
+/// byte-stable, which idempotent replay and caches rely on), no escaped slashes.
+enum JSONCoding {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// A JSON response from an `Encodable` value.
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try encoder.encode(value)
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// `{"object":"list","data":[…],"has_more":…}`, the shape of every list.
+struct ListEnvelope<Item: Encodable>: Encodable {
+    let object = "list"
+    var data: [Item]
+    var hasMore: Bool
+    var url: String
+
+    enum CodingKeys: String, CodingKey {
+        case object, data, url
+        case hasMore = "has_more"
+    }
+}

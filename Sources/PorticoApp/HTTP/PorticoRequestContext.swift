@@ -1,0 +1,36 @@
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Per-request state: the request id, the peer address and, once the
+/// authentication middleware has run, the authenticated key.
+public struct PorticoRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// `req_…`, sent back as `Request-Id` and carried into logs and errors.
+    public let requestID: String
+    public let remoteAddress: SocketAddress?
+    /// Set by `AuthenticationMiddleware` on `/v1` routes.
+    var principal: Principal?
+    /// The route's declared limit, from config (`server.max_body_bytes`).
+    var maxBodyBytes: Int = 1_048_576
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.requestID = "req_" + Base62.random(count: 20)
+        self.remoteAddress = source.channel.remoteAddress
+        self.logger[metadataKey: "request_id"] = .string(requestID)
+    }
+
+    public var maxUploadSize: Int { maxBodyBytes }
+
+    /// The client's address as Portico sees it (the socket peer; no proxy headers are trusted).
+    var clientIP: IPAddress? {
+        remoteAddress?.ipAddress.flatMap { IPAddress($0) }
+    }
+
+    /// The authenticated key; only call on routes behind `AuthenticationMiddleware`.
+    func requirePrincipal() throws -> Principal {
+        guard let principal else { throw APIError(.authenticationRequired, "This route needs an API key.") }
+        return principal
+    }
+}

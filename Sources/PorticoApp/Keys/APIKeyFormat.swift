@@ -1,0 +1,83 @@
+/// What a key can do by construction.
+public enum APIKeyKind: String, Sendable, CaseIterable, Codable {
+    /// Full access to its mode (`sk_`).
+    case secret
+    /// Read-only, safe to embed in a client (`pk_`).
+    case publishable
+    /// Explicit scopes chosen at creation (`rk_`).
+    case restricted
+
+    var prefixCode: String {
+        switch self {
+        case .secret: "sk"
+        case .publishable: "pk"
+        case .restricted: "rk"
+        }
+    }
+}
+
+/// A syntactically valid key: kind, mode and the full text.
+struct ParsedAPIKey: Sendable, Equatable {
+    var kind: APIKeyKind
+    var livemode: Bool
+    var token: String
+
+    /// `sk_test_`: the part that is safe to display and store.
+    var prefix: String { APIKeyFormat.prefix(kind: kind, livemode: livemode) }
+    var last4: String { String(token.suffix(4)) }
+}
+
+/// The key format: `{sk|pk|rk}_{test|live}_` + 24 random base62 digits
+/// (about 143 bits from the system CSPRNG) + 6 base62 digits of CRC-32 over
+/// everything before them. The checksum lets a mistyped or truncated key be
+/// refused without touching the database.
+enum APIKeyFormat {
+    static let randomLength = 24
+    static let checksumLength = 6
+
+    static func prefix(kind: APIKeyKind, livemode: Bool) -> String {
+        "\(kind.prefixCode)_\(livemode ? "live" : "test")_"
+    }
+
+    static func generate(kind: APIKeyKind, livemode: Bool) -> ParsedAPIKey {
+        let body = prefix(kind: kind, livemode: livemode) + Base62.random(count: randomLength)
+        return ParsedAPIKey(kind: kind, livemode: livemode, token: body + checksum(of: body))
+    }
+
+    /// Parses and checksums a presented key; nil for anything malformed.
+    static func parse(_ token: some StringProtocol) -> ParsedAPIKey? {
+        let bytes = Array(token.utf8)
+        guard bytes.count == 8 + randomLength + checksumLength else { return nil }
+        let kind: APIKeyKind
+        switch (bytes[0], bytes[1], bytes[2]) {
+        case (UInt8(ascii: "s"), UInt8(ascii: "k"), UInt8(ascii: "_")): kind = .secret
+        case (UInt8(ascii: "p"), UInt8(ascii: "k"), UInt8(ascii: "_")): kind = .publishable
+        case (UInt8(ascii: "r"), UInt8(ascii: "k"), UInt8(ascii: "_")): kind = .restricted
+        default: return nil
+        }
+        let mode = bytes[3..<8]
+        let livemode: Bool
+        if mode.elementsEqual("live_".utf8) {
+            livemode = true
+        } else if mode.elementsEqual("test_".utf8) {
+            livemode = false
+        } else {
+            return nil
+        }
+        let digits = bytes[8...]
+        guard digits.allSatisfy(Base62.isDigit) else { return nil }
+        let body = bytes[..<(bytes.count - checksumLength)]
+        let expected = checksum(of: String(decoding: body, as: UTF8.self))
+        guard bytes[(bytes.count - checksumLength)...].elementsEqual(expected.utf8) else { return nil }
+        return ParsedAPIKey(kind: kind, livemode: livemode, token: String(token))
+    }
+
+    /// Whether a string looks like one of our keys (used to refuse keys in query strings).
+    static func looksLikeKey(_ text: some StringProtocol) -> Bool {
+        ["sk_", "pk_", "rk_"].contains { text.hasPrefix($0) } && (text.contains("_test_") || text.contains("_live_"))
+    }
+
+    private static func checksum(of body: String) -> String {
+        Base62.encode(UInt128(CRC32.checksum(body.utf8)), width: checksumLength)
+    }
+}

@@ -1,0 +1,77 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An IPv4 or IPv6 address as bytes; IPv4-mapped IPv6 (`::ffff:a.b.c.d`) is
+/// folded to IPv4 so one client matches one rule whichever socket family it used.
+struct IPAddress: Sendable, Hashable, CustomStringConvertible {
+    let bytes: [UInt8]
+
+    init?(_ text: some StringProtocol) {
+        var text = String(text)
+        if text.hasPrefix("["), text.hasSuffix("]") { text = String(text.dropFirst().dropLast()) }
+        if let zone = text.firstIndex(of: "%") { text = String(text[..<zone]) }
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 {
+            bytes = withUnsafeBytes(of: &v4) { Array($0) }
+        } else if inet_pton(AF_INET6, text, &v6) == 1 {
+            let raw = withUnsafeBytes(of: &v6) { Array($0) }
+            bytes = raw[0..<10].allSatisfy { $0 == 0 } && raw[10] == 0xFF && raw[11] == 0xFF ? Array(raw[12...]) : raw
+        } else {
+            return nil
+        }
+    }
+
+    var isIPv4: Bool { bytes.count == 4 }
+
+    var description: String {
+        if isIPv4 { return bytes.map(String.init).joined(separator: ".") }
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        var raw = in6_addr()
+        withUnsafeMutableBytes(of: &raw) { $0.copyBytes(from: bytes) }
+        inet_ntop(AF_INET6, &raw, &buffer, socklen_t(buffer.count))
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// A CIDR block (`10.0.0.0/8`, `2001:db8::/32`); a bare address means a single host.
+struct CIDR: Sendable, Hashable, CustomStringConvertible {
+    let network: IPAddress
+    let prefixLength: Int
+
+    init?(_ text: some StringProtocol) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 1 || parts.count == 2, let address = IPAddress(parts[0]) else { return nil }
+        let maxLength = address.bytes.count * 8
+        let length: Int
+        if parts.count == 2 {
+            guard let parsed = Int(parts[1]), (0...maxLength).contains(parsed), !parts[1].hasPrefix("+") else { return nil }
+            // A mapped IPv6 form folded to IPv4 keeps its meaning: ::ffff:0:0/104 is 0.0.0.0/8.
+            length = address.isIPv4 && parts[0].contains(":") ? max(0, parsed - 96) : parsed
+        } else {
+            length = maxLength
+        }
+        network = IPAddress(masked: address, prefixLength: length)
+        prefixLength = length
+    }
+
+    func contains(_ address: IPAddress) -> Bool {
+        address.bytes.count == network.bytes.count && IPAddress(masked: address, prefixLength: prefixLength) == network
+    }
+
+    var description: String { "\(network)/\(prefixLength)" }
+}
+
+extension IPAddress {
+    fileprivate init(masked address: IPAddress, prefixLength: Int) {
+        var bytes = address.bytes
+        for index in bytes.indices {
+            let bitsHere = max(0, min(8, prefixLength - index * 8))
+            bytes[index] &= bitsHere == 0 ? 0 : UInt8(truncatingIfNeeded: 0xFF << (8 - bitsHere))
+        }
+        self.bytes = bytes
+    }
+}

@@ -1,0 +1,104 @@
+import Crypto
+import Foundation
+import Logging
+import PorticoStore
+import Synchronization
+
+/// Resolves a presented key to a `Principal` without touching SQLite on the
+/// hot path.
+///
+/// Keys are cached by SHA-256, valid or not: a hit costs one hash and a
+/// dictionary lookup. Unknown hashes are cached too (bounded), which is safe
+/// because a new key's 143 random bits cannot have been guessed earlier.
+/// Changes made in this process (revoke, roll) clear the cache at once, so
+/// they apply from the next request; changes made by another process (the
+/// CLI) are noticed by `refreshIfChanged()`, polled every `keys.cache_refresh_ms`.
+final class KeyAuthenticator: Sendable {
+    enum Outcome: Sendable, Equatable {
+        case authenticated(Principal)
+        /// Unknown, revoked, expired or malformed: one uniform answer.
+        case invalid
+        case addressNotAllowed(Principal)
+    }
+
+    private enum Entry: Sendable {
+        case key(Principal)
+        case absent
+    }
+
+    private struct State {
+        var entries: [Data: Entry] = [:]
+        var absentCount = 0
+        /// Bumped on every invalidation, so a lookup that raced one does not cache stale data.
+        var generation: UInt64 = 0
+        var revision: String?
+    }
+
+    static let maxAbsentEntries = 10_000
+
+    private let store: Store
+    private let clock: any PorticoClock
+    private let lastUsed: LastUsedTracker
+    private let state = Mutex(State())
+
+    init(store: Store, clock: any PorticoClock, lastUsed: LastUsedTracker) {
+        self.store = store
+        self.clock = clock
+        self.lastUsed = lastUsed
+    }
+
+    func authenticate(_ token: some StringProtocol, from address: IPAddress?) async throws -> Outcome {
+        guard let parsed = APIKeyFormat.parse(token) else { return .invalid }
+        let hash = Data(SHA256.hash(data: Data(parsed.token.utf8)))
+        let principal: Principal?
+        switch state.withLock({ ($0.entries[hash], $0.generation) }) {
+        case (.key(let cached)?, _):
+            principal = cached
+        case (.absent?, _):
+            principal = nil
+        case (nil, let generation):
+            principal = try await store.apiKey(secretHash: hash).map(Principal.init(record:))
+            remember(hash, principal, generation: generation)
+        }
+        let now = clock.nowMilliseconds
+        guard let principal, principal.isUsable(atMilliseconds: now) else { return .invalid }
+        guard principal.allows(address) else { return .addressNotAllowed(principal) }
+        lastUsed.touch(principal.keyID, at: now)
+        return .authenticated(principal)
+    }
+
+    /// Forgets every cached key: called after this process changes a key.
+    func invalidate() {
+        state.withLock { state in
+            state.entries.removeAll(keepingCapacity: true)
+            state.absentCount = 0
+            state.generation &+= 1
+        }
+    }
+
+    /// Clears the cache when the database's key revision moved (another process changed a key).
+    func refreshIfChanged() async throws {
+        let revision = try await store.apiKeysRevision()
+        let changed = state.withLock { state -> Bool in
+            defer { state.revision = revision }
+            return state.revision != nil && state.revision != revision
+        }
+        if changed { invalidate() }
+    }
+
+    private func remember(_ hash: Data, _ principal: Principal?, generation: UInt64) {
+        state.withLock { state in
+            guard state.generation == generation else { return }
+            if let principal {
+                state.entries[hash] = .key(principal)
+            } else {
+                if state.absentCount >= Self.maxAbsentEntries {
+                    state.entries = state.entries.filter { if case .key = $0.value { true } else { false } }
+                    state.absentCount = 0
+                }
+                state.entries[hash] = .absent
+                state.absentCount += 1
+            }
+        }
+    }
+}

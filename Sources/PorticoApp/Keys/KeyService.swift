@@ -1,0 +1,133 @@
+import Crypto
+import Foundation
+import PorticoStore
+
+/// What to create: everything about a key except its secret.
+public struct NewKeyRequest: Sendable {
+    public var organizationID: String
+    public var livemode: Bool
+    public var kind: APIKeyKind
+    public var label: String?
+    /// Only for restricted keys; secret keys hold every scope and publishable keys the read-only defaults.
+    public var scopes: [String]
+    public var allowedCIDRs: [String]
+    public var expiresAt: Date?
+
+    public init(
+        organizationID: String, livemode: Bool, kind: APIKeyKind, label: String? = nil,
+        scopes: [String] = [], allowedCIDRs: [String] = [], expiresAt: Date? = nil
+    ) {
+        self.organizationID = organizationID
+        self.livemode = livemode
+        self.kind = kind
+        self.label = label
+        self.scopes = scopes
+        self.allowedCIDRs = allowedCIDRs
+        self.expiresAt = expiresAt
+    }
+}
+
+/// A key as shown once at creation: the stored row plus the full secret.
+public struct IssuedKey: Sendable {
+    package let record: APIKeyRecord
+    public let secret: String
+
+    public var id: String { record.id }
+}
+
+/// Why a key request was refused; the message names the offending value.
+public struct KeyRequestError: Error, CustomStringConvertible, Equatable {
+    public var param: String
+    public var description: String
+}
+
+/// Creates, rolls and revokes keys, each with its audit row in the same
+/// transaction, and tells the authenticator so a change applies to the very
+/// next request.
+public struct KeyService: Sendable {
+    let store: Store
+    let clock: any PorticoClock
+    let authenticator: KeyAuthenticator?
+
+    public func create(_ request: NewKeyRequest, by actor: AuditActor) async throws -> IssuedKey {
+        let now = clock.nowMilliseconds
+        let scopes = try Self.storedScopes(for: request)
+        let cidrs = try request.allowedCIDRs.map { text -> String in
+            guard let cidr = CIDR(text) else {
+                throw KeyRequestError(param: "allowed_ips", description: "'\(text)' is not an IPv4 or IPv6 address or CIDR block")
+            }
+            return cidr.description
+        }
+        if let expiresAt = request.expiresAt, expiresAt.milliseconds <= now {
+            throw KeyRequestError(param: "expires_at", description: "expires_at must be in the future")
+        }
+        let issued = Self.issue(request, scopes: scopes, cidrs: cidrs, at: now)
+        let audit = actor.entry(
+            "api_key.created", organizationID: request.organizationID, targetType: "api_key", targetID: issued.record.id,
+            details: ["kind": request.kind.rawValue, "mode": request.livemode ? "live" : "test", "scopes": scopes], at: now)
+        try await store.insertAPIKey(issued.record, audit: audit)
+        authenticator?.invalidate()
+        return issued
+    }
+
+    /// Replaces a key with a new secret; the old one keeps working for `overlap`.
+    public func roll(id: String, organizationID: String, overlap: TimeInterval, by actor: AuditActor) async throws -> IssuedKey? {
+        let now = clock.nowMilliseconds
+        guard let old = try await store.apiKey(id: id, organizationId: organizationID) else { return nil }
+        let request = NewKeyRequest(
+            organizationID: organizationID, livemode: old.livemode, kind: APIKeyKind(rawValue: old.kind) ?? .restricted,
+            label: old.label, expiresAt: old.expiresAt.map { Date(milliseconds: $0) })
+        let issued = Self.issue(request, scopes: old.scopes, cidrs: old.allowedCidrs.split(separator: " ").map(String.init), at: now)
+        let oldExpiresAt = now + Int64(max(0, overlap) * 1_000)
+        let audit = actor.entry(
+            "api_key.rolled", organizationID: organizationID, targetType: "api_key", targetID: id,
+            details: ["replacement": issued.record.id, "old_expires_at": RFC3339.string(milliseconds: oldExpiresAt)], at: now)
+        guard try await store.rollAPIKey(
+            id: id, organizationId: organizationID, replacement: issued.record, oldExpiresAt: oldExpiresAt, audit: audit) != nil
+        else { return nil }
+        authenticator?.invalidate()
+        return issued
+    }
+
+    @discardableResult
+    package func revoke(id: String, organizationID: String, by actor: AuditActor) async throws -> APIKeyRecord? {
+        let now = clock.nowMilliseconds
+        let audit = actor.entry("api_key.revoked", organizationID: organizationID, targetType: "api_key", targetID: id, at: now)
+        let key = try await store.revokeAPIKey(id: id, organizationId: organizationID, at: now, audit: audit)
+        authenticator?.invalidate()
+        return key
+    }
+
+    // MARK: Pure helpers
+
+    static func storedScopes(for request: NewKeyRequest) throws -> String {
+        switch request.kind {
+        case .secret:
+            return Scope.wildcard
+        case .publishable:
+            if let bad = request.scopes.first(where: { !Scope.isReadOnly($0) }) {
+                throw KeyRequestError(param: "scopes", description: "publishable keys are read-only; '\(bad)' is not a read scope")
+            }
+            return (request.scopes.isEmpty ? Scope.publishableDefaults : request.scopes).joined(separator: " ")
+        case .restricted:
+            guard !request.scopes.isEmpty else {
+                throw KeyRequestError(param: "scopes", description: "a restricted key needs at least one scope")
+            }
+            if let unknown = request.scopes.first(where: { !Scope.isKnown($0) }) {
+                throw KeyRequestError(param: "scopes", description: "unknown scope '\(unknown)'; known scopes: \(Scope.all.joined(separator: ", "))")
+            }
+            return Array(Set(request.scopes)).sorted().joined(separator: " ")
+        }
+    }
+
+    private static func issue(_ request: NewKeyRequest, scopes: String, cidrs: [String], at now: Int64) -> IssuedKey {
+        let key = APIKeyFormat.generate(kind: request.kind, livemode: request.livemode)
+        let record = APIKeyRecord(
+            id: Identifier.make("key", at: now), organizationId: request.organizationID, livemode: request.livemode,
+            kind: request.kind.rawValue, label: request.label,
+            secretHash: Data(SHA256.hash(data: Data(key.token.utf8))), prefix: key.prefix, last4: key.last4,
+            scopes: scopes, allowedCidrs: cidrs.joined(separator: " "), expiresAt: request.expiresAt?.milliseconds,
+            createdAt: now, updatedAt: now)
+        return IssuedKey(record: record, secret: key.token)
+    }
+}

@@ -1,0 +1,42 @@
+/// Permission names a key can carry (`customers:read`). Secret keys hold every
+/// scope, publishable keys only `publishableDefaults`, restricted keys exactly
+/// the ones chosen when they were made.
+public enum Scope {
+    public static let all: [String] = [
+        "customers:read", "customers:write",
+        "events:read", "events:write",
+        "webhooks:read", "webhooks:write",
+        "logs:read", "usage:read", "invoices:read",
+        "keys:read", "keys:write",
+    ]
+
+    /// Read-only scopes safe for a key that may ship inside a client.
+    public static let publishableDefaults: [String] = ["customers:read", "events:read"]
+
+    /// The value stored for a secret key: every scope, present and future.
+    static let wildcard = "*"
+
+    static func isKnown(_ scope: String) -> Bool { all.contains(scope) }
+
+    static func isReadOnly(_ scope: String) -> Bool { scope.hasSuffix(":read") }
+}
+
+/// The scopes a key holds, as checked on every request.
+struct ScopeSet: Sendable, Equatable {
+    private let names: Set<String>
+    private let everything: Bool
+
+    init(stored: String) {
+        let parts = stored.split(separator: " ").map(String.init)
+        everything = parts.contains(Scope.wildcard)
+        names = Set(parts)
+    }
+
+    func contains(_ scope: String) -> Bool { everything || names.contains(scope) }
+
+    /// Whether every scope of `other` is held here (a key may only create weaker keys).
+    func covers(_ scopes: [String]) -> Bool { scopes.allSatisfy(contains) }
+
+    /// The expanded list, for display.
+    var list: [String] { everything ? Scope.all : Scope.all.filter(names.contains) }
+}

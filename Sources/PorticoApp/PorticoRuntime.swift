@@ -1,0 +1,81 @@
+import Foundation
+import Logging
+import PorticoStore
+
+/// Everything one Portico instance shares: the store, the clock, metrics, the
+/// key cache and the services built on them. The composition root; the CLI
+/// and tests build one and hand it to `buildApplication`.
+public final class PorticoRuntime: Sendable {
+    public let config: PorticoConfig
+    public let logger: Logger
+    let store: Store
+    let clock: any PorticoClock
+    let metrics: PorticoMetrics
+    let lastUsed: LastUsedTracker
+    let authenticator: KeyAuthenticator
+    /// The instance's external base URL; known for certain only once the port is bound (port 0).
+    let baseURL: BaseURL
+
+    public let keys: KeyService
+    public let accounts: AccountService
+
+    /// Opens the database at `config.database.path`, migrating it unless `migrate` is false.
+    public convenience init(config: PorticoConfig, logger: Logger, migrate: Bool = true) throws {
+        try self.init(config: config, logger: logger, clock: SystemClock(), migrate: migrate)
+    }
+
+    init(config: PorticoConfig, logger: Logger, clock: any PorticoClock, migrate: Bool = true) throws {
+        self.config = config
+        self.logger = logger
+        self.clock = clock
+        self.store = try Store(configuration: config.storeConfiguration, migrate: migrate)
+        self.metrics = PorticoMetrics()
+        self.baseURL = BaseURL(config.baseURL(port: config.server.port))
+        self.lastUsed = LastUsedTracker()
+        self.authenticator = KeyAuthenticator(store: store, clock: clock, lastUsed: lastUsed)
+        self.keys = KeyService(store: store, clock: clock, authenticator: authenticator)
+        self.accounts = AccountService(store: store, clock: clock, hasher: PasswordHasher(cost: config.accounts.passwordHashCost))
+    }
+
+    /// Writes the pending `last_used_at` batch now (shutdown, tests).
+    func flushKeyUsage() async throws {
+        try await lastUsed.flush(to: store)
+    }
+
+    // MARK: Operations the CLI exposes
+
+    public func migrate() throws -> [String] { try store.migrate() }
+
+    public func check() async throws -> (integrityOK: Bool, schemaCurrent: Bool, report: String) {
+        let result = try await store.check()
+        let report = """
+            integrity: \(result.integrity.joined(separator: "; "))
+            journal_mode: \(result.journalMode)
+            schema: \(result.appliedMigrations.last ?? "none") (expected \(result.expectedSchemaVersion))
+            """
+        return (result.integrityOK, result.schemaCurrent, report)
+    }
+
+    public func backup(to path: String) async throws { try await store.backup(to: path) }
+
+    package func organizations() async throws -> [OrganizationRecord] { try await store.organizations() }
+
+    package func apiKeys(organizationID: String) async throws -> [APIKeyRecord] {
+        try await store.apiKeys(organizationId: organizationID)
+    }
+
+    /// One line per key for `portico key list`: id, prefix…last4, mode, kind, state, scopes.
+    public func describeKeys(organizationID: String) async throws -> [String] {
+        let now = clock.nowMilliseconds
+        return try await store.apiKeys(organizationId: organizationID).map { key in
+            let state =
+                key.revokedAt != nil ? "revoked" : (key.expiresAt.map { $0 <= now } ?? false) ? "expired"
+                : key.rolledToId != nil ? "rolled (expires \(RFC3339.string(milliseconds: key.expiresAt ?? now)))" : "active"
+            let lastUsed = key.lastUsedAt.map { RFC3339.string(milliseconds: $0) } ?? "never"
+            return [key.id, "\(key.prefix)…\(key.last4)", key.livemode ? "live" : "test", key.kind, state,
+                    "scopes=\(key.scopes)", "last_used=\(lastUsed)", key.label ?? ""].joined(separator: "\t")
+        }
+    }
+
+    public func close() throws { try store.close() }
+}

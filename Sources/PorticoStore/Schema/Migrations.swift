@@ -1,0 +1,128 @@
+import GRDB
+
+/// Versioned migrations that bring any older Portico database to `schema.sql`.
+///
+/// Each migration is append-only: once released its SQL never changes, and a
+/// later change is a new migration. `MigrationTests` builds one database from
+/// `schema.sql` and one through these steps and requires them to be equal, so
+/// the two cannot drift.
+enum Migrations {
+    /// Identifiers in application order; the last one is the current schema version.
+    static var identifiers: [String] { steps.map(\.identifier) }
+
+    static var current: String { identifiers.last! }
+
+    static func migrator(upTo target: String? = nil) -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        for step in steps {
+            migrator.registerMigration(step.identifier) { db in
+                try db.execute(sql: step.sql)
+            }
+            if step.identifier == target { break }
+        }
+        return migrator
+    }
+
+    private static let steps: [(identifier: String, sql: String)] = [
+        ("2026-11-01-tenancy-keys-audit", v1),
+        ("2026-11-15-customers-idempotency", v2),
+    ]
+
+    private static let v1 = """
+        CREATE TABLE organizations (
+            id TEXT PRIMARY KEY NOT NULL,
+            name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+            plan TEXT NOT NULL DEFAULT 'free',
+            created_at INTEGER NOT NULL
+        );
+
+        CREATE TABLE users (
+            id TEXT PRIMARY KEY NOT NULL,
+            email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            name TEXT,
+            password_hash TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+
+        CREATE TABLE memberships (
+            organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            role TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'developer', 'viewer')),
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (organization_id, user_id)
+        ) WITHOUT ROWID;
+
+        CREATE INDEX memberships_by_user ON memberships(user_id);
+
+        CREATE TABLE api_keys (
+            id TEXT PRIMARY KEY NOT NULL,
+            organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            livemode INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+            kind TEXT NOT NULL CHECK (kind IN ('secret', 'publishable', 'restricted')),
+            label TEXT,
+            secret_hash BLOB NOT NULL UNIQUE,
+            prefix TEXT NOT NULL,
+            last4 TEXT NOT NULL,
+            scopes TEXT NOT NULL,
+            allowed_cidrs TEXT NOT NULL DEFAULT '',
+            expires_at INTEGER,
+            revoked_at INTEGER,
+            rolled_to_id TEXT REFERENCES api_keys(id),
+            last_used_at INTEGER,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+
+        CREATE INDEX api_keys_by_organization ON api_keys(organization_id, livemode, id);
+        CREATE INDEX api_keys_by_update ON api_keys(updated_at);
+
+        CREATE TABLE audit_log (
+            id TEXT PRIMARY KEY NOT NULL,
+            organization_id TEXT REFERENCES organizations(id) ON DELETE CASCADE,
+            actor_type TEXT NOT NULL CHECK (actor_type IN ('user', 'api_key', 'cli', 'system')),
+            actor_id TEXT,
+            action TEXT NOT NULL,
+            target_type TEXT NOT NULL,
+            target_id TEXT NOT NULL,
+            ip TEXT,
+            request_id TEXT,
+            details TEXT NOT NULL DEFAULT '{}',
+            created_at INTEGER NOT NULL
+        );
+
+        CREATE INDEX audit_log_by_organization ON audit_log(organization_id, id);
+        """
+
+    private static let v2 = """
+        CREATE TABLE customers (
+            id TEXT PRIMARY KEY NOT NULL,
+            organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            livemode INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+            name TEXT,
+            email TEXT,
+            description TEXT,
+            metadata TEXT NOT NULL DEFAULT '{}',
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+
+        CREATE INDEX customers_by_tenant ON customers(organization_id, livemode, id);
+        CREATE INDEX customers_by_email ON customers(organization_id, livemode, email, id);
+
+        CREATE TABLE idempotency_keys (
+            organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            livemode INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+            key TEXT NOT NULL,
+            request_hash BLOB NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('in_flight', 'complete')),
+            response_status INTEGER,
+            response_content_type TEXT,
+            response_body BLOB,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            PRIMARY KEY (organization_id, livemode, key)
+        ) WITHOUT ROWID;
+
+        CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys(expires_at);
+        """
+}

@@ -1,0 +1,102 @@
+import Foundation
+import GRDB
+
+// MARK: - API keys
+
+extension Store {
+    /// Inserts a new key and its audit row in one transaction.
+    package func insertAPIKey(_ key: APIKeyRecord, audit: AuditEntryRecord) async throws {
+        try await pool.write { db in
+            try key.insert(db)
+            try audit.insert(db)
+        }
+    }
+
+    /// The key whose SHA-256 is `hash`, whatever its state (the caller judges validity).
+    package func apiKey(secretHash hash: Data) async throws -> APIKeyRecord? {
+        try await pool.read { db in
+            try APIKeyRecord.filter(APIKeyRecord.Columns.secretHash == hash).fetchOne(db)
+        }
+    }
+
+    package func apiKey(id: String, organizationId: String) async throws -> APIKeyRecord? {
+        try await pool.read { db in
+            try APIKeyRecord
+                .filter(APIKeyRecord.Columns.id == id && APIKeyRecord.Columns.organizationId == organizationId)
+                .fetchOne(db)
+        }
+    }
+
+    package func apiKeys(organizationId: String, livemode: Bool? = nil) async throws -> [APIKeyRecord] {
+        try await pool.read { db in
+            var request = APIKeyRecord.filter(APIKeyRecord.Columns.organizationId == organizationId)
+            if let livemode { request = request.filter(APIKeyRecord.Columns.livemode == livemode) }
+            return try request.order(APIKeyRecord.Columns.id.desc).fetchAll(db)
+        }
+    }
+
+    /// Marks a key revoked (idempotent) and audits it; nil when the key is not the organization's.
+    package func revokeAPIKey(id: String, organizationId: String, at now: Int64, audit: AuditEntryRecord) async throws -> APIKeyRecord? {
+        try await pool.write { db in
+            guard var key = try APIKeyRecord
+                .filter(APIKeyRecord.Columns.id == id && APIKeyRecord.Columns.organizationId == organizationId)
+                .fetchOne(db)
+            else { return nil }
+            if key.revokedAt == nil {
+                key.revokedAt = now
+                key.updatedAt = now
+                try key.update(db)
+                try audit.insert(db)
+            }
+            return key
+        }
+    }
+
+    /// Rolls a key: inserts its replacement and makes the old one expire at
+    /// `oldExpiresAt` (the overlap), in one transaction with the audit row.
+    /// Returns the old key as updated, or nil when it is not the organization's.
+    package func rollAPIKey(
+        id: String, organizationId: String, replacement: APIKeyRecord, oldExpiresAt: Int64, audit: AuditEntryRecord
+    ) async throws -> APIKeyRecord? {
+        try await pool.write { db in
+            guard var old = try APIKeyRecord
+                .filter(APIKeyRecord.Columns.id == id && APIKeyRecord.Columns.organizationId == organizationId)
+                .fetchOne(db)
+            else { return nil }
+            guard old.revokedAt == nil, old.rolledToId == nil else {
+                throw StoreError.conflict("key \(id) was already revoked or rolled")
+            }
+            try replacement.insert(db)
+            old.expiresAt = min(old.expiresAt ?? .max, oldExpiresAt)
+            old.rolledToId = replacement.id
+            old.updatedAt = replacement.createdAt
+            try old.update(db)
+            try audit.insert(db)
+            return old
+        }
+    }
+
+    /// Writes batched `last_used_at` values; never moves one backwards and never
+    /// touches `updated_at` (which signals changes to key caches).
+    package func recordKeyUsage(_ lastUsed: [String: Int64]) async throws {
+        guard !lastUsed.isEmpty else { return }
+        try await pool.write { db in
+            let statement = try db.cachedStatement(
+                sql: "UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?")
+            for (id, at) in lastUsed {
+                try statement.execute(arguments: [at, id])
+            }
+        }
+    }
+
+    /// A value that changes whenever any key is created, revoked or rolled, by
+    /// this process or another (the CLI): key caches poll it cheaply.
+    package func apiKeysRevision() async throws -> String {
+        try await pool.read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT coalesce(max(updated_at), 0), count(*) FROM api_keys")!
+            let maxUpdated: Int64 = row[0]
+            let count: Int64 = row[1]
+            return "\(maxUpdated)/\(count)"
+        }
+    }
+}

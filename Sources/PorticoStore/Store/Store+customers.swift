@@ -1,0 +1,75 @@
+import GRDB
+
+// MARK: - Customers
+
+/// The tenant a query runs for: every business query is scoped by both.
+package struct TenantScope: Sendable, Hashable {
+    package var organizationId: String
+    package var livemode: Bool
+
+    package init(organizationId: String, livemode: Bool) {
+        self.organizationId = organizationId
+        self.livemode = livemode
+    }
+}
+
+extension Store {
+    package func insertCustomer(_ customer: CustomerRecord) async throws {
+        try await pool.write { db in try customer.insert(db) }
+    }
+
+    package func customer(id: String, scope: TenantScope) async throws -> CustomerRecord? {
+        try await pool.read { db in try CustomerRecord.scoped(scope).filter(CustomerRecord.Columns.id == id).fetchOne(db) }
+    }
+
+    /// Applies `change` to the tenant's customer and saves it in one transaction;
+    /// nil when no such customer exists for this tenant.
+    package func updateCustomer(
+        id: String, scope: TenantScope, _ change: @escaping @Sendable (inout CustomerRecord) -> Void
+    ) async throws -> CustomerRecord? {
+        try await pool.write { db in
+            guard var customer = try CustomerRecord.scoped(scope).filter(CustomerRecord.Columns.id == id).fetchOne(db) else {
+                return nil
+            }
+            change(&customer)
+            try customer.update(db)
+            return customer
+        }
+    }
+
+    /// Deletes the tenant's customer; false when there was none.
+    package func deleteCustomer(id: String, scope: TenantScope) async throws -> Bool {
+        try await pool.write { db in
+            try CustomerRecord.scoped(scope).filter(CustomerRecord.Columns.id == id).deleteAll(db) > 0
+        }
+    }
+
+    package func customers(scope: TenantScope, email: String?, page: PageRequest) async throws -> Page<CustomerRecord> {
+        try await pool.read { db in
+            var request = CustomerRecord.scoped(scope)
+            if let email { request = request.filter(CustomerRecord.Columns.email == email) }
+            return try request.page(page, id: CustomerRecord.Columns.id, db: db)
+        }
+    }
+}
+
+extension CustomerRecord {
+    static func scoped(_ scope: TenantScope) -> QueryInterfaceRequest<CustomerRecord> {
+        filter(Columns.organizationId == scope.organizationId && Columns.livemode == scope.livemode)
+    }
+}
+
+extension QueryInterfaceRequest where RowDecoder: FetchableRecord & Sendable {
+    /// Fetches one cursor page ordered by a time-sortable id column, newest first.
+    func page(_ page: PageRequest, id: Column, db: Database) throws -> Page<RowDecoder> {
+        let limit = page.limit
+        if let before = page.endingBefore {
+            let rows = try filter(id > before).order(id.asc).limit(limit + 1).fetchAll(db)
+            return Page(items: Array(rows.prefix(limit).reversed()), hasMore: rows.count > limit)
+        }
+        var request = self
+        if let after = page.startingAfter { request = request.filter(id < after) }
+        let rows = try request.order(id.desc).limit(limit + 1).fetchAll(db)
+        return Page(items: Array(rows.prefix(limit)), hasMore: rows.count > limit)
+    }
+}

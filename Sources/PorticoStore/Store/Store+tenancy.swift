@@ -1,0 +1,56 @@
+import GRDB
+
+// MARK: - Organizations, users and memberships
+
+extension Store {
+    /// Creates an organization and its audit row in one transaction.
+    package func createOrganization(_ organization: OrganizationRecord, audit: AuditEntryRecord) async throws {
+        try await pool.write { db in
+            try organization.insert(db)
+            try audit.insert(db)
+        }
+    }
+
+    package func organization(id: String) async throws -> OrganizationRecord? {
+        try await pool.read { db in try OrganizationRecord.fetchOne(db, key: id) }
+    }
+
+    package func organizations() async throws -> [OrganizationRecord] {
+        try await pool.read { db in try OrganizationRecord.order(Column("id")).fetchAll(db) }
+    }
+
+    /// Creates a user, optionally as a member of an organization, with its audit row.
+    /// Throws `StoreError.conflict` when the email is taken.
+    package func createUser(_ user: UserRecord, membership: MembershipRecord?, audit: AuditEntryRecord) async throws {
+        try await pool.write { db in
+            do {
+                try user.insert(db)
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+                throw StoreError.conflict("a user with this email already exists")
+            }
+            if let membership { try membership.insert(db) }
+            try audit.insert(db)
+        }
+    }
+
+    package func user(email: String) async throws -> UserRecord? {
+        try await pool.read { db in try UserRecord.filter(Column("email") == email).fetchOne(db) }
+    }
+
+    package func memberships(userId: String) async throws -> [MembershipRecord] {
+        try await pool.read { db in try MembershipRecord.filter(Column("user_id") == userId).fetchAll(db) }
+    }
+}
+
+/// Errors the store reports in its own words rather than SQLite's.
+package enum StoreError: Error, Equatable, CustomStringConvertible {
+    case conflict(String)
+    case notFound(String)
+    case integrity(String)
+
+    package var description: String {
+        switch self {
+        case .conflict(let message), .notFound(let message), .integrity(let message): message
+        }
+    }
+}

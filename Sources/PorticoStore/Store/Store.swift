@@ -1,0 +1,55 @@
+import Foundation
+import GRDB
+import Logging
+
+/// The only gateway to Portico's SQLite file.
+///
+/// One `Store` owns the single `DatabasePool` (one writer, a pool of WAL
+/// readers). Every method is exactly one read or one write transaction, so
+/// callers never hold a transaction open across an `await`.
+package final class Store: Sendable {
+    let pool: DatabasePool
+    package let configuration: StoreConfiguration
+
+    /// Opens (creating if needed) the database file and applies pending migrations
+    /// unless `migrate` is false.
+    package init(configuration: StoreConfiguration, migrate: Bool = true) throws {
+        self.configuration = configuration
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(Double(configuration.busyTimeoutMilliseconds) / 1_000)
+        config.maximumReaderCount = max(1, configuration.readerCount)
+        let synchronous = configuration.synchronous.rawValue
+        config.prepareDatabase { db in
+            // Debian's SQLite defaults WAL databases to FULL: always set it explicitly.
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+        }
+        let url = URL(fileURLWithPath: configuration.path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        self.pool = try DatabasePool(path: configuration.path, configuration: config)
+        if migrate {
+            try Migrations.migrator().migrate(pool)
+        }
+    }
+
+    /// The schema version this build expects (the last migration's identifier).
+    package static var currentSchemaVersion: String { Migrations.current }
+
+    /// Applies pending migrations; returns the identifiers applied.
+    @discardableResult
+    package func migrate() throws -> [String] {
+        let before = try pool.read { try Migrations.migrator().appliedIdentifiers($0) }
+        try Migrations.migrator().migrate(pool)
+        return Migrations.identifiers.filter { !before.contains($0) }
+    }
+
+    /// Applies migrations up to and including `identifier` only (tests of upgrades).
+    package func migrate(upTo identifier: String) throws {
+        try Migrations.migrator(upTo: identifier).migrate(pool)
+    }
+
+    /// Closes the pool; further use is a programming error.
+    package func close() throws {
+        try pool.close()
+    }
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import PorticoApp
+
+struct OrgCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "org", abstract: "Manage organizations.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an organization and print its id.")
+
+        @OptionGroup var options: GlobalOptions
+
+        @Option(help: "Display name.")
+        var name: String
+
+        func run() async throws {
+            let runtime = try options.openRuntime()
+            let organization = try await CLI.report { try await runtime.accounts.createOrganization(name: name, by: .cli) }
+            print(organization.id)
+        }
+    }
+}
+
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user", abstract: "Manage dashboard users.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a user, optionally a member of an organization; the password is read from stdin.")
+
+        @OptionGroup var options: GlobalOptions
+
+        @Option(help: "Login email.")
+        var email: String
+
+        @Option(help: "Organization to join.")
+        var org: String?
+
+        @Option(help: "Role in the organization: owner, admin, developer or viewer.")
+        var role: String = "owner"
+
+        @Option(help: "Display name.")
+        var name: String?
+
+        func run() async throws {
+            let runtime = try options.openRuntime()
+            guard let password = readLine(strippingNewline: true), !password.isEmpty else {
+                CLI.fail("pipe the password on stdin, e.g. `echo \"$PASSWORD\" | portico user create --email …`")
+            }
+            let user = try await CLI.report {
+                try await runtime.accounts.createUser(email: email, password: password, name: name, organizationID: org, role: role, by: .cli)
+            }
+            print(user.id)
+        }
+    }
+}
+
+extension CLI {
+    /// Runs an action and turns its refusal into a one-line error and exit 1.
+    static func report<T>(_ action: () async throws -> T) async throws -> T {
+        do {
+            return try await action()
+        } catch let error as KeyRequestError {
+            fail("\(error.param): \(error.description)", code: 1)
+        } catch {
+            fail("\(error)", code: 1)
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import PorticoApp
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Bring the database to the current schema (serve also does this at start).")
+
+    @OptionGroup var options: GlobalOptions
+
+    func run() async throws {
+        let runtime = try options.openRuntime(migrate: false)
+        let applied = try runtime.migrate()
+        print(applied.isEmpty ? "schema is current" : "applied: \(applied.joined(separator: ", "))")
+    }
+}
+
+struct Check: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check the database's integrity and schema version; exits 1 when either is wrong.")
+
+    @OptionGroup var options: GlobalOptions
+
+    func run() async throws {
+        let runtime = try options.openRuntime(migrate: false)
+        let result = try await runtime.check()
+        print(result.report)
+        guard result.integrityOK, result.schemaCurrent else { throw ExitCode(1) }
+        print("ok")
+    }
+}
+
+struct Backup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a consistent, integrity-checked copy of the live database to FILE (atomically: never a half-written file).")
+
+    @OptionGroup var options: GlobalOptions
+
+    @Option(help: "Destination file; replaced atomically if it exists.")
+    var to: String
+
+    func run() async throws {
+        let runtime = try options.openRuntime(migrate: false)
+        do {
+            try await runtime.backup(to: to)
+        } catch {
+            CLI.fail("backup failed: \(error)", code: 1)
+        }
+        print("backup written to \(to)")
+    }
+}

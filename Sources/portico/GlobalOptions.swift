@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PorticoApp
+
+/// Options every command that opens the database accepts.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "Path to a JSON config file (see config.example.json). Also PORTICO_CONFIG.")
+    var config: String?
+
+    @Option(name: .long, help: "SQLite database file; overrides database.path.")
+    var database: String?
+
+    /// Defaults, then the config file, then PORTICO_* variables, then flags.
+    func loadConfig() throws -> PorticoConfig {
+        let environment = ProcessInfo.processInfo.environment
+        var loaded: PorticoConfig
+        do {
+            loaded = try ConfigLoader.load(file: config ?? environment["PORTICO_CONFIG"], environment: environment)
+        } catch let error as ConfigError {
+            CLI.fail("invalid configuration: \(error.description)")
+        }
+        if let database { loaded.database.path = database }
+        return loaded
+    }
+
+    /// Loads config, sets up logging and opens (and migrates) the database.
+    func openRuntime(migrate: Bool = true, adjust: (inout PorticoConfig) -> Void = { _ in }) throws -> PorticoRuntime {
+        var config = try loadConfig()
+        adjust(&config)
+        let logger = CLI.bootstrapLogging(config)
+        do {
+            return try PorticoRuntime(config: config, logger: logger, migrate: migrate)
+        } catch {
+            CLI.fail("cannot open database \(config.database.path): \(error)")
+        }
+    }
+}
+
+enum CLI {
+    /// Prints to stderr and exits non-zero: the CLI's one way to fail.
+    static func fail(_ message: String, code: Int32 = 2) -> Never {
+        FileHandle.standardError.write(Data("portico: \(message)\n".utf8))
+        exit(code)
+    }
+
+    /// Writes one line to stdout unbuffered (callers parse it the moment it appears).
+    static func printLine(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    static func printError(_ message: String) {
+        FileHandle.standardError.write(Data("\(message)\n".utf8))
+    }
+
+    nonisolated(unsafe) private static var loggingBootstrapped = false
+
+    static func bootstrapLogging(_ config: PorticoConfig) -> Logger {
+        let level = Logger.Level(rawValue: config.logging.level) ?? .info
+        if !loggingBootstrapped {
+            loggingBootstrapped = true
+            let json = config.logging.format == "json"
+            LoggingSystem.bootstrap { label in
+                var handler: any LogHandler = json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        }
+        var logger = Logger(label: "portico")
+        logger.logLevel = level
+        return logger
+    }
+}

@@ -1,0 +1,14 @@
+import ArgumentParser
+import PorticoApp
+
+/// `portico`: a self-hosted developer API platform in one binary.
+@main
+struct Portico: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "portico",
+        abstract: "A self-hosted developer API platform: keys, idempotency, audit, webhooks and more over one SQLite file.",
+        subcommands: [
+            Serve.self, Sandbox.self, Migrate.self, Check.self, Backup.self,
+            OrgCommand.self, UserCommand.self, KeyCommand.self,
+        ])
+}

@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import PorticoApp
+
+struct Sandbox: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start a throwaway instance for CI: seed organizations, print one JSON line of URL and keys on stdout, serve until stopped.",
+        discussion: """
+            The line's shape: {"url":"http://127.0.0.1:PORT","organizations":[{"id":"org_…","name":"…",\
+            "owner":{"email":"…","password":"…"},"keys":{"test_secret":"sk_test_…","live_secret":"sk_live_…",\
+            "test_publishable":"pk_test_…","live_publishable":"pk_live_…"}}]}. Logs go to stderr. Without \
+            --database the data lives in a temporary directory removed at exit.
+            """)
+
+    @Option(help: "Port to listen on; 0 (the default) picks a free one.")
+    var port: Int = 0
+
+    @Option(help: "How many organizations to seed.")
+    var organizations: Int = 1
+
+    @Option(help: "Keep the data in this SQLite file instead of a temporary one.")
+    var database: String?
+
+    @Option(help: "Path to a JSON config file for any other setting.")
+    var config: String?
+
+    func validate() throws {
+        guard (1...100).contains(organizations) else { throw ValidationError("--organizations must be from 1 to 100") }
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+    }
+
+    func run() async throws {
+        let temporaryDirectory: URL? = database == nil
+            ? FileManager.default.temporaryDirectory.appendingPathComponent("portico-sandbox-\(UUID().uuidString)")
+            : nil
+        defer { temporaryDirectory.map { try? FileManager.default.removeItem(at: $0) } }
+        let path = database ?? temporaryDirectory!.appendingPathComponent("portico.sqlite").path
+
+        let options = try GlobalOptions.parse(config.map { ["--config", $0] } ?? [])
+        let runtime = try options.openRuntime { config in
+            config.server.host = "127.0.0.1"
+            config.server.port = port
+            config.database.path = path
+            // Throwaway data: cheap password hashes keep start-up well under a second.
+            config.accounts.passwordHashCost = 10
+        }
+        var seeded: [SeededOrganization] = []
+        for index in 1...organizations {
+            seeded.append(try await Seeder(runtime: runtime).seedOrganization(
+                name: "Sandbox organization \(index)", ownerEmail: "owner\(index)@sandbox.portico.local"))
+        }
+        let organizationsLine = seeded.map(SandboxLine.Organization.init)
+        let app = try await buildApplication(runtime: runtime) { boundPort in
+            CLI.printLine(SandboxLine(url: "http://127.0.0.1:\(boundPort)", organizations: organizationsLine).json)
+        }
+        try await runUntilSignalled(app, runtime: runtime)
+    }
+}
+
+/// The one JSON line CI parses.
+struct SandboxLine {
+    struct Owner: Sendable {
+        var email: String
+        var password: String
+    }
+
+    struct Organization: Sendable {
+        var id: String
+        var name: String
+        var owner: Owner
+        var keys: SeededKeys
+
+        init(_ seeded: SeededOrganization) {
+            id = seeded.organizationID
+            name = seeded.organizationName
+            owner = Owner(email: seeded.ownerEmail, password: seeded.ownerPassword)
+            keys = seeded.keys
+        }
+    }
+
+    var url: String
+    var organizations: [Organization]
+
+    /// Fields in the documented order (url first), which JSONEncoder does not promise.
+    var json: String {
+        let organizations = organizations.map { org in
+            "{\"id\":\(Self.quote(org.id)),\"name\":\(Self.quote(org.name)),"
+                + "\"owner\":{\"email\":\(Self.quote(org.owner.email)),\"password\":\(Self.quote(org.owner.password))},"
+                + "\"keys\":{\"test_secret\":\(Self.quote(org.keys.testSecret)),\"live_secret\":\(Self.quote(org.keys.liveSecret)),"
+                + "\"test_publishable\":\(Self.quote(org.keys.testPublishable)),\"live_publishable\":\(Self.quote(org.keys.livePublishable))}}"
+        }
+        return "{\"url\":\(Self.quote(url)),\"organizations\":[\(organizations.joined(separator: ","))]}"
+    }
+
+    private static func quote(_ text: String) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
+    }
+}

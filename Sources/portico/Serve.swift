@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import PorticoApp
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the API, docs and metrics server until SIGTERM/SIGINT.",
+        discussion: """
+            On a database with no organization yet, serve creates one with an owner user and a test \
+            secret key and prints them once, so a fresh install is usable at once.
+            """)
+
+    @OptionGroup var options: GlobalOptions
+
+    @Option(help: "Address to listen on; overrides server.host.")
+    var host: String?
+
+    @Option(help: "Port to listen on (0 picks a free one); overrides server.port.")
+    var port: Int?
+
+    func run() async throws {
+        let runtime = try options.openRuntime { config in
+            if let host { config.server.host = host }
+            if let port { config.server.port = port }
+        }
+        let firstRun = try await FirstRun.seedIfEmpty(runtime)
+        let app = try await buildApplication(runtime: runtime) { port in
+            let url = "http://\(runtime.config.server.host):\(port)"
+            CLI.printLine("Portico is listening on \(url)")
+            if let firstRun { CLI.printLine(firstRun.banner(url: url)) }
+        }
+        try await runUntilSignalled(app, runtime: runtime)
+    }
+}
+
+/// The organization, owner and first key a fresh database is given by `serve`.
+struct FirstRun {
+    var organization: String
+    var email: String
+    var password: String
+    var testKey: String
+
+    static func seedIfEmpty(_ runtime: PorticoRuntime) async throws -> FirstRun? {
+        guard try await runtime.organizations().isEmpty else { return nil }
+        let seed = try await Seeder(runtime: runtime).seedOrganization(name: "Default organization", ownerEmail: "owner@portico.local")
+        return FirstRun(organization: seed.organization.id, email: seed.ownerEmail, password: seed.ownerPassword, testKey: seed.keys.testSecret)
+    }
+
+    func banner(url: String) -> String {
+        """
+
+        First start: created organization \(organization).
+          Dashboard owner:  \(email) / \(password)
+          Test secret key:  \(testKey)
+        These are shown once. Try:
+          curl -s \(url)/v1/customers -H 'Authorization: Bearer \(testKey)' -H 'Content-Type: application/json' -d '{"name":"Ada"}'
+
+        """
+    }
+}
