@@ -45,7 +45,7 @@ struct CIDR: Sendable, Hashable, CustomStringConvertible {
     init?(_ text: some StringProtocol) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 1 || parts.count == 2, let address = IPAddress(parts[0]) else { return nil }
-        let maxLength = address.bytes.count * 8
+        let maxLength = parts[0].contains(":") ? 128 : 32
         let length: Int
         if parts.count == 2 {
             guard let parsed = Int(parts[1]), (0...maxLength).contains(parsed), !parts[1].hasPrefix("+") else { return nil }

@@ -32,6 +32,8 @@ final class KeyAuthenticator: Sendable {
         /// Bumped on every invalidation, so a lookup that raced one does not cache stale data.
         var generation: UInt64 = 0
         var revision: String?
+        /// Cache misses that went to SQLite, exposed as a metric and asserted by tests.
+        var databaseLookups = 0
     }
 
     static let maxAbsentEntries = 10_000
@@ -57,6 +59,7 @@ final class KeyAuthenticator: Sendable {
         case (.absent?, _):
             principal = nil
         case (nil, let generation):
+            state.withLock { $0.databaseLookups += 1 }
             principal = try await store.apiKey(secretHash: hash).map(Principal.init(record:))
             remember(hash, principal, generation: generation)
         }
@@ -66,6 +69,9 @@ final class KeyAuthenticator: Sendable {
         lastUsed.touch(principal.keyID, at: now)
         return .authenticated(principal)
     }
+
+    /// How many authentications needed a database read (cache misses) so far.
+    var databaseLookups: Int { state.withLock { $0.databaseLookups } }
 
     /// Forgets every cached key: called after this process changes a key.
     func invalidate() {

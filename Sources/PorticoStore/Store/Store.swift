@@ -27,6 +27,9 @@ package final class Store: Sendable {
         let url = URL(fileURLWithPath: configuration.path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         self.pool = try DatabasePool(path: configuration.path, configuration: config)
+        // GRDB sets NORMAL on the writer after enabling WAL, after prepareDatabase ran;
+        // the single writer connection lives as long as the pool, so set it once more here.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
         if migrate {
             try Migrations.migrator().migrate(pool)
         }

@@ -1,0 +1,91 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+@testable import PorticoApp
+import PorticoStore
+
+/// A real Portico instance for one test: its own SQLite file in a temporary
+/// directory, an injectable clock, one seeded organization, and the real
+/// server on a loopback port (`app.test(.live)`).
+struct TestPortico {
+    let directory: URL
+    let runtime: PorticoRuntime
+    let clock: OffsetClock
+    let seed: SeededOrganization
+
+    var store: Store { runtime.store }
+    var databasePath: String { runtime.config.database.path }
+    var testKey: String { seed.keys.testSecret }
+    var liveKey: String { seed.keys.liveSecret }
+    var organizationID: String { seed.organizationID }
+
+    static let quietLogger = Logger(label: "portico-test") { _ in SwiftLogNoOpLogHandler() }
+
+    static func make(_ adjust: (inout PorticoConfig) -> Void = { _ in }) async throws -> TestPortico {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portico-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var config = PorticoConfig()
+        config.server.port = 0
+        config.database.path = directory.appendingPathComponent("portico.sqlite").path
+        config.accounts.passwordHashCost = 10
+        adjust(&config)
+        let clock = OffsetClock()
+        let runtime = try PorticoRuntime(config: config, logger: quietLogger, clock: clock)
+        let seed = try await Seeder(runtime: runtime).seedOrganization(name: "Acme", ownerEmail: "owner@acme.test")
+        return TestPortico(directory: directory, runtime: runtime, clock: clock, seed: seed)
+    }
+
+    /// Runs `body` against the live server, then removes the database.
+    func run(_ body: @Sendable (APIClient) async throws -> Void) async throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let app = try await buildApplication(runtime: runtime)
+        try await app.test(.live) { client in
+            try await body(APIClient(client: client))
+        }
+    }
+
+    /// Another organization with its own keys, for isolation tests.
+    func seedOtherOrganization() async throws -> SeededOrganization {
+        try await Seeder(runtime: runtime).seedOrganization(name: "Other", ownerEmail: "owner-\(UUID().uuidString.prefix(8))@other.test")
+    }
+
+    func issue(_ request: NewKeyRequest) async throws -> IssuedKey {
+        try await runtime.keys.create(request, by: .cli)
+    }
+}
+
+/// Thin helpers over the live test client: JSON in, parsed JSON out.
+struct APIClient: Sendable {
+    let client: any TestClientProtocol
+
+    @discardableResult
+    func send(
+        _ method: HTTPRequest.Method, _ path: String, key: String? = nil, json: String? = nil, headers: HTTPFields = [:]
+    ) async throws -> TestResponse {
+        var headers = headers
+        if let key { headers[.authorization] = "Bearer \(key)" }
+        if json != nil, headers[.contentType] == nil { headers[.contentType] = "application/json" }
+        return try await client.executeRequest(
+            uri: path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+    }
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
+    }
+
+    /// The problem document minus `request_id` (which differs per request by design).
+    var problemWithoutRequestID: [String: String] {
+        var problem = json
+        problem.removeValue(forKey: "request_id")
+        return problem.mapValues { "\($0)" }
+    }
+
+    var requestID: String? { headers[HTTPField.Name("Request-Id")!] }
+}
