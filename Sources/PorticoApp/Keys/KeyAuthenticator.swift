@@ -83,11 +83,13 @@ final class KeyAuthenticator: Sendable {
     }
 
     /// Clears the cache when the database's key revision moved (another process changed a key).
+    /// The first call always clears: entries cached before any baseline was
+    /// read may predate a change that the baseline already includes.
     func refreshIfChanged() async throws {
         let revision = try await store.apiKeysRevision()
         let changed = state.withLock { state -> Bool in
             defer { state.revision = revision }
-            return state.revision != nil && state.revision != revision
+            return state.revision != revision
         }
         if changed { invalidate() }
     }

@@ -9,7 +9,8 @@ extension HTTPField.Name {
 }
 
 /// Turns every error into an RFC 9457 problem and stamps `Request-Id` on
-/// every response. Errors that are not `APIError` become a 500 that reveals
+/// every response (and `Cache-Control: no-store` on API responses, which
+/// are per-key and must never be served from a shared cache). Errors that are not `APIError` become a 500 that reveals
 /// nothing but the request id; the cause goes to the server log.
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = PorticoRequestContext
@@ -24,6 +25,7 @@ struct ProblemMiddleware: RouterMiddleware {
             response = ProblemDocument(apiError, baseURL: baseURL.value, requestID: context.requestID).response(headers: apiError.headers)
         }
         response.headers[.requestID] = context.requestID
+        if request.uri.path.hasPrefix("/v1/") { response.headers[.cacheControl] = "no-store" }
         return response
     }
 

@@ -93,10 +93,12 @@ extension Store {
     /// this process or another (the CLI): key caches poll it cheaply.
     package func apiKeysRevision() async throws -> String {
         try await pool.read { db in
-            let row = try Row.fetchOne(db, sql: "SELECT coalesce(max(updated_at), 0), count(*) FROM api_keys")!
-            let maxUpdated: Int64 = row[0]
+            // The sum moves whenever any key's updated_at moves, even if another
+            // process's clock is behind ours (a max would miss that).
+            let row = try Row.fetchOne(db, sql: "SELECT coalesce(sum(updated_at), 0), count(*) FROM api_keys")!
+            let sum: Int64 = row[0]
             let count: Int64 = row[1]
-            return "\(maxUpdated)/\(count)"
+            return "\(sum)/\(count)"
         }
     }
 }

@@ -1,0 +1,156 @@
+import Foundation
+import Testing
+
+/// The `portico` binary end to end: each test runs the real executable.
+@Suite(.serialized)
+struct CLITests {
+    static func temporaryDatabase() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("portico-cli-\(UUID().uuidString)/portico.sqlite").path
+    }
+
+    @Test func helpExplainsEveryCommand() throws {
+        let help = try PorticoProcess.run(["--help"])
+        #expect(help.status == 0)
+        for command in ["serve", "sandbox", "migrate", "check", "backup", "org", "user", "key"] {
+            #expect(help.stdout.contains(command), "--help does not mention \(command)")
+        }
+        let keyHelp = try PorticoProcess.run(["key", "--help"])
+        for command in ["create", "list", "roll", "revoke"] { #expect(keyHelp.stdout.contains(command)) }
+    }
+
+    @Test func sandboxPrintsOneJSONLineAndServesUntilSIGTERM() async throws {
+        let sandbox = try PorticoProcess.Running(["sandbox", "--port", "0", "--organizations", "2"])
+        let line = sandbox.firstLine()
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let url = try #require(json["url"] as? String)
+        #expect(url.hasPrefix("http://127.0.0.1:") && !url.hasSuffix(":0"))
+        let organizations = try #require(json["organizations"] as? [[String: Any]])
+        #expect(organizations.count == 2)
+        for organization in organizations {
+            #expect((organization["id"] as? String)?.hasPrefix("org_") == true)
+            #expect(organization["name"] as? String != nil)
+            let owner = try #require(organization["owner"] as? [String: String])
+            #expect(owner["email"]?.contains("@") == true && (owner["password"]?.count ?? 0) >= 12)
+            let keys = try #require(organization["keys"] as? [String: String])
+            #expect(keys["test_secret"]?.hasPrefix("sk_test_") == true)
+            #expect(keys["live_secret"]?.hasPrefix("sk_live_") == true)
+            #expect(keys["test_publishable"]?.hasPrefix("pk_test_") == true)
+            #expect(keys["live_publishable"]?.hasPrefix("pk_live_") == true)
+        }
+        let keys = try #require(organizations[0]["keys"] as? [String: String])
+        let created = try await HTTP.request("POST", "\(url)/v1/customers", key: keys["test_secret"], json: #"{"name":"CI"}"#)
+        #expect(created.status == 200)
+        let otherKeys = try #require(organizations[1]["keys"] as? [String: String])
+        let isolated = try await HTTP.request("GET", "\(url)/v1/customers/\(created.body["id"] as? String ?? "")", key: otherKeys["test_secret"])
+        #expect(isolated.status == 404)
+
+        #expect(sandbox.stop(SIGTERM) == 0)
+        #expect(sandbox.remainingStdout().isEmpty, "sandbox printed more than one line on stdout")
+    }
+
+    @Test func invalidConfigStopsStartUpNamingTheSetting() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("portico-bad-\(UUID().uuidString).json").path
+        try #"{"server": {"max_body_byte": 10}}"#.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try PorticoProcess.run(["serve", "--config", path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("server.max_body_byte"))
+        let environment = try PorticoProcess.run(["migrate", "--database", Self.temporaryDatabase()], environment: ["PORTICO_DATABASE_SYNCHRONOUS": "sometimes"])
+        #expect(environment.status != 0)
+        #expect(environment.stderr.contains("database.synchronous"))
+    }
+
+    @Test func organizationsUsersAndKeysFromTheCommandLine() async throws {
+        let database = Self.temporaryDatabase()
+        let org = try PorticoProcess.run(["org", "create", "--name", "CLI Co", "--database", database])
+        #expect(org.status == 0)
+        let orgID = org.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(orgID.hasPrefix("org_"))
+
+        let user = try PorticoProcess.run(
+            ["user", "create", "--email", "dev@cli.test", "--org", orgID, "--role", "developer", "--database", database],
+            stdin: "correct horse battery staple\n")
+        #expect(user.status == 0)
+        #expect(user.stdout.hasPrefix("usr_"))
+        let weak = try PorticoProcess.run(["user", "create", "--email", "weak@cli.test", "--database", database], stdin: "short\n")
+        #expect(weak.status != 0 && weak.stderr.contains("password"))
+
+        let created = try PorticoProcess.run(
+            ["key", "create", "--org", orgID, "--mode", "test", "--kind", "restricted", "--scope", "customers:read", "--database", database])
+        #expect(created.status == 0)
+        let secret = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(secret.hasPrefix("rk_test_"))
+        let keyID = try #require(created.stderr.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+
+        let list = try PorticoProcess.run(["key", "list", "--org", orgID, "--database", database])
+        #expect(list.stdout.contains(keyID) && list.stdout.contains("active"))
+        #expect(!list.stdout.contains(secret))
+
+        let rolled = try PorticoProcess.run(["key", "roll", keyID, "--org", orgID, "--overlap-hours", "1", "--database", database])
+        #expect(rolled.status == 0 && rolled.stdout.hasPrefix("rk_test_"))
+        let revoked = try PorticoProcess.run(["key", "revoke", keyID, "--org", orgID, "--database", database])
+        #expect(revoked.status == 0)
+        let after = try PorticoProcess.run(["key", "list", "--org", orgID, "--database", database])
+        #expect(after.stdout.contains("revoked"))
+        let missing = try PorticoProcess.run(["key", "revoke", "key_nope", "--org", orgID, "--database", database])
+        #expect(missing.status != 0)
+    }
+
+    @Test func revokeFromTheCLIReachesARunningServer() async throws {
+        let database = Self.temporaryDatabase()
+        let server = try PorticoProcess.Running(
+            ["serve", "--port", "0", "--database", database],
+            environment: ["PORTICO_KEYS_CACHE_REFRESH_MS": "100", "PORTICO_ACCOUNTS_PASSWORD_HASH_COST": "10"])
+        let url = try #require(server.firstLine().split(separator: " ").last.map(String.init))
+        let banner = server.process.isRunning ? readBanner(server) : ""
+        let key = try #require(banner.split(separator: "\n").first { $0.contains("Test secret key:") }?.split(separator: " ").last.map(String.init))
+        let orgID = try #require(banner.split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("org_") }.map { $0.trimmingCharacters(in: .punctuationCharacters) })
+        #expect(try await HTTP.request("GET", "\(url)/v1/customers", key: key).status == 200)
+
+        let list = try PorticoProcess.run(["key", "list", "--org", orgID, "--database", database])
+        let keyID = try #require(list.stdout.split(separator: "\n").first { $0.contains(String(key.suffix(4))) }?.split(separator: "\t").first.map(String.init))
+        #expect(try PorticoProcess.run(["key", "revoke", keyID, "--org", orgID, "--database", database]).status == 0)
+        var status = 200
+        for _ in 0..<50 where status == 200 {
+            try await Task.sleep(for: .milliseconds(100))
+            status = try await HTTP.request("GET", "\(url)/v1/customers", key: key).status
+        }
+        #expect(status == 401)
+        #expect(server.stop(SIGINT) == 0)
+    }
+
+    private func readBanner(_ server: PorticoProcess.Running) -> String {
+        var lines: [String] = []
+        while true {
+            let line = server.firstLine()
+            lines.append(line)
+            if line.hasPrefix("  curl") { break }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    @Test func backupAndCheck() throws {
+        let database = Self.temporaryDatabase()
+        #expect(try PorticoProcess.run(["org", "create", "--name", "Backed Up", "--database", database]).status == 0)
+        let destination = FileManager.default.temporaryDirectory.appendingPathComponent("portico-backup-\(UUID().uuidString).sqlite").path
+        let backup = try PorticoProcess.run(["backup", "--to", destination, "--database", database])
+        #expect(backup.status == 0)
+        let check = try PorticoProcess.run(["check", "--database", destination])
+        #expect(check.status == 0)
+        #expect(check.stdout.contains("integrity: ok"))
+
+        // A corrupted file fails the check.
+        let corrupt = FileManager.default.temporaryDirectory.appendingPathComponent("portico-corrupt-\(UUID().uuidString).sqlite").path
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: destination))
+        for index in stride(from: 4_096, to: min(bytes.count, 12_288), by: 7) { bytes[index] ^= 0xFF }
+        try bytes.write(to: URL(fileURLWithPath: corrupt))
+        #expect(try PorticoProcess.run(["check", "--database", corrupt]).status != 0)
+    }
+
+    @Test func migrateReportsWhatItApplied() throws {
+        let database = Self.temporaryDatabase()
+        let first = try PorticoProcess.run(["migrate", "--database", database])
+        #expect(first.status == 0 && first.stdout.contains("applied"))
+        let second = try PorticoProcess.run(["migrate", "--database", database])
+        #expect(second.status == 0 && second.stdout.contains("schema is current"))
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+@testable import PorticoApp
+
+struct ConfigLoaderTests {
+    static let exampleURL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("config.example.json")
+
+    static func write(_ json: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("portico-config-\(UUID().uuidString).json").path
+        try json.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func exampleListsEverySettingWithItsDefault() throws {
+        let config = try ConfigLoader.load(file: Self.exampleURL.path, environment: [:])
+        #expect(config == PorticoConfig())
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.exampleURL)) as? [String: [String: Any]] ?? [:]
+        let names = json.flatMap { section, entries in entries.keys.map { "\(section).\($0)" } }
+        #expect(Set(names) == Set(ConfigLoader.settingNames))
+    }
+
+    @Test func environmentOverridesTheFile() throws {
+        let path = try Self.write(#"{"server": {"port": 9000}, "database": {"synchronous": "full"}}"#)
+        let config = try ConfigLoader.load(file: path, environment: ["PORTICO_SERVER_PORT": "9100", "PATH": "/bin"])
+        #expect(config.server.port == 9100)
+        #expect(config.database.synchronous == "full")
+    }
+
+    @Test(arguments: [
+        (#"{"server": {"prot": 1}}"#, "server.prot"),
+        (#"{"sever": {}}"#, "sever"),
+        (#"{"server": {"port": 70000}}"#, "server.port"),
+        (#"{"server": {"port": "80"}}"#, "server.port"),
+        (#"{"database": {"synchronous": "off"}}"#, "database.synchronous"),
+        (#"{"logging": {"level": "loud"}}"#, "logging.level"),
+        (#"{"server": {"public_url": "ftp://x"}}"#, "server.public_url"),
+        ("not json", "not valid JSON"),
+    ])
+    func invalidOrUnknownSettingsAreNamed(json: String, name: String) throws {
+        let path = try Self.write(json)
+        let error = #expect(throws: ConfigError.self) { try ConfigLoader.load(file: path, environment: [:]) }
+        #expect(error?.description.contains(name) == true, "\(error?.description ?? "") does not name \(name)")
+    }
+
+    @Test func unknownOrInvalidEnvironmentVariablesAreNamed() {
+        let unknown = #expect(throws: ConfigError.self) { try ConfigLoader.load(file: nil, environment: ["PORTICO_SERVER_PROT": "1"]) }
+        #expect(unknown?.description.contains("PORTICO_SERVER_PROT") == true)
+        let invalid = #expect(throws: ConfigError.self) { try ConfigLoader.load(file: nil, environment: ["PORTICO_DATABASE_READERS": "many"]) }
+        #expect(invalid?.description.contains("database.readers") == true)
+    }
+
+    @Test func missingFileIsAnError() {
+        #expect(throws: ConfigError.self) { try ConfigLoader.load(file: "/nonexistent/portico.json", environment: [:]) }
+    }
+}
