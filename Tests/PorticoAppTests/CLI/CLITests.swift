@@ -154,3 +154,54 @@ struct CLITests {
         #expect(second.status == 0 && second.stdout.contains("schema is current"))
     }
 }
+
+extension CLITests {
+    @Test func sigtermFinishesTheRequestInFlightThenExits() async throws {
+        let database = Self.temporaryDatabase()
+        let server = try PorticoProcess.Running(
+            ["serve", "--port", "0", "--database", database], environment: ["PORTICO_ACCOUNTS_PASSWORD_HASH_COST": "10"])
+        let url = try #require(server.firstLine().split(separator: " ").last.map(String.init))
+        let port = try #require(Int(url.split(separator: ":").last ?? ""))
+        var key = ""
+        while key.isEmpty {
+            let line = server.firstLine()
+            if line.contains("Test secret key:") { key = String(line.split(separator: " ").last ?? "") }
+        }
+        let body = #"{"name":"In flight"}"#
+        let connection = try RawHTTPConnection(port: port)
+        connection.send(
+            "POST /v1/customers HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(key)\r\n"
+                + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body.prefix(5))
+        // Give the server the head of the request before it is told to stop.
+        try await Task.sleep(for: .milliseconds(300))
+        kill(server.process.processIdentifier, SIGTERM)
+        try await Task.sleep(for: .milliseconds(300))
+        connection.send(String(body.dropFirst(5)))
+        let response = connection.readAll()
+        #expect(response.hasPrefix("HTTP/1.1 200"), "in-flight request was not completed: \(response.prefix(200))")
+        #expect(response.contains(#""name":"In flight""#))
+        server.process.waitUntilExit()
+        #expect(server.process.terminationStatus == 0)
+        #expect(throws: (any Error).self) { try RawHTTPConnection(port: port) }
+        // The batched last_used_at was flushed on the way out.
+        let orgs = try PorticoProcess.run(["check", "--database", database])
+        #expect(orgs.status == 0)
+        let organization = try #require(try Self.organizationIDs(database: database).first)
+        let keys = try PorticoProcess.run(["key", "list", "--org", organization, "--database", database]).stdout
+        let used = keys.split(separator: "\n").first { $0.contains(String(key.suffix(4))) }
+        #expect(used?.contains("last_used=never") == false)
+    }
+
+    /// Organization ids straight from the file, as an operator with sqlite3 would read them.
+    static func organizationIDs(database: String) throws -> [String] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import sqlite3,sys; print('\\n'.join(r[0] for r in sqlite3.connect(sys.argv[1]).execute('select id from organizations')))", database]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return text.split(separator: "\n").map(String.init)
+    }
+}
