@@ -46,7 +46,9 @@ func buildRouter(runtime: PorticoRuntime) -> Router<PorticoRequestContext> {
         .add(middleware: AuthenticationMiddleware(authenticator: runtime.authenticator))
         .add(middleware: IdempotencyMiddleware(store: runtime.store, clock: runtime.clock, ttl: TimeInterval(config.idempotency.ttlHours * 3_600)))
     let routes = APIRoutes(group: v1)
-    CustomersController(store: runtime.store, clock: runtime.clock).register(routes)
+    CustomersController(
+        store: runtime.store, clock: runtime.clock, cache: RepresentationCache(capacity: config.server.representationCacheEntries)
+    ).register(routes)
     routes.finish()
     return router
 }

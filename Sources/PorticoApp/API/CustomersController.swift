@@ -17,6 +17,7 @@ struct CustomersController: Sendable {
     typealias Context = PorticoRequestContext
     let store: Store
     let clock: any PorticoClock
+    let cache: RepresentationCache
 
     static let writableFields: Set<String> = ["name", "email", "description", "metadata"]
 
@@ -45,8 +46,13 @@ struct CustomersController: Sendable {
     @Sendable func retrieve(_ request: Request, context: Context) async throws -> Response {
         let scope = try context.requirePrincipal().tenant
         let id = try context.parameters.require("id")
+        let key = RepresentationCache.Key(scope: scope, id: id)
+        let (cached, generation) = cache.lookup(key)
+        if let cached { return JSONCoding.response(body: cached) }
         guard let record = try await store.customer(id: id, scope: scope) else { throw APIError.notFound("customer", id: id) }
-        return try JSONCoding.response(CustomerResource(record))
+        let body = try JSONCoding.body(CustomerResource(record))
+        cache.insert(key, body, readAt: generation)
+        return JSONCoding.response(body: body)
     }
 
     @Sendable func update(_ request: Request, context: Context) async throws -> Response {
@@ -63,6 +69,7 @@ struct CustomersController: Sendable {
             customer.metadata = (try? Self.encodeMetadata(metadata)) ?? customer.metadata
             customer.updatedAt = max(now, customer.createdAt)
         }
+        cache.invalidate(RepresentationCache.Key(scope: scope, id: id))
         guard let updated else { throw APIError.notFound("customer", id: id) }
         return try JSONCoding.response(CustomerResource(updated))
     }
@@ -70,7 +77,9 @@ struct CustomersController: Sendable {
     @Sendable func delete(_ request: Request, context: Context) async throws -> Response {
         let scope = try context.requirePrincipal().tenant
         let id = try context.parameters.require("id")
-        guard try await store.deleteCustomer(id: id, scope: scope) else { throw APIError.notFound("customer", id: id) }
+        let deleted = try await store.deleteCustomer(id: id, scope: scope)
+        cache.invalidate(RepresentationCache.Key(scope: scope, id: id))
+        guard deleted else { throw APIError.notFound("customer", id: id) }
         return try JSONCoding.response(DeletedResource(id: id, object: "customer"))
     }
 

@@ -82,6 +82,7 @@ struct Setting: Sendable {
         optionalString("server.public_url", \.server.publicURL, valid: { $0.hasPrefix("http://") || $0.hasPrefix("https://") }),
         integer("server.max_body_bytes", \.server.maxBodyBytes, 1_024...104_857_600),
         integer("server.shutdown_grace_seconds", \.server.shutdownGraceSeconds, 0...600),
+        integer("server.representation_cache_entries", \.server.representationCacheEntries, 0...10_000_000),
         string("database.path", \.database.path),
         choice("database.synchronous", \.database.synchronous, ["normal", "full"]),
         integer("database.busy_timeout_ms", \.database.busyTimeoutMs, 0...600_000),

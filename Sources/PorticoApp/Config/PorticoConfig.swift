@@ -15,6 +15,8 @@ public struct PorticoConfig: Sendable, Equatable {
         public var maxBodyBytes = 1_048_576
         /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
         public var shutdownGraceSeconds = 10
+        /// Objects whose rendered JSON is kept in memory for repeated GETs; 0 disables.
+        public var representationCacheEntries = 10_000
     }
 
     public struct Database: Sendable, Equatable {

@@ -14,11 +14,17 @@ enum JSONCoding {
 
     /// A JSON response from an `Encodable` value.
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        let data = try encoder.encode(value)
-        return Response(
-            status: status,
-            headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        response(body: try body(value), status: status)
+    }
+
+    /// A value's JSON as a buffer, ready to send or to cache.
+    static func body(_ value: some Encodable) throws -> ByteBuffer {
+        ByteBuffer(bytes: try encoder.encode(value))
+    }
+
+    /// A JSON response from already-encoded bytes.
+    static func response(body: ByteBuffer, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
     }
 }
 

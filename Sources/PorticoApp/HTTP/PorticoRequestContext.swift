@@ -16,7 +16,7 @@ public struct PorticoRequestContext: RequestContext, RemoteAddressRequestContext
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
-        self.requestID = "req_" + Base62.random(count: 20)
+        self.requestID = Identifier.random("req")
         self.remoteAddress = source.channel.remoteAddress
         self.logger[metadataKey: "request_id"] = .string(requestID)
     }

@@ -41,11 +41,13 @@ enum APIKeyFormat {
 
     static func generate(kind: APIKeyKind, livemode: Bool) -> ParsedAPIKey {
         let body = prefix(kind: kind, livemode: livemode) + Base62.random(count: randomLength)
-        return ParsedAPIKey(kind: kind, livemode: livemode, token: body + checksum(of: body))
+        return ParsedAPIKey(kind: kind, livemode: livemode, token: body + checksum(of: body.utf8))
     }
 
     /// Parses and checksums a presented key; nil for anything malformed.
-    static func parse(_ token: some StringProtocol) -> ParsedAPIKey? {
+    static func parse(_ token: String) -> ParsedAPIKey? { parse(token[...]) }
+
+    static func parse(_ token: Substring) -> ParsedAPIKey? {
         let bytes = Array(token.utf8)
         guard bytes.count == 8 + randomLength + checksumLength else { return nil }
         let kind: APIKeyKind
@@ -67,7 +69,7 @@ enum APIKeyFormat {
         let digits = bytes[8...]
         guard digits.allSatisfy(Base62.isDigit) else { return nil }
         let body = bytes[..<(bytes.count - checksumLength)]
-        let expected = checksum(of: String(decoding: body, as: UTF8.self))
+        let expected = checksum(of: body)
         guard bytes[(bytes.count - checksumLength)...].elementsEqual(expected.utf8) else { return nil }
         return ParsedAPIKey(kind: kind, livemode: livemode, token: String(token))
     }
@@ -77,7 +79,7 @@ enum APIKeyFormat {
         ["sk_", "pk_", "rk_"].contains { text.hasPrefix($0) } && (text.contains("_test_") || text.contains("_live_"))
     }
 
-    private static func checksum(of body: String) -> String {
-        Base62.encode(UInt128(CRC32.checksum(body.utf8)), width: checksumLength)
+    private static func checksum(of body: some Sequence<UInt8>) -> String {
+        Base62.encode(UInt128(CRC32.checksum(body)), width: checksumLength)
     }
 }

@@ -49,7 +49,7 @@ final class KeyAuthenticator: Sendable {
         self.lastUsed = lastUsed
     }
 
-    func authenticate(_ token: some StringProtocol, from address: IPAddress?) async throws -> Outcome {
+    func authenticate(_ token: Substring, from address: IPAddress?) async throws -> Outcome {
         guard let parsed = APIKeyFormat.parse(token) else { return .invalid }
         let hash = Data(SHA256.hash(data: Data(parsed.token.utf8)))
         let principal: Principal?

@@ -1,6 +1,7 @@
 import CoreMetrics
 import Metrics
 import Prometheus
+import Synchronization
 
 /// The instance's metrics: a private Prometheus registry (so several
 /// instances in one test process never share counters) fed through
@@ -8,6 +9,16 @@ import Prometheus
 public final class PorticoMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     let factory: PrometheusMetricsFactory
+
+    private struct RequestSeries: Hashable {
+        var route: String
+        var method: String
+        var status: Int
+    }
+
+    /// Handles per series, so the hot path does one dictionary lookup instead of
+    /// a registry lookup (with its own lock and label hashing) per metric.
+    private let requestHandles = Mutex<[RequestSeries: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -22,16 +33,22 @@ public final class PorticoMetrics: Sendable {
 
     /// Counts one served request and records its latency.
     func recordRequest(route: String, method: String, status: Int, duration: Duration) {
-        Counter(
-            label: "portico_http_requests_total",
-            dimensions: [("route", route), ("method", method), ("status", String(status))],
-            factory: factory
-        ).increment()
-        Metrics.Timer(
-            label: "portico_http_request_duration_seconds",
-            dimensions: [("route", route), ("method", method)],
-            factory: factory
-        ).recordNanoseconds(duration.nanoseconds)
+        let series = RequestSeries(route: route, method: method, status: status)
+        let (counter, timer) = requestHandles.withLock { handles in
+            if let existing = handles[series] { return existing }
+            let made = (
+                CoreMetrics.Counter(
+                    label: "portico_http_requests_total",
+                    dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory),
+                CoreMetrics.Timer(
+                    label: "portico_http_request_duration_seconds", dimensions: [("route", route), ("method", method)],
+                    factory: factory)
+            )
+            handles[series] = made
+            return made
+        }
+        counter.increment()
+        timer.recordNanoseconds(duration.nanoseconds)
     }
 
     /// The Prometheus text exposition of every metric.

@@ -19,10 +19,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         guard let header = request.headers[.authorization] else {
             throw APIError(.authenticationRequired, "No API key provided. Send it as 'Authorization: Bearer <key>'.")
         }
-        guard header.count > 7, header.prefix(7).lowercased() == "bearer " else {
-            throw APIError.invalidAPIKey
-        }
-        let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        guard let token = Self.bearerToken(header) else { throw APIError.invalidAPIKey }
         switch try await authenticator.authenticate(token, from: context.clientIP) {
         case .invalid:
             throw APIError.invalidAPIKey
@@ -34,6 +31,17 @@ struct AuthenticationMiddleware: RouterMiddleware {
             context.logger[metadataKey: "key_id"] = .string(principal.keyID)
             return try await next(request, context)
         }
+    }
+
+    /// The credential of a `Bearer` header (scheme case-insensitive, spaces trimmed), without Foundation on the hot path.
+    static func bearerToken(_ header: String) -> Substring? {
+        let utf8 = header.utf8
+        guard utf8.count > 7, utf8.prefix(6).elementsEqual("bearer".utf8, by: { $0 | 0x20 == $1 }),
+            utf8.dropFirst(6).first == UInt8(ascii: " ")
+        else { return nil }
+        let token = header.dropFirst(7).drop { $0 == " " }
+        let trimmed = token.reversed().drop { $0 == " " }.count
+        return token.prefix(trimmed)
     }
 
     /// Whether any query parameter name or value looks like an API key.

@@ -10,6 +10,14 @@ enum Identifier {
         return prefix + "_" + Base62.encode(value, width: 22)
     }
 
+    /// A prefixed id of 128 random bits (request ids): unique, not time-ordered,
+    /// and only two reads of the system CSPRNG.
+    static func random(_ prefix: String) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let value = UInt128(generator.next() as UInt64) << 64 | UInt128(generator.next() as UInt64)
+        return prefix + "_" + Base62.encode(value, width: 22)
+    }
+
     /// Whether `id` has this prefix and the shape of an id we issue.
     static func isWellFormed(_ id: String, prefix: String) -> Bool {
         let utf8 = Array(id.utf8)

@@ -113,7 +113,7 @@ struct ErrorTests {
             for path in ["/healthz", "/readyz", "/metrics", "/v1/customers", "/nope", "/docs"] {
                 let id = try #require(try await api.send(.get, path, key: portico.testKey).requestID)
                 #expect(id.hasPrefix("req_"))
-                #expect(id.count == 24)
+                #expect(id.count == 26)
                 seen.insert(id)
             }
             #expect(seen.count == 6)

@@ -53,3 +53,17 @@ struct APIKeyFormatTests {
 }
 
 import Foundation
+
+struct BearerHeaderTests {
+    @Test(arguments: [
+        ("Bearer sk_test_abc", "sk_test_abc"),
+        ("bearer sk_test_abc", "sk_test_abc"),
+        ("BEARER   sk_test_abc  ", "sk_test_abc"),
+        ("Basic dXNlcjpwYXNz", nil),
+        ("Bearer", nil),
+        ("Bearersk_test_abc", nil),
+    ] as [(String, String?)])
+    func parsesTheCredential(header: String, expected: String?) {
+        #expect(AuthenticationMiddleware.bearerToken(header).map(String.init) == expected)
+    }
+}
