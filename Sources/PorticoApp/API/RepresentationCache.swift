@@ -45,11 +45,28 @@ final class RepresentationCache: Sendable {
                 state.entries.removeValue(forKey: state.order[state.head])
                 state.head += 1
             }
-            if state.head > capacity {
-                state.order.removeFirst(state.head)
+            // Invalidated keys linger in `order`; compact it so churn on a few
+            // objects cannot grow it without bound.
+            if state.order.count - state.head > 2 * capacity + 16 || state.head > capacity {
+                state.order = Self.compacted(state.order[state.head...], live: state.entries)
                 state.head = 0
             }
         }
+    }
+
+    /// The live keys of `order`, each once at its latest position, oldest first.
+    private static func compacted(_ order: ArraySlice<Key>, live: [Key: ByteBuffer]) -> [Key] {
+        var seen = Set<Key>()
+        var result: [Key] = []
+        for key in order.reversed() where live[key] != nil && seen.insert(key).inserted {
+            result.append(key)
+        }
+        return result.reversed()
+    }
+
+    /// Entries and bookkeeping size, for tests of the bounds.
+    var sizes: (entries: Int, order: Int) {
+        state.withLock { ($0.entries.count, $0.order.count - $0.head) }
     }
 
     /// Forgets an object after a committed write (update or delete).

@@ -61,6 +61,9 @@ public struct KeyService: Sendable {
         if let expiresAt = request.expiresAt, expiresAt.milliseconds <= now {
             throw KeyRequestError(param: "expires_at", description: "expires_at must be in the future")
         }
+        guard try await store.organization(id: request.organizationID) != nil else {
+            throw KeyRequestError(param: "organization", description: "no organization \(request.organizationID)")
+        }
         let issued = Self.issue(request, scopes: scopes, cidrs: cidrs, at: now)
         let audit = actor.entry(
             "api_key.created", organizationID: request.organizationID, targetType: "api_key", targetID: issued.record.id,

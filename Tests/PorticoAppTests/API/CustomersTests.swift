@@ -154,3 +154,19 @@ struct CustomersTests {
         }
     }
 }
+
+extension CustomersTests {
+    @Test func repeatedReadsSeeEveryWrite() async throws {
+        let portico = try await TestPortico.make()
+        try await portico.run { (api: APIClient) async throws in
+            let id = try #require(try await api.send(.post, "/v1/customers", key: portico.testKey, json: #"{"name":"v1"}"#).json["id"] as? String)
+            for version in 2...4 {
+                #expect(try await api.send(.get, "/v1/customers/\(id)", key: portico.testKey).json["name"] as? String == "v\(version - 1)")
+                try await api.send(.patch, "/v1/customers/\(id)", key: portico.testKey, json: #"{"name":"v\#(version)"}"#)
+                #expect(try await api.send(.get, "/v1/customers/\(id)", key: portico.testKey).json["name"] as? String == "v\(version)")
+            }
+            try await api.send(.delete, "/v1/customers/\(id)", key: portico.testKey)
+            #expect(try await api.send(.get, "/v1/customers/\(id)", key: portico.testKey).status == .notFound)
+        }
+    }
+}

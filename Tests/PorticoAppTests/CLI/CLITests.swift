@@ -93,6 +93,8 @@ struct CLITests {
         #expect(after.stdout.contains("revoked"))
         let missing = try PorticoProcess.run(["key", "revoke", "key_nope", "--org", orgID, "--database", database])
         #expect(missing.status != 0)
+        let noOrg = try PorticoProcess.run(["key", "create", "--org", "org_nope", "--database", database])
+        #expect(noOrg.status != 0 && noOrg.stderr.contains("no organization org_nope"))
     }
 
     @Test func revokeFromTheCLIReachesARunningServer() async throws {
@@ -203,5 +205,27 @@ extension CLITests {
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         return text.split(separator: "\n").map(String.init)
+    }
+}
+
+extension CLITests {
+    @Test func keysNeverReachTheLogs() async throws {
+        let sandbox = try PorticoProcess.Running(["sandbox"], environment: ["PORTICO_LOGGING_LEVEL": "trace"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(sandbox.firstLine().utf8)) as? [String: Any])
+        let url = try #require(json["url"] as? String)
+        let organization = try #require((json["organizations"] as? [[String: Any]])?.first)
+        let keys = try #require(organization["keys"] as? [String: String])
+        let key = try #require(keys["test_secret"])
+        _ = try await HTTP.request("GET", "\(url)/v1/customers", key: key)
+        _ = try await HTTP.request("GET", "\(url)/v1/customers?api_key=\(key)", key: key)
+        _ = try await HTTP.request("POST", "\(url)/v1/customers", key: key, json: #"{"name":"\#(key)"}"#)
+        _ = try await HTTP.request("GET", "\(url)/v1/customers", key: String(key.dropLast()) + "x")
+        #expect(sandbox.stop(SIGTERM) == 0)
+        let logs = String(decoding: sandbox.err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(logs.contains("request_id"), "expected request logs at trace level")
+        for secret in keys.values {
+            #expect(!logs.contains(String(secret.dropFirst(8))), "a key reached the logs")
+        }
+        #expect(!logs.contains(organization["owner"].flatMap { ($0 as? [String: String])?["password"] } ?? "unreachable"))
     }
 }
