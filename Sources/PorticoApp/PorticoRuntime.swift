@@ -60,10 +60,6 @@ public final class PorticoRuntime: Sendable {
 
     package func organizations() async throws -> [OrganizationRecord] { try await store.organizations() }
 
-    package func apiKeys(organizationID: String) async throws -> [APIKeyRecord] {
-        try await store.apiKeys(organizationId: organizationID)
-    }
-
     /// One line per key for `portico key list`: id, prefix…last4, mode, kind, state, scopes.
     public func describeKeys(organizationID: String) async throws -> [String] {
         let now = clock.nowMilliseconds

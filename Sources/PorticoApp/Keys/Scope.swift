@@ -33,10 +33,4 @@ struct ScopeSet: Sendable, Equatable {
     }
 
     func contains(_ scope: String) -> Bool { everything || names.contains(scope) }
-
-    /// Whether every scope of `other` is held here (a key may only create weaker keys).
-    func covers(_ scopes: [String]) -> Bool { scopes.allSatisfy(contains) }
-
-    /// The expanded list, for display.
-    var list: [String] { everything ? Scope.all : Scope.all.filter(names.contains) }
 }

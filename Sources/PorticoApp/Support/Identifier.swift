@@ -17,12 +17,4 @@ enum Identifier {
         let value = UInt128(generator.next() as UInt64) << 64 | UInt128(generator.next() as UInt64)
         return prefix + "_" + Base62.encode(value, width: 22)
     }
-
-    /// Whether `id` has this prefix and the shape of an id we issue.
-    static func isWellFormed(_ id: String, prefix: String) -> Bool {
-        let utf8 = Array(id.utf8)
-        let head = Array((prefix + "_").utf8)
-        guard utf8.count == head.count + 22, utf8.starts(with: head) else { return false }
-        return utf8[head.count...].allSatisfy(Base62.isDigit)
-    }
 }

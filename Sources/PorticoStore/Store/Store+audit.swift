@@ -3,10 +3,6 @@ import GRDB
 // MARK: - Audit log
 
 extension Store {
-    package func insertAudit(_ entry: AuditEntryRecord) async throws {
-        try await pool.write { db in try entry.insert(db) }
-    }
-
     /// The organization's audit entries, newest first.
     package func auditEntries(organizationId: String, page: PageRequest) async throws -> Page<AuditEntryRecord> {
         try await pool.read { db in

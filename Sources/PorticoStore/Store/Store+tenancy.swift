@@ -32,25 +32,16 @@ extension Store {
             try audit.insert(db)
         }
     }
-
-    package func user(email: String) async throws -> UserRecord? {
-        try await pool.read { db in try UserRecord.filter(Column("email") == email).fetchOne(db) }
-    }
-
-    package func memberships(userId: String) async throws -> [MembershipRecord] {
-        try await pool.read { db in try MembershipRecord.filter(Column("user_id") == userId).fetchAll(db) }
-    }
 }
 
 /// Errors the store reports in its own words rather than SQLite's.
 package enum StoreError: Error, Equatable, CustomStringConvertible {
     case conflict(String)
-    case notFound(String)
     case integrity(String)
 
     package var description: String {
         switch self {
-        case .conflict(let message), .notFound(let message), .integrity(let message): message
+        case .conflict(let message), .integrity(let message): message
         }
     }
 }
