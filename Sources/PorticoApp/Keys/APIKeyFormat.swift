@@ -69,8 +69,8 @@ enum APIKeyFormat {
         let digits = bytes[8...]
         guard digits.allSatisfy(Base62.isDigit) else { return nil }
         let body = bytes[..<(bytes.count - checksumLength)]
-        let expected = checksum(of: body)
-        guard bytes[(bytes.count - checksumLength)...].elementsEqual(expected.utf8) else { return nil }
+        let presented = bytes[(bytes.count - checksumLength)...].reduce(UInt64(0)) { $0 * 62 + UInt64(Base62.value(of: $1)) }
+        guard presented == UInt64(CRC32.checksum(body)) else { return nil }
         return ParsedAPIKey(kind: kind, livemode: livemode, token: String(token))
     }
 

@@ -28,7 +28,6 @@ struct AuthenticationMiddleware: RouterMiddleware {
         case .authenticated(let principal):
             var context = context
             context.principal = principal
-            context.logger[metadataKey: "key_id"] = .string(principal.keyID)
             return try await next(request, context)
         }
     }

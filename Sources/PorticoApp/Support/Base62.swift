@@ -7,6 +7,15 @@ enum Base62 {
         (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122)
     }
 
+    /// The numeric value of one digit (the caller has checked `isDigit`).
+    static func value(of byte: UInt8) -> UInt8 {
+        switch byte {
+        case 48...57: byte - 48
+        case 65...90: byte - 55
+        default: byte - 61
+        }
+    }
+
     /// `value` as exactly `width` digits, most significant first.
     static func encode(_ value: UInt128, width: Int) -> String {
         var digits = [UInt8](repeating: alphabet[0], count: width)
