@@ -77,6 +77,9 @@ public struct KeyService: Sendable {
     public func roll(id: String, organizationID: String, overlap: TimeInterval, by actor: AuditActor) async throws -> IssuedKey? {
         let now = clock.nowMilliseconds
         guard let old = try await store.apiKey(id: id, organizationId: organizationID) else { return nil }
+        if let expiresAt = old.expiresAt, expiresAt <= now {
+            throw KeyRequestError(param: "id", description: "key \(id) has expired; create a new key instead of rolling it")
+        }
         let request = NewKeyRequest(
             organizationID: organizationID, livemode: old.livemode, kind: APIKeyKind(rawValue: old.kind) ?? .restricted,
             label: old.label, expiresAt: old.expiresAt.map { Date(milliseconds: $0) })

@@ -130,6 +130,10 @@ struct AuthenticationTests {
         let rolled = try await portico.runtime.keys.roll(id: old.id, organizationID: portico.organizationID, overlap: 3_600, by: .cli)
         let replacement = try #require(rolled)
         #expect(replacement.record.scopes == "customers:read")
+        // A key is rolled once; its replacement is what rolls next.
+        await #expect(throws: StoreError.self) {
+            try await portico.runtime.keys.roll(id: old.id, organizationID: portico.organizationID, overlap: 0, by: .cli)
+        }
         #expect(replacement.secret != old.secret)
         try await portico.run { (api: APIClient) async throws in
             #expect(try await api.send(.get, "/v1/customers", key: old.secret).status == .ok)
@@ -138,11 +142,18 @@ struct AuthenticationTests {
             #expect(try await api.send(.get, "/v1/customers", key: old.secret).status == .unauthorized)
             #expect(try await api.send(.get, "/v1/customers", key: replacement.secret).status == .ok)
         }
-        await #expect(throws: StoreError.self) {
-            try await portico.runtime.keys.roll(id: old.id, organizationID: portico.organizationID, overlap: 0, by: .cli)
-        }
         let audit = try await portico.store.auditEntries(targetId: old.id).map(\.action)
         #expect(audit == ["api_key.created", "api_key.rolled"])
+    }
+
+    @Test func expiredKeysCannotBeRolled() async throws {
+        let portico = try await TestPortico.make()
+        let key = try await portico.issue(
+            NewKeyRequest(organizationID: portico.organizationID, livemode: false, kind: .secret, expiresAt: Date().addingTimeInterval(60)))
+        portico.clock.advance(by: 61)
+        await #expect(throws: KeyRequestError.self) {
+            try await portico.runtime.keys.roll(id: key.id, organizationID: portico.organizationID, overlap: 60, by: .cli)
+        }
     }
 
     @Test func validKeyIsServedFromCacheAndLastUsedIsBatched() async throws {
