@@ -21,7 +21,7 @@ struct Check: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
-        let runtime = try options.openRuntime(migrate: false)
+        let runtime = try options.openRuntime(migrate: false, existing: true)
         let result = try await runtime.check()
         print(result.report)
         guard result.integrityOK, result.schemaCurrent else { throw ExitCode(1) }
@@ -39,7 +39,7 @@ struct Backup: AsyncParsableCommand {
     var to: String
 
     func run() async throws {
-        let runtime = try options.openRuntime(migrate: false)
+        let runtime = try options.openRuntime(migrate: false, existing: true)
         do {
             try await runtime.backup(to: to)
         } catch {

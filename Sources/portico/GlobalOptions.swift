@@ -25,9 +25,13 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// Loads config, sets up logging and opens (and migrates) the database.
-    func openRuntime(migrate: Bool = true, adjust: (inout PorticoConfig) -> Void = { _ in }) throws -> PorticoRuntime {
+    /// `existing` refuses to create a new file (`check` and `backup` of a mistyped path).
+    func openRuntime(migrate: Bool = true, existing: Bool = false, adjust: (inout PorticoConfig) -> Void = { _ in }) throws -> PorticoRuntime {
         var config = try loadConfig()
         adjust(&config)
+        if existing, !FileManager.default.fileExists(atPath: config.database.path) {
+            CLI.fail("no database at \(config.database.path)", code: 1)
+        }
         let logger = CLI.bootstrapLogging(config)
         do {
             return try PorticoRuntime(config: config, logger: logger, migrate: migrate)

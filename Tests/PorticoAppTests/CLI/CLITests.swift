@@ -146,6 +146,11 @@ struct CLITests {
         for index in stride(from: 4_096, to: min(bytes.count, 12_288), by: 7) { bytes[index] ^= 0xFF }
         try bytes.write(to: URL(fileURLWithPath: corrupt))
         #expect(try PorticoProcess.run(["check", "--database", corrupt]).status != 0)
+        // A mistyped path is reported, not created.
+        let missing = FileManager.default.temporaryDirectory.appendingPathComponent("portico-missing-\(UUID().uuidString).sqlite").path
+        let check404 = try PorticoProcess.run(["check", "--database", missing])
+        #expect(check404.status != 0 && check404.stderr.contains("no database"))
+        #expect(!FileManager.default.fileExists(atPath: missing))
     }
 
     @Test func migrateReportsWhatItApplied() throws {
