@@ -14,13 +14,13 @@ extension Store {
 
     /// The key whose SHA-256 is `hash`, whatever its state (the caller judges validity).
     package func apiKey(secretHash hash: Data) async throws -> APIKeyRecord? {
-        try await pool.read { db in
+        try await read { db in
             try APIKeyRecord.filter(APIKeyRecord.Columns.secretHash == hash).fetchOne(db)
         }
     }
 
     package func apiKey(id: String, organizationId: String) async throws -> APIKeyRecord? {
-        try await pool.read { db in
+        try await read { db in
             try APIKeyRecord
                 .filter(APIKeyRecord.Columns.id == id && APIKeyRecord.Columns.organizationId == organizationId)
                 .fetchOne(db)
@@ -28,7 +28,7 @@ extension Store {
     }
 
     package func apiKeys(organizationId: String, livemode: Bool? = nil) async throws -> [APIKeyRecord] {
-        try await pool.read { db in
+        try await read { db in
             var request = APIKeyRecord.filter(APIKeyRecord.Columns.organizationId == organizationId)
             if let livemode { request = request.filter(APIKeyRecord.Columns.livemode == livemode) }
             return try request.order(APIKeyRecord.Columns.id.desc).fetchAll(db)
@@ -92,7 +92,7 @@ extension Store {
     /// A value that changes whenever any key is created, revoked or rolled, by
     /// this process or another (the CLI): key caches poll it cheaply.
     package func apiKeysRevision() async throws -> String {
-        try await pool.read { db in
+        try await read { db in
             // The sum moves whenever any key's updated_at moves, even if another
             // process's clock is behind ours (a max would miss that).
             let row = try Row.fetchOne(db, sql: "SELECT coalesce(sum(updated_at), 0), count(*) FROM api_keys")!

@@ -5,7 +5,7 @@ import GRDB
 extension Store {
     /// The organization's audit entries, newest first.
     package func auditEntries(organizationId: String, page: PageRequest) async throws -> Page<AuditEntryRecord> {
-        try await pool.read { db in
+        try await read { db in
             try AuditEntryRecord
                 .filter(AuditEntryRecord.Columns.organizationId == organizationId)
                 .page(page, id: AuditEntryRecord.Columns.id, db: db)
@@ -14,7 +14,7 @@ extension Store {
 
     /// Every audit entry about one target, oldest first.
     package func auditEntries(targetId: String) async throws -> [AuditEntryRecord] {
-        try await pool.read { db in
+        try await read { db in
             try AuditEntryRecord.filter(Column("target_id") == targetId).order(AuditEntryRecord.Columns.id).fetchAll(db)
         }
     }

@@ -19,7 +19,7 @@ extension Store {
     }
 
     package func customer(id: String, scope: TenantScope) async throws -> CustomerRecord? {
-        try await pool.read { db in try CustomerRecord.scoped(scope).filter(CustomerRecord.Columns.id == id).fetchOne(db) }
+        try await read { db in try CustomerRecord.scoped(scope).filter(CustomerRecord.Columns.id == id).fetchOne(db) }
     }
 
     /// Applies `change` to the tenant's customer and saves it in one transaction;
@@ -45,7 +45,7 @@ extension Store {
     }
 
     package func customers(scope: TenantScope, email: String?, page: PageRequest) async throws -> Page<CustomerRecord> {
-        try await pool.read { db in
+        try await read { db in
             var request = CustomerRecord.scoped(scope)
             if let email { request = request.filter(CustomerRecord.Columns.email == email) }
             return try request.page(page, id: CustomerRecord.Columns.id, db: db)

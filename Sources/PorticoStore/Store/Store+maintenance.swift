@@ -18,14 +18,14 @@ package struct StoreCheck: Sendable, Equatable {
 extension Store {
     /// A cheap round trip through a reader plus the schema version: what `/readyz` needs.
     package func readiness() async throws -> Bool {
-        try await pool.read { db in
+        try await read { db in
             try Migrations.migrator().appliedIdentifiers(db).contains(Migrations.current)
         }
     }
 
     /// Full integrity check and schema version.
     package func check() async throws -> StoreCheck {
-        try await pool.read { db in
+        try await read { db in
             StoreCheck(
                 integrity: try String.fetchAll(db, sql: "PRAGMA integrity_check"),
                 appliedMigrations: Migrations.identifiers.filter(try Migrations.migrator().appliedIdentifiers(db).contains),

@@ -12,11 +12,11 @@ extension Store {
     }
 
     package func organization(id: String) async throws -> OrganizationRecord? {
-        try await pool.read { db in try OrganizationRecord.fetchOne(db, key: id) }
+        try await read { db in try OrganizationRecord.fetchOne(db, key: id) }
     }
 
     package func organizations() async throws -> [OrganizationRecord] {
-        try await pool.read { db in try OrganizationRecord.order(Column("id")).fetchAll(db) }
+        try await read { db in try OrganizationRecord.order(Column("id")).fetchAll(db) }
     }
 
     /// Creates a user, optionally as a member of an organization, with its audit row.
