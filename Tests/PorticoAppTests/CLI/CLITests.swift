@@ -176,6 +176,9 @@ extension CLITests {
         }
         let body = #"{"name":"In flight"}"#
         let connection = try RawHTTPConnection(port: port)
+        // One full exchange first, so the connection is certainly accepted and live.
+        connection.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        #expect(connection.read(until: "ok\n").hasPrefix("HTTP/1.1 200"))
         connection.send(
             "POST /v1/customers HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(key)\r\n"
                 + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body.prefix(5))

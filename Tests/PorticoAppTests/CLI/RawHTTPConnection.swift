@@ -25,6 +25,17 @@ final class RawHTTPConnection {
         _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
     }
 
+    /// Reads until `marker` has arrived (or the peer closes); returns what was read.
+    func read(until marker: String) -> String {
+        var data = [UInt8]()
+        var byte: UInt8 = 0
+        while !String(decoding: data, as: UTF8.self).hasSuffix(marker) {
+            if recv(fd, &byte, 1, 0) <= 0 { break }
+            data.append(byte)
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
     /// Reads until the peer closes the connection.
     func readAll() -> String {
         var data = [UInt8]()
