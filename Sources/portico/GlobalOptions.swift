@@ -60,7 +60,7 @@ enum CLI {
     nonisolated(unsafe) private static var loggingBootstrapped = false
 
     static func bootstrapLogging(_ config: PorticoConfig) -> Logger {
-        let level = Logger.Level(rawValue: config.logging.level) ?? .info
+        let level = config.logLevel
         if !loggingBootstrapped {
             loggingBootstrapped = true
             let json = config.logging.format == "json"

@@ -17,7 +17,7 @@ struct CustomerResource: Encodable, Sendable {
         name = record.name
         email = record.email
         description = record.description
-        metadata = (try? JSONDecoder().decode([String: String].self, from: Data(record.metadata.utf8))) ?? [:]
+        metadata = StoredMetadata.decode(record.metadata)
         livemode = record.livemode
         createdAt = record.createdAt
         updatedAt = record.updatedAt
@@ -41,6 +41,17 @@ struct CustomerResource: Encodable, Sendable {
         try container.encode(livemode, forKey: .livemode)
         try container.encode(RFC3339.string(milliseconds: createdAt), forKey: .createdAt)
         try container.encode(RFC3339.string(milliseconds: updatedAt), forKey: .updatedAt)
+    }
+}
+
+/// How a `metadata` map is kept in its TEXT column: a JSON object of strings.
+enum StoredMetadata {
+    static func decode(_ text: String) -> [String: String] {
+        (try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))) ?? [:]
+    }
+
+    static func encode(_ metadata: [String: String]) throws -> String {
+        String(decoding: try JSONCoding.encoder.encode(metadata), as: UTF8.self)
     }
 }
 

@@ -38,7 +38,7 @@ struct CustomersController: Sendable {
         let record = CustomerRecord(
             id: Identifier.make("cus", at: now), organizationId: scope.organizationId, livemode: scope.livemode,
             name: input.name.value(or: nil), email: input.email.value(or: nil), description: input.description.value(or: nil),
-            metadata: try Self.encodeMetadata(metadata), createdAt: now, updatedAt: now)
+            metadata: try StoredMetadata.encode(metadata), createdAt: now, updatedAt: now)
         try await store.insertCustomer(record)
         return try JSONCoding.response(CustomerResource(record))
     }
@@ -64,9 +64,9 @@ struct CustomersController: Sendable {
             input.name.apply(to: &customer.name)
             input.email.apply(to: &customer.email)
             input.description.apply(to: &customer.description)
-            var metadata = (try? JSONDecoder().decode([String: String].self, from: Data(customer.metadata.utf8))) ?? [:]
+            var metadata = StoredMetadata.decode(customer.metadata)
             input.metadata.apply(to: &metadata)
-            customer.metadata = (try? Self.encodeMetadata(metadata)) ?? customer.metadata
+            customer.metadata = (try? StoredMetadata.encode(metadata)) ?? customer.metadata
             customer.updatedAt = max(now, customer.createdAt)
         }
         cache.invalidate(RepresentationCache.Key(scope: scope, id: id))
@@ -89,10 +89,6 @@ struct CustomersController: Sendable {
         let page = try await store.customers(scope: scope, email: query.extra["email"], page: query.page)
         return try JSONCoding.response(
             ListEnvelope<CustomerResource>(data: page.items.map { CustomerResource($0) }, hasMore: page.hasMore, url: "/v1/customers"))
-    }
-
-    static func encodeMetadata(_ metadata: [String: String]) throws -> String {
-        String(decoding: try JSONCoding.encoder.encode(metadata), as: UTF8.self)
     }
 }
 

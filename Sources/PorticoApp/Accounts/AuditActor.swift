@@ -11,10 +11,6 @@ public struct AuditActor: Sendable {
     public static let cli = AuditActor(type: "cli", id: ProcessInfo.processInfo.userName, ip: nil, requestID: nil)
     public static let system = AuditActor(type: "system", id: nil, ip: nil, requestID: nil)
 
-    static func apiKey(_ principal: Principal, context: PorticoRequestContext) -> AuditActor {
-        AuditActor(type: "api_key", id: principal.keyID, ip: context.clientIP?.description, requestID: context.requestID)
-    }
-
     /// An audit row for `action` on a target, stamped with this actor.
     func entry(
         _ action: String, organizationID: String?, targetType: String, targetID: String,

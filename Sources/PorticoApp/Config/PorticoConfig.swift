@@ -77,5 +77,5 @@ public struct PorticoConfig: Sendable, Equatable {
             readerCount: database.readers)
     }
 
-    var logLevel: Logger.Level { Logger.Level(rawValue: logging.level) ?? .info }
+    public var logLevel: Logger.Level { Logger.Level(rawValue: logging.level) ?? .info }
 }

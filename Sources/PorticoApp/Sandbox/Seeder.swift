@@ -2,18 +2,11 @@ import Foundation
 import PorticoStore
 
 /// The four keys every seeded organization gets.
-public struct SeededKeys: Sendable, Encodable {
+public struct SeededKeys: Sendable {
     public var testSecret: String
     public var liveSecret: String
     public var testPublishable: String
     public var livePublishable: String
-
-    enum CodingKeys: String, CodingKey {
-        case testSecret = "test_secret"
-        case liveSecret = "live_secret"
-        case testPublishable = "test_publishable"
-        case livePublishable = "live_publishable"
-    }
 }
 
 /// An organization made ready to use: an owner who can log in and its keys.
