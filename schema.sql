@@ -18,7 +18,11 @@ CREATE TABLE organizations (
     name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
     plan TEXT NOT NULL DEFAULT 'free',
     created_at INTEGER NOT NULL
-);
+    -- added by a later migration (ALTER TABLE appends them just before the closing parenthesis):
+    -- body_capture: request/response bodies kept in request logs (redacted);
+    -- updated_at: bumped on plan/settings changes, which the key cache watches.
+    , body_capture INTEGER NOT NULL DEFAULT 0 CHECK (body_capture IN (0, 1))
+    , updated_at INTEGER NOT NULL DEFAULT 0);
 
 CREATE TABLE users (
     id TEXT PRIMARY KEY NOT NULL,
@@ -114,3 +118,70 @@ CREATE TABLE idempotency_keys (
 ) WITHOUT ROWID;
 
 CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys(expires_at);
+
+-- Metering and billing ---------------------------------------------------------
+
+-- Requests (and any metric a route declares) per tenant, key and hour; written
+-- in the same transaction as the request logs they were counted from.
+-- key_id is '' for usage not tied to a key.
+CREATE TABLE usage_buckets (
+    organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    livemode INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+    hour_start INTEGER NOT NULL,
+    metric TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    quantity INTEGER NOT NULL,
+    PRIMARY KEY (organization_id, livemode, hour_start, metric, key_id)
+) WITHOUT ROWID;
+
+-- One invoice per organization, mode and calendar month (UTC); amounts in
+-- minor units of currency. The UNIQUE constraint makes generation idempotent.
+CREATE TABLE invoices (
+    id TEXT PRIMARY KEY NOT NULL,
+    organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    livemode INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+    period_start INTEGER NOT NULL,
+    period_end INTEGER NOT NULL,
+    plan TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    base_amount INTEGER NOT NULL,
+    included_quantity INTEGER,
+    usage_quantity INTEGER NOT NULL,
+    overage_quantity INTEGER NOT NULL, -- started blocks of 1,000 requests past the included quantity
+    overage_unit_amount INTEGER,       -- price per block
+    overage_amount INTEGER NOT NULL,
+    total INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    UNIQUE (organization_id, livemode, period_start)
+);
+
+CREATE INDEX invoices_by_tenant ON invoices(organization_id, livemode, id);
+
+-- Request logs: one table per time partition -------------------------------------
+--
+-- Created at run time, ahead of need, as request_logs_YYYYMMDDHH (the UTC
+-- start of the partition; one per day by default). Retention drops whole
+-- tables; a time-range query reads only the tables overlapping its range.
+-- The rowid is (created_at << 12) | sequence, assigned in commit order, so
+-- rows and both indexes are appended in insertion order and a time range is
+-- a rowid range. Template (Sources/PorticoStore/Store/Store+requestLogs.swift):
+--
+-- CREATE TABLE request_logs_2026112200 (
+--     id INTEGER PRIMARY KEY,          -- (created_at << 12) | sequence
+--     created_at INTEGER NOT NULL,
+--     request_id TEXT NOT NULL,
+--     organization_id TEXT,            -- NULL when the request did not authenticate
+--     livemode INTEGER,
+--     key_id TEXT,
+--     method TEXT NOT NULL,
+--     path TEXT NOT NULL,
+--     route TEXT,
+--     status INTEGER NOT NULL,
+--     duration_us INTEGER NOT NULL,
+--     ip TEXT,
+--     user_agent TEXT,
+--     request_body TEXT,               -- only with body capture on, redacted and cut
+--     response_body TEXT
+-- );
+-- CREATE INDEX request_logs_2026112200_by_tenant ON request_logs_2026112200(organization_id, livemode);
+-- CREATE INDEX request_logs_2026112200_by_request ON request_logs_2026112200(request_id);

@@ -16,6 +16,7 @@ public func buildApplication(
     if released > 0 {
         runtime.logger.notice("released idempotency keys left in flight by an earlier run", metadata: ["count": "\(released)"])
     }
+    try await runtime.maintainRequestLogs()
     let router = buildRouter(runtime: runtime)
     return Application(
         router: router,
@@ -29,26 +30,40 @@ public func buildApplication(
         logger: runtime.logger)
 }
 
-/// Every middleware and route on one screen. Order matters: metrics see the
-/// final status; problems are rendered before metrics record them; `/v1`
-/// authenticates before idempotency claims a key for the tenant.
+/// Every middleware and route on one screen. Order matters, outermost first:
+/// metrics and the request log see the final status of every request; the
+/// gateway limits and authenticates every `/v1` path (matched or not) and
+/// stamps rate-limit headers on whatever comes back; problems are rendered
+/// inside it; idempotency claims a key only for an admitted tenant.
 func buildRouter(runtime: PorticoRuntime) -> Router<PorticoRequestContext> {
     let config = runtime.config
+    let store = runtime.store
+    let clock = runtime.clock
     let router = Router(context: PorticoRequestContext.self)
     router.add(middleware: MetricsMiddleware(metrics: runtime.metrics))
+    router.add(middleware: RequestLogMiddleware(writer: runtime.logWriter, redactor: runtime.redactor, clock: clock))
+    router.add(
+        middleware: APIGatewayMiddleware(
+            authenticator: runtime.authenticator, admission: runtime.admission, redactor: runtime.redactor, metrics: runtime.metrics,
+            baseURL: runtime.baseURL))
     router.add(middleware: ProblemMiddleware(baseURL: runtime.baseURL))
     router.add(middleware: BodyLimitMiddleware(maxBodyBytes: config.server.maxBodyBytes))
 
-    OperationsController(store: runtime.store, metrics: runtime.metrics).register(on: router)
+    OperationsController(store: store, metrics: runtime.metrics).register(on: router)
     DocsController().register(on: router)
 
     let v1 = router.group("v1")
-        .add(middleware: AuthenticationMiddleware(authenticator: runtime.authenticator))
-        .add(middleware: IdempotencyMiddleware(store: runtime.store, clock: runtime.clock, ttl: TimeInterval(config.idempotency.ttlHours * 3_600)))
-    let routes = APIRoutes(group: v1)
-    CustomersController(
-        store: runtime.store, clock: runtime.clock, cache: RepresentationCache(capacity: config.server.representationCacheEntries)
+        .add(middleware: IdempotencyMiddleware(store: store, clock: clock, ttl: TimeInterval(config.idempotency.ttlHours * 3_600)))
+    let routes = APIRoutes(group: v1, admission: runtime.admission, metrics: runtime.metrics)
+    CustomersController(store: store, clock: clock, cache: RepresentationCache(capacity: config.server.representationCacheEntries))
+        .register(routes)
+    KeysController(
+        keys: runtime.keys, store: store, clock: clock, admission: runtime.admission, authenticator: runtime.authenticator,
+        defaultOverlapSeconds: config.keys.defaultRollOverlapHours * 3_600
     ).register(routes)
+    RequestLogsController(store: store, width: runtime.partitionWidth).register(routes)
+    UsageController(store: store, billing: runtime.billing, admission: runtime.admission, clock: clock).register(routes)
+    InvoicesController(store: store).register(routes)
     routes.finish()
     return router
 }
@@ -58,6 +73,19 @@ func backgroundServices(runtime: PorticoRuntime) -> [any Service] {
     let config = runtime.config
     let store = runtime.store
     return [
+        runtime.logWriter,
+        PeriodicService(
+            name: "request-log-partitions", interval: .seconds(300), runOnShutdown: false, logger: runtime.logger
+        ) { try await runtime.maintainRequestLogs() },
+        PeriodicService(
+            name: "rate-limit-eviction", interval: .seconds(30), runOnShutdown: false, logger: runtime.logger
+        ) { [clock = runtime.clock, metrics = runtime.metrics, limiter = runtime.admission.limiter] in
+            metrics.rateLimitBuckets.record(limiter.evictIdle(now: clock.nowMilliseconds))
+        },
+        PeriodicService(
+            name: "invoices", interval: .seconds(config.billing.invoiceCheckIntervalSeconds), runOnShutdown: false,
+            logger: runtime.logger
+        ) { _ = try await runtime.billing.invoiceFinishedMonths() },
         PeriodicService(
             name: "key-cache-refresh", interval: .milliseconds(config.keys.cacheRefreshMs), runOnShutdown: false,
             logger: runtime.logger

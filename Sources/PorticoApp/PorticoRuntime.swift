@@ -16,8 +16,15 @@ public final class PorticoRuntime: Sendable {
     /// The instance's external base URL; known for certain only once the port is bound (port 0).
     let baseURL: BaseURL
 
+    /// Rate limits and quotas, checked by the gateway on every `/v1` request.
+    let admission: AdmissionControl
+    /// The batching request-log writer (a Service run beside the server).
+    let logWriter: RequestLogWriter
+    let redactor: BodyRedactor
+
     public let keys: KeyService
     public let accounts: AccountService
+    public let billing: BillingService
 
     /// Opens the database at `config.database.path`, migrating it unless `migrate` is false.
     public convenience init(config: PorticoConfig, logger: Logger, migrate: Bool = true) throws {
@@ -33,13 +40,37 @@ public final class PorticoRuntime: Sendable {
         self.baseURL = BaseURL(config.baseURL(port: config.server.port))
         self.lastUsed = LastUsedTracker()
         self.authenticator = KeyAuthenticator(store: store, clock: clock, lastUsed: lastUsed)
+        self.admission = AdmissionControl(config: config, store: store, clock: clock)
+        self.logWriter = RequestLogWriter(config: config.requestLogs, store: store, metrics: metrics, logger: logger)
+        self.redactor = BodyRedactor(sensitiveFields: config.requestLogs.sensitiveFields, maxBytes: config.requestLogs.bodyCaptureMaxBytes)
+        self.billing = BillingService(config: config, store: store, clock: clock, authenticator: authenticator)
         self.keys = KeyService(store: store, clock: clock, authenticator: authenticator)
-        self.accounts = AccountService(store: store, clock: clock, hasher: PasswordHasher(cost: config.accounts.passwordHashCost))
+        self.accounts = AccountService(store: store, clock: clock, hasher: PasswordHasher(cost: config.accounts.passwordHashCost),
+            defaultPlan: config.billing.defaultPlan)
     }
 
     /// Writes the pending `last_used_at` batch now (shutdown, tests).
     func flushKeyUsage() async throws {
         try await lastUsed.flush(to: store)
+    }
+
+    /// Width of one request-log partition in milliseconds.
+    var partitionWidth: Int64 { Int64(config.requestLogs.partitionHours) * 3_600_000 }
+
+    /// Creates the partitions ahead of time and drops those past retention.
+    /// Runs at start-up and periodically; returns what it created and dropped.
+    @discardableResult
+    func maintainRequestLogs() async throws -> (created: [String], dropped: [String]) {
+        let now = clock.nowMilliseconds
+        let width = partitionWidth
+        let created = try await store.createRequestLogPartitions(
+            from: now, through: now + Int64(config.requestLogs.partitionsAhead) * width, width: width)
+        let cutoff = now - Int64(config.requestLogs.retentionDays) * 86_400_000
+        let dropped = try await store.dropRequestLogPartitions(endingAtOrBefore: cutoff, width: width)
+        if !dropped.isEmpty {
+            logger.info("dropped request-log partitions past retention", metadata: ["partitions": "\(dropped.joined(separator: ","))"])
+        }
+        return (created, dropped)
     }
 
     // MARK: Operations the CLI exposes

@@ -18,6 +18,7 @@ struct MigrationTests {
             let stripped = sql.split(separator: "\n").map { line in line.split(separator: "--", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? "" }
                 .joined(separator: " ")
             result["\(row["type"] as String) \(row["name"] as String)"] = stripped.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+                .replacingOccurrences(of: " ,", with: ",")
         }
         return result
     }

@@ -1,32 +1,50 @@
 import HTTPTypes
 import Hummingbird
 
-/// Registers `/v1` routes with the scope each needs, and answers 405 with an
-/// `Allow` header for a known path used with another method (Hummingbird's
-/// router alone would say 404).
+/// Registers `/v1` routes with the scope each needs, the route's own rate
+/// limit (when `rate_limits.routes` has one) and any usage metric it declares,
+/// and answers 405 with an `Allow` header for a known path used with another
+/// method (Hummingbird's router alone would say 404).
 final class APIRoutes {
     typealias Context = PorticoRequestContext
     typealias Handler = @Sendable (Request, Context) async throws -> Response
 
     private let group: RouterGroup<Context>
+    private let admission: AdmissionControl
+    private let metrics: PorticoMetrics
     private var methodsByPath: [(path: String, methods: [HTTPRequest.Method])] = []
 
-    init(group: RouterGroup<Context>) {
+    init(group: RouterGroup<Context>, admission: AdmissionControl, metrics: PorticoMetrics) {
         self.group = group
+        self.admission = admission
+        self.metrics = metrics
     }
 
-    /// Adds a route; `scope` is checked against the authenticated key before the handler runs.
-    func on(_ method: HTTPRequest.Method, _ path: String, scope: String, handler: @escaping Handler) {
+    /// Adds a route; `scope` is checked against the authenticated key before
+    /// the handler runs. `meter` names a usage metric counted once per
+    /// successful (2xx) call, on top of `requests`.
+    func on(_ method: HTTPRequest.Method, _ path: String, scope: String, meter: String? = nil, handler: @escaping Handler) {
         if let index = methodsByPath.firstIndex(where: { $0.path == path }) {
             methodsByPath[index].methods.append(method)
         } else {
             methodsByPath.append((path, [method]))
         }
-        group.on(RouterPath(path), method: method) { request, context in
-            guard try context.requirePrincipal().scopes.contains(scope) else {
+        group.on(RouterPath(path), method: method) { [admission, metrics] request, context in
+            let principal = try context.requirePrincipal()
+            guard principal.scopes.contains(scope) else {
                 throw APIError(.insufficientScope, "This API key does not have the '\(scope)' scope this request needs.")
             }
-            return try await handler(request, context)
+            if let route = context.endpointPath {
+                let states = admission.admit(principal, method: method.rawValue, route: route)
+                context.facts.limits += states
+                if let refusal = admission.refusal(states, principal: principal) {
+                    metrics.recordRateLimitHit(limit: refusal.limit ?? "route")
+                    throw refusal
+                }
+            }
+            let response = try await handler(request, context)
+            if let meter { context.facts.meters.append(meter) }
+            return response
         }
     }
 

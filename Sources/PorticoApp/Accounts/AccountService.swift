@@ -7,6 +7,8 @@ public struct AccountService: Sendable {
     let store: Store
     let clock: any PorticoClock
     let hasher: PasswordHasher
+    /// Plan new organizations start on (`billing.default_plan`).
+    let defaultPlan: String
 
     package func createOrganization(name: String, by actor: AuditActor) async throws -> OrganizationRecord {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -14,7 +16,7 @@ public struct AccountService: Sendable {
             throw KeyRequestError(param: "name", description: "an organization name must be 1 to 200 characters")
         }
         let now = clock.nowMilliseconds
-        let organization = OrganizationRecord(id: Identifier.make("org", at: now), name: trimmed, createdAt: now)
+        let organization = OrganizationRecord(id: Identifier.make("org", at: now), name: trimmed, plan: defaultPlan, createdAt: now)
         let audit = actor.entry(
             "organization.created", organizationID: organization.id, targetType: "organization", targetID: organization.id,
             details: ["name": trimmed], at: now)

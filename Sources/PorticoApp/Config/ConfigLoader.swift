@@ -18,7 +18,19 @@ public enum ConfigLoader {
             try apply(json: data, source: file, to: &config)
         }
         try apply(environment: environment, to: &config)
+        try validate(config)
         return config
+    }
+
+    /// Checks that need more than one setting.
+    static func validate(_ config: PorticoConfig) throws {
+        guard config.plans[config.billing.defaultPlan] != nil else {
+            throw ConfigError(
+                description: "setting \"billing.default_plan\" names plan \"\(config.billing.defaultPlan)\", which is not defined in \"plans\"")
+        }
+        if let route = config.rateLimits.routes.keys.sorted().first(where: { RouteLimitKey(route: $0) == nil }) {
+            throw ConfigError(description: "setting \"rate_limits.routes\" has an invalid route \"\(route)\"; write it as \"METHOD /v1/path\"")
+        }
     }
 
     static func apply(json data: Data, source: String, to config: inout PorticoConfig) throws {
@@ -32,6 +44,10 @@ public enum ConfigLoader {
             throw ConfigError(description: "\(source) must hold a JSON object of sections")
         }
         for (section, value) in sections.sorted(by: { $0.key < $1.key }) {
+            if section == "plans" {
+                try PlanSettings.apply(value, source: source, to: &config.plans)
+                continue
+            }
             guard Setting.sections.contains(section) else {
                 throw ConfigError(description: "unknown config section \"\(section)\" in \(source)")
             }
@@ -51,6 +67,10 @@ public enum ConfigLoader {
     static func apply(environment: [String: String], to config: inout PorticoConfig) throws {
         for (variable, value) in environment.sorted(by: { $0.key < $1.key }) where variable.hasPrefix("PORTICO_") {
             if variable == "PORTICO_CONFIG" { continue }
+            if variable == PlanSettings.environmentName {
+                try PlanSettings.apply(environmentJSON: value, to: &config.plans)
+                continue
+            }
             guard let setting = Setting.byEnvironmentName[variable] else {
                 throw ConfigError(description: "unknown setting in environment variable \(variable)")
             }
@@ -59,7 +79,9 @@ public enum ConfigLoader {
     }
 
     /// Every setting's dotted name, in `config.example.json` order.
-    public static var settingNames: [String] { Setting.all.map(\.name) }
+    public static var settingNames: [String] {
+        Setting.all.map(\.name) + Plan.defaults.keys.sorted().map { "plans.\($0)" }
+    }
 }
 
 /// One configurable value: its name, how to parse it and where it goes.
@@ -95,6 +117,20 @@ struct Setting: Sendable {
         integer("accounts.password_hash_cost", \.accounts.passwordHashCost, 10...20),
         choice("logging.level", \.logging.level, ["trace", "debug", "info", "notice", "warning", "error", "critical"]),
         choice("logging.format", \.logging.format, ["json", "text"]),
+        choice("request_logs.partition_hours", \.requestLogs.partitionHours, [1, 2, 3, 4, 6, 8, 12, 24]),
+        integer("request_logs.retention_days", \.requestLogs.retentionDays, 1...3_650),
+        integer("request_logs.partitions_ahead", \.requestLogs.partitionsAhead, 1...48),
+        integer("request_logs.batch_size", \.requestLogs.batchSize, 1...100_000),
+        integer("request_logs.flush_interval_ms", \.requestLogs.flushIntervalMs, 10...60_000),
+        integer("request_logs.queue_capacity", \.requestLogs.queueCapacity, 100...10_000_000),
+        integer("request_logs.body_capture_max_bytes", \.requestLogs.bodyCaptureMaxBytes, 256...1_048_576),
+        stringList("request_logs.sensitive_fields", \.requestLogs.sensitiveFields),
+        integer("rate_limits.ip_per_second", \.rateLimits.ipPerSecond, 0...10_000_000),
+        integer("rate_limits.ip_per_minute", \.rateLimits.ipPerMinute, 0...100_000_000),
+        integer("rate_limits.max_tracked_buckets", \.rateLimits.maxTrackedBuckets, 1_000...100_000_000),
+        Setting(name: "rate_limits.routes") { input, config in config.rateLimits.routes = try PlanSettings.routes(input) },
+        string("billing.default_plan", \.billing.defaultPlan),
+        integer("billing.invoice_check_interval_seconds", \.billing.invoiceCheckIntervalSeconds, 10...86_400),
     ]
 
     static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
@@ -114,6 +150,37 @@ struct Setting: Sendable {
                 throw ConfigError(description: "setting \"\(name)\" must be an integer from \(range.lowerBound) to \(range.upperBound)")
             }
             config[keyPath: path] = value
+        }
+    }
+
+    static func choice(_ name: String, _ path: any WritableKeyPath<PorticoConfig, Int> & Sendable, _ choices: [Int]) -> Setting {
+        Setting(name: name) { input, config in
+            let value: Int?
+            switch input {
+            case .json(let json): value = json.integer
+            case .environment(let text): value = Int(text.trimmingCharacters(in: .whitespaces))
+            }
+            guard let value, choices.contains(value) else {
+                throw ConfigError(description: "setting \"\(name)\" must be one of \(choices.map(String.init).joined(separator: ", "))")
+            }
+            config[keyPath: path] = value
+        }
+    }
+
+    /// A list of strings: a JSON array, or comma-separated in the environment.
+    static func stringList(_ name: String, _ path: any WritableKeyPath<PorticoConfig, [String]> & Sendable) -> Setting {
+        Setting(name: name) { input, config in
+            let values: [String]?
+            switch input {
+            case .json(.array(let items)):
+                values = items.map { if case .string(let text) = $0 { text } else { nil } }.allSatisfy { $0 != nil }
+                    ? items.compactMap { if case .string(let text) = $0 { text } else { nil } } : nil
+            case .json: values = nil
+            case .environment(let text):
+                values = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            }
+            guard let values else { throw ConfigError(description: "setting \"\(name)\" must be a list of strings") }
+            config[keyPath: path] = values
         }
     }
 
@@ -147,7 +214,7 @@ struct Setting: Sendable {
         }
     }
 
-    private static func text(_ input: Input, _ name: String) throws -> String {
+    static func text(_ input: Input, _ name: String) throws -> String {
         switch input {
         case .environment(let text) where !text.isEmpty: return text
         case .json(.string(let text)) where !text.isEmpty: return text

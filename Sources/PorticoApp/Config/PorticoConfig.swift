@@ -48,6 +48,43 @@ public struct PorticoConfig: Sendable, Equatable {
         public var passwordHashCost = 17
     }
 
+    public struct RequestLogs: Sendable, Equatable {
+        /// Width of one log partition table in hours; a divisor of 24, so partitions align with UTC days.
+        public var partitionHours = 24
+        /// Partitions older than this are dropped whole.
+        public var retentionDays = 30
+        /// Partitions created ahead of the current one, so a write never has to create a table.
+        public var partitionsAhead = 2
+        /// The writer commits as soon as this many records wait…
+        public var batchSize = 1_000
+        /// …or this long after the previous commit, whichever comes first.
+        public var flushIntervalMs = 500
+        /// Records waiting beyond this are dropped and counted, never buffered without limit.
+        public var queueCapacity = 100_000
+        /// Captured bodies (when an organization turns capture on) are cut to this many bytes after redaction.
+        public var bodyCaptureMaxBytes = 4_096
+        /// JSON field names whose values are replaced in captured bodies (matched case-insensitively, as substrings).
+        public var sensitiveFields = ["password", "secret", "token", "api_key", "authorization", "cookie", "card", "cvc", "cvv", "ssn"]
+    }
+
+    public struct RateLimits: Sendable, Equatable {
+        /// Token bucket per client IP (IPv6 per /64) for every `/v1` request, authenticated or not; 0 disables.
+        public var ipPerSecond = 100
+        /// Sliding 60-second window per client IP; 0 disables.
+        public var ipPerMinute = 3_000
+        /// Most limiter buckets kept in memory; idle ones are evicted first.
+        public var maxTrackedBuckets = 100_000
+        /// Per-route overrides, keyed `"METHOD /v1/path/:param"`.
+        public var routes: [String: RouteLimit] = [:]
+    }
+
+    public struct Billing: Sendable, Equatable {
+        /// Plan given to new organizations.
+        public var defaultPlan = "free"
+        /// How often finished months are checked for missing invoices.
+        public var invoiceCheckIntervalSeconds = 3_600
+    }
+
     public struct Logging: Sendable, Equatable {
         /// trace, debug, info, notice, warning, error or critical.
         public var level = "info"
@@ -61,6 +98,11 @@ public struct PorticoConfig: Sendable, Equatable {
     public var idempotency = Idempotency()
     public var accounts = Accounts()
     public var logging = Logging()
+    public var requestLogs = RequestLogs()
+    public var rateLimits = RateLimits()
+    public var billing = Billing()
+    /// Plans by identifier (`organizations.plan`); see `Plan`.
+    public var plans = Plan.defaults
 
     public init() {}
 

@@ -9,6 +9,8 @@ struct APIError: Error, Sendable {
     var code: ErrorCode
     var detail: String
     var param: String?
+    /// Which rate limit or quota refused the request (429s only).
+    var limit: String?
     /// Extra response headers (`Allow` on a 405).
     var headers: HTTPFields = [:]
 

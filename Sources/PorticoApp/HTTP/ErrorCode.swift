@@ -20,6 +20,9 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case idempotencyKeyInvalid = "idempotency_key_invalid"
     case idempotencyKeyReused = "idempotency_key_reused"
     case idempotencyRequestInProgress = "idempotency_request_in_progress"
+    case rateLimited = "rate_limited"
+    case quotaExceeded = "quota_exceeded"
+    case invalidCursor = "invalid_cursor"
     case internalError = "internal_error"
     case serviceUnavailable = "service_unavailable"
 
@@ -34,6 +37,8 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .unsupportedMediaType: .unsupportedMediaType
         case .idempotencyKeyReused: .unprocessableContent
         case .idempotencyRequestInProgress: .conflict
+        case .rateLimited, .quotaExceeded: .tooManyRequests
+        case .invalidCursor: .badRequest
         case .internalError: .internalServerError
         case .serviceUnavailable: .serviceUnavailable
         }
@@ -58,6 +63,9 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .idempotencyKeyInvalid: "Invalid idempotency key"
         case .idempotencyKeyReused: "Idempotency key reused"
         case .idempotencyRequestInProgress: "Idempotent request in progress"
+        case .rateLimited: "Rate limit exceeded"
+        case .quotaExceeded: "Quota exceeded"
+        case .invalidCursor: "Invalid cursor"
         case .internalError: "Internal server error"
         case .serviceUnavailable: "Service unavailable"
         }
@@ -86,6 +94,11 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .idempotencyKeyReused:
             "This idempotency key was already used with a different request (method, path or body). Use a new key for a new request."
         case .idempotencyRequestInProgress: "The first request with this idempotency key is still running. Retry after it finishes to receive its stored response."
+        case .rateLimited:
+            "Too many requests in a short time. The problem's `limit` member names the limit that was hit (per key, per organization, per IP or per route; a token bucket for bursts and a sliding 60-second window); `Retry-After` says how many seconds to wait. Every response's `RateLimit` and `X-RateLimit-*` headers show how much room is left. Limits come from the organization's plan: move to a higher plan, or ask the operator for a route override, to raise them."
+        case .quotaExceeded:
+            "The organization has used its daily or monthly request quota for this mode (`limit` says which). Requests are refused until the period resets (`Retry-After`, in seconds). Upgrade the plan for a larger quota or a plan that bills overage instead of refusing."
+        case .invalidCursor: "`starting_after` or `ending_before` names an object that does not exist in this list (for this organization and mode)."
         case .internalError: "Something went wrong inside Portico. The `request_id` lets an operator find the cause in the server log."
         case .serviceUnavailable: "The instance is not ready (database unreachable or schema not current)."
         }

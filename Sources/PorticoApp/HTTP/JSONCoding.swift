@@ -40,3 +40,22 @@ struct ListEnvelope<Item: Encodable>: Encodable {
         case hasMore = "has_more"
     }
 }
+
+/// An optional property that encodes as an explicit `null` when absent
+/// (synthesized `Encodable` would leave the key out). The API's objects
+/// always carry every field, as Stripe's do.
+@propertyWrapper
+struct NullEncoded<Value: Encodable>: Encodable {
+    var wrappedValue: Value?
+
+    init(wrappedValue: Value?) {
+        self.wrappedValue = wrappedValue
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        if let wrappedValue { try container.encode(wrappedValue) } else { try container.encodeNil() }
+    }
+}
+
+extension NullEncoded: Sendable where Value: Sendable {}

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 import NIOCore
@@ -7,16 +8,19 @@ import NIOCore
 public struct PorticoRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// `req_…`, sent back as `Request-Id` and carried into logs and errors.
+    /// Time-sortable, so the request-log index on it is appended in order.
     public let requestID: String
     public let remoteAddress: SocketAddress?
-    /// Set by `AuthenticationMiddleware` on `/v1` routes.
+    /// Set by `APIGatewayMiddleware` on `/v1` routes.
     var principal: Principal?
+    /// Filled in by inner layers for the outer ones (request log, rate-limit headers).
+    let facts = RequestFacts()
     /// The route's declared limit, from config (`server.max_body_bytes`).
     var maxBodyBytes: Int = 1_048_576
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
-        self.requestID = Identifier.random("req")
+        self.requestID = Identifier.make("req", at: Date().milliseconds)
         self.remoteAddress = source.channel.remoteAddress
         self.logger[metadataKey: "request_id"] = .string(requestID)
     }
@@ -28,7 +32,7 @@ public struct PorticoRequestContext: RequestContext, RemoteAddressRequestContext
         remoteAddress?.ipAddress.flatMap { IPAddress($0) }
     }
 
-    /// The authenticated key; only call on routes behind `AuthenticationMiddleware`.
+    /// The authenticated key; only call on routes behind `APIGatewayMiddleware`.
     func requirePrincipal() throws -> Principal {
         guard let principal else { throw APIError(.authenticationRequired, "This route needs an API key.") }
         return principal

@@ -12,10 +12,11 @@ struct ProblemDocument: Encodable, Sendable {
     var detail: String
     var code: String
     var param: String?
+    var limit: String?
     var requestID: String
 
     enum CodingKeys: String, CodingKey {
-        case type, title, status, detail, code, param
+        case type, title, status, detail, code, param, limit
         case requestID = "request_id"
     }
 
@@ -26,6 +27,7 @@ struct ProblemDocument: Encodable, Sendable {
         self.detail = error.detail
         self.code = error.code.rawValue
         self.param = error.param
+        self.limit = error.limit
         self.requestID = requestID
     }
 

@@ -50,24 +50,29 @@ final class KeyAuthenticator: Sendable {
     }
 
     func authenticate(_ token: Substring, from address: IPAddress?) async throws -> Outcome {
-        guard let parsed = APIKeyFormat.parse(token) else { return .invalid }
-        let hash = Data(SHA256.hash(data: Data(parsed.token.utf8)))
-        let principal: Principal?
-        switch state.withLock({ ($0.entries[hash], $0.generation) }) {
-        case (.key(let cached)?, _):
-            principal = cached
-        case (.absent?, _):
-            principal = nil
-        case (nil, let generation):
-            state.withLock { $0.databaseLookups += 1 }
-            principal = try await store.apiKey(secretHash: hash).map(Principal.init(record:))
-            remember(hash, principal, generation: generation)
-        }
         let now = clock.nowMilliseconds
-        guard let principal, principal.isUsable(atMilliseconds: now) else { return .invalid }
+        guard let principal = try await principal(for: token), principal.isUsable(atMilliseconds: now) else { return .invalid }
         guard principal.allows(address) else { return .addressNotAllowed(principal) }
         lastUsed.touch(principal.keyID, at: now)
         return .authenticated(principal)
+    }
+
+    /// The key a token names, whatever its state (revoked and expired keys
+    /// included), through the same cache; nil for malformed or unknown tokens.
+    func principal(for token: Substring) async throws -> Principal? {
+        guard let parsed = APIKeyFormat.parse(token) else { return nil }
+        let hash = Data(SHA256.hash(data: Data(parsed.token.utf8)))
+        switch state.withLock({ ($0.entries[hash], $0.generation) }) {
+        case (.key(let cached)?, _):
+            return cached
+        case (.absent?, _):
+            return nil
+        case (nil, let generation):
+            state.withLock { $0.databaseLookups += 1 }
+            let principal = try await store.apiKey(secretHash: hash).map { Principal(record: $0.key, organization: $0.organization) }
+            remember(hash, principal, generation: generation)
+            return principal
+        }
     }
 
     /// How many authentications needed a database read (cache misses) so far.

@@ -11,8 +11,14 @@ struct Principal: Sendable, Equatable {
     var allowedNetworks: [CIDR]
     var expiresAt: Int64?
     var revokedAt: Int64?
+    /// The organization's plan identifier (`organizations.plan`).
+    var plan: String
+    /// Whether the organization keeps request and response bodies in its request logs.
+    var bodyCapture: Bool
 
-    init(record: APIKeyRecord) {
+    init(record: APIKeyRecord, organization: OrganizationRecord) {
+        plan = organization.plan
+        bodyCapture = organization.bodyCapture
         keyID = record.id
         organizationID = record.organizationId
         livemode = record.livemode

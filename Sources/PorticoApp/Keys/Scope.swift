@@ -33,4 +33,12 @@ struct ScopeSet: Sendable, Equatable {
     }
 
     func contains(_ scope: String) -> Bool { everything || names.contains(scope) }
+
+    /// Whether a key holding these scopes may hand out `other` (no privilege escalation).
+    func covers(_ other: ScopeSet) -> Bool {
+        everything || (!other.everything && other.names.isSubset(of: names))
+    }
+
+    /// The scopes as listed in API responses (`["*"]` for a secret key's everything).
+    var listed: [String] { everything ? [Scope.wildcard] : names.sorted() }
 }

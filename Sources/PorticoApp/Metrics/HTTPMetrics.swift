@@ -28,7 +28,44 @@ public final class PorticoMetrics: Sendable {
             .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
             .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
         ]
+        factory.valueHistogramBuckets["portico_request_log_batch_size"] = [1, 10, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000]
         self.factory = factory
+        logQueueDepth = CoreMetrics.Gauge(label: "portico_request_log_queue_depth", factory: factory)
+        logDropped = CoreMetrics.Counter(label: "portico_request_log_dropped_total", factory: factory)
+        logBatchSize = CoreMetrics.Recorder(label: "portico_request_log_batch_size", factory: factory)
+        logWriterLag = CoreMetrics.Gauge(label: "portico_request_log_writer_lag_seconds", factory: factory)
+        logWriteFailures = CoreMetrics.Counter(label: "portico_request_log_write_failures_total", factory: factory)
+        rateLimitBuckets = CoreMetrics.Gauge(label: "portico_rate_limit_buckets", factory: factory)
+    }
+
+    // MARK: Request-log writer
+
+    /// Records waiting for the writer (set after each batch).
+    let logQueueDepth: CoreMetrics.Gauge
+    /// Records dropped because the queue was full.
+    let logDropped: CoreMetrics.Counter
+    /// Records per committed batch (histogram).
+    let logBatchSize: CoreMetrics.Recorder
+    /// Age of the oldest record of the last batch when it committed: how far logs trail requests.
+    let logWriterLag: CoreMetrics.Gauge
+    /// Batches that failed to commit (they are retried).
+    let logWriteFailures: CoreMetrics.Counter
+
+    // MARK: Rate limits
+
+    /// Limiter buckets held in memory.
+    let rateLimitBuckets: CoreMetrics.Gauge
+    private let rateLimitHitHandles = Mutex<[String: CoreMetrics.Counter]>([:])
+
+    /// Counts one request refused by the named limit (`key-minute`, `daily-quota`, …).
+    func recordRateLimitHit(limit: String) {
+        let counter = rateLimitHitHandles.withLock { handles in
+            if let existing = handles[limit] { return existing }
+            let made = CoreMetrics.Counter(label: "portico_rate_limit_hits_total", dimensions: [("limit", limit)], factory: factory)
+            handles[limit] = made
+            return made
+        }
+        counter.increment()
     }
 
     /// Counts one served request and records its latency.

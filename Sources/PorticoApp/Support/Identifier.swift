@@ -9,12 +9,4 @@ enum Identifier {
         let value = UInt128(UInt64(max(0, milliseconds)) & 0xFFFF_FFFF_FFFF) << 80 | random
         return prefix + "_" + Base62.encode(value, width: 22)
     }
-
-    /// A prefixed id of 128 random bits (request ids): unique, not time-ordered,
-    /// and only two reads of the system CSPRNG.
-    static func random(_ prefix: String) -> String {
-        var generator = SystemRandomNumberGenerator()
-        let value = UInt128(generator.next() as UInt64) << 64 | UInt128(generator.next() as UInt64)
-        return prefix + "_" + Base62.encode(value, width: 22)
-    }
 }

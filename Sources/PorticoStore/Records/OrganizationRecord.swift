@@ -8,16 +8,23 @@ package struct OrganizationRecord: Codable, Sendable, Equatable, FetchableRecord
     package var name: String
     package var plan: String
     package var createdAt: Int64
+    /// Whether request logs keep (redacted) bodies for this organization.
+    package var bodyCapture: Bool
+    package var updatedAt: Int64
 
-    package init(id: String, name: String, plan: String = "free", createdAt: Int64) {
+    package init(id: String, name: String, plan: String = "free", createdAt: Int64, bodyCapture: Bool = false) {
         self.id = id
         self.name = name
         self.plan = plan
         self.createdAt = createdAt
+        self.bodyCapture = bodyCapture
+        self.updatedAt = createdAt
     }
 
     enum CodingKeys: String, CodingKey {
         case id, name, plan
         case createdAt = "created_at"
+        case bodyCapture = "body_capture"
+        case updatedAt = "updated_at"
     }
 }

@@ -26,6 +26,7 @@ enum Migrations {
     private static let steps: [(identifier: String, sql: String)] = [
         ("2026-11-01-tenancy-keys-audit", v1),
         ("2026-11-15-customers-idempotency", v2),
+        ("2026-11-22-metering-invoices", v3),
     ]
 
     private static let v1 = """
@@ -124,5 +125,43 @@ enum Migrations {
         ) WITHOUT ROWID;
 
         CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys(expires_at);
+        """
+
+    /// Request-log partitions are not here: they are created at run time from
+    /// `RequestLogPartition.createSQL` (schema.sql shows the template).
+    private static let v3 = """
+        ALTER TABLE organizations ADD COLUMN body_capture INTEGER NOT NULL DEFAULT 0 CHECK (body_capture IN (0, 1));
+        ALTER TABLE organizations ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;
+
+        CREATE TABLE usage_buckets (
+            organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            livemode INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+            hour_start INTEGER NOT NULL,
+            metric TEXT NOT NULL,
+            key_id TEXT NOT NULL,
+            quantity INTEGER NOT NULL,
+            PRIMARY KEY (organization_id, livemode, hour_start, metric, key_id)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE invoices (
+            id TEXT PRIMARY KEY NOT NULL,
+            organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            livemode INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+            period_start INTEGER NOT NULL,
+            period_end INTEGER NOT NULL,
+            plan TEXT NOT NULL,
+            currency TEXT NOT NULL,
+            base_amount INTEGER NOT NULL,
+            included_quantity INTEGER,
+            usage_quantity INTEGER NOT NULL,
+            overage_quantity INTEGER NOT NULL,
+            overage_unit_amount INTEGER,
+            overage_amount INTEGER NOT NULL,
+            total INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            UNIQUE (organization_id, livemode, period_start)
+        );
+
+        CREATE INDEX invoices_by_tenant ON invoices(organization_id, livemode, id);
         """
 }

@@ -12,10 +12,14 @@ extension Store {
         }
     }
 
-    /// The key whose SHA-256 is `hash`, whatever its state (the caller judges validity).
-    package func apiKey(secretHash hash: Data) async throws -> APIKeyRecord? {
+    /// The key whose SHA-256 is `hash`, whatever its state (the caller judges
+    /// validity), with its organization (plan, body capture) read in the same transaction.
+    package func apiKey(secretHash hash: Data) async throws -> (key: APIKeyRecord, organization: OrganizationRecord)? {
         try await read { db in
-            try APIKeyRecord.filter(APIKeyRecord.Columns.secretHash == hash).fetchOne(db)
+            guard let key = try APIKeyRecord.filter(APIKeyRecord.Columns.secretHash == hash).fetchOne(db),
+                let organization = try OrganizationRecord.fetchOne(db, key: key.organizationId)
+            else { return nil }
+            return (key, organization)
         }
     }
 
@@ -24,6 +28,15 @@ extension Store {
             try APIKeyRecord
                 .filter(APIKeyRecord.Columns.id == id && APIKeyRecord.Columns.organizationId == organizationId)
                 .fetchOne(db)
+        }
+    }
+
+    /// One page of a tenant's keys, newest first.
+    package func apiKeys(scope: TenantScope, page: PageRequest) async throws -> Page<APIKeyRecord> {
+        try await read { db in
+            try APIKeyRecord
+                .filter(APIKeyRecord.Columns.organizationId == scope.organizationId && APIKeyRecord.Columns.livemode == scope.livemode)
+                .page(page, id: APIKeyRecord.Columns.id, db: db)
         }
     }
 
@@ -89,16 +102,23 @@ extension Store {
         }
     }
 
-    /// A value that changes whenever any key is created, revoked or rolled, by
-    /// this process or another (the CLI): key caches poll it cheaply.
+    /// A value that changes whenever any key is created, revoked or rolled, or
+    /// an organization's plan or settings change, by this process or another
+    /// (the CLI): key caches poll it cheaply.
     package func apiKeysRevision() async throws -> String {
         try await read { db in
             // The sum moves whenever any key's updated_at moves, even if another
             // process's clock is behind ours (a max would miss that).
-            let row = try Row.fetchOne(db, sql: "SELECT coalesce(sum(updated_at), 0), count(*) FROM api_keys")!
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT (SELECT coalesce(sum(updated_at), 0) FROM api_keys), (SELECT count(*) FROM api_keys),
+                           (SELECT coalesce(sum(updated_at), 0) FROM organizations)
+                    """)!
             let sum: Int64 = row[0]
             let count: Int64 = row[1]
-            return "\(sum)/\(count)"
+            let organizations: Int64 = row[2]
+            return "\(sum)/\(count)/\(organizations)"
         }
     }
 }

@@ -19,6 +19,21 @@ extension Store {
         try await read { db in try OrganizationRecord.order(Column("id")).fetchAll(db) }
     }
 
+    /// Changes an organization's plan and/or body capture, with its audit row; nil when there is no such organization.
+    package func updateOrganization(
+        id: String, plan: String?, bodyCapture: Bool?, at now: Int64, audit: AuditEntryRecord
+    ) async throws -> OrganizationRecord? {
+        try await pool.write { db in
+            guard var organization = try OrganizationRecord.fetchOne(db, key: id) else { return nil }
+            if let plan { organization.plan = plan }
+            if let bodyCapture { organization.bodyCapture = bodyCapture }
+            organization.updatedAt = max(now, organization.updatedAt + 1)
+            try organization.update(db)
+            try audit.insert(db)
+            return organization
+        }
+    }
+
     /// Creates a user, optionally as a member of an organization, with its audit row.
     /// Throws `StoreError.conflict` when the email is taken.
     package func createUser(_ user: UserRecord, membership: MembershipRecord?, audit: AuditEntryRecord) async throws {
@@ -38,10 +53,12 @@ extension Store {
 package enum StoreError: Error, Equatable, CustomStringConvertible {
     case conflict(String)
     case integrity(String)
+    /// A referenced object (a cursor, say) does not exist for this tenant; the value names the parameter.
+    case notFound(String)
 
     package var description: String {
         switch self {
-        case .conflict(let message), .integrity(let message): message
+        case .conflict(let message), .integrity(let message), .notFound(let message): message
         }
     }
 }

@@ -64,6 +64,6 @@ struct BearerHeaderTests {
         ("Bearersk_test_abc", nil),
     ] as [(String, String?)])
     func parsesTheCredential(header: String, expected: String?) {
-        #expect(AuthenticationMiddleware.bearerToken(header).map(String.init) == expected)
+        #expect(APIGatewayMiddleware.bearerToken(header).map(String.init) == expected)
     }
 }

@@ -31,6 +31,9 @@ struct TestPortico {
         config.server.port = 0
         config.database.path = directory.appendingPathComponent("portico.sqlite").path
         config.accounts.passwordHashCost = 10
+        // Generous limits unless a test sets its own: only rate-limit tests should meet a 429.
+        config.billing.defaultPlan = "enterprise"
+        config.requestLogs.flushIntervalMs = 50
         adjust(&config)
         let clock = OffsetClock()
         let runtime = try PorticoRuntime(config: config, logger: quietLogger, clock: clock)

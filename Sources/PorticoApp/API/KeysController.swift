@@ -1,0 +1,279 @@
+import Foundation
+import Hummingbird
+import PorticoStore
+
+/// `/v1/keys`: key management for automation, always within the calling key's
+/// organization and mode, and never beyond the calling key's own scopes.
+///
+///     GET  /v1/keys                 keys:read
+///     POST /v1/keys                 keys:write  (kind, scopes, label, expires_at, allowed_ips)
+///     POST /v1/keys/{id}/roll       keys:write  (overlap_seconds)
+///     POST /v1/keys/{id}/revoke     keys:write
+///     POST /v1/keys/verify          keys:read   (key, ip) — answers 200 whatever the verdict
+struct KeysController: Sendable {
+    typealias Context = PorticoRequestContext
+    let keys: KeyService
+    let store: Store
+    let clock: any PorticoClock
+    let admission: AdmissionControl
+    let authenticator: KeyAuthenticator
+    var defaultOverlapSeconds: Int = 24 * 3_600
+
+    func register(_ routes: APIRoutes) {
+        routes.on(.get, "keys", scope: "keys:read", handler: list)
+        routes.on(.post, "keys", scope: "keys:write", handler: create)
+        routes.on(.post, "keys/verify", scope: "keys:read", meter: "key_verifications", handler: verify)
+        routes.on(.post, "keys/:id/roll", scope: "keys:write", handler: roll)
+        routes.on(.post, "keys/:id/revoke", scope: "keys:write", handler: revoke)
+    }
+
+    @Sendable func list(_ request: Request, context: Context) async throws -> Response {
+        let scope = try context.requirePrincipal().tenant
+        let query = try ListQuery(request.uri)
+        let page = try await store.apiKeys(scope: scope, page: query.page)
+        let now = clock.nowMilliseconds
+        return try JSONCoding.response(
+            ListEnvelope(data: page.items.map { APIKeyResource($0, now: now) }, hasMore: page.hasMore, url: "/v1/keys"))
+    }
+
+    @Sendable func create(_ request: Request, context: Context) async throws -> Response {
+        let caller = try context.requirePrincipal()
+        let body = try await RequestBody.decode(request, context: context)
+        try body.allowOnly(["kind", "scopes", "label", "expires_at", "allowed_ips"])
+        let kindText = try body.string("kind", maxLength: 20).value(or: nil) ?? APIKeyKind.restricted.rawValue
+        guard let kind = APIKeyKind(rawValue: kindText) else {
+            throw APIError.invalid("kind", "kind must be one of secret, publishable, restricted.")
+        }
+        let expiresAt = try body.string("expires_at", maxLength: 40).value(or: nil).map { text -> Date in
+            guard let date = RFC3339.date(text) else { throw APIError.invalid("expires_at", "expires_at must be an RFC 3339 time.") }
+            return date
+        }
+        let newKey = NewKeyRequest(
+            organizationID: caller.organizationID, livemode: caller.livemode, kind: kind,
+            label: try body.string("label", maxLength: 200).value(or: nil), scopes: try body.strings("scopes") ?? [],
+            allowedCIDRs: try body.strings("allowed_ips") ?? [], expiresAt: expiresAt)
+        let stored = try Self.keyError { try KeyService.storedScopes(for: newKey) }
+        guard caller.scopes.covers(ScopeSet(stored: stored)) else {
+            throw APIError(
+                .insufficientScope, "A key can only create keys with scopes it holds itself; this key does not hold every scope requested.",
+                param: "scopes")
+        }
+        let issued = try await Self.keyError { try await keys.create(newKey, by: actor(caller, context)) }
+        return try JSONCoding.response(APIKeyResource(issued.record, now: clock.nowMilliseconds, secret: issued.secret))
+    }
+
+    @Sendable func roll(_ request: Request, context: Context) async throws -> Response {
+        let caller = try context.requirePrincipal()
+        let id = try context.parameters.require("id")
+        let body = try await RequestBody.decode(request, context: context)
+        try body.allowOnly(["overlap_seconds"])
+        let overlap: Int
+        switch body.fields["overlap_seconds"] {
+        case nil: overlap = defaultOverlapSeconds
+        case let value?:
+            guard let seconds = value.integer, (0...30 * 86_400).contains(seconds) else {
+                throw APIError.invalid("overlap_seconds", "overlap_seconds must be an integer from 0 to 2592000 (30 days).")
+            }
+            overlap = seconds
+        }
+        let old = try await ownKey(id, caller)
+        guard caller.scopes.covers(ScopeSet(stored: old.scopes)) else {
+            throw APIError(.insufficientScope, "A key can only roll keys whose scopes it holds itself.", param: "id")
+        }
+        guard let issued = try await Self.keyError({
+            try await keys.roll(id: id, organizationID: caller.organizationID, overlap: TimeInterval(overlap), by: actor(caller, context))
+        }) else { throw APIError.notFound("api_key", id: id) }
+        return try JSONCoding.response(APIKeyResource(issued.record, now: clock.nowMilliseconds, secret: issued.secret))
+    }
+
+    @Sendable func revoke(_ request: Request, context: Context) async throws -> Response {
+        let caller = try context.requirePrincipal()
+        let id = try context.parameters.require("id")
+        _ = try await ownKey(id, caller)
+        guard let revoked = try await keys.revoke(id: id, organizationID: caller.organizationID, by: actor(caller, context)) else {
+            throw APIError.notFound("api_key", id: id)
+        }
+        return try JSONCoding.response(APIKeyResource(revoked, now: clock.nowMilliseconds))
+    }
+
+    /// Tells another service whether a key is good, without the key having to
+    /// pass through Portico. Keys of other organizations or the other mode are
+    /// `not_found`, exactly like unknown ones. Limits are reported, not consumed.
+    @Sendable func verify(_ request: Request, context: Context) async throws -> Response {
+        let caller = try context.requirePrincipal()
+        let body = try await RequestBody.decode(request, context: context)
+        try body.allowOnly(["key", "ip"])
+        guard case .set(let token) = try body.string("key", maxLength: 200) else {
+            throw APIError(.parameterMissing, "key is required: the API key to verify.", param: "key")
+        }
+        let address = try body.string("ip", maxLength: 64).value(or: nil).map { text -> IPAddress in
+            guard let address = IPAddress(text) else { throw APIError.invalid("ip", "ip must be an IPv4 or IPv6 address.") }
+            return address
+        }
+        guard let principal = try await authenticator.principal(for: Substring(token)), principal.tenant == caller.tenant else {
+            return try JSONCoding.response(KeyVerification(code: "not_found"))
+        }
+        let now = clock.nowMilliseconds
+        var verification = KeyVerification(code: "valid", principal: principal)
+        if principal.revokedAt != nil {
+            verification.code = "revoked"
+        } else if let expiresAt = principal.expiresAt, expiresAt <= now {
+            verification.code = "expired"
+        } else if let address, !principal.allows(address) {
+            verification.code = "forbidden_ip"
+        } else {
+            let states = try await admission.admit(principal, consume: false)
+            verification.limits = states.map(KeyVerification.Limit.init)
+            if let refused = states.first(where: \.refused) { verification.code = refused.isQuota ? "quota_exceeded" : "rate_limited" }
+        }
+        verification.valid = verification.code == "valid"
+        return try JSONCoding.response(verification)
+    }
+
+    // MARK: Helpers
+
+    private func ownKey(_ id: String, _ caller: Principal) async throws -> APIKeyRecord {
+        guard let key = try await store.apiKey(id: id, organizationId: caller.organizationID), key.livemode == caller.livemode else {
+            throw APIError.notFound("api_key", id: id)
+        }
+        return key
+    }
+
+    private func actor(_ caller: Principal, _ context: Context) -> AuditActor {
+        AuditActor(type: "api_key", id: caller.keyID, ip: context.clientIP?.description, requestID: context.requestID)
+    }
+
+    /// Runs a key operation, turning its validation errors into 400 problems.
+    private static func keyError<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as KeyRequestError {
+            throw APIError.invalid(error.param, error.description.prefix(1).uppercased() + error.description.dropFirst() + ".")
+        }
+    }
+
+    private static func keyError<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as KeyRequestError {
+            throw APIError.invalid(error.param, error.description.prefix(1).uppercased() + error.description.dropFirst() + ".")
+        }
+    }
+}
+
+/// A key as the API shows it. The secret appears only in the create and roll answers.
+struct APIKeyResource: Encodable {
+    let object = "api_key"
+    var id: String
+    var livemode: Bool
+    var kind: String
+    @NullEncoded var label: String?
+    var redacted: String
+    var scopes: [String]
+    var allowedIPs: [String]
+    var status: String
+    @NullEncoded var expiresAt: String?
+    @NullEncoded var revokedAt: String?
+    @NullEncoded var rolledTo: String?
+    @NullEncoded var lastUsedAt: String?
+    var createdAt: String
+    var secret: String?
+
+    init(_ record: APIKeyRecord, now: Int64, secret: String? = nil) {
+        id = record.id
+        livemode = record.livemode
+        kind = record.kind
+        label = record.label
+        redacted = "\(record.prefix)…\(record.last4)"
+        scopes = ScopeSet(stored: record.scopes).listed
+        allowedIPs = record.allowedCidrs.split(separator: " ").map(String.init)
+        status = record.revokedAt != nil ? "revoked" : (record.expiresAt.map { $0 <= now } ?? false) ? "expired" : "active"
+        expiresAt = record.expiresAt.map { RFC3339.string(milliseconds: $0) }
+        revokedAt = record.revokedAt.map { RFC3339.string(milliseconds: $0) }
+        rolledTo = record.rolledToId
+        lastUsedAt = record.lastUsedAt.map { RFC3339.string(milliseconds: $0) }
+        createdAt = RFC3339.string(milliseconds: record.createdAt)
+        self.secret = secret
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case object, id, livemode, kind, label, redacted, scopes, status, secret
+        case allowedIPs = "allowed_ips"
+        case expiresAt = "expires_at"
+        case revokedAt = "revoked_at"
+        case rolledTo = "rolled_to"
+        case lastUsedAt = "last_used_at"
+        case createdAt = "created_at"
+    }
+}
+
+/// The answer of `POST /v1/keys/verify`.
+struct KeyVerification: Encodable {
+    struct Limit: Encodable {
+        var name: String
+        var limit: Int
+        var windowSeconds: Int
+        var remaining: Int
+        var resetSeconds: Int
+
+        init(_ state: LimitState) {
+            name = state.policy.name
+            limit = state.policy.quota
+            windowSeconds = state.policy.windowSeconds
+            remaining = state.remaining
+            resetSeconds = state.resetSeconds
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case name, limit, remaining
+            case windowSeconds = "window_seconds"
+            case resetSeconds = "reset_seconds"
+        }
+    }
+
+    let object = "key_verification"
+    var valid = false
+    var code: String
+    @NullEncoded var keyID: String?
+    @NullEncoded var organization: String?
+    @NullEncoded var livemode: Bool?
+    @NullEncoded var kind: String?
+    @NullEncoded var scopes: [String]?
+    @NullEncoded var expiresAt: String?
+    var limits: [Limit] = []
+
+    init(code: String, principal: Principal? = nil) {
+        self.code = code
+        keyID = principal?.keyID
+        organization = principal?.organizationID
+        livemode = principal?.livemode
+        kind = principal?.kind.rawValue
+        scopes = principal?.scopes.listed
+        expiresAt = principal?.expiresAt.map { RFC3339.string(milliseconds: $0) }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case object, valid, code, organization, livemode, kind, scopes, limits
+        case keyID = "key_id"
+        case expiresAt = "expires_at"
+    }
+}
+
+extension RequestBody {
+    /// An optional array of strings (at most 100, each at most 200 characters).
+    func strings(_ name: String) throws -> [String]? {
+        switch fields[name] {
+        case nil, .null: return nil
+        case .array(let items):
+            guard items.count <= 100 else { throw APIError.invalid(name, "\(name) can have at most 100 entries.") }
+            return try items.map { item in
+                guard case .string(let text) = item, text.count <= 200 else {
+                    throw APIError.invalid(name, "\(name) must be an array of strings.")
+                }
+                return text
+            }
+        case let other?:
+            throw APIError.invalid(name, "\(name) must be an array of strings, not \(other.typeName).")
+        }
+    }
+}

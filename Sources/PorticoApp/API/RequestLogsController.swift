@@ -1,0 +1,93 @@
+import Foundation
+import Hummingbird
+import PorticoStore
+
+/// `/v1/request-logs`: every `/v1` request of the key's organization and mode.
+///
+///     GET /v1/request-logs                logs:read  (status, status_class, method, path_prefix, key_id, since, until; cursor pagination, newest first)
+///     GET /v1/request-logs/{request_id}   logs:read
+///
+/// Logs appear once the writer commits their batch (within `request_logs.flush_interval_ms`).
+struct RequestLogsController: Sendable {
+    typealias Context = PorticoRequestContext
+    let store: Store
+    let width: Int64
+
+    func register(_ routes: APIRoutes) {
+        routes.on(.get, "request-logs", scope: "logs:read", handler: list)
+        routes.on(.get, "request-logs/:request_id", scope: "logs:read", handler: retrieve)
+    }
+
+    @Sendable func list(_ request: Request, context: Context) async throws -> Response {
+        let scope = try context.requirePrincipal().tenant
+        let query = try ListQuery(request.uri, extra: ["status", "status_class", "method", "path_prefix", "key_id", "since", "until"])
+        let statusClass = try QueryValue.choice(query.extra["status_class"], "status_class", ["1xx", "2xx", "3xx", "4xx", "5xx"])
+        let filter = RequestLogFilter(
+            status: try QueryValue.integer(query.extra["status"], "status", in: 100...599),
+            statusClass: statusClass.flatMap { Int(String($0.prefix(1))) },
+            method: try QueryValue.choice(query.extra["method"]?.uppercased(), "method", ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]),
+            pathPrefix: query.extra["path_prefix"], keyId: query.extra["key_id"],
+            since: try QueryValue.time(query.extra["since"], "since"), until: try QueryValue.time(query.extra["until"], "until"))
+        do {
+            let page = try await store.requestLogs(scope: scope, filter: filter, page: query.page, width: width)
+            return try JSONCoding.response(
+                ListEnvelope(data: page.items.map(RequestLogResource.init), hasMore: page.hasMore, url: "/v1/request-logs"))
+        } catch StoreError.notFound {
+            let param = query.page.startingAfter != nil ? "starting_after" : "ending_before"
+            throw APIError(.invalidCursor, "\(param) names no request log of this organization and mode.", param: param)
+        }
+    }
+
+    @Sendable func retrieve(_ request: Request, context: Context) async throws -> Response {
+        let scope = try context.requirePrincipal().tenant
+        let id = try context.parameters.require("request_id")
+        guard let entry = try await store.requestLog(requestId: id, scope: scope, width: width) else {
+            throw APIError.notFound("request log", id: id)
+        }
+        return try JSONCoding.response(RequestLogResource(entry))
+    }
+}
+
+/// A request log as the API shows it; `id` is the request id.
+struct RequestLogResource: Encodable {
+    let object = "request_log"
+    var id: String
+    var livemode: Bool
+    var method: String
+    var path: String
+    @NullEncoded var route: String?
+    var status: Int
+    var durationMs: Double
+    @NullEncoded var keyID: String?
+    @NullEncoded var ip: String?
+    @NullEncoded var userAgent: String?
+    @NullEncoded var requestBody: String?
+    @NullEncoded var responseBody: String?
+    var createdAt: String
+
+    init(_ entry: RequestLogEntry) {
+        id = entry.requestId
+        livemode = entry.livemode ?? false
+        method = entry.method
+        path = entry.path
+        route = entry.route
+        status = entry.status
+        durationMs = Double(entry.durationMicroseconds) / 1_000
+        keyID = entry.keyId
+        ip = entry.ip
+        userAgent = entry.userAgent
+        requestBody = entry.requestBody
+        responseBody = entry.responseBody
+        createdAt = RFC3339.string(milliseconds: entry.createdAt)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case object, id, livemode, method, path, route, status, ip
+        case durationMs = "duration_ms"
+        case keyID = "key_id"
+        case userAgent = "user_agent"
+        case requestBody = "request_body"
+        case responseBody = "response_body"
+        case createdAt = "created_at"
+    }
+}

@@ -1,0 +1,39 @@
+import HTTPTypes
+
+extension HTTPField.Name {
+    static let rateLimitPolicy = Self("RateLimit-Policy")!
+    static let rateLimit = Self("RateLimit")!
+    static let xRateLimitLimit = Self("X-RateLimit-Limit")!
+    static let xRateLimitRemaining = Self("X-RateLimit-Remaining")!
+    static let xRateLimitReset = Self("X-RateLimit-Reset")!
+}
+
+/// Writes the limits that applied to a request as response headers, in the
+/// syntax of draft-ietf-httpapi-ratelimit-headers (-08 onwards):
+///
+///     RateLimit-Policy: "key-burst";q=10;w=1, "key-minute";q=100;w=60
+///     RateLimit: "key-burst";r=9;t=1, "key-minute";r=99;t=60
+///
+/// plus the common `X-RateLimit-Limit/Remaining/Reset` for the limit closest
+/// to running out. `X-RateLimit-Reset` is in seconds from now (delta
+/// seconds, like the draft's `t`), not a Unix timestamp.
+enum RateLimitHeaders {
+    static func apply(_ states: [LimitState], to headers: inout HTTPFields) {
+        guard !states.isEmpty else { return }
+        headers[.rateLimitPolicy] = states.map { "\"\($0.policy.name)\";q=\($0.policy.quota);w=\($0.policy.windowSeconds)" }
+            .joined(separator: ", ")
+        headers[.rateLimit] = states.map { "\"\($0.policy.name)\";r=\($0.remaining);t=\($0.resetSeconds)" }.joined(separator: ", ")
+        let tightest = tightest(states)
+        headers[.xRateLimitLimit] = String(tightest.policy.quota)
+        headers[.xRateLimitRemaining] = String(tightest.remaining)
+        headers[.xRateLimitReset] = String(tightest.resetSeconds)
+    }
+
+    /// The refused limit if any, else the one with the least room left (as a fraction of its quota).
+    static func tightest(_ states: [LimitState]) -> LimitState {
+        if let refused = states.first(where: \.refused) { return refused }
+        return states.min { lhs, rhs in
+            Double(lhs.remaining) / Double(max(1, lhs.policy.quota)) < Double(rhs.remaining) / Double(max(1, rhs.policy.quota))
+        }!
+    }
+}

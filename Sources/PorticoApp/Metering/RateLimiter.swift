@@ -1,0 +1,197 @@
+import Synchronization
+
+/// One limit as clients see it in `RateLimit-Policy`: a name, how many
+/// requests, over how many seconds.
+struct LimitPolicy: Sendable, Hashable {
+    var name: String
+    var quota: Int
+    var windowSeconds: Int
+}
+
+/// A limit's state after a request was counted (or refused): what the
+/// `RateLimit` header reports for it.
+struct LimitState: Sendable, Equatable {
+    var policy: LimitPolicy
+    var remaining: Int
+    /// Seconds until the limit has fully recovered (its `t`).
+    var resetSeconds: Int
+    /// When this limit refused the request: seconds until one more would pass.
+    var retryAfterSeconds: Int?
+    /// What kind of limit this is, for metrics and the 429 body.
+    var isQuota = false
+
+    var refused: Bool { retryAfterSeconds != nil }
+}
+
+/// Who a bucket counts for.
+enum LimitSubject: Hashable, Sendable {
+    case ip(String)
+    case key(String)
+    case organization(String, livemode: Bool)
+    case route(String, livemode: Bool, route: String)
+}
+
+/// In-memory rate limiting: a token bucket (burst, refilled continuously) and
+/// a sliding 60-second window counted in one-second slots, per subject.
+///
+/// Each subject's check-and-count happens under one lock, so concurrent
+/// requests can never both take the last unit: on one node the limits are
+/// exact. Subjects are spread over 16 independently locked shards so the
+/// lock is rarely contended. Memory is bounded: a bucket that has fully
+/// recovered is indistinguishable from a new one and is evicted first, and
+/// past `maxTracked` the least recently used are evicted.
+final class RateLimiter: Sendable {
+    private struct Bucket {
+        var capacity: Double = 0
+        var tokens: Double = 0
+        var refilledAt: Int64 = 0
+        var slots = [UInt32](repeating: 0, count: 60)
+        var windowTotal = 0
+        /// The second (since the epoch) the newest slot stands for.
+        var windowSecond: Int64 = 0
+        var touchedAt: Int64 = 0
+
+        /// Sets the bucket's size (a plan may change between requests); a new bucket starts full.
+        mutating func configure(capacity: Int) {
+            let rate = Double(capacity)
+            guard self.capacity != rate else { return }
+            tokens = refilledAt == 0 ? rate : min(tokens, rate)
+            self.capacity = rate
+        }
+
+        /// Refills tokens and slides the window to `now`.
+        mutating func advance(to now: Int64) {
+            if capacity > 0 {
+                let elapsed = Double(max(0, now - refilledAt)) / 1_000
+                tokens = min(capacity, tokens + elapsed * capacity)
+            }
+            refilledAt = max(refilledAt, now)
+            let second = now / 1_000
+            if second > windowSecond {
+                let steps = min(60, second - windowSecond)
+                for offset in 1...steps {
+                    let slot = Int((windowSecond + offset) % 60)
+                    windowTotal -= Int(slots[slot])
+                    slots[slot] = 0
+                }
+                windowSecond = second
+            }
+            touchedAt = max(touchedAt, now)
+        }
+
+        /// Seconds until the oldest counted request leaves the window.
+        func secondsUntilWindowFrees(now: Int64) -> Int {
+            let second = now / 1_000
+            for age in stride(from: 59, through: 0, by: -1) where slots[Int((second - Int64(age)) % 60)] > 0 {
+                return 60 - age
+            }
+            return 0
+        }
+
+        var isIdle: Bool { windowTotal == 0 && tokens >= capacity }
+    }
+
+    private final class Shard: Sendable {
+        let buckets = Mutex<[LimitSubject: Bucket]>([:])
+    }
+
+    private static let shardCount = 16
+    private let shards: [Shard]
+    private let maxPerShard: Int
+
+    init(maxTracked: Int) {
+        shards = (0..<Self.shardCount).map { _ in Shard() }
+        maxPerShard = max(16, maxTracked / Self.shardCount)
+    }
+
+    /// Counts one request against a subject's burst and minute limits, unless
+    /// either is exhausted; returns each limit's state (refused ones carry `retryAfterSeconds`).
+    func acquire(
+        _ subject: LimitSubject, burst: LimitPolicy?, minute: LimitPolicy?, now: Int64, consume: Bool = true
+    ) -> [LimitState] {
+        guard burst != nil || minute != nil else { return [] }
+        return shard(for: subject).buckets.withLock { buckets in
+            var bucket = buckets[subject] ?? Bucket()
+            if buckets[subject] == nil, buckets.count >= maxPerShard { Self.evict(&buckets, now: now) }
+            if let burst { bucket.configure(capacity: burst.quota) }
+            bucket.advance(to: now)
+            let burstOK = burst.map { _ in bucket.tokens >= 1 } ?? true
+            let minuteOK = minute.map { bucket.windowTotal < $0.quota } ?? true
+            if consume, burstOK, minuteOK {
+                if burst != nil { bucket.tokens -= 1 }
+                if minute != nil {
+                    bucket.slots[Int(bucket.windowSecond % 60)] += 1
+                    bucket.windowTotal += 1
+                }
+            }
+            buckets[subject] = bucket
+            var states: [LimitState] = []
+            if let burst {
+                let rate = Double(burst.quota)
+                states.append(
+                    LimitState(
+                        policy: burst, remaining: Int(bucket.tokens.rounded(.down)),
+                        resetSeconds: rate > 0 ? Int(((rate - bucket.tokens) / rate).rounded(.up)) : 1,
+                        retryAfterSeconds: burstOK ? nil : max(1, rate > 0 ? Int(((1 - bucket.tokens) / rate).rounded(.up)) : 1)))
+            }
+            if let minute {
+                let frees = bucket.secondsUntilWindowFrees(now: now)
+                states.append(
+                    LimitState(
+                        policy: minute, remaining: max(0, minute.quota - bucket.windowTotal), resetSeconds: frees,
+                        retryAfterSeconds: minuteOK ? nil : max(1, frees)))
+            }
+            return states
+        }
+    }
+
+    /// Gives back one request counted by `acquire` (a later limit refused it).
+    func refund(_ subject: LimitSubject, burst: Bool, minute: Bool, now: Int64) {
+        shard(for: subject).buckets.withLock { buckets in
+            guard var bucket = buckets[subject] else { return }
+            bucket.advance(to: now)
+            if burst { bucket.tokens = min(bucket.capacity, bucket.tokens + 1) }
+            let slot = Int(bucket.windowSecond % 60)
+            if minute, bucket.slots[slot] > 0 {
+                bucket.slots[slot] -= 1
+                bucket.windowTotal -= 1
+            }
+            buckets[subject] = bucket
+        }
+    }
+
+    /// Drops every bucket that has fully recovered; returns how many remain.
+    @discardableResult
+    func evictIdle(now: Int64) -> Int {
+        shards.reduce(0) { count, shard in
+            count + shard.buckets.withLock { buckets in
+                buckets = buckets.filter { _, bucket in
+                    var bucket = bucket
+                    bucket.advance(to: now)
+                    return !bucket.isIdle
+                }
+                return buckets.count
+            }
+        }
+    }
+
+    /// Buckets held in memory (a metric, and what the bound applies to).
+    var trackedCount: Int { shards.reduce(0) { $0 + $1.buckets.withLock { $0.count } } }
+
+    private func shard(for subject: LimitSubject) -> Shard {
+        shards[Int(UInt(bitPattern: subject.hashValue) % UInt(Self.shardCount))]
+    }
+
+    /// Makes room in a full shard: idle buckets first, then the least recently used tenth.
+    private static func evict(_ buckets: inout [LimitSubject: Bucket], now: Int64) {
+        let before = buckets.count
+        buckets = buckets.filter { _, bucket in
+            var bucket = bucket
+            bucket.advance(to: now)
+            return !bucket.isIdle
+        }
+        guard buckets.count >= before else { return }
+        let victims = buckets.sorted { $0.value.touchedAt < $1.value.touchedAt }.prefix(max(1, before / 10)).map(\.key)
+        for subject in victims { buckets.removeValue(forKey: subject) }
+    }
+}

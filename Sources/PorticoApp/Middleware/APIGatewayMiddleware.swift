@@ -1,0 +1,101 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The front door of every `/v1` request, matched route or not:
+///
+/// 1. the client IP's rate limit (before authentication, so floods of bad
+///    keys are limited too);
+/// 2. authentication from `Authorization: Bearer <key>` — every key that does
+///    not authenticate gets the same 401, and a key in the query string is
+///    refused outright (URLs are logged everywhere);
+/// 3. the key's, organization's and plan's limits and quotas;
+/// 4. body capture for organizations that turned it on;
+/// 5. rate-limit headers on whatever response comes back.
+///
+/// It sits outside the problem renderer, so it renders its own refusals and
+/// sees every other error already rendered.
+struct APIGatewayMiddleware: RouterMiddleware {
+    typealias Context = PorticoRequestContext
+    let authenticator: KeyAuthenticator
+    let admission: AdmissionControl
+    let redactor: BodyRedactor
+    let metrics: PorticoMetrics
+    let baseURL: BaseURL
+
+    static func isAPIPath(_ path: String) -> Bool { path == "/v1" || path.hasPrefix("/v1/") }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard Self.isAPIPath(request.uri.path) else { return try await next(request, context) }
+        let facts = context.facts
+        var response: Response
+        do {
+            response = try await admit(request, context: context, next: next)
+        } catch let error as APIError {
+            if let limit = error.limit { metrics.recordRateLimitHit(limit: limit) }
+            response = ProblemDocument(error, baseURL: baseURL.value, requestID: context.requestID).response(headers: error.headers)
+        }
+        RateLimitHeaders.apply(facts.limits, to: &response.headers)
+        return response
+    }
+
+    private func admit(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let facts = context.facts
+        facts.limits = admission.admit(address: context.clientIP)
+        if let refusal = admission.refusal(facts.limits, principal: nil) { throw refusal }
+
+        let principal = try await authenticate(request, context: context)
+        facts.principal = principal
+        facts.limits += try await admission.admit(principal)
+        if let refusal = admission.refusal(facts.limits, principal: principal) { throw refusal }
+
+        var request = request
+        if principal.bodyCapture, request.method != .get, request.method != .head {
+            facts.requestBody = redactor.redact(try await RequestBody.collect(&request, context: context))
+        }
+        var context = context
+        context.principal = principal
+        return try await next(request, context)
+    }
+
+    private func authenticate(_ request: Request, context: Context) async throws -> Principal {
+        if let query = request.uri.query, Self.queryCarriesKey(query) {
+            throw APIError(
+                .apiKeyInQuery,
+                "API keys must not be sent in the URL. Send it as 'Authorization: Bearer <key>' and roll the exposed key.")
+        }
+        guard let header = request.headers[.authorization] else {
+            throw APIError(.authenticationRequired, "No API key provided. Send it as 'Authorization: Bearer <key>'.")
+        }
+        guard let token = Self.bearerToken(header) else { throw APIError.invalidAPIKey }
+        switch try await authenticator.authenticate(token, from: context.clientIP) {
+        case .invalid:
+            throw APIError.invalidAPIKey
+        case .addressNotAllowed:
+            throw APIError(.ipNotAllowed, "This API key may not be used from \(context.clientIP?.description ?? "this address").")
+        case .authenticated(let principal):
+            return principal
+        }
+    }
+
+    /// The credential of a `Bearer` header (scheme case-insensitive, spaces trimmed), without Foundation on the hot path.
+    static func bearerToken(_ header: String) -> Substring? {
+        let utf8 = header.utf8
+        guard utf8.count > 7, utf8.prefix(6).elementsEqual("bearer".utf8, by: { $0 | 0x20 == $1 }),
+            utf8.dropFirst(6).first == UInt8(ascii: " ")
+        else { return nil }
+        let token = header.dropFirst(7).drop { $0 == " " }
+        let trimmed = token.reversed().drop { $0 == " " }.count
+        return token.prefix(trimmed)
+    }
+
+    /// Whether any query parameter name or value looks like an API key.
+    static func queryCarriesKey(_ query: String) -> Bool {
+        query.split(separator: "&").contains { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            let name = parts.first?.lowercased() ?? ""
+            let value = parts.count > 1 ? (parts[1].removingPercentEncoding ?? String(parts[1])) : ""
+            return ["api_key", "apikey", "key", "access_token", "token"].contains(name) || APIKeyFormat.looksLikeKey(value)
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import NIOCore
+
+/// Prepares a captured body for storage: secrets replaced, then cut to size.
+///
+/// JSON bodies are walked: any field whose name contains a sensitive word
+/// (`request_logs.sensitive_fields`, case-insensitive) has its value
+/// replaced, and so does any string or number that looks like an API key, a
+/// webhook secret, a bearer token or a card number (13–19 digits passing the
+/// Luhn check). Other text gets the same value checks token by token. Bodies
+/// that are not UTF-8 are described, never stored.
+struct BodyRedactor: Sendable {
+    static let mask = "[REDACTED]"
+    let sensitiveFields: [String]
+    let maxBytes: Int
+
+    init(sensitiveFields: [String], maxBytes: Int) {
+        self.sensitiveFields = sensitiveFields.map { $0.lowercased() }
+        self.maxBytes = maxBytes
+    }
+
+    func redact(_ buffer: ByteBuffer) -> String? {
+        guard buffer.readableBytes > 0 else { return nil }
+        let data = Data(buffer: buffer)
+        let text: String
+        if let json = try? JSONDecoder().decode(JSONValue.self, from: data), let encoded = try? JSONCoding.encoder.encode(redact(json)) {
+            text = String(decoding: encoded, as: UTF8.self)
+        } else if let plain = String(data: data, encoding: .utf8) {
+            text = redactText(plain)
+        } else {
+            return "[binary body of \(buffer.readableBytes) bytes]"
+        }
+        return cut(text)
+    }
+
+    func redact(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let fields):
+            var result: [String: JSONValue] = [:]
+            for (name, field) in fields {
+                result[name] = isSensitive(name: name) && field != .null ? .string(Self.mask) : redact(field)
+            }
+            return .object(result)
+        case .array(let items):
+            return .array(items.map(redact))
+        case .string(let text):
+            return Self.isSecretValue(text) ? .string(Self.mask) : value
+        case .number(let number):
+            return number.rounded() == number && Self.isCardNumber(String(format: "%.0f", number)) ? .string(Self.mask) : value
+        case .null, .bool:
+            return value
+        }
+    }
+
+    func isSensitive(name: String) -> Bool {
+        let lowered = name.lowercased()
+        return sensitiveFields.contains { lowered.contains($0) }
+    }
+
+    /// Masks secret-looking tokens in free text, keeping the separators.
+    func redactText(_ text: String) -> String {
+        var output = ""
+        var token = ""
+        func flush() {
+            output += Self.isSecretValue(token) ? Self.mask : token
+            token = ""
+        }
+        for character in text {
+            if character.isWhitespace || ",;&=\"'<>()[]{}".contains(character) {
+                flush()
+                output.append(character)
+            } else {
+                token.append(character)
+            }
+        }
+        flush()
+        return output
+    }
+
+    private func cut(_ text: String) -> String {
+        let utf8 = text.utf8
+        guard utf8.count > maxBytes else { return text }
+        // A character split at the cut decodes as U+FFFD; drop it.
+        var kept = String(decoding: utf8.prefix(maxBytes), as: UTF8.self)
+        if kept.last == "\u{FFFD}" { kept.removeLast() }
+        return kept + "…[cut, \(utf8.count) bytes in all]"
+    }
+
+    static func isSecretValue(_ text: String) -> Bool {
+        APIKeyFormat.looksLikeKey(text) || text.hasPrefix("whsec_") || text.lowercased().hasPrefix("bearer ") || isCardNumber(text)
+    }
+
+    /// 13–19 digits (spaces and dashes allowed between) that pass the Luhn check.
+    static func isCardNumber(_ text: String) -> Bool {
+        var digits: [Int] = []
+        for character in text {
+            if let digit = character.wholeNumberValue, character.isASCII {
+                digits.append(digit)
+            } else if character != " " && character != "-" {
+                return false
+            }
+        }
+        guard (13...19).contains(digits.count) else { return false }
+        var sum = 0
+        for (offset, digit) in digits.reversed().enumerated() {
+            let value = offset % 2 == 1 ? digit * 2 : digit
+            sum += value > 9 ? value - 9 : value
+        }
+        return sum % 10 == 0
+    }
+}
+
+extension JSONValue: Encodable {
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .number(let value):
+            if value.rounded() == value, abs(value) < 9e15 { try container.encode(Int64(value)) } else { try container.encode(value) }
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import HTTPTypes
+import Hummingbird
+import PorticoStore
+
+extension HTTPField.Name {
+    static let userAgent = Self("User-Agent")!
+}
+
+/// Logs every `/v1` request once its final response exists (401s, 404s and
+/// 429s included): it sits outside the gateway and the problem renderer.
+/// Hands the record to the batching writer; nothing here waits on SQLite.
+///
+/// Headers are never logged (so `Authorization` and `Cookie` cannot leak);
+/// bodies only when the organization turned body capture on, and then redacted.
+struct RequestLogMiddleware: RouterMiddleware {
+    typealias Context = PorticoRequestContext
+    let writer: RequestLogWriter
+    let redactor: BodyRedactor
+    let clock: any PorticoClock
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard APIGatewayMiddleware.isAPIPath(request.uri.path) else { return try await next(request, context) }
+        let started = ContinuousClock.now
+        var response = try await next(request, context)
+        let facts = context.facts
+        var responseBody: String?
+        if facts.principal?.bodyCapture == true {
+            responseBody = redactor.redact(try await response.collectBody())
+        }
+        let principal = facts.principal
+        let entry = RequestLogEntry(
+            createdAt: clock.nowMilliseconds, requestId: context.requestID, organizationId: principal?.organizationID,
+            livemode: principal?.livemode, keyId: principal?.keyID, method: request.method.rawValue, path: request.uri.path,
+            route: context.endpointPath.flatMap { $0.hasPrefix("/") ? $0 : nil }, status: Int(response.status.code),
+            durationMicroseconds: (ContinuousClock.now - started).nanoseconds / 1_000, ip: context.remoteAddress?.ipAddress,
+            userAgent: request.headers[.userAgent].map { String($0.prefix(512)) }, requestBody: facts.requestBody,
+            responseBody: responseBody)
+        let succeeded = (200..<300).contains(response.status.code)
+        writer.enqueue(PendingLog(entry: entry, meters: succeeded ? facts.meters : [], enqueuedAt: .now))
+        return response
+    }
+}

@@ -1,0 +1,142 @@
+import Logging
+import PorticoStore
+import ServiceLifecycle
+import Synchronization
+
+/// A finished request on its way to the log: the row, and what it meters.
+struct PendingLog: Sendable {
+    var entry: RequestLogEntry
+    /// Route-declared metrics to count besides `requests`.
+    var meters: [String] = []
+    var enqueuedAt: ContinuousClock.Instant
+
+    /// Whether the request counts as usage: authenticated and not refused by a limit.
+    /// Reconciliation (`Store.meteredRequestCounts`) applies the same rule to the log rows.
+    var isMetered: Bool { entry.organizationId != nil && entry.status != 429 }
+}
+
+/// Takes request-log records off the request path and commits them in
+/// batches, together with the usage they add, in one transaction each.
+///
+/// The request path only appends to an in-memory queue under a lock (no
+/// SQLite, no await). The writer commits when `batch_size` records wait or
+/// `flush_interval_ms` after the last commit, and drains the queue at
+/// shutdown, after the HTTP server has finished its in-flight requests. The
+/// queue is bounded: past `queue_capacity` records are dropped and counted
+/// (`portico_request_log_dropped_total`), never buffered without limit. A
+/// failed commit puts its batch back and is retried on the next tick.
+final class RequestLogWriter: Service, Sendable {
+    private struct State {
+        var queue: [PendingLog] = []
+        var dropped = 0
+        var ringer: AsyncStream<Void>.Continuation?
+    }
+
+    private let store: Store
+    private let metrics: PorticoMetrics
+    private let logger: Logger
+    private let batchSize: Int
+    private let capacity: Int
+    private let interval: Duration
+    let partitionWidth: Int64
+    private let state = Mutex(State())
+
+    init(config: PorticoConfig.RequestLogs, store: Store, metrics: PorticoMetrics, logger: Logger) {
+        self.store = store
+        self.metrics = metrics
+        self.logger = logger
+        batchSize = config.batchSize
+        capacity = config.queueCapacity
+        interval = .milliseconds(config.flushIntervalMs)
+        partitionWidth = Int64(config.partitionHours) * 3_600_000
+    }
+
+    /// Queues one record; never blocks and never touches the database.
+    func enqueue(_ log: PendingLog) {
+        let (ringer, dropped) = state.withLock { state -> (AsyncStream<Void>.Continuation?, Bool) in
+            guard state.queue.count < capacity else {
+                state.dropped += 1
+                return (nil, true)
+            }
+            state.queue.append(log)
+            return (state.queue.count == batchSize ? state.ringer : nil, false)
+        }
+        if dropped { metrics.logDropped.increment() }
+        ringer?.yield()
+    }
+
+    /// Records dropped because the queue was full, since start.
+    var droppedCount: Int { state.withLock { $0.dropped } }
+
+    var queueDepth: Int { state.withLock { $0.queue.count } }
+
+    func run() async throws {
+        let (bell, ringer) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        state.withLock { $0.ringer = ringer }
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                group.addTask { [interval] in
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: interval)
+                        ringer.yield()
+                    }
+                }
+                for await _ in bell { await flush() }
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            ringer.finish()
+        }
+        state.withLock { $0.ringer = nil }
+        await flush()
+        if queueDepth > 0 {
+            logger.error("request logs could not be written at shutdown", metadata: ["records": "\(queueDepth)"])
+        }
+    }
+
+    /// Commits everything queued now, one batch of at most `batch_size` per transaction.
+    /// Stops at the first failure (the batch goes back to the front of the queue).
+    func flush() async {
+        while true {
+            let batch = state.withLock { state -> [PendingLog] in
+                if state.queue.count <= batchSize {
+                    defer { state.queue = [] }
+                    return state.queue
+                }
+                let taken = Array(state.queue.prefix(batchSize))
+                state.queue.removeFirst(taken.count)
+                return taken
+            }
+            guard !batch.isEmpty else { return }
+            do {
+                try await store.appendRequestLogs(batch.map(\.entry), usage: Self.usage(of: batch), width: partitionWidth)
+            } catch {
+                metrics.logWriteFailures.increment()
+                logger.error("request log batch failed; will retry", metadata: ["records": "\(batch.count)", "error": "\(error)"])
+                state.withLock { state in
+                    let room = max(0, capacity - state.queue.count)
+                    state.dropped += batch.count - min(room, batch.count)
+                    state.queue.insert(contentsOf: batch.prefix(room), at: 0)
+                }
+                return
+            }
+            metrics.logBatchSize.record(batch.count)
+            metrics.logWriterLag.record(Double((ContinuousClock.now - batch[0].enqueuedAt).nanoseconds) / 1e9)
+            metrics.logQueueDepth.record(queueDepth)
+        }
+    }
+
+    /// The usage a batch adds: `requests` plus route-declared metrics, per tenant, key and hour.
+    static func usage(of batch: [PendingLog]) -> [UsageIncrement: Int64] {
+        var usage: [UsageIncrement: Int64] = [:]
+        for log in batch where log.isMetered {
+            let entry = log.entry
+            guard let organization = entry.organizationId, let livemode = entry.livemode else { continue }
+            let hour = RequestLogPartition.start(of: entry.createdAt, width: 3_600_000)
+            for metric in [UsageMetric.requests] + log.meters {
+                usage[UsageIncrement(organizationId: organization, livemode: livemode, hourStart: hour, metric: metric, keyId: entry.keyId ?? ""), default: 0] += 1
+            }
+        }
+        return usage
+    }
+}

@@ -1,0 +1,114 @@
+import GRDB
+
+/// One `/v1` request as the log keeps it. `id` is assigned by the store when
+/// the batch commits: `(createdAt << 12) | sequence`, increasing in commit
+/// order, so rows and indexes are appended and a time range is an id range.
+package struct RequestLogEntry: Sendable, Equatable, FetchableRecord {
+    package var id: Int64 = 0
+    package var createdAt: Int64
+    package var requestId: String
+    package var organizationId: String?
+    package var livemode: Bool?
+    package var keyId: String?
+    package var method: String
+    package var path: String
+    package var route: String?
+    package var status: Int
+    package var durationMicroseconds: Int64
+    package var ip: String?
+    package var userAgent: String?
+    package var requestBody: String?
+    package var responseBody: String?
+
+    package init(
+        createdAt: Int64, requestId: String, organizationId: String?, livemode: Bool?, keyId: String?, method: String,
+        path: String, route: String?, status: Int, durationMicroseconds: Int64, ip: String?, userAgent: String?,
+        requestBody: String? = nil, responseBody: String? = nil
+    ) {
+        self.createdAt = createdAt
+        self.requestId = requestId
+        self.organizationId = organizationId
+        self.livemode = livemode
+        self.keyId = keyId
+        self.method = method
+        self.path = path
+        self.route = route
+        self.status = status
+        self.durationMicroseconds = durationMicroseconds
+        self.ip = ip
+        self.userAgent = userAgent
+        self.requestBody = requestBody
+        self.responseBody = responseBody
+    }
+
+    package init(row: Row) {
+        id = row["id"]
+        createdAt = row["created_at"]
+        requestId = row["request_id"]
+        organizationId = row["organization_id"]
+        livemode = row["livemode"]
+        keyId = row["key_id"]
+        method = row["method"]
+        path = row["path"]
+        route = row["route"]
+        status = row["status"]
+        durationMicroseconds = row["duration_us"]
+        ip = row["ip"]
+        userAgent = row["user_agent"]
+        requestBody = row["request_body"]
+        responseBody = row["response_body"]
+    }
+
+    static let columns =
+        "id, created_at, request_id, organization_id, livemode, key_id, method, path, route, status, duration_us, ip, user_agent, request_body, response_body"
+
+    var arguments: StatementArguments {
+        [id, createdAt, requestId, organizationId, livemode, keyId, method, path, route, status, durationMicroseconds, ip, userAgent,
+         requestBody, responseBody]
+    }
+}
+
+/// An amount of one metric for one tenant, key and hour, added to `usage_buckets`.
+package struct UsageIncrement: Sendable, Hashable {
+    package var organizationId: String
+    package var livemode: Bool
+    package var hourStart: Int64
+    package var metric: String
+    /// '' when not tied to a key.
+    package var keyId: String
+
+    package init(organizationId: String, livemode: Bool, hourStart: Int64, metric: String, keyId: String) {
+        self.organizationId = organizationId
+        self.livemode = livemode
+        self.hourStart = hourStart
+        self.metric = metric
+        self.keyId = keyId
+    }
+}
+
+/// Which rows of a tenant's request logs a list wants.
+package struct RequestLogFilter: Sendable, Equatable {
+    package var status: Int?
+    /// 1 to 5: `2xx` is 2.
+    package var statusClass: Int?
+    package var method: String?
+    package var pathPrefix: String?
+    package var keyId: String?
+    /// Inclusive lower bound, milliseconds.
+    package var since: Int64?
+    /// Exclusive upper bound, milliseconds.
+    package var until: Int64?
+
+    package init(
+        status: Int? = nil, statusClass: Int? = nil, method: String? = nil, pathPrefix: String? = nil, keyId: String? = nil,
+        since: Int64? = nil, until: Int64? = nil
+    ) {
+        self.status = status
+        self.statusClass = statusClass
+        self.method = method
+        self.pathPrefix = pathPrefix
+        self.keyId = keyId
+        self.since = since
+        self.until = until
+    }
+}

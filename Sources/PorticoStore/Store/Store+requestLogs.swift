@@ -1,0 +1,297 @@
+import Foundation
+import GRDB
+
+/// Naming and DDL of the time-partitioned request-log tables.
+///
+/// A partition is `request_logs_YYYYMMDDHH`, named by its UTC start. Its end
+/// is the next partition's start (or start + width for the newest), so a
+/// change of `request_logs.partition_hours` never hides rows.
+package enum RequestLogPartition {
+    static let prefix = "request_logs_"
+
+    package static func name(start: Int64) -> String {
+        let (year, month, day, hour) = CivilTime.components(milliseconds: start)
+        return prefix + String(format: "%04d%02d%02d%02d", year, month, day, hour)
+    }
+
+    package static func start(name: String) -> Int64? {
+        guard name.hasPrefix(prefix) else { return nil }
+        let digits = Array(name.dropFirst(prefix.count))
+        guard digits.count == 10, digits.allSatisfy(\.isASCIIDigit) else { return nil }
+        func number(_ range: Range<Int>) -> Int { Int(String(digits[range]))! }
+        return CivilTime.milliseconds(year: number(0..<4), month: number(4..<6), day: number(6..<8), hour: number(8..<10))
+    }
+
+    /// The partition start that holds `milliseconds` for partitions `width` milliseconds wide.
+    package static func start(of milliseconds: Int64, width: Int64) -> Int64 {
+        milliseconds - ((milliseconds % width) + width) % width
+    }
+
+    /// Two indexes only, both appended in insertion order (see schema.sql).
+    static func createSQL(_ name: String) -> String {
+        """
+        CREATE TABLE IF NOT EXISTS \(name) (
+            id INTEGER PRIMARY KEY,
+            created_at INTEGER NOT NULL,
+            request_id TEXT NOT NULL,
+            organization_id TEXT,
+            livemode INTEGER,
+            key_id TEXT,
+            method TEXT NOT NULL,
+            path TEXT NOT NULL,
+            route TEXT,
+            status INTEGER NOT NULL,
+            duration_us INTEGER NOT NULL,
+            ip TEXT,
+            user_agent TEXT,
+            request_body TEXT,
+            response_body TEXT
+        );
+        CREATE INDEX IF NOT EXISTS \(name)_by_tenant ON \(name)(organization_id, livemode);
+        CREATE INDEX IF NOT EXISTS \(name)_by_request ON \(name)(request_id);
+        """
+    }
+
+    /// The first id of rows created at `milliseconds`.
+    static func firstID(at milliseconds: Int64) -> Int64 { milliseconds << 12 }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
+}
+
+/// A partition that exists, with the time range it covers.
+package struct RequestLogPartitionInfo: Sendable, Equatable {
+    package var name: String
+    package var start: Int64
+    /// Exclusive.
+    package var end: Int64
+}
+
+extension Store {
+    // MARK: Partitions
+
+    /// Every existing partition, oldest first.
+    package func requestLogPartitions(width: Int64) async throws -> [RequestLogPartitionInfo] {
+        try await read { db in try Self.partitions(db, width: width) }
+    }
+
+    static func partitions(_ db: Database, width: Int64) throws -> [RequestLogPartitionInfo] {
+        let names = try String.fetchAll(
+            db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'request_logs_[0-9]*'")
+        let starts = names.compactMap { name in RequestLogPartition.start(name: name).map { (name, $0) } }.sorted { $0.1 < $1.1 }
+        return starts.enumerated().map { index, item in
+            let end = index + 1 < starts.count ? starts[index + 1].1 : item.1 + width
+            return RequestLogPartitionInfo(name: item.0, start: item.1, end: end)
+        }
+    }
+
+    /// Creates every partition from the one holding `from` through the one holding `through`; returns the names created.
+    @discardableResult
+    package func createRequestLogPartitions(from: Int64, through: Int64, width: Int64) async throws -> [String] {
+        try await pool.write { db in
+            let existing = Set(try Self.partitions(db, width: width).map(\.name))
+            var created: [String] = []
+            var start = RequestLogPartition.start(of: from, width: width)
+            while start <= through {
+                let name = RequestLogPartition.name(start: start)
+                if !existing.contains(name) {
+                    try db.execute(sql: RequestLogPartition.createSQL(name))
+                    created.append(name)
+                }
+                start += width
+            }
+            return created
+        }
+    }
+
+    /// Drops every partition that ends at or before `cutoff` (retention); returns the names dropped.
+    @discardableResult
+    package func dropRequestLogPartitions(endingAtOrBefore cutoff: Int64, width: Int64) async throws -> [String] {
+        try await pool.write { db in
+            let doomed = try Self.partitions(db, width: width).filter { $0.end <= cutoff }
+            for partition in doomed { try db.execute(sql: "DROP TABLE \(partition.name)") }
+            return doomed.map(\.name)
+        }
+    }
+
+    // MARK: Writing
+
+    /// Appends a batch of log rows and adds its usage, in one transaction: usage
+    /// can never count a request whose log row was not written, or the reverse.
+    /// A partition that is missing (the clock ran past those created ahead) is created here.
+    package func appendRequestLogs(_ entries: [RequestLogEntry], usage: [UsageIncrement: Int64], width: Int64) async throws {
+        try await pool.write { db in
+            var byPartition: [Int64: [RequestLogEntry]] = [:]
+            for entry in entries {
+                byPartition[RequestLogPartition.start(of: entry.createdAt, width: width), default: []].append(entry)
+            }
+            for (start, rows) in byPartition.sorted(by: { $0.key < $1.key }) {
+                let name = RequestLogPartition.name(start: start)
+                if try !db.tableExists(name) { try db.execute(sql: RequestLogPartition.createSQL(name)) }
+                var last = try Int64.fetchOne(db, sql: "SELECT max(id) FROM \(name)") ?? 0
+                let insert = try db.cachedStatement(
+                    sql: "INSERT INTO \(name) (\(RequestLogEntry.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                for var row in rows {
+                    row.id = max(RequestLogPartition.firstID(at: row.createdAt), last + 1)
+                    last = row.id
+                    try insert.execute(arguments: row.arguments)
+                }
+            }
+            let upsert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO usage_buckets (organization_id, livemode, hour_start, metric, key_id, quantity)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (organization_id, livemode, hour_start, metric, key_id)
+                    DO UPDATE SET quantity = quantity + excluded.quantity
+                    """)
+            for (bucket, quantity) in usage {
+                try upsert.execute(arguments: [
+                    bucket.organizationId, bucket.livemode, bucket.hourStart, bucket.metric, bucket.keyId, quantity,
+                ])
+            }
+        }
+    }
+
+    // MARK: Reading
+
+    /// One page of a tenant's logs, newest first, reading only the partitions
+    /// that overlap the filter's time range (and the cursor).
+    package func requestLogs(scope: TenantScope, filter: RequestLogFilter, page: PageRequest, width: Int64) async throws -> Page<RequestLogEntry> {
+        try await read { db in
+            let partitions = try Self.partitions(db, width: width)
+            var lower = filter.since.map(RequestLogPartition.firstID(at:)) ?? 0
+            var upper = filter.until.map(RequestLogPartition.firstID(at:)) ?? Int64.max
+            let ascending = page.endingBefore != nil
+            if let cursor = page.startingAfter ?? page.endingBefore {
+                guard let anchor = try Self.requestLog(db, requestId: cursor, scope: scope, partitions: partitions) else {
+                    throw StoreError.notFound("starting_after/ending_before")
+                }
+                if ascending { lower = max(lower, anchor.id + 1) } else { upper = min(upper, anchor.id) }
+            }
+            var conditions = ["organization_id = ?", "livemode = ?", "id >= ?", "id < ?"]
+            var arguments: StatementArguments = [scope.organizationId, scope.livemode, lower, upper]
+            if let status = filter.status {
+                conditions.append("status = ?")
+                _ = arguments.append(contentsOf: [status])
+            }
+            if let statusClass = filter.statusClass {
+                conditions.append("status >= ? AND status < ?")
+                _ = arguments.append(contentsOf: [statusClass * 100, statusClass * 100 + 100])
+            }
+            if let method = filter.method {
+                conditions.append("method = ?")
+                _ = arguments.append(contentsOf: [method])
+            }
+            if let prefix = filter.pathPrefix {
+                conditions.append("substr(path, 1, ?) = ?")
+                _ = arguments.append(contentsOf: [prefix.count, prefix])
+            }
+            if let keyId = filter.keyId {
+                conditions.append("key_id = ?")
+                _ = arguments.append(contentsOf: [keyId])
+            }
+            let wanted = page.limit + 1
+            var rows: [RequestLogEntry] = []
+            let overlapping = partitions.filter {
+                RequestLogPartition.firstID(at: $0.end) > lower && RequestLogPartition.firstID(at: $0.start) < upper
+            }
+            for partition in ascending ? overlapping : overlapping.reversed() where rows.count < wanted {
+                let sql = """
+                    SELECT \(RequestLogEntry.columns) FROM \(partition.name) INDEXED BY \(partition.name)_by_tenant
+                    WHERE \(conditions.joined(separator: " AND ")) ORDER BY id \(ascending ? "ASC" : "DESC") LIMIT \(wanted - rows.count)
+                    """
+                rows += try RequestLogEntry.fetchAll(db, sql: sql, arguments: arguments)
+            }
+            let items = Array(rows.prefix(page.limit))
+            return Page(items: ascending ? items.reversed() : items, hasMore: rows.count > page.limit)
+        }
+    }
+
+    /// The tenant's log row for a request id, or nil.
+    package func requestLog(requestId: String, scope: TenantScope, width: Int64) async throws -> RequestLogEntry? {
+        try await read { db in
+            try Self.requestLog(db, requestId: requestId, scope: scope, partitions: Self.partitions(db, width: width))
+        }
+    }
+
+    /// Probes partitions newest first through their request-id index: O(partitions × log rows).
+    static func requestLog(_ db: Database, requestId: String, scope: TenantScope, partitions: [RequestLogPartitionInfo]) throws -> RequestLogEntry? {
+        for partition in partitions.reversed() {
+            let sql = """
+                SELECT \(RequestLogEntry.columns) FROM \(partition.name) INDEXED BY \(partition.name)_by_request
+                WHERE request_id = ? AND organization_id = ? AND livemode = ?
+                """
+            if let row = try RequestLogEntry.fetchOne(db, sql: sql, arguments: [requestId, scope.organizationId, scope.livemode]) {
+                return row
+            }
+        }
+        return nil
+    }
+
+    /// Metered requests (authenticated, not refused with 429) per tenant in
+    /// `[from, until)`, counted from the log rows: the reconciliation side of usage.
+    package func meteredRequestCounts(from: Int64, until: Int64, width: Int64) async throws -> [TenantScope: Int64] {
+        try await read { db in
+            var counts: [TenantScope: Int64] = [:]
+            for partition in try Self.partitions(db, width: width) where partition.end > from && partition.start < until {
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT organization_id, livemode, count(*) FROM \(partition.name)
+                        WHERE organization_id IS NOT NULL AND status <> 429 AND created_at >= ? AND created_at < ?
+                        GROUP BY organization_id, livemode
+                        """,
+                    arguments: [from, until])
+                for row in rows {
+                    counts[TenantScope(organizationId: row[0], livemode: row[1]), default: 0] += row[2]
+                }
+            }
+            return counts
+        }
+    }
+}
+
+/// UTC calendar arithmetic on milliseconds without Foundation's calendars
+/// (Howard Hinnant's days-from-civil algorithms).
+package enum CivilTime {
+    package static func components(milliseconds: Int64) -> (year: Int, month: Int, day: Int, hour: Int) {
+        let seconds = milliseconds >= 0 ? milliseconds / 1_000 : (milliseconds - 999) / 1_000
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let hour = Int((seconds - days * 86_400) / 3_600)
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = Int(doy - (153 * mp + 2) / 5 + 1)
+        let month = Int(mp < 10 ? mp + 3 : mp - 9)
+        let year = Int(yoe + era * 400) + (month <= 2 ? 1 : 0)
+        return (year, month, day, hour)
+    }
+
+    package static func milliseconds(year: Int, month: Int, day: Int, hour: Int = 0) -> Int64 {
+        let y = Int64(month <= 2 ? year - 1 : year)
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let m = Int64(month)
+        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + Int64(day) - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = era * 146_097 + doe - 719_468
+        return (days * 86_400 + Int64(hour) * 3_600) * 1_000
+    }
+
+    /// Start of the UTC calendar month holding `milliseconds`, and of the next one.
+    package static func month(containing milliseconds: Int64) -> (start: Int64, end: Int64) {
+        let (year, month, _, _) = components(milliseconds: milliseconds)
+        let start = self.milliseconds(year: year, month: month, day: 1)
+        let end = month == 12 ? self.milliseconds(year: year + 1, month: 1, day: 1) : self.milliseconds(year: year, month: month + 1, day: 1)
+        return (start, end)
+    }
+
+    /// Start of the UTC day holding `milliseconds`.
+    package static func dayStart(_ milliseconds: Int64) -> Int64 {
+        RequestLogPartition.start(of: milliseconds, width: 86_400_000)
+    }
+}
