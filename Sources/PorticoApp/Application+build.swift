@@ -31,10 +31,11 @@ public func buildApplication(
 }
 
 /// Every middleware and route on one screen. Order matters, outermost first:
-/// metrics and the request log see the final status of every request; the
-/// gateway limits and authenticates every `/v1` path (matched or not) and
-/// stamps rate-limit headers on whatever comes back; problems are rendered
-/// inside it; idempotency claims a key only for an admitted tenant.
+/// metrics and the request log see the final status of every request;
+/// problems are rendered for everything inside; the gateway limits and
+/// authenticates every `/v1` path (matched or not) and stamps rate-limit
+/// headers on whatever comes back; idempotency claims a key only for an
+/// admitted tenant.
 func buildRouter(runtime: PorticoRuntime) -> Router<PorticoRequestContext> {
     let config = runtime.config
     let store = runtime.store
@@ -42,11 +43,10 @@ func buildRouter(runtime: PorticoRuntime) -> Router<PorticoRequestContext> {
     let router = Router(context: PorticoRequestContext.self)
     router.add(middleware: MetricsMiddleware(metrics: runtime.metrics))
     router.add(middleware: RequestLogMiddleware(writer: runtime.logWriter, redactor: runtime.redactor, clock: clock))
+    router.add(middleware: ProblemMiddleware(baseURL: runtime.baseURL))
     router.add(
         middleware: APIGatewayMiddleware(
-            authenticator: runtime.authenticator, admission: runtime.admission, redactor: runtime.redactor, metrics: runtime.metrics,
-            baseURL: runtime.baseURL))
-    router.add(middleware: ProblemMiddleware(baseURL: runtime.baseURL))
+            authenticator: runtime.authenticator, admission: runtime.admission, redactor: runtime.redactor, metrics: runtime.metrics))
     router.add(middleware: BodyLimitMiddleware(maxBodyBytes: config.server.maxBodyBytes))
 
     OperationsController(store: store, metrics: runtime.metrics).register(on: router)
@@ -54,7 +54,7 @@ func buildRouter(runtime: PorticoRuntime) -> Router<PorticoRequestContext> {
 
     let v1 = router.group("v1")
         .add(middleware: IdempotencyMiddleware(store: store, clock: clock, ttl: TimeInterval(config.idempotency.ttlHours * 3_600)))
-    let routes = APIRoutes(group: v1, admission: runtime.admission, metrics: runtime.metrics)
+    let routes = APIRoutes(group: v1, admission: runtime.admission)
     CustomersController(store: store, clock: clock, cache: RepresentationCache(capacity: config.server.representationCacheEntries))
         .register(routes)
     KeysController(

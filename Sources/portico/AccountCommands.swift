@@ -4,7 +4,7 @@ import PorticoApp
 
 struct OrgCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "org", abstract: "Manage organizations.", subcommands: [Create.self])
+        commandName: "org", abstract: "Manage organizations.", subcommands: [Create.self, Update.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an organization and print its id.")
@@ -18,6 +18,36 @@ struct OrgCommand: AsyncParsableCommand {
             let runtime = try options.openRuntime()
             let organization = try await CLI.report { try await runtime.accounts.createOrganization(name: name, by: .cli) }
             print(organization.id)
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change an organization's plan or request-body capture. A running server applies it within keys.cache_refresh_ms.")
+
+        @OptionGroup var options: GlobalOptions
+
+        @Argument(help: "Organization id (org_…).")
+        var organization: String
+
+        @Option(help: "Plan name from config (free, starter, growth, enterprise or your own).")
+        var plan: String?
+
+        @Option(help: "on or off: keep redacted request and response bodies in this organization's request logs.")
+        var bodyCapture: String?
+
+        func validate() throws {
+            guard plan != nil || bodyCapture != nil else { throw ValidationError("give --plan and/or --body-capture") }
+            if let bodyCapture, !["on", "off"].contains(bodyCapture) { throw ValidationError("--body-capture must be on or off") }
+        }
+
+        func run() async throws {
+            let runtime = try options.openRuntime()
+            try await CLI.report {
+                try await runtime.billing.updateOrganization(
+                    id: organization, plan: plan, bodyCapture: bodyCapture.map { $0 == "on" }, by: .cli)
+            }
+            print("updated \(organization)")
         }
     }
 }

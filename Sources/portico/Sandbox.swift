@@ -24,6 +24,9 @@ struct Sandbox: AsyncParsableCommand {
     @Option(help: "Path to a JSON config file for any other setting.")
     var config: String?
 
+    @Option(help: "Plan of the seeded organizations. Enterprise (the default) keeps a CI suite clear of rate limits; pick free to exercise them.")
+    var plan: String = "enterprise"
+
     func validate() throws {
         guard (1...100).contains(organizations) else { throw ValidationError("--organizations must be from 1 to 100") }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
@@ -43,6 +46,7 @@ struct Sandbox: AsyncParsableCommand {
             config.database.path = path
             // Throwaway data: cheap password hashes keep start-up well under a second.
             config.accounts.passwordHashCost = 10
+            config.billing.defaultPlan = plan
         }
         var seeded: [SeededOrganization] = []
         for index in 1...organizations {

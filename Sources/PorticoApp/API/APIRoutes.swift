@@ -11,13 +11,11 @@ final class APIRoutes {
 
     private let group: RouterGroup<Context>
     private let admission: AdmissionControl
-    private let metrics: PorticoMetrics
     private var methodsByPath: [(path: String, methods: [HTTPRequest.Method])] = []
 
-    init(group: RouterGroup<Context>, admission: AdmissionControl, metrics: PorticoMetrics) {
+    init(group: RouterGroup<Context>, admission: AdmissionControl) {
         self.group = group
         self.admission = admission
-        self.metrics = metrics
     }
 
     /// Adds a route; `scope` is checked against the authenticated key before
@@ -29,7 +27,7 @@ final class APIRoutes {
         } else {
             methodsByPath.append((path, [method]))
         }
-        group.on(RouterPath(path), method: method) { [admission, metrics] request, context in
+        group.on(RouterPath(path), method: method) { [admission] request, context in
             let principal = try context.requirePrincipal()
             guard principal.scopes.contains(scope) else {
                 throw APIError(.insufficientScope, "This API key does not have the '\(scope)' scope this request needs.")
@@ -37,10 +35,7 @@ final class APIRoutes {
             if let route = context.endpointPath {
                 let states = admission.admit(principal, method: method.rawValue, route: route)
                 context.facts.limits += states
-                if let refusal = admission.refusal(states, principal: principal) {
-                    metrics.recordRateLimitHit(limit: refusal.limit ?? "route")
-                    throw refusal
-                }
+                if let refusal = admission.refusal(states, principal: principal) { throw refusal }
             }
             let response = try await handler(request, context)
             if let meter { context.facts.meters.append(meter) }

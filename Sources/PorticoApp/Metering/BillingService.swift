@@ -127,6 +127,16 @@ public struct BillingService: Sendable {
         return CivilTime.milliseconds(year: year, month: month, day: 1)
     }
 
+    /// `generateInvoices` for the CLI: one printable line per invoice created.
+    public func generateInvoiceSummaries(monthStart: Int64) async throws -> [String] {
+        try await generateInvoices(monthStart: monthStart).map { invoice in
+            [invoice.id, invoice.organizationId, invoice.livemode ? "live" : "test", "plan=\(invoice.plan)",
+             "requests=\(invoice.usageQuantity)", "total=\(invoice.total) \(invoice.currency)"].joined(separator: "\t")
+        }
+    }
+
+    public var currentMonthStart: Int64 { CivilTime.month(containing: clock.nowMilliseconds).start }
+
     /// The month before the current one (the CLI's default period).
     public var previousMonthStart: Int64 {
         CivilTime.month(containing: CivilTime.month(containing: clock.nowMilliseconds).start - 1).start

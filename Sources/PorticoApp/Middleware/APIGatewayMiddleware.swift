@@ -13,30 +13,31 @@ import Hummingbird
 /// 4. body capture for organizations that turned it on;
 /// 5. rate-limit headers on whatever response comes back.
 ///
-/// It sits outside the problem renderer, so it renders its own refusals and
-/// sees every other error already rendered.
+/// It sits just inside the problem renderer: every error passing through it,
+/// its own refusals and the routes' errors alike, leaves as an `APIError`
+/// carrying the rate-limit headers, for `ProblemMiddleware` to render.
 struct APIGatewayMiddleware: RouterMiddleware {
     typealias Context = PorticoRequestContext
     let authenticator: KeyAuthenticator
     let admission: AdmissionControl
     let redactor: BodyRedactor
     let metrics: PorticoMetrics
-    let baseURL: BaseURL
 
     static func isAPIPath(_ path: String) -> Bool { path == "/v1" || path.hasPrefix("/v1/") }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard Self.isAPIPath(request.uri.path) else { return try await next(request, context) }
         let facts = context.facts
-        var response: Response
         do {
-            response = try await admit(request, context: context, next: next)
-        } catch let error as APIError {
-            if let limit = error.limit { metrics.recordRateLimitHit(limit: limit) }
-            response = ProblemDocument(error, baseURL: baseURL.value, requestID: context.requestID).response(headers: error.headers)
+            var response = try await admit(request, context: context, next: next)
+            RateLimitHeaders.apply(facts.limits, to: &response.headers)
+            return response
+        } catch {
+            var apiError = ProblemMiddleware.apiError(for: error, request: request, context: context)
+            if let limit = apiError.limit { metrics.recordRateLimitHit(limit: limit) }
+            RateLimitHeaders.apply(facts.limits, to: &apiError.headers)
+            throw apiError
         }
-        RateLimitHeaders.apply(facts.limits, to: &response.headers)
-        return response
     }
 
     private func admit(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

@@ -44,7 +44,7 @@ struct BodyRedactor: Sendable {
         case .array(let items):
             return .array(items.map(redact))
         case .string(let text):
-            return Self.isSecretValue(text) ? .string(Self.mask) : value
+            return .string(Self.isSecretValue(text) ? Self.mask : redactText(text))
         case .number(let number):
             return number.rounded() == number && Self.isCardNumber(String(format: "%.0f", number)) ? .string(Self.mask) : value
         case .null, .bool:
@@ -57,8 +57,25 @@ struct BodyRedactor: Sendable {
         return sensitiveFields.contains { lowered.contains($0) }
     }
 
-    /// Masks secret-looking tokens in free text, keeping the separators.
+    /// Masks card numbers (digits with optional single spaces or dashes
+    /// between) and secret-looking tokens in free text, keeping the rest.
     func redactText(_ text: String) -> String {
+        tokens(Self.maskCardRuns(text))
+    }
+
+    private static let cardRun = try! NSRegularExpression(pattern: "(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])")
+
+    static func maskCardRuns(_ text: String) -> String {
+        let whole = NSRange(text.startIndex..., in: text)
+        var result = text
+        for match in cardRun.matches(in: text, range: whole).reversed() {
+            guard let range = Range(match.range, in: text), isCardNumber(String(text[range])) else { continue }
+            result.replaceSubrange(Range(match.range, in: result)!, with: mask)
+        }
+        return result
+    }
+
+    private func tokens(_ text: String) -> String {
         var output = ""
         var token = ""
         func flush() {

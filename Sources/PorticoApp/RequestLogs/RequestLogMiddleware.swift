@@ -2,10 +2,6 @@ import HTTPTypes
 import Hummingbird
 import PorticoStore
 
-extension HTTPField.Name {
-    static let userAgent = Self("User-Agent")!
-}
-
 /// Logs every `/v1` request once its final response exists (401s, 404s and
 /// 429s included): it sits outside the gateway and the problem renderer.
 /// Hands the record to the batching writer; nothing here waits on SQLite.

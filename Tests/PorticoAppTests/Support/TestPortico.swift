@@ -55,6 +55,16 @@ struct TestPortico {
         try await Seeder(runtime: runtime).seedOrganization(name: "Other", ownerEmail: "owner-\(UUID().uuidString.prefix(8))@other.test")
     }
 
+    /// Commits every queued request log now (the writer would within `flush_interval_ms`).
+    func flushLogs() async {
+        await runtime.logWriter.flush()
+    }
+
+    /// Puts the seeded organization on `plan`.
+    func setPlan(_ plan: String, organization: String? = nil) async throws {
+        try await runtime.billing.updateOrganization(id: organization ?? organizationID, plan: plan, bodyCapture: nil, by: .cli)
+    }
+
     func issue(_ request: NewKeyRequest) async throws -> IssuedKey {
         try await runtime.keys.create(request, by: .cli)
     }
@@ -78,6 +88,8 @@ struct APIClient: Sendable {
 
 extension TestResponse {
     var text: String { String(buffer: body) }
+
+    var list: [[String: Any]] { json["data"] as? [[String: Any]] ?? [] }
 
     var json: [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
