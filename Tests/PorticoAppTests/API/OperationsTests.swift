@@ -53,3 +53,19 @@ struct OperationsTests {
         #expect(!rows.contains { $0.details.contains(key.secret) })
     }
 }
+
+struct MeteringMetricsTests {
+    @Test func writerAndLimiterMetricsAreExposed() async throws {
+        let portico = try await RateLimitTests.make(RateLimitTests.plan(perMinute: 1))
+        try await portico.run { (api: APIClient) async throws in
+            _ = try await api.send(.get, "/v1/customers", key: portico.testKey)
+            _ = try await api.send(.get, "/v1/customers", key: portico.testKey)
+            await portico.flushLogs()
+            let text = try await api.send(.get, "/metrics").text
+            #expect(text.contains("portico_request_log_batch_size_count"))
+            #expect(text.contains("portico_request_log_writer_lag_seconds"))
+            #expect(text.contains("portico_request_log_queue_depth 0"))
+            #expect(text.contains(#"portico_rate_limit_hits_total{limit="key-minute"} 1"#))
+        }
+    }
+}

@@ -55,3 +55,34 @@ struct ConfigLoaderTests {
         #expect(throws: ConfigError.self) { try ConfigLoader.load(file: "/nonexistent/portico.json", environment: [:]) }
     }
 }
+
+struct PlanConfigTests {
+    @Test func aPlanIsMergedOverItsDefaultFieldByField() throws {
+        let path = try ConfigLoaderTests.write(#"{"plans": {"free": {"live": {"per_minute": 250}}, "tiny": {"name": "Tiny", "currency": "EUR", "base_price": 900, "overage_per_1000": null, "live": {"per_second": 1}, "test": {}}}}"#)
+        let config = try ConfigLoader.load(file: path, environment: [:])
+        #expect(config.plans["free"]?.live.perMinute == 250)
+        #expect(config.plans["free"]?.live.dailyQuota == 1_000)
+        #expect(config.plans["tiny"]?.currency == "eur" && config.plans["tiny"]?.live.perSecond == 1 && config.plans["tiny"]?.live.perMinute == nil)
+        let env = try ConfigLoader.load(file: nil, environment: ["PORTICO_PLANS": #"{"growth": {"base_price": 1}}"#, "PORTICO_BILLING_DEFAULT_PLAN": "growth"])
+        #expect(env.plans["growth"]?.basePrice == 1 && env.billing.defaultPlan == "growth")
+        let routes = try ConfigLoader.load(file: nil, environment: ["PORTICO_RATE_LIMITS_ROUTES": #"{"POST /v1/keys/verify": {"per_minute": 5}}"#])
+        #expect(routes.rateLimits.routes["POST /v1/keys/verify"] == RouteLimit(perSecond: nil, perMinute: 5))
+    }
+
+    @Test(arguments: [
+        (#"{"plans": {"free": {"live": {"per_minut": 1}}}}"#, "plans.free.live.per_minut"),
+        (#"{"plans": {"new": {"name": "New"}}}"#, "new plan \"plans.new\""),
+        (#"{"plans": {"free": {"base_price": -1}}}"#, "plans.free.base_price"),
+        (#"{"billing": {"default_plan": "gold"}}"#, "billing.default_plan"),
+        (#"{"rate_limits": {"routes": {"/v1/customers": {}}}}"#, "rate_limits.routes"),
+        (#"{"request_logs": {"partition_hours": 5}}"#, "request_logs.partition_hours"),
+    ])
+    func badPlansAndLimitsAreNamed(json: String, name: String) throws {
+        let path = try ConfigLoaderTests.write(json)
+        #expect {
+            try ConfigLoader.load(file: path, environment: [:])
+        } throws: { error in
+            (error as? ConfigError)?.description.contains(name) == true
+        }
+    }
+}

@@ -128,7 +128,7 @@ struct RateLimitTests {
             #expect(refused.json["limit"] as? String == "daily-quota")
             let retry = try #require(refused.headers[.retryAfter].flatMap { Int($0) })
             let now = portico.clock.nowMilliseconds
-            #expect(Int64(retry) == (CivilTime.dayStart(now) + 86_400_000 - now + 999) / 1_000)
+            #expect(abs(Int64(retry) - (CivilTime.dayStart(now) + 86_400_000 - now + 999) / 1_000) <= 1)
             portico.clock.advance(by: TimeInterval(retry))
             #expect(try await api.send(.get, "/v1/customers", key: portico.testKey).status == .ok)
         }
