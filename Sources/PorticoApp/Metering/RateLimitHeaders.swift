@@ -20,9 +20,31 @@ extension HTTPField.Name {
 enum RateLimitHeaders {
     static func apply(_ states: [LimitState], to headers: inout HTTPFields) {
         guard !states.isEmpty else { return }
-        headers[.rateLimitPolicy] = states.map { "\"\($0.policy.name)\";q=\($0.policy.quota);w=\($0.policy.windowSeconds)" }
-            .joined(separator: ", ")
-        headers[.rateLimit] = states.map { "\"\($0.policy.name)\";r=\($0.remaining);t=\($0.resetSeconds)" }.joined(separator: ", ")
+        // Built by appending into one buffer each: this runs on every request.
+        var policy = ""
+        var current = ""
+        policy.reserveCapacity(states.count * 36)
+        current.reserveCapacity(states.count * 36)
+        for (index, state) in states.enumerated() {
+            if index > 0 {
+                policy += ", "
+                current += ", "
+            }
+            policy += "\""
+            policy += state.policy.name
+            policy += "\";q="
+            policy += String(state.policy.quota)
+            policy += ";w="
+            policy += String(state.policy.windowSeconds)
+            current += "\""
+            current += state.policy.name
+            current += "\";r="
+            current += String(state.remaining)
+            current += ";t="
+            current += String(state.resetSeconds)
+        }
+        headers[.rateLimitPolicy] = policy
+        headers[.rateLimit] = current
         let tightest = tightest(states)
         headers[.xRateLimitLimit] = String(tightest.policy.quota)
         headers[.xRateLimitRemaining] = String(tightest.remaining)
