@@ -40,6 +40,8 @@ final class RequestLogWriter: Service, Sendable {
     private let interval: Duration
     let partitionWidth: Int64
     private let state = Mutex(State())
+    /// One flush at a time, so a flush that returns has really committed everything queued before it.
+    private let flushing = AsyncGate()
 
     init(config: PorticoConfig.RequestLogs, store: Store, metrics: PorticoMetrics, logger: Logger) {
         self.store = store
@@ -97,6 +99,8 @@ final class RequestLogWriter: Service, Sendable {
     /// Commits everything queued now, one batch of at most `batch_size` per transaction.
     /// Stops at the first failure (the batch goes back to the front of the queue).
     func flush() async {
+        await flushing.enter()
+        defer { flushing.leave() }
         while true {
             let batch = state.withLock { state -> [PendingLog] in
                 if state.queue.count <= batchSize {
@@ -138,5 +142,41 @@ final class RequestLogWriter: Service, Sendable {
             }
         }
         return usage
+    }
+}
+
+/// A minimal async mutual exclusion: `enter` suspends (without blocking a
+/// thread) until the previous holder calls `leave`.
+final class AsyncGate: Sendable {
+    private struct State {
+        var held = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+
+    func enter() async {
+        await withCheckedContinuation { continuation in
+            let acquired = state.withLock { state -> Bool in
+                if state.held {
+                    state.waiters.append(continuation)
+                    return false
+                }
+                state.held = true
+                return true
+            }
+            if acquired { continuation.resume() }
+        }
+    }
+
+    func leave() {
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if state.waiters.isEmpty {
+                state.held = false
+                return nil
+            }
+            return state.waiters.removeFirst()
+        }
+        next?.resume()
     }
 }
