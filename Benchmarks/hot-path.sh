@@ -25,11 +25,7 @@ swift build -c release --product portico >/dev/null 2>&1
 
 work=$(mktemp -d)
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
-# A plan whose limits are all enforced but never reached under wrk.
-export PORTICO_PLANS='{"bench": {"name": "Bench", "currency": "usd", "base_price": 0, "overage_per_1000": null,
-  "live": {"per_second": 10000000, "per_minute": 1000000000, "organization_per_minute": 1000000000, "daily_quota": null, "monthly_quota": 1000000000},
-  "test": {"per_second": 10000000, "per_minute": 1000000000, "organization_per_minute": 1000000000, "daily_quota": null, "monthly_quota": 1000000000}}}'
-export PORTICO_RATE_LIMITS_IP_PER_SECOND=10000000 PORTICO_RATE_LIMITS_IP_PER_MINUTE=100000000
+source Benchmarks/bench-env.sh
 PORTICO_LOGGING_LEVEL=warning .build/release/portico sandbox --port 0 --plan bench ${DATABASE:+--database "$DATABASE"} >"$work/line" 2>"$work/log" &
 pid=$!
 for _ in $(seq 100); do [ -s "$work/line" ] && break; sleep 0.05; done

@@ -55,7 +55,7 @@ public final class PorticoRuntime: Sendable {
     }
 
     /// Width of one request-log partition in milliseconds.
-    var partitionWidth: Int64 { Int64(config.requestLogs.partitionHours) * 3_600_000 }
+    var partitionWidth: Int64 { config.requestLogs.partitionWidth }
 
     /// Creates the partitions ahead of time and drops those past retention.
     /// Runs at start-up and periodically; returns what it created and dropped.

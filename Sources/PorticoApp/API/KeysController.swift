@@ -52,7 +52,7 @@ struct KeysController: Sendable {
             organizationID: caller.organizationID, livemode: caller.livemode, kind: kind,
             label: try body.string("label", maxLength: 200).value(or: nil), scopes: try body.strings("scopes") ?? [],
             allowedCIDRs: try body.strings("allowed_ips") ?? [], expiresAt: expiresAt)
-        let stored = try Self.keyError { try KeyService.storedScopes(for: newKey) }
+        let stored = try await Self.keyError { try KeyService.storedScopes(for: newKey) }
         guard caller.scopes.covers(ScopeSet(stored: stored)) else {
             throw APIError(
                 .insufficientScope, "A key can only create keys with scopes it holds itself; this key does not hold every scope requested.",
@@ -147,14 +147,6 @@ struct KeysController: Sendable {
     private static func keyError<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch let error as KeyRequestError {
-            throw APIError.invalid(error.param, error.description.prefix(1).uppercased() + error.description.dropFirst() + ".")
-        }
-    }
-
-    private static func keyError<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
         } catch let error as KeyRequestError {
             throw APIError.invalid(error.param, error.description.prefix(1).uppercased() + error.description.dropFirst() + ".")
         }

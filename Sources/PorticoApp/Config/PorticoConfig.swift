@@ -65,6 +65,9 @@ public struct PorticoConfig: Sendable, Equatable {
         public var bodyCaptureMaxBytes = 4_096
         /// JSON field names whose values are replaced in captured bodies (matched case-insensitively, as substrings).
         public var sensitiveFields = ["password", "secret", "token", "api_key", "authorization", "cookie", "card", "cvc", "cvv", "ssn"]
+
+        /// `partition_hours` in milliseconds, the unit the store works in.
+        var partitionWidth: Int64 { Int64(partitionHours) * 3_600_000 }
     }
 
     public struct RateLimits: Sendable, Equatable {

@@ -36,7 +36,7 @@ public struct BillingService: Sendable {
         self.clock = clock
         self.plans = config.plans
         self.authenticator = authenticator
-        self.partitionWidth = Int64(config.requestLogs.partitionHours) * 3_600_000
+        self.partitionWidth = config.requestLogs.partitionWidth
     }
 
     // MARK: Organization settings
@@ -62,8 +62,7 @@ public struct BillingService: Sendable {
     /// Invoices every organization (both modes) for each finished month not
     /// yet invoiced — in practice the previous month; returns what was created.
     func invoiceFinishedMonths() async throws -> [InvoiceRecord] {
-        let previous = CivilTime.month(containing: CivilTime.month(containing: clock.nowMilliseconds).start - 1)
-        return try await generateInvoices(monthStart: previous.start)
+        try await generateInvoices(monthStart: previousMonthStart)
     }
 
     /// Invoices every organization that existed before the month ended, in both

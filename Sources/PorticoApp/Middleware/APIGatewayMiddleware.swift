@@ -42,10 +42,11 @@ struct APIGatewayMiddleware: RouterMiddleware {
 
     private func admit(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let facts = context.facts
-        facts.limits = admission.admit(address: context.clientIP)
+        let address = context.clientIP
+        facts.limits = admission.admit(address: address)
         if let refusal = admission.refusal(facts.limits, principal: nil) { throw refusal }
 
-        let principal = try await authenticate(request, context: context)
+        let principal = try await authenticate(request, from: address)
         facts.principal = principal
         facts.limits += try await admission.admit(principal)
         if let refusal = admission.refusal(facts.limits, principal: principal) { throw refusal }
@@ -59,7 +60,7 @@ struct APIGatewayMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
-    private func authenticate(_ request: Request, context: Context) async throws -> Principal {
+    private func authenticate(_ request: Request, from address: IPAddress?) async throws -> Principal {
         if let query = request.uri.query, Self.queryCarriesKey(query) {
             throw APIError(
                 .apiKeyInQuery,
@@ -69,11 +70,11 @@ struct APIGatewayMiddleware: RouterMiddleware {
             throw APIError(.authenticationRequired, "No API key provided. Send it as 'Authorization: Bearer <key>'.")
         }
         guard let token = Self.bearerToken(header) else { throw APIError.invalidAPIKey }
-        switch try await authenticator.authenticate(token, from: context.clientIP) {
+        switch try await authenticator.authenticate(token, from: address) {
         case .invalid:
             throw APIError.invalidAPIKey
         case .addressNotAllowed:
-            throw APIError(.ipNotAllowed, "This API key may not be used from \(context.clientIP?.description ?? "this address").")
+            throw APIError(.ipNotAllowed, "This API key may not be used from \(address?.description ?? "this address").")
         case .authenticated(let principal):
             return principal
         }

@@ -50,7 +50,7 @@ final class RequestLogWriter: Service, Sendable {
         batchSize = config.batchSize
         capacity = config.queueCapacity
         interval = .milliseconds(config.flushIntervalMs)
-        partitionWidth = Int64(config.partitionHours) * 3_600_000
+        partitionWidth = config.partitionWidth
     }
 
     /// Queues one record; never blocks and never touches the database.
