@@ -27,15 +27,18 @@ final class APIRoutes {
         } else {
             methodsByPath.append((path, [method]))
         }
+        let route = "/v1" + RouterPath(path).description
+        let routeLimit = admission.routeLimit(method: method.rawValue, route: route)
         group.on(RouterPath(path), method: method) { [admission] request, context in
             let principal = try context.requirePrincipal()
             guard principal.scopes.contains(scope) else {
                 throw APIError(.insufficientScope, "This API key does not have the '\(scope)' scope this request needs.")
             }
-            if let route = context.endpointPath {
-                let states = admission.admit(principal, method: method.rawValue, route: route)
-                context.facts.limits += states
-                if let refusal = admission.refusal(states, principal: principal) { throw refusal }
+            if let routeLimit {
+                let facts = context.facts
+                if !admission.admit(principal, route: "\(method) \(route)", limit: routeLimit, into: &facts.limits) {
+                    throw admission.refusal(facts.limits, principal: principal)!
+                }
             }
             let response = try await handler(request, context)
             if let meter { context.facts.meters.append(meter) }

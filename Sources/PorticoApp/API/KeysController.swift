@@ -122,7 +122,8 @@ struct KeysController: Sendable {
         } else if let address, !principal.allows(address) {
             verification.code = "forbidden_ip"
         } else {
-            let states = try await admission.admit(principal, consume: false)
+            var states: [LimitState] = []
+            try await admission.admit(principal, consume: false, into: &states)
             verification.limits = states.map(KeyVerification.Limit.init)
             if let refused = states.first(where: \.refused) { verification.code = refused.isQuota ? "quota_exceeded" : "rate_limited" }
         }

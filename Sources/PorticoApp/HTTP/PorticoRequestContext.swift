@@ -20,7 +20,7 @@ public struct PorticoRequestContext: RequestContext, RemoteAddressRequestContext
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
-        self.requestID = Identifier.make("req", at: Date().milliseconds)
+        self.requestID = Identifier.makeRequestID(at: Date().milliseconds)
         self.remoteAddress = source.channel.remoteAddress
         self.logger[metadataKey: "request_id"] = .string(requestID)
     }
@@ -29,7 +29,7 @@ public struct PorticoRequestContext: RequestContext, RemoteAddressRequestContext
 
     /// The client's address as Portico sees it (the socket peer; no proxy headers are trusted).
     var clientIP: IPAddress? {
-        remoteAddress?.ipAddress.flatMap { IPAddress($0) }
+        remoteAddress.flatMap { IPAddress($0) }
     }
 
     /// The authenticated key; only call on routes behind `APIGatewayMiddleware`.

@@ -10,6 +10,8 @@ import NIOCore
 /// request, touched only by the task serving it.
 final class RequestFacts: @unchecked Sendable {
     var principal: Principal?
+    /// The client address, parsed once by the gateway.
+    var clientIP: IPAddress?
     var limits: [LimitState] = []
     /// Extra usage metrics the route declared, counted when it succeeds.
     var meters: [String] = []

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import NIOCore
 
 /// An IPv4 or IPv6 address as bytes; IPv4-mapped IPv6 (`::ffff:a.b.c.d`) is
 /// folded to IPv4 so one client matches one rule whichever socket family it used.
@@ -16,19 +17,48 @@ struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         var v4 = in_addr()
         var v6 = in6_addr()
         if inet_pton(AF_INET, text, &v4) == 1 {
-            bytes = withUnsafeBytes(of: &v4) { Array($0) }
+            self.init(bytes: withUnsafeBytes(of: &v4) { Array($0) })
         } else if inet_pton(AF_INET6, text, &v6) == 1 {
-            let raw = withUnsafeBytes(of: &v6) { Array($0) }
-            bytes = raw[0..<10].allSatisfy { $0 == 0 } && raw[10] == 0xFF && raw[11] == 0xFF ? Array(raw[12...]) : raw
+            self.init(folding: withUnsafeBytes(of: &v6) { Array($0) })
         } else {
             return nil
         }
     }
 
+    /// 4 bytes for IPv4, 16 for IPv6 (IPv4-mapped IPv6 is folded to IPv4).
+    init(bytes: [UInt8]) {
+        precondition(bytes.count == 4 || bytes.count == 16, "an IP address has 4 or 16 bytes")
+        self.bytes = bytes
+    }
+
+    /// The address of a socket peer, read from the socket address itself (no text round trip).
+    init?(_ socket: SocketAddress) {
+        switch socket {
+        case .v4(let address):
+            self.init(bytes: withUnsafeBytes(of: address.address.sin_addr) { Array($0) })
+        case .v6(let address):
+            self.init(folding: withUnsafeBytes(of: address.address.sin6_addr) { Array($0) })
+        case .unixDomainSocket:
+            return nil
+        }
+    }
+
+    /// Sixteen IPv6 bytes, an IPv4-mapped address (`::ffff:a.b.c.d`) folded to its IPv4 form.
+    private init(folding raw: [UInt8]) {
+        self.init(bytes: raw[0..<10].allSatisfy { $0 == 0 } && raw[10] == 0xFF && raw[11] == 0xFF ? Array(raw[12...]) : raw)
+    }
+
     var isIPv4: Bool { bytes.count == 4 }
 
     var description: String {
-        if isIPv4 { return bytes.map(String.init).joined(separator: ".") }
+        if isIPv4 {
+            var text = String(bytes[0])
+            for byte in bytes.dropFirst() {
+                text += "."
+                text += String(byte)
+            }
+            return text
+        }
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
         var raw = in6_addr()
         withUnsafeMutableBytes(of: &raw) { $0.copyBytes(from: bytes) }
@@ -72,6 +102,6 @@ extension IPAddress {
             let bitsHere = max(0, min(8, prefixLength - index * 8))
             bytes[index] &= bitsHere == 0 ? 0 : UInt8(truncatingIfNeeded: 0xFF << (8 - bitsHere))
         }
-        self.bytes = bytes
+        self.init(bytes: bytes)
     }
 }

@@ -27,7 +27,7 @@ final class KeyAuthenticator: Sendable {
     }
 
     private struct State {
-        var entries: [Data: Entry] = [:]
+        var entries: [SHA256Digest: Entry] = [:]
         var absentCount = 0
         /// Bumped on every invalidation, so a lookup that raced one does not cache stale data.
         var generation: UInt64 = 0
@@ -61,7 +61,8 @@ final class KeyAuthenticator: Sendable {
     /// included), through the same cache; nil for malformed or unknown tokens.
     func principal(for token: Substring) async throws -> Principal? {
         guard let parsed = APIKeyFormat.parse(token) else { return nil }
-        let hash = Data(SHA256.hash(data: Data(parsed.token.utf8)))
+        var token = parsed.token
+        let hash = token.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
         switch state.withLock({ ($0.entries[hash], $0.generation) }) {
         case (.key(let cached)?, _):
             return cached
@@ -69,7 +70,7 @@ final class KeyAuthenticator: Sendable {
             return nil
         case (nil, let generation):
             state.withLock { $0.databaseLookups += 1 }
-            let principal = try await store.apiKey(secretHash: hash).map { Principal(record: $0.key, organization: $0.organization) }
+            let principal = try await store.apiKey(secretHash: Data(hash)).map { Principal(record: $0.key, organization: $0.organization) }
             remember(hash, principal, generation: generation)
             return principal
         }
@@ -99,7 +100,7 @@ final class KeyAuthenticator: Sendable {
         if changed { invalidate() }
     }
 
-    private func remember(_ hash: Data, _ principal: Principal?, generation: UInt64) {
+    private func remember(_ hash: SHA256Digest, _ principal: Principal?, generation: UInt64) {
         state.withLock { state in
             guard state.generation == generation else { return }
             if let principal {

@@ -2,19 +2,23 @@ import PorticoStore
 
 /// An authenticated API key as every request sees it; built from the stored
 /// row once and cached, so the hot path never re-reads SQLite.
-struct Principal: Sendable, Equatable {
-    var keyID: String
-    var organizationID: String
-    var livemode: Bool
-    var kind: APIKeyKind
-    var scopes: ScopeSet
-    var allowedNetworks: [CIDR]
-    var expiresAt: Int64?
-    var revokedAt: Int64?
+///
+/// Immutable and a class: the request context is copied at every middleware
+/// layer, and one reference is cheaper to copy than a dozen fields.
+final class Principal: Sendable, Equatable {
+    let keyID: String
+    let organizationID: String
+    let livemode: Bool
+    let tenant: TenantScope
+    let kind: APIKeyKind
+    let scopes: ScopeSet
+    let allowedNetworks: [CIDR]
+    let expiresAt: Int64?
+    let revokedAt: Int64?
     /// The organization's plan identifier (`organizations.plan`).
-    var plan: String
+    let plan: String
     /// Whether the organization keeps request and response bodies in its request logs.
-    var bodyCapture: Bool
+    let bodyCapture: Bool
 
     init(record: APIKeyRecord, organization: OrganizationRecord) {
         plan = organization.plan
@@ -27,9 +31,16 @@ struct Principal: Sendable, Equatable {
         allowedNetworks = record.allowedCidrs.split(separator: " ").compactMap { CIDR($0) }
         expiresAt = record.expiresAt
         revokedAt = record.revokedAt
+        tenant = TenantScope(organizationId: organizationID, livemode: livemode)
     }
 
-    var tenant: TenantScope { TenantScope(organizationId: organizationID, livemode: livemode) }
+    static func == (lhs: Principal, rhs: Principal) -> Bool {
+        lhs === rhs
+            || (lhs.keyID == rhs.keyID && lhs.organizationID == rhs.organizationID && lhs.livemode == rhs.livemode
+                && lhs.kind == rhs.kind && lhs.scopes == rhs.scopes && lhs.allowedNetworks == rhs.allowedNetworks
+                && lhs.expiresAt == rhs.expiresAt && lhs.revokedAt == rhs.revokedAt && lhs.plan == rhs.plan
+                && lhs.bodyCapture == rhs.bodyCapture)
+    }
 
     func isUsable(atMilliseconds now: Int64) -> Bool {
         revokedAt == nil && (expiresAt.map { now < $0 } ?? true)

@@ -11,8 +11,37 @@ import PorticoStore
 /// refuses, the earlier ones are refunded, so a refused request costs nothing
 /// against the key's or organization's limits (it still counts against the IP's).
 final class AdmissionControl: Sendable {
+    /// One plan's limits in one mode, as policies built once at start-up.
+    struct ModePolicies: Sendable {
+        let keyBurst: LimitPolicy?
+        let keyMinute: LimitPolicy?
+        let organizationMinute: LimitPolicy?
+        let dailyQuota: Int?
+        let monthlyQuota: Int?
+        /// Whether running out of the monthly quota refuses (rather than bills overage).
+        let monthlyQuotaIsHard: Bool
+
+        init(_ plan: Plan, livemode: Bool) {
+            let limits = plan.limits(livemode: livemode)
+            keyBurst = limits.perSecond.map { LimitPolicy(name: "key-burst", quota: $0, windowSeconds: 1) }
+            keyMinute = limits.perMinute.map { LimitPolicy(name: "key-minute", quota: $0, windowSeconds: 60) }
+            organizationMinute = limits.organizationPerMinute.map { LimitPolicy(name: "organization-minute", quota: $0, windowSeconds: 60) }
+            dailyQuota = limits.dailyQuota
+            monthlyQuota = limits.monthlyQuota
+            monthlyQuotaIsHard = plan.monthlyQuotaIsHard(livemode: livemode)
+        }
+    }
+
+    /// A route override (`rate_limits.routes`) as policies.
+    struct RoutePolicies: Sendable {
+        let burst: LimitPolicy?
+        let minute: LimitPolicy?
+    }
+
     private let plans: [String: Plan]
     private let defaultPlan: Plan
+    private let policies: [String: (live: ModePolicies, test: ModePolicies)]
+    private let defaultPolicies: (live: ModePolicies, test: ModePolicies)
     private let ipBurst: LimitPolicy?
     private let ipMinute: LimitPolicy?
     private let routes: [RouteLimitKey: RouteLimit]
@@ -23,6 +52,8 @@ final class AdmissionControl: Sendable {
     init(config: PorticoConfig, store: Store, clock: any PorticoClock) {
         plans = config.plans
         defaultPlan = config.plans[config.billing.defaultPlan] ?? Plan.defaults["free"]!
+        policies = config.plans.mapValues { (ModePolicies($0, livemode: true), ModePolicies($0, livemode: false)) }
+        defaultPolicies = (ModePolicies(defaultPlan, livemode: true), ModePolicies(defaultPlan, livemode: false))
         let limits = config.rateLimits
         ipBurst = limits.ipPerSecond > 0 ? LimitPolicy(name: "ip-burst", quota: limits.ipPerSecond, windowSeconds: 1) : nil
         ipMinute = limits.ipPerMinute > 0 ? LimitPolicy(name: "ip-minute", quota: limits.ipPerMinute, windowSeconds: 60) : nil
@@ -36,66 +67,97 @@ final class AdmissionControl: Sendable {
     /// The plan a principal's organization is on (the default plan if its name is no longer configured).
     func plan(for principal: Principal) -> Plan { plans[principal.plan] ?? defaultPlan }
 
-    /// Counts the request against its client address.
-    func admit(address: IPAddress?) -> [LimitState] {
-        guard let address else { return [] }
-        return limiter.acquire(.ip(address.rateLimitPrefix), burst: ipBurst, minute: ipMinute, now: clock.nowMilliseconds)
+    private func policies(for principal: Principal) -> ModePolicies {
+        let plan = policies[principal.plan] ?? defaultPolicies
+        return principal.livemode ? plan.live : plan.test
+    }
+
+    /// Counts the request against its client address, appending the IP limits' states.
+    func admit(address: IPAddress?, into states: inout [LimitState]) {
+        guard let address else { return }
+        limiter.acquire(.ip(address.rateLimitSubject), burst: ipBurst, minute: ipMinute, now: clock.nowMilliseconds, into: &states)
     }
 
     /// Counts the request against the key, the organization and the tenant's
-    /// quotas; `consume: false` only reports (for `POST /v1/keys/verify`).
-    func admit(_ principal: Principal, consume: Bool = true) async throws -> [LimitState] {
+    /// quotas, appending each limit's state; `consume: false` only reports
+    /// (for `POST /v1/keys/verify`). Returns whether the request may proceed.
+    @discardableResult
+    func admit(_ principal: Principal, consume: Bool = true, into states: inout [LimitState]) async throws -> Bool {
         let now = clock.nowMilliseconds
-        let plan = plan(for: principal)
-        let limits = plan.limits(livemode: principal.livemode)
-        let tenant = principal.tenant
-        var states: [LimitState] = []
-        var refunds: [() -> Void] = []
-        func refused() -> Bool {
-            guard states.contains(where: \.refused) else { return false }
-            if consume { refunds.forEach { $0() } }
-            return true
+        let limits = policies(for: principal)
+        let key = LimitSubject.key(principal.keyID)
+        guard limiter.acquire(key, burst: limits.keyBurst, minute: limits.keyMinute, now: now, consume: consume, into: &states) else {
+            return false
         }
 
-        let keyBurst = limits.perSecond.map { LimitPolicy(name: "key-burst", quota: $0, windowSeconds: 1) }
-        let keyMinute = limits.perMinute.map { LimitPolicy(name: "key-minute", quota: $0, windowSeconds: 60) }
-        states += limiter.acquire(.key(principal.keyID), burst: keyBurst, minute: keyMinute, now: now, consume: consume)
-        if refused() { return states }
-        refunds.append { [limiter] in limiter.refund(.key(principal.keyID), burst: keyBurst != nil, minute: keyMinute != nil, now: now) }
+        // What has been counted so far, given back when a later limit refuses.
+        var organization: LimitSubject?
+        var dayCounted = false
+        var monthCounted = false
+        func refund() {
+            guard consume else { return }
+            limiter.refund(key, burst: limits.keyBurst != nil, minute: limits.keyMinute != nil, now: now)
+            if let organization { limiter.refund(organization, burst: false, minute: true, now: now) }
+            if dayCounted { ledger.refund(principal.tenant, period: .day, now: now) }
+            if monthCounted { ledger.refund(principal.tenant, period: .month, now: now) }
+        }
 
-        if let perMinute = limits.organizationPerMinute {
+        if let policy = limits.organizationMinute {
             let subject = LimitSubject.organization(principal.organizationID, livemode: principal.livemode)
-            let policy = LimitPolicy(name: "organization-minute", quota: perMinute, windowSeconds: 60)
-            states += limiter.acquire(subject, burst: nil, minute: policy, now: now, consume: consume)
-            if refused() { return states }
-            refunds.append { [limiter] in limiter.refund(subject, burst: false, minute: true, now: now) }
+            guard limiter.acquire(subject, burst: nil, minute: policy, now: now, consume: consume, into: &states) else {
+                refund()
+                return false
+            }
+            organization = subject
         }
-
-        for (period, quota) in [(QuotaLedger.Period.day, limits.dailyQuota), (.month, limits.monthlyQuota)] {
-            guard let quota else { continue }
-            let hard = period == .day || plan.monthlyQuotaIsHard(livemode: principal.livemode)
-            states.append(try await ledger.admit(tenant, period: period, quota: quota, hard: hard, now: now, consume: consume))
-            if refused() { return states }
-            refunds.append { [ledger] in ledger.refund(tenant, period: period, now: now) }
+        if let quota = limits.dailyQuota {
+            let state = try await ledger.admit(principal.tenant, period: .day, quota: quota, hard: true, now: now, consume: consume)
+            states.append(state)
+            guard !state.refused else {
+                refund()
+                return false
+            }
+            dayCounted = true
         }
-        return states
+        if let quota = limits.monthlyQuota {
+            let state = try await ledger.admit(principal.tenant, period: .month, quota: quota, hard: limits.monthlyQuotaIsHard, now: now, consume: consume)
+            states.append(state)
+            guard !state.refused else {
+                refund()
+                return false
+            }
+            monthCounted = true
+        }
+        return true
     }
 
-    /// Counts the request against a route override, if the route has one; on
-    /// refusal the tenant's quotas are refunded (the request will be a 429, which is not metered).
-    func admit(_ principal: Principal, method: String, route: String) -> [LimitState] {
-        guard let limit = routes[RouteLimitKey(method: method, path: route)] else { return [] }
+    /// The operator's override for a route (`rate_limits.routes`), looked up
+    /// once when the route is registered; `route` is the path as `RouteLimitKey` spells it.
+    func routeLimit(method: String, route: String) -> RoutePolicies? {
+        routes[RouteLimitKey(method: method, path: route)].map { limit in
+            RoutePolicies(
+                burst: limit.perSecond.map { LimitPolicy(name: "route-burst", quota: $0, windowSeconds: 1) },
+                minute: limit.perMinute.map { LimitPolicy(name: "route-minute", quota: $0, windowSeconds: 60) })
+        }
+    }
+
+    /// Counts the request against its route's override. On refusal the key,
+    /// organization and quotas counted by `admit(_:into:)` are given back (the
+    /// request will be a 429, which costs nothing and is not metered).
+    func admit(_ principal: Principal, route: String, limit: RoutePolicies, into states: inout [LimitState]) -> Bool {
         let now = clock.nowMilliseconds
-        let subject = LimitSubject.route(principal.organizationID, livemode: principal.livemode, route: "\(method) \(route)")
-        let states = limiter.acquire(
-            subject, burst: limit.perSecond.map { LimitPolicy(name: "route-burst", quota: $0, windowSeconds: 1) },
-            minute: limit.perMinute.map { LimitPolicy(name: "route-minute", quota: $0, windowSeconds: 60) }, now: now)
-        if states.contains(where: \.refused) {
-            let limits = plan(for: principal).limits(livemode: principal.livemode)
+        let subject = LimitSubject.route(principal.organizationID, livemode: principal.livemode, route: route)
+        let counted = limiter.acquire(subject, burst: limit.burst, minute: limit.minute, now: now, into: &states)
+        if !counted {
+            let limits = policies(for: principal)
+            limiter.refund(.key(principal.keyID), burst: limits.keyBurst != nil, minute: limits.keyMinute != nil, now: now)
+            if limits.organizationMinute != nil {
+                limiter.refund(.organization(principal.organizationID, livemode: principal.livemode), burst: false, minute: true, now: now)
+            }
             if limits.dailyQuota != nil { ledger.refund(principal.tenant, period: .day, now: now) }
             if limits.monthlyQuota != nil { ledger.refund(principal.tenant, period: .month, now: now) }
         }
-        return states
+        return counted
     }
 
     /// The problem to answer with when one of `states` refused the request.
@@ -140,7 +202,7 @@ extension RouteLimitKey {
 extension IPAddress {
     /// What an IP limit counts by: the whole IPv4 address, or the /64 of an
     /// IPv6 one (a single client usually controls a whole /64).
-    var rateLimitPrefix: String {
-        isIPv4 ? description : bytes.prefix(8).map { String($0, radix: 16) }.joined(separator: ":") + "::/64"
+    var rateLimitSubject: IPAddress {
+        isIPv4 ? self : IPAddress(bytes: Array(bytes.prefix(8)) + Array(repeating: 0, count: 8))
     }
 }

@@ -34,6 +34,8 @@ final class QuotaLedger: Sendable {
     private struct Counter {
         var periodStart: Int64
         var used: Int64
+        /// The period's policy, built once per period and quota.
+        var policy: LimitPolicy?
     }
 
     private let store: Store
@@ -54,15 +56,17 @@ final class QuotaLedger: Sendable {
                 if counters[key] == nil { counters[key] = Counter(periodStart: start, used: committed) }
             }
         }
-        let (used, allowed) = counters.withLock { counters -> (Int64, Bool) in
+        let (used, allowed, policy) = counters.withLock { counters -> (Int64, Bool, LimitPolicy) in
             var counter = counters[key]!
             if counter.periodStart != start { counter = Counter(periodStart: start, used: 0) }
             let allowed = !hard || counter.used < quota
             if consume, allowed { counter.used += 1 }
+            if counter.policy?.quota != quota {
+                counter.policy = LimitPolicy(name: period.policyName, quota: quota, windowSeconds: Int((end - start) / 1_000))
+            }
             counters[key] = counter
-            return (counter.used, allowed)
+            return (counter.used, allowed, counter.policy!)
         }
-        let policy = LimitPolicy(name: period.policyName, quota: quota, windowSeconds: Int((end - start) / 1_000))
         let reset = Int((end - now + 999) / 1_000)
         return LimitState(
             policy: policy, remaining: max(0, quota - Int(used)), resetSeconds: reset,

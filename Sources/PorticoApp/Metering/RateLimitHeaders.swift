@@ -17,45 +17,48 @@ extension HTTPField.Name {
 /// plus the common `X-RateLimit-Limit/Remaining/Reset` for the limit closest
 /// to running out. `X-RateLimit-Reset` is in seconds from now (delta
 /// seconds, like the draft's `t`), not a Unix timestamp.
+///
+/// An authenticated request is told about its key's, organization's, route's
+/// and quota's limits; the per-client-IP limits (an operator's flood guard,
+/// normally far above any plan) are announced only to unauthenticated
+/// requests and on the 429 they cause.
 enum RateLimitHeaders {
-    static func apply(_ states: [LimitState], to headers: inout HTTPFields) {
-        guard !states.isEmpty else { return }
+    static func apply(_ states: [LimitState], authenticated: Bool, to headers: inout HTTPFields) {
+        let refused = states.firstIndex(where: \.refused)
+        let showIP = !authenticated || refused.map { states[$0].policy.isClientIP } == true
         // Built by appending into one buffer each: this runs on every request.
         var policy = ""
         var current = ""
         policy.reserveCapacity(states.count * 36)
         current.reserveCapacity(states.count * 36)
-        for (index, state) in states.enumerated() {
-            if index > 0 {
+        var tightest: LimitState?
+        for state in states where showIP || !state.policy.isClientIP {
+            if !policy.isEmpty {
                 policy += ", "
                 current += ", "
             }
-            policy += "\""
-            policy += state.policy.name
-            policy += "\";q="
-            policy += String(state.policy.quota)
-            policy += ";w="
-            policy += String(state.policy.windowSeconds)
+            policy += state.policy.headerItem
             current += "\""
             current += state.policy.name
             current += "\";r="
             current += String(state.remaining)
             current += ";t="
             current += String(state.resetSeconds)
+            if tightest.map({ state.isTighter(than: $0) }) ?? true { tightest = state }
         }
-        headers[.rateLimitPolicy] = policy
-        headers[.rateLimit] = current
-        let tightest = tightest(states)
-        headers[.xRateLimitLimit] = String(tightest.policy.quota)
-        headers[.xRateLimitRemaining] = String(tightest.remaining)
-        headers[.xRateLimitReset] = String(tightest.resetSeconds)
+        if let refused { tightest = states[refused] }
+        guard let tightest else { return }
+        headers.append(HTTPField(name: .rateLimitPolicy, value: policy))
+        headers.append(HTTPField(name: .rateLimit, value: current))
+        headers.append(HTTPField(name: .xRateLimitLimit, value: String(tightest.policy.quota)))
+        headers.append(HTTPField(name: .xRateLimitRemaining, value: String(tightest.remaining)))
+        headers.append(HTTPField(name: .xRateLimitReset, value: String(tightest.resetSeconds)))
     }
+}
 
-    /// The refused limit if any, else the one with the least room left (as a fraction of its quota).
-    static func tightest(_ states: [LimitState]) -> LimitState {
-        if let refused = states.first(where: \.refused) { return refused }
-        return states.min { lhs, rhs in
-            Double(lhs.remaining) / Double(max(1, lhs.policy.quota)) < Double(rhs.remaining) / Double(max(1, rhs.policy.quota))
-        }!
+extension LimitState {
+    /// Less room left, as a fraction of its quota.
+    func isTighter(than other: LimitState) -> Bool {
+        Double(remaining) / Double(max(1, policy.quota)) < Double(other.remaining) / Double(max(1, other.policy.quota))
     }
 }

@@ -3,9 +3,22 @@ import Synchronization
 /// One limit as clients see it in `RateLimit-Policy`: a name, how many
 /// requests, over how many seconds.
 struct LimitPolicy: Sendable, Hashable {
-    var name: String
-    var quota: Int
-    var windowSeconds: Int
+    let name: String
+    let quota: Int
+    let windowSeconds: Int
+    /// This policy as an item of the `RateLimit-Policy` header, `"name";q=10;w=1`,
+    /// rendered once: policies are built when configuration loads, not per request.
+    let headerItem: String
+
+    init(name: String, quota: Int, windowSeconds: Int) {
+        self.name = name
+        self.quota = quota
+        self.windowSeconds = windowSeconds
+        headerItem = "\"\(name)\";q=\(quota);w=\(windowSeconds)"
+    }
+
+    /// The per-client-IP limits (`ip-burst`, `ip-minute`).
+    var isClientIP: Bool { name.hasPrefix("ip-") }
 }
 
 /// A limit's state after a request was counted (or refused): what the
@@ -25,7 +38,8 @@ struct LimitState: Sendable, Equatable {
 
 /// Who a bucket counts for.
 enum LimitSubject: Hashable, Sendable {
-    case ip(String)
+    /// An IPv4 address, or an IPv6 address masked to its /64 (`IPAddress.rateLimitSubject`).
+    case ip(IPAddress)
     case key(String)
     case organization(String, livemode: Bool)
     case route(String, livemode: Bool, route: String)
@@ -45,7 +59,7 @@ final class RateLimiter: Sendable {
         var capacity: Double = 0
         var tokens: Double = 0
         var refilledAt: Int64 = 0
-        var slots = [UInt32](repeating: 0, count: 60)
+        var slots = InlineArray<60, UInt32>(repeating: 0)
         var windowTotal = 0
         /// The second (since the epoch) the newest slot stands for.
         var windowSecond: Int64 = 0
@@ -89,6 +103,16 @@ final class RateLimiter: Sendable {
         }
 
         var isIdle: Bool { windowTotal == 0 && tokens >= capacity }
+
+        mutating func giveBack(burst: Bool, minute: Bool, now: Int64) {
+            advance(to: now)
+            if burst { tokens = min(capacity, tokens + 1) }
+            let slot = Int(windowSecond % 60)
+            if minute, slots[slot] > 0 {
+                slots[slot] -= 1
+                windowTotal -= 1
+            }
+        }
     }
 
     private final class Shard: Sendable {
@@ -109,54 +133,64 @@ final class RateLimiter: Sendable {
     func acquire(
         _ subject: LimitSubject, burst: LimitPolicy?, minute: LimitPolicy?, now: Int64, consume: Bool = true
     ) -> [LimitState] {
-        guard burst != nil || minute != nil else { return [] }
+        var states: [LimitState] = []
+        acquire(subject, burst: burst, minute: minute, now: now, consume: consume, into: &states)
+        return states
+    }
+
+    /// `acquire`, appending the states to `states` (the request path collects
+    /// every limit into one array); returns whether the request was counted.
+    @discardableResult
+    func acquire(
+        _ subject: LimitSubject, burst: LimitPolicy?, minute: LimitPolicy?, now: Int64, consume: Bool = true,
+        into states: inout [LimitState]
+    ) -> Bool {
+        guard burst != nil || minute != nil else { return true }
         return shard(for: subject).buckets.withLock { buckets in
-            var bucket = buckets[subject] ?? Bucket()
-            if buckets[subject] == nil, buckets.count >= maxPerShard { Self.evict(&buckets, now: now) }
-            if let burst { bucket.configure(capacity: burst.quota) }
-            bucket.advance(to: now)
-            let burstOK = burst.map { _ in bucket.tokens >= 1 } ?? true
-            let minuteOK = minute.map { bucket.windowTotal < $0.quota } ?? true
-            if consume, burstOK, minuteOK {
-                if burst != nil { bucket.tokens -= 1 }
-                if minute != nil {
-                    bucket.slots[Int(bucket.windowSecond % 60)] += 1
-                    bucket.windowTotal += 1
-                }
-            }
-            buckets[subject] = bucket
-            var states: [LimitState] = []
-            if let burst {
-                let rate = Double(burst.quota)
-                states.append(
-                    LimitState(
-                        policy: burst, remaining: Int(bucket.tokens.rounded(.down)),
-                        resetSeconds: rate > 0 ? Int(((rate - bucket.tokens) / rate).rounded(.up)) : 1,
-                        retryAfterSeconds: burstOK ? nil : max(1, rate > 0 ? Int(((1 - bucket.tokens) / rate).rounded(.up)) : 1)))
-            }
-            if let minute {
-                let frees = bucket.secondsUntilWindowFrees(now: now)
-                states.append(
-                    LimitState(
-                        policy: minute, remaining: max(0, minute.quota - bucket.windowTotal), resetSeconds: frees,
-                        retryAfterSeconds: minuteOK ? nil : max(1, frees)))
-            }
-            return states
+            if buckets.count >= maxPerShard, buckets[subject] == nil { Self.evict(&buckets, now: now) }
+            // Mutated in place through the dictionary's accessor: a copy out and
+            // back would copy the 60-slot window on every request.
+            return Self.take(&buckets[subject, default: Bucket()], burst: burst, minute: minute, now: now, consume: consume, into: &states)
         }
+    }
+
+    private static func take(
+        _ bucket: inout Bucket, burst: LimitPolicy?, minute: LimitPolicy?, now: Int64, consume: Bool, into states: inout [LimitState]
+    ) -> Bool {
+        if let burst { bucket.configure(capacity: burst.quota) }
+        bucket.advance(to: now)
+        let burstOK = burst.map { _ in bucket.tokens >= 1 } ?? true
+        let minuteOK = minute.map { bucket.windowTotal < $0.quota } ?? true
+        if consume, burstOK, minuteOK {
+            if burst != nil { bucket.tokens -= 1 }
+            if minute != nil {
+                bucket.slots[Int(bucket.windowSecond % 60)] += 1
+                bucket.windowTotal += 1
+            }
+        }
+        if let burst {
+            let rate = Double(burst.quota)
+            states.append(
+                LimitState(
+                    policy: burst, remaining: Int(bucket.tokens.rounded(.down)),
+                    resetSeconds: rate > 0 ? Int(((rate - bucket.tokens) / rate).rounded(.up)) : 1,
+                    retryAfterSeconds: burstOK ? nil : max(1, rate > 0 ? Int(((1 - bucket.tokens) / rate).rounded(.up)) : 1)))
+        }
+        if let minute {
+            let frees = bucket.secondsUntilWindowFrees(now: now)
+            states.append(
+                LimitState(
+                    policy: minute, remaining: max(0, minute.quota - bucket.windowTotal), resetSeconds: frees,
+                    retryAfterSeconds: minuteOK ? nil : max(1, frees)))
+        }
+        return burstOK && minuteOK
     }
 
     /// Gives back one request counted by `acquire` (a later limit refused it).
     func refund(_ subject: LimitSubject, burst: Bool, minute: Bool, now: Int64) {
         shard(for: subject).buckets.withLock { buckets in
-            guard var bucket = buckets[subject] else { return }
-            bucket.advance(to: now)
-            if burst { bucket.tokens = min(bucket.capacity, bucket.tokens + 1) }
-            let slot = Int(bucket.windowSecond % 60)
-            if minute, bucket.slots[slot] > 0 {
-                bucket.slots[slot] -= 1
-                bucket.windowTotal -= 1
-            }
-            buckets[subject] = bucket
+            guard buckets[subject] != nil else { return }
+            buckets[subject]!.giveBack(burst: burst, minute: minute, now: now)
         }
     }
 

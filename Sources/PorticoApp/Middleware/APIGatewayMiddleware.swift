@@ -30,12 +30,12 @@ struct APIGatewayMiddleware: RouterMiddleware {
         let facts = context.facts
         do {
             var response = try await admit(request, context: context, next: next)
-            RateLimitHeaders.apply(facts.limits, to: &response.headers)
+            RateLimitHeaders.apply(facts.limits, authenticated: facts.principal != nil, to: &response.headers)
             return response
         } catch {
             var apiError = ProblemMiddleware.apiError(for: error, request: request, context: context)
             if let limit = apiError.limit { metrics.recordRateLimitHit(limit: limit) }
-            RateLimitHeaders.apply(facts.limits, to: &apiError.headers)
+            RateLimitHeaders.apply(facts.limits, authenticated: facts.principal != nil, to: &apiError.headers)
             throw apiError
         }
     }
@@ -43,13 +43,18 @@ struct APIGatewayMiddleware: RouterMiddleware {
     private func admit(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let facts = context.facts
         let address = context.clientIP
-        facts.limits = admission.admit(address: address)
+        facts.clientIP = address
+        facts.limits.reserveCapacity(8)
+        admission.admit(address: address, into: &facts.limits)
         if let refusal = admission.refusal(facts.limits, principal: nil) { throw refusal }
 
         let principal = try await authenticate(request, from: address)
         facts.principal = principal
-        facts.limits += try await admission.admit(principal)
-        if let refusal = admission.refusal(facts.limits, principal: principal) { throw refusal }
+        var limits = facts.limits
+        facts.limits = []
+        let admitted = try await admission.admit(principal, into: &limits)
+        facts.limits = limits
+        if !admitted { throw admission.refusal(limits, principal: principal)! }
 
         var request = request
         if principal.bodyCapture, request.method != .get, request.method != .head {
@@ -80,15 +85,19 @@ struct APIGatewayMiddleware: RouterMiddleware {
         }
     }
 
-    /// The credential of a `Bearer` header (scheme case-insensitive, spaces trimmed), without Foundation on the hot path.
+    /// The credential of a `Bearer` header (scheme case-insensitive, spaces
+    /// trimmed), scanning UTF-8 bytes: this runs on every request.
     static func bearerToken(_ header: String) -> Substring? {
         let utf8 = header.utf8
+        let space = UInt8(ascii: " ")
         guard utf8.count > 7, utf8.prefix(6).elementsEqual("bearer".utf8, by: { $0 | 0x20 == $1 }),
-            utf8.dropFirst(6).first == UInt8(ascii: " ")
+            utf8.dropFirst(6).first == space
         else { return nil }
-        let token = header.dropFirst(7).drop { $0 == " " }
-        let trimmed = token.reversed().drop { $0 == " " }.count
-        return token.prefix(trimmed)
+        var start = utf8.index(utf8.startIndex, offsetBy: 7)
+        var end = utf8.endIndex
+        while start < end, utf8[start] == space { start = utf8.index(after: start) }
+        while end > start, utf8[utf8.index(before: end)] == space { end = utf8.index(before: end) }
+        return header[start..<end]
     }
 
     /// Whether any query parameter name or value looks like an API key.

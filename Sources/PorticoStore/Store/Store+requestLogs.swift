@@ -132,10 +132,9 @@ extension Store {
                 var last = try Int64.fetchOne(db, sql: "SELECT max(id) FROM \(name)") ?? 0
                 let insert = try db.cachedStatement(
                     sql: "INSERT INTO \(name) (\(RequestLogEntry.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                for var row in rows {
-                    row.id = max(RequestLogPartition.firstID(at: row.createdAt), last + 1)
-                    last = row.id
-                    try insert.execute(arguments: row.arguments)
+                for row in rows {
+                    last = max(RequestLogPartition.firstID(at: row.createdAt), last + 1)
+                    try row.insert(as: last, with: insert)
                 }
             }
             let upsert = try db.cachedStatement(

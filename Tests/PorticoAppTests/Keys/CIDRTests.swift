@@ -1,3 +1,4 @@
+import NIOCore
 import Testing
 @testable import PorticoApp
 
@@ -29,5 +30,25 @@ struct CIDRTests {
     @Test func blocksAreNormalisedToTheirNetwork() {
         #expect(CIDR("10.1.2.3/8")?.description == "10.0.0.0/8")
         #expect(CIDR("2001:db8::1/32")?.description == "2001:db8::/32")
+    }
+
+    @Test func socketPeersAreReadWithoutATextRoundTrip() throws {
+        let v4 = try #require(IPAddress(try SocketAddress(ipAddress: "203.0.113.9", port: 443)))
+        #expect(v4 == IPAddress("203.0.113.9"))
+        #expect(v4.description == "203.0.113.9")
+        let mapped = try #require(IPAddress(try SocketAddress(ipAddress: "::ffff:10.1.2.3", port: 443)))
+        #expect(mapped.isIPv4 && mapped.description == "10.1.2.3")
+        let v6 = try #require(IPAddress(try SocketAddress(ipAddress: "2001:db8:1:2:3:4:5:6", port: 443)))
+        #expect(v6.description == "2001:db8:1:2:3:4:5:6")
+        #expect(IPAddress(try SocketAddress(unixDomainSocketPath: "/tmp/portico.sock")) == nil)
+    }
+
+    @Test func anIPv6ClientIsRateLimitedByItsSlash64() throws {
+        let one = try #require(IPAddress("2001:db8:1:2:aaaa::1")).rateLimitSubject
+        let sameNetwork = try #require(IPAddress("2001:db8:1:2:bbbb::9")).rateLimitSubject
+        let otherNetwork = try #require(IPAddress("2001:db8:1:3::1")).rateLimitSubject
+        #expect(one == sameNetwork)
+        #expect(one != otherNetwork)
+        #expect(try #require(IPAddress("198.51.100.7")).rateLimitSubject == IPAddress("198.51.100.7"))
     }
 }

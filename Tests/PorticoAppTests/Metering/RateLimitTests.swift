@@ -56,7 +56,8 @@ struct RateLimitTests {
             #expect(policy.contains(#""key-minute";q=100;w=60"#))
             #expect(policy.contains(#""organization-minute";q=200;w=60"#))
             #expect(policy.contains(#""daily-quota";q=1000;w=86400"#))
-            #expect(policy.contains(#""ip-minute";q=3000;w=60"#))
+            // The client-IP flood guard is not the authenticated caller's business…
+            #expect(!policy.contains("ip-"))
             let state = try #require(ok.headers[HTTPField.Name("RateLimit")!])
             #expect(state.contains(#""key-minute";r=99;t="#))
             #expect(state.contains(#""daily-quota";r=999;t="#))
@@ -73,6 +74,9 @@ struct RateLimitTests {
                 #expect(response.headers[HTTPField.Name("RateLimit")!] != nil)
                 #expect(response.requestID != nil)
             }
+            // …but an unauthenticated request is told about it.
+            let anonymous = try await api.send(.get, "/v1/customers")
+            #expect(anonymous.headers[HTTPField.Name("RateLimit-Policy")!]?.contains(#""ip-minute";q=3000;w=60"#) == true)
             #expect(try await api.send(.get, "/healthz").headers[HTTPField.Name("RateLimit")!] == nil)
         }
     }
@@ -152,7 +156,8 @@ struct RateLimitTests {
             // A fresh admission control (as after a restart) reads the committed usage.
             let restarted = AdmissionControl(config: portico.runtime.config, store: portico.store, clock: portico.clock)
             let principal = try #require(try await portico.runtime.authenticator.principal(for: Substring(portico.testKey)))
-            let states = try await restarted.admit(principal)
+            var states: [LimitState] = []
+            try await restarted.admit(principal, into: &states)
             #expect(states.first { $0.policy.name == "daily-quota" }?.refused == true)
         }
     }
@@ -181,7 +186,7 @@ struct RateLimitTests {
         let limiter = RateLimiter(maxTracked: 1_600)
         let minute = LimitPolicy(name: "m", quota: 100, windowSeconds: 60)
         let start: Int64 = 1_800_000_000_000
-        for index in 0..<20_000 { _ = limiter.acquire(.ip("10.0.\(index / 256).\(index % 256)"), burst: nil, minute: minute, now: start) }
+        for index in 0..<20_000 { _ = limiter.acquire(.ip(IPAddress(bytes: [10, 0, UInt8(index / 256), UInt8(index % 256)])), burst: nil, minute: minute, now: start) }
         #expect(limiter.trackedCount <= 1_600)
         #expect(limiter.evictIdle(now: start + 61_000) == 0)
     }
