@@ -144,7 +144,7 @@ def main():
         for _ in range(args.queries):
             ms, sample = timed_get(url, filtered, key)
             times.append(ms)
-        assert len(sample["data"]) == 100 and all(r["status"] == 500 for r in sample["data"]), sample
+        assert sample["data"] and all(r["status"] == 500 for r in sample["data"]), "no 500s came back"
         cursor = sample["data"][-1]["id"]
         q = statistics.quantiles(times, n=100)
         print(f"GET /v1/request-logs one org, 24 h, status=500, limit 100, over {n:,} rows: "
