@@ -17,6 +17,9 @@ public func buildApplication(
         runtime.logger.notice("released idempotency keys left in flight by an earlier run", metadata: ["count": "\(released)"])
     }
     try await runtime.maintainRequestLogs()
+    // The key cache's baseline, read before the first request: otherwise the
+    // first poll would find no baseline and drop keys cached since start.
+    try await runtime.authenticator.refreshIfChanged()
     let router = buildRouter(runtime: runtime)
     return Application(
         router: router,

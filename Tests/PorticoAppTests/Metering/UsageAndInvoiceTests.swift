@@ -30,7 +30,8 @@ struct UsageAndInvoiceTests {
 
             let byDay = try await api.send(.get, "/v1/usage?group_by=day&metric=requests", key: portico.testKey).json
             let day = try #require((byDay["data"] as? [[String: Any]])?.first)
-            #expect(day["quantity"] as? Int == 5 && day["key_id"] is NSNull)
+            // 3 + 2 test-mode requests, plus the /v1/usage call above if the writer committed it meanwhile.
+            #expect((day["quantity"] as? Int).map { (5...6).contains($0) } == true && day["key_id"] is NSNull)
             #expect((day["period_start"] as? String)?.hasSuffix("T00:00:00Z") == true)
             let period = try #require(byDay["current_period"] as? [String: Any])
             #expect(period["quota"] as? Int == 1_000 && period["enforced"] as? Bool == true)
