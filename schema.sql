@@ -157,6 +157,92 @@ CREATE TABLE invoices (
 
 CREATE INDEX invoices_by_tenant ON invoices(organization_id, livemode, id);
 
+-- Events and webhooks -----------------------------------------------------------
+--
+-- An event and its delivery rows are committed in the transaction of the
+-- change that caused them (an outbox). webhook-id on the wire is the event id,
+-- the same on every retry. A delivery is pending (not yet attempted), failed
+-- (last attempt failed, next_attempt_at set), succeeded or dead (attempts
+-- exhausted or endpoint disabled); the scheduler reads webhook_deliveries_due.
+-- Endpoint secrets are kept as is: HMAC signing needs the key itself.
+
+CREATE TABLE events (
+    id TEXT PRIMARY KEY NOT NULL,
+    organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    livemode INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+    type TEXT NOT NULL,
+    data TEXT NOT NULL,
+    request_id TEXT,
+    created_at INTEGER NOT NULL
+);
+
+CREATE INDEX events_by_tenant ON events(organization_id, livemode, id);
+
+CREATE TABLE webhook_endpoints (
+    id TEXT PRIMARY KEY NOT NULL,
+    organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    livemode INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+    url TEXT NOT NULL,
+    description TEXT,
+    enabled_events TEXT NOT NULL,
+    metadata TEXT NOT NULL DEFAULT '{}',
+    status TEXT NOT NULL CHECK (status IN ('enabled', 'disabled')),
+    disabled_reason TEXT,
+    secret TEXT NOT NULL,
+    previous_secret TEXT,
+    previous_secret_expires_at INTEGER,
+    failing_since INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+
+CREATE INDEX webhook_endpoints_by_tenant ON webhook_endpoints(organization_id, livemode, id);
+
+CREATE TABLE webhook_deliveries (
+    id TEXT PRIMARY KEY NOT NULL,
+    organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    livemode INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+    endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+    event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'failed', 'succeeded', 'dead')),
+    attempt_count INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER,
+    last_attempt_at INTEGER,
+    last_status_code INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+CREATE INDEX webhook_deliveries_by_tenant ON webhook_deliveries(organization_id, livemode, id);
+CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries(endpoint_id, id);
+CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries(event_id);
+
+CREATE TABLE webhook_attempts (
+    id INTEGER PRIMARY KEY,
+    delivery_id TEXT NOT NULL REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
+    attempted_at INTEGER NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    status_code INTEGER,
+    error_kind TEXT CHECK (error_kind IN ('timeout', 'refused', 'dns', 'tls', 'blocked', 'network', 'http')),
+    response_excerpt TEXT
+);
+
+CREATE INDEX webhook_attempts_by_delivery ON webhook_attempts(delivery_id, id);
+
+CREATE TABLE webhook_replays (
+    id TEXT PRIMARY KEY NOT NULL,
+    organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    livemode INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+    endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+    since INTEGER NOT NULL,
+    until INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('running', 'completed')),
+    queued INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    completed_at INTEGER
+);
+
 -- Request logs: one table per time partition -------------------------------------
 --
 -- Created at run time, ahead of need, as request_logs_YYYYMMDDHH (the UTC

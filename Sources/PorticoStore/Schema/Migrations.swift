@@ -27,6 +27,7 @@ enum Migrations {
         ("2026-11-01-tenancy-keys-audit", v1),
         ("2026-11-15-customers-idempotency", v2),
         ("2026-11-22-metering-invoices", v3),
+        ("2026-11-22-events-webhooks", v4),
     ]
 
     private static let v1 = """
@@ -163,5 +164,88 @@ enum Migrations {
         );
 
         CREATE INDEX invoices_by_tenant ON invoices(organization_id, livemode, id);
+        """
+
+    /// Events (the outbox) and webhooks: an event and its delivery rows are
+    /// written in the transaction of the change that caused them; the
+    /// scheduler picks due deliveries by `webhook_deliveries_due`; every
+    /// attempt is a row. Endpoint secrets are stored as is: signing needs them.
+    private static let v4 = """
+        CREATE TABLE events (
+            id TEXT PRIMARY KEY NOT NULL,
+            organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            livemode INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+            type TEXT NOT NULL,
+            data TEXT NOT NULL,
+            request_id TEXT,
+            created_at INTEGER NOT NULL
+        );
+
+        CREATE INDEX events_by_tenant ON events(organization_id, livemode, id);
+
+        CREATE TABLE webhook_endpoints (
+            id TEXT PRIMARY KEY NOT NULL,
+            organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            livemode INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+            url TEXT NOT NULL,
+            description TEXT,
+            enabled_events TEXT NOT NULL,
+            metadata TEXT NOT NULL DEFAULT '{}',
+            status TEXT NOT NULL CHECK (status IN ('enabled', 'disabled')),
+            disabled_reason TEXT,
+            secret TEXT NOT NULL,
+            previous_secret TEXT,
+            previous_secret_expires_at INTEGER,
+            failing_since INTEGER,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+
+        CREATE INDEX webhook_endpoints_by_tenant ON webhook_endpoints(organization_id, livemode, id);
+
+        CREATE TABLE webhook_deliveries (
+            id TEXT PRIMARY KEY NOT NULL,
+            organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            livemode INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+            endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+            event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'failed', 'succeeded', 'dead')),
+            attempt_count INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER,
+            last_attempt_at INTEGER,
+            last_status_code INTEGER,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+
+        CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+        CREATE INDEX webhook_deliveries_by_tenant ON webhook_deliveries(organization_id, livemode, id);
+        CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries(endpoint_id, id);
+        CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries(event_id);
+
+        CREATE TABLE webhook_attempts (
+            id INTEGER PRIMARY KEY,
+            delivery_id TEXT NOT NULL REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
+            attempted_at INTEGER NOT NULL,
+            duration_ms INTEGER NOT NULL,
+            status_code INTEGER,
+            error_kind TEXT CHECK (error_kind IN ('timeout', 'refused', 'dns', 'tls', 'blocked', 'network', 'http')),
+            response_excerpt TEXT
+        );
+
+        CREATE INDEX webhook_attempts_by_delivery ON webhook_attempts(delivery_id, id);
+
+        CREATE TABLE webhook_replays (
+            id TEXT PRIMARY KEY NOT NULL,
+            organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            livemode INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+            endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+            since INTEGER NOT NULL,
+            until INTEGER NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('running', 'completed')),
+            queued INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            completed_at INTEGER
+        );
         """
 }
