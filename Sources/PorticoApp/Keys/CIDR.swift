@@ -44,8 +44,13 @@ struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Sixteen IPv6 bytes, an IPv4-mapped address (`::ffff:a.b.c.d`) folded to its IPv4 form.
-    private init(folding raw: [UInt8]) {
-        self.init(bytes: raw[0..<10].allSatisfy { $0 == 0 } && raw[10] == 0xFF && raw[11] == 0xFF ? Array(raw[12...]) : raw)
+    init(folding raw: [UInt8]) {
+        self.init(bytes: Self.isIPv4Mapped(raw) ? Array(raw[12...]) : raw)
+    }
+
+    /// Whether sixteen bytes are `::ffff:a.b.c.d`.
+    static func isIPv4Mapped(_ raw: [UInt8]) -> Bool {
+        raw.count == 16 && raw[0..<10].allSatisfy { $0 == 0 } && raw[10] == 0xFF && raw[11] == 0xFF
     }
 
     var isIPv4: Bool { bytes.count == 4 }

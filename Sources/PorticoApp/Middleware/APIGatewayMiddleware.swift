@@ -50,6 +50,7 @@ struct APIGatewayMiddleware: RouterMiddleware {
 
         let principal = try await authenticate(request, from: address)
         facts.principal = principal
+        // Moved out of the shared box while admission awaits, so no access to it spans a suspension.
         var limits = facts.limits
         facts.limits = []
         let admitted = try await admission.admit(principal, into: &limits)

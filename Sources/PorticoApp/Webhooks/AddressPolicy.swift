@@ -65,7 +65,7 @@ struct AddressPolicy: Sendable {
 
     private static func classify(v6 bytes: [UInt8]) -> Refusal? {
         // IPAddress folds ::ffff:a.b.c.d to IPv4; classify the raw form first.
-        if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF { return .ipv4Mapped }
+        if IPAddress.isIPv4Mapped(bytes) { return .ipv4Mapped }
         let address = IPAddress(bytes: bytes)
         if let hit = v6Ranges.first(where: { $0.block.contains(address) }) { return hit.refusal }
         // Global unicast is 2000::/3; everything else is unassigned or special.
@@ -82,21 +82,14 @@ enum RawAddress: Sendable, Hashable, CustomStringConvertible {
     var folded: IPAddress? {
         switch self {
         case .v4(let bytes): IPAddress(bytes: bytes)
-        case .v6(let bytes):
-            bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xFF && bytes[11] == 0xFF
-                ? IPAddress(bytes: Array(bytes[12...])) : IPAddress(bytes: bytes)
+        case .v6(let bytes): IPAddress(folding: bytes)
         }
     }
 
+    /// Written as resolved: an IPv4-mapped address stays in its IPv6 form.
     var description: String {
         switch self {
-        case .v4(let bytes): return bytes.map(String.init).joined(separator: ".")
-        case .v6(let bytes):
-            var raw = in6_addr()
-            withUnsafeMutableBytes(of: &raw) { $0.copyBytes(from: bytes) }
-            var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-            inet_ntop(AF_INET6, &raw, &buffer, socklen_t(buffer.count))
-            return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        case .v4(let bytes), .v6(let bytes): IPAddress(bytes: bytes).description
         }
     }
 
