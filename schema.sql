@@ -213,7 +213,7 @@ CREATE TABLE webhook_deliveries (
     updated_at INTEGER NOT NULL
 );
 
-CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at, endpoint_id) WHERE next_attempt_at IS NOT NULL;
 CREATE INDEX webhook_deliveries_by_tenant ON webhook_deliveries(organization_id, livemode, id);
 CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries(endpoint_id, id);
 CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries(event_id);

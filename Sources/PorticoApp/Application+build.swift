@@ -67,6 +67,16 @@ func buildRouter(runtime: PorticoRuntime) -> Router<PorticoRequestContext> {
     RequestLogsController(store: store, width: runtime.partitionWidth).register(routes)
     UsageController(store: store, billing: runtime.billing, admission: runtime.admission, clock: clock).register(routes)
     InvoicesController(store: store).register(routes)
+    EventsController(store: store, clock: clock).register(routes)
+    WebhookEndpointsController(
+        store: store, clock: clock, settings: config.webhooks, policy: runtime.addressPolicy, replays: runtime.replayer
+    ).register(routes)
+    WebhookDeliveriesController(store: store, clock: clock).register(routes)
+    SandboxClockController(clock: runtime.sandboxClock) {
+        // Partitions for the new "now" exist before a request is logged there; the scheduler looks again.
+        try await runtime.maintainRequestLogs()
+        runtime.store.deliveriesQueued.fire()
+    }.register(routes)
     routes.finish()
     return router
 }
@@ -75,7 +85,17 @@ func buildRouter(runtime: PorticoRuntime) -> Router<PorticoRequestContext> {
 func backgroundServices(runtime: PorticoRuntime) -> [any Service] {
     let config = runtime.config
     let store = runtime.store
+    // Services stop in reverse order: the dispatcher before the client it uses.
     return [
+        runtime.webhookClient,
+        runtime.dispatcher,
+        runtime.replayer,
+        PeriodicService(
+            name: "event-retention", interval: .seconds(3_600), runOnShutdown: false, logger: runtime.logger
+        ) { try await runtime.pruneEvents() },
+        PeriodicService(
+            name: "webhook-backlog-metrics", interval: .seconds(5), runOnShutdown: false, logger: runtime.logger
+        ) { try await runtime.sampleWebhookBacklog() },
         runtime.logWriter,
         PeriodicService(
             name: "request-log-partitions", interval: .seconds(300), runOnShutdown: false, logger: runtime.logger

@@ -22,17 +22,28 @@ public final class PorticoRuntime: Sendable {
     let logWriter: RequestLogWriter
     let redactor: BodyRedactor
 
+    /// Webhooks: the address policy, the HTTP client, the scheduler, replay jobs.
+    let addressPolicy: AddressPolicy
+    let webhookClient: WebhookClient
+    let dispatcher: WebhookDispatcher
+    let replayer: WebhookReplayer
+    /// The clock `POST /v1/sandbox/clock/advance` moves; nil unless this is a sandbox instance.
+    let sandboxClock: OffsetClock?
+
     public let keys: KeyService
     public let accounts: AccountService
     public let billing: BillingService
 
-    /// Opens the database at `config.database.path`, migrating it unless `migrate` is false.
-    public convenience init(config: PorticoConfig, logger: Logger, migrate: Bool = true) throws {
-        try self.init(config: config, logger: logger, clock: SystemClock(), migrate: migrate)
+    /// Opens the database at `config.database.path`, migrating it unless
+    /// `migrate` is false. A `sandbox` instance gets a clock that
+    /// `POST /v1/sandbox/clock/advance` can move.
+    public convenience init(config: PorticoConfig, logger: Logger, sandbox: Bool = false, migrate: Bool = true) throws {
+        try self.init(config: config, logger: logger, clock: sandbox ? OffsetClock() : SystemClock(), sandbox: sandbox, migrate: migrate)
     }
 
-    init(config: PorticoConfig, logger: Logger, clock: any PorticoClock, migrate: Bool = true) throws {
+    init(config: PorticoConfig, logger: Logger, clock: any PorticoClock, sandbox: Bool = false, migrate: Bool = true) throws {
         self.config = config
+        self.sandboxClock = sandbox ? clock as? OffsetClock : nil
         self.logger = logger
         self.clock = clock
         self.store = try Store(configuration: config.storeConfiguration, migrate: migrate)
@@ -45,6 +56,12 @@ public final class PorticoRuntime: Sendable {
         self.redactor = BodyRedactor(sensitiveFields: config.requestLogs.sensitiveFields, maxBytes: config.requestLogs.bodyCaptureMaxBytes)
         self.billing = BillingService(config: config, store: store, clock: clock, authenticator: authenticator)
         self.keys = KeyService(store: store, clock: clock, authenticator: authenticator)
+        self.addressPolicy = AddressPolicy(allowlist: config.webhooks.allowedCidrs.compactMap { CIDR($0) })
+        self.webhookClient = try WebhookClient(
+            timeout: .seconds(config.webhooks.timeoutSeconds), excerptLimit: config.webhooks.responseExcerptBytes)
+        self.dispatcher = WebhookDispatcher(
+            store: store, clock: clock, client: webhookClient, policy: addressPolicy, settings: config.webhooks, metrics: metrics, logger: logger)
+        self.replayer = WebhookReplayer(store: store, clock: clock, logger: logger)
         self.accounts = AccountService(store: store, clock: clock, hasher: PasswordHasher(cost: config.accounts.passwordHashCost),
             defaultPlan: config.billing.defaultPlan)
     }
@@ -71,6 +88,20 @@ public final class PorticoRuntime: Sendable {
             logger.info("dropped request-log partitions past retention", metadata: ["partitions": "\(dropped.joined(separator: ","))"])
         }
         return (created, dropped)
+    }
+
+    /// Deletes events past `events.retention_days` (with their deliveries and attempts).
+    @discardableResult
+    func pruneEvents() async throws -> Int {
+        try await store.pruneEvents(before: clock.nowMilliseconds - Int64(config.events.retentionDays) * 86_400_000)
+    }
+
+    /// Samples the webhook backlog into the metrics.
+    func sampleWebhookBacklog() async throws {
+        let now = clock.nowMilliseconds
+        let backlog = try await store.deliveryBacklog(now: now)
+        metrics.webhookOwed.record(backlog.owed)
+        metrics.webhookOldestDueAge.record(Double(max(0, now - (backlog.oldestDueAt ?? now))) / 1_000)
     }
 
     // MARK: Operations the CLI exposes

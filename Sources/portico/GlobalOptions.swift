@@ -26,7 +26,7 @@ struct GlobalOptions: ParsableArguments {
 
     /// Loads config, sets up logging and opens (and migrates) the database.
     /// `existing` refuses to create a new file (`check` and `backup` of a mistyped path).
-    func openRuntime(migrate: Bool = true, existing: Bool = false, adjust: (inout PorticoConfig) -> Void = { _ in }) throws -> PorticoRuntime {
+    func openRuntime(migrate: Bool = true, existing: Bool = false, sandbox: Bool = false, adjust: (inout PorticoConfig) -> Void = { _ in }) throws -> PorticoRuntime {
         var config = try loadConfig()
         adjust(&config)
         if existing, !FileManager.default.fileExists(atPath: config.database.path) {
@@ -34,7 +34,7 @@ struct GlobalOptions: ParsableArguments {
         }
         let logger = CLI.bootstrapLogging(config)
         do {
-            return try PorticoRuntime(config: config, logger: logger, migrate: migrate)
+            return try PorticoRuntime(config: config, logger: logger, sandbox: sandbox, migrate: migrate)
         } catch {
             CLI.fail("cannot open database \(config.database.path): \(error)")
         }

@@ -39,8 +39,10 @@ struct CustomersController: Sendable {
             id: Identifier.make("cus", at: now), organizationId: scope.organizationId, livemode: scope.livemode,
             name: input.name.value(or: nil), email: input.email.value(or: nil), description: input.description.value(or: nil),
             metadata: try StoredMetadata.encode(metadata), createdAt: now, updatedAt: now)
-        try await store.insertCustomer(record)
-        return try JSONCoding.response(CustomerResource(record))
+        let resource = CustomerResource(record)
+        try await store.insertCustomer(
+            record, event: try Events.make("customer.created", about: resource, scope: scope, requestID: context.requestID, at: now))
+        return try JSONCoding.response(resource)
     }
 
     @Sendable func retrieve(_ request: Request, context: Context) async throws -> Response {
@@ -68,6 +70,10 @@ struct CustomersController: Sendable {
             input.metadata.apply(to: &metadata)
             customer.metadata = (try? StoredMetadata.encode(metadata)) ?? customer.metadata
             customer.updatedAt = max(now, customer.createdAt)
+        } event: { [requestID = context.requestID] before, after in
+            let resource = CustomerResource(after)
+            guard let previous = try Events.previousAttributes(before: CustomerResource(before), after: resource) else { return nil }
+            return try Events.make("customer.updated", about: resource, previous: previous, scope: scope, requestID: requestID, at: now)
         }
         cache.invalidate(RepresentationCache.Key(scope: scope, id: id))
         guard let updated else { throw APIError.notFound("customer", id: id) }
@@ -77,7 +83,10 @@ struct CustomersController: Sendable {
     @Sendable func delete(_ request: Request, context: Context) async throws -> Response {
         let scope = try context.requirePrincipal().tenant
         let id = try context.parameters.require("id")
-        let deleted = try await store.deleteCustomer(id: id, scope: scope)
+        let now = clock.nowMilliseconds
+        let deleted = try await store.deleteCustomer(id: id, scope: scope) { [requestID = context.requestID] customer in
+            try Events.make("customer.deleted", about: CustomerResource(customer), scope: scope, requestID: requestID, at: now)
+        }
         cache.invalidate(RepresentationCache.Key(scope: scope, id: id))
         guard deleted else { throw APIError.notFound("customer", id: id) }
         return try JSONCoding.response(DeletedResource(id: id, object: "customer"))

@@ -28,6 +28,9 @@ public enum ConfigLoader {
             throw ConfigError(
                 description: "setting \"billing.default_plan\" names plan \"\(config.billing.defaultPlan)\", which is not defined in \"plans\"")
         }
+        if let block = config.webhooks.allowedCidrs.first(where: { CIDR($0) == nil }) {
+            throw ConfigError(description: "setting \"webhooks.allowed_cidrs\" has an invalid CIDR block \"\(block)\"")
+        }
         if let route = config.rateLimits.routes.keys.sorted().first(where: { RouteLimitKey(route: $0) == nil }) {
             throw ConfigError(description: "setting \"rate_limits.routes\" has an invalid route \"\(route)\"; write it as \"METHOD /v1/path\"")
         }
@@ -131,6 +134,15 @@ struct Setting: Sendable {
         Setting(name: "rate_limits.routes") { input, config in config.rateLimits.routes = try PlanSettings.routes(input) },
         string("billing.default_plan", \.billing.defaultPlan),
         integer("billing.invoice_check_interval_seconds", \.billing.invoiceCheckIntervalSeconds, 10...86_400),
+        integer("events.retention_days", \.events.retentionDays, 1...3_650),
+        integer("webhooks.timeout_seconds", \.webhooks.timeoutSeconds, 1...120),
+        integer("webhooks.max_concurrency", \.webhooks.maxConcurrency, 1...10_000),
+        integer("webhooks.per_endpoint_concurrency", \.webhooks.perEndpointConcurrency, 1...1_000),
+        integer("webhooks.response_excerpt_bytes", \.webhooks.responseExcerptBytes, 0...65_536),
+        integer("webhooks.auto_disable_after_hours", \.webhooks.autoDisableAfterHours, 1...8_760),
+        stringList("webhooks.allowed_cidrs", \.webhooks.allowedCidrs),
+        integer("webhooks.rotation_overlap_hours", \.webhooks.rotationOverlapHours, 0...720),
+        integer("webhooks.max_endpoints", \.webhooks.maxEndpoints, 1...10_000),
     ]
 
     static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

@@ -88,6 +88,30 @@ public struct PorticoConfig: Sendable, Equatable {
         public var invoiceCheckIntervalSeconds = 3_600
     }
 
+    public struct Events: Sendable, Equatable {
+        /// Events (with their deliveries and attempts) older than this are deleted.
+        public var retentionDays = 30
+    }
+
+    public struct Webhooks: Sendable, Equatable {
+        /// Longest a delivery attempt may take: connect, send and read the response.
+        public var timeoutSeconds = 15
+        /// Attempts in flight at once, across all endpoints.
+        public var maxConcurrency = 64
+        /// Attempts in flight at once to one endpoint, so a slow endpoint cannot take every slot.
+        public var perEndpointConcurrency = 4
+        /// Bytes of a receiver's response body kept with the attempt (the rest is not read).
+        public var responseExcerptBytes = 2_048
+        /// An endpoint failing without a single success for this long is disabled.
+        public var autoDisableAfterHours = 120
+        /// Subnets (CIDR) webhook URLs may resolve to although they are not public, e.g. ["10.1.0.0/16"].
+        public var allowedCidrs: [String] = []
+        /// How long the previous secret keeps signing after `rotate-secret`, unless the call says otherwise.
+        public var rotationOverlapHours = 24
+        /// Webhook endpoints per organization and mode.
+        public var maxEndpoints = 16
+    }
+
     public struct Logging: Sendable, Equatable {
         /// trace, debug, info, notice, warning, error or critical.
         public var level = "info"
@@ -104,6 +128,8 @@ public struct PorticoConfig: Sendable, Equatable {
     public var requestLogs = RequestLogs()
     public var rateLimits = RateLimits()
     public var billing = Billing()
+    public var events = Events()
+    public var webhooks = Webhooks()
     /// Plans by identifier (`organizations.plan`); see `Plan`.
     public var plans = Plan.defaults
 

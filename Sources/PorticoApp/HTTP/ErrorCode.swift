@@ -23,6 +23,9 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case rateLimited = "rate_limited"
     case quotaExceeded = "quota_exceeded"
     case invalidCursor = "invalid_cursor"
+    case resourceLimitReached = "resource_limit_reached"
+    case endpointDisabled = "endpoint_disabled"
+    case sandboxOnly = "sandbox_only"
     case internalError = "internal_error"
     case serviceUnavailable = "service_unavailable"
 
@@ -38,7 +41,8 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .idempotencyKeyReused: .unprocessableContent
         case .idempotencyRequestInProgress: .conflict
         case .rateLimited, .quotaExceeded: .tooManyRequests
-        case .invalidCursor: .badRequest
+        case .invalidCursor, .resourceLimitReached, .endpointDisabled: .badRequest
+        case .sandboxOnly: .forbidden
         case .internalError: .internalServerError
         case .serviceUnavailable: .serviceUnavailable
         }
@@ -66,6 +70,9 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .rateLimited: "Rate limit exceeded"
         case .quotaExceeded: "Quota exceeded"
         case .invalidCursor: "Invalid cursor"
+        case .resourceLimitReached: "Resource limit reached"
+        case .endpointDisabled: "Webhook endpoint disabled"
+        case .sandboxOnly: "Sandbox only"
         case .internalError: "Internal server error"
         case .serviceUnavailable: "Service unavailable"
         }
@@ -98,6 +105,12 @@ public enum ErrorCode: String, Sendable, CaseIterable {
             "Too many requests in a short time. The problem's `limit` member names the limit that was hit (per key, per organization, per IP or per route; a token bucket for bursts and a sliding 60-second window); `Retry-After` says how many seconds to wait. Every response's `RateLimit` and `X-RateLimit-*` headers show how much room is left. Limits come from the organization's plan: move to a higher plan, or ask the operator for a route override, to raise them."
         case .quotaExceeded:
             "The organization has used its daily or monthly request quota for this mode (`limit` says which). Requests are refused until the period resets (`Retry-After`, in seconds). Upgrade the plan for a larger quota or a plan that bills overage instead of refusing."
+        case .resourceLimitReached:
+            "The organization has as many objects of this kind as the instance allows (for webhook endpoints, `webhooks.max_endpoints` per mode). Delete one, or ask the operator to raise the limit."
+        case .endpointDisabled:
+            "The webhook endpoint is disabled — by a user, by a 410 Gone from the receiver, or after failing continuously for `webhooks.auto_disable_after_hours` — so nothing is sent to it. Fix the receiver, then `PATCH` it with `status: enabled`; replay what it missed with `POST /v1/webhook-endpoints/{id}/replay`."
+        case .sandboxOnly:
+            "This route exists only on a `portico sandbox` instance and only for test-mode keys (the sandbox clock, for example)."
         case .invalidCursor: "`starting_after` or `ending_before` names an object that does not exist in this list (for this organization and mode)."
         case .internalError: "Something went wrong inside Portico. The `request_id` lets an operator find the cause in the server log."
         case .serviceUnavailable: "The instance is not ready (database unreachable or schema not current)."

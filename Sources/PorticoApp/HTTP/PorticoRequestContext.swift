@@ -1,3 +1,4 @@
+import PorticoStore
 import Foundation
 import Hummingbird
 import Logging

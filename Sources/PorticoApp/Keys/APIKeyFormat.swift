@@ -1,3 +1,5 @@
+import PorticoStore
+
 /// What a key can do by construction.
 public enum APIKeyKind: String, Sendable, CaseIterable, Codable {
     /// Full access to its mode (`sk_`).

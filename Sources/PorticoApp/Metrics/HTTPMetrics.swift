@@ -36,6 +36,35 @@ public final class PorticoMetrics: Sendable {
         logWriterLag = CoreMetrics.Gauge(label: "portico_request_log_writer_lag_seconds", factory: factory)
         logWriteFailures = CoreMetrics.Counter(label: "portico_request_log_write_failures_total", factory: factory)
         rateLimitBuckets = CoreMetrics.Gauge(label: "portico_rate_limit_buckets", factory: factory)
+        webhookAttemptDuration = CoreMetrics.Timer(label: "portico_webhook_attempt_duration_seconds", factory: factory)
+        webhookDispatchLag = CoreMetrics.Timer(label: "portico_webhook_dispatch_lag_seconds", factory: factory)
+        webhookOwed = CoreMetrics.Gauge(label: "portico_webhook_deliveries_owed", factory: factory)
+        webhookOldestDueAge = CoreMetrics.Gauge(label: "portico_webhook_oldest_due_age_seconds", factory: factory)
+        webhookInFlight = CoreMetrics.Gauge(label: "portico_webhook_attempts_in_flight", factory: factory)
+    }
+
+    // MARK: Webhooks
+
+    /// How long each attempt took (connect to last byte read).
+    let webhookAttemptDuration: CoreMetrics.Timer
+    /// From when a delivery fell due to when its attempt started: the scheduler's own delay.
+    let webhookDispatchLag: CoreMetrics.Timer
+    /// Deliveries owed an attempt (due now or scheduled for a retry); sampled every few seconds.
+    let webhookOwed: CoreMetrics.Gauge
+    /// How overdue the most overdue delivery is (0 when none is due); sampled every few seconds.
+    let webhookOldestDueAge: CoreMetrics.Gauge
+    let webhookInFlight: CoreMetrics.Gauge
+    private let webhookOutcomeHandles = Mutex<[String: CoreMetrics.Counter]>([:])
+
+    /// Counts one attempt by outcome: `succeeded`, or its error kind (`http`, `timeout`, `refused`, `dns`, `tls`, `blocked`, `network`).
+    func recordWebhookAttempt(outcome: String) {
+        let counter = webhookOutcomeHandles.withLock { handles in
+            if let existing = handles[outcome] { return existing }
+            let made = CoreMetrics.Counter(label: "portico_webhook_attempts_total", dimensions: [("outcome", outcome)], factory: factory)
+            handles[outcome] = made
+            return made
+        }
+        counter.increment()
     }
 
     // MARK: Request-log writer

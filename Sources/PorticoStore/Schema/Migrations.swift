@@ -28,6 +28,7 @@ enum Migrations {
         ("2026-11-15-customers-idempotency", v2),
         ("2026-11-22-metering-invoices", v3),
         ("2026-11-22-events-webhooks", v4),
+        ("2026-11-23-webhook-due-index", v5),
     ]
 
     private static let v1 = """
@@ -247,5 +248,12 @@ enum Migrations {
             created_at INTEGER NOT NULL,
             completed_at INTEGER
         );
+        """
+
+    /// The due index also carries `endpoint_id`, so the scheduler skips the
+    /// backlog of endpoints at their concurrency limit without reading rows.
+    private static let v5 = """
+        DROP INDEX webhook_deliveries_due;
+        CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at, endpoint_id) WHERE next_attempt_at IS NOT NULL;
         """
 }

@@ -14,33 +14,50 @@ package struct TenantScope: Sendable, Hashable {
 }
 
 extension Store {
-    package func insertCustomer(_ customer: CustomerRecord) async throws {
-        try await pool.write { db in try customer.insert(db) }
+    /// Inserts a customer and publishes `event` (its `customer.created`) in the same transaction.
+    package func insertCustomer(_ customer: CustomerRecord, event: EventRecord) async throws {
+        try await pool.write { db in
+            try customer.insert(db)
+            try self.publish(event, in: db)
+        }
     }
 
     package func customer(id: String, scope: TenantScope) async throws -> CustomerRecord? {
         try await read { db in try CustomerRecord.scoped(scope).filter(CustomerRecord.Columns.id == id).fetchOne(db) }
     }
 
-    /// Applies `change` to the tenant's customer and saves it in one transaction;
-    /// nil when no such customer exists for this tenant.
+    /// Applies `change` to the tenant's customer and saves it, and publishes
+    /// the event `event` makes of the before and after (nil: nothing worth
+    /// an event changed), all in one transaction; nil when no such customer
+    /// exists for this tenant.
     package func updateCustomer(
-        id: String, scope: TenantScope, _ change: @escaping @Sendable (inout CustomerRecord) -> Void
+        id: String, scope: TenantScope, _ change: @escaping @Sendable (inout CustomerRecord) -> Void,
+        event: @escaping @Sendable (_ before: CustomerRecord, _ after: CustomerRecord) throws -> EventRecord?
     ) async throws -> CustomerRecord? {
         try await pool.write { db in
-            guard var customer = try CustomerRecord.scoped(scope).filter(CustomerRecord.Columns.id == id).fetchOne(db) else {
+            guard let before = try CustomerRecord.scoped(scope).filter(CustomerRecord.Columns.id == id).fetchOne(db) else {
                 return nil
             }
+            var customer = before
             change(&customer)
             try customer.update(db)
+            if let event = try event(before, customer) { try self.publish(event, in: db) }
             return customer
         }
     }
 
-    /// Deletes the tenant's customer; false when there was none.
-    package func deleteCustomer(id: String, scope: TenantScope) async throws -> Bool {
+    /// Deletes the tenant's customer and publishes the event `event` makes
+    /// of it, in one transaction; false when there was none.
+    package func deleteCustomer(
+        id: String, scope: TenantScope, event: @escaping @Sendable (CustomerRecord) throws -> EventRecord
+    ) async throws -> Bool {
         try await pool.write { db in
-            try CustomerRecord.scoped(scope).filter(CustomerRecord.Columns.id == id).deleteAll(db) > 0
+            guard let customer = try CustomerRecord.scoped(scope).filter(CustomerRecord.Columns.id == id).fetchOne(db) else {
+                return false
+            }
+            try customer.delete(db)
+            try self.publish(try event(customer), in: db)
+            return true
         }
     }
 

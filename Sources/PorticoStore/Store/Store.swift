@@ -10,6 +10,8 @@ import Logging
 package final class Store: Sendable {
     let pool: DatabasePool
     package let configuration: StoreConfiguration
+    /// Fired after every commit that queued webhook deliveries (the dispatcher waits on it).
+    package let deliveriesQueued = WakeSignal()
 
     /// Opens (creating if needed) the database file and applies pending migrations
     /// unless `migrate` is false.

@@ -24,7 +24,7 @@ struct TestPortico {
 
     static let quietLogger = Logger(label: "portico-test") { _ in SwiftLogNoOpLogHandler() }
 
-    static func make(_ adjust: (inout PorticoConfig) -> Void = { _ in }) async throws -> TestPortico {
+    static func make(sandbox: Bool = false, _ adjust: (inout PorticoConfig) -> Void = { _ in }) async throws -> TestPortico {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portico-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var config = PorticoConfig()
@@ -34,9 +34,11 @@ struct TestPortico {
         // Generous limits unless a test sets its own: only rate-limit tests should meet a 429.
         config.billing.defaultPlan = "enterprise"
         config.requestLogs.flushIntervalMs = 50
+        // Webhook receivers run on loopback, as in `portico sandbox`; SSRF tests take this away.
+        config.webhooks.allowedCidrs = ["127.0.0.0/8", "::1/128"]
         adjust(&config)
         let clock = OffsetClock()
-        let runtime = try PorticoRuntime(config: config, logger: quietLogger, clock: clock)
+        let runtime = try PorticoRuntime(config: config, logger: quietLogger, clock: clock, sandbox: sandbox)
         let seed = try await Seeder(runtime: runtime).seedOrganization(name: "Acme", ownerEmail: "owner@acme.test")
         return TestPortico(directory: directory, runtime: runtime, clock: clock, seed: seed)
     }
@@ -63,6 +65,13 @@ struct TestPortico {
     /// Puts the seeded organization on `plan`.
     func setPlan(_ plan: String, organization: String? = nil) async throws {
         try await runtime.billing.updateOrganization(id: organization ?? organizationID, plan: plan, bodyCapture: nil, by: .cli)
+    }
+
+    /// Moves the injected clock forward and lets the webhook scheduler look again
+    /// (what `POST /v1/sandbox/clock/advance` does on a sandbox instance).
+    func advance(seconds: TimeInterval) {
+        clock.advance(by: seconds)
+        runtime.store.deliveriesQueued.fire()
     }
 
     func issue(_ request: NewKeyRequest) async throws -> IssuedKey {

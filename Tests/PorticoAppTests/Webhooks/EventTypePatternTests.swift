@@ -1,5 +1,6 @@
 import Testing
 @testable import PorticoApp
+import PorticoStore
 
 struct EventTypePatternTests {
     @Test(arguments: [

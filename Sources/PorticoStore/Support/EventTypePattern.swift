@@ -2,11 +2,11 @@
 /// (`customer.created`), a prefix wildcard over whole segments (`customer.*`
 /// matches `customer.created` and `customer.tax_id.updated`, not `customers.x`),
 /// or `*` for everything.
-struct EventTypePattern: Sendable, Hashable, CustomStringConvertible {
-    let description: String
+package struct EventTypePattern: Sendable, Hashable, CustomStringConvertible {
+    package let description: String
 
     /// Event types: lowercase dot-delimited segments of `a-z`, `0-9` and `_`, at most 100 bytes.
-    static func isValidType(_ type: String) -> Bool {
+    package static func isValidType(_ type: String) -> Bool {
         guard (1...100).contains(type.utf8.count) else { return false }
         let segments = type.split(separator: ".", omittingEmptySubsequences: false)
         return segments.count >= 2 && segments.allSatisfy { segment in
@@ -14,7 +14,7 @@ struct EventTypePattern: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    init?(_ text: String) {
+    package init?(_ text: String) {
         if text == "*" {
             description = text
             return
@@ -30,7 +30,7 @@ struct EventTypePattern: Sendable, Hashable, CustomStringConvertible {
         description = text
     }
 
-    func matches(_ type: String) -> Bool {
+    package func matches(_ type: String) -> Bool {
         if description == "*" { return true }
         if description.hasSuffix(".*") { return type.hasPrefix(description.dropLast()) }
         return type == description
@@ -38,5 +38,5 @@ struct EventTypePattern: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension Array where Element == EventTypePattern {
-    func matches(_ type: String) -> Bool { contains { $0.matches(type) } }
+    package func matches(_ type: String) -> Bool { contains { $0.matches(type) } }
 }

@@ -4,8 +4,8 @@ import Synchronization
 /// then 80 random bits, as 22 base62 digits. Sorting by id sorts by creation,
 /// which is what cursor pagination and "newest first" need without an index
 /// on a timestamp.
-enum Identifier {
-    static func make(_ prefix: String, at milliseconds: Int64) -> String {
+package enum Identifier {
+    package static func make(_ prefix: String, at milliseconds: Int64) -> String {
         var generator = SystemRandomNumberGenerator()
         let random = UInt128(generator.next() as UInt64) << 16 | UInt128(generator.next() as UInt16)
         let value = UInt128(UInt64(max(0, milliseconds)) & 0xFFFF_FFFF_FFFF) << 80 | random
@@ -17,7 +17,7 @@ enum Identifier {
     /// instead of two `getrandom` calls. Request ids need to be unique, not
     /// secret: within a process they never collide, across processes the seed
     /// makes a collision as unlikely as with random bits.
-    static func makeRequestID(at milliseconds: Int64) -> String {
+    package static func makeRequestID(at milliseconds: Int64) -> String {
         let sequence = requestSequence.add(1, ordering: .relaxed).oldValue
         let low = mix(requestSeed.0 &+ sequence)
         let high = UInt16(truncatingIfNeeded: mix(requestSeed.1 &+ sequence))
@@ -37,5 +37,13 @@ enum Identifier {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+extension Identifier {
+    /// The smallest id with `prefix` made at `milliseconds`: ids made at or
+    /// after that time sort at or above it, so a time range is an id range.
+    package static func lowerBound(_ prefix: String, at milliseconds: Int64) -> String {
+        prefix + "_" + Base62.encode(UInt128(UInt64(max(0, milliseconds)) & 0xFFFF_FFFF_FFFF) << 80, width: 22)
     }
 }

@@ -1,0 +1,68 @@
+import Foundation
+import Hummingbird
+import PorticoStore
+
+/// The sandbox clock, so CI can watch retries, dead-lettering and
+/// auto-disable happen in seconds instead of days. Only on a `portico
+/// sandbox` instance and only for test-mode keys; elsewhere 403 `sandbox_only`.
+///
+///     GET  /v1/sandbox/clock           webhooks:read   {"object":"sandbox_clock","now":"…","offset_seconds":…}
+///     POST /v1/sandbox/clock/advance   webhooks:write  {"seconds": 3600} (1 to 2,592,000 per call)
+///
+/// The clock only moves forward and moves for the whole instance: retry
+/// schedules, rate-limit windows, quotas, request-log partitions. Webhook
+/// signatures keep using wall time, which receivers check against their own clock.
+struct SandboxClockController: Sendable {
+    typealias Context = PorticoRequestContext
+    let clock: OffsetClock?
+    let afterAdvance: @Sendable () async throws -> Void
+
+    static let maxAdvanceSeconds = 30 * 86_400
+
+    func register(_ routes: APIRoutes) {
+        routes.on(.get, "sandbox/clock", scope: "webhooks:read", handler: read)
+        routes.on(.post, "sandbox/clock/advance", scope: "webhooks:write", handler: advance)
+    }
+
+    @Sendable func read(_ request: Request, context: Context) async throws -> Response {
+        try JSONCoding.response(SandboxClockResource(clock: try sandboxClock(context)))
+    }
+
+    @Sendable func advance(_ request: Request, context: Context) async throws -> Response {
+        let clock = try sandboxClock(context)
+        let body = try await RequestBody.decode(request, context: context)
+        try body.allowOnly(["seconds"])
+        guard let value = body.fields["seconds"] else { throw APIError(.parameterMissing, "seconds is required.", param: "seconds") }
+        guard let seconds = value.integer, (1...Self.maxAdvanceSeconds).contains(seconds) else {
+            throw APIError.invalid("seconds", "seconds must be an integer from 1 to \(Self.maxAdvanceSeconds) (30 days).")
+        }
+        clock.advance(by: TimeInterval(seconds))
+        try await afterAdvance()
+        return try JSONCoding.response(SandboxClockResource(clock: clock))
+    }
+
+    private func sandboxClock(_ context: Context) throws -> OffsetClock {
+        guard let clock else { throw APIError(.sandboxOnly, "The sandbox clock exists only on a `portico sandbox` instance.") }
+        guard try !context.requirePrincipal().tenant.livemode else {
+            throw APIError(.sandboxOnly, "The sandbox clock can only be moved with a test-mode key.")
+        }
+        return clock
+    }
+}
+
+struct SandboxClockResource: Encodable {
+    let object = "sandbox_clock"
+    var now: String
+    var offsetSeconds: Int
+
+    init(clock: OffsetClock) {
+        let now = clock.now
+        self.now = RFC3339.string(milliseconds: now.milliseconds)
+        offsetSeconds = Int(now.timeIntervalSince(Date()).rounded())
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case object, now
+        case offsetSeconds = "offset_seconds"
+    }
+}

@@ -1,0 +1,53 @@
+import Hummingbird
+import PorticoStore
+
+/// `/v1/webhook-deliveries`: every event owed to every endpoint, with its attempts.
+///
+///     GET  /v1/webhook-deliveries             webhooks:read   (endpoint, event, status; cursor pagination, newest first)
+///     GET  /v1/webhook-deliveries/{id}        webhooks:read   with every attempt
+///     POST /v1/webhook-deliveries/{id}/retry  webhooks:write  one more attempt now, whatever the delivery's state
+struct WebhookDeliveriesController: Sendable {
+    typealias Context = PorticoRequestContext
+    let store: Store
+    let clock: any PorticoClock
+
+    func register(_ routes: APIRoutes) {
+        routes.on(.get, "webhook-deliveries", scope: "webhooks:read", handler: list)
+        routes.on(.get, "webhook-deliveries/:id", scope: "webhooks:read", handler: retrieve)
+        routes.on(.post, "webhook-deliveries/:id/retry", scope: "webhooks:write", handler: retry)
+    }
+
+    @Sendable func list(_ request: Request, context: Context) async throws -> Response {
+        let scope = try context.requirePrincipal().tenant
+        let query = try ListQuery(request.uri, extra: ["endpoint", "event", "status"])
+        let status = try QueryValue.choice(query.extra["status"], "status", WebhookDeliveryRecord.Status.allCases.map(\.rawValue))
+        let filter = DeliveryFilter(
+            endpointId: query.extra["endpoint"], eventId: query.extra["event"], status: status.flatMap(WebhookDeliveryRecord.Status.init))
+        let page = try await store.deliveries(scope: scope, filter: filter, page: query.page)
+        return try JSONCoding.response(
+            ListEnvelope(data: page.items.map { WebhookDeliveryResource($0) }, hasMore: page.hasMore, url: "/v1/webhook-deliveries"))
+    }
+
+    @Sendable func retrieve(_ request: Request, context: Context) async throws -> Response {
+        let scope = try context.requirePrincipal().tenant
+        let id = try context.parameters.require("id")
+        guard let (delivery, attempts) = try await store.delivery(id: id, scope: scope) else {
+            throw APIError.notFound("webhook delivery", id: id)
+        }
+        return try JSONCoding.response(WebhookDeliveryResource(delivery, attempts: attempts))
+    }
+
+    /// Makes the delivery due now; the answer (202) shows it `pending`. A
+    /// delivery that was dead gets exactly one more attempt.
+    @Sendable func retry(_ request: Request, context: Context) async throws -> Response {
+        let scope = try context.requirePrincipal().tenant
+        let id = try context.parameters.require("id")
+        switch try await store.retryDelivery(id: id, scope: scope, now: clock.nowMilliseconds) {
+        case nil: throw APIError.notFound("webhook delivery", id: id)
+        case .failure(.endpointDisabled)?:
+            throw APIError(.endpointDisabled, "The delivery's endpoint is disabled; enable it (PATCH status=enabled) before retrying.")
+        case .success(let delivery)?:
+            return try JSONCoding.response(WebhookDeliveryResource(delivery), status: .accepted)
+        }
+    }
+}

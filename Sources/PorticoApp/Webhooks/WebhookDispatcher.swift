@@ -1,0 +1,212 @@
+import CoreMetrics
+import Foundation
+import Logging
+import NIOCore
+import PorticoStore
+import ServiceLifecycle
+import Synchronization
+
+/// Sends due webhook deliveries: a Service that sleeps until the earliest
+/// due delivery (by the injected clock) and is woken early when a commit
+/// queues new ones, an attempt finishes, or the sandbox clock moves.
+///
+/// At most `webhooks.max_concurrency` attempts run at once, and at most
+/// `webhooks.per_endpoint_concurrency` per endpoint: the due query skips
+/// endpoints already at their limit, so a slow or dead endpoint's backlog
+/// waits without holding up anyone else's. Delivery is at least once: an
+/// attempt is recorded after it ends, so one cut short by a crash is simply
+/// made again on the next start (same `webhook-id`, the event id).
+final class WebhookDispatcher: Service, Sendable {
+    private let store: Store
+    private let clock: any PorticoClock
+    private let client: WebhookClient
+    private let policy: AddressPolicy
+    private let retry: RetryPolicy
+    private let bookkeeping: DeliveryBookkeeping
+    private let maxConcurrency: Int
+    private let perEndpoint: Int
+    private let metrics: PorticoMetrics
+    private let logger: Logger
+    private let inFlight = Mutex(InFlight())
+    private let stopping = Atomic<Bool>(false)
+
+    private struct InFlight {
+        var deliveries: Set<String> = []
+        var perEndpoint: [String: Int] = [:]
+    }
+
+    /// Fired to make the scheduler look again (new work, a finished attempt, a moved clock).
+    var wake: WakeSignal { store.deliveriesQueued }
+
+    init(
+        store: Store, clock: any PorticoClock, client: WebhookClient, policy: AddressPolicy, settings: PorticoConfig.Webhooks,
+        retry: RetryPolicy = .standard, metrics: PorticoMetrics, logger: Logger
+    ) {
+        self.store = store
+        self.clock = clock
+        self.client = client
+        self.policy = policy
+        self.retry = retry
+        self.bookkeeping = DeliveryBookkeeping(
+            autoDisableAfterMilliseconds: Int64(settings.autoDisableAfterHours) * 3_600_000, maxAttempts: retry.maxAttempts)
+        self.maxConcurrency = settings.maxConcurrency
+        self.perEndpoint = settings.perEndpointConcurrency
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                while !stopping.load(ordering: .relaxed) {
+                    let pause = await dispatchDue(into: &group)
+                    if let pause { await wake.wait(timeout: pause) }
+                }
+            }
+        } onGracefulShutdown: {
+            self.stopping.store(true, ordering: .relaxed)
+            self.wake.fire()
+        }
+    }
+
+    /// Starts attempts for what is due; returns how long to sleep before
+    /// looking again (nil: look again at once, more may be due).
+    private func dispatchDue(into group: inout DiscardingTaskGroup) async -> Duration? {
+        let now = clock.nowMilliseconds
+        let (busyDeliveries, busyEndpoints, free) = inFlight.withLock { state in
+            (state.deliveries, Set(state.perEndpoint.filter { $0.value >= perEndpoint }.keys), maxConcurrency - state.deliveries.count)
+        }
+        let idle = Duration.seconds(60)
+        guard free > 0 else { return idle }  // a finishing attempt wakes us
+        do {
+            let work = try await store.dueWork(now: now, excludingDeliveries: busyDeliveries, excludingEndpoints: busyEndpoints, limit: free)
+            var claimed: [String] = []
+            var skipped = false
+            inFlight.withLock { state in
+                for item in work.due {
+                    guard state.perEndpoint[item.endpointId, default: 0] < perEndpoint else {
+                        skipped = true
+                        continue
+                    }
+                    state.perEndpoint[item.endpointId, default: 0] += 1
+                    state.deliveries.insert(item.id)
+                    claimed.append(item.id)
+                }
+            }
+            let jobs = try await store.deliveryJobs(ids: claimed)
+            let started = Set(jobs.map(\.delivery.id))
+            for id in claimed where !started.contains(id) { release(id, endpointId: work.due.first { $0.id == id }!.endpointId) }
+            for job in jobs {
+                group.addTask { await self.attempt(job) }
+            }
+            metrics.webhookInFlight.record(inFlight.withLock { $0.deliveries.count })
+            if skipped || work.due.count == free { return nil }
+            guard let next = work.nextDueAt else { return idle }
+            return .milliseconds(min(max(next - clock.nowMilliseconds, 1), 60_000))
+        } catch {
+            logger.error("webhook scheduler could not read due deliveries", metadata: ["error": "\(error)"])
+            return .seconds(1)
+        }
+    }
+
+    private func release(_ id: String, endpointId: String) {
+        inFlight.withLock { state in
+            state.deliveries.remove(id)
+            state.perEndpoint[endpointId, default: 1] -= 1
+            if state.perEndpoint[endpointId] == 0 { state.perEndpoint[endpointId] = nil }
+        }
+    }
+
+    /// One attempt, start to finish: resolve and check the address, sign,
+    /// send, and record the attempt with its consequences.
+    private func attempt(_ job: DeliveryJob) async {
+        defer {
+            release(job.delivery.id, endpointId: job.endpoint.id)
+            wake.fire()
+        }
+        let attemptedAt = clock.nowMilliseconds
+        if let due = job.delivery.nextAttemptAt { metrics.webhookDispatchLag.recordMilliseconds(max(0, attemptedAt - due)) }
+        let started = ContinuousClock.now
+        let outcome = await send(job, at: attemptedAt)
+        let duration = ContinuousClock.now - started
+        metrics.webhookAttemptDuration.recordNanoseconds(duration.nanoseconds)
+
+        var random = SystemRandomNumberGenerator()
+        let record: WebhookAttemptRecord
+        let decision: RetryPolicy.Decision
+        switch outcome {
+        case .response(let status, let retryAfter, let excerpt):
+            decision = retry.decide(attempt: job.delivery.attemptCount + 1, status: status, retryAfterSeconds: retryAfter, random: &random)
+            record = WebhookAttemptRecord(
+                deliveryId: job.delivery.id, attemptedAt: attemptedAt, durationMs: duration.nanoseconds / 1_000_000, statusCode: status,
+                errorKind: (200..<300).contains(status) ? nil : .http, responseExcerpt: excerpt.isEmpty ? nil : excerpt)
+            metrics.recordWebhookAttempt(outcome: (200..<300).contains(status) ? "succeeded" : "http")
+        case .failure(let kind, let message):
+            decision = retry.decide(attempt: job.delivery.attemptCount + 1, status: nil, random: &random)
+            record = WebhookAttemptRecord(
+                deliveryId: job.delivery.id, attemptedAt: attemptedAt, durationMs: duration.nanoseconds / 1_000_000, statusCode: nil,
+                errorKind: kind, responseExcerpt: message)
+            metrics.recordWebhookAttempt(outcome: kind.rawValue)
+        }
+        let result = DeliveryBookkeeping.Result(decision: decision, attemptedAt: attemptedAt, statusCode: record.statusCode)
+        let eventType = job.event.type
+        do {
+            try await store.recordAttempt(record) { [bookkeeping] delivery, endpoint in
+                bookkeeping.apply(result, eventType: eventType, to: &delivery, endpoint: &endpoint)
+            }
+        } catch {
+            // Not recorded: the delivery is still due and will be attempted again (at least once).
+            logger.error("could not record a webhook attempt", metadata: ["delivery": "\(job.delivery.id)", "error": "\(error)"])
+        }
+    }
+
+    /// Resolves the endpoint's host, checks every address, and POSTs the
+    /// signed event to the first one (never to an unchecked address).
+    private func send(_ job: DeliveryJob, at now: Int64) async -> WebhookClient.Outcome {
+        let url: WebhookURL
+        do {
+            url = try WebhookURL.parse(job.endpoint.url)
+        } catch {
+            return .failure(.blocked, error.message)
+        }
+        let addresses: [RawAddress]
+        do {
+            addresses = try await WebhookTarget.resolve(url, policy: policy)
+        } catch {
+            switch error {
+            case .dns: return .failure(.dns, error.message)
+            case .blocked: return .failure(.blocked, error.message)
+            }
+        }
+        guard let address = addresses.first, let socket = try? address.socketAddress(port: url.port) else {
+            return .failure(.dns, "The host \(url.hostName) has no usable address.")
+        }
+        let body: ByteBuffer
+        do {
+            body = try JSONCoding.body(EventResource(job.event))
+        } catch {
+            return .failure(.network, "The event could not be encoded.")
+        }
+        // The timestamp is wall time, whatever the (sandbox) clock says: receivers compare it with their own clock.
+        let timestamp = Int64(Date().timeIntervalSince1970)
+        let secrets = job.endpoint.signingSecrets(at: now).compactMap(WebhookSecret.init(text:))
+        let headers = [
+            ("webhook-id", job.event.id),
+            ("webhook-timestamp", String(timestamp)),
+            ("webhook-signature", WebhookSignature.header(id: job.event.id, timestamp: timestamp, body: body.readableBytesView, secrets: secrets)),
+        ]
+        return await client.post(WebhookClient.Target(address: socket, url: url), headers: headers, body: body)
+    }
+}
+
+extension RawAddress {
+    func socketAddress(port: Int) throws -> SocketAddress {
+        switch self {
+        case .v4(let bytes), .v6(let bytes): try SocketAddress(packedIPAddress: ByteBuffer(bytes: bytes), port: port)
+        }
+    }
+}
+
+extension CoreMetrics.Timer {
+    func recordMilliseconds(_ milliseconds: Int64) { recordNanoseconds(milliseconds * 1_000_000) }
+}

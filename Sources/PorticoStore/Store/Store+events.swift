@@ -1,0 +1,90 @@
+import Foundation
+import GRDB
+
+// MARK: - Events (the outbox)
+
+/// Filters of `GET /v1/events`.
+package struct EventFilter: Sendable {
+    package var type: EventTypePattern?
+    package var since: Int64?
+    package var until: Int64?
+
+    package init(type: EventTypePattern? = nil, since: Int64? = nil, until: Int64? = nil) {
+        self.type = type
+        self.since = since
+        self.until = until
+    }
+}
+
+extension Store {
+    /// Writes `event` and one pending delivery for every enabled endpoint of
+    /// its tenant subscribed to its type (or only to `endpoint`, for test
+    /// events), inside the caller's transaction: the event, its deliveries
+    /// and the change that caused them commit together or not at all. Wakes
+    /// the dispatcher once the transaction commits.
+    @discardableResult
+    func publish(_ event: EventRecord, in db: Database, onlyTo endpoint: WebhookEndpointRecord? = nil) throws -> Int {
+        try event.insert(db)
+        let endpoints: [WebhookEndpointRecord]
+        if let endpoint {
+            endpoints = [endpoint]
+        } else {
+            endpoints = try WebhookEndpointRecord.scoped(event.scope)
+                .filter(WebhookEndpointRecord.Columns.status == WebhookEndpointRecord.Status.enabled.rawValue)
+                .fetchAll(db)
+                .filter { $0.patterns.matches(event.type) }
+        }
+        for endpoint in endpoints {
+            try WebhookDeliveryRecord(id: Identifier.make("whd", at: event.createdAt), endpoint: endpoint, eventId: event.id, at: event.createdAt)
+                .insert(db)
+        }
+        if !endpoints.isEmpty {
+            db.afterNextTransaction { [deliveriesQueued] _ in deliveriesQueued.fire() }
+        }
+        return endpoints.count
+    }
+
+    /// Records an event on its own (`POST /v1/events`); returns how many deliveries it queued.
+    @discardableResult
+    package func insertEvent(_ event: EventRecord, onlyTo endpoint: WebhookEndpointRecord? = nil) async throws -> Int {
+        try await pool.write { db in try self.publish(event, in: db, onlyTo: endpoint) }
+    }
+
+    package func event(id: String, scope: TenantScope) async throws -> EventRecord? {
+        try await read { db in try EventRecord.scoped(scope).filter(EventRecord.Columns.id == id).fetchOne(db) }
+    }
+
+    /// A page of the tenant's events, newest first. A wildcard type filter
+    /// (`customer.*`) is a prefix match on whole segments.
+    package func events(scope: TenantScope, filter: EventFilter, page: PageRequest) async throws -> Page<EventRecord> {
+        try await read { db in
+            var request = EventRecord.scoped(scope)
+            if let since = filter.since { request = request.filter(EventRecord.Columns.id >= Identifier.lowerBound("evt", at: since)) }
+            if let until = filter.until { request = request.filter(EventRecord.Columns.id < Identifier.lowerBound("evt", at: until)) }
+            if let pattern = filter.type, pattern.description != "*" {
+                if pattern.description.hasSuffix(".*") {
+                    // `customer.*` → LIKE 'customer.%' with `_` (LIKE's one-character wildcard) escaped.
+                    let prefix = pattern.description.dropLast().replacingOccurrences(of: "_", with: "\\_")
+                    request = request.filter(EventRecord.Columns.type.like(prefix + "%", escape: "\\"))
+                } else {
+                    request = request.filter(EventRecord.Columns.type == pattern.description)
+                }
+            }
+            return try request.page(page, id: EventRecord.Columns.id, db: db)
+        }
+    }
+
+    /// Deletes events made before `cutoff` (milliseconds), with their
+    /// deliveries and attempts (foreign-key cascades); returns how many.
+    package func pruneEvents(before cutoff: Int64) async throws -> Int {
+        try await pool.write { db in
+            try EventRecord.filter(EventRecord.Columns.id < Identifier.lowerBound("evt", at: cutoff)).deleteAll(db)
+        }
+    }
+}
+
+extension EventRecord {
+    static func scoped(_ scope: TenantScope) -> QueryInterfaceRequest<EventRecord> {
+        filter(Columns.organizationId == scope.organizationId && Columns.livemode == scope.livemode)
+    }
+}

@@ -1,0 +1,293 @@
+import Foundation
+import GRDB
+
+// MARK: - Webhook endpoints
+
+extension Store {
+    package func insertEndpoint(_ endpoint: WebhookEndpointRecord) async throws {
+        try await pool.write { db in try endpoint.insert(db) }
+    }
+
+    package func endpoint(id: String, scope: TenantScope) async throws -> WebhookEndpointRecord? {
+        try await read { db in try WebhookEndpointRecord.scoped(scope).filter(WebhookEndpointRecord.Columns.id == id).fetchOne(db) }
+    }
+
+    package func endpoints(scope: TenantScope, page: PageRequest) async throws -> Page<WebhookEndpointRecord> {
+        try await read { db in try WebhookEndpointRecord.scoped(scope).page(page, id: WebhookEndpointRecord.Columns.id, db: db) }
+    }
+
+    package func endpointCount(scope: TenantScope) async throws -> Int {
+        try await read { db in try WebhookEndpointRecord.scoped(scope).fetchCount(db) }
+    }
+
+    /// Applies `change` to the tenant's endpoint and saves it in one
+    /// transaction; nil when there is no such endpoint. Deliveries still owed
+    /// to an endpoint that becomes disabled are given up (`dead`).
+    package func updateEndpoint(
+        id: String, scope: TenantScope, _ change: @escaping @Sendable (inout WebhookEndpointRecord) throws -> Void
+    ) async throws -> WebhookEndpointRecord? {
+        try await pool.write { db in
+            guard var endpoint = try WebhookEndpointRecord.scoped(scope).filter(WebhookEndpointRecord.Columns.id == id).fetchOne(db) else {
+                return nil
+            }
+            let wasEnabled = endpoint.status == .enabled
+            try change(&endpoint)
+            try endpoint.update(db)
+            if wasEnabled, endpoint.status == .disabled { try Self.abandonOwedDeliveries(of: endpoint.id, at: endpoint.updatedAt, db) }
+            return endpoint
+        }
+    }
+
+    /// Deletes the tenant's endpoint with its deliveries and attempts; false when there was none.
+    package func deleteEndpoint(id: String, scope: TenantScope) async throws -> Bool {
+        try await pool.write { db in
+            try WebhookEndpointRecord.scoped(scope).filter(WebhookEndpointRecord.Columns.id == id).deleteAll(db) > 0
+        }
+    }
+
+    static func abandonOwedDeliveries(of endpointId: String, at now: Int64, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                UPDATE webhook_deliveries SET status = 'dead', next_attempt_at = NULL, updated_at = ?
+                WHERE endpoint_id = ? AND next_attempt_at IS NOT NULL
+                """,
+            arguments: [now, endpointId])
+    }
+}
+
+extension WebhookEndpointRecord {
+    static func scoped(_ scope: TenantScope) -> QueryInterfaceRequest<WebhookEndpointRecord> {
+        filter(Columns.organizationId == scope.organizationId && Columns.livemode == scope.livemode)
+    }
+}
+
+// MARK: - Deliveries
+
+/// Filters of `GET /v1/webhook-deliveries`.
+package struct DeliveryFilter: Sendable {
+    package var endpointId: String?
+    package var eventId: String?
+    package var status: WebhookDeliveryRecord.Status?
+
+    package init(endpointId: String? = nil, eventId: String? = nil, status: WebhookDeliveryRecord.Status? = nil) {
+        self.endpointId = endpointId
+        self.eventId = eventId
+        self.status = status
+    }
+}
+
+/// A delivery with the event type it carries (lists and retrieval show both).
+package struct DeliveryView: Sendable {
+    package var delivery: WebhookDeliveryRecord
+    package var eventType: String
+
+    package init(delivery: WebhookDeliveryRecord, eventType: String) {
+        self.delivery = delivery
+        self.eventType = eventType
+    }
+}
+
+extension Store {
+    package func deliveries(scope: TenantScope, filter: DeliveryFilter, page: PageRequest) async throws -> Page<DeliveryView> {
+        try await read { db in
+            var request = WebhookDeliveryRecord.scoped(scope)
+            if let endpointId = filter.endpointId { request = request.filter(WebhookDeliveryRecord.Columns.endpointId == endpointId) }
+            if let eventId = filter.eventId { request = request.filter(WebhookDeliveryRecord.Columns.eventId == eventId) }
+            if let status = filter.status { request = request.filter(WebhookDeliveryRecord.Columns.status == status.rawValue) }
+            let records = try request.page(page, id: WebhookDeliveryRecord.Columns.id, db: db)
+            return Page(items: try Self.withEventTypes(records.items, db), hasMore: records.hasMore)
+        }
+    }
+
+    /// One delivery of the tenant with every attempt, oldest first.
+    package func delivery(id: String, scope: TenantScope) async throws -> (DeliveryView, [WebhookAttemptRecord])? {
+        try await read { db in
+            guard let record = try WebhookDeliveryRecord.scoped(scope).filter(WebhookDeliveryRecord.Columns.id == id).fetchOne(db),
+                let view = try Self.withEventTypes([record], db).first
+            else { return nil }
+            let attempts = try WebhookAttemptRecord.filter(Column("delivery_id") == id).order(Column("id")).fetchAll(db)
+            return (view, attempts)
+        }
+    }
+
+    /// Makes a delivery due now (`POST /v1/webhook-deliveries/{id}/retry`),
+    /// whatever its state; nil when the tenant has no such delivery. Its
+    /// endpoint must be enabled.
+    package func retryDelivery(id: String, scope: TenantScope, now: Int64) async throws -> Result<DeliveryView, RetryRefusal>? {
+        try await pool.write { db in
+            guard var record = try WebhookDeliveryRecord.scoped(scope).filter(WebhookDeliveryRecord.Columns.id == id).fetchOne(db) else {
+                return nil
+            }
+            guard try WebhookEndpointRecord.fetchOne(db, key: record.endpointId)?.status == .enabled else { return .failure(.endpointDisabled) }
+            record.status = .pending
+            record.nextAttemptAt = now
+            record.updatedAt = now
+            try record.update(db)
+            db.afterNextTransaction { [deliveriesQueued] _ in deliveriesQueued.fire() }
+            return try Self.withEventTypes([record], db).first.map { .success($0) }
+        }
+    }
+
+    package enum RetryRefusal: Error, Sendable {
+        case endpointDisabled
+    }
+
+    static func withEventTypes(_ records: [WebhookDeliveryRecord], _ db: Database) throws -> [DeliveryView] {
+        guard !records.isEmpty else { return [] }
+        let ids = Array(Set(records.map(\.eventId)))
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT id, type FROM events WHERE id IN (\(databaseQuestionMarks(count: ids.count)))", arguments: StatementArguments(ids))
+        let types = Dictionary(rows.map { ($0[0] as String, $0[1] as String) }, uniquingKeysWith: { first, _ in first })
+        return records.map { DeliveryView(delivery: $0, eventType: types[$0.eventId] ?? "") }
+    }
+}
+
+extension WebhookDeliveryRecord {
+    static func scoped(_ scope: TenantScope) -> QueryInterfaceRequest<WebhookDeliveryRecord> {
+        filter(Columns.organizationId == scope.organizationId && Columns.livemode == scope.livemode)
+    }
+}
+
+// MARK: - Replays
+
+extension Store {
+    package func insertReplay(_ replay: WebhookReplayRecord) async throws {
+        try await pool.write { db in try replay.insert(db) }
+    }
+
+    package func replay(id: String, scope: TenantScope) async throws -> WebhookReplayRecord? {
+        try await read { db in
+            try WebhookReplayRecord.filter(Column("id") == id && Column("organization_id") == scope.organizationId && Column("livemode") == scope.livemode)
+                .fetchOne(db)
+        }
+    }
+
+    /// Replays left running by an earlier process (resumed at start).
+    package func runningReplays() async throws -> [WebhookReplayRecord] {
+        try await read { db in try WebhookReplayRecord.filter(Column("status") == WebhookReplayRecord.Status.running.rawValue).fetchAll(db) }
+    }
+
+    /// Re-queues up to `chunk` more of the replay's failed and dead
+    /// deliveries (in id order, after `cursor`) in one transaction and adds
+    /// them to its progress; marks it completed when none are left. Returns
+    /// the cursor to continue from, nil when done.
+    package func continueReplay(id: String, after cursor: String?, chunk: Int, now: Int64) async throws -> String? {
+        try await pool.write { db in
+            guard var replay = try WebhookReplayRecord.fetchOne(db, key: id), replay.status == .running else { return nil }
+            let lower = max(cursor ?? "", Identifier.lowerBound("whd", at: replay.since))
+            let ids = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT id FROM webhook_deliveries INDEXED BY webhook_deliveries_by_endpoint
+                    WHERE endpoint_id = ? AND id > ? AND id < ? AND status IN ('failed', 'dead')
+                    ORDER BY id LIMIT ?
+                    """,
+                arguments: [replay.endpointId, lower, Identifier.lowerBound("whd", at: replay.until), chunk])
+            if !ids.isEmpty {
+                try db.execute(
+                    sql: """
+                        UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ?, updated_at = ?
+                        WHERE id IN (\(databaseQuestionMarks(count: ids.count)))
+                        """,
+                    arguments: StatementArguments([now, now]) + StatementArguments(ids))
+                db.afterNextTransaction { [deliveriesQueued] _ in deliveriesQueued.fire() }
+            }
+            replay.queued += ids.count
+            if ids.count < chunk {
+                replay.status = .completed
+                replay.completedAt = now
+            }
+            try replay.update(db)
+            return replay.status == .completed ? nil : ids.last
+        }
+    }
+}
+
+// MARK: - Dispatching
+
+/// What one attempt needs: the delivery, its endpoint and its event.
+package struct DeliveryJob: Sendable {
+    package var delivery: WebhookDeliveryRecord
+    package var endpoint: WebhookEndpointRecord
+    package var event: EventRecord
+}
+
+/// The deliveries due now and when the next one falls due.
+package struct DueWork: Sendable {
+    package var due: [(id: String, endpointId: String)]
+    package var nextDueAt: Int64?
+}
+
+extension Store {
+    /// Due deliveries, oldest due first, skipping those in flight and those
+    /// of endpoints already at their concurrency limit (their backlog waits
+    /// without blocking anyone else's), plus the earliest future due time.
+    package func dueWork(now: Int64, excludingDeliveries: Set<String>, excludingEndpoints: Set<String>, limit: Int) async throws -> DueWork {
+        try await read { db in
+            var sql = "SELECT id, endpoint_id FROM webhook_deliveries INDEXED BY webhook_deliveries_due WHERE next_attempt_at <= ?"
+            var arguments: StatementArguments = [now]
+            if !excludingEndpoints.isEmpty {
+                sql += " AND endpoint_id NOT IN (\(databaseQuestionMarks(count: excludingEndpoints.count)))"
+                arguments += StatementArguments(Array(excludingEndpoints))
+            }
+            if !excludingDeliveries.isEmpty {
+                sql += " AND id NOT IN (\(databaseQuestionMarks(count: excludingDeliveries.count)))"
+                arguments += StatementArguments(Array(excludingDeliveries))
+            }
+            sql += " ORDER BY next_attempt_at LIMIT ?"
+            arguments += [limit]
+            let due = try Row.fetchAll(db, sql: sql, arguments: arguments).map { (id: $0[0] as String, endpointId: $0[1] as String) }
+            let next = try Int64.fetchOne(
+                db, sql: "SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE next_attempt_at > ?", arguments: [now])
+            return DueWork(due: due, nextDueAt: next)
+        }
+    }
+
+    /// The jobs for the given delivery ids (those still owed an attempt).
+    package func deliveryJobs(ids: [String]) async throws -> [DeliveryJob] {
+        guard !ids.isEmpty else { return [] }
+        return try await read { db in
+            let deliveries = try WebhookDeliveryRecord.filter(ids.contains(WebhookDeliveryRecord.Columns.id))
+                .filter(WebhookDeliveryRecord.Columns.nextAttemptAt != nil).fetchAll(db)
+            let endpoints = try WebhookEndpointRecord.filter(keys: Set(deliveries.map(\.endpointId))).fetchAll(db)
+            let events = try EventRecord.filter(keys: Set(deliveries.map(\.eventId))).fetchAll(db)
+            let endpointByID = Dictionary(endpoints.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            let eventByID = Dictionary(events.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            return deliveries.compactMap { delivery in
+                guard let endpoint = endpointByID[delivery.endpointId], let event = eventByID[delivery.eventId] else { return nil }
+                return DeliveryJob(delivery: delivery, endpoint: endpoint, event: event)
+            }
+        }
+    }
+
+    /// Records one attempt and its consequences in one transaction: `apply`
+    /// updates the delivery and its endpoint (schedule, status, failing
+    /// streak) and returns events to publish (a dead letter, a disabled
+    /// endpoint). Nothing is recorded if the delivery or endpoint is gone.
+    package func recordAttempt(
+        _ attempt: WebhookAttemptRecord,
+        apply: @escaping @Sendable (inout WebhookDeliveryRecord, inout WebhookEndpointRecord) -> [EventRecord]
+    ) async throws {
+        try await pool.write { db in
+            guard var delivery = try WebhookDeliveryRecord.fetchOne(db, key: attempt.deliveryId),
+                var endpoint = try WebhookEndpointRecord.fetchOne(db, key: delivery.endpointId)
+            else { return }
+            let wasEnabled = endpoint.status == .enabled
+            let events = apply(&delivery, &endpoint)
+            try attempt.insert(db)
+            try delivery.update(db)
+            try endpoint.update(db)
+            if wasEnabled, endpoint.status == .disabled { try Self.abandonOwedDeliveries(of: endpoint.id, at: endpoint.updatedAt, db) }
+            for event in events { try self.publish(event, in: db) }
+        }
+    }
+
+    /// Deliveries owed an attempt, and the oldest due time among them (metrics).
+    package func deliveryBacklog(now: Int64) async throws -> (owed: Int, oldestDueAt: Int64?) {
+        try await read { db in
+            let row = try Row.fetchOne(
+                db, sql: "SELECT COUNT(*), MIN(next_attempt_at) FROM webhook_deliveries WHERE next_attempt_at IS NOT NULL")
+            return (row?[0] ?? 0, row?[1])
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Logging
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Synchronization
+
+/// A real HTTP server on a loopback port that records every webhook it
+/// receives and answers as the test scripts it: by default 200, or per
+/// delivery number (1-based) a status, a delay, headers.
+final class WebhookReceiver: Sendable {
+    struct Received: Sendable {
+        var headers: HTTPFields
+        var body: String
+        var path: String
+
+        var webhookID: String? { headers[HTTPField.Name("webhook-id")!] }
+        var timestamp: String? { headers[HTTPField.Name("webhook-timestamp")!] }
+        var signature: String? { headers[HTTPField.Name("webhook-signature")!] }
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:] }
+        var type: String? { json["type"] as? String }
+    }
+
+    struct Reply: Sendable {
+        var status: HTTPResponse.Status = .ok
+        var delay: Duration = .zero
+        var headers: HTTPFields = [:]
+        var body: String = "ok"
+    }
+
+    private let log = Mutex<[Received]>([])
+    private let script: Mutex<@Sendable (Int) -> Reply>
+    let port: Int
+
+    private init(port: Int, script: @escaping @Sendable (Int) -> Reply) {
+        self.port = port
+        self.script = Mutex(script)
+    }
+
+    var url: String { "http://127.0.0.1:\(port)/hooks" }
+    var received: [Received] { log.withLock { $0 } }
+
+    /// Changes how later deliveries are answered.
+    func answer(_ script: @escaping @Sendable (Int) -> Reply) {
+        self.script.withLock { $0 = script }
+    }
+
+    /// Waits (up to `timeout` of real time) until at least `count` deliveries arrived, then returns them all.
+    @discardableResult
+    func waitFor(_ count: Int, timeout: Duration = .seconds(15)) async throws -> [Received] {
+        let deadline = ContinuousClock.now + timeout
+        while received.count < count {
+            guard ContinuousClock.now < deadline else {
+                throw ReceiverTimeout(expected: count, received: received.count)
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return received
+    }
+
+    struct ReceiverTimeout: Error, CustomStringConvertible {
+        var expected: Int
+        var received: Int
+        var description: String { "expected \(expected) deliveries, received \(received)" }
+    }
+
+    /// Runs a receiver for the duration of `body`.
+    static func with<T: Sendable>(
+        _ script: @escaping @Sendable (Int) -> Reply = { _ in Reply() }, _ body: (WebhookReceiver) async throws -> T
+    ) async throws -> T {
+        let router = Router()
+        let receiverBox = Mutex<WebhookReceiver?>(nil)
+        router.post("**") { request, context -> Response in
+            var request = request
+            let buffer = try await request.collectBody(upTo: 1 << 20)
+            guard let receiver = receiverBox.withLock({ $0 }) else { return Response(status: .serviceUnavailable) }
+            let number = receiver.log.withLock { log in
+                log.append(Received(headers: request.headers, body: String(buffer: buffer), path: request.uri.path))
+                return log.count
+            }
+            let reply = receiver.script.withLock { $0 }(number)
+            if reply.delay > .zero { try await Task.sleep(for: reply.delay) }
+            return Response(status: reply.status, headers: reply.headers, body: .init(byteBuffer: ByteBuffer(string: reply.body)))
+        }
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
+            logger: .init(label: "receiver") { _ in SwiftLogNoOpLogHandler() })
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw ReceiverTimeout(expected: 0, received: 0) }
+            let receiver = WebhookReceiver(port: port, script: script)
+            receiverBox.withLock { $0 = receiver }
+            defer { group.cancelAll() }
+            return try await body(receiver)
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import HTTPTypes
+import Testing
+@testable import PorticoApp
+import PorticoStore
+
+/// Webhooks end to end: the real server, a real receiver on loopback, real
+/// signatures checked in Swift and by the Python `standardwebhooks` library.
+@Suite struct WebhookDeliveryTests {
+    @Test func customerChangesAreDeliveredSignedAndRecorded() async throws {
+        let portico = try await TestPortico.make()
+        try await WebhookReceiver.with { receiver in
+            try await portico.run { (api: APIClient) async throws in
+                let key = portico.testKey
+                let endpoint = try await api.createEndpoint(key: key, url: receiver.url, events: ["customer.*"])
+                #expect(endpoint.secret.hasPrefix("whsec_"))
+
+                let created = try await api.send(.post, "/v1/customers", key: key, json: #"{"email":"ada@example.com"}"#)
+                let customerID = try #require(created.json["id"] as? String)
+                _ = try await api.send(.patch, "/v1/customers/\(customerID)", key: key, json: #"{"name":"Ada"}"#)
+                _ = try await api.send(.delete, "/v1/customers/\(customerID)", key: key)
+
+                let deliveries = try await receiver.waitFor(3)
+                #expect(Set(deliveries.compactMap(\.type)) == ["customer.created", "customer.updated", "customer.deleted"])
+                let secret = try #require(WebhookSecret(text: endpoint.secret))
+                for delivery in deliveries {
+                    let id = try #require(delivery.webhookID)
+                    let timestamp = try #require(delivery.timestamp.flatMap { Int64($0) })
+                    #expect(id.hasPrefix("evt_"))
+                    #expect(delivery.json["id"] as? String == id, "webhook-id is the event id")
+                    #expect(WebhookSignature.verify(
+                        header: try #require(delivery.signature), id: id, timestamp: timestamp, body: Data(delivery.body.utf8), secret: secret))
+                    #expect(try PythonVerifier.verify(secret: endpoint.secret, delivery), "standardwebhooks rejects \(delivery.body)")
+                    let object = try #require((delivery.json["data"] as? [String: Any])?["object"] as? [String: Any])
+                    #expect(object["id"] as? String == customerID)
+                }
+                let updated = try #require(deliveries.first { $0.type == "customer.updated" })
+                let previous = (updated.json["data"] as? [String: Any])?["previous_attributes"] as? [String: Any]
+                #expect(previous?.keys.sorted() == ["name"])
+                #expect(previous?["name"] is NSNull)
+
+                // A tampered body fails the outside check too.
+                var tampered = deliveries[0]
+                tampered.body = tampered.body.replacingOccurrences(of: "ada@example.com", with: "eve@example.com")
+                #expect(try !PythonVerifier.verify(secret: endpoint.secret, tampered))
+
+                let list = try await api.poll("/v1/webhook-deliveries?endpoint=\(endpoint.id)", key: key) { json in
+                    let data = json["data"] as? [[String: Any]] ?? []
+                    return data.count == 3 && data.allSatisfy { $0["status"] as? String == "succeeded" }
+                }
+                let first = try #require((list["data"] as? [[String: Any]])?.first)
+                let detail = try await api.send(.get, "/v1/webhook-deliveries/\(first["id"] as! String)", key: key).json
+                let attempts = try #require(detail["attempts"] as? [[String: Any]])
+                #expect(attempts.count == 1)
+                #expect(attempts.first?["status_code"] as? Int == 200)
+                #expect(attempts.first?["error_kind"] is NSNull)
+                #expect(attempts.first?["response_excerpt"] as? String == "ok")
+                #expect(detail["attempt_count"] as? Int == 1)
+                #expect(detail["next_attempt_at"] is NSNull)
+
+                let events = try await api.send(.get, "/v1/events?type=customer.*", key: key).list
+                #expect(events.map { $0["type"] as? String } == ["customer.deleted", "customer.updated", "customer.created"])
+            }
+        }
+    }
+}
