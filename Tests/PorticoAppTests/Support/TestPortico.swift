@@ -69,8 +69,9 @@ struct TestPortico {
 
     /// Moves the injected clock forward and lets the webhook scheduler look again
     /// (what `POST /v1/sandbox/clock/advance` does on a sandbox instance).
-    func advance(seconds: TimeInterval) {
+    func advance(seconds: TimeInterval) async throws {
         clock.advance(by: seconds)
+        try await runtime.maintainRequestLogs()
         runtime.store.deliveriesQueued.fire()
     }
 

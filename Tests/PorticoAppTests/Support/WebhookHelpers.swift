@@ -64,3 +64,43 @@ enum PythonVerifier {
         return output.hasPrefix("valid")
     }
 }
+
+extension APIClient {
+    /// Posts a custom event and returns its id.
+    @discardableResult
+    func postEvent(key: String, type: String = "order.created", data: String = #"{"order":"o_1"}"#) async throws -> String {
+        let response = try await send(.post, "/v1/events", key: key, json: #"{"type":"\#(type)","data":\#(data)}"#)
+        try #require(response.status == .ok, "event create failed: \(response.text)")
+        return try #require(response.json["id"] as? String)
+    }
+
+    /// The deliveries of one endpoint, newest first.
+    func deliveries(key: String, endpoint: String) async throws -> [[String: Any]] {
+        try await send(.get, "/v1/webhook-deliveries?endpoint=\(endpoint)&limit=100", key: key).list
+    }
+
+    /// Waits until the endpoint's only (or newest) delivery has `attempts` attempts, then returns it with its attempts.
+    func delivery(key: String, endpoint: String, attempts: Int, timeout: Duration = .seconds(15)) async throws -> [String: Any] {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let newest = try await deliveries(key: key, endpoint: endpoint).first, (newest["attempt_count"] as? Int ?? 0) >= attempts {
+                return try await send(.get, "/v1/webhook-deliveries/\(newest["id"] as! String)", key: key).json
+            }
+            guard ContinuousClock.now < deadline else {
+                Issue.record("no delivery of \(endpoint) reached \(attempts) attempts")
+                return [:]
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}
+
+extension Dictionary where Key == String, Value == Any {
+    var attempts: [[String: Any]] { self["attempts"] as? [[String: Any]] ?? [] }
+
+    /// Milliseconds between two RFC 3339 fields.
+    func millisecondsBetween(_ from: String, _ to: String) -> Int64? {
+        guard let start = (self[from] as? String).flatMap(RFC3339.date), let end = (self[to] as? String).flatMap(RFC3339.date) else { return nil }
+        return end.milliseconds - start.milliseconds
+    }
+}
