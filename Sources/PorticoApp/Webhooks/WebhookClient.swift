@@ -154,7 +154,11 @@ final class WebhookClient: Service, Sendable {
             }
         }
         do {
-            return .success(try await promise.futureResult.get())
+            return .success(try await withTaskCancellationHandler {
+                try await promise.futureResult.get()
+            } onCancel: {
+                channel.close(promise: nil)
+            })
         } catch let error as ExchangeError {
             return .failure(error)
         } catch {

@@ -35,6 +35,9 @@ final class WebhookDispatcher: Service, Sendable {
         var perEndpoint: [String: Int] = [:]
     }
 
+    /// How long attempts in flight may run on after shutdown begins.
+    static let drainTime = Duration.seconds(5)
+
     /// Fired to make the scheduler look again (new work, a finished attempt, a moved clock).
     var wake: WakeSignal { store.deliveriesQueued }
 
@@ -62,6 +65,13 @@ final class WebhookDispatcher: Service, Sendable {
                     let pause = await dispatchDue(into: &group)
                     if let pause { await wake.wait(timeout: pause) }
                 }
+                // Shutting down: attempts in flight get `drainTime` to finish; the rest
+                // are cancelled unrecorded, so they are still due at the next start.
+                let deadline = ContinuousClock.now + Self.drainTime
+                while !inFlight.withLock({ $0.deliveries.isEmpty }), ContinuousClock.now < deadline {
+                    await wake.wait(timeout: deadline - ContinuousClock.now)
+                }
+                group.cancelAll()
             }
         } onGracefulShutdown: {
             self.stopping.store(true, ordering: .relaxed)
@@ -128,6 +138,8 @@ final class WebhookDispatcher: Service, Sendable {
         if let due = job.delivery.nextAttemptAt { metrics.webhookDispatchLag.recordMilliseconds(max(0, attemptedAt - due)) }
         let started = ContinuousClock.now
         let outcome = await send(job, at: attemptedAt)
+        // Cut short by shutdown: not an outcome of the receiver's, so not recorded; still due.
+        if Task.isCancelled { return }
         let duration = ContinuousClock.now - started
         metrics.webhookAttemptDuration.recordNanoseconds(duration.nanoseconds)
 
