@@ -51,9 +51,11 @@ struct Sandbox: AsyncParsableCommand {
             config.webhooks.allowedCidrs += ["127.0.0.0/8", "::1/128"]
         }
         var seeded: [SeededOrganization] = []
+        // A tag per run keeps owner emails unique when --database points at a file an earlier run seeded.
+        let tag = String(UUID().uuidString.lowercased().prefix(6))
         for index in 1...organizations {
             seeded.append(try await Seeder(runtime: runtime).seedOrganization(
-                name: "Sandbox organization \(index)", ownerEmail: "owner\(index)@sandbox.portico.local"))
+                name: "Sandbox organization \(index)", ownerEmail: "owner\(index)-\(tag)@sandbox.portico.local"))
         }
         let organizationsLine = seeded.map(SandboxLine.Organization.init)
         let app = try await buildApplication(runtime: runtime) { boundPort in

@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+
+/// Kill -9 in the middle of a webhook attempt, restart on the same file: the
+/// delivery was committed, its attempt never recorded, so it is sent again
+/// with the same `webhook-id` (at least once) and then recorded as succeeded.
+@Suite struct WebhookCrashTests {
+    @Test func pendingDeliveryResumesAfterKill9() async throws {
+        let database = CLITests.temporaryDatabase()
+        // The first delivery hangs (the process dies while waiting for it); later ones succeed.
+        try await WebhookReceiver.with({ number in number == 1 ? .init(delay: .seconds(60)) : .init() }) { receiver in
+            let first = try PorticoProcess.Running(["sandbox", "--port", "0", "--database", database])
+            let firstLine = first.firstLine()
+            if firstLine.isEmpty { Issue.record("sandbox said: \(String(decoding: first.err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))") }
+            let line = try #require(try JSONSerialization.jsonObject(with: Data(firstLine.utf8)) as? [String: Any])
+            let url = try #require(line["url"] as? String)
+            let key = try #require(((line["organizations"] as? [[String: Any]])?.first?["keys"] as? [String: String])?["test_secret"])
+
+            let endpoint = try await HTTP.request(
+                "POST", "\(url)/v1/webhook-endpoints", key: key, json: #"{"url":"\#(receiver.url)","enabled_events":["*"]}"#)
+            #expect(endpoint.status == 200)
+            let event = try await HTTP.request("POST", "\(url)/v1/events", key: key, json: #"{"type":"order.created","data":{"n":1}}"#)
+            let eventID = try #require(event.body["id"] as? String)
+            _ = try await receiver.waitFor(1)
+            #expect(first.stop(SIGKILL) == SIGKILL)
+
+            let second = try PorticoProcess.Running(["sandbox", "--port", "0", "--database", database])
+            let restarted = try #require(try JSONSerialization.jsonObject(with: Data(second.firstLine().utf8)) as? [String: Any])
+            let newURL = try #require(restarted["url"] as? String)
+            let received = try await receiver.waitFor(2)
+            #expect(received.map(\.webhookID) == [eventID, eventID])
+
+            let deadline = ContinuousClock.now + .seconds(10)
+            var deliveries: [[String: Any]] = []
+            repeat {
+                deliveries = try await HTTP.request("GET", "\(newURL)/v1/webhook-deliveries", key: key).body["data"] as? [[String: Any]] ?? []
+                if deliveries.first?["status"] as? String == "succeeded" { break }
+                try await Task.sleep(for: .milliseconds(50))
+            } while ContinuousClock.now < deadline
+            #expect(deliveries.count == 1)
+            #expect(deliveries.first?["status"] as? String == "succeeded")
+            #expect(deliveries.first?["attempt_count"] as? Int == 1, "the attempt cut short by the crash was never recorded")
+            #expect(second.stop(SIGTERM) == 0)
+        }
+    }
+}
