@@ -163,7 +163,8 @@ CREATE INDEX invoices_by_tenant ON invoices(organization_id, livemode, id);
 -- change that caused them (an outbox). webhook-id on the wire is the event id,
 -- the same on every retry. A delivery is pending (not yet attempted), failed
 -- (last attempt failed, next_attempt_at set), succeeded or dead (attempts
--- exhausted or endpoint disabled); the scheduler reads webhook_deliveries_due.
+-- exhausted or endpoint disabled); the scheduler reads webhook_deliveries_due_by_endpoint
+-- (what each endpoint owes now) and webhook_deliveries_due (when to wake next).
 -- Endpoint secrets are kept as is: HMAC signing needs the key itself.
 
 CREATE TABLE events (
@@ -213,7 +214,8 @@ CREATE TABLE webhook_deliveries (
     updated_at INTEGER NOT NULL
 );
 
-CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at, endpoint_id) WHERE next_attempt_at IS NOT NULL;
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+CREATE INDEX webhook_deliveries_due_by_endpoint ON webhook_deliveries(endpoint_id, next_attempt_at) WHERE next_attempt_at IS NOT NULL;
 CREATE INDEX webhook_deliveries_by_tenant ON webhook_deliveries(organization_id, livemode, id);
 CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries(endpoint_id, id);
 CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries(event_id);

@@ -28,6 +28,9 @@ final class WebhookDispatcher: Service, Sendable {
     private let metrics: PorticoMetrics
     private let logger: Logger
     private let inFlight = Mutex(InFlight())
+    /// Finished attempts waiting to be recorded, and the signal that wakes the recorder.
+    private let finished = Mutex<[(outcome: AttemptOutcome, job: DeliveryJob)]>([])
+    private let recorderWake = WakeSignal()
     private let stopping = Atomic<Bool>(false)
 
     private struct InFlight {
@@ -61,9 +64,9 @@ final class WebhookDispatcher: Service, Sendable {
     func run() async throws {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
+                group.addTask { await self.recordFinishedAttempts() }
                 while !stopping.load(ordering: .relaxed) {
-                    let pause = await dispatchDue(into: &group)
-                    if let pause { await wake.wait(timeout: pause) }
+                    await wake.wait(timeout: await dispatchDue(into: &group))
                 }
                 // Shutting down: attempts in flight get `drainTime` to finish; the rest
                 // are cancelled unrecorded, so they are still due at the next start.
@@ -80,37 +83,36 @@ final class WebhookDispatcher: Service, Sendable {
     }
 
     /// Starts attempts for what is due; returns how long to sleep before
-    /// looking again (nil: look again at once, more may be due).
-    private func dispatchDue(into group: inout DiscardingTaskGroup) async -> Duration? {
+    /// looking again (until the next retry falls due, unless woken).
+    private func dispatchDue(into group: inout DiscardingTaskGroup) async -> Duration {
         let now = clock.nowMilliseconds
-        let (busyDeliveries, busyEndpoints, free) = inFlight.withLock { state in
-            (state.deliveries, Set(state.perEndpoint.filter { $0.value >= perEndpoint }.keys), maxConcurrency - state.deliveries.count)
+        let (busyEndpoints, free) = inFlight.withLock { state in
+            (Set(state.perEndpoint.filter { $0.value >= perEndpoint }.keys), maxConcurrency - state.deliveries.count)
         }
         let idle = Duration.seconds(60)
         guard free > 0 else { return idle }  // a finishing attempt wakes us
         do {
-            let work = try await store.dueWork(now: now, excludingDeliveries: busyDeliveries, excludingEndpoints: busyEndpoints, limit: free)
-            var claimed: [String] = []
-            var skipped = false
-            inFlight.withLock { state in
-                for item in work.due {
-                    guard state.perEndpoint[item.endpointId, default: 0] < perEndpoint else {
-                        skipped = true
-                        continue
+            // Up to `perEndpoint` per endpoint; in-flight ones are among them (still due until recorded).
+            let work = try await store.claimDueWork(now: now, excludingEndpoints: busyEndpoints, perEndpoint: perEndpoint) { due in
+                self.inFlight.withLock { state in
+                    var claimed: [String] = []
+                    for item in due where !state.deliveries.contains(item.id) {
+                        guard state.deliveries.count < self.maxConcurrency, state.perEndpoint[item.endpointId, default: 0] < self.perEndpoint
+                        else { continue }
+                        state.perEndpoint[item.endpointId, default: 0] += 1
+                        state.deliveries.insert(item.id)
+                        claimed.append(item.id)
                     }
-                    state.perEndpoint[item.endpointId, default: 0] += 1
-                    state.deliveries.insert(item.id)
-                    claimed.append(item.id)
+                    return claimed
                 }
             }
-            let jobs = try await store.deliveryJobs(ids: claimed)
-            let started = Set(jobs.map(\.delivery.id))
-            for id in claimed where !started.contains(id) { release(id, endpointId: work.due.first { $0.id == id }!.endpointId) }
-            for job in jobs {
+            for item in work.claimedButGone { release(item.id, endpointId: item.endpointId) }
+            for job in work.jobs {
                 group.addTask { await self.attempt(job) }
             }
             metrics.webhookInFlight.record(inFlight.withLock { $0.deliveries.count })
-            if skipped || work.due.count == free { return nil }
+            // Each endpoint was offered as many due deliveries as it has slots, so
+            // whatever is still due waits for a slot, and a finishing attempt wakes us.
             guard let next = work.nextDueAt else { return idle }
             return .milliseconds(min(max(next - clock.nowMilliseconds, 1), 60_000))
         } catch {
@@ -129,17 +131,45 @@ final class WebhookDispatcher: Service, Sendable {
 
     /// One attempt, start to finish: resolve and check the address, sign,
     /// send, and record the attempt with its consequences.
-    private func attempt(_ job: DeliveryJob) async {
-        defer {
-            release(job.delivery.id, endpointId: job.endpoint.id)
-            wake.fire()
+    /// Records finished attempts as they come, each batch in one transaction
+    /// (group commit: whatever finished while the previous commit ran), then
+    /// frees their slots. A claim is only released once its attempt is
+    /// recorded, so a delivery is never picked again while its row still
+    /// says it is due. Runs until cancelled at the end of shutdown, then
+    /// records what is left.
+    private func recordFinishedAttempts() async {
+        while true {
+            let cancelled = Task.isCancelled
+            let batch = finished.withLock { finished in
+                defer { finished.removeAll(keepingCapacity: true) }
+                return finished
+            }
+            if !batch.isEmpty {
+                do {
+                    try await store.recordAttempts(batch.map(\.outcome))
+                } catch {
+                    // Not recorded: the deliveries are still due and will be attempted again (at least once).
+                    logger.error("could not record webhook attempts", metadata: ["count": "\(batch.count)", "error": "\(error)"])
+                }
+                for item in batch { release(item.job.delivery.id, endpointId: item.job.endpoint.id) }
+                wake.fire()
+            }
+            if cancelled { return }
+            await recorderWake.wait()
         }
+    }
+
+    /// One attempt: resolve and check the address, sign, send; the result goes to the recorder.
+    private func attempt(_ job: DeliveryJob) async {
         let attemptedAt = clock.nowMilliseconds
         if let due = job.delivery.nextAttemptAt { metrics.webhookDispatchLag.recordMilliseconds(max(0, attemptedAt - due)) }
         let started = ContinuousClock.now
         let outcome = await send(job, at: attemptedAt)
         // Cut short by shutdown: not an outcome of the receiver's, so not recorded; still due.
-        if Task.isCancelled { return }
+        if Task.isCancelled {
+            release(job.delivery.id, endpointId: job.endpoint.id)
+            return
+        }
         let duration = ContinuousClock.now - started
         metrics.webhookAttemptDuration.recordNanoseconds(duration.nanoseconds)
 
@@ -162,14 +192,11 @@ final class WebhookDispatcher: Service, Sendable {
         }
         let result = DeliveryBookkeeping.Result(decision: decision, attemptedAt: attemptedAt, statusCode: record.statusCode)
         let eventType = job.event.type
-        do {
-            try await store.recordAttempt(record) { [bookkeeping] delivery, endpoint in
-                bookkeeping.apply(result, eventType: eventType, to: &delivery, endpoint: &endpoint)
-            }
-        } catch {
-            // Not recorded: the delivery is still due and will be attempted again (at least once).
-            logger.error("could not record a webhook attempt", metadata: ["delivery": "\(job.delivery.id)", "error": "\(error)"])
+        let outcomeRecord = AttemptOutcome(attempt: record) { [bookkeeping] delivery, endpoint in
+            bookkeeping.apply(result, eventType: eventType, to: &delivery, endpoint: &endpoint)
         }
+        finished.withLock { $0.append((outcomeRecord, job)) }
+        recorderWake.fire()
     }
 
     /// Resolves the endpoint's host, checks every address, and POSTs the

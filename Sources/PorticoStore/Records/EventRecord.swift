@@ -35,4 +35,15 @@ package struct EventRecord: Codable, Sendable, Equatable, FetchableRecord, Persi
         package static let type = Column("type")
         package static let createdAt = Column("created_at")
     }
+
+    /// Decoded by hand: every attempt reads its event.
+    package init(row: Row) throws {
+        id = row["id"]
+        organizationId = row["organization_id"]
+        livemode = row["livemode"]
+        type = row["type"]
+        data = row["data"]
+        requestId = row["request_id"]
+        createdAt = row["created_at"]
+    }
 }

@@ -28,7 +28,7 @@ enum Migrations {
         ("2026-11-15-customers-idempotency", v2),
         ("2026-11-22-metering-invoices", v3),
         ("2026-11-22-events-webhooks", v4),
-        ("2026-11-23-webhook-due-index", v5),
+        ("2026-11-23-webhook-due-by-endpoint", v5),
     ]
 
     private static let v1 = """
@@ -250,10 +250,10 @@ enum Migrations {
         );
         """
 
-    /// The due index also carries `endpoint_id`, so the scheduler skips the
-    /// backlog of endpoints at their concurrency limit without reading rows.
+    /// Due deliveries per endpoint: the scheduler asks each endpoint with
+    /// free slots for its oldest due deliveries, so a long backlog of one
+    /// endpoint costs nothing while that endpoint is at its concurrency limit.
     private static let v5 = """
-        DROP INDEX webhook_deliveries_due;
-        CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at, endpoint_id) WHERE next_attempt_at IS NOT NULL;
+        CREATE INDEX webhook_deliveries_due_by_endpoint ON webhook_deliveries(endpoint_id, next_attempt_at) WHERE next_attempt_at IS NOT NULL;
         """
 }

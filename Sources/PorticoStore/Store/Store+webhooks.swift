@@ -212,74 +212,106 @@ package struct DeliveryJob: Sendable {
     package var event: EventRecord
 }
 
-/// The deliveries due now and when the next one falls due.
+/// One finished attempt and what it does to its delivery and endpoint.
+package struct AttemptOutcome: Sendable {
+    package var attempt: WebhookAttemptRecord
+    package var apply: @Sendable (inout WebhookDeliveryRecord, inout WebhookEndpointRecord) -> [EventRecord]
+
+    package init(attempt: WebhookAttemptRecord, apply: @escaping @Sendable (inout WebhookDeliveryRecord, inout WebhookEndpointRecord) -> [EventRecord]) {
+        self.attempt = attempt
+        self.apply = apply
+    }
+}
+
+/// The attempts to start now and when the next delivery falls due.
 package struct DueWork: Sendable {
-    package var due: [(id: String, endpointId: String)]
+    package var jobs: [DeliveryJob]
+    /// Claimed, but no longer owed an attempt by the time their jobs were read: release them.
+    package var claimedButGone: [(id: String, endpointId: String)]
     package var nextDueAt: Int64?
 }
 
 extension Store {
-    /// Due deliveries, oldest due first, skipping those in flight and those
-    /// of endpoints already at their concurrency limit (their backlog waits
-    /// without blocking anyone else's), plus the earliest future due time.
-    package func dueWork(now: Int64, excludingDeliveries: Set<String>, excludingEndpoints: Set<String>, limit: Int) async throws -> DueWork {
+    /// In one read: the due deliveries of every enabled endpoint not
+    /// already at its concurrency limit (at most `perEndpoint` each, oldest
+    /// due first), handed to `claim`, which picks those to start; then the
+    /// jobs for the picked ones and the earliest future due time. Each
+    /// endpoint is one probe of `webhook_deliveries_due_by_endpoint`, so the
+    /// cost grows with the number of endpoints, never with a busy endpoint's
+    /// backlog.
+    package func claimDueWork(
+        now: Int64, excludingEndpoints: Set<String>, perEndpoint: Int,
+        claim: @escaping @Sendable ([(id: String, endpointId: String)]) -> [String]
+    ) async throws -> DueWork {
         try await read { db in
-            var sql = "SELECT id, endpoint_id FROM webhook_deliveries INDEXED BY webhook_deliveries_due WHERE next_attempt_at <= ?"
-            var arguments: StatementArguments = [now]
+            var sql = """
+                SELECT d.id, d.endpoint_id FROM webhook_endpoints e
+                JOIN webhook_deliveries d ON d.id IN (
+                    SELECT id FROM webhook_deliveries INDEXED BY webhook_deliveries_due_by_endpoint
+                    WHERE endpoint_id = e.id AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?)
+                WHERE e.status = 'enabled'
+                """
+            var arguments: StatementArguments = [now, perEndpoint]
             if !excludingEndpoints.isEmpty {
-                sql += " AND endpoint_id NOT IN (\(databaseQuestionMarks(count: excludingEndpoints.count)))"
+                sql += " AND e.id NOT IN (\(databaseQuestionMarks(count: excludingEndpoints.count)))"
                 arguments += StatementArguments(Array(excludingEndpoints))
             }
-            if !excludingDeliveries.isEmpty {
-                sql += " AND id NOT IN (\(databaseQuestionMarks(count: excludingDeliveries.count)))"
-                arguments += StatementArguments(Array(excludingDeliveries))
-            }
-            sql += " ORDER BY next_attempt_at LIMIT ?"
-            arguments += [limit]
-            let due = try Row.fetchAll(db, sql: sql, arguments: arguments).map { (id: $0[0] as String, endpointId: $0[1] as String) }
+            sql += " ORDER BY d.next_attempt_at"
+            let due = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { (id: $0[0] as String, endpointId: $0[1] as String) }
+            let claimed = claim(due)
             let next = try Int64.fetchOne(
-                db, sql: "SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE next_attempt_at > ?", arguments: [now])
-            return DueWork(due: due, nextDueAt: next)
+                db.cachedStatement(sql: "SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE next_attempt_at > ?"), arguments: [now])
+            let jobs = try Self.jobs(ids: claimed, db)
+            let started = Set(jobs.map(\.delivery.id))
+            let gone = due.filter { claimed.contains($0.id) && !started.contains($0.id) }
+            return DueWork(jobs: jobs, claimedButGone: gone, nextDueAt: next)
         }
     }
 
     /// The jobs for the given delivery ids (those still owed an attempt).
-    package func deliveryJobs(ids: [String]) async throws -> [DeliveryJob] {
+    static func jobs(ids: [String], _ db: Database) throws -> [DeliveryJob] {
         guard !ids.isEmpty else { return [] }
-        return try await read { db in
-            let deliveries = try WebhookDeliveryRecord.filter(ids.contains(WebhookDeliveryRecord.Columns.id))
-                .filter(WebhookDeliveryRecord.Columns.nextAttemptAt != nil).fetchAll(db)
-            let endpoints = try WebhookEndpointRecord.filter(keys: Set(deliveries.map(\.endpointId))).fetchAll(db)
-            let events = try EventRecord.filter(keys: Set(deliveries.map(\.eventId))).fetchAll(db)
-            let endpointByID = Dictionary(endpoints.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-            let eventByID = Dictionary(events.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-            return deliveries.compactMap { delivery in
-                guard let endpoint = endpointByID[delivery.endpointId], let event = eventByID[delivery.eventId] else { return nil }
-                return DeliveryJob(delivery: delivery, endpoint: endpoint, event: event)
+        var endpoints: [String: WebhookEndpointRecord] = [:]
+        var events: [String: EventRecord] = [:]
+        let deliveryStatement = try db.cachedStatement(sql: "SELECT * FROM webhook_deliveries WHERE id = ? AND next_attempt_at IS NOT NULL")
+        let endpointStatement = try db.cachedStatement(sql: "SELECT * FROM webhook_endpoints WHERE id = ?")
+        let eventStatement = try db.cachedStatement(sql: "SELECT * FROM events WHERE id = ?")
+        return try ids.compactMap { id in
+            guard let delivery = try WebhookDeliveryRecord.fetchOne(deliveryStatement, arguments: [id]) else { return nil }
+            if endpoints[delivery.endpointId] == nil {
+                endpoints[delivery.endpointId] = try WebhookEndpointRecord.fetchOne(endpointStatement, arguments: [delivery.endpointId])
             }
+            if events[delivery.eventId] == nil { events[delivery.eventId] = try EventRecord.fetchOne(eventStatement, arguments: [delivery.eventId]) }
+            guard let endpoint = endpoints[delivery.endpointId], let event = events[delivery.eventId] else { return nil }
+            return DeliveryJob(delivery: delivery, endpoint: endpoint, event: event)
         }
     }
 
-    /// Records one attempt and its consequences in one transaction: `apply`
-    /// updates the delivery and its endpoint (schedule, status, failing
-    /// streak) and returns events to publish (a dead letter, a disabled
-    /// endpoint). Nothing is recorded if the delivery or endpoint is gone.
-    package func recordAttempt(
-        _ attempt: WebhookAttemptRecord,
-        apply: @escaping @Sendable (inout WebhookDeliveryRecord, inout WebhookEndpointRecord) -> [EventRecord]
-    ) async throws {
+    /// Records attempts and their consequences, all in one transaction (the
+    /// dispatcher groups the attempts that finished while the previous commit
+    /// ran). For each, `apply` updates the delivery and its endpoint
+    /// (schedule, status, failing streak) and returns events to publish (a
+    /// dead letter, a disabled endpoint). An attempt whose delivery or
+    /// endpoint is gone is skipped.
+    package func recordAttempts(_ outcomes: [AttemptOutcome]) async throws {
         try await pool.write { db in
-            guard var delivery = try WebhookDeliveryRecord.fetchOne(db, key: attempt.deliveryId),
-                var endpoint = try WebhookEndpointRecord.fetchOne(db, key: delivery.endpointId)
-            else { return }
-            let wasEnabled = endpoint.status == .enabled
-            let events = apply(&delivery, &endpoint)
-            try attempt.insert(db)
-            try delivery.update(db)
-            try endpoint.update(db)
-            if wasEnabled, endpoint.status == .disabled { try Self.abandonOwedDeliveries(of: endpoint.id, at: endpoint.updatedAt, db) }
-            for event in events { try self.publish(event, in: db) }
+            for outcome in outcomes { try self.record(outcome, db) }
         }
+    }
+
+    private func record(_ outcome: AttemptOutcome, _ db: Database) throws {
+        guard var delivery = try WebhookDeliveryRecord.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM webhook_deliveries WHERE id = ?"), arguments: [outcome.attempt.deliveryId]),
+            var endpoint = try WebhookEndpointRecord.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM webhook_endpoints WHERE id = ?"), arguments: [delivery.endpointId])
+        else { return }
+        let before = endpoint
+        let events = outcome.apply(&delivery, &endpoint)
+        try outcome.attempt.insert(db)
+        try delivery.update(db)
+        if endpoint != before { try endpoint.update(db) }
+        if before.status == .enabled, endpoint.status == .disabled { try Self.abandonOwedDeliveries(of: endpoint.id, at: endpoint.updatedAt, db) }
+        for event in events { try self.publish(event, in: db) }
     }
 
     /// Deliveries owed an attempt, and the oldest due time among them (metrics).
