@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import PorticoStore
 
 /// The public JSON shape of an event, also the body of every webhook delivery:
@@ -30,6 +31,22 @@ struct EventResource: Encodable, Sendable {
         case id, object, type, data, livemode
         case requestID = "request_id"
         case createdAt = "created_at"
+    }
+}
+
+extension EventResource {
+    /// The event's JSON, composed around the stored `data` text without
+    /// decoding it: the same bytes `GET /v1/events/{id}` sends (keys sorted,
+    /// compact), made cheaply for every delivery attempt. Every other field
+    /// is Portico-made ASCII that needs no escaping (ids, validated types,
+    /// RFC 3339 times).
+    static func body(_ record: EventRecord) -> ByteBuffer {
+        var text = #"{"created_at":""# + RFC3339.string(milliseconds: record.createdAt) + #"","data":"#
+        text += record.data
+        text += #","id":""# + record.id + #"","livemode":"# + (record.livemode ? "true" : "false")
+        text += #","object":"event","request_id":"# + (record.requestId.map { "\"\($0)\"" } ?? "null")
+        text += #","type":""# + record.type + #""}"#
+        return ByteBuffer(string: text)
     }
 }
 

@@ -31,6 +31,7 @@ final class WebhookDispatcher: Service, Sendable {
     /// Finished attempts waiting to be recorded, and the signal that wakes the recorder.
     private let finished = Mutex<[(outcome: AttemptOutcome, job: DeliveryJob)]>([])
     private let recorderWake = WakeSignal()
+    private let parsed = ParsedEndpointCache()
     private let stopping = Atomic<Bool>(false)
 
     private struct InFlight {
@@ -204,7 +205,7 @@ final class WebhookDispatcher: Service, Sendable {
     private func send(_ job: DeliveryJob, at now: Int64) async -> WebhookClient.Outcome {
         let url: WebhookURL
         do {
-            url = try WebhookURL.parse(job.endpoint.url)
+            url = try parsed.url(job.endpoint.url)
         } catch {
             return .failure(.blocked, error.message)
         }
@@ -220,21 +221,44 @@ final class WebhookDispatcher: Service, Sendable {
         guard let address = addresses.first, let socket = try? address.socketAddress(port: url.port) else {
             return .failure(.dns, "The host \(url.hostName) has no usable address.")
         }
-        let body: ByteBuffer
-        do {
-            body = try JSONCoding.body(EventResource(job.event))
-        } catch {
-            return .failure(.network, "The event could not be encoded.")
-        }
+        let body = EventResource.body(job.event)
         // The timestamp is wall time, whatever the (sandbox) clock says: receivers compare it with their own clock.
         let timestamp = Int64(Date().timeIntervalSince1970)
-        let secrets = job.endpoint.signingSecrets(at: now).compactMap(WebhookSecret.init(text:))
+        let secrets = job.endpoint.signingSecrets(at: now).compactMap(parsed.secret)
         let headers = [
             ("webhook-id", job.event.id),
             ("webhook-timestamp", String(timestamp)),
             ("webhook-signature", WebhookSignature.header(id: job.event.id, timestamp: timestamp, body: body.readableBytesView, secrets: secrets)),
         ]
         return await client.post(WebhookClient.Target(address: socket, url: url), headers: headers, body: body)
+    }
+}
+
+/// Endpoint URLs and secrets as parsed values, kept so an attempt does not
+/// parse the same text again (bounded: cleared when it grows past `capacity`).
+final class ParsedEndpointCache: Sendable {
+    private let urls = Mutex<[String: WebhookURL]>([:])
+    private let secrets = Mutex<[String: WebhookSecret]>([:])
+    private let capacity = 4_096
+
+    func url(_ text: String) throws(WebhookURLError) -> WebhookURL {
+        if let cached = urls.withLock({ $0[text] }) { return cached }
+        let parsed = try WebhookURL.parse(text)
+        urls.withLock { urls in
+            if urls.count >= capacity { urls.removeAll() }
+            urls[text] = parsed
+        }
+        return parsed
+    }
+
+    func secret(_ text: String) -> WebhookSecret? {
+        if let cached = secrets.withLock({ $0[text] }) { return cached }
+        guard let parsed = WebhookSecret(text: text) else { return nil }
+        secrets.withLock { secrets in
+            if secrets.count >= capacity { secrets.removeAll() }
+            secrets[text] = parsed
+        }
+        return parsed
     }
 }
 

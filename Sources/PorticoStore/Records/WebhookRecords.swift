@@ -206,6 +206,17 @@ package struct WebhookAttemptRecord: Codable, Sendable, Equatable, FetchableReco
     package mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID
     }
+
+    /// Encoded by hand: one attempt row is written per attempt.
+    package func encode(to container: inout PersistenceContainer) throws {
+        container["id"] = id
+        container["delivery_id"] = deliveryId
+        container["attempted_at"] = attemptedAt
+        container["duration_ms"] = durationMs
+        container["status_code"] = statusCode
+        container["error_kind"] = errorKind?.rawValue
+        container["response_excerpt"] = responseExcerpt
+    }
 }
 
 /// A row of `webhook_replays`: a background job re-queuing an endpoint's

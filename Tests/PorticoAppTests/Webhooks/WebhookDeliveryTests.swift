@@ -28,6 +28,7 @@ import PorticoStore
                     let timestamp = try #require(delivery.timestamp.flatMap { Int64($0) })
                     #expect(id.hasPrefix("evt_"))
                     #expect(delivery.json["id"] as? String == id, "webhook-id is the event id")
+                    #expect(try await api.send(.get, "/v1/events/\(id)", key: key).text == delivery.body, "the body is the event as the API shows it")
                     #expect(WebhookSignature.verify(
                         header: try #require(delivery.signature), id: id, timestamp: timestamp, body: Data(delivery.body.utf8), secret: secret))
                     #expect(try PythonVerifier.verify(secret: endpoint.secret, delivery), "standardwebhooks rejects \(delivery.body)")
