@@ -64,4 +64,29 @@ import PorticoStore
             }
         }
     }
+
+    @Test func metricsCountAttemptsByOutcomeAndSampleTheBacklog() async throws {
+        let portico = try await TestPortico.make()
+        try await WebhookReceiver.with({ number in number == 1 ? .init(status: .internalServerError) : .init() }) { receiver in
+            try await portico.run { (api: APIClient) async throws in
+                let key = portico.testKey
+                let endpoint = try await api.createEndpoint(key: key, url: receiver.url)
+                try await api.postEvent(key: key)
+                try await api.postEvent(key: key)
+                _ = try await receiver.waitFor(2)
+                _ = try await api.poll("/v1/webhook-deliveries?endpoint=\(endpoint.id)", key: key) { json in
+                    (json["data"] as? [[String: Any]])?.allSatisfy { ($0["attempt_count"] as? Int ?? 0) == 1 } ?? false
+                }
+                try await portico.runtime.sampleWebhookBacklog()
+                let metrics = try await api.send(.get, "/metrics").text
+                #expect(metrics.contains(#"portico_webhook_attempts_total{outcome="http"} 1"#), "\(metrics)")
+                #expect(metrics.contains(#"portico_webhook_attempts_total{outcome="succeeded"} 1"#))
+                #expect(metrics.contains("portico_webhook_attempt_duration_seconds_count 2"))
+                #expect(metrics.contains("portico_webhook_dispatch_lag_seconds_count 2"))
+                // One delivery waits for its retry: owed, not yet overdue.
+                #expect(metrics.contains("portico_webhook_deliveries_owed 1"))
+                #expect(metrics.contains("portico_webhook_oldest_due_age_seconds 0"))
+            }
+        }
+    }
 }
