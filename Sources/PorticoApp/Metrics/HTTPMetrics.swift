@@ -36,6 +36,8 @@ public final class PorticoMetrics: Sendable {
         logWriterLag = CoreMetrics.Gauge(label: "portico_request_log_writer_lag_seconds", factory: factory)
         logWriteFailures = CoreMetrics.Counter(label: "portico_request_log_write_failures_total", factory: factory)
         rateLimitBuckets = CoreMetrics.Gauge(label: "portico_rate_limit_buckets", factory: factory)
+        rateLimitHits = LabelledCounters(label: "portico_rate_limit_hits_total", dimension: "limit", factory: factory)
+        webhookAttempts = LabelledCounters(label: "portico_webhook_attempts_total", dimension: "outcome", factory: factory)
         webhookAttemptDuration = CoreMetrics.Timer(label: "portico_webhook_attempt_duration_seconds", factory: factory)
         webhookDispatchLag = CoreMetrics.Timer(label: "portico_webhook_dispatch_lag_seconds", factory: factory)
         webhookOwed = CoreMetrics.Gauge(label: "portico_webhook_deliveries_owed", factory: factory)
@@ -54,17 +56,11 @@ public final class PorticoMetrics: Sendable {
     /// How overdue the most overdue delivery is (0 when none is due); sampled every few seconds.
     let webhookOldestDueAge: CoreMetrics.Gauge
     let webhookInFlight: CoreMetrics.Gauge
-    private let webhookOutcomeHandles = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let webhookAttempts: LabelledCounters
 
     /// Counts one attempt by outcome: `succeeded`, or its error kind (`http`, `timeout`, `refused`, `dns`, `tls`, `blocked`, `network`).
     func recordWebhookAttempt(outcome: String) {
-        let counter = webhookOutcomeHandles.withLock { handles in
-            if let existing = handles[outcome] { return existing }
-            let made = CoreMetrics.Counter(label: "portico_webhook_attempts_total", dimensions: [("outcome", outcome)], factory: factory)
-            handles[outcome] = made
-            return made
-        }
-        counter.increment()
+        webhookAttempts.increment(outcome)
     }
 
     // MARK: Request-log writer
@@ -84,17 +80,11 @@ public final class PorticoMetrics: Sendable {
 
     /// Limiter buckets held in memory.
     let rateLimitBuckets: CoreMetrics.Gauge
-    private let rateLimitHitHandles = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let rateLimitHits: LabelledCounters
 
     /// Counts one request refused by the named limit (`key-minute`, `daily-quota`, …).
     func recordRateLimitHit(limit: String) {
-        let counter = rateLimitHitHandles.withLock { handles in
-            if let existing = handles[limit] { return existing }
-            let made = CoreMetrics.Counter(label: "portico_rate_limit_hits_total", dimensions: [("limit", limit)], factory: factory)
-            handles[limit] = made
-            return made
-        }
-        counter.increment()
+        rateLimitHits.increment(limit)
     }
 
     /// Counts one served request and records its latency.
@@ -120,6 +110,31 @@ public final class PorticoMetrics: Sendable {
     /// The Prometheus text exposition of every metric.
     func exposition() -> String {
         registry.emitToString()
+    }
+}
+
+/// One counter per value of a single label, created on first use and kept,
+/// so counting is a dictionary lookup rather than a registry lookup.
+final class LabelledCounters: Sendable {
+    private let label: String
+    private let dimension: String
+    private let factory: PrometheusMetricsFactory
+    private let handles = Mutex<[String: CoreMetrics.Counter]>([:])
+
+    init(label: String, dimension: String, factory: PrometheusMetricsFactory) {
+        self.label = label
+        self.dimension = dimension
+        self.factory = factory
+    }
+
+    func increment(_ value: String) {
+        let counter = handles.withLock { handles in
+            if let existing = handles[value] { return existing }
+            let made = CoreMetrics.Counter(label: label, dimensions: [(dimension, value)], factory: factory)
+            handles[value] = made
+            return made
+        }
+        counter.increment()
     }
 }
 

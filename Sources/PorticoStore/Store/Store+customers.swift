@@ -70,11 +70,22 @@ extension Store {
     }
 }
 
-extension CustomerRecord {
-    static func scoped(_ scope: TenantScope) -> QueryInterfaceRequest<CustomerRecord> {
-        filter(Columns.organizationId == scope.organizationId && Columns.livemode == scope.livemode)
+/// A record with `organization_id` and `livemode` columns: every business
+/// query is scoped by both, so another tenant's row is never seen.
+protocol TenantScopedRecord: TableRecord {}
+
+extension TenantScopedRecord {
+    static func scoped(_ scope: TenantScope) -> QueryInterfaceRequest<Self> {
+        filter(Column("organization_id") == scope.organizationId && Column("livemode") == scope.livemode)
     }
 }
+
+extension CustomerRecord: TenantScopedRecord {}
+extension EventRecord: TenantScopedRecord {}
+extension InvoiceRecord: TenantScopedRecord {}
+extension WebhookEndpointRecord: TenantScopedRecord {}
+extension WebhookDeliveryRecord: TenantScopedRecord {}
+extension WebhookReplayRecord: TenantScopedRecord {}
 
 extension QueryInterfaceRequest where RowDecoder: FetchableRecord & Sendable {
     /// Fetches one cursor page ordered by a time-sortable id column, newest first.

@@ -83,8 +83,3 @@ extension Store {
     }
 }
 
-extension EventRecord {
-    static func scoped(_ scope: TenantScope) -> QueryInterfaceRequest<EventRecord> {
-        filter(Columns.organizationId == scope.organizationId && Columns.livemode == scope.livemode)
-    }
-}

@@ -74,8 +74,3 @@ extension Store {
     }
 }
 
-extension InvoiceRecord {
-    static func scoped(_ scope: TenantScope) -> QueryInterfaceRequest<InvoiceRecord> {
-        filter(Columns.organizationId == scope.organizationId && Columns.livemode == scope.livemode)
-    }
-}

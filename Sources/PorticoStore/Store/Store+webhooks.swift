@@ -55,11 +55,6 @@ extension Store {
     }
 }
 
-extension WebhookEndpointRecord {
-    static func scoped(_ scope: TenantScope) -> QueryInterfaceRequest<WebhookEndpointRecord> {
-        filter(Columns.organizationId == scope.organizationId && Columns.livemode == scope.livemode)
-    }
-}
 
 // MARK: - Deliveries
 
@@ -142,11 +137,6 @@ extension Store {
     }
 }
 
-extension WebhookDeliveryRecord {
-    static func scoped(_ scope: TenantScope) -> QueryInterfaceRequest<WebhookDeliveryRecord> {
-        filter(Columns.organizationId == scope.organizationId && Columns.livemode == scope.livemode)
-    }
-}
 
 // MARK: - Replays
 
@@ -157,8 +147,7 @@ extension Store {
 
     package func replay(id: String, scope: TenantScope) async throws -> WebhookReplayRecord? {
         try await read { db in
-            try WebhookReplayRecord.filter(Column("id") == id && Column("organization_id") == scope.organizationId && Column("livemode") == scope.livemode)
-                .fetchOne(db)
+            try WebhookReplayRecord.scoped(scope).filter(Column("id") == id).fetchOne(db)
         }
     }
 
