@@ -37,6 +37,12 @@ final class WebhookDispatcher: Service, Sendable {
     private struct InFlight {
         var deliveries: Set<String> = []
         var perEndpoint: [String: Int] = [:]
+        /// Bumped after every recorder commit.
+        var generation = 0
+        /// Deliveries released after a commit, with the generation it made. A
+        /// scheduling pass whose read snapshot may predate that commit (it began
+        /// at an older generation) still sees them as due and must skip them.
+        var recentlyRecorded: [String: Int] = [:]
     }
 
     /// How long attempts in flight may run on after shutdown begins.
@@ -87,8 +93,11 @@ final class WebhookDispatcher: Service, Sendable {
     /// looking again (until the next retry falls due, unless woken).
     private func dispatchDue(into group: inout DiscardingTaskGroup) async -> Duration {
         let now = clock.nowMilliseconds
-        let (busyEndpoints, free) = inFlight.withLock { state in
-            (Set(state.perEndpoint.filter { $0.value >= perEndpoint }.keys), maxConcurrency - state.deliveries.count)
+        let (busyEndpoints, free, generation) = inFlight.withLock { state in
+            // Commits before this point are visible to the read below; forget them.
+            let generation = state.generation
+            state.recentlyRecorded = state.recentlyRecorded.filter { $0.value > generation }
+            return (Set(state.perEndpoint.filter { $0.value >= perEndpoint }.keys), maxConcurrency - state.deliveries.count, generation)
         }
         let idle = Duration.seconds(60)
         guard free > 0 else { return idle }  // a finishing attempt wakes us
@@ -97,7 +106,7 @@ final class WebhookDispatcher: Service, Sendable {
             let work = try await store.claimDueWork(now: now, excludingEndpoints: busyEndpoints, perEndpoint: perEndpoint) { due in
                 self.inFlight.withLock { state in
                     var claimed: [String] = []
-                    for item in due where !state.deliveries.contains(item.id) {
+                    for item in due where !state.deliveries.contains(item.id) && (state.recentlyRecorded[item.id] ?? 0) <= generation {
                         guard state.deliveries.count < self.maxConcurrency, state.perEndpoint[item.endpointId, default: 0] < self.perEndpoint
                         else { continue }
                         state.perEndpoint[item.endpointId, default: 0] += 1
@@ -151,6 +160,10 @@ final class WebhookDispatcher: Service, Sendable {
                 } catch {
                     // Not recorded: the deliveries are still due and will be attempted again (at least once).
                     logger.error("could not record webhook attempts", metadata: ["count": "\(batch.count)", "error": "\(error)"])
+                }
+                inFlight.withLock { state in
+                    state.generation += 1
+                    for item in batch { state.recentlyRecorded[item.job.delivery.id] = state.generation }
                 }
                 for item in batch { release(item.job.delivery.id, endpointId: item.job.endpoint.id) }
                 wake.fire()

@@ -297,7 +297,13 @@ extension Store {
         let before = endpoint
         let events = outcome.apply(&delivery, &endpoint)
         try outcome.attempt.insert(db)
-        try delivery.update(db)
+        try db.cachedStatement(sql: """
+            UPDATE webhook_deliveries SET status = ?, attempt_count = ?, next_attempt_at = ?, last_attempt_at = ?,
+                last_status_code = ?, updated_at = ? WHERE id = ?
+            """).execute(arguments: [
+                delivery.status.rawValue, delivery.attemptCount, delivery.nextAttemptAt, delivery.lastAttemptAt, delivery.lastStatusCode,
+                delivery.updatedAt, delivery.id,
+            ])
         if endpoint != before { try endpoint.update(db) }
         if before.status == .enabled, endpoint.status == .disabled { try Self.abandonOwedDeliveries(of: endpoint.id, at: endpoint.updatedAt, db) }
         for event in events { try self.publish(event, in: db) }

@@ -89,4 +89,38 @@ import PorticoStore
             }
         }
     }
+
+    /// At least once must not mean "often twice": with nothing failing, every
+    /// event arrives exactly once even while scheduling passes overlap commits.
+    @Test func aHealthyBurstArrivesExactlyOnce() async throws {
+        let portico = try await TestPortico.make {
+            $0.webhooks.perEndpointConcurrency = 16
+        }
+        try await WebhookReceiver.with { receiver in
+            try await portico.run { (api: APIClient) async throws in
+                let key = portico.testKey
+                _ = try await api.createEndpoint(key: key, url: receiver.url)
+                // Straight into the outbox (the API's per-second limit would refuse a burst this size).
+                var sent = Set<String>()
+                let scope = TenantScope(organizationId: portico.organizationID, livemode: false)
+                try await withThrowingTaskGroup(of: String.self) { group in
+                    for index in 0..<300 {
+                        group.addTask {
+                            let now = portico.clock.nowMilliseconds
+                            let event = EventRecord(
+                                id: Identifier.make("evt", at: now), scope: scope, type: "order.created", data: #"{"n":\#(index)}"#,
+                                requestId: nil, createdAt: now)
+                            try await portico.store.insertEvent(event)
+                            return event.id
+                        }
+                    }
+                    for try await id in group { sent.insert(id) }
+                }
+                let received = try await receiver.waitFor(300)
+                try await Task.sleep(for: .milliseconds(300))
+                #expect(receiver.received.count == 300, "duplicates: \(receiver.received.count - Set(received.compactMap(\.webhookID)).count)")
+                #expect(Set(receiver.received.compactMap(\.webhookID)) == sent)
+            }
+        }
+    }
 }
