@@ -277,6 +277,6 @@ print(String(format: "3. healthy endpoint drain: %.0f/s with a hanging endpoint 
 mixed.process.interrupt()
 mixed.process.waitUntilExit()
 
-try await client.shutdown()
+try await client.shutdown().get()
 receiverTask.cancel()
 for path in [throughputDB, baselineDB, mixedDB] { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path) }
