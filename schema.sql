@@ -161,9 +161,10 @@ CREATE INDEX invoices_by_tenant ON invoices(organization_id, livemode, id);
 --
 -- An event and its delivery rows are committed in the transaction of the
 -- change that caused them (an outbox). webhook-id on the wire is the event id,
--- the same on every retry. A delivery is pending (not yet attempted), failed
--- (last attempt failed, next_attempt_at set), succeeded or dead (attempts
--- exhausted or endpoint disabled); the scheduler reads webhook_deliveries_due_by_endpoint
+-- the same on every retry. A delivery is pending (an attempt is owed now:
+-- the first, or one asked for by retry/replay), failed (last attempt failed,
+-- next_attempt_at set), succeeded or dead (attempts exhausted or endpoint
+-- disabled); the scheduler reads webhook_deliveries_due_by_endpoint
 -- (what each endpoint owes now) and webhook_deliveries_due (when to wake next).
 -- Endpoint secrets are kept as is: HMAC signing needs the key itself.
 
