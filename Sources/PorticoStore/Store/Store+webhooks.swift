@@ -284,16 +284,21 @@ extension Store {
     /// endpoint is gone is skipped.
     package func recordAttempts(_ outcomes: [AttemptOutcome]) async throws {
         try await pool.write { db in
-            for outcome in outcomes { try self.record(outcome, db) }
+            // Attempts to one endpoint usually come together: read it once per batch, keep it current.
+            var endpoints: [String: WebhookEndpointRecord] = [:]
+            for outcome in outcomes { try self.record(outcome, endpoints: &endpoints, db) }
         }
     }
 
-    private func record(_ outcome: AttemptOutcome, _ db: Database) throws {
+    private func record(_ outcome: AttemptOutcome, endpoints: inout [String: WebhookEndpointRecord], _ db: Database) throws {
         guard var delivery = try WebhookDeliveryRecord.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM webhook_deliveries WHERE id = ?"), arguments: [outcome.attempt.deliveryId]),
-            var endpoint = try WebhookEndpointRecord.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM webhook_endpoints WHERE id = ?"), arguments: [delivery.endpointId])
+                db.cachedStatement(sql: "SELECT * FROM webhook_deliveries WHERE id = ?"), arguments: [outcome.attempt.deliveryId])
         else { return }
+        if endpoints[delivery.endpointId] == nil {
+            endpoints[delivery.endpointId] = try WebhookEndpointRecord.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM webhook_endpoints WHERE id = ?"), arguments: [delivery.endpointId])
+        }
+        guard var endpoint = endpoints[delivery.endpointId] else { return }
         let before = endpoint
         let events = outcome.apply(&delivery, &endpoint)
         try outcome.attempt.insert(db)
@@ -304,7 +309,10 @@ extension Store {
                 delivery.status.rawValue, delivery.attemptCount, delivery.nextAttemptAt, delivery.lastAttemptAt, delivery.lastStatusCode,
                 delivery.updatedAt, delivery.id,
             ])
-        if endpoint != before { try endpoint.update(db) }
+        if endpoint != before {
+            try endpoint.update(db)
+            endpoints[endpoint.id] = endpoint
+        }
         if before.status == .enabled, endpoint.status == .disabled { try Self.abandonOwedDeliveries(of: endpoint.id, at: endpoint.updatedAt, db) }
         for event in events { try self.publish(event, in: db) }
     }
