@@ -99,7 +99,7 @@ public final class PorticoRuntime: Sendable {
     /// Samples the webhook backlog into the metrics.
     func sampleWebhookBacklog() async throws {
         let now = clock.nowMilliseconds
-        let backlog = try await store.deliveryBacklog(now: now)
+        let backlog = try await store.deliveryBacklog()
         metrics.webhookOwed.record(backlog.owed)
         metrics.webhookOldestDueAge.record(Double(max(0, now - (backlog.oldestDueAt ?? now))) / 1_000)
     }

@@ -139,8 +139,6 @@ final class WebhookDispatcher: Service, Sendable {
         }
     }
 
-    /// One attempt, start to finish: resolve and check the address, sign,
-    /// send, and record the attempt with its consequences.
     /// Records finished attempts as they come, each batch in one transaction
     /// (group commit: whatever finished while the previous commit ran), then
     /// frees their slots. A claim is only released once its attempt is

@@ -151,13 +151,13 @@ struct WebhookEndpointsController: Sendable {
     }
 
     /// Starts a job re-queuing the endpoint's failed and dead deliveries
-    /// created in [since, until) (default: the event retention window up to now).
+    /// created in [since, until) (default: every one still kept, up to now).
     @Sendable func replay(_ request: Request, context: Context) async throws -> Response {
         let endpoint = try await endpoint(context)
         let body = try await RequestBody.decode(request, context: context)
         try body.allowOnly(["since", "until"])
         let now = clock.nowMilliseconds
-        let since = try Self.time(body, "since") ?? now - 30 * 86_400_000
+        let since = try Self.time(body, "since") ?? 0
         let until = try Self.time(body, "until") ?? now + 1
         guard since < until else { throw APIError.invalid("until", "until must be later than since.") }
         guard endpoint.status == .enabled else {
@@ -183,13 +183,15 @@ struct WebhookEndpointsController: Sendable {
         return endpoint
     }
 
-    /// A body time: RFC 3339 string or Unix seconds.
+    /// A body time: RFC 3339 string or Unix seconds, as in query strings.
     private static func time(_ body: RequestBody, _ name: String) throws -> Int64? {
         switch body.fields[name] {
         case nil, .null?: return nil
         case .string(let text)?: return try QueryValue.time(text, name)
         case let value?:
-            guard let seconds = value.integer else { return try QueryValue.time("", name) }
+            guard let seconds = value.integer else {
+                throw APIError.invalid(name, "\(name) must be an RFC 3339 time (2026-11-22T10:00:00Z) or Unix seconds.")
+            }
             return try QueryValue.time(String(seconds), name)
         }
     }

@@ -30,10 +30,9 @@ extension Store {
             guard var endpoint = try WebhookEndpointRecord.scoped(scope).filter(WebhookEndpointRecord.Columns.id == id).fetchOne(db) else {
                 return nil
             }
-            let wasEnabled = endpoint.status == .enabled
+            let before = endpoint
             try change(&endpoint)
-            try endpoint.update(db)
-            if wasEnabled, endpoint.status == .disabled { try Self.abandonOwedDeliveries(of: endpoint.id, at: endpoint.updatedAt, db) }
+            try Self.save(endpoint, changedFrom: before, db)
             return endpoint
         }
     }
@@ -45,13 +44,18 @@ extension Store {
         }
     }
 
-    static func abandonOwedDeliveries(of endpointId: String, at now: Int64, _ db: Database) throws {
+    /// Writes an endpoint change; when it disables the endpoint, the
+    /// deliveries still owed to it are given up (`dead`) in the same transaction.
+    static func save(_ endpoint: WebhookEndpointRecord, changedFrom before: WebhookEndpointRecord, _ db: Database) throws {
+        guard endpoint != before else { return }
+        try endpoint.update(db)
+        guard before.status == .enabled, endpoint.status == .disabled else { return }
         try db.execute(
             sql: """
                 UPDATE webhook_deliveries SET status = 'dead', next_attempt_at = NULL, updated_at = ?
                 WHERE endpoint_id = ? AND next_attempt_at IS NOT NULL
                 """,
-            arguments: [now, endpointId])
+            arguments: [endpoint.updatedAt, endpoint.id])
     }
 }
 
@@ -309,16 +313,13 @@ extension Store {
                 delivery.status.rawValue, delivery.attemptCount, delivery.nextAttemptAt, delivery.lastAttemptAt, delivery.lastStatusCode,
                 delivery.updatedAt, delivery.id,
             ])
-        if endpoint != before {
-            try endpoint.update(db)
-            endpoints[endpoint.id] = endpoint
-        }
-        if before.status == .enabled, endpoint.status == .disabled { try Self.abandonOwedDeliveries(of: endpoint.id, at: endpoint.updatedAt, db) }
+        try Self.save(endpoint, changedFrom: before, db)
+        endpoints[endpoint.id] = endpoint
         for event in events { try self.publish(event, in: db) }
     }
 
     /// Deliveries owed an attempt, and the oldest due time among them (metrics).
-    package func deliveryBacklog(now: Int64) async throws -> (owed: Int, oldestDueAt: Int64?) {
+    package func deliveryBacklog() async throws -> (owed: Int, oldestDueAt: Int64?) {
         try await read { db in
             let row = try Row.fetchOne(
                 db, sql: "SELECT COUNT(*), MIN(next_attempt_at) FROM webhook_deliveries WHERE next_attempt_at IS NOT NULL")
