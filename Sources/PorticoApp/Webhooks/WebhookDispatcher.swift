@@ -10,10 +10,13 @@ import Synchronization
 /// due delivery (by the injected clock) and is woken early when a commit
 /// queues new ones, an attempt finishes, or the sandbox clock moves.
 ///
-/// At most `webhooks.max_concurrency` attempts run at once, and at most
-/// `webhooks.per_endpoint_concurrency` per endpoint: the due query skips
+/// At most `webhooks.max_concurrency` requests are in flight at once, and at
+/// most `webhooks.per_endpoint_concurrency` per endpoint: the due query skips
 /// endpoints already at their limit, so a slow or dead endpoint's backlog
-/// waits without holding up anyone else's. Delivery is at least once: an
+/// waits without holding up anyone else's. An endpoint's slot frees as soon
+/// as its response is in; the delivery itself stays claimed until the
+/// attempt's record commits (so the next request to that endpoint does not
+/// wait for the disk). Delivery is at least once: an
 /// attempt is recorded after it ends, so one cut short by a crash is simply
 /// made again on the next start (same `webhook-id`, the event id).
 final class WebhookDispatcher: Service, Sendable {
@@ -35,8 +38,13 @@ final class WebhookDispatcher: Service, Sendable {
     private let stopping = Atomic<Bool>(false)
 
     private struct InFlight {
+        /// Claimed deliveries: being sent, or sent and waiting for their record to commit.
         var deliveries: Set<String> = []
-        var perEndpoint: [String: Int] = [:]
+        /// Claimed deliveries per endpoint (sending or unrecorded).
+        var claimedPerEndpoint: [String: Int] = [:]
+        /// Requests in flight, in all and per endpoint: what the concurrency limits bound.
+        var sending = 0
+        var sendingPerEndpoint: [String: Int] = [:]
         /// Bumped after every recorder commit.
         var generation = 0
         /// Deliveries released after a commit, with the generation it made. A
@@ -97,30 +105,39 @@ final class WebhookDispatcher: Service, Sendable {
             // Commits before this point are visible to the read below; forget them.
             let generation = state.generation
             state.recentlyRecorded = state.recentlyRecorded.filter { $0.value > generation }
-            return (Set(state.perEndpoint.filter { $0.value >= perEndpoint }.keys), maxConcurrency - state.deliveries.count, generation)
+            var busy = Set(state.sendingPerEndpoint.filter { $0.value >= perEndpoint }.keys)
+            busy.formUnion(state.claimedPerEndpoint.filter { $0.value >= 2 * perEndpoint }.keys)
+            return (busy, min(maxConcurrency - state.sending, 2 * maxConcurrency - state.deliveries.count), generation)
         }
         let idle = Duration.seconds(60)
         guard free > 0 else { return idle }  // a finishing attempt wakes us
         do {
-            // Up to `perEndpoint` per endpoint; in-flight ones are among them (still due until recorded).
-            let work = try await store.claimDueWork(now: now, excludingEndpoints: busyEndpoints, perEndpoint: perEndpoint) { due in
+            // An endpoint has at most `perEndpoint` claimed deliveries waiting for their record
+            // (still due until then) and `perEndpoint` being sent: reading twice that many finds every free one.
+            let work = try await store.claimDueWork(now: now, excludingEndpoints: busyEndpoints, perEndpoint: 2 * perEndpoint) { due in
                 self.inFlight.withLock { state in
                     var claimed: [String] = []
                     for item in due where !state.deliveries.contains(item.id) && (state.recentlyRecorded[item.id] ?? 0) <= generation {
-                        guard state.deliveries.count < self.maxConcurrency, state.perEndpoint[item.endpointId, default: 0] < self.perEndpoint
+                        guard state.sending < self.maxConcurrency, state.sendingPerEndpoint[item.endpointId, default: 0] < self.perEndpoint,
+                            state.claimedPerEndpoint[item.endpointId, default: 0] < 2 * self.perEndpoint
                         else { continue }
-                        state.perEndpoint[item.endpointId, default: 0] += 1
+                        state.sending += 1
+                        state.sendingPerEndpoint[item.endpointId, default: 0] += 1
+                        state.claimedPerEndpoint[item.endpointId, default: 0] += 1
                         state.deliveries.insert(item.id)
                         claimed.append(item.id)
                     }
                     return claimed
                 }
             }
-            for item in work.claimedButGone { release(item.id, endpointId: item.endpointId) }
+            for item in work.claimedButGone {
+                sent(endpointId: item.endpointId)
+                release(item.id, endpointId: item.endpointId)
+            }
             for job in work.jobs {
                 group.addTask { await self.attempt(job) }
             }
-            metrics.webhookInFlight.record(inFlight.withLock { $0.deliveries.count })
+            metrics.webhookInFlight.record(inFlight.withLock { $0.sending })
             // Each endpoint was offered as many due deliveries as it has slots, so
             // whatever is still due waits for a slot, and a finishing attempt wakes us.
             guard let next = work.nextDueAt else { return idle }
@@ -131,11 +148,21 @@ final class WebhookDispatcher: Service, Sendable {
         }
     }
 
+    /// Frees the request slot of a claimed delivery (its response is in, or it was never sent).
+    private func sent(endpointId: String) {
+        inFlight.withLock { state in
+            state.sending -= 1
+            state.sendingPerEndpoint[endpointId, default: 1] -= 1
+            if state.sendingPerEndpoint[endpointId] == 0 { state.sendingPerEndpoint[endpointId] = nil }
+        }
+    }
+
+    /// Gives up the claim on a delivery (recorded, or left due for the next pass).
     private func release(_ id: String, endpointId: String) {
         inFlight.withLock { state in
             state.deliveries.remove(id)
-            state.perEndpoint[endpointId, default: 1] -= 1
-            if state.perEndpoint[endpointId] == 0 { state.perEndpoint[endpointId] = nil }
+            state.claimedPerEndpoint[endpointId, default: 1] -= 1
+            if state.claimedPerEndpoint[endpointId] == 0 { state.claimedPerEndpoint[endpointId] = nil }
         }
     }
 
@@ -177,6 +204,7 @@ final class WebhookDispatcher: Service, Sendable {
         if let due = job.delivery.nextAttemptAt { metrics.webhookDispatchLag.recordMilliseconds(max(0, attemptedAt - due)) }
         let started = ContinuousClock.now
         let outcome = await send(job, at: attemptedAt)
+        sent(endpointId: job.endpoint.id)
         // Cut short by shutdown: not an outcome of the receiver's, so not recorded; still due.
         if Task.isCancelled {
             release(job.delivery.id, endpointId: job.endpoint.id)
@@ -209,6 +237,7 @@ final class WebhookDispatcher: Service, Sendable {
         }
         finished.withLock { $0.append((outcomeRecord, job)) }
         recorderWake.fire()
+        wake.fire()  // a request slot is free
     }
 
     /// Resolves the endpoint's host, checks every address, and POSTs the
