@@ -20,9 +20,10 @@ CREATE TABLE organizations (
     created_at INTEGER NOT NULL
     -- added by a later migration (ALTER TABLE appends them just before the closing parenthesis):
     -- body_capture: request/response bodies kept in request logs (redacted);
-    -- updated_at: bumped on plan/settings changes, which the key cache watches.
+    -- updated_at: bumped on plan/settings changes, which the key cache watches;
+    -- api_version: the organization's pinned API version (NULL: the oldest supported).
     , body_capture INTEGER NOT NULL DEFAULT 0 CHECK (body_capture IN (0, 1))
-    , updated_at INTEGER NOT NULL DEFAULT 0);
+    , updated_at INTEGER NOT NULL DEFAULT 0, api_version TEXT);
 
 CREATE TABLE users (
     id TEXT PRIMARY KEY NOT NULL,
@@ -245,6 +246,40 @@ CREATE TABLE webhook_replays (
     created_at INTEGER NOT NULL,
     completed_at INTEGER
 );
+
+-- Dashboard -------------------------------------------------------------------
+--
+-- A session row is keyed by the SHA-256 of the cookie's value: the value
+-- itself is never stored, so a copy of the database opens no session. The
+-- session carries the organization and mode it is looking at and its CSRF
+-- token; idle and absolute timeouts are checked against last_seen_at and
+-- created_at. Invitations likewise keep only the hash of their link token.
+
+CREATE TABLE dashboard_sessions (
+    id_hash BLOB PRIMARY KEY NOT NULL,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    livemode INTEGER NOT NULL DEFAULT 0 CHECK (livemode IN (0, 1)),
+    csrf_token TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE INDEX dashboard_sessions_by_user ON dashboard_sessions(user_id);
+
+CREATE TABLE invitations (
+    id TEXT PRIMARY KEY NOT NULL,
+    token_hash BLOB NOT NULL UNIQUE,
+    organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    email TEXT NOT NULL COLLATE NOCASE,
+    role TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'developer', 'viewer')),
+    invited_by TEXT REFERENCES users(id) ON DELETE SET NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    accepted_at INTEGER
+);
+
+CREATE INDEX invitations_by_organization ON invitations(organization_id, id);
 
 -- Request logs: one table per time partition -------------------------------------
 --

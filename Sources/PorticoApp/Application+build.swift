@@ -54,6 +54,7 @@ func buildRouter(runtime: PorticoRuntime) -> Router<PorticoRequestContext> {
 
     OperationsController(store: store, metrics: runtime.metrics).register(on: router)
     DocsController().register(on: router)
+    registerDashboard(on: router, runtime: runtime)
 
     let v1 = router.group("v1")
         .add(middleware: IdempotencyMiddleware(store: store, clock: clock, ttl: TimeInterval(config.idempotency.ttlHours * 3_600)))
@@ -79,6 +80,17 @@ func buildRouter(runtime: PorticoRuntime) -> Router<PorticoRequestContext> {
     }.register(routes)
     routes.finish()
     return router
+}
+
+/// The server-rendered dashboard under `/dashboard`, behind its own middleware (pages, not problem+json).
+func registerDashboard(on router: Router<PorticoRequestContext>, runtime: PorticoRuntime) {
+    let dashboard = Dashboard(runtime: runtime)
+    router.get("dashboard/assets/portico.css") { _, _ in WebPage.stylesheet(Stylesheet.css) }
+    let group = router.group("dashboard").add(middleware: DashboardMiddleware(logger: runtime.logger))
+    AuthPages(dashboard: dashboard).register(on: group)
+    OverviewPage(dashboard: dashboard).register(on: group)
+    KeysPages(dashboard: dashboard).register(on: group)
+    LogsPages(dashboard: dashboard).register(on: group)
 }
 
 /// Services that run beside the HTTP server; they stop after it has drained.
@@ -117,6 +129,9 @@ func backgroundServices(runtime: PorticoRuntime) -> [any Service] {
             name: "key-last-used-flush", interval: .milliseconds(config.keys.lastUsedFlushMs), runOnShutdown: true,
             logger: runtime.logger
         ) { try await runtime.flushKeyUsage() },
+        PeriodicService(
+            name: "dashboard-session-prune", interval: .seconds(600), runOnShutdown: false, logger: runtime.logger
+        ) { try await runtime.pruneDashboardSessions() },
         PeriodicService(
             name: "idempotency-prune", interval: .seconds(config.idempotency.pruneIntervalSeconds), runOnShutdown: false,
             logger: runtime.logger

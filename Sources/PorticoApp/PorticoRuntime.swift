@@ -66,6 +66,14 @@ public final class PorticoRuntime: Sendable {
             defaultPlan: config.billing.defaultPlan)
     }
 
+    /// Deletes dashboard sessions past their idle or absolute timeout (they are refused anyway; this reclaims the rows).
+    func pruneDashboardSessions() async throws {
+        let now = clock.nowMilliseconds
+        _ = try await store.pruneSessions(
+            idleBefore: now - Int64(config.dashboard.sessionIdleMinutes) * 60_000,
+            createdBefore: now - Int64(config.dashboard.sessionAbsoluteHours) * 3_600_000)
+    }
+
     /// Writes the pending `last_used_at` batch now (shutdown, tests).
     func flushKeyUsage() async throws {
         try await lastUsed.flush(to: store)

@@ -11,23 +11,45 @@ public struct AccountService: Sendable {
     let defaultPlan: String
 
     package func createOrganization(name: String, by actor: AuditActor) async throws -> OrganizationRecord {
+        let organization = try newOrganization(name: name)
+        try await store.createOrganization(organization, audit: created(organization, by: actor))
+        return organization
+    }
+
+    /// A checked organization row, not yet stored.
+    func newOrganization(name: String) throws -> OrganizationRecord {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...200).contains(trimmed.count) else {
             throw KeyRequestError(param: "name", description: "an organization name must be 1 to 200 characters")
         }
         let now = clock.nowMilliseconds
-        let organization = OrganizationRecord(id: Identifier.make("org", at: now), name: trimmed, plan: defaultPlan, createdAt: now)
-        let audit = actor.entry(
+        return OrganizationRecord(id: Identifier.make("org", at: now), name: trimmed, plan: defaultPlan, createdAt: now)
+    }
+
+    private func created(_ organization: OrganizationRecord, by actor: AuditActor) -> AuditEntryRecord {
+        actor.entry(
             "organization.created", organizationID: organization.id, targetType: "organization", targetID: organization.id,
-            details: ["name": trimmed], at: now)
-        try await store.createOrganization(organization, audit: audit)
-        return organization
+            details: ["name": organization.name], at: organization.createdAt)
     }
 
     /// Creates a user and, when `organizationID` is given, makes them a member with `role`.
     package func createUser(
         email: String, password: String, name: String? = nil, organizationID: String?, role: String = "owner", by actor: AuditActor
     ) async throws -> UserRecord {
+        guard Role(rawValue: role) != nil else {
+            throw KeyRequestError(param: "role", description: "role must be owner, admin, developer or viewer")
+        }
+        let user = try newUser(email: email, password: password, name: name)
+        let membership = organizationID.map { MembershipRecord(organizationId: $0, userId: user.id, role: role, createdAt: user.createdAt) }
+        let audit = actor.entry(
+            "user.created", organizationID: organizationID, targetType: "user", targetID: user.id,
+            details: ["email": user.email, "role": organizationID == nil ? "" : role], at: user.createdAt)
+        try await store.createUser(user, membership: membership, audit: audit)
+        return user
+    }
+
+    /// A checked user row with its password hashed, not yet stored.
+    func newUser(email: String, password: String, name: String?) throws -> UserRecord {
         let email = email.trimmingCharacters(in: .whitespaces).lowercased()
         guard Self.isPlausibleEmail(email) else {
             throw KeyRequestError(param: "email", description: "'\(email)' is not an email address")
@@ -35,17 +57,32 @@ public struct AccountService: Sendable {
         guard password.count >= 12 else {
             throw KeyRequestError(param: "password", description: "a password must be at least 12 characters")
         }
-        guard ["owner", "admin", "developer", "viewer"].contains(role) else {
-            throw KeyRequestError(param: "role", description: "role must be owner, admin, developer or viewer")
+        guard password.count <= 1_024 else {
+            throw KeyRequestError(param: "password", description: "a password must be at most 1,024 characters")
         }
-        let now = clock.nowMilliseconds
-        let user = UserRecord(id: Identifier.make("usr", at: now), email: email, name: name, passwordHash: try hasher.hash(password), createdAt: now)
-        let membership = organizationID.map { MembershipRecord(organizationId: $0, userId: user.id, role: role, createdAt: now) }
-        let audit = actor.entry(
-            "user.created", organizationID: organizationID, targetType: "user", targetID: user.id,
-            details: ["email": email, "role": organizationID == nil ? "" : role], at: now)
-        try await store.createUser(user, membership: membership, audit: audit)
-        return user
+        let name = name?.trimmingCharacters(in: .whitespacesAndNewlines)
+        return UserRecord(
+            id: Identifier.make("usr", at: clock.nowMilliseconds), email: email, name: name?.isEmpty == false ? name : nil,
+            passwordHash: try hasher.hash(password), createdAt: clock.nowMilliseconds)
+    }
+
+    /// Open sign-up: a new user who owns a new organization, in one transaction.
+    func signUp(
+        email: String, password: String, name: String?, organizationName: String, by actor: AuditActor
+    ) async throws -> (UserRecord, OrganizationRecord) {
+        let organization = try newOrganization(name: organizationName)
+        let user = try newUser(email: email, password: password, name: name)
+        let membership = MembershipRecord(organizationId: organization.id, userId: user.id, role: "owner", createdAt: user.createdAt)
+        var actor = actor
+        actor.id = user.id
+        let audit = [
+            created(organization, by: actor),
+            actor.entry(
+                "user.created", organizationID: organization.id, targetType: "user", targetID: user.id,
+                details: ["email": user.email, "role": "owner"], at: user.createdAt),
+        ]
+        try await store.signUp(user: user, organization: organization, membership: membership, audit: audit)
+        return (user, organization)
     }
 
     static func isPlausibleEmail(_ email: String) -> Bool {

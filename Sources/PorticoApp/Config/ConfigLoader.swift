@@ -143,6 +143,12 @@ struct Setting: Sendable {
         stringList("webhooks.allowed_cidrs", \.webhooks.allowedCidrs),
         integer("webhooks.rotation_overlap_hours", \.webhooks.rotationOverlapHours, 0...720),
         integer("webhooks.max_endpoints", \.webhooks.maxEndpoints, 1...10_000),
+        choice("dashboard.signup", \.dashboard.signup, ["closed", "invite", "open"]),
+        integer("dashboard.session_idle_minutes", \.dashboard.sessionIdleMinutes, 1...1_440),
+        integer("dashboard.session_absolute_hours", \.dashboard.sessionAbsoluteHours, 1...720),
+        integer("dashboard.login_attempts", \.dashboard.loginAttempts, 1...1_000),
+        integer("dashboard.login_window_minutes", \.dashboard.loginWindowMinutes, 1...1_440),
+        integer("dashboard.invitation_ttl_hours", \.dashboard.invitationTTLHours, 1...720),
     ]
 
     static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

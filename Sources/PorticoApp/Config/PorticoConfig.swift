@@ -112,6 +112,22 @@ public struct PorticoConfig: Sendable, Equatable {
         public var maxEndpoints = 16
     }
 
+    public struct Dashboard: Sendable, Equatable {
+        /// Who may create an account in the dashboard: "closed" (the CLI only),
+        /// "invite" (holders of a member's invitation link) or "open" (anyone,
+        /// who then gets an organization of their own).
+        public var signup = "invite"
+        /// A session unused this long is over.
+        public var sessionIdleMinutes = 30
+        /// A session is over this long after sign-in, however busy.
+        public var sessionAbsoluteHours = 12
+        /// Failed sign-ins allowed per account per `login_window_minutes` before it is throttled.
+        public var loginAttempts = 5
+        public var loginWindowMinutes = 15
+        /// How long an invitation link stays valid.
+        public var invitationTTLHours = 72
+    }
+
     public struct Logging: Sendable, Equatable {
         /// trace, debug, info, notice, warning, error or critical.
         public var level = "info"
@@ -130,6 +146,7 @@ public struct PorticoConfig: Sendable, Equatable {
     public var billing = Billing()
     public var events = Events()
     public var webhooks = Webhooks()
+    public var dashboard = Dashboard()
     /// Plans by identifier (`organizations.plan`); see `Plan`.
     public var plans = Plan.defaults
 

@@ -11,6 +11,8 @@ package struct OrganizationRecord: Codable, Sendable, Equatable, FetchableRecord
     /// Whether request logs keep (redacted) bodies for this organization.
     package var bodyCapture: Bool
     package var updatedAt: Int64
+    /// The pinned API version requests without a `Portico-Version` header get (nil: the oldest supported).
+    package var apiVersion: String?
 
     package init(id: String, name: String, plan: String = "free", createdAt: Int64, bodyCapture: Bool = false) {
         self.id = id
@@ -26,5 +28,6 @@ package struct OrganizationRecord: Codable, Sendable, Equatable, FetchableRecord
         case createdAt = "created_at"
         case bodyCapture = "body_capture"
         case updatedAt = "updated_at"
+        case apiVersion = "api_version"
     }
 }

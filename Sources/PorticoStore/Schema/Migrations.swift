@@ -29,6 +29,7 @@ enum Migrations {
         ("2026-11-22-metering-invoices", v3),
         ("2026-11-22-events-webhooks", v4),
         ("2026-11-23-webhook-due-by-endpoint", v5),
+        ("2026-11-24-dashboard", v6),
     ]
 
     private static let v1 = """
@@ -255,5 +256,35 @@ enum Migrations {
     /// endpoint costs nothing while that endpoint is at its concurrency limit.
     private static let v5 = """
         CREATE INDEX webhook_deliveries_due_by_endpoint ON webhook_deliveries(endpoint_id, next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+        """
+
+    private static let v6 = """
+        ALTER TABLE organizations ADD COLUMN api_version TEXT;
+
+        CREATE TABLE dashboard_sessions (
+            id_hash BLOB PRIMARY KEY NOT NULL,
+            user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            livemode INTEGER NOT NULL DEFAULT 0 CHECK (livemode IN (0, 1)),
+            csrf_token TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            last_seen_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+
+        CREATE INDEX dashboard_sessions_by_user ON dashboard_sessions(user_id);
+
+        CREATE TABLE invitations (
+            id TEXT PRIMARY KEY NOT NULL,
+            token_hash BLOB NOT NULL UNIQUE,
+            organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            email TEXT NOT NULL COLLATE NOCASE,
+            role TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'developer', 'viewer')),
+            invited_by TEXT REFERENCES users(id) ON DELETE SET NULL,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            accepted_at INTEGER
+        );
+
+        CREATE INDEX invitations_by_organization ON invitations(organization_id, id);
         """
 }

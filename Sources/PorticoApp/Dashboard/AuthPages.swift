@@ -1,0 +1,257 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PorticoStore
+
+/// Sign-in, sign-out, sign-up (when `dashboard.signup` is "open"),
+/// invitation links, the organization switcher and the mode toggle.
+///
+/// Forms without a session yet (sign-in, sign-up, invitations) carry a
+/// double-submit token: a random value in a short-lived `SameSite=Strict`
+/// cookie that the form must repeat.
+struct AuthPages: Sendable {
+    typealias Context = PorticoRequestContext
+    let dashboard: Dashboard
+
+    static let preSessionCookie = "portico_form"
+
+    func register(on router: RouterGroup<Context>) {
+        router.get("login") { request, _ in try await self.loginForm(request) }
+        router.post("login") { request, context in try await self.login(request, context: context) }
+        router.post("logout") { request, context in try await self.logout(request, context: context) }
+        router.post("switch") { request, context in try await self.switchOrganization(request, context: context) }
+        router.post("mode") { request, context in try await self.switchMode(request, context: context) }
+        router.get("signup") { request, _ in try await self.signupForm(request) }
+        router.post("signup") { request, context in try await self.signup(request, context: context) }
+        router.get("invitations/:token") { request, context in try await self.invitationForm(request, context: context) }
+        router.post("invitations/:token") { request, context in try await self.acceptInvitation(request, context: context) }
+    }
+
+    // MARK: Sign-in
+
+    private func loginForm(_ request: Request, email: String = "", error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        if try await dashboard.sessions.viewer(of: request) != nil, error == nil { return WebPage.redirect(to: "/dashboard") }
+        let next = Dashboard.safeReturnPath(request.uri.queryParameters.get("next"))
+        let (token, cookie) = preSessionToken(request)
+        let signup: HTML = dashboard.config.dashboard.signup == "open" ? "<p>No account? <a href=\"/dashboard/signup\">Sign up</a>.</p>" : ""
+        let html = Layout.bare(
+            title: "Sign in",
+            body: """
+                <h1>Sign in to Portico</h1>
+                \(error.map { "<p class=\"error\" role=\"alert\">\($0)</p>" as HTML })
+                <form method="post" action="/dashboard/login">
+                <input type="hidden" name="form_token" value="\(token)">
+                <input type="hidden" name="next" value="\(next)">
+                <p><label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" required value="\(email)"></p>
+                <p><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required></p>
+                <p><button type="submit">Sign in</button></p>
+                </form>
+                \(signup)
+                """)
+        return WebPage.response(html, status: status, headers: cookie.map { [.setCookie: $0] } ?? [:])
+    }
+
+    private func login(_ request: Request, context: Context) async throws -> Response {
+        var request = request
+        let form = try await checkedPreSessionForm(&request, context: context)
+        let email = (form.text("email") ?? "").lowercased()
+        let password = form["password"] ?? ""
+        let now = dashboard.clock.nowMilliseconds
+        if let wait = dashboard.throttle.retryAfter(email, now: now) {
+            let minutes = max(1, Int((wait + 59_999) / 60_000))
+            return try await loginForm(
+                request, email: email, error: "Too many sign-in attempts for this account. Try again in \(minutes) minute\(minutes == 1 ? "" : "s").",
+                status: .tooManyRequests)
+        }
+        let user = try await dashboard.store.user(email: email)
+        guard try await dashboard.verifyPassword(password, user: user), let user,
+            let organization = try await dashboard.store.organizations(ofUser: user.id).first
+        else {
+            dashboard.throttle.recordFailure(email, now: now)
+            return try await loginForm(request, email: email, error: "Incorrect email or password.", status: .unauthorized)
+        }
+        dashboard.throttle.recordSuccess(email)
+        let actor = AuditActor(type: "user", id: user.id, ip: context.clientIP?.description, requestID: context.requestID)
+        // A new session id at every sign-in: whatever session cookie the browser held is dropped.
+        if try await dashboard.sessions.viewer(of: request) != nil { try await dashboard.sessions.end(request, actor: actor, viewer: nil) }
+        let cookie = try await dashboard.sessions.start(userId: user.id, organizationId: organization.organization.id, actor: actor)
+        var headers: HTTPFields = [.setCookie: cookie]
+        headers.append(HTTPField(name: .setCookie, value: "\(Self.preSessionCookie)=; Path=/dashboard; Max-Age=0; HttpOnly; SameSite=Strict"))
+        return WebPage.redirect(to: Dashboard.safeReturnPath(form["next"]), headers: headers)
+    }
+
+    private func logout(_ request: Request, context: Context) async throws -> Response {
+        var request = request
+        let viewer = try await dashboard.viewer(request)
+        _ = try await dashboard.form(&request, context: context, viewer: viewer)
+        try await dashboard.sessions.end(request, actor: viewer.actor(request: context), viewer: viewer)
+        return WebPage.redirect(to: "/dashboard/login", headers: [.setCookie: dashboard.sessions.expiredCookie])
+    }
+
+    // MARK: Organization and mode
+
+    private func switchOrganization(_ request: Request, context: Context) async throws -> Response {
+        var request = request
+        let viewer = try await dashboard.viewer(request)
+        let form = try await dashboard.form(&request, context: context, viewer: viewer)
+        guard let id = form["organization"], viewer.organizations.contains(where: { $0.organization.id == id }) else {
+            throw DashboardError.notFound
+        }
+        try await dashboard.sessions.update(viewer, organizationId: id)
+        return WebPage.redirect(to: "/dashboard")
+    }
+
+    private func switchMode(_ request: Request, context: Context) async throws -> Response {
+        var request = request
+        let viewer = try await dashboard.viewer(request)
+        let form = try await dashboard.form(&request, context: context, viewer: viewer)
+        try await dashboard.sessions.update(viewer, livemode: form["livemode"] == "1")
+        let back = Dashboard.safeReturnPath(form["return_to"])
+        // A detail page of the other mode's object would be a 404: go back to its list.
+        return WebPage.redirect(to: Layout.navigation.first(where: { $0.path == back })?.path ?? "/dashboard")
+    }
+
+    // MARK: Sign-up and invitations
+
+    private func signupForm(_ request: Request, error: String? = nil, values: FormData = FormData(""), status: HTTPResponse.Status = .ok) async throws -> Response {
+        guard dashboard.config.dashboard.signup == "open" else { throw DashboardError.notFound }
+        let (token, cookie) = preSessionToken(request)
+        let html = Layout.bare(
+            title: "Sign up",
+            body: """
+                <h1>Create a Portico account</h1>
+                \(error.map { "<p class=\"error\" role=\"alert\">\($0)</p>" as HTML })
+                <form method="post" action="/dashboard/signup">
+                <input type="hidden" name="form_token" value="\(token)">
+                <p><label for="name">Your name</label><input id="name" name="name" autocomplete="name" value="\(values["name"])"></p>
+                <p><label for="organization">Organization name</label><input id="organization" name="organization" required value="\(values["organization"])"></p>
+                <p><label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" required value="\(values["email"])"></p>
+                <p><label for="password">Password (at least 12 characters)</label><input id="password" name="password" type="password" autocomplete="new-password" minlength="12" required></p>
+                <p><button type="submit">Create account</button></p>
+                </form>
+                <p>Have an account? <a href="/dashboard/login">Sign in</a>.</p>
+                """)
+        return WebPage.response(html, status: status, headers: cookie.map { [.setCookie: $0] } ?? [:])
+    }
+
+    private func signup(_ request: Request, context: Context) async throws -> Response {
+        guard dashboard.config.dashboard.signup == "open" else { throw DashboardError.notFound }
+        var request = request
+        let form = try await checkedPreSessionForm(&request, context: context)
+        let accounts = dashboard.runtime.accounts
+        let actor = AuditActor(type: "user", id: nil, ip: context.clientIP?.description, requestID: context.requestID)
+        do {
+            let (user, organization) = try await accounts.signUp(
+                email: form.text("email") ?? "", password: form["password"] ?? "", name: form.text("name"),
+                organizationName: form.text("organization") ?? "", by: actor)
+            let cookie = try await dashboard.sessions.start(userId: user.id, organizationId: organization.id, actor: actor)
+            return WebPage.redirect(to: "/dashboard", headers: [.setCookie: cookie])
+        } catch let error as KeyRequestError {
+            return try await signupForm(request, error: error.description.capitalizedFirst + ".", values: form, status: .badRequest)
+        } catch StoreError.conflict {
+            // The same answer as for any other refusal would hide that the email has an account, but the
+            // owner of that email gains nothing from that secret here; say it plainly so they sign in instead.
+            return try await signupForm(request, error: "An account with this email already exists. Sign in instead.", values: form, status: .conflict)
+        }
+    }
+
+    private func invitationForm(_ request: Request, context: Context, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let (invitation, existing) = try await invitation(request, context: context)
+        let (token, cookie) = preSessionToken(request)
+        let organization = try await dashboard.store.organization(id: invitation.organizationId)
+        let fields: HTML =
+            existing != nil
+            ? """
+            <p>You already have a Portico account. Enter its password to join.</p>
+            <p><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required></p>
+            """
+            : """
+            <p><label for="name">Your name</label><input id="name" name="name" autocomplete="name"></p>
+            <p><label for="password">Choose a password (at least 12 characters)</label><input id="password" name="password" type="password" autocomplete="new-password" minlength="12" required></p>
+            """
+        let html = Layout.bare(
+            title: "Join \(organization?.name ?? "an organization")",
+            body: """
+                <h1>Join \(organization?.name ?? "an organization") on Portico</h1>
+                <p>Invitation for <strong>\(invitation.email)</strong> as <strong>\(Role(rawValue: invitation.role)?.title ?? invitation.role)</strong>.</p>
+                \(error.map { "<p class=\"error\" role=\"alert\">\($0)</p>" as HTML })
+                <form method="post" action="/dashboard/invitations/\(try context.parameters.require("token"))">
+                <input type="hidden" name="form_token" value="\(token)">
+                \(fields)
+                <p><button type="submit">Join</button></p>
+                </form>
+                """)
+        return WebPage.response(html, status: status, headers: cookie.map { [.setCookie: $0] } ?? [:])
+    }
+
+    private func acceptInvitation(_ request: Request, context: Context) async throws -> Response {
+        var request = request
+        let form = try await checkedPreSessionForm(&request, context: context)
+        let (invitation, existing) = try await invitation(request, context: context)
+        let password = form["password"] ?? ""
+        let now = dashboard.clock.nowMilliseconds
+        let actor = AuditActor(type: "user", id: existing?.id, ip: context.clientIP?.description, requestID: context.requestID)
+        var newUser: UserRecord?
+        if let existing {
+            if let wait = dashboard.throttle.retryAfter(existing.email, now: now) {
+                _ = wait
+                return try await invitationForm(request, context: context, error: "Too many attempts. Try again later.", status: .tooManyRequests)
+            }
+            guard try await dashboard.verifyPassword(password, user: existing) else {
+                dashboard.throttle.recordFailure(existing.email, now: now)
+                return try await invitationForm(request, context: context, error: "Incorrect password.", status: .unauthorized)
+            }
+        } else {
+            guard dashboard.config.dashboard.signup != "closed" else {
+                return DashboardMiddleware.message(
+                    "Accounts are created by the operator", "This Portico does not create accounts from the dashboard. Ask its operator.",
+                    status: .forbidden)
+            }
+            do {
+                newUser = try dashboard.runtime.accounts.newUser(email: invitation.email, password: password, name: form.text("name"))
+            } catch let error as KeyRequestError {
+                return try await invitationForm(request, context: context, error: error.description.capitalizedFirst + ".", status: .badRequest)
+            }
+        }
+        let tokenHash = SessionManager.hash(try context.parameters.require("token"))
+        let audit = actor.entry(
+            "member.joined", organizationID: invitation.organizationId, targetType: "invitation", targetID: invitation.id,
+            details: ["email": invitation.email, "role": invitation.role], at: now)
+        guard let (_, userId) = try await dashboard.store.acceptInvitation(
+            tokenHash: tokenHash, newUser: newUser, existingUserId: existing?.id, now: now, audit: audit)
+        else { throw DashboardError.notFound }
+        let cookie = try await dashboard.sessions.start(userId: userId, organizationId: invitation.organizationId, actor: actor)
+        return WebPage.redirect(to: "/dashboard", headers: [.setCookie: cookie])
+    }
+
+    /// The open invitation named by the URL's token, and the account its email already has, if any.
+    private func invitation(_ request: Request, context: Context) async throws -> (InvitationRecord, UserRecord?) {
+        let token = try context.parameters.require("token")
+        guard let invitation = try await dashboard.store.invitation(tokenHash: SessionManager.hash(token), now: dashboard.clock.nowMilliseconds)
+        else {
+            throw DashboardError.badRequest("This invitation link is not valid: it was used already, it expired, or it was mistyped.")
+        }
+        return (invitation, try await dashboard.store.user(email: invitation.email))
+    }
+
+    // MARK: Pre-session form tokens
+
+    /// The token for a form shown before sign-in, and the cookie to set when the browser has none yet.
+    private func preSessionToken(_ request: Request) -> (String, String?) {
+        if let existing = request.cookies[Self.preSessionCookie]?.value, existing.count == 32 { return (existing, nil) }
+        let token = Base62.random(count: 32)
+        return (token, "\(Self.preSessionCookie)=\(token); Path=/dashboard; Max-Age=3600; HttpOnly; SameSite=Strict")
+    }
+
+    private func checkedPreSessionForm(_ request: inout Request, context: Context) async throws -> FormData {
+        let form = try await FormData.read(&request, context: context)
+        guard let cookie = request.cookies[Self.preSessionCookie]?.value, let field = form["form_token"],
+            Dashboard.constantTimeEqual(cookie, field)
+        else { throw DashboardError.staleForm }
+        return form
+    }
+}
+
+extension String {
+    var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
+}

@@ -1,0 +1,74 @@
+import Crypto
+import Foundation
+import Hummingbird
+import NIOPosix
+import PorticoStore
+import Synchronization
+
+/// What every dashboard page shares: the runtime's services, sessions and
+/// the sign-in throttle, plus the two checks every handler starts with
+/// (who is looking, and is this form ours).
+final class Dashboard: Sendable {
+    typealias Context = PorticoRequestContext
+    let runtime: PorticoRuntime
+    let sessions: SessionManager
+    let throttle: LoginThrottle
+    /// A hash checked when the email is unknown, so that answer takes as long as a wrong password.
+    private let decoyHash = Mutex<String?>(nil)
+
+    var store: Store { runtime.store }
+    var clock: any PorticoClock { runtime.clock }
+    var config: PorticoConfig { runtime.config }
+
+    init(runtime: PorticoRuntime) {
+        self.runtime = runtime
+        let settings = runtime.config.dashboard
+        self.sessions = SessionManager(
+            store: runtime.store, clock: runtime.clock, settings: settings,
+            secureCookies: runtime.config.server.publicURL?.hasPrefix("https://") == true)
+        self.throttle = LoginThrottle(attempts: settings.loginAttempts, windowMinutes: settings.loginWindowMinutes)
+    }
+
+    /// The signed-in viewer, or a redirect to the sign-in form that comes back here.
+    func viewer(_ request: Request) async throws -> Viewer {
+        guard let viewer = try await sessions.viewer(of: request) else {
+            throw DashboardError.signInRequired(returnTo: request.uri.path)
+        }
+        return viewer
+    }
+
+    /// The posted form, after checking it carries this session's CSRF token.
+    func form(_ request: inout Request, context: Context, viewer: Viewer) async throws -> FormData {
+        let form = try await FormData.read(&request, context: context)
+        guard let token = form["csrf_token"], Self.constantTimeEqual(token, viewer.csrfToken) else { throw DashboardError.staleForm }
+        return form
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let a = Array(a.utf8), b = Array(b.utf8)
+        guard a.count == b.count else { return false }
+        return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    /// Checks a password off the event loop (scrypt takes a tenth of a second and 128 MiB at OWASP's cost).
+    func verifyPassword(_ password: String, user: UserRecord?) async throws -> Bool {
+        let stored: String
+        if let user {
+            stored = user.passwordHash
+        } else if let decoy = decoyHash.withLock({ $0 }) {
+            stored = decoy
+        } else {
+            let decoy = try PasswordHasher(cost: config.accounts.passwordHashCost).hash(Base62.random(count: 24))
+            decoyHash.withLock { $0 = decoy }
+            stored = decoy
+        }
+        let verified = try await NIOThreadPool.singleton.runIfActive { PasswordHasher.verify(password, against: stored) }
+        return verified && user != nil
+    }
+
+    /// A local dashboard path to return to after sign-in; anything else (another host, `//x`) becomes the overview.
+    static func safeReturnPath(_ path: String?) -> String {
+        guard let path, path.hasPrefix("/dashboard"), !path.hasPrefix("//"), !path.contains("\\"), !path.contains("://") else { return "/dashboard" }
+        return path
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+
+/// The dashboard's page shell: navigation, the organization switcher, the
+/// test/live toggle and sign-out, around a page's own content. Forms work
+/// without JavaScript (there is none): the switcher and toggle are plain
+/// posts that redirect back.
+enum Layout {
+    struct NavItem {
+        let path: String
+        let title: String
+    }
+
+    static let navigation: [NavItem] = [
+        NavItem(path: "/dashboard", title: "Overview"),
+        NavItem(path: "/dashboard/keys", title: "API keys"),
+        NavItem(path: "/dashboard/logs", title: "Request logs"),
+        NavItem(path: "/dashboard/events", title: "Events"),
+        NavItem(path: "/dashboard/webhooks", title: "Webhooks"),
+        NavItem(path: "/dashboard/deliveries", title: "Deliveries"),
+        NavItem(path: "/dashboard/usage", title: "Usage"),
+        NavItem(path: "/dashboard/invoices", title: "Invoices"),
+        NavItem(path: "/dashboard/members", title: "Members"),
+        NavItem(path: "/dashboard/audit", title: "Audit log"),
+        NavItem(path: "/dashboard/settings", title: "Settings"),
+    ]
+
+    /// A signed-in page. `current` is the navigation path to mark as the current page.
+    static func page(_ viewer: Viewer, title: String, current: String, notice: String? = nil, body: HTML) -> HTML {
+        let nav = navigation.map { item -> HTML in
+            item.path == current
+                ? "<li><a href=\"\(item.path)\" aria-current=\"page\">\(item.title)</a></li>"
+                : "<li><a href=\"\(item.path)\">\(item.title)</a></li>"
+        }
+        let switcher: HTML =
+            viewer.organizations.count > 1
+            ? """
+            <form method="post" action="/dashboard/switch" class="inline">\(csrf(viewer))
+            <label for="organization">Organization</label>
+            <select id="organization" name="organization">\(viewer.organizations.map { option($0.organization.id, $0.organization.name, selected: $0.organization.id == viewer.organization.id) })</select>
+            <button type="submit">Switch</button></form>
+            """
+            : "<span class=\"org\">\(viewer.organization.name)</span>"
+        let mode: HTML = """
+            <form method="post" action="/dashboard/mode" class="inline">\(csrf(viewer))
+            <input type="hidden" name="livemode" value="\(viewer.livemode ? "0" : "1")">
+            <input type="hidden" name="return_to" value="\(current)">
+            <span class="mode \(viewer.livemode ? "live" : "test")">\(viewer.livemode ? "Live mode" : "Test mode")</span>
+            <button type="submit">Switch to \(viewer.livemode ? "test" : "live") mode</button></form>
+            """
+        let banner: HTML = viewer.livemode ? "" : "<div class=\"test-banner\" role=\"status\">You are viewing test data.</div>"
+        return document(
+            title: "\(title) — \(viewer.organization.name) — Portico",
+            body: """
+                <a class="skip" href="#main">Skip to content</a>
+                <header class="top">
+                <a class="brand" href="/dashboard">Portico</a>
+                \(switcher)
+                \(mode)
+                <form method="post" action="/dashboard/logout" class="inline">\(csrf(viewer))
+                <span class="who">\(viewer.user.email) · \(viewer.role.title)</span>
+                <button type="submit">Sign out</button></form>
+                </header>
+                \(banner)
+                <div class="frame">
+                <nav aria-label="Dashboard"><ul>\(nav)<li><a href="/docs">Docs</a></li></ul></nav>
+                <main id="main">
+                \(notice.map { "<p class=\"notice\" role=\"status\">\($0)</p>" as HTML })
+                \(body)
+                </main>
+                </div>
+                """)
+    }
+
+    /// A page without the signed-in chrome (sign-in, errors).
+    static func bare(title: String, body: HTML) -> HTML {
+        document(title: "\(title) — Portico", body: "<main id=\"main\" class=\"narrow\">\(body)</main>")
+    }
+
+    static func document(title: String, body: HTML) -> HTML {
+        """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(title)</title>
+        <link rel="stylesheet" href="/dashboard/assets/portico.css">
+        </head><body>
+        \(body)
+        </body></html>
+        """
+    }
+
+    /// The hidden CSRF field every signed-in form carries.
+    static func csrf(_ viewer: Viewer) -> HTML {
+        "<input type=\"hidden\" name=\"csrf_token\" value=\"\(viewer.csrfToken)\">"
+    }
+
+    static func option(_ value: String, _ label: String, selected: Bool) -> HTML {
+        selected ? "<option value=\"\(value)\" selected>\(label)</option>" : "<option value=\"\(value)\">\(label)</option>"
+    }
+
+    /// A timestamp as UTC text, in a `<time>` element.
+    static func time(_ milliseconds: Int64?) -> HTML {
+        guard let milliseconds else { return "—" }
+        let text = RFC3339.string(milliseconds: milliseconds)
+        let shown = text.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC")
+        return "<time datetime=\"\(text)\">\(shown)</time>"
+    }
+
+    /// A table with a header row; `rows` already rendered; `empty` shown when there are none.
+    static func table(caption: String, headers: [String], rows: [HTML], empty: String) -> HTML {
+        guard !rows.isEmpty else { return "<p class=\"empty\">\(empty)</p>" }
+        return """
+            <table><caption>\(caption)</caption>
+            <thead><tr>\(headers.map { "<th scope=\"col\">\($0)</th>" as HTML })</tr></thead>
+            <tbody>\(rows)</tbody></table>
+            """
+    }
+}

@@ -1,0 +1,43 @@
+/// The dashboard's one stylesheet, compiled in (served at
+/// `/dashboard/assets/portico.css`; the CSP allows styles from here only).
+/// Colours keep at least 4.5:1 contrast against their background; focus is
+/// always visible for keyboard users.
+enum Stylesheet {
+    static let css = """
+        :root { --ink: #1a1a2e; --muted: #4a4a5e; --line: #d0d0da; --accent: #1d4ed8; --bg: #ffffff; --soft: #f4f4f8;
+                --danger: #b91c1c; --ok: #166534; --warn: #92400e; }
+        * { box-sizing: border-box; }
+        body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--ink); background: var(--bg); }
+        a { color: var(--accent); }
+        a:focus, button:focus, input:focus, select:focus, textarea:focus { outline: 3px solid #f59e0b; outline-offset: 2px; }
+        .skip { position: absolute; left: -9999px; } .skip:focus { left: 8px; top: 8px; background: #fff; padding: 4px 8px; }
+        .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+        header.top { display: flex; flex-wrap: wrap; gap: 16px; align-items: center; padding: 10px 20px; border-bottom: 1px solid var(--line); background: var(--soft); }
+        .brand { font-weight: 700; font-size: 18px; text-decoration: none; color: var(--ink); margin-right: auto; }
+        .test-banner { background: #fef3c7; color: var(--warn); padding: 4px 20px; font-weight: 600; }
+        .mode.live { color: var(--ok); font-weight: 600; } .mode.test { color: var(--warn); font-weight: 600; }
+        .frame { display: flex; }
+        nav { min-width: 190px; padding: 16px; border-right: 1px solid var(--line); }
+        nav ul { list-style: none; margin: 0; padding: 0; } nav li { margin: 4px 0; }
+        nav a { text-decoration: none; } nav a[aria-current="page"] { font-weight: 700; color: var(--ink); }
+        main { padding: 16px 24px; flex: 1; min-width: 0; } main.narrow { max-width: 480px; margin: 40px auto; }
+        form.inline { display: inline-flex; gap: 6px; align-items: center; margin: 0; }
+        label { display: block; font-weight: 600; margin-top: 6px; } form.inline label, .filters label, fieldset label { display: inline-block; font-weight: 500; margin-right: 8px; }
+        input, select, textarea { font: inherit; padding: 5px 8px; border: 1px solid #8a8a9a; border-radius: 4px; max-width: 100%; }
+        button { font: inherit; padding: 5px 12px; border: 1px solid var(--accent); background: var(--accent); color: #fff; border-radius: 4px; cursor: pointer; }
+        button.danger { background: var(--danger); border-color: var(--danger); }
+        fieldset { border: 1px solid var(--line); border-radius: 4px; margin: 10px 0; }
+        table { border-collapse: collapse; width: 100%; margin: 12px 0; } caption { text-align: left; font-weight: 600; padding: 4px 0; }
+        th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
+        tr.status-4xx td:nth-child(4) { color: var(--warn); font-weight: 600; } tr.status-5xx td:nth-child(4) { color: var(--danger); font-weight: 600; }
+        pre { background: var(--soft); padding: 10px; overflow: auto; white-space: pre-wrap; }
+        code { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; font-size: 13px; }
+        .notice { background: #dcfce7; color: var(--ok); padding: 8px 12px; border-radius: 4px; }
+        .error { background: #fee2e2; color: var(--danger); padding: 8px 12px; border-radius: 4px; }
+        .secret { border: 2px solid var(--ok); padding: 8px 16px; border-radius: 6px; margin: 12px 0; }
+        .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 12px; }
+        .cards div { border: 1px solid var(--line); border-radius: 6px; padding: 12px; } .cards dt { color: var(--muted); } .cards dd { margin: 0; font-size: 20px; font-weight: 600; }
+        .filters { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; }
+        .empty { color: var(--muted); }
+        """
+}

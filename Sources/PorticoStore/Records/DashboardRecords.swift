@@ -1,0 +1,91 @@
+import Foundation
+import GRDB
+
+/// A row of `dashboard_sessions`: one signed-in browser. Keyed by the
+/// SHA-256 of the cookie value, never the value itself.
+package struct DashboardSessionRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    package static let databaseTableName = "dashboard_sessions"
+
+    package var idHash: Data
+    package var userId: String
+    /// The organization and mode the session is looking at (the switcher and the toggle change them).
+    package var organizationId: String
+    package var livemode: Bool
+    /// The synchronizer token every form of this session carries.
+    package var csrfToken: String
+    package var createdAt: Int64
+    package var lastSeenAt: Int64
+
+    package init(idHash: Data, userId: String, organizationId: String, livemode: Bool, csrfToken: String, createdAt: Int64) {
+        self.idHash = idHash
+        self.userId = userId
+        self.organizationId = organizationId
+        self.livemode = livemode
+        self.csrfToken = csrfToken
+        self.createdAt = createdAt
+        self.lastSeenAt = createdAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case idHash = "id_hash"
+        case userId = "user_id"
+        case organizationId = "organization_id"
+        case livemode
+        case csrfToken = "csrf_token"
+        case createdAt = "created_at"
+        case lastSeenAt = "last_seen_at"
+    }
+}
+
+/// A row of `invitations`: an emailed link that makes its holder a member.
+/// Only the SHA-256 of the link's token is kept.
+package struct InvitationRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    package static let databaseTableName = "invitations"
+
+    package var id: String
+    package var tokenHash: Data
+    package var organizationId: String
+    package var email: String
+    package var role: String
+    package var invitedBy: String?
+    package var createdAt: Int64
+    package var expiresAt: Int64
+    package var acceptedAt: Int64?
+
+    package init(
+        id: String, tokenHash: Data, organizationId: String, email: String, role: String, invitedBy: String?, createdAt: Int64,
+        expiresAt: Int64
+    ) {
+        self.id = id
+        self.tokenHash = tokenHash
+        self.organizationId = organizationId
+        self.email = email
+        self.role = role
+        self.invitedBy = invitedBy
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.acceptedAt = nil
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, email, role
+        case tokenHash = "token_hash"
+        case organizationId = "organization_id"
+        case invitedBy = "invited_by"
+        case createdAt = "created_at"
+        case expiresAt = "expires_at"
+        case acceptedAt = "accepted_at"
+    }
+}
+
+/// A member as the members page shows them: the membership and its user.
+package struct Member: Sendable, Equatable {
+    package var membership: MembershipRecord
+    package var user: UserRecord
+}
+
+/// One organization a user belongs to, with their role there.
+package struct UserOrganization: Sendable, Equatable {
+    package var organization: OrganizationRecord
+    package var role: String
+}

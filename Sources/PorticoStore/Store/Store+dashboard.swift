@@ -1,0 +1,195 @@
+import Foundation
+import GRDB
+
+// MARK: - Dashboard: users, memberships, sessions, invitations
+
+extension Store {
+    package func user(email: String) async throws -> UserRecord? {
+        try await read { db in try UserRecord.filter(Column("email") == email).fetchOne(db) }
+    }
+
+    package func user(id: String) async throws -> UserRecord? {
+        try await read { db in try UserRecord.fetchOne(db, key: id) }
+    }
+
+    /// The organizations a user belongs to, by name.
+    package func organizations(ofUser userId: String) async throws -> [UserOrganization] {
+        try await read { db in
+            let memberships = try MembershipRecord.filter(Column("user_id") == userId).fetchAll(db)
+            return try memberships.compactMap { membership in
+                try OrganizationRecord.fetchOne(db, key: membership.organizationId).map { UserOrganization(organization: $0, role: membership.role) }
+            }.sorted { $0.organization.name.localizedStandardCompare($1.organization.name) == .orderedAscending }
+        }
+    }
+
+    package func members(organizationId: String) async throws -> [Member] {
+        try await read { db in
+            let memberships = try MembershipRecord.filter(Column("organization_id") == organizationId).order(Column("created_at")).fetchAll(db)
+            return try memberships.compactMap { membership in
+                try UserRecord.fetchOne(db, key: membership.userId).map { Member(membership: membership, user: $0) }
+            }
+        }
+    }
+
+    /// Signs a new user up with an organization of their own (open signup), in one transaction.
+    package func signUp(
+        user: UserRecord, organization: OrganizationRecord, membership: MembershipRecord, audit: [AuditEntryRecord]
+    ) async throws {
+        try await pool.write { db in
+            try organization.insert(db)
+            do {
+                try user.insert(db)
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+                throw StoreError.conflict("a user with this email already exists")
+            }
+            try membership.insert(db)
+            for entry in audit { try entry.insert(db) }
+        }
+    }
+
+    /// Changes a member's role. Refused (`StoreError.conflict`) when it would leave the organization without an owner.
+    package func updateMemberRole(
+        organizationId: String, userId: String, role: String, audit: AuditEntryRecord
+    ) async throws -> MembershipRecord? {
+        try await pool.write { db in
+            guard var membership = try MembershipRecord.fetchOne(db, key: ["organization_id": organizationId, "user_id": userId])
+            else { return nil }
+            if membership.role == "owner", role != "owner", try Self.ownerCount(organizationId, db) <= 1 {
+                throw StoreError.conflict("an organization keeps at least one owner")
+            }
+            membership.role = role
+            try membership.update(db)
+            try audit.insert(db)
+            return membership
+        }
+    }
+
+    /// Removes a member and ends their sessions in that organization; false when they were not a member.
+    package func removeMember(organizationId: String, userId: String, audit: AuditEntryRecord) async throws -> Bool {
+        try await pool.write { db in
+            guard let membership = try MembershipRecord.fetchOne(db, key: ["organization_id": organizationId, "user_id": userId])
+            else { return false }
+            if membership.role == "owner", try Self.ownerCount(organizationId, db) <= 1 {
+                throw StoreError.conflict("an organization keeps at least one owner")
+            }
+            try membership.delete(db)
+            try DashboardSessionRecord.filter(Column("organization_id") == organizationId && Column("user_id") == userId).deleteAll(db)
+            try audit.insert(db)
+            return true
+        }
+    }
+
+    private static func ownerCount(_ organizationId: String, _ db: Database) throws -> Int {
+        try MembershipRecord.filter(Column("organization_id") == organizationId && Column("role") == "owner").fetchCount(db)
+    }
+
+    // MARK: Sessions
+
+    package func insertSession(_ session: DashboardSessionRecord, audit: AuditEntryRecord) async throws {
+        try await pool.write { db in
+            try session.insert(db)
+            try audit.insert(db)
+        }
+    }
+
+    /// The session and its user, if both exist and the user is still a member of the session's organization.
+    package func session(idHash: Data) async throws -> (DashboardSessionRecord, UserRecord, role: String)? {
+        try await read { db in
+            guard let session = try DashboardSessionRecord.fetchOne(db, key: idHash),
+                let user = try UserRecord.fetchOne(db, key: session.userId),
+                let membership = try MembershipRecord.fetchOne(
+                    db, key: ["organization_id": session.organizationId, "user_id": session.userId])
+            else { return nil }
+            return (session, user, membership.role)
+        }
+    }
+
+    package func saveSession(_ session: DashboardSessionRecord) async throws {
+        try await pool.write { db in try session.update(db) }
+    }
+
+    package func deleteSession(idHash: Data, audit: AuditEntryRecord?) async throws {
+        try await pool.write { db in
+            _ = try DashboardSessionRecord.deleteOne(db, key: idHash)
+            try audit?.insert(db)
+        }
+    }
+
+    /// Deletes sessions idle since `idleBefore` or created before `createdBefore`.
+    package func pruneSessions(idleBefore: Int64, createdBefore: Int64) async throws -> Int {
+        try await pool.write { db in
+            try DashboardSessionRecord.filter(Column("last_seen_at") < idleBefore || Column("created_at") < createdBefore).deleteAll(db)
+        }
+    }
+
+    // MARK: Invitations
+
+    package func insertInvitation(_ invitation: InvitationRecord, audit: AuditEntryRecord) async throws {
+        try await pool.write { db in
+            try invitation.insert(db)
+            try audit.insert(db)
+        }
+    }
+
+    /// Invitations not yet accepted nor expired.
+    package func pendingInvitations(organizationId: String, now: Int64) async throws -> [InvitationRecord] {
+        try await read { db in
+            try InvitationRecord
+                .filter(Column("organization_id") == organizationId && Column("accepted_at") == nil && Column("expires_at") > now)
+                .order(Column("id")).fetchAll(db)
+        }
+    }
+
+    package func invitation(tokenHash: Data, now: Int64) async throws -> InvitationRecord? {
+        try await read { db in
+            try InvitationRecord
+                .filter(Column("token_hash") == tokenHash && Column("accepted_at") == nil && Column("expires_at") > now)
+                .fetchOne(db)
+        }
+    }
+
+    /// Accepts an invitation: creates the user when `newUser` is given (else
+    /// `existingUserId` joins), adds the membership, marks the invitation used.
+    /// Nil when the invitation is gone, used or expired.
+    package func acceptInvitation(
+        tokenHash: Data, newUser: UserRecord?, existingUserId: String?, now: Int64, audit: AuditEntryRecord
+    ) async throws -> (InvitationRecord, userId: String)? {
+        try await pool.write { db in
+            guard var invitation = try InvitationRecord
+                .filter(Column("token_hash") == tokenHash && Column("accepted_at") == nil && Column("expires_at") > now)
+                .fetchOne(db)
+            else { return nil }
+            let userId: String
+            if let newUser {
+                do {
+                    try newUser.insert(db)
+                } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+                    throw StoreError.conflict("a user with this email already exists")
+                }
+                userId = newUser.id
+            } else if let existingUserId {
+                userId = existingUserId
+            } else {
+                return nil
+            }
+            if try MembershipRecord.fetchOne(db, key: ["organization_id": invitation.organizationId, "user_id": userId]) == nil {
+                try MembershipRecord(organizationId: invitation.organizationId, userId: userId, role: invitation.role, createdAt: now).insert(db)
+            }
+            invitation.acceptedAt = now
+            try invitation.update(db)
+            try audit.insert(db)
+            return (invitation, userId)
+        }
+    }
+
+    /// Pins (or unpins, with nil) an organization's API version, with its audit row.
+    package func setAPIVersion(_ version: String?, organizationId: String, at now: Int64, audit: AuditEntryRecord) async throws {
+        try await pool.write { db in
+            guard var organization = try OrganizationRecord.fetchOne(db, key: organizationId) else { return }
+            organization.apiVersion = version
+            organization.updatedAt = max(now, organization.updatedAt + 1)
+            try organization.update(db)
+            try audit.insert(db)
+        }
+    }
+}
