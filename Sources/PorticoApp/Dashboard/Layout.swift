@@ -10,18 +10,12 @@ enum Layout {
         let title: String
     }
 
+    /// The pages that exist, in menu order (a page is listed when it is built).
     static let navigation: [NavItem] = [
         NavItem(path: "/dashboard", title: "Overview"),
         NavItem(path: "/dashboard/keys", title: "API keys"),
         NavItem(path: "/dashboard/logs", title: "Request logs"),
-        NavItem(path: "/dashboard/events", title: "Events"),
-        NavItem(path: "/dashboard/webhooks", title: "Webhooks"),
-        NavItem(path: "/dashboard/deliveries", title: "Deliveries"),
-        NavItem(path: "/dashboard/usage", title: "Usage"),
-        NavItem(path: "/dashboard/invoices", title: "Invoices"),
         NavItem(path: "/dashboard/members", title: "Members"),
-        NavItem(path: "/dashboard/audit", title: "Audit log"),
-        NavItem(path: "/dashboard/settings", title: "Settings"),
     ]
 
     /// A signed-in page. `current` is the navigation path to mark as the current page.

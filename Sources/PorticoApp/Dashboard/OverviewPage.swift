@@ -35,7 +35,7 @@ struct OverviewPage: Sendable {
             <div><dt>Plan</dt><dd>\(plan?.name ?? viewer.organization.plan)</dd></div>
             <div><dt>Requests this month</dt><dd>\(quotaText)</dd></div>
             <div><dt>Requests, last 24 hours</dt><dd>\(day)</dd></div>
-            <div><dt>Webhook endpoints</dt><dd><a href="/dashboard/webhooks">\(endpoints)</a></dd></div>
+            <div><dt>Webhook endpoints</dt><dd>\(endpoints)</dd></div>
             </dl>
             <p><a href="/dashboard/logs">Recent requests</a> · <a href="/docs">Quickstart</a></p>
             """
