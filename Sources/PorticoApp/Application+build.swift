@@ -92,6 +92,7 @@ func registerDashboard(on router: Router<PorticoRequestContext>, runtime: Portic
     KeysPages(dashboard: dashboard).register(on: group)
     LogsPages(dashboard: dashboard).register(on: group)
     MembersPages(dashboard: dashboard).register(on: group)
+    AuditPage(dashboard: dashboard).register(on: group)
 }
 
 /// Services that run beside the HTTP server; they stop after it has drained.

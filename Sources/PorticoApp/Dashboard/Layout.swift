@@ -16,6 +16,7 @@ enum Layout {
         NavItem(path: "/dashboard/keys", title: "API keys"),
         NavItem(path: "/dashboard/logs", title: "Request logs"),
         NavItem(path: "/dashboard/members", title: "Members"),
+        NavItem(path: "/dashboard/audit", title: "Audit log"),
     ]
 
     /// A signed-in page. `current` is the navigation path to mark as the current page.

@@ -89,6 +89,13 @@ struct DashboardPagesTests {
             #expect(demote.text.contains("An organization keeps at least one owner."))
             #expect(try await portico.store.members(organizationId: portico.organizationID).first { $0.user.id == ownerID }?.membership.role == "owner")
 
+            // Every one of those actions is in the audit log, with who did it.
+            let audit = try await owner.get("/dashboard/audit")
+            #expect(audit.status == .ok)
+            for action in ["member.invited", "member.joined", "api_key.created", "user.signed_in"] {
+                #expect(audit.text.contains("<code>\(action)</code>"), "\(action)")
+            }
+
             // Removing a member ends their session in that organization.
             let removed = try await admin.post("/dashboard/members/\(developerID)/remove", [("csrf_token", adminToken)])
             #expect(removed.text.contains("developer@acme.test was removed."))

@@ -1,0 +1,42 @@
+import Foundation
+import Hummingbird
+import PorticoStore
+
+/// The organization's audit log, newest first, 50 a page: who did what,
+/// from where, with which request. Audit rows are never edited, so a page
+/// link stays valid.
+struct AuditPage: Sendable {
+    typealias Context = PorticoRequestContext
+    let dashboard: Dashboard
+
+    func register(on router: RouterGroup<Context>) {
+        router.get("audit") { request, _ in try await self.list(request) }
+    }
+
+    private func list(_ request: Request) async throws -> Response {
+        let viewer = try await dashboard.viewer(request)
+        let after = request.uri.queryParameters.get("starting_after")
+        let page: Page<AuditEntryRecord>
+        do {
+            page = try await dashboard.store.auditEntries(organizationId: viewer.organization.id, page: PageRequest(limit: 50, startingAfter: after))
+        } catch StoreError.notFound {
+            throw DashboardError.badRequest("That page of the audit log does not exist; start from the newest.")
+        }
+        let rows = page.items.map { entry -> HTML in
+            let details = (try? JSONSerialization.jsonObject(with: Data(entry.details.utf8)) as? [String: Any])?
+                .sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") ?? ""
+            return """
+                <tr><td>\(Layout.time(entry.createdAt))</td><td><code>\(entry.action)</code></td>
+                <td>\(entry.actorType)\(entry.actorId.map { " \($0)" })</td><td>\(entry.targetType) <code>\(entry.targetId)</code></td>
+                <td>\(details)</td><td>\(entry.ip ?? "—")</td></tr>
+                """
+        }
+        let older: HTML = page.hasMore ? page.items.last.map { "<p><a href=\"/dashboard/audit?starting_after=\($0.id)\">Older entries</a></p>" } ?? "" : ""
+        let body: HTML = """
+            <h1>Audit log</h1>
+            \(Layout.table(caption: "Newest first", headers: ["Time", "Action", "Actor", "Target", "Details", "IP"], rows: rows, empty: "Nothing recorded yet."))
+            \(older)
+            """
+        return WebPage.response(Layout.page(viewer, title: "Audit log", current: "/dashboard/audit", body: body))
+    }
+}
