@@ -26,7 +26,7 @@ struct PasswordHasher: Sendable {
             let expected = Data(base64Encoded: String(parts[3])),
             let derived = try? derive(password, salt: Array(salt), cost: cost)
         else { return false }
-        return derived.count == expected.count && zip(derived, expected).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+        return ConstantTime.equal(derived, expected)
     }
 
     private static func derive(_ password: String, salt: [UInt8], cost: Int) throws -> Data {

@@ -32,13 +32,11 @@ struct AuthPages: Sendable {
     private func loginForm(_ request: Request, email: String = "", error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         if try await dashboard.sessions.viewer(of: request) != nil, error == nil { return WebPage.redirect(to: "/dashboard") }
         let next = Dashboard.safeReturnPath(request.uri.queryParameters.get("next"))
-        let (token, cookie) = preSessionToken(request)
         let signup: HTML = dashboard.config.dashboard.signup == "open" ? "<p>No account? <a href=\"/dashboard/signup\">Sign up</a>.</p>" : ""
-        let html = Layout.bare(
-            title: "Sign in",
-            body: """
+        return preSessionPage(request, title: "Sign in", status: status) { token in
+            """
                 <h1>Sign in to Portico</h1>
-                \(error.map { "<p class=\"error\" role=\"alert\">\($0)</p>" as HTML })
+                \(Layout.alert(error))
                 <form method="post" action="/dashboard/login">
                 <input type="hidden" name="form_token" value="\(token)">
                 <input type="hidden" name="next" value="\(next)">
@@ -47,8 +45,8 @@ struct AuthPages: Sendable {
                 <p><button type="submit">Sign in</button></p>
                 </form>
                 \(signup)
-                """)
-        return WebPage.response(html, status: status, headers: cookie.map { [.setCookie: $0] } ?? [:])
+                """
+        }
     }
 
     private func login(_ request: Request, context: Context) async throws -> Response {
@@ -115,12 +113,10 @@ struct AuthPages: Sendable {
 
     private func signupForm(_ request: Request, error: String? = nil, values: FormData = FormData(""), status: HTTPResponse.Status = .ok) async throws -> Response {
         guard dashboard.config.dashboard.signup == "open" else { throw DashboardError.notFound }
-        let (token, cookie) = preSessionToken(request)
-        let html = Layout.bare(
-            title: "Sign up",
-            body: """
+        return preSessionPage(request, title: "Sign up", status: status) { token in
+            """
                 <h1>Create a Portico account</h1>
-                \(error.map { "<p class=\"error\" role=\"alert\">\($0)</p>" as HTML })
+                \(Layout.alert(error))
                 <form method="post" action="/dashboard/signup">
                 <input type="hidden" name="form_token" value="\(token)">
                 <p><label for="name">Your name</label><input id="name" name="name" autocomplete="name" value="\(values["name"])"></p>
@@ -130,8 +126,8 @@ struct AuthPages: Sendable {
                 <p><button type="submit">Create account</button></p>
                 </form>
                 <p>Have an account? <a href="/dashboard/login">Sign in</a>.</p>
-                """)
-        return WebPage.response(html, status: status, headers: cookie.map { [.setCookie: $0] } ?? [:])
+                """
+        }
     }
 
     private func signup(_ request: Request, context: Context) async throws -> Response {
@@ -147,7 +143,7 @@ struct AuthPages: Sendable {
             let cookie = try await dashboard.sessions.start(userId: user.id, organizationId: organization.id, actor: actor)
             return WebPage.redirect(to: "/dashboard", headers: [.setCookie: cookie])
         } catch let error as KeyRequestError {
-            return try await signupForm(request, error: error.description.capitalizedFirst + ".", values: form, status: .badRequest)
+            return try await signupForm(request, error: error.description.sentence, values: form, status: .badRequest)
         } catch StoreError.conflict {
             // The same answer as for any other refusal would hide that the email has an account, but the
             // owner of that email gains nothing from that secret here; say it plainly so they sign in instead.
@@ -157,8 +153,8 @@ struct AuthPages: Sendable {
 
     private func invitationForm(_ request: Request, context: Context, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         let (invitation, existing) = try await invitation(request, context: context)
-        let (token, cookie) = preSessionToken(request)
         let organization = try await dashboard.store.organization(id: invitation.organizationId)
+        let action = "/dashboard/invitations/\(try context.parameters.require("token"))"
         let fields: HTML =
             existing != nil
             ? """
@@ -169,19 +165,18 @@ struct AuthPages: Sendable {
             <p><label for="name">Your name</label><input id="name" name="name" autocomplete="name"></p>
             <p><label for="password">Choose a password (at least 12 characters)</label><input id="password" name="password" type="password" autocomplete="new-password" minlength="12" required></p>
             """
-        let html = Layout.bare(
-            title: "Join \(organization?.name ?? "an organization")",
-            body: """
+        return preSessionPage(request, title: "Join \(organization?.name ?? "an organization")", status: status) { token in
+            """
                 <h1>Join \(organization?.name ?? "an organization") on Portico</h1>
                 <p>Invitation for <strong>\(invitation.email)</strong> as <strong>\(Role(rawValue: invitation.role)?.title ?? invitation.role)</strong>.</p>
-                \(error.map { "<p class=\"error\" role=\"alert\">\($0)</p>" as HTML })
-                <form method="post" action="/dashboard/invitations/\(try context.parameters.require("token"))">
+                \(Layout.alert(error))
+                <form method="post" action="\(action)">
                 <input type="hidden" name="form_token" value="\(token)">
                 \(fields)
                 <p><button type="submit">Join</button></p>
                 </form>
-                """)
-        return WebPage.response(html, status: status, headers: cookie.map { [.setCookie: $0] } ?? [:])
+                """
+        }
     }
 
     private func acceptInvitation(_ request: Request, context: Context) async throws -> Response {
@@ -193,8 +188,7 @@ struct AuthPages: Sendable {
         let actor = AuditActor(type: "user", id: existing?.id, ip: context.clientIP?.description, requestID: context.requestID)
         var newUser: UserRecord?
         if let existing {
-            if let wait = dashboard.throttle.retryAfter(existing.email, now: now) {
-                _ = wait
+            if dashboard.throttle.retryAfter(existing.email, now: now) != nil {
                 return try await invitationForm(request, context: context, error: "Too many attempts. Try again later.", status: .tooManyRequests)
             }
             guard try await dashboard.verifyPassword(password, user: existing) else {
@@ -210,7 +204,7 @@ struct AuthPages: Sendable {
             do {
                 newUser = try dashboard.runtime.accounts.newUser(email: invitation.email, password: password, name: form.text("name"))
             } catch let error as KeyRequestError {
-                return try await invitationForm(request, context: context, error: error.description.capitalizedFirst + ".", status: .badRequest)
+                return try await invitationForm(request, context: context, error: error.description.sentence, status: .badRequest)
             }
         }
         let tokenHash = SessionManager.hash(try context.parameters.require("token"))
@@ -236,6 +230,12 @@ struct AuthPages: Sendable {
 
     // MARK: Pre-session form tokens
 
+    /// A page whose form is posted before sign-in: `body` gets the form token, and the cookie is set when new.
+    private func preSessionPage(_ request: Request, title: String, status: HTTPResponse.Status, body: (String) -> HTML) -> Response {
+        let (token, cookie) = preSessionToken(request)
+        return WebPage.response(Layout.bare(title: title, body: body(token)), status: status, headers: cookie.map { [.setCookie: $0] } ?? [:])
+    }
+
     /// The token for a form shown before sign-in, and the cookie to set when the browser has none yet.
     private func preSessionToken(_ request: Request) -> (String, String?) {
         if let existing = request.cookies[Self.preSessionCookie]?.value, existing.count == 32 { return (existing, nil) }
@@ -246,12 +246,13 @@ struct AuthPages: Sendable {
     private func checkedPreSessionForm(_ request: inout Request, context: Context) async throws -> FormData {
         let form = try await FormData.read(&request, context: context)
         guard let cookie = request.cookies[Self.preSessionCookie]?.value, let field = form["form_token"],
-            Dashboard.constantTimeEqual(cookie, field)
+            ConstantTime.equal(cookie.utf8, field.utf8)
         else { throw DashboardError.staleForm }
         return form
     }
 }
 
 extension String {
-    var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
+    /// A lowercase message from a lower layer as a sentence: "a password must …" → "A password must ….".
+    var sentence: String { prefix(1).uppercased() + dropFirst() + "." }
 }

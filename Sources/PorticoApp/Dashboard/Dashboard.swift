@@ -40,14 +40,8 @@ final class Dashboard: Sendable {
     /// The posted form, after checking it carries this session's CSRF token.
     func form(_ request: inout Request, context: Context, viewer: Viewer) async throws -> FormData {
         let form = try await FormData.read(&request, context: context)
-        guard let token = form["csrf_token"], Self.constantTimeEqual(token, viewer.csrfToken) else { throw DashboardError.staleForm }
+        guard let token = form["csrf_token"], ConstantTime.equal(token.utf8, viewer.csrfToken.utf8) else { throw DashboardError.staleForm }
         return form
-    }
-
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let a = Array(a.utf8), b = Array(b.utf8)
-        guard a.count == b.count else { return false }
-        return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
     /// Checks a password off the event loop (scrypt takes a tenth of a second and 128 MiB at OWASP's cost).

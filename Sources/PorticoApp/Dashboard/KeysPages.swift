@@ -81,7 +81,7 @@ struct KeysPages: Sendable {
             : "<p>Your role can see keys but not create or change them in this mode.</p>"
         let body: HTML = """
             <h1>API keys</h1>
-            \(error.map { "<p class=\"error\" role=\"alert\">\($0)</p>" as HTML })
+            \(Layout.alert(error))
             \(shown)
             \(Layout.table(caption: "\(viewer.livemode ? "Live" : "Test") keys", headers: ["Label", "Kind", "Key", "Scopes", "Allowed IPs", "Created", "Last used", "Status", ""], rows: rows, empty: "No keys yet."))
             \(create)
@@ -111,7 +111,7 @@ struct KeysPages: Sendable {
             let issued = try await dashboard.runtime.keys.create(newKey, by: viewer.actor(request: context))
             return try await page(viewer, issued: (issued, "Your new key"))
         } catch let error as KeyRequestError {
-            return try await page(viewer, error: error.description.capitalizedFirst + ".")
+            return try await page(viewer, error: error.description.sentence)
         }
     }
 
@@ -128,7 +128,7 @@ struct KeysPages: Sendable {
             else { throw DashboardError.notFound }
             return try await page(viewer, issued: (issued, "The replacement for \(key.id)"))
         } catch let error as KeyRequestError {
-            return try await page(viewer, error: error.description.capitalizedFirst + ".")
+            return try await page(viewer, error: error.description.sentence)
         }
     }
 

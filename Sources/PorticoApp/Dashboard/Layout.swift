@@ -84,6 +84,11 @@ enum Layout {
         """
     }
 
+    /// An error message above a form; nothing when there is none.
+    static func alert(_ message: String?) -> HTML {
+        message.map { "<p class=\"error\" role=\"alert\">\($0)</p>" } ?? .empty
+    }
+
     /// The hidden CSRF field every signed-in form carries.
     static func csrf(_ viewer: Viewer) -> HTML {
         "<input type=\"hidden\" name=\"csrf_token\" value=\"\(viewer.csrfToken)\">"

@@ -61,7 +61,7 @@ struct MembersPages: Sendable {
         } ?? ""
         let body: HTML = """
             <h1>Members</h1>
-            \(error.map { "<p class=\"error\" role=\"alert\">\($0)</p>" as HTML })
+            \(Layout.alert(error))
             \(shownLink)
             \(Layout.table(caption: "Members of \(viewer.organization.name)", headers: ["Name", "Email", "Role", "Since", ""], rows: rows, empty: "No members."))
             \(Layout.table(caption: "Open invitations", headers: ["Email", "Role", "Expires"], rows: pending, empty: "No open invitations."))
@@ -106,7 +106,7 @@ struct MembersPages: Sendable {
             _ = try await dashboard.store.updateMemberRole(
                 organizationId: viewer.organization.id, userId: member.user.id, role: role.rawValue, audit: audit)
         } catch StoreError.conflict(let message) {
-            return try await page(viewer, error: message.capitalizedFirst + ".")
+            return try await page(viewer, error: message.sentence)
         }
         return try await page(viewer, notice: "\(member.user.email) is now \(role.title).")
     }
@@ -122,7 +122,7 @@ struct MembersPages: Sendable {
         do {
             _ = try await dashboard.store.removeMember(organizationId: viewer.organization.id, userId: member.user.id, audit: audit)
         } catch StoreError.conflict(let message) {
-            return try await page(viewer, error: message.capitalizedFirst + ".")
+            return try await page(viewer, error: message.sentence)
         }
         return try await page(viewer, notice: "\(member.user.email) was removed.")
     }

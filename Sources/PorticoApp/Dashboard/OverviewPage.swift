@@ -15,10 +15,10 @@ struct OverviewPage: Sendable {
     private func overview(_ request: Request) async throws -> Response {
         let viewer = try await dashboard.viewer(request)
         let now = dashboard.clock.nowMilliseconds
-        let monthStart = Self.startOfMonth(now)
         let store = dashboard.store
-        let month = try await store.usageTotal(scope: viewer.scope, metric: "requests", from: monthStart, until: now + 1)
-        let day = try await store.usageTotal(scope: viewer.scope, metric: "requests", from: now - 86_400_000, until: now + 1)
+        let month = try await store.usageTotal(
+            scope: viewer.scope, metric: UsageMetric.requests, from: CivilTime.month(containing: now).start, until: now + 1)
+        let day = try await store.usageTotal(scope: viewer.scope, metric: UsageMetric.requests, from: now - 86_400_000, until: now + 1)
         let plan = dashboard.config.plans[viewer.organization.plan]
         let quota = plan?.limits(livemode: viewer.livemode).monthlyQuota
         let endpoints = try await store.endpointCount(scope: viewer.scope)
@@ -40,13 +40,5 @@ struct OverviewPage: Sendable {
             <p><a href="/dashboard/logs">Recent requests</a> · <a href="/docs">Quickstart</a></p>
             """
         return WebPage.response(Layout.page(viewer, title: "Overview", current: "/dashboard", body: body))
-    }
-
-    static func startOfMonth(_ milliseconds: Int64) -> Int64 {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let date = Date(timeIntervalSince1970: TimeInterval(milliseconds) / 1_000)
-        let start = calendar.date(from: calendar.dateComponents([.year, .month], from: date))!
-        return Int64(start.timeIntervalSince1970 * 1_000)
     }
 }

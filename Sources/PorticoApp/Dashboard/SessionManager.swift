@@ -70,8 +70,7 @@ final class SessionManager: Sendable {
     /// The signed-in viewer of `request`, or nil (no cookie, unknown, timed out, or no longer a member).
     func viewer(of request: Request) async throws -> Viewer? {
         guard let token = request.cookies[cookieName]?.value, !token.isEmpty,
-            let (session, user, role) = try await store.session(idHash: Self.hash(token)),
-            let role = Role(rawValue: role)
+            let (session, user, organizations) = try await store.session(idHash: Self.hash(token))
         else { return nil }
         let now = clock.nowMilliseconds
         if now - session.lastSeenAt > idleMilliseconds || now - session.createdAt > absoluteMilliseconds {
@@ -83,9 +82,11 @@ final class SessionManager: Sendable {
             current.lastSeenAt = now
             try await store.saveSession(current)
         }
-        let organizations = try await store.organizations(ofUser: user.id)
-        guard let organization = organizations.first(where: { $0.organization.id == session.organizationId })?.organization else { return nil }
-        return Viewer(session: current, user: user, role: role, organization: organization, organizations: organizations)
+        // No longer a member of the session's organization: the session is worth nothing.
+        guard let membership = organizations.first(where: { $0.organization.id == session.organizationId }),
+            let role = Role(rawValue: membership.role)
+        else { return nil }
+        return Viewer(session: current, user: user, role: role, organization: membership.organization, organizations: organizations)
     }
 
     /// Ends the session of `request`, if any.

@@ -28,6 +28,8 @@ final class WebhookDispatcher: Service, Sendable {
     private let bookkeeping: DeliveryBookkeeping
     private let maxConcurrency: Int
     private let perEndpoint: Int
+    /// Claims an endpoint may hold: `perEndpoint` being sent plus as many sent and waiting for their record.
+    private var maxClaimedPerEndpoint: Int { 2 * perEndpoint }
     private let metrics: PorticoMetrics
     private let logger: Logger
     private let inFlight = Mutex(InFlight())
@@ -51,6 +53,17 @@ final class WebhookDispatcher: Service, Sendable {
         /// scheduling pass whose read snapshot may predate that commit (it began
         /// at an older generation) still sees them as due and must skip them.
         var recentlyRecorded: [String: Int] = [:]
+
+        mutating func endSending(_ endpointId: String) {
+            sending -= 1
+            Self.decrement(&sendingPerEndpoint, endpointId)
+        }
+
+        /// Counts down, dropping the key at zero so idle endpoints leave no entries.
+        static func decrement(_ counts: inout [String: Int], _ key: String) {
+            counts[key, default: 1] -= 1
+            if counts[key] == 0 { counts[key] = nil }
+        }
     }
 
     /// How long attempts in flight may run on after shutdown begins.
@@ -106,20 +119,21 @@ final class WebhookDispatcher: Service, Sendable {
             let generation = state.generation
             state.recentlyRecorded = state.recentlyRecorded.filter { $0.value > generation }
             var busy = Set(state.sendingPerEndpoint.filter { $0.value >= perEndpoint }.keys)
-            busy.formUnion(state.claimedPerEndpoint.filter { $0.value >= 2 * perEndpoint }.keys)
+            busy.formUnion(state.claimedPerEndpoint.filter { $0.value >= maxClaimedPerEndpoint }.keys)
+            // Unrecorded claims are bounded globally too, at as many again as may be sent.
             return (busy, min(maxConcurrency - state.sending, 2 * maxConcurrency - state.deliveries.count), generation)
         }
         let idle = Duration.seconds(60)
         guard free > 0 else { return idle }  // a finishing attempt wakes us
         do {
-            // An endpoint has at most `perEndpoint` claimed deliveries waiting for their record
-            // (still due until then) and `perEndpoint` being sent: reading twice that many finds every free one.
-            let work = try await store.claimDueWork(now: now, excludingEndpoints: busyEndpoints, perEndpoint: 2 * perEndpoint) { due in
+            // Claimed deliveries are still due until recorded, so reading `maxClaimedPerEndpoint`
+            // due rows per endpoint finds every one that is free to send.
+            let work = try await store.claimDueWork(now: now, excludingEndpoints: busyEndpoints, perEndpoint: maxClaimedPerEndpoint) { due in
                 self.inFlight.withLock { state in
                     var claimed: [String] = []
                     for item in due where !state.deliveries.contains(item.id) && (state.recentlyRecorded[item.id] ?? 0) <= generation {
                         guard state.sending < self.maxConcurrency, state.sendingPerEndpoint[item.endpointId, default: 0] < self.perEndpoint,
-                            state.claimedPerEndpoint[item.endpointId, default: 0] < 2 * self.perEndpoint
+                            state.claimedPerEndpoint[item.endpointId, default: 0] < self.maxClaimedPerEndpoint
                         else { continue }
                         state.sending += 1
                         state.sendingPerEndpoint[item.endpointId, default: 0] += 1
@@ -130,16 +144,12 @@ final class WebhookDispatcher: Service, Sendable {
                     return claimed
                 }
             }
-            for item in work.claimedButGone {
-                sent(endpointId: item.endpointId)
-                release(item.id, endpointId: item.endpointId)
-            }
+            for item in work.claimedButGone { release(item.id, endpointId: item.endpointId, sending: true) }
             for job in work.jobs {
                 group.addTask { await self.attempt(job) }
             }
             metrics.webhookInFlight.record(inFlight.withLock { $0.sending })
-            // Each endpoint was offered as many due deliveries as it has slots, so
-            // whatever is still due waits for a slot, and a finishing attempt wakes us.
+            // Whatever is still due waits for a free slot; a finished request or a recorded attempt wakes us.
             guard let next = work.nextDueAt else { return idle }
             return .milliseconds(min(max(next - clock.nowMilliseconds, 1), 60_000))
         } catch {
@@ -148,21 +158,18 @@ final class WebhookDispatcher: Service, Sendable {
         }
     }
 
-    /// Frees the request slot of a claimed delivery (its response is in, or it was never sent).
+    /// Frees the request slot of a claimed delivery: its response is in.
     private func sent(endpointId: String) {
-        inFlight.withLock { state in
-            state.sending -= 1
-            state.sendingPerEndpoint[endpointId, default: 1] -= 1
-            if state.sendingPerEndpoint[endpointId] == 0 { state.sendingPerEndpoint[endpointId] = nil }
-        }
+        inFlight.withLock { $0.endSending(endpointId) }
     }
 
-    /// Gives up the claim on a delivery (recorded, or left due for the next pass).
-    private func release(_ id: String, endpointId: String) {
+    /// Gives up the claim on a delivery (recorded, or left due for the next pass);
+    /// `sending` when its request slot is still held too (it was never sent).
+    private func release(_ id: String, endpointId: String, sending: Bool = false) {
         inFlight.withLock { state in
+            if sending { state.endSending(endpointId) }
             state.deliveries.remove(id)
-            state.claimedPerEndpoint[endpointId, default: 1] -= 1
-            if state.claimedPerEndpoint[endpointId] == 0 { state.claimedPerEndpoint[endpointId] = nil }
+            InFlight.decrement(&state.claimedPerEndpoint, endpointId)
         }
     }
 

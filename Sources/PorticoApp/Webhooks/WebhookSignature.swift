@@ -51,11 +51,7 @@ enum WebhookSignature {
 
     /// Whether any signature in `header` is valid for `secret` (constant-time comparison), used by tests and `portico` tooling.
     static func verify(header: String, id: String, timestamp: Int64, body: some DataProtocol, secret: WebhookSecret) -> Bool {
-        let expected = Array(sign(id: id, timestamp: timestamp, body: body, secret: secret).utf8)
-        return header.split(separator: " ").contains { candidate in
-            let presented = Array(candidate.utf8)
-            guard presented.count == expected.count else { return false }
-            return zip(presented, expected).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
-        }
+        let expected = sign(id: id, timestamp: timestamp, body: body, secret: secret)
+        return header.split(separator: " ").contains { ConstantTime.equal($0.utf8, expected.utf8) }
     }
 }

@@ -14,12 +14,14 @@ extension Store {
 
     /// The organizations a user belongs to, by name.
     package func organizations(ofUser userId: String) async throws -> [UserOrganization] {
-        try await read { db in
-            let memberships = try MembershipRecord.filter(Column("user_id") == userId).fetchAll(db)
-            return try memberships.compactMap { membership in
-                try OrganizationRecord.fetchOne(db, key: membership.organizationId).map { UserOrganization(organization: $0, role: membership.role) }
-            }.sorted { $0.organization.name.localizedStandardCompare($1.organization.name) == .orderedAscending }
-        }
+        try await read { db in try Self.organizations(ofUser: userId, db) }
+    }
+
+    private static func organizations(ofUser userId: String, _ db: Database) throws -> [UserOrganization] {
+        let memberships = try MembershipRecord.filter(Column("user_id") == userId).fetchAll(db)
+        return try memberships.compactMap { membership in
+            try OrganizationRecord.fetchOne(db, key: membership.organizationId).map { UserOrganization(organization: $0, role: membership.role) }
+        }.sorted { $0.organization.name.localizedStandardCompare($1.organization.name) == .orderedAscending }
     }
 
     package func members(organizationId: String) async throws -> [Member] {
@@ -92,15 +94,13 @@ extension Store {
         }
     }
 
-    /// The session and its user, if both exist and the user is still a member of the session's organization.
-    package func session(idHash: Data) async throws -> (DashboardSessionRecord, UserRecord, role: String)? {
+    /// The session, its user and every organization they belong to (one read), if both exist.
+    package func session(idHash: Data) async throws -> (DashboardSessionRecord, UserRecord, [UserOrganization])? {
         try await read { db in
             guard let session = try DashboardSessionRecord.fetchOne(db, key: idHash),
-                let user = try UserRecord.fetchOne(db, key: session.userId),
-                let membership = try MembershipRecord.fetchOne(
-                    db, key: ["organization_id": session.organizationId, "user_id": session.userId])
+                let user = try UserRecord.fetchOne(db, key: session.userId)
             else { return nil }
-            return (session, user, membership.role)
+            return (session, user, try Self.organizations(ofUser: user.id, db))
         }
     }
 

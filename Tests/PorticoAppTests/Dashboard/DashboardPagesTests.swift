@@ -13,9 +13,7 @@ struct DashboardPagesTests {
         let token = try await owner.csrfToken("/dashboard/members")
         let page = try await owner.post("/dashboard/members/invitations", [("csrf_token", token), ("email", email), ("role", role)])
         #expect(page.status == .ok)
-        let link = try #require(page.text.components(separatedBy: "value=\"").first { $0.contains("/dashboard/invitations/") }?
-            .prefix { $0 != "\"" })
-        let path = String(link[link.range(of: "/dashboard/invitations/")!.lowerBound...])
+        let path = try #require(invitationPath(in: page.text))
         let invitee = Browser(owner.client)
         let form = try await invitee.get(path)
         #expect(form.status == .ok && form.text.contains(email))
@@ -26,6 +24,12 @@ struct DashboardPagesTests {
         // The link works once.
         #expect(try await Browser(owner.client).get(path).status == .badRequest)
         return invitee
+    }
+
+    /// The path of the invitation link shown (once) on the members page.
+    static func invitationPath(in html: String) -> String? {
+        guard let start = html.range(of: "/dashboard/invitations/") else { return nil }
+        return String(html[start.lowerBound...].prefix { $0 != "\"" })
     }
 
     static func signedInOwner(_ portico: TestPortico, _ api: APIClient) async throws -> Browser {
@@ -167,8 +171,7 @@ struct DashboardPagesTests {
             let owner = try await Self.signedInOwner(closed, api)
             let token = try await owner.csrfToken("/dashboard/members")
             let page = try await owner.post("/dashboard/members/invitations", [("csrf_token", token), ("email", "new@acme.test"), ("role", "viewer")])
-            let link = try #require(page.text.components(separatedBy: "value=\"").first { $0.contains("/dashboard/invitations/") }?.prefix { $0 != "\"" })
-            let path = String(link[link.range(of: "/dashboard/invitations/")!.lowerBound...])
+            let path = try #require(Self.invitationPath(in: page.text))
             let invitee = Browser(api.client)
             let form = try await invitee.get(path)
             let refused = try await invitee.post(path, [("form_token", Browser.field("form_token", in: form.text) ?? ""), ("password", "a long enough password")])
