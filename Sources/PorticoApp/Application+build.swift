@@ -69,10 +69,8 @@ func buildRouter(runtime: PorticoRuntime) -> Router<PorticoRequestContext> {
     UsageController(store: store, billing: runtime.billing, admission: runtime.admission, clock: clock).register(routes)
     InvoicesController(store: store).register(routes)
     EventsController(store: store, clock: clock).register(routes)
-    WebhookEndpointsController(
-        store: store, clock: clock, settings: config.webhooks, policy: runtime.addressPolicy, replays: runtime.replayer
-    ).register(routes)
-    WebhookDeliveriesController(store: store, clock: clock).register(routes)
+    WebhookEndpointsController(service: runtime.webhookEndpoints).register(routes)
+    WebhookDeliveriesController(service: runtime.webhookEndpoints).register(routes)
     SandboxClockController(clock: runtime.sandboxClock) {
         // Partitions for the new "now" exist before a request is logged there; the scheduler looks again.
         try await runtime.maintainRequestLogs()
@@ -91,6 +89,9 @@ func registerDashboard(on router: Router<PorticoRequestContext>, runtime: Portic
     OverviewPage(dashboard: dashboard).register(on: group)
     KeysPages(dashboard: dashboard).register(on: group)
     LogsPages(dashboard: dashboard).register(on: group)
+    EventsPages(dashboard: dashboard).register(on: group)
+    WebhooksPages(dashboard: dashboard).register(on: group)
+    DeliveriesPages(dashboard: dashboard).register(on: group)
     MembersPages(dashboard: dashboard).register(on: group)
     AuditPage(dashboard: dashboard).register(on: group)
 }

@@ -27,6 +27,7 @@ public final class PorticoRuntime: Sendable {
     let webhookClient: WebhookClient
     let dispatcher: WebhookDispatcher
     let replayer: WebhookReplayer
+    let webhookEndpoints: WebhookEndpointService
     /// The clock `POST /v1/sandbox/clock/advance` moves; nil unless this is a sandbox instance.
     let sandboxClock: OffsetClock?
 
@@ -62,6 +63,8 @@ public final class PorticoRuntime: Sendable {
         self.dispatcher = WebhookDispatcher(
             store: store, clock: clock, client: webhookClient, policy: addressPolicy, settings: config.webhooks, metrics: metrics, logger: logger)
         self.replayer = WebhookReplayer(store: store, clock: clock, logger: logger)
+        self.webhookEndpoints = WebhookEndpointService(
+            store: store, clock: clock, settings: config.webhooks, policy: addressPolicy, replays: replayer)
         self.accounts = AccountService(store: store, clock: clock, hasher: PasswordHasher(cost: config.accounts.passwordHashCost),
             defaultPlan: config.billing.defaultPlan)
     }

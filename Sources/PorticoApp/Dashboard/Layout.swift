@@ -15,6 +15,8 @@ enum Layout {
         NavItem(path: "/dashboard", title: "Overview"),
         NavItem(path: "/dashboard/keys", title: "API keys"),
         NavItem(path: "/dashboard/logs", title: "Request logs"),
+        NavItem(path: "/dashboard/events", title: "Events"),
+        NavItem(path: "/dashboard/webhooks", title: "Webhooks"),
         NavItem(path: "/dashboard/members", title: "Members"),
         NavItem(path: "/dashboard/audit", title: "Audit log"),
     ]
@@ -114,5 +116,38 @@ enum Layout {
             <thead><tr>\(headers.map { "<th scope=\"col\">\($0)</th>" as HTML })</tr></thead>
             <tbody>\(rows)</tbody></table>
             """
+    }
+
+    /// A two-column table of named facts about one thing (a request, an endpoint, a delivery).
+    static func facts(caption: HTML, _ rows: [(String, HTML)]) -> HTML {
+        """
+        <table class="facts"><caption>\(caption)</caption><tbody>
+        \(rows.map { "<tr><th scope=\"row\">\($0.0)</th><td>\($0.1)</td></tr>" as HTML })
+        </tbody></table>
+        """
+    }
+
+    /// "Older" link for a newest-first list: the current query with `starting_after` set to the last row shown.
+    static func olderLink(_ path: String, query: [(String, String)], after cursor: String?, label: String) -> HTML {
+        guard let cursor else { return .empty }
+        var items = query.filter { $0.0 != "starting_after" }
+        items.append(("starting_after", cursor))
+        let link = items.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+        return "<p><a href=\"\(path)?\(link)\">\(label)</a></p>"
+    }
+
+    /// A labelled `<select>` whose options are (value, label) pairs.
+    static func select(_ name: String, _ label: String, _ choices: [(String, String)], selected current: String?) -> HTML {
+        """
+        <label for="\(name)">\(label)</label><select id="\(name)" name="\(name)">\(choices.map { option($0.0, $0.1, selected: $0.0 == (current ?? "")) })</select>
+        """
+    }
+
+    /// Stored JSON text, indented for reading (as stored when it does not parse).
+    static func prettyJSON(_ text: String) -> String {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]),
+            let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
+        else { return text }
+        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -40,24 +40,16 @@ struct LogsPages: Sendable {
             <td>\(String(format: "%.1f", Double(entry.durationMicroseconds) / 1_000)) ms</td><td><code>\(entry.keyId ?? "—")</code></td></tr>
             """
         }
-        func select(_ name: String, _ label: String, _ choices: [(String, String)], _ current: String?) -> HTML {
-            """
-            <label for="\(name)">\(label)</label><select id="\(name)" name="\(name)">\(choices.map { Layout.option($0.0, $0.1, selected: $0.0 == (current ?? "")) })</select>
-            """
-        }
-        var older: HTML = ""
-        if page.hasMore, let last = page.items.last {
-            var items = query.map { (String($0.key), String($0.value)) }.filter { $0.0 != "starting_after" }
-            items.append(("starting_after", last.requestId))
-            let link = items.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
-            older = "<p><a href=\"/dashboard/logs?\(link)\">Older requests</a></p>"
-        }
+
+        let older = Layout.olderLink(
+            "/dashboard/logs", query: query.map { (String($0.key), String($0.value)) },
+            after: page.hasMore ? page.items.last?.requestId : nil, label: "Older requests")
         let body: HTML = """
             <h1>Request logs</h1>
             <form method="get" action="/dashboard/logs" class="filters">
-            \(select("hours", "Time", [("1", "Last hour"), ("24", "Last 24 hours"), ("168", "Last 7 days"), ("720", "Last 30 days")], String(hours)))
-            \(select("status_class", "Status", [("", "Any"), ("2xx", "2xx"), ("3xx", "3xx"), ("4xx", "4xx"), ("5xx", "5xx")], value("status_class")))
-            \(select("method", "Method", [("", "Any"), ("GET", "GET"), ("POST", "POST"), ("PATCH", "PATCH"), ("DELETE", "DELETE")], method))
+            \(Layout.select("hours", "Time", [("1", "Last hour"), ("24", "Last 24 hours"), ("168", "Last 7 days"), ("720", "Last 30 days")], selected: String(hours)))
+            \(Layout.select("status_class", "Status", [("", "Any"), ("2xx", "2xx"), ("3xx", "3xx"), ("4xx", "4xx"), ("5xx", "5xx")], selected: value("status_class")))
+            \(Layout.select("method", "Method", [("", "Any"), ("GET", "GET"), ("POST", "POST"), ("PATCH", "PATCH"), ("DELETE", "DELETE")], selected: method))
             <label for="path_prefix">Path starts with</label><input id="path_prefix" name="path_prefix" value="\(value("path_prefix"))">
             <label for="key_id">Key id</label><input id="key_id" name="key_id" value="\(value("key_id"))">
             <button type="submit">Filter</button>
@@ -73,19 +65,18 @@ struct LogsPages: Sendable {
         let id = try context.parameters.require("request_id")
         guard let entry = try await dashboard.store.requestLog(requestId: id, scope: viewer.scope, width: dashboard.runtime.partitionWidth)
         else { throw DashboardError.notFound }
-        func row(_ name: String, _ value: HTML) -> HTML { "<tr><th scope=\"row\">\(name)</th><td>\(value)</td></tr>" }
         let body: HTML = """
             <p><a href="/dashboard/logs">All request logs</a></p>
             <h1>\(entry.method) \(entry.path)</h1>
-            <table class="facts"><caption>Request <code>\(entry.requestId)</code></caption><tbody>
-            \(row("Status", "\(entry.status)"))
-            \(row("Route", "\(entry.route ?? "no route matched")"))
-            \(row("Duration", "\(String(format: "%.3f", Double(entry.durationMicroseconds) / 1_000)) ms"))
-            \(row("Time", Layout.time(entry.createdAt)))
-            \(row("Key", "<code>\(entry.keyId ?? "none")</code>"))
-            \(row("Client IP", "\(entry.ip ?? "—")"))
-            \(row("User agent", "\(entry.userAgent ?? "—")"))
-            </tbody></table>
+            \(Layout.facts(caption: "Request <code>\(entry.requestId)</code>", [
+                ("Status", "\(entry.status)"),
+                ("Route", "\(entry.route ?? "no route matched")"),
+                ("Duration", "\(String(format: "%.3f", Double(entry.durationMicroseconds) / 1_000)) ms"),
+                ("Time", Layout.time(entry.createdAt)),
+                ("Key", "<code>\(entry.keyId ?? "none")</code>"),
+                ("Client IP", "\(entry.ip ?? "—")"),
+                ("User agent", "\(entry.userAgent ?? "—")"),
+            ]))
             <h2>Request body</h2>\(entry.requestBody.map { "<pre>\($0)</pre>" as HTML } ?? "<p>Not captured. An admin can turn on body capture in Settings.</p>")
             <h2>Response body</h2>\(entry.responseBody.map { "<pre>\($0)</pre>" as HTML } ?? "<p>Not captured.</p>")
             """

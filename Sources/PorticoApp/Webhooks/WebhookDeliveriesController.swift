@@ -8,8 +8,8 @@ import PorticoStore
 ///     POST /v1/webhook-deliveries/{id}/retry  webhooks:write  one more attempt now, whatever the delivery's state
 struct WebhookDeliveriesController: Sendable {
     typealias Context = PorticoRequestContext
-    let store: Store
-    let clock: any PorticoClock
+    let service: WebhookEndpointService
+    var store: Store { service.store }
 
     func register(_ routes: APIRoutes) {
         routes.on(.get, "webhook-deliveries", scope: "webhooks:read", handler: list)
@@ -42,12 +42,9 @@ struct WebhookDeliveriesController: Sendable {
     @Sendable func retry(_ request: Request, context: Context) async throws -> Response {
         let scope = try context.requirePrincipal().tenant
         let id = try context.parameters.require("id")
-        switch try await store.retryDelivery(id: id, scope: scope, now: clock.nowMilliseconds) {
-        case nil: throw APIError.notFound("webhook delivery", id: id)
-        case .failure(.endpointDisabled)?:
-            throw APIError(.endpointDisabled, "The delivery's endpoint is disabled; enable it (PATCH status=enabled) before retrying.")
-        case .success(let delivery)?:
-            return try JSONCoding.response(WebhookDeliveryResource(delivery), status: .accepted)
+        guard let delivery = try await service.retry(deliveryID: id, scope: scope) else {
+            throw APIError.notFound("webhook delivery", id: id)
         }
+        return try JSONCoding.response(WebhookDeliveryResource(delivery), status: .accepted)
     }
 }

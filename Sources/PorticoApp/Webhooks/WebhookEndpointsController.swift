@@ -16,14 +16,11 @@ import PorticoStore
 ///     GET    /v1/webhook-replays/{id}                   webhooks:read   the job's progress
 struct WebhookEndpointsController: Sendable {
     typealias Context = PorticoRequestContext
-    let store: Store
-    let clock: any PorticoClock
-    let settings: PorticoConfig.Webhooks
-    let policy: AddressPolicy
-    let replays: WebhookReplayer
+    let service: WebhookEndpointService
+    var store: Store { service.store }
+    var clock: any PorticoClock { service.clock }
 
     static let writableFields: Set<String> = ["url", "enabled_events", "description", "metadata", "status"]
-    static let maxOverlapSeconds = 7 * 86_400
 
     func register(_ routes: APIRoutes) {
         routes.on(.post, "webhook-endpoints", scope: "webhooks:write", handler: create)
@@ -42,22 +39,7 @@ struct WebhookEndpointsController: Sendable {
         let scope = try context.requirePrincipal().tenant
         let body = try await RequestBody.decode(request, context: context)
         try body.allowOnly(Self.writableFields.subtracting(["status"]))
-        guard body.fields["url"] != nil else { throw APIError(.parameterMissing, "url is required.", param: "url") }
-        guard body.fields["enabled_events"] != nil else {
-            throw APIError(.parameterMissing, "enabled_events is required: a list of event types, wildcards such as customer.* , or *.", param: "enabled_events")
-        }
-        let input = try await EndpointInput(body: body, policy: policy)
-        guard try await store.endpointCount(scope: scope) < settings.maxEndpoints else {
-            throw APIError(.resourceLimitReached, "This organization already has \(settings.maxEndpoints) webhook endpoints in this mode (webhooks.max_endpoints).")
-        }
-        let now = clock.nowMilliseconds
-        var metadata: [String: String] = [:]
-        input.metadata.apply(to: &metadata)
-        let record = WebhookEndpointRecord(
-            id: Identifier.make("we", at: now), scope: scope, url: input.url!.text, description: input.description.value(or: nil),
-            enabledEvents: StoredJSON.encode(input.enabledEvents!), metadata: try StoredMetadata.encode(metadata),
-            secret: WebhookSecret.generate().text, createdAt: now)
-        try await store.insertEndpoint(record)
+        let record = try await service.create(try await EndpointInput(body: body, policy: service.policy), scope: scope)
         return try JSONCoding.response(WebhookEndpointResource(record, revealingSecret: true))
     }
 
@@ -78,23 +60,10 @@ struct WebhookEndpointsController: Sendable {
         let id = try context.parameters.require("id")
         let body = try await RequestBody.decode(request, context: context)
         try body.allowOnly(Self.writableFields)
-        let input = try await EndpointInput(body: body, policy: policy)
-        let now = clock.nowMilliseconds
-        let updated = try await store.updateEndpoint(id: id, scope: scope) { endpoint in
-            if let url = input.url { endpoint.url = url.text }
-            if let events = input.enabledEvents { endpoint.enabledEvents = StoredJSON.encode(events) }
-            input.description.apply(to: &endpoint.description)
-            var metadata = StoredMetadata.decode(endpoint.metadata)
-            input.metadata.apply(to: &metadata)
-            endpoint.metadata = try StoredMetadata.encode(metadata)
-            if let status = input.status, status != endpoint.status {
-                endpoint.status = status
-                endpoint.disabledReason = status == .disabled ? "manual" : nil
-                endpoint.failingSince = nil
-            }
-            endpoint.updatedAt = max(now, endpoint.createdAt)
+        let input = try await EndpointInput(body: body, policy: service.policy)
+        guard let updated = try await service.update(id: id, scope: scope, with: input) else {
+            throw APIError.notFound("webhook endpoint", id: id)
         }
-        guard let updated else { throw APIError.notFound("webhook endpoint", id: id) }
         return try JSONCoding.response(WebhookEndpointResource(updated))
     }
 
@@ -109,44 +78,29 @@ struct WebhookEndpointsController: Sendable {
         try JSONCoding.response(WebhookSecretResource(try await endpoint(context), now: clock.nowMilliseconds))
     }
 
-    /// A new secret signs from now on; the old one keeps signing alongside it
-    /// for `overlap_seconds` (default `webhooks.rotation_overlap_hours`), so
-    /// receivers can switch without dropping a delivery.
+    /// `overlap_seconds`: how long the old secret keeps signing (default `webhooks.rotation_overlap_hours`).
     @Sendable func rotateSecret(_ request: Request, context: Context) async throws -> Response {
         let scope = try context.requirePrincipal().tenant
         let id = try context.parameters.require("id")
         let body = try await RequestBody.decode(request, context: context)
         try body.allowOnly(["overlap_seconds"])
-        var overlap = settings.rotationOverlapHours * 3_600
+        var overlap: Int?
         if let value = body.fields["overlap_seconds"] {
-            guard let seconds = value.integer, (0...Self.maxOverlapSeconds).contains(seconds) else {
-                throw APIError.invalid("overlap_seconds", "overlap_seconds must be an integer from 0 to \(Self.maxOverlapSeconds) (7 days).")
+            guard let seconds = value.integer else {
+                throw APIError.invalid("overlap_seconds", "overlap_seconds must be an integer from 0 to \(WebhookEndpointService.maxOverlapSeconds) (7 days).")
             }
             overlap = seconds
         }
-        let now = clock.nowMilliseconds
-        let fresh = WebhookSecret.generate().text
-        let rotated = try await store.updateEndpoint(id: id, scope: scope) { [overlap] endpoint in
-            endpoint.previousSecret = overlap > 0 ? endpoint.secret : nil
-            endpoint.previousSecretExpiresAt = overlap > 0 ? now + Int64(overlap) * 1_000 : nil
-            endpoint.secret = fresh
-            endpoint.updatedAt = max(now, endpoint.createdAt)
+        guard let rotated = try await service.rotateSecret(id: id, scope: scope, overlapSeconds: overlap) else {
+            throw APIError.notFound("webhook endpoint", id: id)
         }
-        guard let rotated else { throw APIError.notFound("webhook endpoint", id: id) }
-        return try JSONCoding.response(WebhookSecretResource(rotated, now: now))
+        return try JSONCoding.response(WebhookSecretResource(rotated, now: clock.nowMilliseconds))
     }
 
     /// Sends a `portico.test` event to this endpoint only; the answer is the
     /// event (its deliveries are listed with `GET /v1/webhook-deliveries?event=…`).
     @Sendable func test(_ request: Request, context: Context) async throws -> Response {
-        let endpoint = try await endpoint(context)
-        guard endpoint.status == .enabled else {
-            throw APIError(.endpointDisabled, "This endpoint is disabled; enable it (PATCH status=enabled) before sending a test.")
-        }
-        let event = try Events.make(
-            "portico.test", about: WebhookEndpointResource(endpoint), scope: endpoint.scope, requestID: context.requestID,
-            at: clock.nowMilliseconds)
-        try await store.insertEvent(event, onlyTo: endpoint)
+        let event = try await service.sendTest(to: try await endpoint(context), requestID: context.requestID)
         return try JSONCoding.response(EventResource(event))
     }
 
@@ -156,16 +110,9 @@ struct WebhookEndpointsController: Sendable {
         let endpoint = try await endpoint(context)
         let body = try await RequestBody.decode(request, context: context)
         try body.allowOnly(["since", "until"])
-        let now = clock.nowMilliseconds
         let since = try Self.time(body, "since") ?? 0
-        let until = try Self.time(body, "until") ?? now + 1
-        guard since < until else { throw APIError.invalid("until", "until must be later than since.") }
-        guard endpoint.status == .enabled else {
-            throw APIError(.endpointDisabled, "This endpoint is disabled; enable it (PATCH status=enabled) before replaying to it.")
-        }
-        let job = WebhookReplayRecord(id: Identifier.make("whr", at: now), endpoint: endpoint, since: since, until: until, createdAt: now)
-        try await store.insertReplay(job)
-        replays.start(job.id)
+        let until = try Self.time(body, "until") ?? clock.nowMilliseconds + 1
+        let job = try await service.startReplay(of: endpoint, since: since, until: until)
         return try JSONCoding.response(WebhookReplayResource(job), status: .accepted)
     }
 

@@ -21,6 +21,7 @@ struct TestPortico {
     var testKey: String { seed.keys.testSecret }
     var liveKey: String { seed.keys.liveSecret }
     var organizationID: String { seed.organizationID }
+    var testScope: TenantScope { TenantScope(organizationId: organizationID, livemode: false) }
 
     static let quietLogger = Logger(label: "portico-test") { _ in SwiftLogNoOpLogHandler() }
 

@@ -1,0 +1,108 @@
+import Foundation
+import PorticoStore
+
+/// The webhook-endpoint operations the API and the dashboard share, so a
+/// rule (the endpoint limit, the rotation overlap, "a disabled endpoint gets
+/// no test") is written once whichever door the request came through.
+/// Errors are `APIError`s; the dashboard shows their `detail` on the form.
+struct WebhookEndpointService: Sendable {
+    let store: Store
+    let clock: any PorticoClock
+    let settings: PorticoConfig.Webhooks
+    let policy: AddressPolicy
+    let replays: WebhookReplayer
+
+    static let maxOverlapSeconds = 7 * 86_400
+
+    /// Creates an endpoint from validated input (url and enabled_events required) with a fresh signing secret.
+    func create(_ input: EndpointInput, scope: TenantScope) async throws -> WebhookEndpointRecord {
+        guard let url = input.url else { throw APIError(.parameterMissing, "url is required.", param: "url") }
+        guard let events = input.enabledEvents else {
+            throw APIError(.parameterMissing, "enabled_events is required: a list of event types, wildcards such as customer.* , or *.", param: "enabled_events")
+        }
+        guard try await store.endpointCount(scope: scope) < settings.maxEndpoints else {
+            throw APIError(.resourceLimitReached, "This organization already has \(settings.maxEndpoints) webhook endpoints in this mode (webhooks.max_endpoints).")
+        }
+        let now = clock.nowMilliseconds
+        var metadata: [String: String] = [:]
+        input.metadata.apply(to: &metadata)
+        let record = WebhookEndpointRecord(
+            id: Identifier.make("we", at: now), scope: scope, url: url.text, description: input.description.value(or: nil),
+            enabledEvents: StoredJSON.encode(events), metadata: try StoredMetadata.encode(metadata),
+            secret: WebhookSecret.generate().text, createdAt: now)
+        try await store.insertEndpoint(record)
+        return record
+    }
+
+    /// Applies an update; nil when there is no such endpoint in `scope`.
+    func update(id: String, scope: TenantScope, with input: EndpointInput) async throws -> WebhookEndpointRecord? {
+        let now = clock.nowMilliseconds
+        return try await store.updateEndpoint(id: id, scope: scope) { endpoint in
+            if let url = input.url { endpoint.url = url.text }
+            if let events = input.enabledEvents { endpoint.enabledEvents = StoredJSON.encode(events) }
+            input.description.apply(to: &endpoint.description)
+            var metadata = StoredMetadata.decode(endpoint.metadata)
+            input.metadata.apply(to: &metadata)
+            endpoint.metadata = try StoredMetadata.encode(metadata)
+            if let status = input.status, status != endpoint.status {
+                endpoint.status = status
+                endpoint.disabledReason = status == .disabled ? "manual" : nil
+                endpoint.failingSince = nil
+            }
+            endpoint.updatedAt = max(now, endpoint.createdAt)
+        }
+    }
+
+    /// A new secret signs from now on; the old one keeps signing alongside it
+    /// for `overlapSeconds` (default `webhooks.rotation_overlap_hours`), so
+    /// receivers can switch without dropping a delivery. Nil when there is no such endpoint.
+    func rotateSecret(id: String, scope: TenantScope, overlapSeconds: Int?) async throws -> WebhookEndpointRecord? {
+        let overlap = overlapSeconds ?? settings.rotationOverlapHours * 3_600
+        guard (0...Self.maxOverlapSeconds).contains(overlap) else {
+            throw APIError.invalid("overlap_seconds", "overlap_seconds must be an integer from 0 to \(Self.maxOverlapSeconds) (7 days).")
+        }
+        let now = clock.nowMilliseconds
+        let fresh = WebhookSecret.generate().text
+        return try await store.updateEndpoint(id: id, scope: scope) { endpoint in
+            endpoint.previousSecret = overlap > 0 ? endpoint.secret : nil
+            endpoint.previousSecretExpiresAt = overlap > 0 ? now + Int64(overlap) * 1_000 : nil
+            endpoint.secret = fresh
+            endpoint.updatedAt = max(now, endpoint.createdAt)
+        }
+    }
+
+    /// Sends a `portico.test` event to this endpoint only.
+    func sendTest(to endpoint: WebhookEndpointRecord, requestID: String?) async throws -> EventRecord {
+        guard endpoint.status == .enabled else {
+            throw APIError(.endpointDisabled, "This endpoint is disabled; enable it before sending a test.")
+        }
+        let event = try Events.make(
+            "portico.test", about: WebhookEndpointResource(endpoint), scope: endpoint.scope, requestID: requestID,
+            at: clock.nowMilliseconds)
+        try await store.insertEvent(event, onlyTo: endpoint)
+        return event
+    }
+
+    /// Starts a job re-queuing the endpoint's failed and dead deliveries created in [since, until).
+    func startReplay(of endpoint: WebhookEndpointRecord, since: Int64, until: Int64) async throws -> WebhookReplayRecord {
+        guard since < until else { throw APIError.invalid("until", "until must be later than since.") }
+        guard endpoint.status == .enabled else {
+            throw APIError(.endpointDisabled, "This endpoint is disabled; enable it before replaying to it.")
+        }
+        let now = clock.nowMilliseconds
+        let job = WebhookReplayRecord(id: Identifier.make("whr", at: now), endpoint: endpoint, since: since, until: until, createdAt: now)
+        try await store.insertReplay(job)
+        replays.start(job.id)
+        return job
+    }
+
+    /// Makes a delivery due now (a dead one gets exactly one more attempt); nil when there is no such delivery.
+    func retry(deliveryID id: String, scope: TenantScope) async throws -> DeliveryView? {
+        switch try await store.retryDelivery(id: id, scope: scope, now: clock.nowMilliseconds) {
+        case nil: return nil
+        case .failure(.endpointDisabled)?:
+            throw APIError(.endpointDisabled, "The delivery's endpoint is disabled; enable it before retrying.")
+        case .success(let delivery)?: return delivery
+        }
+    }
+}
