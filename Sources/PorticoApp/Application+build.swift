@@ -92,6 +92,9 @@ func registerDashboard(on router: Router<PorticoRequestContext>, runtime: Portic
     EventsPages(dashboard: dashboard).register(on: group)
     WebhooksPages(dashboard: dashboard).register(on: group)
     DeliveriesPages(dashboard: dashboard).register(on: group)
+    UsagePage(dashboard: dashboard).register(on: group)
+    InvoicesPages(dashboard: dashboard).register(on: group)
+    SettingsPage(dashboard: dashboard).register(on: group)
     MembersPages(dashboard: dashboard).register(on: group)
     AuditPage(dashboard: dashboard).register(on: group)
 }

@@ -17,8 +17,11 @@ enum Layout {
         NavItem(path: "/dashboard/logs", title: "Request logs"),
         NavItem(path: "/dashboard/events", title: "Events"),
         NavItem(path: "/dashboard/webhooks", title: "Webhooks"),
+        NavItem(path: "/dashboard/usage", title: "Usage"),
+        NavItem(path: "/dashboard/invoices", title: "Invoices"),
         NavItem(path: "/dashboard/members", title: "Members"),
         NavItem(path: "/dashboard/audit", title: "Audit log"),
+        NavItem(path: "/dashboard/settings", title: "Settings"),
     ]
 
     /// A signed-in page. `current` is the navigation path to mark as the current page.

@@ -39,5 +39,10 @@ enum Stylesheet {
         .cards div { border: 1px solid var(--line); border-radius: 6px; padding: 12px; } .cards dt { color: var(--muted); } .cards dd { margin: 0; font-size: 20px; font-weight: 600; }
         .filters { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; }
         .empty { color: var(--muted); }
+        .tabs { list-style: none; display: flex; gap: 16px; padding: 0; } .tabs a[aria-current] { font-weight: 700; color: var(--ink); }
+        svg.chart { width: 100%; max-width: 760px; height: auto; } svg.chart .bar { fill: var(--accent); } svg.chart .bar:hover { fill: #1e3a8a; }
+        svg.chart .grid { stroke: var(--line); stroke-width: 1; } svg.chart .reference { stroke: var(--danger); stroke-width: 2; stroke-dasharray: 6 4; }
+        svg.chart .axis { fill: var(--muted); font-size: 11px; }
+        figure { margin: 12px 0; } figcaption { color: var(--muted); font-size: 13px; }
         """
 }

@@ -1,0 +1,78 @@
+import Foundation
+import Hummingbird
+import PorticoStore
+
+/// Organization settings: the plan (owners only: it is billing), request
+/// body capture for the log (owners and admins). Changes are audited and
+/// reach the request path at once (the key cache is invalidated).
+struct SettingsPage: Sendable {
+    typealias Context = PorticoRequestContext
+    let dashboard: Dashboard
+
+    func register(on router: RouterGroup<Context>) {
+        router.get("settings") { request, _ in try await self.page(try await dashboard.viewer(request), notice: nil) }
+        router.post("settings/plan") { request, context in try await self.changePlan(request, context: context) }
+        router.post("settings/body-capture") { request, context in try await self.changeBodyCapture(request, context: context) }
+    }
+
+    private func page(_ viewer: Viewer, notice: String?) async throws -> Response {
+        let organization = viewer.organization
+        let plans = dashboard.config.plans.sorted { ($0.value.basePrice, $0.key) < ($1.value.basePrice, $1.key) }
+        let planRows = plans.map { key, plan -> HTML in
+            let limits = plan.limits(livemode: true)
+            return """
+                <tr><td>\(plan.name)\(key == organization.plan ? " (current)" : "")</td><td>\(Money.format(Int64(plan.basePrice), plan.currency)) / month</td>
+                <td>\(limits.monthlyQuota.map { "\($0) requests" } ?? "—")</td><td>\(limits.perMinute.map { "\($0)/min" } ?? "—")</td>
+                <td>\(plan.overagePer1000.map { Money.format(Int64($0), plan.currency) + " per 1,000" } ?? "none: the quota is a hard limit")</td></tr>
+                """
+        }
+        let planForm: HTML =
+            viewer.role.may(.changePlan)
+            ? """
+            <form method="post" action="/dashboard/settings/plan">\(Layout.csrf(viewer))
+            \(Layout.select("plan", "Plan", plans.map { ($0.key, $0.value.name) }, selected: organization.plan))
+            <button type="submit">Change plan</button></form>
+            """
+            : "<p>Only an owner can change the plan.</p>"
+        let captureForm: HTML =
+            viewer.role.may(.changeSettings)
+            ? """
+            <form method="post" action="/dashboard/settings/body-capture">\(Layout.csrf(viewer))
+            <input type="hidden" name="body_capture" value="\(organization.bodyCapture ? "off" : "on")">
+            <button type="submit">\(organization.bodyCapture ? "Turn body capture off" : "Turn body capture on")</button></form>
+            """
+            : ""
+        let body: HTML = """
+            <h1>Settings</h1>
+            <section aria-labelledby="plan-heading"><h2 id="plan-heading">Plan</h2>
+            \(Layout.table(caption: "Plans (live-mode limits; test mode has lower ones)", headers: ["Plan", "Base price", "Monthly quota", "Rate", "Overage"], rows: planRows, empty: "No plans configured."))
+            \(planForm)</section>
+            <section aria-labelledby="capture-heading"><h2 id="capture-heading">Request body capture</h2>
+            <p>Body capture is <strong>\(organization.bodyCapture ? "on" : "off")</strong>. When on, request and response bodies are kept in the request log
+            (size-capped, with secrets, passwords, tokens and card-like numbers replaced) for debugging. Turn it off when you are done.</p>
+            \(captureForm)</section>
+            """
+        return WebPage.response(Layout.page(viewer, title: "Settings", current: "/dashboard/settings", notice: notice, body: body))
+    }
+
+    private func changePlan(_ request: Request, context: Context) async throws -> Response {
+        var request = request
+        let viewer = try await dashboard.viewer(request)
+        let form = try await dashboard.form(&request, context: context, viewer: viewer)
+        try viewer.require(.changePlan)
+        guard let plan = form.text("plan"), dashboard.config.plans[plan] != nil else { throw DashboardError.badRequest("Choose one of the plans listed.") }
+        try await dashboard.runtime.billing.updateOrganization(id: viewer.organization.id, plan: plan, bodyCapture: nil, by: viewer.actor(request: context))
+        return WebPage.redirect(to: "/dashboard/settings")
+    }
+
+    private func changeBodyCapture(_ request: Request, context: Context) async throws -> Response {
+        var request = request
+        let viewer = try await dashboard.viewer(request)
+        let form = try await dashboard.form(&request, context: context, viewer: viewer)
+        try viewer.require(.changeSettings)
+        guard let value = form["body_capture"], value == "on" || value == "off" else { throw DashboardError.badRequest("Body capture is on or off.") }
+        try await dashboard.runtime.billing.updateOrganization(
+            id: viewer.organization.id, plan: nil, bodyCapture: value == "on", by: viewer.actor(request: context))
+        return WebPage.redirect(to: "/dashboard/settings")
+    }
+}
