@@ -281,6 +281,31 @@ CREATE TABLE invitations (
 
 CREATE INDEX invitations_by_organization ON invitations(organization_id, id);
 
+-- Hourly aggregates for the dashboard overview ----------------------------------
+--
+-- request_stats: requests per tenant, hour, status class (2..5) and latency
+-- bucket (LatencyHistogram in Sources/PorticoApp/RequestLogs/RequestStats.swift),
+-- added in the same transaction as the log rows. Percentiles come from the
+-- bucket counts, so the overview never scans log partitions.
+CREATE TABLE request_stats (
+    organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    livemode INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+    hour_start INTEGER NOT NULL,
+    status_class INTEGER NOT NULL,
+    latency_bucket INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (organization_id, livemode, hour_start, status_class, latency_bucket)
+) WITHOUT ROWID;
+
+CREATE TABLE webhook_attempt_stats (
+    organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    livemode INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+    hour_start INTEGER NOT NULL,
+    succeeded INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (organization_id, livemode, hour_start)
+) WITHOUT ROWID;
+
 -- Request logs: one table per time partition -------------------------------------
 --
 -- Created at run time, ahead of need, as request_logs_YYYYMMDDHH (the UTC

@@ -113,7 +113,9 @@ final class RequestLogWriter: Service, Sendable {
             }
             guard !batch.isEmpty else { return }
             do {
-                try await store.appendRequestLogs(batch.map(\.entry), usage: Self.usage(of: batch), width: partitionWidth)
+                try await store.appendRequestLogs(
+                    batch.map(\.entry), usage: Self.usage(of: batch), stats: TrafficSummary.increments(of: batch.lazy.map(\.entry)),
+                    width: partitionWidth)
             } catch {
                 metrics.logWriteFailures.increment()
                 logger.error("request log batch failed; will retry", metadata: ["records": "\(batch.count)", "error": "\(error)"])

@@ -126,6 +126,31 @@ package struct UsageIncrement: Sendable, Hashable {
     }
 }
 
+/// One request counted in `request_stats`: tenant, hour, status class and latency bucket.
+package struct RequestStatIncrement: Sendable, Hashable {
+    package var organizationId: String
+    package var livemode: Bool
+    package var hourStart: Int64
+    /// `status / 100`: 2 for 2xx.
+    package var statusClass: Int
+    package var latencyBucket: Int
+
+    package init(organizationId: String, livemode: Bool, hourStart: Int64, statusClass: Int, latencyBucket: Int) {
+        self.organizationId = organizationId
+        self.livemode = livemode
+        self.hourStart = hourStart
+        self.statusClass = statusClass
+        self.latencyBucket = latencyBucket
+    }
+}
+
+/// A tenant's request counts over a time range, by status class and latency bucket.
+package struct RequestStatCount: Sendable, Equatable {
+    package var statusClass: Int
+    package var latencyBucket: Int
+    package var count: Int64
+}
+
 /// Which rows of a tenant's request logs a list wants.
 package struct RequestLogFilter: Sendable, Equatable {
     package var status: Int?

@@ -30,6 +30,7 @@ enum Migrations {
         ("2026-11-22-events-webhooks", v4),
         ("2026-11-23-webhook-due-by-endpoint", v5),
         ("2026-11-24-dashboard", v6),
+        ("2026-11-25-request-stats", v7),
     ]
 
     private static let v1 = """
@@ -286,5 +287,30 @@ enum Migrations {
         );
 
         CREATE INDEX invitations_by_organization ON invitations(organization_id, id);
+        """
+
+    /// Hourly aggregates the dashboard's overview reads instead of scanning
+    /// millions of log rows: requests per status class and latency bucket
+    /// (written with the log batches), and webhook attempts by outcome
+    /// (written with the attempts).
+    private static let v7 = """
+        CREATE TABLE request_stats (
+            organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            livemode INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+            hour_start INTEGER NOT NULL,
+            status_class INTEGER NOT NULL,
+            latency_bucket INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (organization_id, livemode, hour_start, status_class, latency_bucket)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE webhook_attempt_stats (
+            organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            livemode INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+            hour_start INTEGER NOT NULL,
+            succeeded INTEGER NOT NULL DEFAULT 0,
+            failed INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (organization_id, livemode, hour_start)
+        ) WITHOUT ROWID;
         """
 }

@@ -117,10 +117,13 @@ extension Store {
 
     // MARK: Writing
 
-    /// Appends a batch of log rows and adds its usage, in one transaction: usage
-    /// can never count a request whose log row was not written, or the reverse.
-    /// A partition that is missing (the clock ran past those created ahead) is created here.
-    package func appendRequestLogs(_ entries: [RequestLogEntry], usage: [UsageIncrement: Int64], width: Int64) async throws {
+    /// Appends a batch of log rows and adds its usage and request statistics, in
+    /// one transaction: usage can never count a request whose log row was not
+    /// written, or the reverse. A partition that is missing (the clock ran past
+    /// those created ahead) is created here.
+    package func appendRequestLogs(
+        _ entries: [RequestLogEntry], usage: [UsageIncrement: Int64], stats: [RequestStatIncrement: Int64] = [:], width: Int64
+    ) async throws {
         try await pool.write { db in
             var byPartition: [Int64: [RequestLogEntry]] = [:]
             for entry in entries {
@@ -149,6 +152,33 @@ extension Store {
                     bucket.organizationId, bucket.livemode, bucket.hourStart, bucket.metric, bucket.keyId, quantity,
                 ])
             }
+            let count = try db.cachedStatement(
+                sql: """
+                    INSERT INTO request_stats (organization_id, livemode, hour_start, status_class, latency_bucket, count)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (organization_id, livemode, hour_start, status_class, latency_bucket)
+                    DO UPDATE SET count = count + excluded.count
+                    """)
+            for (stat, quantity) in stats {
+                try count.execute(arguments: [
+                    stat.organizationId, stat.livemode, stat.hourStart, stat.statusClass, stat.latencyBucket, quantity,
+                ])
+            }
+        }
+    }
+
+    /// A tenant's request counts per status class and latency bucket over the hours in `[from, until)`.
+    package func requestStats(scope: TenantScope, from: Int64, until: Int64) async throws -> [RequestStatCount] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT status_class, latency_bucket, sum(count) FROM request_stats
+                    WHERE organization_id = ? AND livemode = ? AND hour_start >= ? AND hour_start < ?
+                    GROUP BY status_class, latency_bucket
+                    """,
+                arguments: [scope.organizationId, scope.livemode, from, until]
+            ).map { RequestStatCount(statusClass: $0[0], latencyBucket: $0[1], count: $0[2]) }
         }
     }
 

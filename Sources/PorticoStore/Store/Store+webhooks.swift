@@ -306,6 +306,15 @@ extension Store {
         let before = endpoint
         let events = outcome.apply(&delivery, &endpoint)
         try outcome.attempt.insert(db)
+        let succeeded = outcome.attempt.errorKind == nil && (200..<300).contains(outcome.attempt.statusCode ?? 0)
+        try db.cachedStatement(sql: """
+            INSERT INTO webhook_attempt_stats (organization_id, livemode, hour_start, succeeded, failed) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (organization_id, livemode, hour_start)
+            DO UPDATE SET succeeded = succeeded + excluded.succeeded, failed = failed + excluded.failed
+            """).execute(arguments: [
+                delivery.organizationId, delivery.livemode, outcome.attempt.attemptedAt - outcome.attempt.attemptedAt % 3_600_000,
+                succeeded ? 1 : 0, succeeded ? 0 : 1,
+            ])
         try db.cachedStatement(sql: """
             UPDATE webhook_deliveries SET status = ?, attempt_count = ?, next_attempt_at = ?, last_attempt_at = ?,
                 last_status_code = ?, updated_at = ? WHERE id = ?
@@ -316,6 +325,20 @@ extension Store {
         try Self.save(endpoint, changedFrom: before, db)
         endpoints[endpoint.id] = endpoint
         for event in events { try self.publish(event, in: db) }
+    }
+
+    /// A tenant's webhook attempts over the hours in `[from, until)`: (succeeded, failed).
+    package func webhookAttemptStats(scope: TenantScope, from: Int64, until: Int64) async throws -> (succeeded: Int64, failed: Int64) {
+        try await read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT coalesce(sum(succeeded), 0), coalesce(sum(failed), 0) FROM webhook_attempt_stats
+                    WHERE organization_id = ? AND livemode = ? AND hour_start >= ? AND hour_start < ?
+                    """,
+                arguments: [scope.organizationId, scope.livemode, from, until])
+            return (row?[0] ?? 0, row?[1] ?? 0)
+        }
     }
 
     /// Deliveries owed an attempt, and the oldest due time among them (metrics).
