@@ -95,6 +95,9 @@ func registerDashboard(on router: Router<PorticoRequestContext>, runtime: Portic
     UsagePage(dashboard: dashboard).register(on: group)
     InvoicesPages(dashboard: dashboard).register(on: group)
     SettingsPage(dashboard: dashboard).register(on: group)
+    // Anything else under /dashboard is a page-shaped 404, not the API's problem+json.
+    group.get("**") { _, _ -> Response in throw DashboardError.notFound }
+    group.post("**") { _, _ -> Response in throw DashboardError.notFound }
     MembersPages(dashboard: dashboard).register(on: group)
     AuditPage(dashboard: dashboard).register(on: group)
 }

@@ -128,6 +128,22 @@ struct DashboardPagesTests {
         }
     }
 
+    @Test func unknownDashboardPathsAnswerWithAPageNotProblemJSON() async throws {
+        let portico = try await TestPortico.make()
+        try await portico.run { (api: APIClient) in
+            let owner = try await Self.signedInOwner(portico, api)
+            for path in ["/dashboard/nope", "/dashboard/webhooks/we_x/nope/deeper"] {
+                let page = try await owner.get(path)
+                #expect(page.status == .notFound && page.headers[.contentType]?.hasPrefix("text/html") == true, "\(path)")
+            }
+            let post = try await owner.post("/dashboard/nope", [("csrf_token", try await owner.csrfToken())])
+            #expect(post.status == .notFound && post.headers[.contentType]?.hasPrefix("text/html") == true)
+            // Real pages still win over the catch-all.
+            #expect(try await owner.get("/dashboard/keys").status == .ok)
+            #expect(try await Browser(api.client).get("/dashboard/keys").status == .seeOther)
+        }
+    }
+
     @Test func aCallWithANewKeyShowsInTheRequestLog() async throws {
         let portico = try await TestPortico.make()
         try await portico.run { (api: APIClient) in
