@@ -37,8 +37,9 @@ public func buildApplication(
 /// metrics and the request log see the final status of every request;
 /// problems are rendered for everything inside; the gateway limits and
 /// authenticates every `/v1` path (matched or not) and stamps rate-limit
-/// headers on whatever comes back; idempotency claims a key only for an
-/// admitted tenant.
+/// headers on whatever comes back; the API version is chosen for the
+/// authenticated tenant and its changes run around everything inside;
+/// idempotency claims a key only for an admitted tenant.
 func buildRouter(runtime: PorticoRuntime) -> Router<PorticoRequestContext> {
     let config = runtime.config
     let store = runtime.store
@@ -50,12 +51,28 @@ func buildRouter(runtime: PorticoRuntime) -> Router<PorticoRequestContext> {
     router.add(
         middleware: APIGatewayMiddleware(
             authenticator: runtime.authenticator, admission: runtime.admission, redactor: runtime.redactor, metrics: runtime.metrics))
+    router.add(middleware: APIVersionMiddleware(baseURL: runtime.baseURL))
     router.add(middleware: BodyLimitMiddleware(maxBodyBytes: config.server.maxBodyBytes))
 
     OperationsController(store: store, metrics: runtime.metrics).register(on: router)
     DocsController().register(on: router)
+    router.get(RouterPath(OpenAPI.path)) { _, _ in
+        Response(
+            status: .ok, headers: [.contentType: "application/json", .cacheControl: "public, max-age=300"],
+            body: .init(byteBuffer: ByteBuffer(string: OpenAPI.json)))
+    }
     registerDashboard(on: router, runtime: runtime)
 
+    registerAPI(on: router, runtime: runtime)
+    return router
+}
+
+/// Every `/v1` route, with the scope it needs; returns the registry (the OpenAPI test reads what was registered).
+@discardableResult
+func registerAPI(on router: Router<PorticoRequestContext>, runtime: PorticoRuntime) -> APIRoutes {
+    let config = runtime.config
+    let store = runtime.store
+    let clock = runtime.clock
     let v1 = router.group("v1")
         .add(middleware: IdempotencyMiddleware(store: store, clock: clock, ttl: TimeInterval(config.idempotency.ttlHours * 3_600)))
     let routes = APIRoutes(group: v1, admission: runtime.admission)
@@ -77,7 +94,7 @@ func buildRouter(runtime: PorticoRuntime) -> Router<PorticoRequestContext> {
         runtime.store.deliveriesQueued.fire()
     }.register(routes)
     routes.finish()
-    return router
+    return routes
 }
 
 /// The server-rendered dashboard under `/dashboard`, behind its own middleware (pages, not problem+json).

@@ -46,6 +46,14 @@ final class APIRoutes {
         }
     }
 
+    /// Every route added, as "GET /v1/customers/{id}" (OpenAPI's path syntax): the OpenAPI test checks each is described.
+    var registered: [String] {
+        methodsByPath.flatMap { path, methods in
+            let openAPIPath = "/v1/" + path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
+            return methods.map { "\($0.rawValue) \(openAPIPath)" }
+        }
+    }
+
     /// Installs 405 responders for every method a registered path does not serve.
     func finish() {
         let candidates: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete]

@@ -246,7 +246,8 @@ struct KeyVerification: Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case object, valid, code, organization, livemode, kind, scopes, limits
+        case object, valid, code, livemode, kind, scopes, limits
+        case organization = "organization_id"
         case keyID = "key_id"
         case expiresAt = "expires_at"
     }

@@ -23,7 +23,9 @@ public struct AccountService: Sendable {
             throw KeyRequestError(param: "name", description: "an organization name must be 1 to 200 characters")
         }
         let now = clock.nowMilliseconds
-        return OrganizationRecord(id: Identifier.make("org", at: now), name: trimmed, plan: defaultPlan, createdAt: now)
+        // New organizations start on the newest API version; older ones keep the version they were built against.
+        return OrganizationRecord(
+            id: Identifier.make("org", at: now), name: trimmed, plan: defaultPlan, createdAt: now, apiVersion: APIVersions.current.id)
     }
 
     private func created(_ organization: OrganizationRecord, by actor: AuditActor) -> AuditEntryRecord {

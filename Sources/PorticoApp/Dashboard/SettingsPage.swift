@@ -2,8 +2,8 @@ import Foundation
 import Hummingbird
 import PorticoStore
 
-/// Organization settings: the plan (owners only: it is billing), request
-/// body capture for the log (owners and admins). Changes are audited and
+/// Organization settings: the plan (owners only: it is billing), the
+/// default API version and request body capture (owners and admins). Changes are audited and
 /// reach the request path at once (the key cache is invalidated).
 struct SettingsPage: Sendable {
     typealias Context = PorticoRequestContext
@@ -13,6 +13,7 @@ struct SettingsPage: Sendable {
         router.get("settings") { request, _ in try await self.page(try await dashboard.viewer(request), notice: nil) }
         router.post("settings/plan") { request, context in try await self.changePlan(request, context: context) }
         router.post("settings/body-capture") { request, context in try await self.changeBodyCapture(request, context: context) }
+        router.post("settings/api-version") { request, context in try await self.changeAPIVersion(request, context: context) }
     }
 
     private func page(_ viewer: Viewer, notice: String?) async throws -> Response {
@@ -42,8 +43,21 @@ struct SettingsPage: Sendable {
             <button type="submit">\(organization.bodyCapture ? "Turn body capture off" : "Turn body capture on")</button></form>
             """
             : ""
+        let pinned = organization.apiVersion ?? APIVersions.first.id
+        let versionForm: HTML =
+            viewer.role.may(.changeSettings)
+            ? """
+            <form method="post" action="/dashboard/settings/api-version">\(Layout.csrf(viewer))
+            \(Layout.select("api_version", "Default API version", APIVersions.all.reversed().map { ($0.id, $0.id + ($0.deprecatedAt != nil ? " (deprecated)" : "")) }, selected: pinned))
+            <button type="submit">Pin version</button></form>
+            """
+            : ""
         let body: HTML = """
             <h1>Settings</h1>
+            <section aria-labelledby="version-heading"><h2 id="version-heading">API version</h2>
+            <p>Requests without a <code>Portico-Version</code> header use <strong>\(pinned)</strong>. The newest version is \(APIVersions.current.id);
+            what changed is in the <a href="/docs/changelog">changelog</a>. Test a new version with the header before pinning it.</p>
+            \(versionForm)</section>
             <section aria-labelledby="plan-heading"><h2 id="plan-heading">Plan</h2>
             \(Layout.table(caption: "Plans (live-mode limits; test mode has lower ones)", headers: ["Plan", "Base price", "Monthly quota", "Rate", "Overage"], rows: planRows, empty: "No plans configured."))
             \(planForm)</section>
@@ -62,6 +76,22 @@ struct SettingsPage: Sendable {
         try viewer.require(.changePlan)
         guard let plan = form.text("plan"), dashboard.config.plans[plan] != nil else { throw DashboardError.badRequest("Choose one of the plans listed.") }
         try await dashboard.runtime.billing.updateOrganization(id: viewer.organization.id, plan: plan, bodyCapture: nil, by: viewer.actor(request: context))
+        return WebPage.redirect(to: "/dashboard/settings")
+    }
+
+    private func changeAPIVersion(_ request: Request, context: Context) async throws -> Response {
+        var request = request
+        let viewer = try await dashboard.viewer(request)
+        let form = try await dashboard.form(&request, context: context, viewer: viewer)
+        try viewer.require(.changeSettings)
+        guard let version = form.text("api_version").flatMap(APIVersions.named) else { throw DashboardError.badRequest("Choose one of the versions listed.") }
+        let now = dashboard.clock.nowMilliseconds
+        let id = viewer.organization.id
+        try await dashboard.store.setAPIVersion(
+            version.id, organizationId: id, at: now,
+            audit: viewer.actor(request: context).entry(
+                "organization.updated", organizationID: id, targetType: "organization", targetID: id, details: ["api_version": version.id], at: now))
+        dashboard.runtime.authenticator.invalidate()
         return WebPage.redirect(to: "/dashboard/settings")
     }
 

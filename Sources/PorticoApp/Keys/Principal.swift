@@ -19,10 +19,13 @@ final class Principal: Sendable, Equatable {
     let plan: String
     /// Whether the organization keeps request and response bodies in its request logs.
     let bodyCapture: Bool
+    /// The organization's pinned API version; organizations from before versioning are on the first one.
+    let apiVersion: String
 
     init(record: APIKeyRecord, organization: OrganizationRecord) {
         plan = organization.plan
         bodyCapture = organization.bodyCapture
+        apiVersion = organization.apiVersion ?? APIVersions.first.id
         keyID = record.id
         organizationID = record.organizationId
         livemode = record.livemode
@@ -39,7 +42,7 @@ final class Principal: Sendable, Equatable {
             || (lhs.keyID == rhs.keyID && lhs.organizationID == rhs.organizationID && lhs.livemode == rhs.livemode
                 && lhs.kind == rhs.kind && lhs.scopes == rhs.scopes && lhs.allowedNetworks == rhs.allowedNetworks
                 && lhs.expiresAt == rhs.expiresAt && lhs.revokedAt == rhs.revokedAt && lhs.plan == rhs.plan
-                && lhs.bodyCapture == rhs.bodyCapture)
+                && lhs.bodyCapture == rhs.bodyCapture && lhs.apiVersion == rhs.apiVersion)
     }
 
     func isUsable(atMilliseconds now: Int64) -> Bool {

@@ -26,7 +26,7 @@ struct APIGatewayMiddleware: RouterMiddleware {
     static func isAPIPath(_ path: String) -> Bool { path == "/v1" || path.hasPrefix("/v1/") }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard Self.isAPIPath(request.uri.path) else { return try await next(request, context) }
+        guard Self.isAPIPath(request.uri.path), request.uri.path != OpenAPI.path else { return try await next(request, context) }
         let facts = context.facts
         do {
             var response = try await admit(request, context: context, next: next)

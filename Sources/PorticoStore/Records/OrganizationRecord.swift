@@ -14,13 +14,14 @@ package struct OrganizationRecord: Codable, Sendable, Equatable, FetchableRecord
     /// The pinned API version requests without a `Portico-Version` header get (nil: the oldest supported).
     package var apiVersion: String?
 
-    package init(id: String, name: String, plan: String = "free", createdAt: Int64, bodyCapture: Bool = false) {
+    package init(id: String, name: String, plan: String = "free", createdAt: Int64, bodyCapture: Bool = false, apiVersion: String? = nil) {
         self.id = id
         self.name = name
         self.plan = plan
         self.createdAt = createdAt
         self.bodyCapture = bodyCapture
         self.updatedAt = createdAt
+        self.apiVersion = apiVersion
     }
 
     enum CodingKeys: String, CodingKey {
