@@ -400,8 +400,10 @@ enum OpenAPI {
     static var versionHeader: JSONValue {
         [
             "name": "Portico-Version", "in": "header", "required": false,
-            "schema": ["type": "string", "enum": .array(APIVersions.all.map { .string($0.id) })],
-            "description": "The API version to use; default: the organization's pinned version. Echoed in the response.",
+            "schema": ["type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"],
+            "description": .string(
+                "The API version to use (\(APIVersions.all.map(\.id).joined(separator: ", "))); default: the organization's pinned version. "
+                    + "Echoed in the response. This document describes \(APIVersions.current.id); older versions differ as the changelog says."),
         ]
     }
 }
