@@ -16,7 +16,8 @@ cd "$(dirname "$0")/.."
 url=$1 key=$2
 shift 2
 python3 -c 'import json, sys; from openapi_spec_validator import validate; validate(json.load(open("openapi.json"))); print("openapi.json: valid OpenAPI 3.1")'
-schemathesis run "$url/v1/openapi.json" \
+# Through python3 so a pip-installed CLI need not be on PATH (pyenv shims, --user installs).
+python3 -c "import sys; from schemathesis.cli import schemathesis; sys.argv[0] = \"schemathesis\"; schemathesis()" run "$url/v1/openapi.json" \
   -H "Authorization: Bearer $key" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --phases coverage,fuzzing,stateful \
