@@ -55,13 +55,14 @@ func buildRouter(runtime: PorticoRuntime) -> Router<PorticoRequestContext> {
     router.add(middleware: BodyLimitMiddleware(maxBodyBytes: config.server.maxBodyBytes))
 
     OperationsController(store: store, metrics: runtime.metrics).register(on: router)
-    DocsController().register(on: router)
     router.get(RouterPath(OpenAPI.path)) { _, _ in
         Response(
             status: .ok, headers: [.contentType: "application/json", .cacheControl: "public, max-age=300"],
             body: .init(byteBuffer: ByteBuffer(string: OpenAPI.json)))
     }
-    registerDashboard(on: router, runtime: runtime)
+    let dashboard = Dashboard(runtime: runtime)
+    registerDashboard(dashboard, on: router)
+    DocsController(dashboard: dashboard).register(on: router)
 
     registerAPI(on: router, runtime: runtime)
     return router
@@ -98,8 +99,8 @@ func registerAPI(on router: Router<PorticoRequestContext>, runtime: PorticoRunti
 }
 
 /// The server-rendered dashboard under `/dashboard`, behind its own middleware (pages, not problem+json).
-func registerDashboard(on router: Router<PorticoRequestContext>, runtime: PorticoRuntime) {
-    let dashboard = Dashboard(runtime: runtime)
+func registerDashboard(_ dashboard: Dashboard, on router: Router<PorticoRequestContext>) {
+    let runtime = dashboard.runtime
     router.get("dashboard/assets/portico.css") { _, _ in WebPage.stylesheet(Stylesheet.css) }
     let group = router.group("dashboard").add(middleware: DashboardMiddleware(logger: runtime.logger))
     AuthPages(dashboard: dashboard).register(on: group)

@@ -20,6 +20,12 @@ enum JSONValue: Sendable, Equatable {
         }
     }
 
+    /// An object's member; nil for a missing key or a value that is not an object.
+    subscript(_ key: String) -> JSONValue? {
+        if case .object(let fields) = self { return fields[key] }
+        return nil
+    }
+
     /// The value as an integer when it is a number without a fractional part.
     var integer: Int? {
         guard case .number(let value) = self, value.rounded() == value, abs(value) < 9e15 else { return nil }

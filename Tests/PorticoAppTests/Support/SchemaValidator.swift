@@ -81,10 +81,3 @@ struct SchemaValidator {
         }
     }
 }
-
-extension JSONValue {
-    subscript(_ key: String) -> JSONValue? {
-        if case .object(let fields) = self { return fields[key] }
-        return nil
-    }
-}

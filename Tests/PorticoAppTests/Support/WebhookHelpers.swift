@@ -49,6 +49,11 @@ enum PythonVerifier {
             except Exception as error:
                 print("invalid", error)
             """
+        return try run(script, stdin: input).hasPrefix("valid")
+    }
+
+    /// Runs a Python script with `stdin`; returns what it printed.
+    static func run(_ script: String, stdin input: Data) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", script]
@@ -61,7 +66,7 @@ enum PythonVerifier {
         try stdin.fileHandleForWriting.close()
         let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        return output.hasPrefix("valid")
+        return output
     }
 }
 
