@@ -113,11 +113,11 @@ func registerDashboard(_ dashboard: Dashboard, on router: Router<PorticoRequestC
     UsagePage(dashboard: dashboard).register(on: group)
     InvoicesPages(dashboard: dashboard).register(on: group)
     SettingsPage(dashboard: dashboard).register(on: group)
+    MembersPages(dashboard: dashboard).register(on: group)
+    AuditPage(dashboard: dashboard).register(on: group)
     // Anything else under /dashboard is a page-shaped 404, not the API's problem+json.
     group.get("**") { _, _ -> Response in throw DashboardError.notFound }
     group.post("**") { _, _ -> Response in throw DashboardError.notFound }
-    MembersPages(dashboard: dashboard).register(on: group)
-    AuditPage(dashboard: dashboard).register(on: group)
 }
 
 /// Services that run beside the HTTP server; they stop after it has drained.

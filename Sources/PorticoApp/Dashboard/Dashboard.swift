@@ -44,6 +44,14 @@ final class Dashboard: Sendable {
         return form
     }
 
+    /// The viewer and their checked form for an action their role must allow: what every form handler starts with.
+    func submission(_ request: inout Request, context: Context, requiring action: Role.Action) async throws -> (Viewer, FormData) {
+        let viewer = try await viewer(request)
+        let form = try await form(&request, context: context, viewer: viewer)
+        try viewer.require(action)
+        return (viewer, form)
+    }
+
     /// Checks a password off the event loop (scrypt takes a tenth of a second and 128 MiB at OWASP's cost).
     func verifyPassword(_ password: String, user: UserRecord?) async throws -> Bool {
         let stored: String

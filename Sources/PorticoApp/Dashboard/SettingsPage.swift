@@ -71,38 +71,29 @@ struct SettingsPage: Sendable {
 
     private func changePlan(_ request: Request, context: Context) async throws -> Response {
         var request = request
-        let viewer = try await dashboard.viewer(request)
-        let form = try await dashboard.form(&request, context: context, viewer: viewer)
-        try viewer.require(.changePlan)
+        let (viewer, form) = try await dashboard.submission(&request, context: context, requiring: .changePlan)
         guard let plan = form.text("plan"), dashboard.config.plans[plan] != nil else { throw DashboardError.badRequest("Choose one of the plans listed.") }
-        try await dashboard.runtime.billing.updateOrganization(id: viewer.organization.id, plan: plan, bodyCapture: nil, by: viewer.actor(request: context))
-        return WebPage.redirect(to: "/dashboard/settings")
+        return try await update(viewer, context: context, plan: plan)
     }
 
     private func changeAPIVersion(_ request: Request, context: Context) async throws -> Response {
         var request = request
-        let viewer = try await dashboard.viewer(request)
-        let form = try await dashboard.form(&request, context: context, viewer: viewer)
-        try viewer.require(.changeSettings)
+        let (viewer, form) = try await dashboard.submission(&request, context: context, requiring: .changeSettings)
         guard let version = form.text("api_version").flatMap(APIVersions.named) else { throw DashboardError.badRequest("Choose one of the versions listed.") }
-        let now = dashboard.clock.nowMilliseconds
-        let id = viewer.organization.id
-        try await dashboard.store.setAPIVersion(
-            version.id, organizationId: id, at: now,
-            audit: viewer.actor(request: context).entry(
-                "organization.updated", organizationID: id, targetType: "organization", targetID: id, details: ["api_version": version.id], at: now))
-        dashboard.runtime.authenticator.invalidate()
-        return WebPage.redirect(to: "/dashboard/settings")
+        return try await update(viewer, context: context, apiVersion: version.id)
     }
 
     private func changeBodyCapture(_ request: Request, context: Context) async throws -> Response {
         var request = request
-        let viewer = try await dashboard.viewer(request)
-        let form = try await dashboard.form(&request, context: context, viewer: viewer)
-        try viewer.require(.changeSettings)
+        let (viewer, form) = try await dashboard.submission(&request, context: context, requiring: .changeSettings)
         guard let value = form["body_capture"], value == "on" || value == "off" else { throw DashboardError.badRequest("Body capture is on or off.") }
+        return try await update(viewer, context: context, bodyCapture: value == "on")
+    }
+
+    /// Through `BillingService`, as the CLI does: audited, and the key cache invalidated so requests see it at once.
+    private func update(_ viewer: Viewer, context: Context, plan: String? = nil, bodyCapture: Bool? = nil, apiVersion: String? = nil) async throws -> Response {
         try await dashboard.runtime.billing.updateOrganization(
-            id: viewer.organization.id, plan: nil, bodyCapture: value == "on", by: viewer.actor(request: context))
+            id: viewer.organization.id, plan: plan, bodyCapture: bodyCapture, apiVersion: apiVersion, by: viewer.actor(request: context))
         return WebPage.redirect(to: "/dashboard/settings")
     }
 }

@@ -64,14 +64,14 @@ struct UsagePage: Sendable {
         let rows = try await dashboard.store.usage(scope: viewer.scope, from: buckets[0].start, until: now + 1, metric: nil, keyId: nil)
         let metrics = Set(rows.map(\.metric)).union([UsageMetric.requests]).sorted()
         var values = [Int64](repeating: 0, count: buckets.count)
+        var perKey: [String: Int64] = [:]
         var bucket = 0
-        for row in rows where row.metric == metric {
+        for row in rows where row.metric == metric {  // oldest first, as the buckets
             while bucket + 1 < buckets.count, row.hourStart >= buckets[bucket].end { bucket += 1 }
             values[bucket] += row.quantity
+            perKey[row.keyId, default: 0] += row.quantity
         }
         let monthStart = CivilTime.month(containing: now).start
-        var perKey: [String: Int64] = [:]
-        for row in rows where row.metric == metric && row.hourStart >= buckets[0].start { perKey[row.keyId, default: 0] += row.quantity }
         let plan = dashboard.config.plans[viewer.organization.plan]
         let quota = metric == UsageMetric.requests ? plan?.limits(livemode: viewer.livemode).monthlyQuota : nil
         let monthUsed = try await dashboard.store.usageTotal(scope: viewer.scope, metric: metric, from: monthStart, until: now + 1)

@@ -6,12 +6,11 @@ import Foundation
 /// Python and JavaScript examples with a sample body built from its schema.
 enum APIReference {
     static func html(baseURL: String) -> HTML {
-        let document = OpenAPI.document
         let sections = OpenAPI.tags.map { tag, description -> HTML in
             let operations = OpenAPI.operations.filter { $0.tag == tag }
             return """
                 <section aria-labelledby="\(anchor(tag))"><h2 id="\(anchor(tag))">\(tag)</h2><p>\(description)</p>
-                \(operations.map { operation(  $0, baseURL: baseURL, document: document) })</section>
+                \(operations.map { operation($0, baseURL: baseURL) })</section>
                 """
         }
         let index = OpenAPI.tags.map { tag, _ -> HTML in "<li><a href=\"#\(anchor(tag))\">\(tag)</a></li>" }
@@ -24,7 +23,7 @@ enum APIReference {
             """
     }
 
-    private static func operation(_ operation: OpenAPI.Operation, baseURL: String, document: JSONValue) -> HTML {
+    private static func operation(_ operation: OpenAPI.Operation, baseURL: String) -> HTML {
         let method = operation.method.uppercased()
         let samplePath = operation.path.replacingOccurrences(of: "{id}", with: "ID").replacingOccurrences(of: "{request_id}", with: "REQUEST_ID")
         let parameters = operation.parameters.compactMap { parameter -> HTML? in

@@ -17,7 +17,8 @@ enum OpenAPI {
         return String(decoding: (try? encoder.encode(document)) ?? Data(), as: UTF8.self) + "\n"
     }()
 
-    static var document: JSONValue {
+    /// Built once, on first use (the first request for it, or the first docs page), not at start-up.
+    static let document: JSONValue = {
         var paths: [String: JSONValue] = [:]
         for operation in operations {
             guard case .object(var item) = paths[operation.path] ?? [:] else { continue }
@@ -50,7 +51,7 @@ enum OpenAPI {
                 ],
             ],
         ]
-    }
+    }()
 
     static let tags: [(String, String)] = [
         ("Customers", "An example resource: the CRUD, pagination and idempotency conventions every resource follows."),
@@ -100,7 +101,7 @@ enum OpenAPI {
         }
     }
 
-    static var operations: [Operation] {
+    static let operations: [Operation] = {
         let list = [pageLimit, startingAfter, endingBefore]
         return [
             // Customers
@@ -207,7 +208,7 @@ enum OpenAPI {
                       summary: "Move the sandbox's clock forward (retries, expiry and period ends happen in seconds)", scope: "webhooks:write",
                       body: object(["seconds": integer(minimum: 1, maximum: 2_592_000)], required: ["seconds"]), response: ref("SandboxClock")),
         ]
-    }
+    }()
 
     // MARK: Schemas
 

@@ -41,17 +41,22 @@ public struct BillingService: Sendable {
 
     // MARK: Organization settings
 
-    /// Moves an organization to another plan and/or switches body capture; audited.
-    public func updateOrganization(id: String, plan: String?, bodyCapture: Bool?, by actor: AuditActor) async throws {
+    /// Moves an organization to another plan, switches body capture and/or pins its default API version; audited.
+    public func updateOrganization(id: String, plan: String?, bodyCapture: Bool?, apiVersion: String? = nil, by actor: AuditActor) async throws {
         if let plan, plans[plan] == nil {
             throw BillingError(description: "no plan named '\(plan)'; configured plans: \(plans.keys.sorted().joined(separator: ", "))")
+        }
+        if let apiVersion, APIVersions.named(apiVersion) == nil {
+            throw BillingError(description: "no API version '\(apiVersion)'; versions: \(APIVersions.all.map(\.id).joined(separator: ", "))")
         }
         let now = clock.nowMilliseconds
         var details: [String: String] = [:]
         if let plan { details["plan"] = plan }
         if let bodyCapture { details["body_capture"] = bodyCapture ? "on" : "off" }
+        if let apiVersion { details["api_version"] = apiVersion }
         let audit = actor.entry("organization.updated", organizationID: id, targetType: "organization", targetID: id, details: details, at: now)
-        guard try await store.updateOrganization(id: id, plan: plan, bodyCapture: bodyCapture, at: now, audit: audit) != nil else {
+        guard try await store.updateOrganization(
+            id: id, plan: plan, bodyCapture: bodyCapture, apiVersion: apiVersion, at: now, audit: audit) != nil else {
             throw BillingError(description: "no organization \(id)")
         }
         authenticator?.invalidate()

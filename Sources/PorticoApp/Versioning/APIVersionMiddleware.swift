@@ -54,11 +54,11 @@ struct APIVersionMiddleware: RouterMiddleware {
 
     private func stamp(_ headers: inout HTTPFields, _ version: APIVersion) {
         headers[.porticoVersion] = version.id
-        if let deprecatedAt = version.deprecatedAt {
-            headers[.deprecation] = "@\(deprecatedAt / 1_000)"
+        if let deprecation = version.deprecationHeader {
+            headers[.deprecation] = deprecation
             headers[.link] = "<\(baseURL.value)/docs/changelog>; rel=\"deprecation\"; type=\"text/html\""
         }
-        if let sunsetAt = version.sunsetAt { headers[.sunset] = HTTPDate.string(milliseconds: sunsetAt) }
+        if let sunset = version.sunsetHeader { headers[.sunset] = sunset }
     }
 
     private func upgrade(_ request: inout Request, context: Context, changes: [any VersionChange]) async throws {
@@ -85,9 +85,10 @@ struct APIVersionMiddleware: RouterMiddleware {
     static func apply(_ change: any VersionChange, to value: inout JSONValue) {
         switch value {
         case .object(var fields):
-            for key in fields.keys {
-                if var child = fields[key], case .object = child { apply(change, to: &child); fields[key] = child }
-                else if var child = fields[key], case .array = child { apply(change, to: &child); fields[key] = child }
+            for (key, child) in fields {
+                var child = child
+                apply(change, to: &child)
+                fields[key] = child
             }
             if case .string(let type)? = fields["object"], change.objects.contains(type) { change.downgrade(&fields) }
             value = .object(fields)
@@ -96,16 +97,5 @@ struct APIVersionMiddleware: RouterMiddleware {
             value = .array(items)
         default: break
         }
-    }
-}
-
-/// RFC 9110 IMF-fixdate, for `Sunset`.
-enum HTTPDate {
-    static func string(milliseconds: Int64) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(milliseconds) / 1_000))
     }
 }

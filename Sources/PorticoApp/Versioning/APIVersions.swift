@@ -29,9 +29,30 @@ extension VersionChange {
 struct APIVersion: Sendable {
     let id: String
     let changes: [any VersionChange]
-    /// When the version was deprecated (`Deprecation` header) and when it may be removed (`Sunset`), as Unix milliseconds.
-    var deprecatedAt: Int64?
-    var sunsetAt: Int64?
+    /// When the version was deprecated and when it may be removed, as Unix milliseconds.
+    let deprecatedAt: Int64?
+    let sunsetAt: Int64?
+    /// The `Deprecation` (RFC 9745) and `Sunset` (RFC 8594, an HTTP date) values, formatted once.
+    let deprecationHeader: String?
+    let sunsetHeader: String?
+
+    init(id: String, changes: [any VersionChange], deprecatedAt: Int64? = nil, sunsetAt: Int64? = nil) {
+        self.id = id
+        self.changes = changes
+        self.deprecatedAt = deprecatedAt
+        self.sunsetAt = sunsetAt
+        deprecationHeader = deprecatedAt.map { "@\($0 / 1_000)" }
+        sunsetHeader = sunsetAt.map(Self.httpDate)
+    }
+
+    /// RFC 9110 IMF-fixdate.
+    private static func httpDate(milliseconds: Int64) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(milliseconds) / 1_000))
+    }
 }
 
 /// Every version Portico serves, oldest first. An organization is pinned to

@@ -181,15 +181,4 @@ extension Store {
             return (invitation, userId)
         }
     }
-
-    /// Pins (or unpins, with nil) an organization's API version, with its audit row.
-    package func setAPIVersion(_ version: String?, organizationId: String, at now: Int64, audit: AuditEntryRecord) async throws {
-        try await pool.write { db in
-            guard var organization = try OrganizationRecord.fetchOne(db, key: organizationId) else { return }
-            organization.apiVersion = version
-            organization.updatedAt = max(now, organization.updatedAt + 1)
-            try organization.update(db)
-            try audit.insert(db)
-        }
-    }
 }

@@ -21,12 +21,13 @@ extension Store {
 
     /// Changes an organization's plan and/or body capture, with its audit row; nil when there is no such organization.
     package func updateOrganization(
-        id: String, plan: String?, bodyCapture: Bool?, at now: Int64, audit: AuditEntryRecord
+        id: String, plan: String?, bodyCapture: Bool?, apiVersion: String? = nil, at now: Int64, audit: AuditEntryRecord
     ) async throws -> OrganizationRecord? {
         try await pool.write { db in
             guard var organization = try OrganizationRecord.fetchOne(db, key: id) else { return nil }
             if let plan { organization.plan = plan }
             if let bodyCapture { organization.bodyCapture = bodyCapture }
+            if let apiVersion { organization.apiVersion = apiVersion }
             organization.updatedAt = max(now, organization.updatedAt + 1)
             try organization.update(db)
             try audit.insert(db)

@@ -306,7 +306,8 @@ extension Store {
         let before = endpoint
         let events = outcome.apply(&delivery, &endpoint)
         try outcome.attempt.insert(db)
-        let succeeded = outcome.attempt.errorKind == nil && (200..<300).contains(outcome.attempt.statusCode ?? 0)
+        // `apply` has just judged this attempt: the delivery is succeeded exactly when it was.
+        let succeeded = delivery.status == .succeeded
         try db.cachedStatement(sql: """
             INSERT INTO webhook_attempt_stats (organization_id, livemode, hour_start, succeeded, failed) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (organization_id, livemode, hour_start)
