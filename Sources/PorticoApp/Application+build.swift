@@ -101,7 +101,10 @@ func registerAPI(on router: Router<PorticoRequestContext>, runtime: PorticoRunti
 /// The server-rendered dashboard under `/dashboard`, behind its own middleware (pages, not problem+json).
 func registerDashboard(_ dashboard: Dashboard, on router: Router<PorticoRequestContext>) {
     let runtime = dashboard.runtime
-    router.get("dashboard/assets/portico.css") { _, _ in WebPage.stylesheet(Stylesheet.css) }
+    router.get("dashboard/assets/portico.css") { _, _ in WebPage.asset(Stylesheet.css, contentType: "text/css; charset=utf-8") }
+    for path in [SiteIcon.path, "/favicon.ico"] {
+        router.get(RouterPath(path)) { _, _ in WebPage.asset(SiteIcon.svg, contentType: "image/svg+xml") }
+    }
     let group = router.group("dashboard").add(middleware: DashboardMiddleware(logger: runtime.logger))
     AuthPages(dashboard: dashboard).register(on: group)
     OverviewPage(dashboard: dashboard).register(on: group)

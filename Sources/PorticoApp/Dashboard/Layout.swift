@@ -83,6 +83,7 @@ enum Layout {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>\(title)</title>
         <link rel="stylesheet" href="/dashboard/assets/portico.css">
+        <link rel="icon" href="\(SiteIcon.path)" type="image/svg+xml">
         </head><body>
         \(body)
         </body></html>

@@ -46,3 +46,15 @@ enum Stylesheet {
         figure { margin: 12px 0; } figcaption { color: var(--muted); font-size: 13px; }
         """
 }
+
+/// The site icon: an SVG "P" on the accent colour. Linked from every page
+/// and also served at `/favicon.ico`, which browsers fetch on their own when
+/// someone opens an API URL or the docs; without it every such visit logs a
+/// 404 in the console.
+enum SiteIcon {
+    static let path = "/dashboard/assets/icon.svg"
+    static let svg = """
+        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1d4ed8"/>\
+        <path d="M11 25V7h6.5a5.5 5.5 0 0 1 0 11H11" fill="none" stroke="#fff" stroke-width="3.2" stroke-linejoin="round"/></svg>
+        """
+}

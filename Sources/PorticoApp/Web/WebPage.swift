@@ -36,11 +36,12 @@ enum WebPage {
         return Response(status: .seeOther, headers: headers)
     }
 
-    static func stylesheet(_ css: String) -> Response {
+    /// A compiled-in static file (stylesheet, icon), cacheable for an hour.
+    static func asset(_ text: String, contentType: String) -> Response {
         Response(
             status: .ok,
-            headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600", .xContentTypeOptions: "nosniff"],
-            body: .init(byteBuffer: ByteBuffer(string: css)))
+            headers: [.contentType: contentType, .cacheControl: "public, max-age=3600", .xContentTypeOptions: "nosniff"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }
 

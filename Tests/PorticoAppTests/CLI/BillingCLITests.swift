@@ -72,18 +72,9 @@ struct BillingCLITests {
 
     /// Rows as `a|b|c`, straight from the file with Python's sqlite3 (as an operator would look).
     static func query(_ database: String, _ sql: String) throws -> [String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", "-c",
+        let text = try PorticoProcess.python(
             "import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); rows=db.execute(sys.argv[2]).fetchall(); db.commit(); print('\\n'.join('|'.join(str(c) for c in r) for r in rows))",
-            database, sql,
-        ]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+            [database, sql])
         return text.split(separator: "\n").map(String.init)
     }
 }

@@ -103,7 +103,7 @@ struct CLITests {
             ["serve", "--port", "0", "--database", database],
             environment: ["PORTICO_KEYS_CACHE_REFRESH_MS": "100", "PORTICO_ACCOUNTS_PASSWORD_HASH_COST": "10"])
         let url = try #require(server.firstLine().split(separator: " ").last.map(String.init))
-        let banner = server.process.isRunning ? readBanner(server) : ""
+        let banner = server.child.isRunning ? readBanner(server) : ""
         let key = try #require(banner.split(separator: "\n").first { $0.contains("Test secret key:") }?.split(separator: " ").last.map(String.init))
         let orgID = try #require(banner.split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("org_") }.map { $0.trimmingCharacters(in: .punctuationCharacters) })
         #expect(try await HTTP.request("GET", "\(url)/v1/customers", key: key).status == 200)
@@ -184,14 +184,13 @@ extension CLITests {
                 + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body.prefix(5))
         // Give the server the head of the request before it is told to stop.
         try await Task.sleep(for: .milliseconds(300))
-        kill(server.process.processIdentifier, SIGTERM)
+        server.child.signal(SIGTERM)
         try await Task.sleep(for: .milliseconds(300))
         connection.send(String(body.dropFirst(5)))
         let response = connection.readAll()
         #expect(response.hasPrefix("HTTP/1.1 200"), "in-flight request was not completed: \(response.prefix(200))")
         #expect(response.contains(#""name":"In flight""#))
-        server.process.waitUntilExit()
-        #expect(server.process.terminationStatus == 0)
+        #expect(server.child.wait() == 0)
         #expect(throws: (any Error).self) { try RawHTTPConnection(port: port) }
         // The batched last_used_at was flushed on the way out.
         let orgs = try PorticoProcess.run(["check", "--database", database])
@@ -204,14 +203,8 @@ extension CLITests {
 
     /// Organization ids straight from the file, as an operator with sqlite3 would read them.
     static func organizationIDs(database: String) throws -> [String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import sqlite3,sys; print('\\n'.join(r[0] for r in sqlite3.connect(sys.argv[1]).execute('select id from organizations')))", database]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let text = try PorticoProcess.python(
+            "import sqlite3,sys; print('\\n'.join(r[0] for r in sqlite3.connect(sys.argv[1]).execute('select id from organizations')))", [database])
         return text.split(separator: "\n").map(String.init)
     }
 }
@@ -229,7 +222,7 @@ extension CLITests {
         _ = try await HTTP.request("POST", "\(url)/v1/customers", key: key, json: #"{"name":"\#(key)"}"#)
         _ = try await HTTP.request("GET", "\(url)/v1/customers", key: String(key.dropLast()) + "x")
         #expect(sandbox.stop(SIGTERM) == 0)
-        let logs = String(decoding: sandbox.err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let logs = sandbox.stderr()
         #expect(logs.contains("request_id"), "expected request logs at trace level")
         for secret in keys.values {
             #expect(!logs.contains(String(secret.dropFirst(8))), "a key reached the logs")

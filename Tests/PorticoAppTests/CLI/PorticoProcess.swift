@@ -9,67 +9,54 @@ struct PorticoProcess {
         return root.appendingPathComponent(".build/debug/portico")
     }
 
+    /// This process's environment without PORTICO_* (a developer's own settings must not leak in), plus `extra`.
+    static func environment(_ extra: [String: String]) -> [String: String] {
+        ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PORTICO_") }.merging(extra) { $1 }
+    }
+
     /// Runs `portico args…` to completion; returns exit status, stdout and stderr.
     @discardableResult
     static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PORTICO_") }.merging(environment) { $1 }
-        let out = Pipe()
-        let err = Pipe()
-        let input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdoutData, as: UTF8.self), String(decoding: stderrData, as: UTF8.self))
+        try ChildProcess.run(binary.path, arguments, environment: Self.environment(environment), input: stdin.map { Data($0.utf8) })
+    }
+
+    /// Runs `python3 -c script args…` to completion with `input` on stdin; returns what it printed on stdout.
+    static func python(_ script: String, _ arguments: [String] = [], input: Data? = nil) throws -> String {
+        try ChildProcess.run("/usr/bin/env", ["python3", "-c", script] + arguments, input: input).stdout
     }
 
     /// A long-running `portico` (serve, sandbox) whose first stdout line is awaited.
     final class Running: @unchecked Sendable {
-        let process = Process()
-        private let out = Pipe()
-        let err = Pipe()
+        let child: ChildProcess
 
         init(_ arguments: [String], environment: [String: String] = [:]) throws {
-            process.executableURL = PorticoProcess.binary
-            process.arguments = arguments
-            process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PORTICO_") }.merging(environment) { $1 }
-            process.standardOutput = out
-            process.standardError = err
-            try process.run()
+            child = try ChildProcess(PorticoProcess.binary.path, arguments, environment: PorticoProcess.environment(environment))
         }
 
-        /// Reads stdout up to the first newline (blocking; the process prints it once it listens).
+        /// Reads stdout up to the next newline (blocking; the process prints its first line once it listens).
         func firstLine() -> String {
-            var bytes = Data()
-            while true {
-                let chunk = out.fileHandleForReading.readData(ofLength: 1)
-                if chunk.isEmpty || chunk == Data([0x0A]) { break }
-                bytes.append(chunk)
-            }
-            return String(decoding: bytes, as: UTF8.self)
+            String(decoding: child.stdout.readLine(), as: UTF8.self)
         }
 
         func remainingStdout() -> String {
-            String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            String(decoding: child.stdout.readAll(), as: UTF8.self)
         }
 
-        /// Sends `signal` and waits for exit; returns the exit status.
+        /// Everything the process wrote on stderr, to its end (call after it stopped).
+        func stderr() -> String {
+            String(decoding: child.stderr?.readAll() ?? Data(), as: UTF8.self)
+        }
+
+        /// Keeps reading stderr on a background thread so a full pipe never
+        /// stalls the process (a sandbox under thousands of requests logs a lot).
+        func drainStderr() {
+            _ = child.stderr.map { ChildProcess.Drain($0) }
+        }
+
+        /// Sends `signal` and waits for exit; returns the exit status (the signal's number if it ended the process).
         func stop(_ signal: Int32 = SIGTERM) -> Int32 {
-            kill(process.processIdentifier, signal)
-            process.waitUntilExit()
-            return process.terminationStatus
-        }
-
-        deinit {
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            child.signal(signal)
+            return child.wait()
         }
     }
 }
@@ -79,7 +66,6 @@ struct PorticoProcess {
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-
 enum HTTP {
     static func request(_ method: String, _ url: String, key: String? = nil, json: String? = nil) async throws -> (status: Int, body: [String: Any]) {
         var request = URLRequest(url: URL(string: url)!)

@@ -11,7 +11,7 @@ import Testing
         try await WebhookReceiver.with({ number in number == 1 ? .init(delay: .seconds(60)) : .init() }) { receiver in
             let first = try PorticoProcess.Running(["sandbox", "--port", "0", "--database", database])
             let firstLine = first.firstLine()
-            if firstLine.isEmpty { Issue.record("sandbox said: \(String(decoding: first.err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))") }
+            if firstLine.isEmpty { Issue.record("sandbox said: \(first.stderr())") }
             let line = try #require(try JSONSerialization.jsonObject(with: Data(firstLine.utf8)) as? [String: Any])
             let url = try #require(line["url"] as? String)
             let key = try #require(((line["organizations"] as? [[String: Any]])?.first?["keys"] as? [String: String])?["test_secret"])

@@ -1,0 +1,323 @@
+#!/usr/bin/env python3
+"""The dashboard in a real browser: headless Chromium driven by Selenium.
+
+    python3 Scripts/browser-check.py URL OWNER_EMAIL OWNER_PASSWORD SCREENSHOT_DIR
+
+URL is a running `portico sandbox` (its loopback webhook rule lets the
+receiver below take deliveries); the owner is the one its JSON line names.
+Walks what a developer does on a first day — sign in with the keyboard, create
+a key, call the API with it and find that request in the log, add a webhook
+endpoint, send it a test event, watch the delivery fail, retry it, see it
+succeed, sign out — then visits every other page. Every page is checked for
+console errors (a CSP violation is one) and with axe-core (WCAG 2 A/AA:
+labels, contrast, landmarks, names) and saved as NN-name.png under
+SCREENSHOT_DIR. A second browser with JavaScript switched off signs in, makes
+a key and opens every page. Exits 1 with a list of what failed; prints a
+summary either way.
+
+Needs Debian's chromium and chromium-driver, and selenium plus
+selenium-axe-python (which carries axe-core) from PyPI.
+"""
+
+import http.server
+import json
+import os
+import re
+import sys
+import threading
+import time
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.wait import WebDriverWait
+from selenium_axe_python import Axe
+
+BASE, EMAIL, PASSWORD, SHOTS = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3], sys.argv[4]
+os.makedirs(SHOTS, exist_ok=True)
+for old in os.listdir(SHOTS):
+    if old.endswith(".png"):
+        os.remove(os.path.join(SHOTS, old))
+
+failures = []
+screenshots = []
+
+
+def fail(message):
+    failures.append(message)
+    print(f"FAIL {message}", flush=True)
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    """A webhook endpoint that refuses the first delivery (503) and accepts the rest."""
+
+    received = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        Receiver.received.append((dict(self.headers), body))
+        status = 503 if len(Receiver.received) == 1 else 200
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain")
+        self.end_headers()
+        self.wfile.write(b"unavailable, try later" if status == 503 else b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+def browser(javascript=True):
+    options = webdriver.ChromeOptions()
+    options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                     "--window-size=1280,1400", "--lang=en-US"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    if not javascript:
+        options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+    service = Service(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
+    driver = webdriver.Chrome(options=options, service=service)
+    driver.set_page_load_timeout(30)
+    return driver
+
+
+class Session:
+    """One browser; `check` runs after every page it reaches."""
+
+    def __init__(self, driver, label, audit=True):
+        self.driver, self.label, self.audit = driver, label, audit
+        self.axe = Axe(driver) if audit else None
+
+    def open(self, path, name):
+        self.driver.get(BASE + path)
+        self.check(name)
+
+    def check(self, name):
+        """Console errors, accessibility, a heading, a screenshot."""
+        driver = self.driver
+        page = f"{self.label}:{name} ({driver.current_url.replace(BASE, '')})"
+        headings = driver.find_elements(By.TAG_NAME, "h1")
+        if not headings:
+            fail(f"{page}: no <h1>")
+        if self.audit:
+            self.axe.inject()
+            result = self.axe.run(options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+            for violation in result["violations"]:
+                targets = [", ".join(node["target"]) for node in violation["nodes"]][:3]
+                fail(f"{page}: axe {violation['id']} ({violation['impact']}): {violation['help']} — {targets}")
+        for entry in driver.get_log("browser"):
+            if entry["level"] in ("SEVERE", "ERROR"):
+                fail(f"{page}: console {entry['level']}: {entry['message']}")
+        path = os.path.join(SHOTS, f"{len(screenshots) + 1:02d}-{self.label}-{name}.png")
+        driver.save_screenshot(path)
+        screenshots.append(path)
+        print(f"ok   {page}: {headings[0].text if headings else '?'}", flush=True)
+
+    def submit(self, form_action, name, button_text=None):
+        """Clicks the submit button of the form posting to `form_action`."""
+        form = self.driver.find_element(By.CSS_SELECTOR, f"form[action='{form_action}']")
+        buttons = form.find_elements(By.CSS_SELECTOR, "button[type=submit]")
+        button = next((b for b in buttons if button_text is None or b.text == button_text), None)
+        if button is None:
+            raise AssertionError(f"no button {button_text!r} in the form posting to {form_action}")
+        self.follow(button, name)
+
+    def follow(self, element, name):
+        """Clicks a link or button and waits for the next page before checking it."""
+        old = self.driver.find_element(By.TAG_NAME, "html")
+        element.click()
+        WebDriverWait(self.driver, 15).until(expected_conditions.staleness_of(old))
+        self.check(name)
+
+    def text(self):
+        return self.driver.find_element(By.TAG_NAME, "main").text
+
+    def wait_for(self, path, name, predicate, what, seconds=15):
+        """Reloads `path` until `predicate(self)` holds (log batches and deliveries are asynchronous)."""
+        deadline = time.time() + seconds
+        while True:
+            self.driver.get(BASE + path)
+            if predicate(self):
+                self.check(name)
+                return True
+            if time.time() > deadline:
+                self.check(name)
+                fail(f"{self.label}:{name}: {what} did not appear within {seconds} s")
+                return False
+            time.sleep(0.3)
+
+
+def sign_in_with_keyboard(session):
+    """Tab from the top of the page to the fields and press Enter: no mouse."""
+    driver = session.driver
+    driver.get(BASE + "/dashboard")
+    session.check("sign-in")
+    body = driver.find_element(By.TAG_NAME, "body")
+    body.send_keys(Keys.TAB)
+    for _ in range(10):
+        if driver.switch_to.active_element.get_attribute("id") == "email":
+            break
+        driver.switch_to.active_element.send_keys(Keys.TAB)
+    else:
+        fail("sign-in: the email field is not reachable with Tab")
+        return
+    driver.switch_to.active_element.send_keys(EMAIL, Keys.TAB)
+    if driver.switch_to.active_element.get_attribute("id") != "password":
+        fail("sign-in: Tab from the email field does not reach the password field")
+        return
+    old = driver.find_element(By.TAG_NAME, "html")
+    driver.switch_to.active_element.send_keys(PASSWORD, Keys.ENTER)
+    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(old))
+    session.check("overview")
+    if "/dashboard/login" in driver.current_url:
+        fail("sign-in: still on the sign-in page after submitting")
+
+
+def skip_link_works(session):
+    """The first Tab on a dashboard page lands on "Skip to content", which moves focus to <main>."""
+    driver = session.driver
+    driver.get(BASE + "/dashboard/keys")
+    driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    first = driver.switch_to.active_element
+    if first.text != "Skip to content":
+        fail(f"keyboard: the first Tab stop is {first.text!r}, not the skip link")
+        return
+    if first.value_of_css_property("outline-style") == "none" and first.value_of_css_property("box-shadow") == "none":
+        fail("keyboard: the focused skip link has no visible focus indicator")
+    first.send_keys(Keys.ENTER)
+    if not driver.current_url.endswith("#main"):
+        fail("keyboard: the skip link does not lead to #main")
+
+
+def full_flow():
+    receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    hook_url = f"http://127.0.0.1:{receiver.server_address[1]}/hooks"
+
+    driver = browser(javascript=True)
+    session = Session(driver, "js")
+    try:
+        sign_in_with_keyboard(session)
+        skip_link_works(session)
+
+        # A key, shown once.
+        session.open("/dashboard/keys", "keys")
+        driver.find_element(By.ID, "label").send_keys("Browser check")
+        session.submit("/dashboard/keys", "key-created")
+        secret = driver.find_element(By.ID, "secret").get_attribute("value")
+        if not secret.startswith("sk_test_"):
+            fail(f"keys: the new key is not shown in full (got {secret[:12]!r}…)")
+            return
+
+        # A call with it, then that request in the log and its detail page.
+        call = urllib.request.Request(BASE + "/v1/customers?limit=3", headers={"Authorization": f"Bearer {secret}"})
+        with urllib.request.urlopen(call) as response:
+            request_id = response.headers["Request-Id"]
+        session.wait_for("/dashboard/logs", "logs",
+                         lambda s: bool(s.driver.find_elements(By.CSS_SELECTOR, f"a[href='/dashboard/logs/{request_id}']")),
+                         f"request {request_id}")
+        links = driver.find_elements(By.CSS_SELECTOR, f"a[href='/dashboard/logs/{request_id}']")
+        if links:
+            session.follow(links[0], "log-detail")
+            if request_id not in session.text():
+                fail(f"log detail: request id {request_id} not on the page")
+
+        # An endpoint, a test event, a failed delivery, a retry that succeeds.
+        session.open("/dashboard/webhooks", "webhooks")
+        driver.find_element(By.CSS_SELECTOR, "form[action='/dashboard/webhooks'] input[name='url']").send_keys(hook_url)
+        session.submit("/dashboard/webhooks", "endpoint-created")
+        endpoint_match = re.search(r"/dashboard/webhooks/(we_[A-Za-z0-9]+)", driver.current_url + driver.page_source)
+        if not endpoint_match:
+            fail("webhooks: no endpoint page after adding one")
+            return
+        endpoint = endpoint_match.group(1)
+        session.open(f"/dashboard/webhooks/{endpoint}", "endpoint")
+        session.submit(f"/dashboard/webhooks/{endpoint}/test", "test-sent")
+
+        def failed_delivery(s):
+            rows = s.driver.find_elements(By.CSS_SELECTOR, "main table tbody tr a[href^='/dashboard/deliveries/']")
+            return bool(rows) and "503" in s.text()
+
+        if not session.wait_for(f"/dashboard/deliveries?endpoint={endpoint}", "deliveries", failed_delivery, "a failed delivery (503)"):
+            return
+        session.follow(driver.find_element(By.CSS_SELECTOR, "main table tbody tr a[href^='/dashboard/deliveries/']"), "delivery-failed")
+        delivery_path = driver.current_url.replace(BASE, "").split("?")[0]
+        session.submit(f"{delivery_path}/retry", "delivery-retried")
+        if "Retry queued" not in session.text():
+            fail("delivery: no confirmation after Retry now")
+        session.wait_for(delivery_path, "delivery-succeeded",
+                         lambda s: "Succeeded" in s.text() and "200" in s.text(), "a successful second attempt")
+        if len(Receiver.received) < 2:
+            fail(f"receiver: {len(Receiver.received)} request(s), expected the failed one and the retry")
+
+        # Every other page, and the docs.
+        for path, name in [("/dashboard", "overview-after"), ("/dashboard/events", "events"), ("/dashboard/usage", "usage"),
+                           ("/dashboard/invoices", "invoices"), ("/dashboard/members", "members"), ("/dashboard/audit", "audit"),
+                           ("/dashboard/settings", "settings"), ("/docs", "docs"), ("/docs/api", "docs-api"),
+                           ("/docs/webhooks", "docs-webhooks"), ("/docs/changelog", "docs-changelog"), ("/docs/errors", "docs-errors")]:
+            session.open(path, name)
+        error_links = driver.find_elements(By.CSS_SELECTOR, "main a[href^='/docs/errors/']")
+        if error_links:
+            session.follow(error_links[0], "docs-error")
+        else:
+            fail("docs: the error index links to no error page")
+        session.open("/dashboard/events", "events")
+        event_links = driver.find_elements(By.CSS_SELECTOR, "main a[href^='/dashboard/events/evt_']")
+        if event_links:
+            session.follow(event_links[0], "event")
+        else:
+            fail("events: the test event is not listed")
+
+        # Sign out: the session is gone, the dashboard asks to sign in again.
+        session.open("/dashboard", "before-sign-out")
+        session.submit("/dashboard/logout", "signed-out")
+        driver.get(BASE + "/dashboard/keys")
+        if "/dashboard/login" not in driver.current_url:
+            fail(f"sign-out: /dashboard/keys did not send to the sign-in page (at {driver.current_url})")
+        session.check("after-sign-out")
+    finally:
+        driver.quit()
+        receiver.shutdown()
+
+
+def without_javascript():
+    """Sign in, create a key and open every page with JavaScript switched off."""
+    driver = browser(javascript=False)
+    session = Session(driver, "nojs", audit=False)
+    try:
+        driver.get(BASE + "/dashboard/login")
+        driver.find_element(By.ID, "email").send_keys(EMAIL)
+        driver.find_element(By.ID, "password").send_keys(PASSWORD)
+        session.submit("/dashboard/login", "overview")
+        session.open("/dashboard/keys", "keys")
+        driver.find_element(By.ID, "label").send_keys("Made without JavaScript")
+        session.submit("/dashboard/keys", "key-created")
+        if not driver.find_elements(By.ID, "secret"):
+            fail("nojs: creating a key showed no secret")
+        for path in ["/dashboard/logs", "/dashboard/events", "/dashboard/webhooks", "/dashboard/deliveries", "/dashboard/usage",
+                     "/dashboard/invoices", "/dashboard/members", "/dashboard/audit", "/dashboard/settings", "/docs"]:
+            session.open(path, path.strip("/").replace("/", "-"))
+        session.open("/dashboard", "overview-again")
+        session.submit("/dashboard/mode", "live-mode")
+        if "Live mode" not in driver.page_source:
+            fail("nojs: the mode toggle did not switch to live mode")
+    finally:
+        driver.quit()
+
+
+for run in (full_flow, without_javascript):
+    try:
+        run()
+    except Exception as error:  # a missing element or a driver error: report it with the rest
+        fail(f"{run.__name__}: {type(error).__name__}: {error}")
+
+print(f"{len(screenshots)} screenshots in {SHOTS}")
+if failures:
+    print(f"{len(failures)} failure(s):")
+    for failure in failures:
+        print(f"  - {failure}")
+    sys.exit(1)
+print("browser check passed")
