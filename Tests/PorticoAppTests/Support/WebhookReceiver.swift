@@ -29,6 +29,7 @@ final class WebhookReceiver: Sendable {
     }
 
     private let log = Mutex<[Received]>([])
+    private let concurrency = Mutex<(current: Int, peak: Int)>((0, 0))
     private let script: Mutex<@Sendable (Int) -> Reply>
     let port: Int
 
@@ -39,6 +40,8 @@ final class WebhookReceiver: Sendable {
 
     var url: String { "http://127.0.0.1:\(port)/hooks" }
     var received: [Received] { log.withLock { $0 } }
+    /// The most deliveries this receiver was answering at the same time.
+    var peakInFlight: Int { concurrency.withLock { $0.peak } }
 
     /// Changes how later deliveries are answered.
     func answer(_ script: @escaping @Sendable (Int) -> Reply) {
@@ -79,6 +82,8 @@ final class WebhookReceiver: Sendable {
                 return log.count
             }
             let reply = receiver.script.withLock { $0 }(number)
+            receiver.concurrency.withLock { $0.current += 1; $0.peak = max($0.peak, $0.current) }
+            defer { receiver.concurrency.withLock { $0.current -= 1 } }
             if reply.delay > .zero { try await Task.sleep(for: reply.delay) }
             return Response(status: reply.status, headers: reply.headers, body: .init(byteBuffer: ByteBuffer(string: reply.body)))
         }
