@@ -149,6 +149,7 @@ struct Setting: Sendable {
         integer("dashboard.login_attempts", \.dashboard.loginAttempts, 1...1_000),
         integer("dashboard.login_window_minutes", \.dashboard.loginWindowMinutes, 1...1_440),
         integer("dashboard.invitation_ttl_hours", \.dashboard.invitationTTLHours, 1...720),
+        integer("dashboard.log_search_rows", \.dashboard.logSearchRows, 10...10_000_000),
     ]
 
     static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

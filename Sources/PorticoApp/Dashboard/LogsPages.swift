@@ -25,11 +25,11 @@ struct LogsPages: Sendable {
         let filter = RequestLogFilter(
             status: value("status").flatMap(Int.init), statusClass: statusClass, method: method, pathPrefix: value("path_prefix"),
             keyId: value("key_id"), since: now - Int64(hours) * 3_600_000, until: nil)
-        let page: Page<RequestLogEntry>
+        let page: RequestLogSearch
         do {
-            page = try await dashboard.store.requestLogs(
+            page = try await dashboard.store.searchRequestLogs(
                 scope: viewer.scope, filter: filter, page: PageRequest(limit: 50, startingAfter: value("starting_after")),
-                width: dashboard.runtime.partitionWidth)
+                width: dashboard.runtime.partitionWidth, scanBudget: dashboard.runtime.config.dashboard.logSearchRows)
         } catch StoreError.notFound {
             throw DashboardError.badRequest("That page of the log no longer exists; start from the newest.")
         }
@@ -43,7 +43,12 @@ struct LogsPages: Sendable {
 
         let older = Layout.olderLink(
             "/dashboard/logs", query: query.map { (String($0.key), String($0.value)) },
-            after: page.hasMore ? page.items.last?.requestId : nil, label: "Older requests")
+            after: page.nextCursor, label: page.stoppedAt == nil ? "Older requests" : "Search older requests")
+        let stopped: HTML = page.stoppedAt == nil ? "" : """
+            <p class="notice" role="status">Searched the newest \(page.scanBudget ?? 0) requests \
+            \(value("starting_after") == nil ? "in this window" : "after the previous page"); \
+            \(page.items.isEmpty ? "none" : "\(page.items.count)") matched. Older requests were not searched yet.</p>
+            """
         let body: HTML = """
             <h1>Request logs</h1>
             <form method="get" action="/dashboard/logs" class="filters">
@@ -55,6 +60,7 @@ struct LogsPages: Sendable {
             <button type="submit">Filter</button>
             </form>
             \(Layout.table(caption: "Newest first", headers: ["Time", "Method", "Path", "Status", "Duration", "Key"], rows: rows, empty: "No requests match."))
+            \(stopped)
             \(older)
             """
         return WebPage.response(Layout.page(viewer, title: "Request logs", current: "/dashboard/logs", body: body))

@@ -23,3 +23,20 @@ package struct Page<Item: Sendable>: Sendable {
         self.hasMore = hasMore
     }
 }
+
+/// A page of request logs from a search that may have stopped before the
+/// end of its time window (`Store.searchRequestLogs`).
+package struct RequestLogSearch: Sendable {
+    package var items: [RequestLogEntry]
+    package var hasMore: Bool
+    /// Set when the scan budget ran out first: the request id of the oldest
+    /// row examined. Older rows were not searched; continue after it.
+    package var stoppedAt: String?
+    package var scanBudget: Int?
+
+    /// Where the next page starts: after the last item, or after the last row examined.
+    package var nextCursor: String? {
+        guard hasMore else { return nil }
+        return stoppedAt ?? items.last?.requestId
+    }
+}

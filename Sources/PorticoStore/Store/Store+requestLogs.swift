@@ -187,6 +187,18 @@ extension Store {
     /// One page of a tenant's logs, newest first, reading only the partitions
     /// that overlap the filter's time range (and the cursor).
     package func requestLogs(scope: TenantScope, filter: RequestLogFilter, page: PageRequest, width: Int64) async throws -> Page<RequestLogEntry> {
+        let search = try await searchRequestLogs(scope: scope, filter: filter, page: page, width: width, scanBudget: nil)
+        return Page(items: search.items, hasMore: search.hasMore)
+    }
+
+    /// `requestLogs`, but examining at most `scanBudget` of the tenant's rows
+    /// (newest first) when a filter beyond tenant and time is set, so a
+    /// filter that matches little cannot walk millions of rows; the result
+    /// says where the search stopped so the next page continues from there.
+    /// Without a budget, or without such a filter, every row in range may be read.
+    package func searchRequestLogs(
+        scope: TenantScope, filter: RequestLogFilter, page: PageRequest, width: Int64, scanBudget: Int?
+    ) async throws -> RequestLogSearch {
         try await read { db in
             let partitions = try Self.partitions(db, width: width)
             var lower = filter.since.map(RequestLogPartition.firstID(at:)) ?? 0
@@ -199,7 +211,7 @@ extension Store {
                 if ascending { lower = max(lower, anchor.id + 1) } else { upper = min(upper, anchor.id) }
             }
             var conditions = ["organization_id = ?", "livemode = ?", "id >= ?", "id < ?"]
-            var arguments: StatementArguments = [scope.organizationId, scope.livemode, lower, upper]
+            var arguments: StatementArguments = []  // the filters' own; the tenant and id range come first
             if let status = filter.status {
                 conditions.append("status = ?")
                 _ = arguments.append(contentsOf: [status])
@@ -220,20 +232,46 @@ extension Store {
                 conditions.append("key_id = ?")
                 _ = arguments.append(contentsOf: [keyId])
             }
+            // The budget bounds a newest-first walk; only filters that can skip rows need it.
+            var budget = ascending || arguments.isEmpty ? nil : scanBudget
             let wanted = page.limit + 1
             var rows: [RequestLogEntry] = []
+            var stoppedAt: String?
             let overlapping = partitions.filter {
                 RequestLogPartition.firstID(at: $0.end) > lower && RequestLogPartition.firstID(at: $0.start) < upper
             }
             for partition in ascending ? overlapping : overlapping.reversed() where rows.count < wanted {
+                var from = lower
+                if let remaining = budget {
+                    // The tenant's ids in range, newest first, from the index alone (no table reads).
+                    let ids = try Int64.fetchAll(
+                        db,
+                        sql: """
+                            SELECT id FROM \(partition.name) INDEXED BY \(partition.name)_by_tenant
+                            WHERE organization_id = ? AND livemode = ? AND id >= ? AND id < ? ORDER BY id DESC LIMIT \(remaining)
+                            """,
+                        arguments: [scope.organizationId, scope.livemode, lower, upper])
+                    if ids.count == remaining, let oldest = ids.last {
+                        // The budget ends inside this partition: search down to `oldest`, then stop.
+                        from = max(lower, oldest)
+                        stoppedAt = try String.fetchOne(
+                            db, sql: "SELECT request_id FROM \(partition.name) WHERE id = ?", arguments: [oldest])
+                    }
+                    budget = remaining - ids.count
+                }
                 let sql = """
                     SELECT \(RequestLogEntry.columns) FROM \(partition.name) INDEXED BY \(partition.name)_by_tenant
                     WHERE \(conditions.joined(separator: " AND ")) ORDER BY id \(ascending ? "ASC" : "DESC") LIMIT \(wanted - rows.count)
                     """
-                rows += try RequestLogEntry.fetchAll(db, sql: sql, arguments: arguments)
+                let range: StatementArguments = [scope.organizationId, scope.livemode, from, upper]
+                rows += try RequestLogEntry.fetchAll(db, sql: sql, arguments: range + arguments)
+                if stoppedAt != nil { break }
             }
             let items = Array(rows.prefix(page.limit))
-            return Page(items: ascending ? items.reversed() : items, hasMore: rows.count > page.limit)
+            if rows.count > page.limit { stoppedAt = nil }  // a full page: continue from its last row as usual
+            return RequestLogSearch(
+                items: ascending ? items.reversed() : items, hasMore: rows.count > page.limit || stoppedAt != nil,
+                stoppedAt: stoppedAt, scanBudget: scanBudget)
         }
     }
 

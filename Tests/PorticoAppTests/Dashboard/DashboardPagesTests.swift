@@ -162,6 +162,44 @@ struct DashboardPagesTests {
         }
     }
 
+    /// A filter that matches little examines a bounded number of rows per page and says so;
+    /// following "Search older requests" reaches every match exactly once.
+    @Test func aRareFilterSearchesInBoundedStepsAndMissesNothing() async throws {
+        let portico = try await TestPortico.make { $0.dashboard.logSearchRows = 10 }
+        try await portico.run { (api: APIClient) in
+            var missing: [String] = []
+            for _ in 0..<3 {
+                let call = try await api.send(.get, "/v1/customers/cus_missing", key: portico.testKey)
+                missing.append(try #require(call.requestID))
+            }
+            for _ in 0..<22 { #expect(try await api.send(.get, "/v1/customers", key: portico.testKey).status == .ok) }
+            await portico.flushLogs()
+            let owner = try await Self.signedInOwner(portico, api)
+
+            var path = "/dashboard/logs?status_class=4xx"
+            var found: [String] = []
+            var stops = 0
+            while true {
+                let page = try await owner.get(path)
+                #expect(page.status == .ok)
+                found += missing.filter { page.text.contains("/dashboard/logs/\($0)") }
+                guard let next = page.text.components(separatedBy: "<a href=\"").dropFirst()
+                    .first(where: { $0.hasPrefix("/dashboard/logs?") && $0.contains("starting_after=") })?.prefix(while: { $0 != "\"" })
+                else { break }
+                #expect(page.text.contains("Searched the newest 10 requests") && page.text.contains("Search older requests"))
+                stops += 1
+                path = String(next).replacingOccurrences(of: "&amp;", with: "&")
+                if stops > 5 { break }
+            }
+            // 25 rows, 10 examined per page: two pages stop early, the third reaches the three 404s at the bottom.
+            #expect(stops == 2)
+            #expect(found.count == 3 && Set(found) == Set(missing), "every 404 exactly once")
+            // Unfiltered, every row counts as a match: a plain page, no search note.
+            let plain = try await owner.get("/dashboard/logs")
+            #expect(!plain.text.contains("Searched the newest") && plain.text.contains("/dashboard/logs/\(missing[0])"))
+        }
+    }
+
     @Test func signUpFollowsTheConfiguredMode() async throws {
         let invite = try await TestPortico.make()
         try await invite.run { (api: APIClient) in
