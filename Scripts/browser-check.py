@@ -132,6 +132,15 @@ class Session:
         WebDriverWait(self.driver, 15).until(expected_conditions.staleness_of(old))
         self.check(name)
 
+    def follow_first(self, selector, name, missing):
+        """Follows the first link matching `selector`; fails with `missing` when there is none."""
+        links = self.driver.find_elements(By.CSS_SELECTOR, selector)
+        if links:
+            self.follow(links[0], name)
+            return True
+        fail(missing)
+        return False
+
     def text(self):
         return self.driver.find_element(By.TAG_NAME, "main").text
 
@@ -219,9 +228,7 @@ def full_flow():
         session.wait_for("/dashboard/logs", "logs",
                          lambda s: bool(s.driver.find_elements(By.CSS_SELECTOR, f"a[href='/dashboard/logs/{request_id}']")),
                          f"request {request_id}")
-        links = driver.find_elements(By.CSS_SELECTOR, f"a[href='/dashboard/logs/{request_id}']")
-        if links:
-            session.follow(links[0], "log-detail")
+        if session.follow_first(f"a[href='/dashboard/logs/{request_id}']", "log-detail", f"logs: no link to {request_id}"):
             if request_id not in session.text():
                 fail(f"log detail: request id {request_id} not on the page")
 
@@ -259,17 +266,9 @@ def full_flow():
                            ("/dashboard/settings", "settings"), ("/docs", "docs"), ("/docs/api", "docs-api"),
                            ("/docs/webhooks", "docs-webhooks"), ("/docs/changelog", "docs-changelog"), ("/docs/errors", "docs-errors")]:
             session.open(path, name)
-        error_links = driver.find_elements(By.CSS_SELECTOR, "main a[href^='/docs/errors/']")
-        if error_links:
-            session.follow(error_links[0], "docs-error")
-        else:
-            fail("docs: the error index links to no error page")
+        session.follow_first("main a[href^='/docs/errors/']", "docs-error", "docs: the error index links to no error page")
         session.open("/dashboard/events", "events")
-        event_links = driver.find_elements(By.CSS_SELECTOR, "main a[href^='/dashboard/events/evt_']")
-        if event_links:
-            session.follow(event_links[0], "event")
-        else:
-            fail("events: the test event is not listed")
+        session.follow_first("main a[href^='/dashboard/events/evt_']", "event", "events: the test event is not listed")
 
         # Sign out: the session is gone, the dashboard asks to sign in again.
         session.open("/dashboard", "before-sign-out")

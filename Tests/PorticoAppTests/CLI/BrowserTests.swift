@@ -11,23 +11,12 @@ import Testing
 /// `.build/artifacts/browser/` (or `$BROWSER_SCREENSHOTS`).
 struct BrowserTests {
     @Test func theDashboardWorksInARealBrowser() throws {
-        let sandbox = try PorticoProcess.Running(["sandbox", "--port", "0"])
-        defer { _ = sandbox.stop(SIGTERM) }
-        sandbox.drainStderr()
-        let line = try #require(try JSONSerialization.jsonObject(with: Data(sandbox.firstLine().utf8)) as? [String: Any])
-        let url = try #require(line["url"] as? String)
-        let organizations = try #require(line["organizations"] as? [[String: Any]])
-        let owner = try #require(organizations.first?["owner"] as? [String: String])
-
-        let root = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let sandbox = try PorticoProcess.sandbox()
+        defer { _ = sandbox.process.stop(SIGTERM) }
         let screenshots = ProcessInfo.processInfo.environment["BROWSER_SCREENSHOTS"]
-            ?? root.appendingPathComponent(".build/artifacts/browser").path
-        let (status, report, _) = try ChildProcess.run(
-            "/usr/bin/env",
-            ["python3", root.appendingPathComponent("Scripts/browser-check.py").path, url,
-             try #require(owner["email"]), try #require(owner["password"]), screenshots],
-            joinStderr: true)
+            ?? PorticoProcess.repositoryRoot.appendingPathComponent(".build/artifacts/browser").path
+        let (status, report) = try PorticoProcess.script(
+            "python3", "browser-check.py", [sandbox.url, try #require(sandbox.owner["email"]), try #require(sandbox.owner["password"]), screenshots])
         #expect(status == 0, "\(report)")
         #expect(report.contains("browser check passed"))
         let saved = try FileManager.default.contentsOfDirectory(atPath: screenshots).filter { $0.hasSuffix(".png") }

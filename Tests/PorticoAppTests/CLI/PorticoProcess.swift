@@ -1,12 +1,34 @@
 import Foundation
+import Testing
 
 /// The built `portico` executable, run as a user or CI would run it.
 struct PorticoProcess {
     static var binary: URL {
         if let path = ProcessInfo.processInfo.environment["TEST_PORTICO_BINARY"] { return URL(fileURLWithPath: path) }
-        let root = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/portico")
+        return repositoryRoot.appendingPathComponent(".build/debug/portico")
+    }
+
+    /// The repository's root directory (scripts live under it).
+    static let repositoryRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// A `portico sandbox` on a free port, its stderr drained, with what its JSON line says of the first organization.
+    static func sandbox() throws -> (process: Running, url: String, owner: [String: String], keys: [String: String]) {
+        let sandbox = try Running(["sandbox", "--port", "0"])
+        sandbox.drainStderr()
+        let line = try #require(try JSONSerialization.jsonObject(with: Data(sandbox.firstLine().utf8)) as? [String: Any])
+        let organization = try #require((line["organizations"] as? [[String: Any]])?.first)
+        return (
+            sandbox, try #require(line["url"] as? String),
+            try #require(organization["owner"] as? [String: String]), try #require(organization["keys"] as? [String: String])
+        )
+    }
+
+    /// Runs `interpreter Scripts/name arguments…`, stdout and stderr together; the exit status and that output.
+    static func script(_ interpreter: String, _ name: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let (status, output, _) = try ChildProcess.run(
+            "/usr/bin/env", [interpreter, repositoryRoot.appendingPathComponent("Scripts/\(name)").path] + arguments, joinStderr: true)
+        return (status, output)
     }
 
     /// This process's environment without PORTICO_* (a developer's own settings must not leak in), plus `extra`.
