@@ -23,7 +23,7 @@ struct OrgCommand: AsyncParsableCommand {
 
     struct Update: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Change an organization's plan or request-body capture. A running server applies it within keys.cache_refresh_ms.")
+            abstract: "Change an organization's plan, request-body capture or default API version. A running server applies it within keys.cache_refresh_ms.")
 
         @OptionGroup var options: GlobalOptions
 
@@ -36,8 +36,13 @@ struct OrgCommand: AsyncParsableCommand {
         @Option(help: "on or off: keep redacted request and response bodies in this organization's request logs.")
         var bodyCapture: String?
 
+        @Option(help: "Dated API version (YYYY-MM-DD) used when a request sends no Portico-Version header.")
+        var apiVersion: String?
+
         func validate() throws {
-            guard plan != nil || bodyCapture != nil else { throw ValidationError("give --plan and/or --body-capture") }
+            guard plan != nil || bodyCapture != nil || apiVersion != nil else {
+                throw ValidationError("give at least one of --plan, --body-capture, --api-version")
+            }
             if let bodyCapture, !["on", "off"].contains(bodyCapture) { throw ValidationError("--body-capture must be on or off") }
         }
 
@@ -45,7 +50,7 @@ struct OrgCommand: AsyncParsableCommand {
             let runtime = try options.openRuntime()
             try await CLI.report {
                 try await runtime.billing.updateOrganization(
-                    id: organization, plan: plan, bodyCapture: bodyCapture.map { $0 == "on" }, by: .cli)
+                    id: organization, plan: plan, bodyCapture: bodyCapture.map { $0 == "on" }, apiVersion: apiVersion, by: .cli)
             }
             print("updated \(organization)")
         }

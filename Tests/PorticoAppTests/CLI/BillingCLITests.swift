@@ -5,7 +5,7 @@ import Testing
 /// real binary against a database a real server wrote.
 @Suite(.serialized)
 struct BillingCLITests {
-    @Test func orgUpdateChangesPlanAndBodyCaptureAndRefusesUnknownPlans() throws {
+    @Test func orgUpdateChangesPlanBodyCaptureAndVersionAndRefusesUnknownOnes() throws {
         let database = CLITests.temporaryDatabase()
         let orgID = try PorticoProcess.run(["org", "create", "--name", "Plan Co", "--database", database])
             .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -22,8 +22,15 @@ struct BillingCLITests {
         #expect(badSwitch.status != 0 && badSwitch.stderr.contains("--body-capture"))
         let missing = try PorticoProcess.run(["org", "update", "org_nope", "--plan", "free", "--database", database])
         #expect(missing.status != 0)
+        let badVersion = try PorticoProcess.run(["org", "update", orgID, "--api-version", "2020-01-01", "--database", database])
+        #expect(badVersion.status != 0 && badVersion.stderr.contains("2020-01-01"))
         // Refusals changed nothing.
-        #expect(try Self.query(database, "SELECT plan, body_capture FROM organizations WHERE id = '\(orgID)'") == ["growth|1"])
+        #expect(try Self.query(database, "SELECT plan, body_capture, api_version FROM organizations WHERE id = '\(orgID)'") == ["growth|1|2026-11-22"])
+
+        let pinned = try PorticoProcess.run(["org", "update", orgID, "--api-version", "2026-11-01", "--database", database])
+        #expect(pinned.status == 0, "\(pinned.stderr)")
+        #expect(try Self.query(database, "SELECT api_version FROM organizations WHERE id = '\(orgID)'") == ["2026-11-01"])
+        #expect(try Self.query(database, "SELECT action FROM audit_log WHERE target_id = '\(orgID)' ORDER BY id DESC LIMIT 1") == ["organization.updated"])
     }
 
     @Test func reconcileAndInvoiceAfterARealServerRan() async throws {
