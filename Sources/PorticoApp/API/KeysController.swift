@@ -58,7 +58,7 @@ struct KeysController: Sendable {
                 .insufficientScope, "A key can only create keys with scopes it holds itself; this key does not hold every scope requested.",
                 param: "scopes")
         }
-        let issued = try await Self.keyError { try await keys.create(newKey, by: actor(caller, context)) }
+        let issued = try await Self.keyError { try await keys.create(newKey, by: AuditActor(caller, context)) }
         return try JSONCoding.response(APIKeyResource(issued.record, now: clock.nowMilliseconds, secret: issued.secret))
     }
 
@@ -81,7 +81,7 @@ struct KeysController: Sendable {
             throw APIError(.insufficientScope, "A key can only roll keys whose scopes it holds itself.", param: "id")
         }
         guard let issued = try await Self.keyError({
-            try await keys.roll(id: id, organizationID: caller.organizationID, overlap: TimeInterval(overlap), by: actor(caller, context))
+            try await keys.roll(id: id, organizationID: caller.organizationID, overlap: TimeInterval(overlap), by: AuditActor(caller, context))
         }) else { throw APIError.notFound("api_key", id: id) }
         return try JSONCoding.response(APIKeyResource(issued.record, now: clock.nowMilliseconds, secret: issued.secret))
     }
@@ -90,7 +90,7 @@ struct KeysController: Sendable {
         let caller = try context.requirePrincipal()
         let id = try context.parameters.require("id")
         _ = try await ownKey(id, caller)
-        guard let revoked = try await keys.revoke(id: id, organizationID: caller.organizationID, by: actor(caller, context)) else {
+        guard let revoked = try await keys.revoke(id: id, organizationID: caller.organizationID, by: AuditActor(caller, context)) else {
             throw APIError.notFound("api_key", id: id)
         }
         return try JSONCoding.response(APIKeyResource(revoked, now: clock.nowMilliseconds))
@@ -138,10 +138,6 @@ struct KeysController: Sendable {
             throw APIError.notFound("api_key", id: id)
         }
         return key
-    }
-
-    private func actor(_ caller: Principal, _ context: Context) -> AuditActor {
-        AuditActor(type: "api_key", id: caller.keyID, ip: context.clientIP?.description, requestID: context.requestID)
     }
 
     /// Runs a key operation, turning its validation errors into 400 problems.

@@ -130,7 +130,7 @@ struct WebhooksPages: Sendable {
         try viewer.require(.manageWebhooks(live: viewer.livemode))
         do {
             let input = try await EndpointInput(body: Self.body(form, includeStatus: false), policy: service.policy)
-            let endpoint = try await service.create(input, scope: viewer.scope)
+            let endpoint = try await service.create(input, scope: viewer.scope, by: viewer.actor(request: context))
             return WebPage.redirect(to: "/dashboard/webhooks/\(endpoint.id)?done=created")
         } catch let error as APIError {
             return try await list(viewer, error: error.detail)
@@ -142,7 +142,7 @@ struct WebhooksPages: Sendable {
         let (viewer, endpoint, form) = try await managed(&request, context: context)
         do {
             let input = try await EndpointInput(body: Self.body(form, includeStatus: true), policy: service.policy)
-            _ = try await service.update(id: endpoint.id, scope: viewer.scope, with: input)
+            _ = try await service.update(id: endpoint.id, scope: viewer.scope, with: input, by: viewer.actor(request: context))
             return WebPage.redirect(to: "/dashboard/webhooks/\(endpoint.id)?done=saved")
         } catch let error as APIError {
             return try await detail(viewer, endpoint, error: error.detail)
@@ -163,7 +163,8 @@ struct WebhooksPages: Sendable {
         let (viewer, endpoint, form) = try await managed(&request, context: context)
         guard let hours = Int(form["overlap_hours"] ?? "24"), hours >= 0 else { throw DashboardError.badRequest("The overlap must be a number of hours.") }
         do {
-            _ = try await service.rotateSecret(id: endpoint.id, scope: viewer.scope, overlapSeconds: hours * 3_600)
+            _ = try await service.rotateSecret(
+                id: endpoint.id, scope: viewer.scope, overlapSeconds: hours * 3_600, by: viewer.actor(request: context))
             return WebPage.redirect(to: "/dashboard/webhooks/\(endpoint.id)?done=rotated")
         } catch let error as APIError {
             return try await detail(viewer, endpoint, error: error.detail)
@@ -197,7 +198,7 @@ struct WebhooksPages: Sendable {
     private func delete(_ request: Request, context: Context) async throws -> Response {
         var request = request
         let (viewer, endpoint, _) = try await managed(&request, context: context)
-        _ = try await dashboard.store.deleteEndpoint(id: endpoint.id, scope: viewer.scope)
+        _ = try await service.delete(id: endpoint.id, scope: viewer.scope, by: viewer.actor(request: context))
         return try await list(viewer, notice: "Endpoint \(endpoint.url) was deleted.")
     }
 

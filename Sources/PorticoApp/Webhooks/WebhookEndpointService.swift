@@ -5,6 +5,8 @@ import PorticoStore
 /// rule (the endpoint limit, the rotation overlap, "a disabled endpoint gets
 /// no test") is written once whichever door the request came through.
 /// Errors are `APIError`s; the dashboard shows their `detail` on the form.
+/// Every change is written to the audit log in the same transaction, with
+/// who made it (an API key or a dashboard user).
 struct WebhookEndpointService: Sendable {
     let store: Store
     let clock: any PorticoClock
@@ -15,7 +17,7 @@ struct WebhookEndpointService: Sendable {
     static let maxOverlapSeconds = 7 * 86_400
 
     /// Creates an endpoint from validated input (url and enabled_events required) with a fresh signing secret.
-    func create(_ input: EndpointInput, scope: TenantScope) async throws -> WebhookEndpointRecord {
+    func create(_ input: EndpointInput, scope: TenantScope, by actor: AuditActor) async throws -> WebhookEndpointRecord {
         guard let url = input.url else { throw APIError(.parameterMissing, "url is required.", param: "url") }
         guard let events = input.enabledEvents else {
             throw APIError(.parameterMissing, "enabled_events is required: a list of event types, wildcards such as customer.* , or *.", param: "enabled_events")
@@ -30,14 +32,18 @@ struct WebhookEndpointService: Sendable {
             id: Identifier.make("we", at: now), scope: scope, url: url.text, description: input.description.value(or: nil),
             enabledEvents: StoredJSON.encode(events), metadata: try StoredMetadata.encode(metadata),
             secret: WebhookSecret.generate().text, createdAt: now)
-        try await store.insertEndpoint(record)
+        try await store.insertEndpoint(record, audit: audit(actor, "webhook_endpoint.created", record.id, scope, ["url": record.url], at: now))
         return record
     }
 
     /// Applies an update; nil when there is no such endpoint in `scope`.
-    func update(id: String, scope: TenantScope, with input: EndpointInput) async throws -> WebhookEndpointRecord? {
+    func update(id: String, scope: TenantScope, with input: EndpointInput, by actor: AuditActor) async throws -> WebhookEndpointRecord? {
         let now = clock.nowMilliseconds
-        return try await store.updateEndpoint(id: id, scope: scope) { endpoint in
+        var details: [String: String] = [:]
+        if let url = input.url { details["url"] = url.text }
+        if let status = input.status { details["status"] = status.rawValue }
+        let entry = audit(actor, "webhook_endpoint.updated", id, scope, details, at: now)
+        return try await store.updateEndpoint(id: id, scope: scope, audit: entry) { endpoint in
             if let url = input.url { endpoint.url = url.text }
             if let events = input.enabledEvents { endpoint.enabledEvents = StoredJSON.encode(events) }
             input.description.apply(to: &endpoint.description)
@@ -56,19 +62,35 @@ struct WebhookEndpointService: Sendable {
     /// A new secret signs from now on; the old one keeps signing alongside it
     /// for `overlapSeconds` (default `webhooks.rotation_overlap_hours`), so
     /// receivers can switch without dropping a delivery. Nil when there is no such endpoint.
-    func rotateSecret(id: String, scope: TenantScope, overlapSeconds: Int?) async throws -> WebhookEndpointRecord? {
+    func rotateSecret(id: String, scope: TenantScope, overlapSeconds: Int?, by actor: AuditActor) async throws -> WebhookEndpointRecord? {
         let overlap = overlapSeconds ?? settings.rotationOverlapHours * 3_600
         guard (0...Self.maxOverlapSeconds).contains(overlap) else {
             throw APIError.invalid("overlap_seconds", "overlap_seconds must be an integer from 0 to \(Self.maxOverlapSeconds) (7 days).")
         }
         let now = clock.nowMilliseconds
         let fresh = WebhookSecret.generate().text
-        return try await store.updateEndpoint(id: id, scope: scope) { endpoint in
+        let entry = audit(actor, "webhook_endpoint.secret_rotated", id, scope, ["overlap_seconds": String(overlap)], at: now)
+        return try await store.updateEndpoint(id: id, scope: scope, audit: entry) { endpoint in
             endpoint.previousSecret = overlap > 0 ? endpoint.secret : nil
             endpoint.previousSecretExpiresAt = overlap > 0 ? now + Int64(overlap) * 1_000 : nil
             endpoint.secret = fresh
             endpoint.updatedAt = max(now, endpoint.createdAt)
         }
+    }
+
+    /// Deletes the endpoint with its deliveries; false when there is no such endpoint.
+    func delete(id: String, scope: TenantScope, by actor: AuditActor) async throws -> Bool {
+        try await store.deleteEndpoint(
+            id: id, scope: scope, audit: audit(actor, "webhook_endpoint.deleted", id, scope, [:], at: clock.nowMilliseconds))
+    }
+
+    /// The audit row of an endpoint change; the mode goes in its details, as for keys.
+    private func audit(
+        _ actor: AuditActor, _ action: String, _ id: String, _ scope: TenantScope, _ details: [String: String], at now: Int64
+    ) -> AuditEntryRecord {
+        actor.entry(
+            action, organizationID: scope.organizationId, targetType: "webhook_endpoint", targetID: id,
+            details: details.merging(["mode": scope.livemode ? "live" : "test"]) { $1 }, at: now)
     }
 
     /// Sends a `portico.test` event to this endpoint only.

@@ -36,10 +36,11 @@ struct WebhookEndpointsController: Sendable {
     }
 
     @Sendable func create(_ request: Request, context: Context) async throws -> Response {
-        let scope = try context.requirePrincipal().tenant
+        let caller = try context.requirePrincipal()
         let body = try await RequestBody.decode(request, context: context)
         try body.allowOnly(Self.writableFields.subtracting(["status"]))
-        let record = try await service.create(try await EndpointInput(body: body, policy: service.policy), scope: scope)
+        let record = try await service.create(
+            try await EndpointInput(body: body, policy: service.policy), scope: caller.tenant, by: AuditActor(caller, context))
         return try JSONCoding.response(WebhookEndpointResource(record, revealingSecret: true))
     }
 
@@ -56,21 +57,23 @@ struct WebhookEndpointsController: Sendable {
     }
 
     @Sendable func update(_ request: Request, context: Context) async throws -> Response {
-        let scope = try context.requirePrincipal().tenant
+        let caller = try context.requirePrincipal()
         let id = try context.parameters.require("id")
         let body = try await RequestBody.decode(request, context: context)
         try body.allowOnly(Self.writableFields)
         let input = try await EndpointInput(body: body, policy: service.policy)
-        guard let updated = try await service.update(id: id, scope: scope, with: input) else {
+        guard let updated = try await service.update(id: id, scope: caller.tenant, with: input, by: AuditActor(caller, context)) else {
             throw APIError.notFound("webhook endpoint", id: id)
         }
         return try JSONCoding.response(WebhookEndpointResource(updated))
     }
 
     @Sendable func delete(_ request: Request, context: Context) async throws -> Response {
-        let scope = try context.requirePrincipal().tenant
+        let caller = try context.requirePrincipal()
         let id = try context.parameters.require("id")
-        guard try await store.deleteEndpoint(id: id, scope: scope) else { throw APIError.notFound("webhook endpoint", id: id) }
+        guard try await service.delete(id: id, scope: caller.tenant, by: AuditActor(caller, context)) else {
+            throw APIError.notFound("webhook endpoint", id: id)
+        }
         return try JSONCoding.response(DeletedResource(id: id, object: "webhook_endpoint"))
     }
 
@@ -80,7 +83,7 @@ struct WebhookEndpointsController: Sendable {
 
     /// `overlap_seconds`: how long the old secret keeps signing (default `webhooks.rotation_overlap_hours`).
     @Sendable func rotateSecret(_ request: Request, context: Context) async throws -> Response {
-        let scope = try context.requirePrincipal().tenant
+        let caller = try context.requirePrincipal()
         let id = try context.parameters.require("id")
         let body = try await RequestBody.decode(request, context: context)
         try body.allowOnly(["overlap_seconds"])
@@ -91,7 +94,8 @@ struct WebhookEndpointsController: Sendable {
             }
             overlap = seconds
         }
-        guard let rotated = try await service.rotateSecret(id: id, scope: scope, overlapSeconds: overlap) else {
+        guard let rotated = try await service.rotateSecret(
+            id: id, scope: caller.tenant, overlapSeconds: overlap, by: AuditActor(caller, context)) else {
             throw APIError.notFound("webhook endpoint", id: id)
         }
         return try JSONCoding.response(WebhookSecretResource(rotated, now: clock.nowMilliseconds))

@@ -4,8 +4,12 @@ import GRDB
 // MARK: - Webhook endpoints
 
 extension Store {
-    package func insertEndpoint(_ endpoint: WebhookEndpointRecord) async throws {
-        try await pool.write { db in try endpoint.insert(db) }
+    /// Inserts the endpoint and its audit row in one transaction.
+    package func insertEndpoint(_ endpoint: WebhookEndpointRecord, audit: AuditEntryRecord) async throws {
+        try await pool.write { db in
+            try endpoint.insert(db)
+            try audit.insert(db)
+        }
     }
 
     package func endpoint(id: String, scope: TenantScope) async throws -> WebhookEndpointRecord? {
@@ -21,10 +25,12 @@ extension Store {
     }
 
     /// Applies `change` to the tenant's endpoint and saves it in one
-    /// transaction; nil when there is no such endpoint. Deliveries still owed
-    /// to an endpoint that becomes disabled are given up (`dead`).
+    /// transaction, with `audit`'s row when something changed; nil when there
+    /// is no such endpoint. Deliveries still owed to an endpoint that becomes
+    /// disabled are given up (`dead`).
     package func updateEndpoint(
-        id: String, scope: TenantScope, _ change: @escaping @Sendable (inout WebhookEndpointRecord) throws -> Void
+        id: String, scope: TenantScope, audit: AuditEntryRecord? = nil,
+        _ change: @escaping @Sendable (inout WebhookEndpointRecord) throws -> Void
     ) async throws -> WebhookEndpointRecord? {
         try await pool.write { db in
             guard var endpoint = try WebhookEndpointRecord.scoped(scope).filter(WebhookEndpointRecord.Columns.id == id).fetchOne(db) else {
@@ -32,15 +38,21 @@ extension Store {
             }
             let before = endpoint
             try change(&endpoint)
+            if endpoint != before { try audit?.insert(db) }
             try Self.save(endpoint, changedFrom: before, db)
             return endpoint
         }
     }
 
-    /// Deletes the tenant's endpoint with its deliveries and attempts; false when there was none.
-    package func deleteEndpoint(id: String, scope: TenantScope) async throws -> Bool {
+    /// Deletes the tenant's endpoint with its deliveries and attempts, and
+    /// writes `audit`'s row; false (and nothing written) when there was none.
+    package func deleteEndpoint(id: String, scope: TenantScope, audit: AuditEntryRecord) async throws -> Bool {
         try await pool.write { db in
-            try WebhookEndpointRecord.scoped(scope).filter(WebhookEndpointRecord.Columns.id == id).deleteAll(db) > 0
+            guard try WebhookEndpointRecord.scoped(scope).filter(WebhookEndpointRecord.Columns.id == id).deleteAll(db) > 0 else {
+                return false
+            }
+            try audit.insert(db)
+            return true
         }
     }
 

@@ -214,9 +214,39 @@ import PorticoStore
             #expect((updated.json["metadata"] as? [String: String]) == ["team": "ops"])
             let badStatus = try await api.send(.patch, "/v1/webhook-endpoints/\(endpoint.id)", key: key, json: #"{"status":"paused"}"#)
             #expect(badStatus.json["param"] as? String == "status")
+            let rotated = try await api.send(.post, "/v1/webhook-endpoints/\(endpoint.id)/rotate-secret", key: key, json: "{}")
+            #expect(rotated.status == .ok)
             let deleted = try await api.send(.delete, "/v1/webhook-endpoints/\(endpoint.id)", key: key)
             #expect(deleted.json["deleted"] as? Bool == true)
             #expect(try await api.send(.get, "/v1/webhook-endpoints/\(endpoint.id)", key: key).status == .notFound)
+            #expect(try await api.send(.delete, "/v1/webhook-endpoints/\(endpoint.id)", key: key).status == .notFound)
+
+            // Every change is audited with the key that made it and its request; the refusals are not.
+            let audit = try await portico.store.auditEntries(targetId: endpoint.id)
+            #expect(audit.map(\.action) == [
+                "webhook_endpoint.created", "webhook_endpoint.updated", "webhook_endpoint.secret_rotated", "webhook_endpoint.deleted",
+            ])
+            #expect(audit.allSatisfy { $0.actorType == "api_key" && $0.actorId != nil && $0.requestId != nil && $0.targetType == "webhook_endpoint" })
+            #expect(audit.allSatisfy { $0.organizationId == portico.organizationID && $0.details.contains(#""mode":"test""#) })
+            #expect(audit.first { $0.action == "webhook_endpoint.updated" }?.details.contains(#""status":"disabled""#) == true)
+            #expect(!audit.contains { $0.details.contains("whsec_") }, "no secret in the audit log")
+        }
+    }
+
+    @Test func dashboardEndpointChangesAreAuditedAsTheSignedInUser() async throws {
+        let portico = try await TestPortico.make()
+        try await portico.run { (api: APIClient) async throws in
+            let owner = try await DashboardPagesTests.signedInOwner(portico, api)
+            let token = try await owner.csrfToken("/dashboard/webhooks")
+            let created = try await owner.post(
+                "/dashboard/webhooks", [("csrf_token", token), ("url", "http://127.0.0.1:9/h"), ("enabled_events", "*"), ("description", "")])
+            let id = try #require(created.headers[.location]?.split(separator: "/").last?.split(separator: "?").first.map(String.init))
+            _ = try await owner.post("/dashboard/webhooks/\(id)/delete", [("csrf_token", token)])
+            let audit = try await portico.store.auditEntries(targetId: id)
+            #expect(audit.map(\.action) == ["webhook_endpoint.created", "webhook_endpoint.deleted"])
+            #expect(audit.allSatisfy { $0.actorType == "user" && $0.actorId != nil })
+            let page = try await owner.get("/dashboard/audit")
+            #expect(page.text.contains("webhook_endpoint.deleted"))
         }
     }
 }
