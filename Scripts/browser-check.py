@@ -38,8 +38,9 @@ from selenium_axe_python import Axe
 
 BASE, EMAIL, PASSWORD, SHOTS = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3], sys.argv[4]
 os.makedirs(SHOTS, exist_ok=True)
+# Only an earlier run's own screenshots (NN-pass-page.png) are removed.
 for old in os.listdir(SHOTS):
-    if old.endswith(".png"):
+    if re.fullmatch(r"\d\d-(js|nojs)-[a-z0-9-]+\.png", old):
         os.remove(os.path.join(SHOTS, old))
 
 failures = []
