@@ -11,18 +11,6 @@ public struct AuditActor: Sendable {
     public static let cli = AuditActor(type: "cli", id: ProcessInfo.processInfo.userName, ip: nil, requestID: nil)
     public static let system = AuditActor(type: "system", id: nil, ip: nil, requestID: nil)
 
-    public init(type: String, id: String?, ip: String?, requestID: String?) {
-        self.type = type
-        self.id = id
-        self.ip = ip
-        self.requestID = requestID
-    }
-
-    /// The API key behind an API request.
-    init(_ caller: Principal, _ context: PorticoRequestContext) {
-        self.init(type: "api_key", id: caller.keyID, ip: context.clientIP?.description, requestID: context.requestID)
-    }
-
     /// An audit row for `action` on a target, stamped with this actor.
     func entry(
         _ action: String, organizationID: String?, targetType: String, targetID: String,
@@ -33,5 +21,12 @@ public struct AuditActor: Sendable {
             id: Identifier.make("aud", at: milliseconds), organizationId: organizationID, actorType: type, actorId: id,
             action: action, targetType: targetType, targetId: targetID, ip: ip, requestId: requestID,
             details: detailsJSON, createdAt: milliseconds)
+    }
+}
+
+extension AuditActor {
+    /// The API key behind an API request (in an extension, so the memberwise initializer stays).
+    init(_ caller: Principal, _ context: PorticoRequestContext) {
+        self.init(type: "api_key", id: caller.keyID, ip: context.clientIP?.description, requestID: context.requestID)
     }
 }

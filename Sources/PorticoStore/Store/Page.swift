@@ -32,7 +32,6 @@ package struct RequestLogSearch: Sendable {
     /// Set when the scan budget ran out first: the request id of the oldest
     /// row examined. Older rows were not searched; continue after it.
     package var stoppedAt: String?
-    package var scanBudget: Int?
 
     /// Where the next page starts: after the last item, or after the last row examined.
     package var nextCursor: String? {

@@ -271,7 +271,7 @@ extension Store {
             if rows.count > page.limit { stoppedAt = nil }  // a full page: continue from its last row as usual
             return RequestLogSearch(
                 items: ascending ? items.reversed() : items, hasMore: rows.count > page.limit || stoppedAt != nil,
-                stoppedAt: stoppedAt, scanBudget: scanBudget)
+                stoppedAt: stoppedAt)
         }
     }
 

@@ -77,7 +77,7 @@ struct DocsTests {
                     "secret": endpoint.secret, "body": delivery.body,
                     "headers": ["webhook-id": delivery.webhookID ?? "", "webhook-timestamp": delivery.timestamp ?? "", "webhook-signature": delivery.signature ?? ""],
                 ])
-                let output = try PythonVerifier.run(script, stdin: input)
+                let output = try PorticoProcess.python(script, input: input)
                 #expect(output.trimmingCharacters(in: .whitespacesAndNewlines) == "True False", "verifier printed: \(output)")
             }
         }

@@ -8,7 +8,7 @@ import Glibc
 ///
 /// Why not Foundation's `Process`: on Swift 6.3.1 for Linux its `run()`
 /// over-reads a `dirent` while listing `/proc/self/fd` and now and then
-/// crashes the whole test process with SIGSEGV (seen here about once in five
+/// crashes the whole test process with SIGSEGV (seen here twice in about 14
 /// full runs; swiftlang/swift-corelibs-foundation#5472, fixed after 6.3.1),
 /// and its SIGCHLD handling interrupts blocking reads on other threads, which
 /// Foundation's `FileHandle` reads turn into a crash (`try!` on EINTR). Once

@@ -6,9 +6,9 @@ import Glibc
 extension FileHandle {
     /// Reads until end of file with `read(2)`, retrying when a signal
     /// interrupts it. Foundation's `readDataToEndOfFile()`, `readData(ofLength:)`
-    /// and `availableData` wrap the read in `try!` and so crash the whole test
-    /// process on `EINTR`, which happens here whenever another test's child
-    /// process exits (SIGCHLD) during a blocking read.
+    /// and `availableData` wrap the read in `try!` and crash the whole test
+    /// process on `EINTR` (what the last CI failure was, while Foundation's
+    /// `Process` had a SIGCHLD handler installed).
     func readAll() -> Data {
         var data = Data()
         while let chunk = readChunk(maxLength: 64 * 1024) { data.append(chunk) }

@@ -49,12 +49,7 @@ enum PythonVerifier {
             except Exception as error:
                 print("invalid", error)
             """
-        return try run(script, stdin: input).hasPrefix("valid")
-    }
-
-    /// Runs a Python script with `stdin`; returns what it printed.
-    static func run(_ script: String, stdin input: Data) throws -> String {
-        try PorticoProcess.python(script, input: input)
+        return try PorticoProcess.python(script, input: input).hasPrefix("valid")
     }
 }
 
