@@ -64,6 +64,17 @@ let package = Package(
             path: "Benchmarks/WebhookBench",
             swiftSettings: swiftSettings
         ),
+        // `swift run -c release portico-hotpath-profile`: see README, Benchmarks.
+        .executableTarget(
+            name: "portico-hotpath-profile",
+            dependencies: [
+                "PorticoApp",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            path: "Benchmarks/HotPathProfile",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "PorticoStore",
             dependencies: [

@@ -12,15 +12,7 @@ public func buildApplication(
     runtime: PorticoRuntime, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     let config = runtime.config
-    let released = try await runtime.store.releaseAllInFlightIdempotencyKeys()
-    if released > 0 {
-        runtime.logger.notice("released idempotency keys left in flight by an earlier run", metadata: ["count": "\(released)"])
-    }
-    try await runtime.maintainRequestLogs()
-    // The key cache's baseline, read before the first request: otherwise the
-    // first poll would find no baseline and drop keys cached since start.
-    try await runtime.authenticator.refreshIfChanged()
-    let router = buildRouter(runtime: runtime)
+    let router = try await prepareRouter(runtime: runtime)
     return Application(
         router: router,
         configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: nil),
@@ -31,6 +23,25 @@ public func buildApplication(
             await onServerRunning(port)
         },
         logger: runtime.logger)
+}
+
+/// The application's responder without a server or background services:
+/// the in-process hot-path profile (Benchmarks/HotPathProfile) calls it directly.
+public func buildResponder(runtime: PorticoRuntime) async throws -> some HTTPResponder<PorticoRequestContext> {
+    try await prepareRouter(runtime: runtime).buildResponder()
+}
+
+/// The start-up work every server needs before its first request, then the router.
+private func prepareRouter(runtime: PorticoRuntime) async throws -> Router<PorticoRequestContext> {
+    let released = try await runtime.store.releaseAllInFlightIdempotencyKeys()
+    if released > 0 {
+        runtime.logger.notice("released idempotency keys left in flight by an earlier run", metadata: ["count": "\(released)"])
+    }
+    try await runtime.maintainRequestLogs()
+    // The key cache's baseline, read before the first request: otherwise the
+    // first poll would find no baseline and drop keys cached since start.
+    try await runtime.authenticator.refreshIfChanged()
+    return buildRouter(runtime: runtime)
 }
 
 /// Every middleware and route on one screen. Order matters, outermost first:

@@ -82,6 +82,10 @@ public final class PorticoRuntime: Sendable {
         try await lastUsed.flush(to: store)
     }
 
+    /// Commits every queued request-log record now (what the writer does at
+    /// shutdown); the in-process hot-path profile times it on its own.
+    public func flushRequestLogs() async { await logWriter.flush() }
+
     /// Width of one request-log partition in milliseconds.
     var partitionWidth: Int64 { config.requestLogs.partitionWidth }
 

@@ -5,7 +5,7 @@ import NIOCore
 extension Response {
     /// Reads the whole body into one buffer and puts it back, so the response
     /// can both be stored (idempotent replay) and sent.
-    mutating func collectBody() async throws -> ByteBuffer {
+    public mutating func collectBody() async throws -> ByteBuffer {
         let sink = BufferSink()
         try await body.write(CollectingWriter(sink: sink))
         body = .init(byteBuffer: sink.buffer)

@@ -57,12 +57,13 @@ struct IPAddress: Sendable, Hashable, CustomStringConvertible {
 
     var description: String {
         if isIPv4 {
-            var text = String(bytes[0])
-            for byte in bytes.dropFirst() {
-                text += "."
-                text += String(byte)
+            // Written into one small string: the request log formats the client address on every request.
+            return ASCIIText.render(capacity: 15) { text in
+                for (index, byte) in bytes.enumerated() {
+                    if index > 0 { text.append(byte: UInt8(ascii: ".")) }
+                    text.append(Int(byte))
+                }
             }
-            return text
         }
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
         var raw = in6_addr()

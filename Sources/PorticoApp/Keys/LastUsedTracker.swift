@@ -8,8 +8,13 @@ final class LastUsedTracker: Sendable {
 
     func touch(_ keyID: String, at milliseconds: Int64) {
         pending.withLock { pending in
-            if (pending[keyID] ?? 0) < milliseconds { pending[keyID] = milliseconds }
+            // In place through the dictionary's accessor: one hash of the key id per request.
+            Self.raise(&pending[keyID, default: 0], to: milliseconds)
         }
+    }
+
+    private static func raise(_ value: inout Int64, to milliseconds: Int64) {
+        value = max(value, milliseconds)
     }
 
     /// Writes and clears what was collected; on failure the batch is kept for the next flush.

@@ -26,28 +26,32 @@ enum RateLimitHeaders {
     static func apply(_ states: [LimitState], authenticated: Bool, to headers: inout HTTPFields) {
         let refused = states.firstIndex(where: \.refused)
         let showIP = !authenticated || refused.map { states[$0].policy.isClientIP } == true
-        // Built by appending into one buffer each: this runs on every request.
-        var policy = ""
-        var current = ""
-        policy.reserveCapacity(states.count * 36)
-        current.reserveCapacity(states.count * 36)
+        // Sized first, then written straight into each header's one string: this runs on every request.
+        var policyLength = 0
+        var currentLength = 0
         var tightest: LimitState?
         for state in states where showIP || !state.policy.isClientIP {
-            if !policy.isEmpty {
-                policy += ", "
-                current += ", "
-            }
-            policy += state.policy.headerItem
-            current += "\""
-            current += state.policy.name
-            current += "\";r="
-            current += String(state.remaining)
-            current += ";t="
-            current += String(state.resetSeconds)
+            policyLength += state.policy.headerItem.utf8.count + 2
+            currentLength += state.policy.rateLimitItemPrefix.utf8.count + 2 * ASCIIText.maxIntegerLength + 5
             if tightest.map({ state.isTighter(than: $0) }) ?? true { tightest = state }
         }
         if let refused { tightest = states[refused] }
         guard let tightest else { return }
+        let policy = ASCIIText.render(capacity: policyLength) { text in
+            for state in states where showIP || !state.policy.isClientIP {
+                if !text.isEmpty { text.append(", ") }
+                text.append(state.policy.headerItem)
+            }
+        }
+        let current = ASCIIText.render(capacity: currentLength) { text in
+            for state in states where showIP || !state.policy.isClientIP {
+                if !text.isEmpty { text.append(", ") }
+                text.append(state.policy.rateLimitItemPrefix)
+                text.append(state.remaining)
+                text.append(";t=")
+                text.append(state.resetSeconds)
+            }
+        }
         headers.append(HTTPField(name: .rateLimitPolicy, value: policy))
         headers.append(HTTPField(name: .rateLimit, value: current))
         headers.append(HTTPField(name: .xRateLimitLimit, value: String(tightest.policy.quota)))

@@ -2,23 +2,33 @@ import Synchronization
 
 /// One limit as clients see it in `RateLimit-Policy`: a name, how many
 /// requests, over how many seconds.
-struct LimitPolicy: Sendable, Hashable {
+///
+/// A class: every request's limit states point at the policies built when
+/// configuration loaded (or once per quota period), so a state costs one
+/// reference, and the header text is rendered once per policy, not per request.
+final class LimitPolicy: Sendable, Equatable {
     let name: String
     let quota: Int
     let windowSeconds: Int
-    /// This policy as an item of the `RateLimit-Policy` header, `"name";q=10;w=1`,
-    /// rendered once: policies are built when configuration loads, not per request.
+    /// This policy as an item of the `RateLimit-Policy` header, `"name";q=10;w=1`.
     let headerItem: String
+    /// The start of this policy's item in the `RateLimit` header, `"name";r=`.
+    let rateLimitItemPrefix: String
+    /// The per-client-IP limits (`ip-burst`, `ip-minute`).
+    let isClientIP: Bool
 
     init(name: String, quota: Int, windowSeconds: Int) {
         self.name = name
         self.quota = quota
         self.windowSeconds = windowSeconds
         headerItem = "\"\(name)\";q=\(quota);w=\(windowSeconds)"
+        rateLimitItemPrefix = "\"\(name)\";r="
+        isClientIP = name.hasPrefix("ip-")
     }
 
-    /// The per-client-IP limits (`ip-burst`, `ip-minute`).
-    var isClientIP: Bool { name.hasPrefix("ip-") }
+    static func == (a: LimitPolicy, b: LimitPolicy) -> Bool {
+        a === b || (a.name == b.name && a.quota == b.quota && a.windowSeconds == b.windowSeconds)
+    }
 }
 
 /// A limit's state after a request was counted (or refused): what the
@@ -60,6 +70,8 @@ final class RateLimiter: Sendable {
         var tokens: Double = 0
         var refilledAt: Int64 = 0
         var slots = InlineArray<60, UInt32>(repeating: 0)
+        /// Bit `i` set when `slots[i]` is not zero: finds the oldest counted second without a scan.
+        var occupied: UInt64 = 0
         var windowTotal = 0
         /// The second (since the epoch) the newest slot stands for.
         var windowSecond: Int64 = 0
@@ -87,6 +99,7 @@ final class RateLimiter: Sendable {
                     let slot = Int((windowSecond + offset) % 60)
                     windowTotal -= Int(slots[slot])
                     slots[slot] = 0
+                    occupied &= ~(1 << UInt64(slot))
                 }
                 windowSecond = second
             }
@@ -95,11 +108,20 @@ final class RateLimiter: Sendable {
 
         /// Seconds until the oldest counted request leaves the window.
         func secondsUntilWindowFrees(now: Int64) -> Int {
-            let second = now / 1_000
-            for age in stride(from: 59, through: 0, by: -1) where slots[Int((second - Int64(age)) % 60)] > 0 {
-                return 60 - age
-            }
-            return 0
+            guard occupied != 0 else { return 0 }
+            // Rotate the occupied bits so the oldest slot (59 s old) is bit 0; the
+            // first set bit is then how many seconds younger the oldest counted one is.
+            let oldest = UInt64((now / 1_000 + 1) % 60)
+            let all: UInt64 = (1 << 60) - 1
+            let rotated = oldest == 0 ? occupied : ((occupied >> oldest) | (occupied << (60 - oldest))) & all
+            return rotated.trailingZeroBitCount + 1
+        }
+
+        mutating func countInWindow() {
+            let slot = Int(windowSecond % 60)
+            slots[slot] += 1
+            occupied |= 1 << UInt64(slot)
+            windowTotal += 1
         }
 
         var isIdle: Bool { windowTotal == 0 && tokens >= capacity }
@@ -110,6 +132,7 @@ final class RateLimiter: Sendable {
             let slot = Int(windowSecond % 60)
             if minute, slots[slot] > 0 {
                 slots[slot] -= 1
+                if slots[slot] == 0 { occupied &= ~(1 << UInt64(slot)) }
                 windowTotal -= 1
             }
         }
@@ -163,10 +186,7 @@ final class RateLimiter: Sendable {
         let minuteOK = minute.map { bucket.windowTotal < $0.quota } ?? true
         if consume, burstOK, minuteOK {
             if burst != nil { bucket.tokens -= 1 }
-            if minute != nil {
-                bucket.slots[Int(bucket.windowSecond % 60)] += 1
-                bucket.windowTotal += 1
-            }
+            if minute != nil { bucket.countInWindow() }
         }
         if let burst {
             let rate = Double(burst.quota)

@@ -28,6 +28,8 @@ struct PendingLog: Sendable {
 final class RequestLogWriter: Service, Sendable {
     private struct State {
         var queue: [PendingLog] = []
+        /// Taken by a flush but not committed yet; counts against the capacity.
+        var inFlight = 0
         var dropped = 0
         var ringer: AsyncStream<Void>.Continuation?
     }
@@ -56,7 +58,7 @@ final class RequestLogWriter: Service, Sendable {
     /// Queues one record; never blocks and never touches the database.
     func enqueue(_ log: PendingLog) {
         let (ringer, dropped) = state.withLock { state -> (AsyncStream<Void>.Continuation?, Bool) in
-            guard state.queue.count < capacity else {
+            guard state.queue.count + state.inFlight < capacity else {
                 state.dropped += 1
                 return (nil, true)
             }
@@ -70,7 +72,8 @@ final class RequestLogWriter: Service, Sendable {
     /// Records dropped because the queue was full, since start.
     var droppedCount: Int { state.withLock { $0.dropped } }
 
-    var queueDepth: Int { state.withLock { $0.queue.count } }
+    /// Records not committed yet: queued, or taken by a flush still in progress.
+    var queueDepth: Int { state.withLock { $0.queue.count + $0.inFlight } }
 
     func run() async throws {
         let (bell, ringer) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -97,53 +100,66 @@ final class RequestLogWriter: Service, Sendable {
     }
 
     /// Commits everything queued now, one batch of at most `batch_size` per transaction.
-    /// Stops at the first failure (the batch goes back to the front of the queue).
+    /// Stops at the first failure (the unwritten records go back to the front of the queue).
+    ///
+    /// The whole queue is taken in one swap and cut into batches here: taking
+    /// a batch off the front of a long queue would shift every record behind it.
     func flush() async {
         await flushing.enter()
         defer { flushing.leave() }
         while true {
-            let batch = state.withLock { state -> [PendingLog] in
-                if state.queue.count <= batchSize {
-                    defer { state.queue = [] }
-                    return state.queue
+            let taken = state.withLock { state -> [PendingLog] in
+                defer {
+                    state.inFlight = state.queue.count
+                    state.queue = []
                 }
-                let taken = Array(state.queue.prefix(batchSize))
-                state.queue.removeFirst(taken.count)
-                return taken
+                return state.queue
             }
-            guard !batch.isEmpty else { return }
-            do {
-                try await store.appendRequestLogs(
-                    batch.map(\.entry), usage: Self.usage(of: batch), stats: TrafficSummary.increments(of: batch.lazy.map(\.entry)),
-                    width: partitionWidth)
-            } catch {
-                metrics.logWriteFailures.increment()
-                logger.error("request log batch failed; will retry", metadata: ["records": "\(batch.count)", "error": "\(error)"])
-                state.withLock { state in
-                    let room = max(0, capacity - state.queue.count)
-                    state.dropped += batch.count - min(room, batch.count)
-                    state.queue.insert(contentsOf: batch.prefix(room), at: 0)
+            guard !taken.isEmpty else { return }
+            var start = 0
+            while start < taken.count {
+                let batch = taken[start..<min(start + batchSize, taken.count)]
+                do {
+                    try await store.appendRequestLogs(
+                        batch.map(\.entry), usage: Self.usage(of: batch),
+                        stats: TrafficSummary.increments(of: batch.lazy.map(\.entry)), width: partitionWidth)
+                } catch {
+                    metrics.logWriteFailures.increment()
+                    logger.error("request log batch failed; will retry", metadata: ["records": "\(batch.count)", "error": "\(error)"])
+                    let unwritten = taken[start...]
+                    state.withLock { state in
+                        state.inFlight = 0
+                        let room = max(0, capacity - state.queue.count)
+                        state.dropped += unwritten.count - min(room, unwritten.count)
+                        state.queue.insert(contentsOf: unwritten.prefix(room), at: 0)
+                    }
+                    return
                 }
-                return
+                start = batch.endIndex
+                state.withLock { $0.inFlight = taken.count - start }
+                metrics.logBatchSize.record(batch.count)
+                metrics.logWriterLag.record(Double((ContinuousClock.now - batch[batch.startIndex].enqueuedAt).nanoseconds) / 1e9)
+                metrics.logQueueDepth.record(queueDepth)
             }
-            metrics.logBatchSize.record(batch.count)
-            metrics.logWriterLag.record(Double((ContinuousClock.now - batch[0].enqueuedAt).nanoseconds) / 1e9)
-            metrics.logQueueDepth.record(queueDepth)
         }
     }
 
     /// The usage a batch adds: `requests` plus route-declared metrics, per tenant, key and hour.
-    static func usage(of batch: [PendingLog]) -> [UsageIncrement: Int64] {
-        var usage: [UsageIncrement: Int64] = [:]
+    static func usage(of batch: some Collection<PendingLog>) -> [UsageIncrement: Int64] {
+        var usage = RunLengthTally<UsageIncrement>()
         for log in batch where log.isMetered {
             let entry = log.entry
             guard let organization = entry.organizationId, let livemode = entry.livemode else { continue }
-            let hour = RequestLogPartition.start(of: entry.createdAt, width: 3_600_000)
-            for metric in [UsageMetric.requests] + log.meters {
-                usage[UsageIncrement(organizationId: organization, livemode: livemode, hourStart: hour, metric: metric, keyId: entry.keyId ?? ""), default: 0] += 1
+            var increment = UsageIncrement(
+                organizationId: organization, livemode: livemode, hourStart: RequestLogPartition.start(of: entry.createdAt, width: 3_600_000),
+                metric: UsageMetric.requests, keyId: entry.keyId ?? "")
+            usage.add(increment)
+            for metric in log.meters {
+                increment.metric = metric
+                usage.add(increment)
             }
         }
-        return usage
+        return usage.counts
     }
 }
 

@@ -125,20 +125,31 @@ extension Store {
         _ entries: [RequestLogEntry], usage: [UsageIncrement: Int64], stats: [RequestStatIncrement: Int64] = [:], width: Int64
     ) async throws {
         try await pool.write { db in
-            var byPartition: [Int64: [RequestLogEntry]] = [:]
-            for entry in entries {
-                byPartition[RequestLogPartition.start(of: entry.createdAt, width: width), default: []].append(entry)
-            }
-            for (start, rows) in byPartition.sorted(by: { $0.key < $1.key }) {
+            // Runs of consecutive rows in one partition (a batch is normally one run), without copying rows.
+            var lastID: [Int64: Int64] = [:]
+            var runStart = entries.startIndex
+            while runStart < entries.endIndex {
+                let start = RequestLogPartition.start(of: entries[runStart].createdAt, width: width)
+                var runEnd = runStart + 1
+                while runEnd < entries.endIndex, RequestLogPartition.start(of: entries[runEnd].createdAt, width: width) == start {
+                    runEnd += 1
+                }
                 let name = RequestLogPartition.name(start: start)
-                if try !db.tableExists(name) { try db.execute(sql: RequestLogPartition.createSQL(name)) }
-                var last = try Int64.fetchOne(db, sql: "SELECT max(id) FROM \(name)") ?? 0
+                var last: Int64
+                if let known = lastID[start] {
+                    last = known
+                } else {
+                    if try !db.tableExists(name) { try db.execute(sql: RequestLogPartition.createSQL(name)) }
+                    last = try Int64.fetchOne(db, sql: "SELECT max(id) FROM \(name)") ?? 0
+                }
                 let insert = try db.cachedStatement(
                     sql: "INSERT INTO \(name) (\(RequestLogEntry.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                for row in rows {
+                for row in entries[runStart..<runEnd] {
                     last = max(RequestLogPartition.firstID(at: row.createdAt), last + 1)
                     try row.insert(as: last, with: insert)
                 }
+                lastID[start] = last
+                runStart = runEnd
             }
             let upsert = try db.cachedStatement(
                 sql: """

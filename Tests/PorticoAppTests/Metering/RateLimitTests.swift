@@ -191,3 +191,47 @@ struct RateLimitTests {
         #expect(limiter.evictIdle(now: start + 61_000) == 0)
     }
 }
+
+extension RateLimitTests {
+    /// The minute window's `t` is the time until its oldest counted second leaves,
+    /// across the wrap of its 60 one-second slots, and a refund that empties a
+    /// second stops that second from counting as the oldest.
+    @Test func theWindowResetFollowsTheOldestCountedSecond() {
+        let limiter = RateLimiter(maxTracked: 1_000)
+        let minute = LimitPolicy(name: "m", quota: 100, windowSeconds: 60)
+        let start: Int64 = 1_800_000_030_000  // half-way through the slots: the window wraps below
+        func reset(at second: Int64, consume: Bool = true) -> Int? {
+            limiter.acquire(.key("k"), burst: nil, minute: minute, now: start + second * 1_000, consume: consume).first?.resetSeconds
+        }
+        #expect(reset(at: 0) == 60)
+        #expect(reset(at: 10) == 50)  // the request at 0 leaves at 60
+        #expect(reset(at: 45) == 15)
+        _ = reset(at: 50)
+        limiter.refund(.key("k"), burst: false, minute: true, now: start + 50_000)  // second 50 is empty again
+        #expect(reset(at: 61, consume: false) == 9)  // 0 has left; 10 is the oldest
+        #expect(reset(at: 71, consume: false) == 34)  // 45 is next; 50 was refunded
+        #expect(reset(at: 106, consume: false) == 0)  // everything has left
+    }
+
+    @Test func asciiTextWritesNumbersAndText() {
+        for value in [0, 7, 10, 99, 100, 123_456_789, Int.max, -1, -120, Int.min] {
+            let text = ASCIIText.render(capacity: ASCIIText.maxIntegerLength) { $0.append(value) }
+            #expect(text == String(value))
+        }
+        let joined = ASCIIText.render(capacity: 32) { text in
+            text.append("\"key-burst\";r=")
+            text.append(9)
+            text.append(byte: UInt8(ascii: ";"))
+        }
+        #expect(joined == "\"key-burst\";r=9;")
+        #expect(IPAddress(bytes: [192, 168, 0, 10]).description == "192.168.0.10")
+        #expect(IPAddress(bytes: [0, 0, 0, 0]).description == "0.0.0.0")
+    }
+
+    @Test func runLengthTallyCountsRunsAndRepeats() {
+        var tally = RunLengthTally<String>()
+        for key in ["a", "a", "b", "a", "c", "c", "c", "a"] { tally.add(key) }
+        #expect(tally.counts == ["a": 4, "b": 1, "c": 3])
+        #expect(RunLengthTally<Int>().counts.isEmpty)
+    }
+}

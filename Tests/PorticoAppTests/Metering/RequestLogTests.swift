@@ -221,6 +221,47 @@ struct RequestLogTests {
         #expect(portico.runtime.metrics.exposition().contains("portico_request_log_dropped_total 50"))
     }
 
+    @Test func aFailedBatchGoesBackInOrderAndLaterBatchesWaitForIt() async throws {
+        let portico = try await TestPortico.make()
+        var config = PorticoConfig.RequestLogs()
+        config.batchSize = 4
+        let width = config.partitionWidth
+        let writer = RequestLogWriter(config: config, store: portico.store, metrics: portico.runtime.metrics, logger: TestPortico.quietLogger)
+        let today = portico.clock.nowMilliseconds
+        let later = today + 40 * 86_400_000  // far past the partitions created ahead
+        // Ten rows alternating in pairs between two partitions, more than two batches' worth.
+        let times = (0..<10).map { ($0 / 2) % 2 == 0 ? today : later }
+        for (index, time) in times.enumerated() {
+            writer.enqueue(
+                PendingLog(
+                    entry: RequestLogEntry(
+                        createdAt: time, requestId: "req_\(index)", organizationId: portico.organizationID, livemode: false, keyId: "key_x",
+                        method: "GET", path: "/v1/x", route: nil, status: 200, durationMicroseconds: 1, ip: nil, userAgent: nil),
+                    enqueuedAt: .now))
+        }
+        // A table of the wrong shape under the later partition's name makes the first batch fail.
+        let blocker = RequestLogPartition.name(start: RequestLogPartition.start(of: later, width: width))
+        try await portico.store.pool.write { db in try db.execute(sql: "CREATE TABLE \(blocker) (x INTEGER)") }
+        await writer.flush()
+        #expect(writer.queueDepth == 10)
+        let todays = RequestLogPartition.name(start: RequestLogPartition.start(of: today, width: width))
+        // Nothing of the failed transaction remains (here, not even the partition it created).
+        #expect(try await portico.store.pool.read { db in try db.tableExists(todays) ? Int.fetchOne(db, sql: "SELECT count(*) FROM \(todays)") : 0 } == 0)
+        #expect(portico.runtime.metrics.exposition().contains("portico_request_log_write_failures_total 1"))
+
+        try await portico.store.pool.write { db in try db.execute(sql: "DROP TABLE \(blocker)") }
+        await writer.flush()
+        #expect(writer.queueDepth == 0)
+        let stored = try await portico.store.pool.read { db in try Self.allRows(db, width: width) }
+        #expect(stored.map(\.requestId).sorted() == (0..<10).map { "req_\($0)" }.sorted())
+        for row in stored {
+            let index = Int(row.requestId.dropFirst(4))!
+            #expect(row.createdAt == times[index])
+        }
+        let usage = try await portico.store.usageTotal(scope: portico.testScope, metric: UsageMetric.requests, from: today - 86_400_000, until: later + 86_400_000)
+        #expect(usage == 10)
+    }
+
     @Test func queuedLogsAreWrittenAtShutdown() async throws {
         // A flush interval far longer than the test: only the shutdown drain can write these rows.
         let portico = try await TestPortico.make { $0.requestLogs.flushIntervalMs = 60_000 }
@@ -238,8 +279,8 @@ struct RequestLogTests {
     }
 
     /// Every row of every partition.
-    static func allRows(_ db: Database) throws -> [RequestLogEntry] {
-        try Store.partitions(db, width: 86_400_000).flatMap { partition in
+    static func allRows(_ db: Database, width: Int64 = 86_400_000) throws -> [RequestLogEntry] {
+        try Store.partitions(db, width: width).flatMap { partition in
             try RequestLogEntry.fetchAll(db, sql: "SELECT \(RequestLogEntry.columns) FROM \(partition.name)")
         }
     }
