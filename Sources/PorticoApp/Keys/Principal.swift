@@ -21,6 +21,9 @@ final class Principal: Sendable, Equatable {
     let bodyCapture: Bool
     /// The organization's pinned API version; organizations from before versioning are on the first one.
     let apiVersion: String
+    /// The key's and the organization's rate-limit subjects, hashed once here rather than on every request.
+    let keyLimit: LimitKey
+    let organizationLimit: LimitKey
 
     init(record: APIKeyRecord, organization: OrganizationRecord) {
         plan = organization.plan
@@ -35,6 +38,8 @@ final class Principal: Sendable, Equatable {
         expiresAt = record.expiresAt
         revokedAt = record.revokedAt
         tenant = TenantScope(organizationId: organizationID, livemode: livemode)
+        keyLimit = LimitKey(.key(keyID))
+        organizationLimit = LimitKey(.organization(organizationID, livemode: livemode))
     }
 
     static func == (lhs: Principal, rhs: Principal) -> Bool {

@@ -75,7 +75,8 @@ final class AdmissionControl: Sendable {
     /// Counts the request against its client address, appending the IP limits' states.
     func admit(address: IPAddress?, into states: inout [LimitState]) {
         guard let address else { return }
-        limiter.acquire(.ip(address.rateLimitSubject), burst: ipBurst, minute: ipMinute, now: clock.nowMilliseconds, into: &states)
+        limiter.acquire(
+            LimitKey(.ip(address.rateLimitSubject)), burst: ipBurst, minute: ipMinute, now: clock.nowMilliseconds, into: &states)
     }
 
     /// Counts the request against the key, the organization and the tenant's
@@ -85,13 +86,13 @@ final class AdmissionControl: Sendable {
     func admit(_ principal: Principal, consume: Bool = true, into states: inout [LimitState]) async throws -> Bool {
         let now = clock.nowMilliseconds
         let limits = policies(for: principal)
-        let key = LimitSubject.key(principal.keyID)
+        let key = principal.keyLimit
         guard limiter.acquire(key, burst: limits.keyBurst, minute: limits.keyMinute, now: now, consume: consume, into: &states) else {
             return false
         }
 
         // What has been counted so far, given back when a later limit refuses.
-        var organization: LimitSubject?
+        var organization: LimitKey?
         var dayCounted = false
         var monthCounted = false
         func refund() {
@@ -103,7 +104,7 @@ final class AdmissionControl: Sendable {
         }
 
         if let policy = limits.organizationMinute {
-            let subject = LimitSubject.organization(principal.organizationID, livemode: principal.livemode)
+            let subject = principal.organizationLimit
             guard limiter.acquire(subject, burst: nil, minute: policy, now: now, consume: consume, into: &states) else {
                 refund()
                 return false
@@ -146,13 +147,13 @@ final class AdmissionControl: Sendable {
     /// request will be a 429, which costs nothing and is not metered).
     func admit(_ principal: Principal, route: String, limit: RoutePolicies, into states: inout [LimitState]) -> Bool {
         let now = clock.nowMilliseconds
-        let subject = LimitSubject.route(principal.organizationID, livemode: principal.livemode, route: route)
+        let subject = LimitKey(.route(principal.organizationID, livemode: principal.livemode, route: route))
         let counted = limiter.acquire(subject, burst: limit.burst, minute: limit.minute, now: now, into: &states)
         if !counted {
             let limits = policies(for: principal)
-            limiter.refund(.key(principal.keyID), burst: limits.keyBurst != nil, minute: limits.keyMinute != nil, now: now)
+            limiter.refund(principal.keyLimit, burst: limits.keyBurst != nil, minute: limits.keyMinute != nil, now: now)
             if limits.organizationMinute != nil {
-                limiter.refund(.organization(principal.organizationID, livemode: principal.livemode), burst: false, minute: true, now: now)
+                limiter.refund(principal.organizationLimit, burst: false, minute: true, now: now)
             }
             if limits.dailyQuota != nil { ledger.refund(principal.tenant, period: .day, now: now) }
             if limits.monthlyQuota != nil { ledger.refund(principal.tenant, period: .month, now: now) }

@@ -50,27 +50,38 @@ final class QuotaLedger: Sendable {
     func admit(_ tenant: TenantScope, period: Period, quota: Int, hard: Bool, now: Int64, consume: Bool = true) async throws -> LimitState {
         let key = Key(tenant: tenant, period: period)
         let (start, end) = period.bounds(containing: now)
-        if counters.withLock({ $0[key] == nil }) {
-            let committed = try await store.usageTotal(scope: tenant, metric: UsageMetric.requests, from: start, until: end)
-            counters.withLock { counters in
-                if counters[key] == nil { counters[key] = Counter(periodStart: start, used: committed) }
-            }
+        // One lock and one lookup once the tenant's period is loaded; the first request loads it outside the lock.
+        if let counted = counters.withLock({ Self.count(&$0[key], start: start, end: end, period: period, quota: quota, hard: hard, consume: consume) }) {
+            return Self.state(counted, quota: quota, end: end, now: now)
         }
-        let (used, allowed, policy) = counters.withLock { counters -> (Int64, Bool, LimitPolicy) in
-            var counter = counters[key]!
-            if counter.periodStart != start { counter = Counter(periodStart: start, used: 0) }
-            let allowed = !hard || counter.used < quota
-            if consume, allowed { counter.used += 1 }
-            if counter.policy?.quota != quota {
-                counter.policy = LimitPolicy(name: period.policyName, quota: quota, windowSeconds: Int((end - start) / 1_000))
-            }
-            counters[key] = counter
-            return (counter.used, allowed, counter.policy!)
+        let committed = try await store.usageTotal(scope: tenant, metric: UsageMetric.requests, from: start, until: end)
+        let counted = counters.withLock { counters in
+            if counters[key] == nil { counters[key] = Counter(periodStart: start, used: committed) }
+            return Self.count(&counters[key], start: start, end: end, period: period, quota: quota, hard: hard, consume: consume)!
         }
+        return Self.state(counted, quota: quota, end: end, now: now)
+    }
+
+    /// Counts one request on a loaded counter (nil when the tenant's period is not loaded yet).
+    private static func count(
+        _ counter: inout Counter?, start: Int64, end: Int64, period: Period, quota: Int, hard: Bool, consume: Bool
+    ) -> (used: Int64, allowed: Bool, policy: LimitPolicy)? {
+        guard var current = counter else { return nil }
+        if current.periodStart != start { current = Counter(periodStart: start, used: 0) }
+        let allowed = !hard || current.used < quota
+        if consume, allowed { current.used += 1 }
+        if current.policy?.quota != quota {
+            current.policy = LimitPolicy(name: period.policyName, quota: quota, windowSeconds: Int((end - start) / 1_000))
+        }
+        counter = current
+        return (current.used, allowed, current.policy!)
+    }
+
+    private static func state(_ counted: (used: Int64, allowed: Bool, policy: LimitPolicy), quota: Int, end: Int64, now: Int64) -> LimitState {
         let reset = Int((end - now + 999) / 1_000)
         return LimitState(
-            policy: policy, remaining: max(0, quota - Int(used)), resetSeconds: reset,
-            retryAfterSeconds: allowed ? nil : reset, isQuota: true)
+            policy: counted.policy, remaining: max(0, quota - Int(counted.used)), resetSeconds: reset,
+            retryAfterSeconds: counted.allowed ? nil : reset, isQuota: true)
     }
 
     /// Gives back a request counted by `admit` (a later limit refused it).

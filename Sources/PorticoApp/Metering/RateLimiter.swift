@@ -55,6 +55,24 @@ enum LimitSubject: Hashable, Sendable {
     case route(String, livemode: Bool, route: String)
 }
 
+/// A subject with its hash worked out once. The request path's key and
+/// organization subjects are built when a key is cached (`Principal`), so
+/// finding their buckets hashes no strings; an ad-hoc subject is hashed once
+/// here rather than once for its shard and again for its bucket.
+struct LimitKey: Hashable, Sendable {
+    let subject: LimitSubject
+    let hash: Int
+
+    init(_ subject: LimitSubject) {
+        self.subject = subject
+        hash = subject.hashValue
+    }
+
+    func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+
+    static func == (a: LimitKey, b: LimitKey) -> Bool { a.hash == b.hash && a.subject == b.subject }
+}
+
 /// In-memory rate limiting: a token bucket (burst, refilled continuously) and
 /// a sliding 60-second window counted in one-second slots, per subject.
 ///
@@ -139,7 +157,7 @@ final class RateLimiter: Sendable {
     }
 
     private final class Shard: Sendable {
-        let buckets = Mutex<[LimitSubject: Bucket]>([:])
+        let buckets = Mutex<[LimitKey: Bucket]>([:])
     }
 
     private static let shardCount = 16
@@ -157,7 +175,7 @@ final class RateLimiter: Sendable {
         _ subject: LimitSubject, burst: LimitPolicy?, minute: LimitPolicy?, now: Int64, consume: Bool = true
     ) -> [LimitState] {
         var states: [LimitState] = []
-        acquire(subject, burst: burst, minute: minute, now: now, consume: consume, into: &states)
+        acquire(LimitKey(subject), burst: burst, minute: minute, now: now, consume: consume, into: &states)
         return states
     }
 
@@ -165,7 +183,7 @@ final class RateLimiter: Sendable {
     /// every limit into one array); returns whether the request was counted.
     @discardableResult
     func acquire(
-        _ subject: LimitSubject, burst: LimitPolicy?, minute: LimitPolicy?, now: Int64, consume: Bool = true,
+        _ subject: LimitKey, burst: LimitPolicy?, minute: LimitPolicy?, now: Int64, consume: Bool = true,
         into states: inout [LimitState]
     ) -> Bool {
         guard burst != nil || minute != nil else { return true }
@@ -207,7 +225,7 @@ final class RateLimiter: Sendable {
     }
 
     /// Gives back one request counted by `acquire` (a later limit refused it).
-    func refund(_ subject: LimitSubject, burst: Bool, minute: Bool, now: Int64) {
+    func refund(_ subject: LimitKey, burst: Bool, minute: Bool, now: Int64) {
         shard(for: subject).buckets.withLock { buckets in
             guard buckets[subject] != nil else { return }
             buckets[subject]!.giveBack(burst: burst, minute: minute, now: now)
@@ -232,12 +250,12 @@ final class RateLimiter: Sendable {
     /// Buckets held in memory (a metric, and what the bound applies to).
     var trackedCount: Int { shards.reduce(0) { $0 + $1.buckets.withLock { $0.count } } }
 
-    private func shard(for subject: LimitSubject) -> Shard {
-        shards[Int(UInt(bitPattern: subject.hashValue) % UInt(Self.shardCount))]
+    private func shard(for subject: LimitKey) -> Shard {
+        shards[Int(UInt(bitPattern: subject.hash) % UInt(Self.shardCount))]
     }
 
     /// Makes room in a full shard: idle buckets first, then the least recently used tenth.
-    private static func evict(_ buckets: inout [LimitSubject: Bucket], now: Int64) {
+    private static func evict(_ buckets: inout [LimitKey: Bucket], now: Int64) {
         let before = buckets.count
         buckets = buckets.filter { _, bucket in
             var bucket = bucket

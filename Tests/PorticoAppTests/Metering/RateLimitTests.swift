@@ -178,7 +178,7 @@ struct RateLimitTests {
         #expect(limiter.acquire(.key("k"), burst: burst, minute: minute, now: start + 5_000).last?.retryAfterSeconds == 55)
         #expect(take(start + 60_000))  // the first second's five left the window
         // Refunds give the unit back.
-        limiter.refund(.key("k"), burst: true, minute: true, now: start + 60_000)
+        limiter.refund(LimitKey(.key("k")), burst: true, minute: true, now: start + 60_000)
         #expect(limiter.acquire(.key("k"), burst: burst, minute: minute, now: start + 60_000, consume: false).last?.remaining == 6)  // 8 − (2 at +1 s)
     }
 
@@ -207,7 +207,7 @@ extension RateLimitTests {
         #expect(reset(at: 10) == 50)  // the request at 0 leaves at 60
         #expect(reset(at: 45) == 15)
         _ = reset(at: 50)
-        limiter.refund(.key("k"), burst: false, minute: true, now: start + 50_000)  // second 50 is empty again
+        limiter.refund(LimitKey(.key("k")), burst: false, minute: true, now: start + 50_000)  // second 50 is empty again
         #expect(reset(at: 61, consume: false) == 9)  // 0 has left; 10 is the oldest
         #expect(reset(at: 71, consume: false) == 34)  // 45 is next; 50 was refunded
         #expect(reset(at: 106, consume: false) == 0)  // everything has left
