@@ -26,6 +26,7 @@ struct ASCIIText: ~Copyable {
     mutating func append(_ string: String) {
         var string = string
         string.withUTF8 { bytes in
+            guard !bytes.isEmpty else { return }  // an empty string's buffer may have no address
             precondition(count + bytes.count <= buffer.count, "ASCIIText capacity exceeded")
             UnsafeMutableRawPointer(buffer.baseAddress! + count).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
             count += bytes.count

@@ -219,6 +219,7 @@ extension RateLimitTests {
             #expect(text == String(value))
         }
         let joined = ASCIIText.render(capacity: 32) { text in
+            text.append("")
             text.append("\"key-burst\";r=")
             text.append(9)
             text.append(byte: UInt8(ascii: ";"))
