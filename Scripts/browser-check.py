@@ -26,13 +26,14 @@ import re
 import sys
 import threading
 import time
+import traceback
 import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.chrome.service import Service
-from selenium.webdriver.support import expected_conditions
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.support.wait import WebDriverWait
 from selenium_axe_python import Axe
 
@@ -85,6 +86,41 @@ def browser(javascript=True):
     return driver
 
 
+def is_detached_node_error(error):
+    """Chrome (since 134) sometimes reports a node of a document that was just
+    replaced as an unknown error, "Node with given id does not belong to the
+    document", instead of a stale element (SeleniumHQ/selenium#15401,
+    teamcapybara/capybara#2800): a race in the browser, not in the page."""
+    text = str(error)
+    return "does not belong to the document" in text or "No node with given id" in text
+
+
+def replaced(element):
+    """`staleness_of` that also takes Chrome's detached-node error as "the page was replaced"."""
+    def predicate(_):
+        try:
+            element.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if is_detached_node_error(error):
+                return True
+            raise
+    return predicate
+
+
+def again_if_detached(step):
+    """Runs a driver step; once more if Chrome reported its detached-node race."""
+    try:
+        return step()
+    except WebDriverException as error:
+        if not is_detached_node_error(error):
+            raise
+        time.sleep(0.3)
+        return step()
+
+
 class Session:
     """One browser; `check` runs after every page it reaches."""
 
@@ -93,11 +129,14 @@ class Session:
         self.axe = Axe(driver) if audit else None
 
     def open(self, path, name):
-        self.driver.get(BASE + path)
+        again_if_detached(lambda: self.driver.get(BASE + path))
         self.check(name)
 
     def check(self, name):
         """Console errors, accessibility, a heading, a screenshot."""
+        again_if_detached(lambda: self.check_once(name))
+
+    def check_once(self, name):
         driver = self.driver
         page = f"{self.label}:{name} ({driver.current_url.replace(BASE, '')})"
         headings = driver.find_elements(By.TAG_NAME, "h1")
@@ -130,7 +169,7 @@ class Session:
         """Clicks a link or button and waits for the next page before checking it."""
         old = self.driver.find_element(By.TAG_NAME, "html")
         element.click()
-        WebDriverWait(self.driver, 15).until(expected_conditions.staleness_of(old))
+        WebDriverWait(self.driver, 15).until(replaced(old))
         self.check(name)
 
     def follow_first(self, selector, name, missing):
@@ -149,7 +188,7 @@ class Session:
         """Reloads `path` until `predicate(self)` holds (log batches and deliveries are asynchronous)."""
         deadline = time.time() + seconds
         while True:
-            self.driver.get(BASE + path)
+            again_if_detached(lambda: self.driver.get(BASE + path))
             if predicate(self):
                 self.check(name)
                 return True
@@ -163,7 +202,7 @@ class Session:
 def sign_in_with_keyboard(session):
     """Tab from the top of the page to the fields and press Enter: no mouse."""
     driver = session.driver
-    driver.get(BASE + "/dashboard")
+    again_if_detached(lambda: driver.get(BASE + "/dashboard"))
     session.check("sign-in")
     body = driver.find_element(By.TAG_NAME, "body")
     body.send_keys(Keys.TAB)
@@ -180,7 +219,7 @@ def sign_in_with_keyboard(session):
         return
     old = driver.find_element(By.TAG_NAME, "html")
     driver.switch_to.active_element.send_keys(PASSWORD, Keys.ENTER)
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(old))
+    WebDriverWait(driver, 15).until(replaced(old))
     session.check("overview")
     if "/dashboard/login" in driver.current_url:
         fail("sign-in: still on the sign-in page after submitting")
@@ -189,7 +228,7 @@ def sign_in_with_keyboard(session):
 def skip_link_works(session):
     """The first Tab on a dashboard page lands on "Skip to content", which moves focus to <main>."""
     driver = session.driver
-    driver.get(BASE + "/dashboard/keys")
+    again_if_detached(lambda: driver.get(BASE + "/dashboard/keys"))
     driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
     first = driver.switch_to.active_element
     if first.text != "Skip to content":
@@ -274,7 +313,7 @@ def full_flow():
         # Sign out: the session is gone, the dashboard asks to sign in again.
         session.open("/dashboard", "before-sign-out")
         session.submit("/dashboard/logout", "signed-out")
-        driver.get(BASE + "/dashboard/keys")
+        again_if_detached(lambda: driver.get(BASE + "/dashboard/keys"))
         if "/dashboard/login" not in driver.current_url:
             fail(f"sign-out: /dashboard/keys did not send to the sign-in page (at {driver.current_url})")
         session.check("after-sign-out")
@@ -288,7 +327,7 @@ def without_javascript():
     driver = browser(javascript=False)
     session = Session(driver, "nojs", audit=False)
     try:
-        driver.get(BASE + "/dashboard/login")
+        again_if_detached(lambda: driver.get(BASE + "/dashboard/login"))
         driver.find_element(By.ID, "email").send_keys(EMAIL)
         driver.find_element(By.ID, "password").send_keys(PASSWORD)
         session.submit("/dashboard/login", "overview")
@@ -312,7 +351,8 @@ for run in (full_flow, without_javascript):
     try:
         run()
     except Exception as error:  # a missing element or a driver error: report it with the rest
-        fail(f"{run.__name__}: {type(error).__name__}: {error}")
+        steps = "".join(traceback.format_tb(error.__traceback__)[-3:])  # where in this script it happened
+        fail(f"{run.__name__}: {type(error).__name__}: {error}\n{steps}")
 
 print(f"{len(screenshots)} screenshots in {SHOTS}")
 if failures:
