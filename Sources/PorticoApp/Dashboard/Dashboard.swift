@@ -46,9 +46,16 @@ final class Dashboard: Sendable {
 
     /// The viewer and their checked form for an action their role must allow: what every form handler starts with.
     func submission(_ request: inout Request, context: Context, requiring action: Role.Action) async throws -> (Viewer, FormData) {
+        try await submission(&request, context: context) { _ in action }
+    }
+
+    /// `submission`, for an action that depends on the viewer (the mode they are in).
+    func submission(
+        _ request: inout Request, context: Context, requiring action: (Viewer) -> Role.Action
+    ) async throws -> (Viewer, FormData) {
         let viewer = try await viewer(request)
         let form = try await form(&request, context: context, viewer: viewer)
-        try viewer.require(action)
+        try viewer.require(action(viewer))
         return (viewer, form)
     }
 

@@ -57,7 +57,6 @@ struct InvoicesPages: Sendable {
     }
 
     static func period(_ invoice: InvoiceRecord) -> String {
-        let parts = CivilTime.components(milliseconds: invoice.periodStart)
-        return String(format: "%04d-%02d", parts.year, parts.month)
+        CivilTime.monthLabel(invoice.periodStart)
     }
 }

@@ -91,9 +91,7 @@ struct KeysPages: Sendable {
 
     private func create(_ request: Request, context: Context) async throws -> Response {
         var request = request
-        let viewer = try await dashboard.viewer(request)
-        let form = try await dashboard.form(&request, context: context, viewer: viewer)
-        try viewer.require(.manageKeys(live: viewer.livemode))
+        let (viewer, form) = try await dashboard.submission(&request, context: context) { .manageKeys(live: $0.livemode) }
         guard let kind = APIKeyKind(rawValue: form["kind"] ?? "secret") else { throw DashboardError.badRequest("Unknown key kind.") }
         var expiresAt: Date?
         if let days = form.text("expires_days") {

@@ -72,9 +72,7 @@ struct MembersPages: Sendable {
 
     private func invite(_ request: Request, context: Context) async throws -> Response {
         var request = request
-        let viewer = try await dashboard.viewer(request)
-        let form = try await dashboard.form(&request, context: context, viewer: viewer)
-        try viewer.require(.manageMembers)
+        let (viewer, form) = try await dashboard.submission(&request, context: context, requiring: .manageMembers)
         let role = try assignable(form["role"], by: viewer)
         let email = (form.text("email") ?? "").lowercased()
         guard AccountService.isPlausibleEmail(email) else { return try await page(viewer, error: "That is not an email address.") }

@@ -41,8 +41,7 @@ struct UsagePage: Sendable {
                 var months: [(Int64, Int64, String)] = []
                 var month = CivilTime.month(containing: now)
                 for _ in 0..<12 {
-                    let parts = CivilTime.components(milliseconds: month.start)
-                    months.append((month.start, month.end, String(format: "%04d-%02d", parts.year, parts.month)))
+                    months.append((month.start, month.end, CivilTime.monthLabel(month.start)))
                     month = CivilTime.month(containing: month.start - 1)
                 }
                 return months.reversed()

@@ -125,9 +125,7 @@ struct WebhooksPages: Sendable {
 
     private func create(_ request: Request, context: Context) async throws -> Response {
         var request = request
-        let viewer = try await dashboard.viewer(request)
-        let form = try await dashboard.form(&request, context: context, viewer: viewer)
-        try viewer.require(.manageWebhooks(live: viewer.livemode))
+        let (viewer, form) = try await dashboard.submission(&request, context: context) { .manageWebhooks(live: $0.livemode) }
         do {
             let input = try await EndpointInput(body: Self.body(form, includeStatus: false), policy: service.policy)
             let endpoint = try await service.create(input, scope: viewer.scope, by: viewer.actor(request: context))

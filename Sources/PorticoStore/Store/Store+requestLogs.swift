@@ -349,6 +349,12 @@ package enum CivilTime {
         return (year, month, day, hour)
     }
 
+    /// The month containing `milliseconds` as `2026-11` (usage months, invoice periods).
+    package static func monthLabel(_ milliseconds: Int64) -> String {
+        let parts = components(milliseconds: milliseconds)
+        return String(format: "%04d-%02d", parts.year, parts.month)
+    }
+
     package static func milliseconds(year: Int, month: Int, day: Int, hour: Int = 0) -> Int64 {
         let y = Int64(month <= 2 ? year - 1 : year)
         let era = (y >= 0 ? y : y - 399) / 400
