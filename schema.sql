@@ -104,21 +104,24 @@ CREATE INDEX customers_by_email ON customers(organization_id, livemode, email, i
 
 -- Idempotency ---------------------------------------------------------------
 
-CREATE TABLE idempotency_keys (
+-- The response of each POST that ran with an Idempotency-Key, for replay.
+-- Written in the same transaction as the request's own effects. The key is
+-- kept only as a hash and the body sealed with a key derived from it, so a
+-- replayed API key or webhook secret is never stored in the clear.
+CREATE TABLE idempotency_responses (
     organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
     livemode INTEGER NOT NULL CHECK (livemode IN (0, 1)),
-    key TEXT NOT NULL,
+    key_hash BLOB NOT NULL,
     request_hash BLOB NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('in_flight', 'complete')),
-    response_status INTEGER,
+    response_status INTEGER NOT NULL,
     response_content_type TEXT,
-    response_body BLOB,
+    response_sealed BLOB NOT NULL,
     created_at INTEGER NOT NULL,
     expires_at INTEGER NOT NULL,
-    PRIMARY KEY (organization_id, livemode, key)
+    PRIMARY KEY (organization_id, livemode, key_hash)
 ) WITHOUT ROWID;
 
-CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys(expires_at);
+CREATE INDEX idempotency_responses_by_expiry ON idempotency_responses(expires_at);
 
 -- Metering and billing ---------------------------------------------------------
 
@@ -251,8 +254,8 @@ CREATE TABLE webhook_replays (
 --
 -- A session row is keyed by the SHA-256 of the cookie's value: the value
 -- itself is never stored, so a copy of the database opens no session. The
--- session carries the organization and mode it is looking at and its CSRF
--- token; idle and absolute timeouts are checked against last_seen_at and
+-- session carries the organization and mode it is looking at; its CSRF
+-- token is derived from the cookie value, not stored. Idle and absolute timeouts are checked against last_seen_at and
 -- created_at. Invitations likewise keep only the hash of their link token.
 
 CREATE TABLE dashboard_sessions (
@@ -260,7 +263,6 @@ CREATE TABLE dashboard_sessions (
     user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
     livemode INTEGER NOT NULL DEFAULT 0 CHECK (livemode IN (0, 1)),
-    csrf_token TEXT NOT NULL,
     created_at INTEGER NOT NULL,
     last_seen_at INTEGER NOT NULL
 ) WITHOUT ROWID;

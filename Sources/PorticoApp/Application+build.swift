@@ -33,10 +33,6 @@ public func buildResponder(runtime: PorticoRuntime) async throws -> some HTTPRes
 
 /// The start-up work every server needs before its first request, then the router.
 private func prepareRouter(runtime: PorticoRuntime) async throws -> Router<PorticoRequestContext> {
-    let released = try await runtime.store.releaseAllInFlightIdempotencyKeys()
-    if released > 0 {
-        runtime.logger.notice("released idempotency keys left in flight by an earlier run", metadata: ["count": "\(released)"])
-    }
     try await runtime.maintainRequestLogs()
     // The key cache's baseline, read before the first request: otherwise the
     // first poll would find no baseline and drop keys cached since start.
@@ -86,7 +82,10 @@ func registerAPI(on router: Router<PorticoRequestContext>, runtime: PorticoRunti
     let store = runtime.store
     let clock = runtime.clock
     let v1 = router.group("v1")
-        .add(middleware: IdempotencyMiddleware(store: store, clock: clock, ttl: TimeInterval(config.idempotency.ttlHours * 3_600)))
+        .add(
+            middleware: IdempotencyMiddleware(
+                store: store, clock: clock, ttl: TimeInterval(config.idempotency.ttlHours * 3_600), claims: runtime.idempotencyClaims,
+                faults: runtime.faults))
     let routes = APIRoutes(group: v1, admission: runtime.admission)
     CustomersController(store: store, clock: clock, cache: RepresentationCache(capacity: config.server.representationCacheEntries))
         .register(routes)

@@ -28,6 +28,10 @@ public final class PorticoRuntime: Sendable {
     let dispatcher: WebhookDispatcher
     let replayer: WebhookReplayer
     let webhookEndpoints: WebhookEndpointService
+    /// Idempotency keys whose request is running in this process.
+    let idempotencyClaims = IdempotencyClaims()
+    /// Test-only fault switches (`TEST_PORTICO_FAULTS`; tests set them directly).
+    let faults: FaultInjection
     /// The clock `POST /v1/sandbox/clock/advance` moves; nil unless this is a sandbox instance.
     let sandboxClock: OffsetClock?
 
@@ -44,6 +48,8 @@ public final class PorticoRuntime: Sendable {
 
     init(config: PorticoConfig, logger: Logger, clock: any PorticoClock, sandbox: Bool = false, migrate: Bool = true) throws {
         self.config = config
+        let faults = FaultInjection(environment: ProcessInfo.processInfo.environment)
+        self.faults = faults
         self.sandboxClock = sandbox ? clock as? OffsetClock : nil
         self.logger = logger
         self.clock = clock
@@ -61,7 +67,8 @@ public final class PorticoRuntime: Sendable {
         self.webhookClient = try WebhookClient(
             timeout: .seconds(config.webhooks.timeoutSeconds), excerptLimit: config.webhooks.responseExcerptBytes)
         self.dispatcher = WebhookDispatcher(
-            store: store, clock: clock, client: webhookClient, policy: addressPolicy, settings: config.webhooks, metrics: metrics, logger: logger)
+            store: store, clock: clock, client: webhookClient, policy: addressPolicy, settings: config.webhooks, metrics: metrics, logger: logger,
+            faults: faults)
         self.replayer = WebhookReplayer(store: store, clock: clock, logger: logger)
         self.webhookEndpoints = WebhookEndpointService(
             store: store, clock: clock, settings: config.webhooks, policy: addressPolicy, replays: replayer)

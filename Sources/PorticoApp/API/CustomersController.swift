@@ -40,9 +40,10 @@ struct CustomersController: Sendable {
             name: input.name.value(or: nil), email: input.email.value(or: nil), description: input.description.value(or: nil),
             metadata: try StoredMetadata.encode(metadata), createdAt: now, updatedAt: now)
         let resource = CustomerResource(record)
-        try await store.insertCustomer(
-            record, event: try Events.make("customer.created", about: resource, scope: scope, requestID: context.requestID, at: now))
-        return try JSONCoding.response(resource)
+        let event = try Events.make("customer.created", about: resource, scope: scope, requestID: context.requestID, at: now)
+        return try await context.respond { completion in
+            try await store.insertCustomer(record, event: event, completing: completion)
+        } render: { _ in resource }
     }
 
     @Sendable func retrieve(_ request: Request, context: Context) async throws -> Response {

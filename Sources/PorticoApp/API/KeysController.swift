@@ -58,8 +58,12 @@ struct KeysController: Sendable {
                 .insufficientScope, "A key can only create keys with scopes it holds itself; this key does not hold every scope requested.",
                 param: "scopes")
         }
-        let issued = try await Self.keyError { try await keys.create(newKey, by: AuditActor(caller, context)) }
-        return try JSONCoding.response(APIKeyResource(issued.record, now: clock.nowMilliseconds, secret: issued.secret))
+        let actor = AuditActor(caller, context)
+        return try await context.respond { completion in
+            try await Self.keyError { try await keys.create(newKey, by: actor, completing: completion) }
+        } render: { [now = clock.nowMilliseconds] issued in
+            APIKeyResource(issued.record, now: now, secret: issued.secret)
+        }
     }
 
     @Sendable func roll(_ request: Request, context: Context) async throws -> Response {
@@ -80,20 +84,29 @@ struct KeysController: Sendable {
         guard caller.scopes.covers(ScopeSet(stored: old.scopes)) else {
             throw APIError(.insufficientScope, "A key can only roll keys whose scopes it holds itself.", param: "id")
         }
-        guard let issued = try await Self.keyError({
-            try await keys.roll(id: id, organizationID: caller.organizationID, overlap: TimeInterval(overlap), by: AuditActor(caller, context))
-        }) else { throw APIError.notFound("api_key", id: id) }
-        return try JSONCoding.response(APIKeyResource(issued.record, now: clock.nowMilliseconds, secret: issued.secret))
+        let actor = AuditActor(caller, context)
+        return try await context.respond { completion in
+            try await Self.keyError {
+                try await keys.roll(
+                    id: id, organizationID: caller.organizationID, overlap: TimeInterval(overlap), by: actor, completing: completion)
+            }
+        } render: { [now = clock.nowMilliseconds] issued in
+            guard let issued else { throw APIError.notFound("api_key", id: id) }
+            return APIKeyResource(issued.record, now: now, secret: issued.secret)
+        }
     }
 
     @Sendable func revoke(_ request: Request, context: Context) async throws -> Response {
         let caller = try context.requirePrincipal()
         let id = try context.parameters.require("id")
         _ = try await ownKey(id, caller)
-        guard let revoked = try await keys.revoke(id: id, organizationID: caller.organizationID, by: AuditActor(caller, context)) else {
-            throw APIError.notFound("api_key", id: id)
+        let actor = AuditActor(caller, context)
+        return try await context.respond { completion in
+            try await keys.revoke(id: id, organizationID: caller.organizationID, by: actor, completing: completion)
+        } render: { [now = clock.nowMilliseconds] revoked in
+            guard let revoked else { throw APIError.notFound("api_key", id: id) }
+            return APIKeyResource(revoked, now: now)
         }
-        return try JSONCoding.response(APIKeyResource(revoked, now: clock.nowMilliseconds))
     }
 
     /// Tells another service whether a key is good, without the key having to

@@ -11,10 +11,11 @@ struct Viewer: Sendable {
     let role: Role
     let organization: OrganizationRecord
     let organizations: [UserOrganization]
+    /// The synchronizer token every form of this session carries (see `SessionManager.csrfToken(for:)`).
+    let csrfToken: String
 
     var livemode: Bool { session.livemode }
     var scope: TenantScope { TenantScope(organizationId: organization.id, livemode: session.livemode) }
-    var csrfToken: String { session.csrfToken }
 
     /// Throws a 403 page unless the role allows `action`.
     func require(_ action: Role.Action) throws {
@@ -54,13 +55,20 @@ final class SessionManager: Sendable {
 
     static func hash(_ token: String) -> Data { Data(SHA256.hash(data: Data(token.utf8))) }
 
+    /// A session's CSRF token, derived from its cookie value (HMAC-SHA256) instead
+    /// of stored: the database holds neither, so a copy of it forges no form.
+    /// The cookie is `HttpOnly`, so a page script cannot derive the token.
+    static func csrfToken(for sessionToken: String) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data("portico.csrf.v1".utf8), using: SymmetricKey(data: Data(sessionToken.utf8)))
+        return mac.map { String(format: "%02x", $0) }.joined()
+    }
+
     /// Signs `userId` in to `organizationId` (test mode first); returns the `Set-Cookie` value.
     func start(userId: String, organizationId: String, actor: AuditActor) async throws -> String {
         let token = Base62.random(count: 43)
         let now = clock.nowMilliseconds
         let session = DashboardSessionRecord(
-            idHash: Self.hash(token), userId: userId, organizationId: organizationId, livemode: false,
-            csrfToken: Base62.random(count: 32), createdAt: now)
+            idHash: Self.hash(token), userId: userId, organizationId: organizationId, livemode: false, createdAt: now)
         try await store.insertSession(
             session,
             audit: actor.entry("user.signed_in", organizationID: organizationId, targetType: "user", targetID: userId, at: now))
@@ -86,7 +94,9 @@ final class SessionManager: Sendable {
         guard let membership = organizations.first(where: { $0.organization.id == session.organizationId }),
             let role = Role(rawValue: membership.role)
         else { return nil }
-        return Viewer(session: current, user: user, role: role, organization: membership.organization, organizations: organizations)
+        return Viewer(
+            session: current, user: user, role: role, organization: membership.organization, organizations: organizations,
+            csrfToken: Self.csrfToken(for: token))
     }
 
     /// Ends the session of `request`, if any.

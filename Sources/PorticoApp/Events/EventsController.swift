@@ -43,8 +43,9 @@ struct EventsController: Sendable {
         let event = EventRecord(
             id: Identifier.make("evt", at: now), scope: scope, type: type,
             data: String(decoding: try JSONCoding.encoder.encode(data), as: UTF8.self), requestId: context.requestID, createdAt: now)
-        try await store.insertEvent(event)
-        return try JSONCoding.response(EventResource(event))
+        return try await context.respond { completion in
+            try await store.insertEvent(event, completing: completion)
+        } render: { _ in EventResource(event) }
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {

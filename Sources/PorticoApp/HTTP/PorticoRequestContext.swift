@@ -16,6 +16,8 @@ public struct PorticoRequestContext: RequestContext, RemoteAddressRequestContext
     var principal: Principal?
     /// Filled in by inner layers for the outer ones (request log, rate-limit headers).
     let facts = RequestFacts()
+    /// The request's `Idempotency-Key`, set by `IdempotencyMiddleware` on POSTs that carry one.
+    var idempotency: IdempotencySlot?
     /// The route's declared limit, from config (`server.max_body_bytes`).
     var maxBodyBytes: Int = 1_048_576
 

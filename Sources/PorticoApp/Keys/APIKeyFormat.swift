@@ -81,7 +81,45 @@ enum APIKeyFormat {
         ["sk_", "pk_", "rk_"].contains { text.hasPrefix($0) } && (text.contains("_test_") || text.contains("_live_"))
     }
 
+    /// `text` with anything shaped like a key (a key prefix followed by at
+    /// least 8 base62 digits, checksum or not) cut to its prefix and last four
+    /// characters, as the dashboard shows keys: what the request log stores of
+    /// a path into which someone pasted a key.
+    static func redactingKeys(in text: String) -> String {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 16, text.contains("_test_") || text.contains("_live_") else { return text }
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            if index + 8 <= bytes.count, index == 0 || !Base62.isDigit(bytes[index - 1]),
+                let kind = String(decoding: bytes[index..<(index + 8)], as: UTF8.self).keyPrefix
+            {
+                var end = index + 8
+                while end < bytes.count, Base62.isDigit(bytes[end]) { end += 1 }
+                if end - (index + 8) >= 8 {
+                    output.append(contentsOf: kind.utf8)
+                    output.append(contentsOf: "…".utf8)
+                    output.append(contentsOf: bytes[(end - 4)..<end])
+                    index = end
+                    continue
+                }
+            }
+            output.append(bytes[index])
+            index += 1
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
     private static func checksum(of body: some Sequence<UInt8>) -> String {
         Base62.encode(UInt128(CRC32.checksum(body)), width: checksumLength)
+    }
+}
+
+extension String {
+    /// `self` when it is one of the six key prefixes (`sk_test_` …).
+    fileprivate var keyPrefix: String? {
+        let prefixes = ["sk_test_", "sk_live_", "pk_test_", "pk_live_", "rk_test_", "rk_live_"]
+        return prefixes.contains(self) ? self : nil
     }
 }

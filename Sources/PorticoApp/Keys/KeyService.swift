@@ -50,6 +50,11 @@ public struct KeyService: Sendable {
     let authenticator: KeyAuthenticator?
 
     public func create(_ request: NewKeyRequest, by actor: AuditActor) async throws -> IssuedKey {
+        try await create(request, by: actor, completing: nil)
+    }
+
+    /// Creates a key; `completion` stores an idempotent response in the same transaction.
+    func create(_ request: NewKeyRequest, by actor: AuditActor, completing completion: IdempotentCompletion<IssuedKey>?) async throws -> IssuedKey {
         let now = clock.nowMilliseconds
         let scopes = try Self.storedScopes(for: request)
         let cidrs = try request.allowedCIDRs.map { text -> String in
@@ -68,13 +73,19 @@ public struct KeyService: Sendable {
         let audit = actor.entry(
             "api_key.created", organizationID: request.organizationID, targetType: "api_key", targetID: issued.record.id,
             details: ["kind": request.kind.rawValue, "mode": request.livemode ? "live" : "test", "scopes": scopes], at: now)
-        try await store.insertAPIKey(issued.record, audit: audit)
+        try await store.insertAPIKey(issued.record, audit: audit, completing: completion?.pullback { _ in issued })
         authenticator?.invalidate()
         return issued
     }
 
     /// Replaces a key with a new secret; the old one keeps working for `overlap`.
     public func roll(id: String, organizationID: String, overlap: TimeInterval, by actor: AuditActor) async throws -> IssuedKey? {
+        try await roll(id: id, organizationID: organizationID, overlap: overlap, by: actor, completing: nil)
+    }
+
+    func roll(
+        id: String, organizationID: String, overlap: TimeInterval, by actor: AuditActor, completing completion: IdempotentCompletion<IssuedKey?>?
+    ) async throws -> IssuedKey? {
         let now = clock.nowMilliseconds
         guard let old = try await store.apiKey(id: id, organizationId: organizationID) else { return nil }
         if let expiresAt = old.expiresAt, expiresAt <= now {
@@ -89,17 +100,20 @@ public struct KeyService: Sendable {
             "api_key.rolled", organizationID: organizationID, targetType: "api_key", targetID: id,
             details: ["replacement": issued.record.id, "old_expires_at": RFC3339.string(milliseconds: oldExpiresAt)], at: now)
         guard try await store.rollAPIKey(
-            id: id, organizationId: organizationID, replacement: issued.record, oldExpiresAt: oldExpiresAt, audit: audit) != nil
+            id: id, organizationId: organizationID, replacement: issued.record, oldExpiresAt: oldExpiresAt, audit: audit,
+            completing: completion?.pullback { old in old.map { _ in issued } }) != nil
         else { return nil }
         authenticator?.invalidate()
         return issued
     }
 
     @discardableResult
-    package func revoke(id: String, organizationID: String, by actor: AuditActor) async throws -> APIKeyRecord? {
+    package func revoke(
+        id: String, organizationID: String, by actor: AuditActor, completing completion: IdempotentCompletion<APIKeyRecord?>? = nil
+    ) async throws -> APIKeyRecord? {
         let now = clock.nowMilliseconds
         let audit = actor.entry("api_key.revoked", organizationID: organizationID, targetType: "api_key", targetID: id, at: now)
-        let key = try await store.revokeAPIKey(id: id, organizationId: organizationID, at: now, audit: audit)
+        let key = try await store.revokeAPIKey(id: id, organizationId: organizationID, at: now, audit: audit, completing: completion)
         authenticator?.invalidate()
         return key
     }

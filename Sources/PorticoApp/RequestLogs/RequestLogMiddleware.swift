@@ -6,7 +6,8 @@ import PorticoStore
 /// 429s included): it sits outside the gateway and the problem renderer.
 /// Hands the record to the batching writer; nothing here waits on SQLite.
 ///
-/// Headers are never logged (so `Authorization` and `Cookie` cannot leak);
+/// Headers are never logged (so `Authorization` and `Cookie` cannot leak),
+/// and a key pasted into the path is stored cut to its prefix and last four;
 /// bodies only when the organization turned body capture on, and then redacted.
 struct RequestLogMiddleware: RouterMiddleware {
     typealias Context = PorticoRequestContext
@@ -26,7 +27,8 @@ struct RequestLogMiddleware: RouterMiddleware {
         let principal = facts.principal
         let entry = RequestLogEntry(
             createdAt: clock.nowMilliseconds, requestId: context.requestID, organizationId: principal?.organizationID,
-            livemode: principal?.livemode, keyId: principal?.keyID, method: request.method.rawValue, path: request.uri.path,
+            livemode: principal?.livemode, keyId: principal?.keyID, method: request.method.rawValue,
+            path: APIKeyFormat.redactingKeys(in: request.uri.path),
             route: context.endpointPath.flatMap { $0.hasPrefix("/") ? $0 : nil }, status: Int(response.status.code),
             durationMicroseconds: (ContinuousClock.now - started).nanoseconds / 1_000, ip: (facts.clientIP ?? context.clientIP)?.description,
             userAgent: request.headers[.userAgent].map { String($0.prefix(512)) }, requestBody: facts.requestBody,

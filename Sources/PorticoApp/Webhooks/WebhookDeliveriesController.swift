@@ -42,9 +42,11 @@ struct WebhookDeliveriesController: Sendable {
     @Sendable func retry(_ request: Request, context: Context) async throws -> Response {
         let scope = try context.requirePrincipal().tenant
         let id = try context.parameters.require("id")
-        guard let delivery = try await service.retry(deliveryID: id, scope: scope) else {
-            throw APIError.notFound("webhook delivery", id: id)
+        return try await context.respond(status: .accepted) { completion in
+            try await service.retry(deliveryID: id, scope: scope, completing: completion)
+        } render: { delivery in
+            guard let delivery else { throw APIError.notFound("webhook delivery", id: id) }
+            return WebhookDeliveryResource(delivery)
         }
-        return try JSONCoding.response(WebhookDeliveryResource(delivery), status: .accepted)
     }
 }

@@ -19,6 +19,14 @@ import Synchronization
 /// wait for the disk). Delivery is at least once: an
 /// attempt is recorded after it ends, so one cut short by a crash is simply
 /// made again on the next start (same `webhook-id`, the event id).
+///
+/// When an attempt's outcome cannot be recorded (a full disk, an I/O error),
+/// the outcome is kept and recording is retried after a growing pause; its
+/// delivery stays claimed meanwhile, so it is never sent again at once, and
+/// once an endpoint's claims are all waiting to be recorded nothing more is
+/// sent to it. Whatever fails, an endpoint gets at most its concurrency's
+/// worth of requests per recording retry, and the error is logged once per
+/// interval with a count rather than once per attempt.
 final class WebhookDispatcher: Service, Sendable {
     private let store: Store
     private let clock: any PorticoClock
@@ -38,6 +46,9 @@ final class WebhookDispatcher: Service, Sendable {
     private let recorderWake = WakeSignal()
     private let parsed = ParsedEndpointCache()
     private let stopping = Atomic<Bool>(false)
+    private let faults: FaultInjection
+    private let recordErrors: ThrottledLog
+    private let readErrors: ThrottledLog
 
     private struct InFlight {
         /// Claimed deliveries: being sent, or sent and waiting for their record to commit.
@@ -74,7 +85,7 @@ final class WebhookDispatcher: Service, Sendable {
 
     init(
         store: Store, clock: any PorticoClock, client: WebhookClient, policy: AddressPolicy, settings: PorticoConfig.Webhooks,
-        retry: RetryPolicy = .standard, metrics: PorticoMetrics, logger: Logger
+        retry: RetryPolicy = .standard, metrics: PorticoMetrics, logger: Logger, faults: FaultInjection = FaultInjection([:])
     ) {
         self.store = store
         self.clock = clock
@@ -87,6 +98,14 @@ final class WebhookDispatcher: Service, Sendable {
         self.perEndpoint = settings.perEndpointConcurrency
         self.metrics = metrics
         self.logger = logger
+        self.faults = faults
+        self.recordErrors = ThrottledLog(logger: logger, message: "could not record webhook attempts; retrying with backoff")
+        self.readErrors = ThrottledLog(logger: logger, message: "webhook scheduler could not read due deliveries")
+    }
+
+    /// The pause before recording attempts again after `failures` failures in a row: 250 ms doubling, at most 30 s.
+    static func recordBackoff(afterFailures failures: Int) -> Duration {
+        .milliseconds(min(250 << min(failures - 1, 10), 30_000))
     }
 
     func run() async throws {
@@ -128,6 +147,7 @@ final class WebhookDispatcher: Service, Sendable {
         do {
             // Claimed deliveries are still due until recorded, so reading `maxClaimedPerEndpoint`
             // due rows per endpoint finds every one that is free to send.
+            try faults.check(.readDueDeliveries)
             let work = try await store.claimDueWork(now: now, excludingEndpoints: busyEndpoints, perEndpoint: maxClaimedPerEndpoint) { due in
                 self.inFlight.withLock { state in
                     var claimed: [String] = []
@@ -148,12 +168,13 @@ final class WebhookDispatcher: Service, Sendable {
             for job in work.jobs {
                 group.addTask { await self.attempt(job) }
             }
+            readErrors.succeeded()
             metrics.webhookInFlight.record(inFlight.withLock { $0.sending })
             // Whatever is still due waits for a free slot; a finished request or a recorded attempt wakes us.
             guard let next = work.nextDueAt else { return idle }
             return .milliseconds(min(max(next - clock.nowMilliseconds, 1), 60_000))
         } catch {
-            logger.error("webhook scheduler could not read due deliveries", metadata: ["error": "\(error)"])
+            readErrors.failed(error)
             return .seconds(1)
         }
     }
@@ -177,9 +198,12 @@ final class WebhookDispatcher: Service, Sendable {
     /// (group commit: whatever finished while the previous commit ran), then
     /// frees their slots. A claim is only released once its attempt is
     /// recorded, so a delivery is never picked again while its row still
-    /// says it is due. Runs until cancelled at the end of shutdown, then
-    /// records what is left.
+    /// says it is due. A batch that cannot be recorded is kept and tried
+    /// again after `recordBackoff`, its claims still held. Runs until
+    /// cancelled at the end of shutdown, then tries once more: what is still
+    /// unrecorded stays due and is sent again at the next start (at least once).
     private func recordFinishedAttempts() async {
+        var failures = 0
         while true {
             let cancelled = Task.isCancelled
             let batch = finished.withLock { finished in
@@ -188,10 +212,17 @@ final class WebhookDispatcher: Service, Sendable {
             }
             if !batch.isEmpty {
                 do {
+                    try faults.check(.recordAttempts)
                     try await store.recordAttempts(batch.map(\.outcome))
+                    failures = 0
+                    recordErrors.succeeded()
                 } catch {
-                    // Not recorded: the deliveries are still due and will be attempted again (at least once).
-                    logger.error("could not record webhook attempts", metadata: ["count": "\(batch.count)", "error": "\(error)"])
+                    failures += 1
+                    recordErrors.failed(error, count: batch.count)
+                    finished.withLock { $0.insert(contentsOf: batch, at: 0) }
+                    if cancelled { return }
+                    try? await Task.sleep(for: Self.recordBackoff(afterFailures: failures))
+                    continue
                 }
                 inFlight.withLock { state in
                     state.generation += 1

@@ -17,7 +17,9 @@ struct WebhookEndpointService: Sendable {
     static let maxOverlapSeconds = 7 * 86_400
 
     /// Creates an endpoint from validated input (url and enabled_events required) with a fresh signing secret.
-    func create(_ input: EndpointInput, scope: TenantScope, by actor: AuditActor) async throws -> WebhookEndpointRecord {
+    func create(
+        _ input: EndpointInput, scope: TenantScope, by actor: AuditActor, completing completion: IdempotentCompletion<WebhookEndpointRecord>? = nil
+    ) async throws -> WebhookEndpointRecord {
         guard let url = input.url else { throw APIError(.parameterMissing, "url is required.", param: "url") }
         guard let events = input.enabledEvents else {
             throw APIError(.parameterMissing, "enabled_events is required: a list of event types, wildcards such as customer.* , or *.", param: "enabled_events")
@@ -32,7 +34,9 @@ struct WebhookEndpointService: Sendable {
             id: Identifier.make("we", at: now), scope: scope, url: url.text, description: input.description.value(or: nil),
             enabledEvents: StoredJSON.encode(events), metadata: try StoredMetadata.encode(metadata),
             secret: WebhookSecret.generate().text, createdAt: now)
-        try await store.insertEndpoint(record, audit: audit(actor, "webhook_endpoint.created", record.id, scope, ["url": record.url], at: now))
+        try await store.insertEndpoint(
+            record, audit: audit(actor, "webhook_endpoint.created", record.id, scope, ["url": record.url], at: now),
+            completing: completion?.pullback { _ in record })
         return record
     }
 
@@ -62,7 +66,10 @@ struct WebhookEndpointService: Sendable {
     /// A new secret signs from now on; the old one keeps signing alongside it
     /// for `overlapSeconds` (default `webhooks.rotation_overlap_hours`), so
     /// receivers can switch without dropping a delivery. Nil when there is no such endpoint.
-    func rotateSecret(id: String, scope: TenantScope, overlapSeconds: Int?, by actor: AuditActor) async throws -> WebhookEndpointRecord? {
+    func rotateSecret(
+        id: String, scope: TenantScope, overlapSeconds: Int?, by actor: AuditActor,
+        completing completion: IdempotentCompletion<WebhookEndpointRecord?>? = nil
+    ) async throws -> WebhookEndpointRecord? {
         let overlap = overlapSeconds ?? settings.rotationOverlapHours * 3_600
         guard (0...Self.maxOverlapSeconds).contains(overlap) else {
             throw APIError.invalid("overlap_seconds", "overlap_seconds must be an integer from 0 to \(Self.maxOverlapSeconds) (7 days).")
@@ -70,7 +77,7 @@ struct WebhookEndpointService: Sendable {
         let now = clock.nowMilliseconds
         let fresh = WebhookSecret.generate().text
         let entry = audit(actor, "webhook_endpoint.secret_rotated", id, scope, ["overlap_seconds": String(overlap)], at: now)
-        return try await store.updateEndpoint(id: id, scope: scope, audit: entry) { endpoint in
+        return try await store.updateEndpoint(id: id, scope: scope, audit: entry, completing: completion) { endpoint in
             endpoint.previousSecret = overlap > 0 ? endpoint.secret : nil
             endpoint.previousSecretExpiresAt = overlap > 0 ? now + Int64(overlap) * 1_000 : nil
             endpoint.secret = fresh
@@ -94,33 +101,45 @@ struct WebhookEndpointService: Sendable {
     }
 
     /// Sends a `portico.test` event to this endpoint only.
-    func sendTest(to endpoint: WebhookEndpointRecord, requestID: String?) async throws -> EventRecord {
+    func sendTest(
+        to endpoint: WebhookEndpointRecord, requestID: String?, completing completion: IdempotentCompletion<EventRecord>? = nil
+    ) async throws -> EventRecord {
         guard endpoint.status == .enabled else {
             throw APIError(.endpointDisabled, "This endpoint is disabled; enable it before sending a test.")
         }
         let event = try Events.make(
             "portico.test", about: WebhookEndpointResource(endpoint), scope: endpoint.scope, requestID: requestID,
             at: clock.nowMilliseconds)
-        try await store.insertEvent(event, onlyTo: endpoint)
+        try await store.insertEvent(event, onlyTo: endpoint, completing: completion?.pullback { _ in event })
         return event
     }
 
     /// Starts a job re-queuing the endpoint's failed and dead deliveries created in [since, until).
-    func startReplay(of endpoint: WebhookEndpointRecord, since: Int64, until: Int64) async throws -> WebhookReplayRecord {
+    func startReplay(
+        of endpoint: WebhookEndpointRecord, since: Int64, until: Int64, completing completion: IdempotentCompletion<WebhookReplayRecord>? = nil
+    ) async throws -> WebhookReplayRecord {
         guard since < until else { throw APIError.invalid("until", "until must be later than since.") }
         guard endpoint.status == .enabled else {
             throw APIError(.endpointDisabled, "This endpoint is disabled; enable it before replaying to it.")
         }
         let now = clock.nowMilliseconds
         let job = WebhookReplayRecord(id: Identifier.make("whr", at: now), endpoint: endpoint, since: since, until: until, createdAt: now)
-        try await store.insertReplay(job)
+        try await store.insertReplay(job, completing: completion?.pullback { _ in job })
         replays.start(job.id)
         return job
     }
 
     /// Makes a delivery due now (a dead one gets exactly one more attempt); nil when there is no such delivery.
-    func retry(deliveryID id: String, scope: TenantScope) async throws -> DeliveryView? {
-        switch try await store.retryDelivery(id: id, scope: scope, now: clock.nowMilliseconds) {
+    func retry(
+        deliveryID id: String, scope: TenantScope, completing completion: IdempotentCompletion<DeliveryView?>? = nil
+    ) async throws -> DeliveryView? {
+        try Self.retried(
+            try await store.retryDelivery(id: id, scope: scope, now: clock.nowMilliseconds, completing: completion?.pullback(Self.retried)))
+    }
+
+    /// A retry's outcome: the delivery, nil when there is none, or the refusal as an API error.
+    private static func retried(_ outcome: Result<DeliveryView, Store.RetryRefusal>?) throws -> DeliveryView? {
+        switch outcome {
         case nil: return nil
         case .failure(.endpointDisabled)?:
             throw APIError(.endpointDisabled, "The delivery's endpoint is disabled; enable it before retrying.")

@@ -39,9 +39,11 @@ struct WebhookEndpointsController: Sendable {
         let caller = try context.requirePrincipal()
         let body = try await RequestBody.decode(request, context: context)
         try body.allowOnly(Self.writableFields.subtracting(["status"]))
-        let record = try await service.create(
-            try await EndpointInput(body: body, policy: service.policy), scope: caller.tenant, by: AuditActor(caller, context))
-        return try JSONCoding.response(WebhookEndpointResource(record, revealingSecret: true))
+        let input = try await EndpointInput(body: body, policy: service.policy)
+        let actor = AuditActor(caller, context)
+        return try await context.respond { completion in
+            try await service.create(input, scope: caller.tenant, by: actor, completing: completion)
+        } render: { record in WebhookEndpointResource(record, revealingSecret: true) }
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
@@ -94,18 +96,22 @@ struct WebhookEndpointsController: Sendable {
             }
             overlap = seconds
         }
-        guard let rotated = try await service.rotateSecret(
-            id: id, scope: caller.tenant, overlapSeconds: overlap, by: AuditActor(caller, context)) else {
-            throw APIError.notFound("webhook endpoint", id: id)
+        let actor = AuditActor(caller, context)
+        return try await context.respond { [overlap] completion in
+            try await service.rotateSecret(id: id, scope: caller.tenant, overlapSeconds: overlap, by: actor, completing: completion)
+        } render: { [now = clock.nowMilliseconds] rotated in
+            guard let rotated else { throw APIError.notFound("webhook endpoint", id: id) }
+            return WebhookSecretResource(rotated, now: now)
         }
-        return try JSONCoding.response(WebhookSecretResource(rotated, now: clock.nowMilliseconds))
     }
 
     /// Sends a `portico.test` event to this endpoint only; the answer is the
     /// event (its deliveries are listed with `GET /v1/webhook-deliveries?event=…`).
     @Sendable func test(_ request: Request, context: Context) async throws -> Response {
-        let event = try await service.sendTest(to: try await endpoint(context), requestID: context.requestID)
-        return try JSONCoding.response(EventResource(event))
+        let endpoint = try await endpoint(context)
+        return try await context.respond { completion in
+            try await service.sendTest(to: endpoint, requestID: context.requestID, completing: completion)
+        } render: { event in EventResource(event) }
     }
 
     /// Starts a job re-queuing the endpoint's failed and dead deliveries
@@ -116,8 +122,9 @@ struct WebhookEndpointsController: Sendable {
         try body.allowOnly(["since", "until"])
         let since = try Self.time(body, "since") ?? 0
         let until = try Self.time(body, "until") ?? clock.nowMilliseconds + 1
-        let job = try await service.startReplay(of: endpoint, since: since, until: until)
-        return try JSONCoding.response(WebhookReplayResource(job), status: .accepted)
+        return try await context.respond(status: .accepted) { completion in
+            try await service.startReplay(of: endpoint, since: since, until: until, completing: completion)
+        } render: { job in WebhookReplayResource(job) }
     }
 
     @Sendable func replayStatus(_ request: Request, context: Context) async throws -> Response {

@@ -11,17 +11,14 @@ package struct DashboardSessionRecord: Codable, Sendable, Equatable, FetchableRe
     /// The organization and mode the session is looking at (the switcher and the toggle change them).
     package var organizationId: String
     package var livemode: Bool
-    /// The synchronizer token every form of this session carries.
-    package var csrfToken: String
     package var createdAt: Int64
     package var lastSeenAt: Int64
 
-    package init(idHash: Data, userId: String, organizationId: String, livemode: Bool, csrfToken: String, createdAt: Int64) {
+    package init(idHash: Data, userId: String, organizationId: String, livemode: Bool, createdAt: Int64) {
         self.idHash = idHash
         self.userId = userId
         self.organizationId = organizationId
         self.livemode = livemode
-        self.csrfToken = csrfToken
         self.createdAt = createdAt
         self.lastSeenAt = createdAt
     }
@@ -31,7 +28,6 @@ package struct DashboardSessionRecord: Codable, Sendable, Equatable, FetchableRe
         case userId = "user_id"
         case organizationId = "organization_id"
         case livemode
-        case csrfToken = "csrf_token"
         case createdAt = "created_at"
         case lastSeenAt = "last_seen_at"
     }

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// Versioned migrations that bring any older Portico database to `schema.sql`.
@@ -15,22 +16,37 @@ enum Migrations {
     static func migrator(upTo target: String? = nil) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         for step in steps {
-            migrator.registerMigration(step.identifier) { db in
-                try db.execute(sql: step.sql)
-            }
+            migrator.registerMigration(step.identifier, migrate: step.migrate)
             if step.identifier == target { break }
         }
         return migrator
     }
 
-    private static let steps: [(identifier: String, sql: String)] = [
-        ("2026-11-01-tenancy-keys-audit", v1),
-        ("2026-11-15-customers-idempotency", v2),
-        ("2026-11-22-metering-invoices", v3),
-        ("2026-11-22-events-webhooks", v4),
-        ("2026-11-23-webhook-due-by-endpoint", v5),
-        ("2026-11-24-dashboard", v6),
-        ("2026-11-25-request-stats", v7),
+    /// One migration: its identifier and what it does (most are one SQL script).
+    private struct Step {
+        var identifier: String
+        var migrate: @Sendable (Database) throws -> Void
+
+        init(_ identifier: String, sql: String) {
+            self.identifier = identifier
+            self.migrate = { db in try db.execute(sql: sql) }
+        }
+
+        init(_ identifier: String, migrate: @escaping @Sendable (Database) throws -> Void) {
+            self.identifier = identifier
+            self.migrate = migrate
+        }
+    }
+
+    private static let steps: [Step] = [
+        Step("2026-11-01-tenancy-keys-audit", sql: v1),
+        Step("2026-11-15-customers-idempotency", sql: v2),
+        Step("2026-11-22-metering-invoices", sql: v3),
+        Step("2026-11-22-events-webhooks", sql: v4),
+        Step("2026-11-23-webhook-due-by-endpoint", sql: v5),
+        Step("2026-11-24-dashboard", sql: v6),
+        Step("2026-11-25-request-stats", sql: v7),
+        Step("2026-11-30-no-secret-at-rest", migrate: v8),
     ]
 
     private static let v1 = """
@@ -313,4 +329,50 @@ enum Migrations {
             PRIMARY KEY (organization_id, livemode, hour_start)
         ) WITHOUT ROWID;
         """
+
+    /// No secret at rest: stored idempotent responses (which can hold a new
+    /// API key or webhook secret) are re-sealed under their own key and kept
+    /// by key hash only (`IdempotencySeal`); claims left in flight are dropped
+    /// (a request in flight when the old version stopped did not commit its
+    /// response, and the old version released such claims at start anyway);
+    /// the dashboard's CSRF token, now derived from the session cookie, is no
+    /// longer stored.
+    private static let v8: @Sendable (Database) throws -> Void = { db in
+        try db.execute(
+            sql: """
+                CREATE TABLE idempotency_responses (
+                    organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+                    livemode INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+                    key_hash BLOB NOT NULL,
+                    request_hash BLOB NOT NULL,
+                    response_status INTEGER NOT NULL,
+                    response_content_type TEXT,
+                    response_sealed BLOB NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    PRIMARY KEY (organization_id, livemode, key_hash)
+                ) WITHOUT ROWID;
+
+                CREATE INDEX idempotency_responses_by_expiry ON idempotency_responses(expires_at);
+                """)
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT organization_id, livemode, key, request_hash, response_status, response_content_type, response_body, created_at, expires_at
+                FROM idempotency_keys WHERE state = 'complete' AND response_status IS NOT NULL
+                """)
+        while let row = try rows.next() {
+            let scope = TenantScope(organizationId: row["organization_id"], livemode: row["livemode"])
+            let request = IdempotentRequest(
+                scope: scope, key: row["key"], requestHash: row["request_hash"], createdAt: row["created_at"], expiresAt: row["expires_at"])
+            let response = IdempotentResponse(
+                status: row["response_status"], contentType: row["response_content_type"], body: row["response_body"] ?? Data())
+            try Store.insertIdempotentResponse(response, for: request, in: db)
+        }
+        try db.execute(
+            sql: """
+                DROP TABLE idempotency_keys;
+                ALTER TABLE dashboard_sessions DROP COLUMN csrf_token;
+                """)
+    }
 }

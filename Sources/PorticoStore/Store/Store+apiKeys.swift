@@ -5,8 +5,8 @@ import GRDB
 
 extension Store {
     /// Inserts a new key and its audit row in one transaction.
-    package func insertAPIKey(_ key: APIKeyRecord, audit: AuditEntryRecord) async throws {
-        try await pool.write { db in
+    package func insertAPIKey(_ key: APIKeyRecord, audit: AuditEntryRecord, completing completion: IdempotentCompletion<Void>? = nil) async throws {
+        try await write(completing: completion) { db in
             try key.insert(db)
             try audit.insert(db)
         }
@@ -49,8 +49,10 @@ extension Store {
     }
 
     /// Marks a key revoked (idempotent) and audits it; nil when the key is not the organization's.
-    package func revokeAPIKey(id: String, organizationId: String, at now: Int64, audit: AuditEntryRecord) async throws -> APIKeyRecord? {
-        try await pool.write { db in
+    package func revokeAPIKey(
+        id: String, organizationId: String, at now: Int64, audit: AuditEntryRecord, completing completion: IdempotentCompletion<APIKeyRecord?>? = nil
+    ) async throws -> APIKeyRecord? {
+        try await write(completing: completion) { db in
             guard var key = try APIKeyRecord
                 .filter(APIKeyRecord.Columns.id == id && APIKeyRecord.Columns.organizationId == organizationId)
                 .fetchOne(db)
@@ -69,9 +71,10 @@ extension Store {
     /// `oldExpiresAt` (the overlap), in one transaction with the audit row.
     /// Returns the old key as updated, or nil when it is not the organization's.
     package func rollAPIKey(
-        id: String, organizationId: String, replacement: APIKeyRecord, oldExpiresAt: Int64, audit: AuditEntryRecord
+        id: String, organizationId: String, replacement: APIKeyRecord, oldExpiresAt: Int64, audit: AuditEntryRecord,
+        completing completion: IdempotentCompletion<APIKeyRecord?>? = nil
     ) async throws -> APIKeyRecord? {
-        try await pool.write { db in
+        try await write(completing: completion) { db in
             guard var old = try APIKeyRecord
                 .filter(APIKeyRecord.Columns.id == id && APIKeyRecord.Columns.organizationId == organizationId)
                 .fetchOne(db)

@@ -15,8 +15,8 @@ package struct TenantScope: Sendable, Hashable {
 
 extension Store {
     /// Inserts a customer and publishes `event` (its `customer.created`) in the same transaction.
-    package func insertCustomer(_ customer: CustomerRecord, event: EventRecord) async throws {
-        try await pool.write { db in
+    package func insertCustomer(_ customer: CustomerRecord, event: EventRecord, completing completion: IdempotentCompletion<Void>? = nil) async throws {
+        try await write(completing: completion) { db in
             try customer.insert(db)
             try self.publish(event, in: db)
         }

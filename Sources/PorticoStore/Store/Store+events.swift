@@ -46,8 +46,10 @@ extension Store {
 
     /// Records an event on its own (`POST /v1/events`); returns how many deliveries it queued.
     @discardableResult
-    package func insertEvent(_ event: EventRecord, onlyTo endpoint: WebhookEndpointRecord? = nil) async throws -> Int {
-        try await pool.write { db in try self.publish(event, in: db, onlyTo: endpoint) }
+    package func insertEvent(
+        _ event: EventRecord, onlyTo endpoint: WebhookEndpointRecord? = nil, completing completion: IdempotentCompletion<Int>? = nil
+    ) async throws -> Int {
+        try await write(completing: completion) { db in try self.publish(event, in: db, onlyTo: endpoint) }
     }
 
     package func event(id: String, scope: TenantScope) async throws -> EventRecord? {

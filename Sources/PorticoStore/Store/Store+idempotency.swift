@@ -3,81 +3,56 @@ import GRDB
 
 // MARK: - Idempotency keys
 
-/// What to do with a POST that carries an `Idempotency-Key`.
-package enum IdempotencyDecision: Sendable, Equatable {
-    /// First sighting: the row is now `in_flight`; run the request.
-    case proceed
-    /// Completed earlier: send this stored response again.
-    case replay(status: Int, contentType: String?, body: Data)
-    /// The same key arrived with a different request.
-    case mismatch
-    /// The first request with this key is still running.
-    case inFlight
-}
-
 extension Store {
-    /// Claims an idempotency key, or reports why it cannot be claimed, in one
-    /// immediate transaction so two concurrent requests never both proceed.
-    /// Expired rows, and in-flight rows older than `staleBefore` (a crashed
-    /// request), are taken over.
-    package func beginIdempotentRequest(
-        scope: TenantScope, key: String, requestHash: Data, now: Int64, expiresAt: Int64, staleBefore: Int64
-    ) async throws -> IdempotencyDecision {
-        try await pool.write { db in
-            if let existing = try IdempotencyRecord.fetchOne(db, key: Self.idempotencyKey(scope, key)),
-                existing.expiresAt > now,
-                !(existing.state == "in_flight" && existing.createdAt < staleBefore)
-            {
-                if existing.requestHash != requestHash { return .mismatch }
-                guard existing.state == "complete", let status = existing.responseStatus else { return .inFlight }
-                return .replay(status: status, contentType: existing.responseContentType, body: existing.responseBody ?? Data())
-            }
-            let record = IdempotencyRecord(
-                organizationId: scope.organizationId, livemode: scope.livemode, key: key, requestHash: requestHash,
-                state: "in_flight", responseStatus: nil, responseContentType: nil, responseBody: nil,
-                createdAt: now, expiresAt: expiresAt)
-            try record.save(db)
-            return .proceed
+    /// The response stored for this request's key, if one is live: the
+    /// request hash it was stored under and the response, unsealed.
+    package func idempotentResponse(
+        for request: IdempotentRequest, now: Int64
+    ) async throws -> (requestHash: Data, response: IdempotentResponse)? {
+        let record = try await read { db in
+            try IdempotencyRecord
+                .filter(
+                    Column("organization_id") == request.scope.organizationId && Column("livemode") == request.scope.livemode
+                        && Column("key_hash") == request.seal.lookupHash && Column("expires_at") > now)
+                .fetchOne(db)
         }
+        guard let record else { return nil }
+        let body = try request.seal.open(record.responseSealed)
+        return (record.requestHash, IdempotentResponse(status: record.responseStatus, contentType: record.responseContentType, body: body))
     }
 
-    /// Stores the response of a request that ran, for replay.
-    package func completeIdempotentRequest(scope: TenantScope, key: String, status: Int, contentType: String?, body: Data) async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: """
-                    UPDATE idempotency_keys SET state = 'complete', response_status = ?, response_content_type = ?, response_body = ?
-                    WHERE organization_id = ? AND livemode = ? AND key = ?
-                    """,
-                arguments: [status, contentType, body, scope.organizationId, scope.livemode, key])
-        }
+    /// Stores the response of a request that wrote nothing (a verification, say) in its own transaction.
+    package func saveIdempotentResponse(_ response: IdempotentResponse, for request: IdempotentRequest) async throws {
+        try await pool.write { db in try Self.insertIdempotentResponse(response, for: request, in: db) }
     }
 
-    /// Forgets a claim whose request was refused before it executed, so a corrected retry may reuse the key.
-    package func releaseIdempotentRequest(scope: TenantScope, key: String) async throws {
-        _ = try await pool.write { db in
-            try IdempotencyRecord.deleteOne(db, key: Self.idempotencyKey(scope, key))
-        }
+    /// Inserts the sealed response, taking over an expired row for the same
+    /// key; throws `IdempotencyKeyTaken` (rolling the caller's transaction
+    /// back) when a live row exists: another request with this key won.
+    static func insertIdempotentResponse(_ response: IdempotentResponse, for request: IdempotentRequest, in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO idempotency_responses
+                    (organization_id, livemode, key_hash, request_hash, response_status, response_content_type, response_sealed, created_at, expires_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (organization_id, livemode, key_hash) DO UPDATE SET
+                    request_hash = excluded.request_hash, response_status = excluded.response_status,
+                    response_content_type = excluded.response_content_type, response_sealed = excluded.response_sealed,
+                    created_at = excluded.created_at, expires_at = excluded.expires_at
+                WHERE idempotency_responses.expires_at <= excluded.created_at
+                """,
+            arguments: [
+                request.scope.organizationId, request.scope.livemode, request.seal.lookupHash, request.requestHash, response.status,
+                response.contentType, try request.seal.seal(response.body), request.createdAt, request.expiresAt,
+            ])
+        guard db.changesCount == 1 else { throw IdempotencyKeyTaken() }
     }
 
     /// Deletes expired records; returns how many.
     package func pruneIdempotencyKeys(now: Int64) async throws -> Int {
         try await pool.write { db in
-            try db.execute(sql: "DELETE FROM idempotency_keys WHERE expires_at <= ?", arguments: [now])
+            try db.execute(sql: "DELETE FROM idempotency_responses WHERE expires_at <= ?", arguments: [now])
             return db.changesCount
         }
-    }
-
-    /// Drops every in-flight claim. Called once at start-up: nothing can still be
-    /// running after a restart, and a retry should not see 409 forever.
-    package func releaseAllInFlightIdempotencyKeys() async throws -> Int {
-        try await pool.write { db in
-            try db.execute(sql: "DELETE FROM idempotency_keys WHERE state = 'in_flight'")
-            return db.changesCount
-        }
-    }
-
-    private static func idempotencyKey(_ scope: TenantScope, _ key: String) -> [String: any DatabaseValueConvertible] {
-        ["organization_id": scope.organizationId, "livemode": scope.livemode, "key": key]
     }
 }

@@ -5,8 +5,10 @@ import GRDB
 
 extension Store {
     /// Inserts the endpoint and its audit row in one transaction.
-    package func insertEndpoint(_ endpoint: WebhookEndpointRecord, audit: AuditEntryRecord) async throws {
-        try await pool.write { db in
+    package func insertEndpoint(
+        _ endpoint: WebhookEndpointRecord, audit: AuditEntryRecord, completing completion: IdempotentCompletion<Void>? = nil
+    ) async throws {
+        try await write(completing: completion) { db in
             try endpoint.insert(db)
             try audit.insert(db)
         }
@@ -29,10 +31,10 @@ extension Store {
     /// is no such endpoint. Deliveries still owed to an endpoint that becomes
     /// disabled are given up (`dead`).
     package func updateEndpoint(
-        id: String, scope: TenantScope, audit: AuditEntryRecord? = nil,
+        id: String, scope: TenantScope, audit: AuditEntryRecord? = nil, completing completion: IdempotentCompletion<WebhookEndpointRecord?>? = nil,
         _ change: @escaping @Sendable (inout WebhookEndpointRecord) throws -> Void
     ) async throws -> WebhookEndpointRecord? {
-        try await pool.write { db in
+        try await write(completing: completion) { db in
             guard var endpoint = try WebhookEndpointRecord.scoped(scope).filter(WebhookEndpointRecord.Columns.id == id).fetchOne(db) else {
                 return nil
             }
@@ -124,8 +126,10 @@ extension Store {
     /// Makes a delivery due now (`POST /v1/webhook-deliveries/{id}/retry`),
     /// whatever its state; nil when the tenant has no such delivery. Its
     /// endpoint must be enabled.
-    package func retryDelivery(id: String, scope: TenantScope, now: Int64) async throws -> Result<DeliveryView, RetryRefusal>? {
-        try await pool.write { db in
+    package func retryDelivery(
+        id: String, scope: TenantScope, now: Int64, completing completion: IdempotentCompletion<Result<DeliveryView, RetryRefusal>?>? = nil
+    ) async throws -> Result<DeliveryView, RetryRefusal>? {
+        try await write(completing: completion) { db in
             guard var record = try WebhookDeliveryRecord.scoped(scope).filter(WebhookDeliveryRecord.Columns.id == id).fetchOne(db) else {
                 return nil
             }
@@ -134,7 +138,7 @@ extension Store {
             record.nextAttemptAt = now
             record.updatedAt = now
             try record.update(db)
-            db.afterNextTransaction { [deliveriesQueued] _ in deliveriesQueued.fire() }
+            db.afterNextTransaction { [deliveriesQueued = self.deliveriesQueued] _ in deliveriesQueued.fire() }
             return try Self.withEventTypes([record], db).first.map { .success($0) }
         }
     }
@@ -157,8 +161,8 @@ extension Store {
 // MARK: - Replays
 
 extension Store {
-    package func insertReplay(_ replay: WebhookReplayRecord) async throws {
-        try await pool.write { db in try replay.insert(db) }
+    package func insertReplay(_ replay: WebhookReplayRecord, completing completion: IdempotentCompletion<Void>? = nil) async throws {
+        try await write(completing: completion) { db in try replay.insert(db) }
     }
 
     package func replay(id: String, scope: TenantScope) async throws -> WebhookReplayRecord? {

@@ -89,8 +89,11 @@ struct PorticoProcess {
 import FoundationNetworking
 #endif
 enum HTTP {
-    static func request(_ method: String, _ url: String, key: String? = nil, json: String? = nil) async throws -> (status: Int, body: [String: Any]) {
+    static func request(
+        _ method: String, _ url: String, key: String? = nil, json: String? = nil, headers: [String: String] = [:]
+    ) async throws -> (status: Int, body: [String: Any]) {
         var request = URLRequest(url: URL(string: url)!)
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         request.httpMethod = method
         request.cachePolicy = .reloadIgnoringLocalCacheData
         if let key { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }

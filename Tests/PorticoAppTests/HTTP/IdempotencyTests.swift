@@ -42,16 +42,17 @@ struct IdempotencyTests {
     @Test func sameKeyWhileFirstIsRunningIs409() async throws {
         let portico = try await TestPortico.make()
         try await portico.run { (api: APIClient) async throws in
-            // Claim the key exactly as a running first request would have.
-            let hash = IdempotencyMiddleware.fingerprint(
-                Request(head: .init(method: .post, scheme: nil, authority: nil, path: "/v1/customers"), body: .init(buffer: .init())),
-                body: .init(string: Self.create))
-            let now = portico.clock.nowMilliseconds
-            let scope = TenantScope(organizationId: portico.organizationID, livemode: false)
-            #expect(try await portico.store.beginIdempotentRequest(
-                scope: scope, key: "busy", requestHash: hash, now: now, expiresAt: now + 60_000, staleBefore: now - 60_000) == .proceed)
+            // Claim the key exactly as a running first request does.
+            let claim = IdempotencySeal(scope: portico.testScope, key: "busy").lookupHash
+            #expect(portico.runtime.idempotencyClaims.claim(claim))
             let second = try await api.send(.post, "/v1/customers", key: portico.testKey, json: Self.create, headers: [.idempotencyKey: "busy"])
             ErrorTests.expectProblem(second, status: .conflict, code: "idempotency_request_in_progress")
+            // Another tenant's key of the same text is not the same claim.
+            let live = try await api.send(.post, "/v1/customers", key: portico.liveKey, json: Self.create, headers: [.idempotencyKey: "busy"])
+            #expect(live.status == .ok)
+            portico.runtime.idempotencyClaims.release(claim)
+            let after = try await api.send(.post, "/v1/customers", key: portico.testKey, json: Self.create, headers: [.idempotencyKey: "busy"])
+            #expect(after.status == .ok)
         }
     }
 

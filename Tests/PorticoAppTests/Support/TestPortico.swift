@@ -25,7 +25,9 @@ struct TestPortico {
 
     static let quietLogger = Logger(label: "portico-test") { _ in SwiftLogNoOpLogHandler() }
 
-    static func make(sandbox: Bool = false, _ adjust: (inout PorticoConfig) -> Void = { _ in }) async throws -> TestPortico {
+    static func make(
+        sandbox: Bool = false, logger: Logger = quietLogger, _ adjust: (inout PorticoConfig) -> Void = { _ in }
+    ) async throws -> TestPortico {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portico-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var config = PorticoConfig()
@@ -39,7 +41,7 @@ struct TestPortico {
         config.webhooks.allowedCidrs = ["127.0.0.0/8", "::1/128"]
         adjust(&config)
         let clock = OffsetClock()
-        let runtime = try PorticoRuntime(config: config, logger: quietLogger, clock: clock, sandbox: sandbox)
+        let runtime = try PorticoRuntime(config: config, logger: logger, clock: clock, sandbox: sandbox)
         let seed = try await Seeder(runtime: runtime).seedOrganization(name: "Acme", ownerEmail: "owner@acme.test")
         return TestPortico(directory: directory, runtime: runtime, clock: clock, seed: seed)
     }

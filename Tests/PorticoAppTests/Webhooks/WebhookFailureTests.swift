@@ -46,6 +46,33 @@ import PorticoStore
         }
     }
 
+    /// The store cannot record attempts (as on a full disk): each delivery is
+    /// sent once and then held, never re-sent in a loop; once recording works
+    /// again the kept outcomes are written and nothing was sent twice.
+    @Test func unrecordableAttemptsAreHeldNotResent() async throws {
+        let portico = try await TestPortico.make()
+        try await WebhookReceiver.with { receiver in
+            try await portico.run { (api: APIClient) async throws in
+                let key = portico.testKey
+                let endpoint = try await api.createEndpoint(key: key, url: receiver.url)
+                portico.runtime.faults.set(.recordAttempts, .fail)
+                for number in 1...3 { try await api.postEvent(key: key, data: #"{"n":\#(number)}"#) }
+                try await receiver.waitFor(3)
+                // Three rounds of recording retries (250 + 500 + 1,000 ms) pass while the store still fails.
+                try await Task.sleep(for: .milliseconds(1_900))
+                #expect(receiver.received.count == 3, "a delivery whose attempt could not be recorded was sent again")
+                portico.runtime.faults.set(.recordAttempts, nil)
+                _ = try await api.poll("/v1/webhook-deliveries?endpoint=\(endpoint.id)", key: key) { list in
+                    let deliveries = list["data"] as? [[String: Any]] ?? []
+                    return deliveries.count == 3 && deliveries.allSatisfy { $0["status"] as? String == "succeeded" }
+                }
+                let deliveries = try await api.deliveries(key: key, endpoint: endpoint.id)
+                #expect(deliveries.map { $0["attempt_count"] as? Int } == [1, 1, 1])
+                #expect(receiver.received.count == 3)
+            }
+        }
+    }
+
     @Test func retriesFollowTheScheduleUnderTheInjectedClockWithTheSameWebhookID() async throws {
         let portico = try await TestPortico.make()
         try await WebhookReceiver.with({ number in number <= 2 ? .init(status: .serviceUnavailable) : .init() }) { receiver in

@@ -1,0 +1,28 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PorticoStore
+
+extension PorticoRequestContext {
+    /// Runs a handler's one write and answers with the JSON of `render` applied
+    /// to what the write returned.
+    ///
+    /// Under an `Idempotency-Key`, `render` runs inside the write's transaction
+    /// and the response is stored there (see `IdempotentCompletion`), so the
+    /// effect and its replayable response commit together. `render` may throw
+    /// the request's error (a 404 when the write found nothing); inside the
+    /// transaction that rolls the write back.
+    func respond<Value: Sendable, Resource: Encodable & Sendable>(
+        status: HTTPResponse.Status = .ok,
+        _ write: (IdempotentCompletion<Value>?) async throws -> Value,
+        render: @escaping @Sendable (Value) throws -> Resource
+    ) async throws -> Response {
+        guard let idempotency else { return try JSONCoding.response(render(try await write(nil)), status: status) }
+        let value = try await write(idempotency.completion(status: Int(status.code)) { try JSONCoding.encoder.encode(render($0)) })
+        if let stored = idempotency.committed { return JSONCoding.response(body: ByteBuffer(bytes: stored.body), status: status) }
+        // No transaction ran (the service refused before writing): `render` throws that refusal.
+        let response = try JSONCoding.response(render(value), status: status)
+        assertionFailure("a write answered \(status) without storing its idempotent response in its transaction")
+        return response
+    }
+}
