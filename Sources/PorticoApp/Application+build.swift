@@ -52,6 +52,8 @@ func buildRouter(runtime: PorticoRuntime) -> Router<PorticoRequestContext> {
     let store = runtime.store
     let clock = runtime.clock
     let router = Router(context: PorticoRequestContext.self)
+    // First, so the configured body limit applies to every reader of a body (capture, versions, idempotency).
+    router.add(middleware: BodyLimitMiddleware(maxBodyBytes: config.server.maxBodyBytes))
     router.add(middleware: MetricsMiddleware(metrics: runtime.metrics))
     router.add(middleware: RequestLogMiddleware(writer: runtime.logWriter, redactor: runtime.redactor, clock: clock))
     router.add(middleware: ProblemMiddleware(baseURL: runtime.baseURL))
@@ -59,7 +61,6 @@ func buildRouter(runtime: PorticoRuntime) -> Router<PorticoRequestContext> {
         middleware: APIGatewayMiddleware(
             authenticator: runtime.authenticator, admission: runtime.admission, redactor: runtime.redactor, metrics: runtime.metrics))
     router.add(middleware: APIVersionMiddleware(baseURL: runtime.baseURL))
-    router.add(middleware: BodyLimitMiddleware(maxBodyBytes: config.server.maxBodyBytes))
 
     OperationsController(store: store, metrics: runtime.metrics).register(on: router)
     router.get(RouterPath(OpenAPI.path)) { _, _ in

@@ -28,6 +28,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case sandboxOnly = "sandbox_only"
     case internalError = "internal_error"
     case serviceUnavailable = "service_unavailable"
+    case clientClosedRequest = "client_closed_request"
 
     var status: HTTPResponse.Status {
         switch self {
@@ -45,6 +46,20 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .sandboxOnly: .forbidden
         case .internalError: .internalServerError
         case .serviceUnavailable: .serviceUnavailable
+        // nginx's code: recorded in logs and metrics, never seen by the client (it left).
+        case .clientClosedRequest: .init(code: 499, reasonPhrase: "Client Closed Request")
+        }
+    }
+
+    /// The RFC 6750 challenge a refusal carries: every 401 names the scheme
+    /// and realm, with `error` where the key itself is at fault; a missing
+    /// scope says `insufficient_scope` on its 403.
+    var wwwAuthenticate: String? {
+        switch self {
+        case .authenticationRequired: #"Bearer realm="portico""#
+        case .invalidAPIKey, .apiKeyInQuery: #"Bearer realm="portico", error="invalid_token""#
+        case .insufficientScope: #"Bearer realm="portico", error="insufficient_scope""#
+        default: nil
         }
     }
 
@@ -75,6 +90,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .sandboxOnly: "Sandbox only"
         case .internalError: "Internal server error"
         case .serviceUnavailable: "Service unavailable"
+        case .clientClosedRequest: "Client closed request"
         }
     }
 
@@ -114,6 +130,8 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .invalidCursor: "`starting_after` or `ending_before` names an object that does not exist in this list (for this organization and mode)."
         case .internalError: "Something went wrong inside Portico. The `request_id` lets an operator find the cause in the server log."
         case .serviceUnavailable: "The instance is not ready (database unreachable or schema not current)."
+        case .clientClosedRequest:
+            "The client closed the connection before its request was complete (for example mid-body). Recorded as 499 in request logs and metrics; no client ever receives it."
         }
     }
 }

@@ -34,6 +34,7 @@ struct ProblemDocument: Encodable, Sendable {
     func response(headers extra: HTTPFields = [:]) -> Response {
         var headers = extra
         headers[.contentType] = "application/problem+json"
+        if let challenge = ErrorCode(rawValue: code)?.wwwAuthenticate { headers[.wwwAuthenticate] = challenge }
         let body = (try? JSONCoding.encoder.encode(self)) ?? Data()
         return Response(
             status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))

@@ -28,7 +28,8 @@ struct RequestBody: Sendable {
         }
         do {
             return try await request.collectBody(upTo: context.maxBodyBytes)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            // Hummingbird's HTTPError, or NIO's NIOTooManyBytesError for a chunked body past the limit.
             throw tooLarge(context)
         }
     }
@@ -55,7 +56,7 @@ struct RequestBody: Sendable {
         return RequestBody(fields: fields)
     }
 
-    private static func tooLarge(_ context: PorticoRequestContext) -> APIError {
+    static func tooLarge(_ context: PorticoRequestContext) -> APIError {
         APIError(.requestTooLarge, "The request body exceeds the limit of \(context.maxBodyBytes) bytes.")
     }
 

@@ -14,9 +14,12 @@ extension HTTPField.Name {
 ///     RateLimit-Policy: "key-burst";q=10;w=1, "key-minute";q=100;w=60
 ///     RateLimit: "key-burst";r=9;t=1, "key-minute";r=99;t=60
 ///
-/// plus the common `X-RateLimit-Limit/Remaining/Reset` for the limit closest
-/// to running out. `X-RateLimit-Reset` is in seconds from now (delta
-/// seconds, like the draft's `t`), not a Unix timestamp.
+/// plus the common `X-RateLimit-Limit/Remaining/Reset`, all three about one
+/// limit: the one closest to refusing, i.e. with the fewest requests left
+/// (on a tie, the one that takes longer to reset; on a 429, the one that
+/// refused). `X-RateLimit-Remaining` is therefore exactly how many more
+/// requests may be made now. `X-RateLimit-Reset` is in seconds from now
+/// (delta seconds, like the draft's `t`), not a Unix timestamp.
 ///
 /// An authenticated request is told about its key's, organization's, route's
 /// and quota's limits; the per-client-IP limits (an operator's flood guard,
@@ -61,8 +64,10 @@ enum RateLimitHeaders {
 }
 
 extension LimitState {
-    /// Less room left, as a fraction of its quota.
+    /// Fewer requests left (a fraction of the quota would let a short burst
+    /// bucket and a long window take turns from one response to the next);
+    /// on a tie, the longer wait.
     func isTighter(than other: LimitState) -> Bool {
-        Double(remaining) / Double(max(1, policy.quota)) < Double(other.remaining) / Double(max(1, other.policy.quota))
+        remaining != other.remaining ? remaining < other.remaining : resetSeconds > other.resetSeconds
     }
 }

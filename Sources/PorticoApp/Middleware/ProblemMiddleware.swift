@@ -1,6 +1,8 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
+import NIOHTTP1
 
 extension HTTPField.Name {
     static let requestID = Self("Request-Id")!
@@ -35,8 +37,11 @@ struct ProblemMiddleware: RouterMiddleware {
             return error
         case let error as HTTPError where error.status == .notFound:
             return APIError(.routeNotFound, "Unrecognized request URL (\(request.method.rawValue) \(request.uri.path)).")
-        case let error as HTTPError where error.status == .contentTooLarge:
-            return APIError(.requestTooLarge, "The request body exceeds the limit of \(context.maxBodyBytes) bytes.")
+        case let error as any HTTPResponseError where error.status == .contentTooLarge:
+            return RequestBody.tooLarge(context)
+        case is HTTPParserError, is IOError, is ChannelError, is CancellationError:
+            // The client went away mid-request (or sent a broken one): not a server error, and nothing to log.
+            return APIError(.clientClosedRequest, "The client closed the connection before the request was complete.")
         default:
             context.logger.error(
                 "unhandled error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])

@@ -82,6 +82,58 @@ struct ErrorTests {
         }
     }
 
+    /// The configured limit applies before anything reads the body (here body
+    /// capture, which runs first), and the 413 names the configured limit.
+    @Test func configuredLimitAppliesToBodyCaptureAndIsNamed() async throws {
+        let portico = try await TestPortico.make { $0.server.maxBodyBytes = 10 * 1_048_576 }
+        try await portico.runtime.billing.updateOrganization(id: portico.organizationID, plan: nil, bodyCapture: true, by: .cli)
+        try await portico.run { (api: APIClient) async throws in
+            let twoMiB = #"{"type":"blob.stored","data":{"blob":"\#(String(repeating: "x", count: 2 * 1_048_576))"}}"#
+            let accepted = try await api.send(.post, "/v1/events", key: portico.testKey, json: twoMiB)
+            #expect(accepted.status == .ok, "\(accepted.text.prefix(300))")
+            let elevenMiB = String(repeating: " ", count: 11 * 1_048_576) + "{}"
+            let refused = try await api.send(.post, "/v1/customers", key: portico.testKey, json: elevenMiB)
+            Self.expectProblem(refused, status: .contentTooLarge, code: "request_too_large")
+            #expect((refused.json["detail"] as? String)?.contains("\(10 * 1_048_576) bytes") == true)
+        }
+    }
+
+    /// A chunked body (no Content-Length) past the limit is a 413 problem, not a 500.
+    @Test func chunkedBodyOverTheLimitIs413() async throws {
+        let portico = try await TestPortico.make { $0.server.maxBodyBytes = 1_024 }
+        try await portico.run { (api: APIClient) async throws in
+            let port = try #require(api.client.port)
+            let connection = try RawHTTPConnection(port: port)
+            let chunk = String(repeating: "x", count: 800)
+            connection.send(
+                "POST /v1/customers HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(portico.testKey)\r\n"
+                    + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "320\r\n\(chunk)\r\n320\r\n\(chunk)\r\n0\r\n\r\n")
+            let reply = connection.read(until: "}")
+            #expect(reply.hasPrefix("HTTP/1.1 413"), "\(reply.prefix(200))")
+            #expect(reply.contains("request_too_large"))
+            #expect(reply.contains("limit of 1024 bytes"))
+        }
+    }
+
+    /// RFC 6750: every 401 names the Bearer scheme and realm; a bad key says `invalid_token`.
+    @Test func refusalsCarryABearerChallenge() async throws {
+        let portico = try await TestPortico.make()
+        try await portico.run { (api: APIClient) async throws in
+            let missing = try await api.send(.get, "/v1/customers")
+            #expect(missing.status == .unauthorized)
+            #expect(missing.headers[.wwwAuthenticate] == #"Bearer realm="portico""#)
+            let invalid = try await api.send(.get, "/v1/customers", key: "sk_test_nope")
+            #expect(invalid.headers[.wwwAuthenticate] == #"Bearer realm="portico", error="invalid_token""#)
+            let readOnly = try await portico.issue(NewKeyRequest(organizationID: portico.organizationID, livemode: false, kind: .publishable))
+            let forbidden = try await api.send(.post, "/v1/customers", key: readOnly.secret, json: "{}")
+            #expect(forbidden.status == .forbidden)
+            #expect(forbidden.headers[.wwwAuthenticate] == #"Bearer realm="portico", error="insufficient_scope""#)
+            let fine = try await api.send(.get, "/v1/customers", key: portico.testKey)
+            #expect(fine.headers[.wwwAuthenticate] == nil)
+        }
+    }
+
     @Test func nonJSONContentTypeIs415() async throws {
         let portico = try await TestPortico.make()
         try await portico.run { (api: APIClient) async throws in
