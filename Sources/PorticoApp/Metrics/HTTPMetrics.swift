@@ -1,4 +1,5 @@
 import CoreMetrics
+import Foundation
 import Metrics
 import Prometheus
 import Synchronization
@@ -107,9 +108,12 @@ public final class PorticoMetrics: Sendable {
         timer.recordNanoseconds(duration.nanoseconds)
     }
 
-    /// The Prometheus text exposition of every metric.
+    /// When this instance started (`process_start_time_seconds`).
+    let startedAt = Date()
+
+    /// The Prometheus text exposition of every metric, with help lines, process metrics and build info.
     func exposition() -> String {
-        registry.emitToString()
+        MetricsExposition.render(registry.emitToString(), startedAt: startedAt)
     }
 }
 

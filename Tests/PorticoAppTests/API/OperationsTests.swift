@@ -69,3 +69,36 @@ struct MeteringMetricsTests {
         }
     }
 }
+
+/// A real scrape, after traffic that touches every kind of family (requests,
+/// a 429, a webhook attempt), passes `promtool check metrics`: every family
+/// has `# HELP` and `# TYPE`, names and units follow the conventions.
+struct MetricsLintTests {
+    @Test func aRealScrapePassesPromtool() async throws {
+        let portico = try await RateLimitTests.make(RateLimitTests.plan(perMinute: 1))
+        try await WebhookReceiver.with { receiver in
+            try await portico.run { (api: APIClient) async throws in
+                _ = try await api.createEndpoint(key: portico.testKey, url: receiver.url)
+                _ = try await api.send(.get, "/v1/customers", key: portico.testKey)
+                _ = try await api.send(.get, "/nowhere")
+                await portico.flushLogs()
+                let text = try await api.send(.get, "/metrics").text
+                for family in ["process_open_fds", "process_resident_memory_bytes", "process_cpu_seconds_total", "process_start_time_seconds"] {
+                    #expect(text.contains("# TYPE \(family) "), "\(family) is missing")
+                }
+                #expect(text.contains(#"portico_build_info{version=""#))
+                #expect(text.contains(#"route="unmatched""#))
+                let typed = text.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.count
+                let helped = text.split(separator: "\n").filter { $0.hasPrefix("# HELP ") }.count
+                #expect(typed > 10)
+                #expect(typed == helped)
+                guard FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") else {
+                    Issue.record("promtool is missing: apt-get install -y prometheus (.ci/run installs it)")
+                    return
+                }
+                let lint = try ChildProcess.run("/usr/bin/promtool", ["check", "metrics"], input: Data(text.utf8), joinStderr: true)
+                #expect(lint.status == 0, "promtool: \(lint.stdout)")
+            }
+        }
+    }
+}
