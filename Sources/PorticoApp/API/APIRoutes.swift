@@ -18,10 +18,21 @@ final class APIRoutes {
         self.admission = admission
     }
 
+    /// Which query parameters a route takes.
+    enum Query {
+        /// None: any query parameter is refused (400 `parameter_unknown`), whatever the method.
+        case none
+        /// The handler reads and checks its own (`ListQuery` and the usage report refuse unknown ones).
+        case checkedByHandler
+    }
+
     /// Adds a route; `scope` is checked against the authenticated key before
     /// the handler runs. `meter` names a usage metric counted once per
     /// successful (2xx) call, on top of `requests`.
-    func on(_ method: HTTPRequest.Method, _ path: String, scope: String, meter: String? = nil, handler: @escaping Handler) {
+    func on(
+        _ method: HTTPRequest.Method, _ path: String, scope: String, query: Query = .none, meter: String? = nil,
+        handler: @escaping Handler
+    ) {
         if let index = methodsByPath.firstIndex(where: { $0.path == path }) {
             methodsByPath[index].methods.append(method)
         } else {
@@ -33,6 +44,9 @@ final class APIRoutes {
             let principal = try context.requirePrincipal()
             guard principal.scopes.contains(scope) else {
                 throw APIError(.insufficientScope, "This API key does not have the '\(scope)' scope this request needs.")
+            }
+            if query == .none, let unknown = request.uri.queryParameters.first?.key {
+                throw APIError(.parameterUnknown, "Received unknown query parameter: \(unknown).", param: String(unknown))
             }
             if let routeLimit {
                 let facts = context.facts

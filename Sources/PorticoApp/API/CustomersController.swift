@@ -23,7 +23,7 @@ struct CustomersController: Sendable {
 
     func register(_ routes: APIRoutes) {
         routes.on(.post, "customers", scope: "customers:write", handler: create)
-        routes.on(.get, "customers", scope: "customers:read", handler: list)
+        routes.on(.get, "customers", scope: "customers:read", query: .checkedByHandler, handler: list)
         routes.on(.get, "customers/:id", scope: "customers:read", handler: retrieve)
         routes.on(.patch, "customers/:id", scope: "customers:write", handler: update)
         routes.on(.delete, "customers/:id", scope: "customers:write", handler: delete)

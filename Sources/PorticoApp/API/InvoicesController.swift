@@ -8,7 +8,7 @@ struct InvoicesController: Sendable {
     let store: Store
 
     func register(_ routes: APIRoutes) {
-        routes.on(.get, "invoices", scope: "invoices:read", handler: list)
+        routes.on(.get, "invoices", scope: "invoices:read", query: .checkedByHandler, handler: list)
         routes.on(.get, "invoices/:id", scope: "invoices:read", handler: retrieve)
     }
 

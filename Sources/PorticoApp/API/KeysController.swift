@@ -20,7 +20,7 @@ struct KeysController: Sendable {
     var defaultOverlapSeconds: Int = 24 * 3_600
 
     func register(_ routes: APIRoutes) {
-        routes.on(.get, "keys", scope: "keys:read", handler: list)
+        routes.on(.get, "keys", scope: "keys:read", query: .checkedByHandler, handler: list)
         routes.on(.post, "keys", scope: "keys:write", handler: create)
         routes.on(.post, "keys/verify", scope: "keys:read", meter: "key_verifications", handler: verify)
         routes.on(.post, "keys/:id/roll", scope: "keys:write", handler: roll)

@@ -14,7 +14,7 @@ struct RequestLogsController: Sendable {
     let width: Int64
 
     func register(_ routes: APIRoutes) {
-        routes.on(.get, "request-logs", scope: "logs:read", handler: list)
+        routes.on(.get, "request-logs", scope: "logs:read", query: .checkedByHandler, handler: list)
         routes.on(.get, "request-logs/:request_id", scope: "logs:read", handler: retrieve)
     }
 

@@ -17,7 +17,7 @@ struct EventsController: Sendable {
 
     func register(_ routes: APIRoutes) {
         routes.on(.post, "events", scope: "events:write", handler: create)
-        routes.on(.get, "events", scope: "events:read", handler: list)
+        routes.on(.get, "events", scope: "events:read", query: .checkedByHandler, handler: list)
         routes.on(.get, "events/:id", scope: "events:read", handler: retrieve)
     }
 

@@ -43,12 +43,14 @@ struct RequestBody: Sendable {
         }
     }
 
+    /// Strict: a repeated member name, a NUL in a string, an integer beyond
+    /// ±2^53 or invalid UTF-8 is a 400 naming where (see `StrictJSONParser`).
     static func parse(_ data: Data) throws -> RequestBody {
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: data)
+            value = try StrictJSONParser.parse(Array(data))
         } catch {
-            throw APIError(.invalidJSON, "The request body is not valid JSON.")
+            throw APIError(.invalidJSON, error.message, param: error.path)
         }
         guard case .object(let fields) = value else {
             throw APIError(.invalidJSON, "The request body must be a JSON object, not \(value.typeName).")

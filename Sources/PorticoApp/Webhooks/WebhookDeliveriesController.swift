@@ -12,7 +12,7 @@ struct WebhookDeliveriesController: Sendable {
     var store: Store { service.store }
 
     func register(_ routes: APIRoutes) {
-        routes.on(.get, "webhook-deliveries", scope: "webhooks:read", handler: list)
+        routes.on(.get, "webhook-deliveries", scope: "webhooks:read", query: .checkedByHandler, handler: list)
         routes.on(.get, "webhook-deliveries/:id", scope: "webhooks:read", handler: retrieve)
         routes.on(.post, "webhook-deliveries/:id/retry", scope: "webhooks:write", handler: retry)
     }

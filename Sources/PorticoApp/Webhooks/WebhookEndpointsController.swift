@@ -24,7 +24,7 @@ struct WebhookEndpointsController: Sendable {
 
     func register(_ routes: APIRoutes) {
         routes.on(.post, "webhook-endpoints", scope: "webhooks:write", handler: create)
-        routes.on(.get, "webhook-endpoints", scope: "webhooks:read", handler: list)
+        routes.on(.get, "webhook-endpoints", scope: "webhooks:read", query: .checkedByHandler, handler: list)
         routes.on(.get, "webhook-endpoints/:id", scope: "webhooks:read", handler: retrieve)
         routes.on(.patch, "webhook-endpoints/:id", scope: "webhooks:write", handler: update)
         routes.on(.delete, "webhook-endpoints/:id", scope: "webhooks:write", handler: delete)
