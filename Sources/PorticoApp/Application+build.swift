@@ -7,16 +7,17 @@ import ServiceLifecycle
 /// Builds the HTTP application: the router with every middleware and route,
 /// and the background services that run beside the server.
 ///
-/// `onServerRunning` receives the bound port (the sandbox prints it; port 0 picks one).
+/// `onServerRunning` receives the bound port (the sandbox prints it; port 0
+/// picks one); `services` run beside the built-in ones (the sandbox's `ParentWatch`).
 public func buildApplication(
-    runtime: PorticoRuntime, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    runtime: PorticoRuntime, services extra: [any Service] = [], onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     let config = runtime.config
     let router = try await prepareRouter(runtime: runtime)
     return Application(
         router: router,
         configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: nil),
-        services: backgroundServices(runtime: runtime),
+        services: backgroundServices(runtime: runtime) + extra,
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? config.server.port
             runtime.baseURL.set(config.baseURL(port: port))
@@ -187,5 +188,10 @@ public func runUntilSignalled(_ application: some ApplicationProtocol, runtime: 
     var configuration = ServiceGroupConfiguration(
         services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: runtime.logger)
     configuration.maximumGracefulShutdownDuration = .seconds(runtime.config.server.shutdownGraceSeconds)
-    try await ServiceGroup(configuration: configuration).run()
+    do {
+        try await ServiceGroup(configuration: configuration).run()
+    } catch {
+        let server = runtime.config.server
+        throw StartupFailure.listenFailure(error, address: "\(server.host):\(server.port)") ?? error
+    }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Hummingbird
 import PorticoApp
 
 /// Options every command that opens the database accepts.
@@ -36,6 +37,7 @@ struct GlobalOptions: ParsableArguments {
         do {
             return try PorticoRuntime(config: config, logger: logger, sandbox: sandbox, migrate: migrate)
         } catch {
+            if let failure = StartupFailure.storageUnavailable(config.database.path, error) { CLI.fail(failure) }
             CLI.fail("cannot open database \(config.database.path): \(error)")
         }
     }
@@ -46,6 +48,23 @@ enum CLI {
     static func fail(_ message: String, code: Int32 = 2) -> Never {
         FileHandle.standardError.write(Data("portico: \(message)\n".utf8))
         exit(code)
+    }
+
+    static func fail(_ failure: StartupFailure) -> Never {
+        fail(failure.description, code: failure.exitStatus)
+    }
+
+    /// Builds and runs a server until it is signalled; a start-up failure (the
+    /// port is taken, the disk is full) ends the process with its own status and one line.
+    static func serve(_ runtime: PorticoRuntime, _ build: () async throws -> some ApplicationProtocol) async throws {
+        do {
+            try await runUntilSignalled(try await build(), runtime: runtime)
+        } catch let failure as StartupFailure {
+            fail(failure)
+        } catch {
+            if let failure = StartupFailure.storageUnavailable(runtime.config.database.path, error) { fail(failure) }
+            throw error
+        }
     }
 
     /// Writes one line to stdout unbuffered (callers parse it the moment it appears).

@@ -33,9 +33,8 @@ struct Sandbox: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let temporaryDirectory: URL? = database == nil
-            ? FileManager.default.temporaryDirectory.appendingPathComponent("portico-sandbox-\(UUID().uuidString)")
-            : nil
+        SandboxDirectory.removeAbandoned()
+        let temporaryDirectory: URL? = database == nil ? try SandboxDirectory.make() : nil
         defer { temporaryDirectory.map { try? FileManager.default.removeItem(at: $0) } }
         let path = database ?? temporaryDirectory!.appendingPathComponent("portico.sqlite").path
 
@@ -50,6 +49,20 @@ struct Sandbox: AsyncParsableCommand {
             // CI runs its webhook receiver on this machine.
             config.webhooks.allowedCidrs += ["127.0.0.0/8", "::1/128"]
         }
+        // Seeded once the listener is bound (a port in use fails before anything is written).
+        try await CLI.serve(runtime) {
+            try await buildApplication(runtime: runtime, services: [ParentWatch(logger: runtime.logger)]) { [organizations] port in
+                do {
+                    let seeded = try await Self.seed(runtime, organizations: organizations)
+                    CLI.printLine(SandboxLine(url: "http://127.0.0.1:\(port)", organizations: seeded.map(SandboxLine.Organization.init)).json)
+                } catch {
+                    CLI.fail("could not seed the sandbox: \(error)", code: 1)
+                }
+            }
+        }
+    }
+
+    private static func seed(_ runtime: PorticoRuntime, organizations: Int) async throws -> [SeededOrganization] {
         var seeded: [SeededOrganization] = []
         // A tag per run keeps owner emails unique when --database points at a file an earlier run seeded.
         let tag = String(UUID().uuidString.lowercased().prefix(6))
@@ -57,11 +70,7 @@ struct Sandbox: AsyncParsableCommand {
             seeded.append(try await Seeder(runtime: runtime).seedOrganization(
                 name: "Sandbox organization \(index)", ownerEmail: "owner\(index)-\(tag)@sandbox.portico.local"))
         }
-        let organizationsLine = seeded.map(SandboxLine.Organization.init)
-        let app = try await buildApplication(runtime: runtime) { boundPort in
-            CLI.printLine(SandboxLine(url: "http://127.0.0.1:\(boundPort)", organizations: organizationsLine).json)
-        }
-        try await runUntilSignalled(app, runtime: runtime)
+        return seeded
     }
 }
 

@@ -23,13 +23,19 @@ struct Serve: AsyncParsableCommand {
             if let host { config.server.host = host }
             if let port { config.server.port = port }
         }
-        let firstRun = try await FirstRun.seedIfEmpty(runtime)
-        let app = try await buildApplication(runtime: runtime) { port in
-            let url = "http://\(runtime.config.server.host):\(port)"
-            CLI.printLine("Portico is listening on \(url)")
-            if let firstRun { CLI.printLine(firstRun.banner(url: url)) }
+        // Seeded once the listener is bound: a start that fails (port taken) must not
+        // create credentials that were never shown.
+        try await CLI.serve(runtime) {
+            try await buildApplication(runtime: runtime) { port in
+                let url = "http://\(runtime.config.server.host):\(port)"
+                CLI.printLine("Portico is listening on \(url)")
+                do {
+                    if let firstRun = try await FirstRun.seedIfEmpty(runtime) { CLI.printLine(firstRun.banner(url: url)) }
+                } catch {
+                    runtime.logger.error("could not create the first organization", metadata: ["error": "\(error)"])
+                }
+            }
         }
-        try await runUntilSignalled(app, runtime: runtime)
     }
 }
 

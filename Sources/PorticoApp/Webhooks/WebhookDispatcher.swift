@@ -112,13 +112,14 @@ final class WebhookDispatcher: Service, Sendable {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.recordFinishedAttempts() }
-                while !stopping.load(ordering: .relaxed) {
+                // Cancelled (another service failed, the listener could not bind): stop at once, no drain.
+                while !stopping.load(ordering: .relaxed), !Task.isCancelled {
                     await wake.wait(timeout: await dispatchDue(into: &group))
                 }
                 // Shutting down: attempts in flight get `drainTime` to finish; the rest
                 // are cancelled unrecorded, so they are still due at the next start.
                 let deadline = ContinuousClock.now + Self.drainTime
-                while !inFlight.withLock({ $0.deliveries.isEmpty }), ContinuousClock.now < deadline {
+                while !inFlight.withLock({ $0.deliveries.isEmpty }), ContinuousClock.now < deadline, !Task.isCancelled {
                     await wake.wait(timeout: deadline - ContinuousClock.now)
                 }
                 group.cancelAll()

@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Start-up under adverse conditions: a port already taken, an earlier
+/// sandbox killed without cleaning up, a CI parent that dies.
+@Suite struct StartupTests {
+    /// A listening socket on a free loopback port, held for the test.
+    final class HeldPort {
+        let fd: Int32
+        let port: Int
+
+        init() throws {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafeMutablePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sockaddr in
+                    bind(fd, sockaddr, length) == 0 && listen(fd, 1) == 0 && getsockname(fd, sockaddr, &length) == 0
+                }
+            }
+            guard bound else {
+                close(fd)
+                throw POSIXError(.EADDRINUSE)
+            }
+            self.fd = fd
+            port = Int(UInt16(bigEndian: address.sin_port))
+        }
+
+        deinit { close(fd) }
+    }
+
+    /// Waits for the child to exit, killing it after `limit` so a regression fails instead of hanging the suite.
+    static func exitStatus(_ process: PorticoProcess.Running, within limit: Duration = .seconds(10)) async -> Int32? {
+        let deadline = ContinuousClock.now + limit
+        while process.child.isRunning {
+            guard ContinuousClock.now < deadline else {
+                process.child.signal(SIGKILL)
+                return nil
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return process.child.wait()
+    }
+
+    @Test(arguments: ["serve", "sandbox"])
+    func portInUseFailsAtOnceWithOneLineAndSeedsNothing(command: String) async throws {
+        let held = try HeldPort()
+        let database = CLITests.temporaryDatabase()
+        let process = try PorticoProcess.Running(
+            [command, "--port", "\(held.port)", "--database", database], environment: ["PORTICO_ACCOUNTS_PASSWORD_HASH_COST": "10"])
+        let status = await Self.exitStatus(process)
+        #expect(status == 3, "a taken port must end the process with status 3, not hang")
+        let stderr = process.stderr().split(separator: "\n")
+        #expect(stderr.contains { $0 == "portico: cannot listen on 127.0.0.1:\(held.port): Address already in use" }, "\(stderr)")
+        #expect(process.remainingStdout().isEmpty, "nothing was announced")
+        #expect(try CLITests.organizationIDs(database: database).isEmpty, "no credentials were created that nobody saw")
+    }
+
+    /// A signal at any moment of start-up (here: at once, during migrations or seeding) ends the process promptly.
+    @Test(arguments: [SIGTERM, SIGINT])
+    func signalDuringStartupExitsPromptly(signal: Int32) async throws {
+        for delay in [0, 20, 60] {
+            let process = try PorticoProcess.Running(["sandbox", "--port", "0"])
+            try await Task.sleep(for: .milliseconds(delay))
+            process.child.signal(signal)
+            let status = await Self.exitStatus(process)
+            #expect(status == 0 || status == signal, "after \(delay) ms: \(status.map(String.init) ?? "still running")")
+        }
+    }
+
+    @Test func sandboxRemovesFoldersOfKilledSandboxes() async throws {
+        let temporary = FileManager.default.temporaryDirectory
+        let dead = try ChildProcess("/bin/true", [], environment: [:])
+        dead.wait()
+        let abandoned = temporary.appendingPathComponent("portico-sandbox-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: abandoned, withIntermediateDirectories: true)
+        try Data("\(dead.pid)\n".utf8).write(to: abandoned.appendingPathComponent("owner.pid"))
+        let live = temporary.appendingPathComponent("portico-sandbox-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: live, withIntermediateDirectories: true)
+        try Data("\(getpid())\n".utf8).write(to: live.appendingPathComponent("owner.pid"))
+        defer { try? FileManager.default.removeItem(at: live) }
+
+        let (sandbox, _, _, _) = try PorticoProcess.sandbox()
+        #expect(!FileManager.default.fileExists(atPath: abandoned.path), "the killed sandbox's folder was removed")
+        #expect(FileManager.default.fileExists(atPath: live.path), "a running owner's folder is kept")
+        #expect(sandbox.stop(SIGTERM) == 0)
+    }
+
+    @Test func sandboxExitsWhenItsParentDies() async throws {
+        // A shell starts the sandbox in the background, prints its pid and exits a moment later.
+        let shell = try ChildProcess(
+            "/bin/sh", ["-c", #""$0" sandbox --port 0 >/dev/null 2>&1 & echo $!; sleep 1"#, PorticoProcess.binary.path],
+            environment: PorticoProcess.environment([:]))
+        let pid = try #require(pid_t(String(decoding: shell.stdout.readLine(), as: UTF8.self).trimmingCharacters(in: .whitespaces)))
+        #expect(shell.wait() == 0)
+        let deadline = ContinuousClock.now + .seconds(15)
+        var alive = true
+        while alive, ContinuousClock.now < deadline {
+            // Gone, or a zombie waiting for a reaper: either way it stopped.
+            let state = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.split(separator: ")").last?.split(separator: " ").first
+            alive = state != nil && state != "Z"
+            if alive { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        if alive { kill(pid, SIGKILL) }
+        #expect(!alive, "the orphaned sandbox kept running")
+    }
+}
