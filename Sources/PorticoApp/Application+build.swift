@@ -16,6 +16,7 @@ public func buildApplication(
     let router = try await prepareRouter(runtime: runtime)
     return Application(
         router: router,
+        server: .portico(limits: ConnectionLimits(config.server), counter: runtime.connections),
         configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: nil),
         services: backgroundServices(runtime: runtime) + extra,
         onServerRunning: { channel in

@@ -28,6 +28,8 @@ public final class PorticoRuntime: Sendable {
     let dispatcher: WebhookDispatcher
     let replayer: WebhookReplayer
     let webhookEndpoints: WebhookEndpointService
+    /// Open HTTP connections (`server.max_connections`).
+    let connections = ConnectionCounter()
     /// Idempotency keys whose request is running in this process.
     let idempotencyClaims = IdempotencyClaims()
     /// Test-only fault switches (`TEST_PORTICO_FAULTS`; tests set them directly).

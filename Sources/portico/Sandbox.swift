@@ -33,6 +33,7 @@ struct Sandbox: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let parent = getppid()
         SandboxDirectory.removeAbandoned()
         let temporaryDirectory: URL? = database == nil ? try SandboxDirectory.make() : nil
         defer { temporaryDirectory.map { try? FileManager.default.removeItem(at: $0) } }
@@ -51,7 +52,7 @@ struct Sandbox: AsyncParsableCommand {
         }
         // Seeded once the listener is bound (a port in use fails before anything is written).
         try await CLI.serve(runtime) {
-            try await buildApplication(runtime: runtime, services: [ParentWatch(logger: runtime.logger)]) { [organizations] port in
+            try await buildApplication(runtime: runtime, services: [ParentWatch(parent: parent, logger: runtime.logger)]) { [organizations] port in
                 do {
                     let seeded = try await Self.seed(runtime, organizations: organizations)
                     CLI.printLine(SandboxLine(url: "http://127.0.0.1:\(port)", organizations: seeded.map(SandboxLine.Organization.init)).json)

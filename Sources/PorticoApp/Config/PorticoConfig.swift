@@ -17,6 +17,16 @@ public struct PorticoConfig: Sendable, Equatable {
         public var shutdownGraceSeconds = 10
         /// Objects whose rendered JSON is kept in memory for repeated GETs; 0 disables.
         public var representationCacheEntries = 10_000
+        /// Seconds a keep-alive connection may sit idle between requests before it is closed.
+        public var idleTimeoutSeconds = 60
+        /// Seconds a client has to send a request line and headers (from the connection's
+        /// start, or from a request's first byte on a kept-alive connection).
+        public var requestHeadTimeoutSeconds = 10
+        /// Seconds a client has to send a request's whole body once its headers are in.
+        public var bodyTimeoutSeconds = 30
+        /// Open connections beyond which new ones are closed at once; 0 fits it to the
+        /// file-descriptor limit (`ConnectionLimits.fitted`).
+        public var maxConnections = 0
     }
 
     public struct Database: Sendable, Equatable {

@@ -10,9 +10,11 @@ import ServiceLifecycle
 public struct ParentWatch: Service {
     let logger: Logger
     let interval: Duration
-    private let parent = getppid()
+    let parent: pid_t
 
-    public init(logger: Logger, interval: Duration = .milliseconds(500)) {
+    /// `parent`: the parent's pid as read at the very start of the process (later, it may already be gone).
+    public init(parent: pid_t, logger: Logger, interval: Duration = .milliseconds(500)) {
+        self.parent = parent
         self.logger = logger
         self.interval = interval
     }

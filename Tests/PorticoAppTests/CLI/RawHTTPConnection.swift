@@ -5,11 +5,14 @@ import Glibc
 
 /// A blocking TCP connection for tests that need to control exactly when
 /// each byte of a request is sent (graceful shutdown with a request in flight).
-final class RawHTTPConnection {
+final class RawHTTPConnection: @unchecked Sendable {
     private let fd: Int32
 
-    init(port: Int) throws {
+    /// `receiveTimeout` bounds every read, so a server that never answers fails a test instead of hanging it.
+    init(port: Int, receiveTimeout: Int = 20) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var timeout = timeval(tv_sec: receiveTimeout, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -17,7 +20,21 @@ final class RawHTTPConnection {
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard result == 0 else { throw POSIXError(.ECONNREFUSED) }
+        guard result == 0 else {
+            close(fd)
+            throw POSIXError(.ECONNREFUSED)
+        }
+    }
+
+    /// Reads and discards until the server closes the connection: true when it
+    /// did (end of stream or reset), false when the receive timeout passed first.
+    func waitForClose() -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 4_096)
+        while true {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count > 0 { continue }
+            return count == 0 || errno == ECONNRESET
+        }
     }
 
     func send(_ text: String) {
@@ -46,6 +63,15 @@ final class RawHTTPConnection {
             data.append(contentsOf: buffer[0..<count])
         }
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Runs blocking socket calls on a dispatch thread: blocking a Swift
+    /// concurrency thread would starve an in-process server of the threads its
+    /// handlers need (two, on two cores).
+    func blocking<T: Sendable>(_ work: @escaping @Sendable (RawHTTPConnection) -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: work(self)) }
+        }
     }
 
     deinit { close(fd) }

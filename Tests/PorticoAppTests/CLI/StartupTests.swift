@@ -92,9 +92,12 @@ import Glibc
     }
 
     @Test func sandboxExitsWhenItsParentDies() async throws {
-        // A shell starts the sandbox in the background, prints its pid and exits a moment later.
+        // A shell starts the sandbox in the background, prints its pid and exits once the sandbox has printed its line.
+        let ready = FileManager.default.temporaryDirectory.appendingPathComponent("portico-orphan-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: ready) }
         let shell = try ChildProcess(
-            "/bin/sh", ["-c", #""$0" sandbox --port 0 >/dev/null 2>&1 & echo $!; sleep 1"#, PorticoProcess.binary.path],
+            "/bin/sh", ["-c", #""$0" sandbox --port 0 >"$1" 2>/dev/null & echo $!; while [ ! -s "$1" ]; do sleep 0.05; done"#,
+                        PorticoProcess.binary.path, ready],
             environment: PorticoProcess.environment([:]))
         let pid = try #require(pid_t(String(decoding: shell.stdout.readLine(), as: UTF8.self).trimmingCharacters(in: .whitespaces)))
         #expect(shell.wait() == 0)

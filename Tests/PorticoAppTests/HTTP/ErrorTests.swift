@@ -109,7 +109,7 @@ struct ErrorTests {
                 "POST /v1/customers HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(portico.testKey)\r\n"
                     + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
                     + "320\r\n\(chunk)\r\n320\r\n\(chunk)\r\n0\r\n\r\n")
-            let reply = connection.read(until: "}")
+            let reply = await connection.blocking { $0.read(until: "}") }
             #expect(reply.hasPrefix("HTTP/1.1 413"), "\(reply.prefix(200))")
             #expect(reply.contains("request_too_large"))
             #expect(reply.contains("limit of 1024 bytes"))

@@ -39,6 +39,9 @@ struct TestPortico {
         config.requestLogs.flushIntervalMs = 50
         // Webhook receivers run on loopback, as in `portico sandbox`; SSRF tests take this away.
         config.webhooks.allowedCidrs = ["127.0.0.0/8", "::1/128"]
+        // The live test client connects first and may send its first request much later on a loaded machine.
+        config.server.requestHeadTimeoutSeconds = 600
+        config.server.idleTimeoutSeconds = 600
         adjust(&config)
         let clock = OffsetClock()
         let runtime = try PorticoRuntime(config: config, logger: logger, clock: clock, sandbox: sandbox)
