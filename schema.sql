@@ -123,6 +123,15 @@ CREATE TABLE idempotency_responses (
 
 CREATE INDEX idempotency_responses_by_expiry ON idempotency_responses(expires_at);
 
+-- Operations ------------------------------------------------------------------
+
+-- The one row /readyz rewrites, while writes are failing (a full disk), to
+-- learn whether they succeed again.
+CREATE TABLE storage_probe (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    at INTEGER NOT NULL
+);
+
 -- Metering and billing ---------------------------------------------------------
 
 -- Requests (and any metric a route declares) per tenant, key and hour; written

@@ -64,7 +64,7 @@ func buildRouter(runtime: PorticoRuntime) -> Router<PorticoRequestContext> {
             authenticator: runtime.authenticator, admission: runtime.admission, redactor: runtime.redactor, metrics: runtime.metrics))
     router.add(middleware: APIVersionMiddleware(baseURL: runtime.baseURL))
 
-    OperationsController(store: store, metrics: runtime.metrics).register(on: router)
+    OperationsController(store: store, clock: clock, metrics: runtime.metrics).register(on: router)
     router.get(RouterPath(OpenAPI.path)) { _, _ in
         Response(
             status: .ok, headers: [.contentType: "application/json", .cacheControl: "public, max-age=300"],

@@ -61,7 +61,9 @@ public final class PorticoRuntime: Sendable {
         self.lastUsed = LastUsedTracker()
         self.authenticator = KeyAuthenticator(store: store, clock: clock, lastUsed: lastUsed)
         self.admission = AdmissionControl(config: config, store: store, clock: clock)
-        self.logWriter = RequestLogWriter(config: config.requestLogs, store: store, metrics: metrics, logger: logger)
+        self.logWriter = RequestLogWriter(
+            config: config.requestLogs, store: store, metrics: metrics, logger: logger,
+            spill: RequestLogSpill(databasePath: config.database.path, reserveBytes: config.requestLogs.spillReserveBytes))
         self.redactor = BodyRedactor(sensitiveFields: config.requestLogs.sensitiveFields, maxBytes: config.requestLogs.bodyCaptureMaxBytes)
         self.billing = BillingService(config: config, store: store, clock: clock, authenticator: authenticator)
         self.keys = KeyService(store: store, clock: clock, authenticator: authenticator)

@@ -2,11 +2,12 @@ import Hummingbird
 import NIOCore
 import PorticoStore
 
-/// `/healthz` (the process answers), `/readyz` (the database answers and its
-/// schema is current) and `/metrics` (Prometheus text format).
+/// `/healthz` (the process answers), `/readyz` (the database answers, its
+/// schema is current and writes succeed) and `/metrics` (Prometheus text format).
 struct OperationsController: Sendable {
     typealias Context = PorticoRequestContext
     let store: Store
+    let clock: any PorticoClock
     let metrics: PorticoMetrics
 
     func register(on router: Router<Context>) {
@@ -18,6 +19,9 @@ struct OperationsController: Sendable {
             guard ready else {
                 throw APIError(.serviceUnavailable, "The database is unreachable or its schema is not current; run 'portico migrate'.")
             }
+            // Writes were failing: try one, so readiness returns as soon as the disk does.
+            if store.health.writesFailing { try? await store.probeWrite(now: clock.nowMilliseconds) }
+            guard !store.health.writesFailing else { throw APIError.storageUnavailable }
             return Self.text("ready\n")
         }
         router.get("metrics") { _, _ in

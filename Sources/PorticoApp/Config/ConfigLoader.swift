@@ -131,6 +131,7 @@ struct Setting: Sendable {
         integer("request_logs.flush_interval_ms", \.requestLogs.flushIntervalMs, 10...60_000),
         integer("request_logs.queue_capacity", \.requestLogs.queueCapacity, 100...10_000_000),
         integer("request_logs.body_capture_max_bytes", \.requestLogs.bodyCaptureMaxBytes, 256...1_048_576),
+        integer("request_logs.spill_reserve_bytes", \.requestLogs.spillReserveBytes, 0...1_073_741_824),
         stringList("request_logs.sensitive_fields", \.requestLogs.sensitiveFields),
         integer("rate_limits.ip_per_second", \.rateLimits.ipPerSecond, 0...10_000_000),
         integer("rate_limits.ip_per_minute", \.rateLimits.ipPerMinute, 0...100_000_000),

@@ -71,6 +71,9 @@ public struct PorticoConfig: Sendable, Equatable {
         public var flushIntervalMs = 500
         /// Records waiting beyond this are dropped and counted, never buffered without limit.
         public var queueCapacity = 100_000
+        /// Disk space reserved beside the database for request logs that cannot be committed at
+        /// shutdown (a full disk); committed at the next start. 0 disables (they are then counted as lost).
+        public var spillReserveBytes = 8_388_608
         /// Captured bodies (when an organization turns capture on) are cut to this many bytes after redaction.
         public var bodyCaptureMaxBytes = 4_096
         /// JSON field names whose values are replaced in captured bodies (matched case-insensitively, as substrings).

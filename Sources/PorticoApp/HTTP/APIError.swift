@@ -28,6 +28,11 @@ struct APIError: Error, Sendable {
     /// The one answer for every key that does not authenticate, whatever the reason.
     static let invalidAPIKey = APIError(.invalidAPIKey, "The API key provided is invalid, revoked or expired.")
 
+    /// A write that met a full disk or an I/O error: transient, so a 503 with `Retry-After`, not a 500.
+    static let storageUnavailable = APIError(
+        .storageUnavailable, "The database cannot be written right now (full disk or I/O error); nothing was changed. Retry later.",
+        headers: [.retryAfter: "5"])
+
     static func notFound(_ object: String, id: String) -> APIError {
         APIError(.resourceNotFound, "No such \(object): '\(id)'.", param: "id")
     }

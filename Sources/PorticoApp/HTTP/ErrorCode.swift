@@ -29,6 +29,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case internalError = "internal_error"
     case serviceUnavailable = "service_unavailable"
     case clientClosedRequest = "client_closed_request"
+    case storageUnavailable = "storage_unavailable"
     case uriTooLong = "uri_too_long"
     case requestHeaderFieldsTooLarge = "request_header_fields_too_large"
 
@@ -47,7 +48,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .invalidCursor, .resourceLimitReached, .endpointDisabled: .badRequest
         case .sandboxOnly: .forbidden
         case .internalError: .internalServerError
-        case .serviceUnavailable: .serviceUnavailable
+        case .serviceUnavailable, .storageUnavailable: .serviceUnavailable
         // nginx's code: recorded in logs and metrics, never seen by the client (it left).
         case .clientClosedRequest: .init(code: 499, reasonPhrase: "Client Closed Request")
         // Answered by the connection layer before routing (`ConnectionGuard`, `HTTPPhaseHandler`).
@@ -96,6 +97,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .internalError: "Internal server error"
         case .serviceUnavailable: "Service unavailable"
         case .clientClosedRequest: "Client closed request"
+        case .storageUnavailable: "Storage unavailable"
         case .uriTooLong: "URI too long"
         case .requestHeaderFieldsTooLarge: "Request header fields too large"
         }
@@ -139,6 +141,8 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .serviceUnavailable: "The instance is not ready (database unreachable or schema not current)."
         case .clientClosedRequest:
             "The client closed the connection before its request was complete (for example mid-body). Recorded as 499 in request logs and metrics; no client ever receives it."
+        case .storageUnavailable:
+            "The database could not be written (the disk is full, an I/O error, or the file is locked by another process). Nothing was changed; retry after `Retry-After` seconds with the same `Idempotency-Key`. `/readyz` answers 503 until writes succeed again."
         case .uriTooLong: "The request line (method, path and query) exceeds 8,192 bytes. Send long filters in a POST body instead."
         case .requestHeaderFieldsTooLarge: "The request's header fields together exceed 32,768 bytes. Drop oversized cookies or custom headers."
         }

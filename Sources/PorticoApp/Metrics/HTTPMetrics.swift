@@ -36,6 +36,7 @@ public final class PorticoMetrics: Sendable {
         logBatchSize = CoreMetrics.Recorder(label: "portico_request_log_batch_size", factory: factory)
         logWriterLag = CoreMetrics.Gauge(label: "portico_request_log_writer_lag_seconds", factory: factory)
         logWriteFailures = CoreMetrics.Counter(label: "portico_request_log_write_failures_total", factory: factory)
+        logLost = CoreMetrics.Counter(label: "portico_request_log_lost_total", factory: factory)
         rateLimitBuckets = CoreMetrics.Gauge(label: "portico_rate_limit_buckets", factory: factory)
         rateLimitHits = LabelledCounters(label: "portico_rate_limit_hits_total", dimension: "limit", factory: factory)
         webhookAttempts = LabelledCounters(label: "portico_webhook_attempts_total", dimension: "outcome", factory: factory)
@@ -76,6 +77,8 @@ public final class PorticoMetrics: Sendable {
     let logWriterLag: CoreMetrics.Gauge
     /// Batches that failed to commit (they are retried).
     let logWriteFailures: CoreMetrics.Counter
+    /// Records neither committed nor spilled at shutdown (a full disk and a full spill file).
+    let logLost: CoreMetrics.Counter
 
     // MARK: Rate limits
 

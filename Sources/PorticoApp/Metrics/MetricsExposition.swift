@@ -15,6 +15,7 @@ enum MetricsExposition {
         "portico_request_log_dropped_total": "Request-log records dropped because the writer's queue was full.",
         "portico_request_log_queue_depth": "Request-log records waiting for the writer.",
         "portico_request_log_write_failures_total": "Request-log batches that failed to commit (they are retried).",
+        "portico_request_log_lost_total": "Request-log records neither committed nor spilled at shutdown.",
         "portico_request_log_writer_lag_seconds": "Age of the oldest record of the last committed request-log batch.",
         "portico_webhook_attempt_duration_seconds": "Webhook attempts from connect to the last byte read.",
         "portico_webhook_attempts_in_flight": "Webhook requests in flight.",

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
+import PorticoStore
 
 extension HTTPField.Name {
     static let requestID = Self("Request-Id")!
@@ -39,6 +40,10 @@ struct ProblemMiddleware: RouterMiddleware {
             return APIError(.routeNotFound, "Unrecognized request URL (\(request.method.rawValue) \(request.uri.path)).")
         case let error as any HTTPResponseError where error.status == .contentTooLarge:
             return RequestBody.tooLarge(context)
+        case _ where StorageFailure.isStorageFailure(error):
+            // Debug only: on a full disk every write fails, and the request-log writer and /readyz already say so once.
+            context.logger.debug("storage unavailable", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            return .storageUnavailable
         case is HTTPParserError, is IOError, is ChannelError, is CancellationError:
             // The client went away mid-request (or sent a broken one): not a server error, and nothing to log.
             return APIError(.clientClosedRequest, "The client closed the connection before the request was complete.")

@@ -24,7 +24,9 @@ struct PendingLog: Sendable {
 /// shutdown, after the HTTP server has finished its in-flight requests. The
 /// queue is bounded: past `queue_capacity` records are dropped and counted
 /// (`portico_request_log_dropped_total`), never buffered without limit. A
-/// failed commit puts its batch back and is retried on the next tick.
+/// failed commit puts its batch back and is retried on the next tick; what is
+/// still uncommitted when the writer stops (a full disk) goes to the
+/// `RequestLogSpill` and is committed at the next start.
 final class RequestLogWriter: Service, Sendable {
     private struct State {
         var queue: [PendingLog] = []
@@ -42,10 +44,14 @@ final class RequestLogWriter: Service, Sendable {
     private let interval: Duration
     let partitionWidth: Int64
     private let state = Mutex(State())
+    private let spill: RequestLogSpill?
+    private let failures: ThrottledLog
     /// One flush at a time, so a flush that returns has really committed everything queued before it.
     private let flushing = AsyncGate()
 
-    init(config: PorticoConfig.RequestLogs, store: Store, metrics: PorticoMetrics, logger: Logger) {
+    init(config: PorticoConfig.RequestLogs, store: Store, metrics: PorticoMetrics, logger: Logger, spill: RequestLogSpill? = nil) {
+        self.spill = spill
+        self.failures = ThrottledLog(logger: logger, message: "request log batch failed; will retry")
         self.store = store
         self.metrics = metrics
         self.logger = logger
@@ -76,6 +82,7 @@ final class RequestLogWriter: Service, Sendable {
     var queueDepth: Int { state.withLock { $0.queue.count + $0.inFlight } }
 
     func run() async throws {
+        let spillReady = restoreSpilled()
         let (bell, ringer) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         state.withLock { $0.ringer = ringer }
         await withGracefulShutdownHandler {
@@ -94,9 +101,48 @@ final class RequestLogWriter: Service, Sendable {
         }
         state.withLock { $0.ringer = nil }
         await flush()
-        if queueDepth > 0 {
-            logger.error("request logs could not be written at shutdown", metadata: ["records": "\(queueDepth)"])
+        if queueDepth > 0 { spillUnwritten(spillReady: await spillReady.value) }
+    }
+
+    /// Commits what the previous run spilled, then reserves the spill's space
+    /// for this run (the task's value: whether the reserve succeeded).
+    private func restoreSpilled() -> Task<Bool, Never> {
+        Task {
+            guard let spill else { return false }
+            let spilled = spill.load()
+            if !spilled.isEmpty {
+                do {
+                    for start in stride(from: 0, to: spilled.count, by: batchSize) {
+                        let batch = spilled[start..<min(start + batchSize, spilled.count)]
+                        try await store.appendRequestLogs(
+                            batch.map(\.entry), usage: Self.usage(of: batch),
+                            stats: TrafficSummary.increments(of: batch.lazy.map(\.entry)), width: partitionWidth)
+                    }
+                    spill.clear()
+                    logger.notice("committed request logs spilled at the last shutdown", metadata: ["records": "\(spilled.count)"])
+                } catch {
+                    // Still in the file: the next start tries again (this run's spill goes after them).
+                    logger.error("could not commit spilled request logs", metadata: ["records": "\(spilled.count)", "error": "\(error)"])
+                }
+            }
+            let reserved = spill.reserve()
+            if !reserved { logger.warning("could not reserve the request-log spill file", metadata: ["path": "\(spill.path)"]) }
+            return reserved
         }
+    }
+
+    /// The queue could not be committed at shutdown: what fits goes to the spill file; the rest is counted as lost.
+    private func spillUnwritten(spillReady: Bool) {
+        let unwritten = state.withLock { state in
+            defer { state.queue = [] }
+            return state.queue
+        }
+        let spilled = spillReady ? spill?.write(unwritten) ?? 0 : 0
+        let lost = unwritten.count - spilled
+        if lost > 0 { metrics.logLost.increment(by: Int64(lost)) }
+        logger.error(
+            "request logs could not be committed at shutdown",
+            metadata: ["records": "\(unwritten.count)", "spilled": "\(spilled)", "lost": "\(lost)", "spill": "\(spill?.path ?? "none")"])
     }
 
     /// Commits everything queued now, one batch of at most `batch_size` per transaction.
@@ -125,7 +171,7 @@ final class RequestLogWriter: Service, Sendable {
                         stats: TrafficSummary.increments(of: batch.lazy.map(\.entry)), width: partitionWidth)
                 } catch {
                     metrics.logWriteFailures.increment()
-                    logger.error("request log batch failed; will retry", metadata: ["records": "\(batch.count)", "error": "\(error)"])
+                    failures.failed(error, count: batch.count)
                     let unwritten = taken[start...]
                     state.withLock { state in
                         state.inFlight = 0
@@ -135,6 +181,7 @@ final class RequestLogWriter: Service, Sendable {
                     }
                     return
                 }
+                failures.succeeded()
                 start = batch.endIndex
                 state.withLock { $0.inFlight = taken.count - start }
                 metrics.logBatchSize.record(batch.count)

@@ -336,7 +336,8 @@ enum Migrations {
     /// (a request in flight when the old version stopped did not commit its
     /// response, and the old version released such claims at start anyway);
     /// the dashboard's CSRF token, now derived from the session cookie, is no
-    /// longer stored.
+    /// longer stored. `storage_probe` is the one row `/readyz` writes to learn
+    /// whether writes succeed again after a storage failure.
     private static let v8: @Sendable (Database) throws -> Void = { db in
         try db.execute(
             sql: """
@@ -354,6 +355,11 @@ enum Migrations {
                 ) WITHOUT ROWID;
 
                 CREATE INDEX idempotency_responses_by_expiry ON idempotency_responses(expires_at);
+
+                CREATE TABLE storage_probe (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    at INTEGER NOT NULL
+                );
                 """)
         let rows = try Row.fetchCursor(
             db,

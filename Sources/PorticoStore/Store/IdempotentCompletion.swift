@@ -82,7 +82,7 @@ extension Store {
     func write<T: Sendable>(
         completing completion: IdempotentCompletion<T>?, _ work: @escaping @Sendable (Database) throws -> T
     ) async throws -> T {
-        try await pool.write { db in
+        try await writeTransaction { db in
             let value = try work(db)
             try completion?.complete(value, in: db)
             return value

@@ -96,7 +96,7 @@ extension Store {
     /// touches `updated_at` (which signals changes to key caches).
     package func recordKeyUsage(_ lastUsed: [String: Int64]) async throws {
         guard !lastUsed.isEmpty else { return }
-        try await pool.write { db in
+        try await writeTransaction { db in
             let statement = try db.cachedStatement(
                 sql: "UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?")
             for (id, at) in lastUsed {

@@ -34,7 +34,7 @@ extension Store {
         id: String, scope: TenantScope, _ change: @escaping @Sendable (inout CustomerRecord) -> Void,
         event: @escaping @Sendable (_ before: CustomerRecord, _ after: CustomerRecord) throws -> EventRecord?
     ) async throws -> CustomerRecord? {
-        try await pool.write { db in
+        try await writeTransaction { db in
             guard let before = try CustomerRecord.scoped(scope).filter(CustomerRecord.Columns.id == id).fetchOne(db) else {
                 return nil
             }
@@ -51,7 +51,7 @@ extension Store {
     package func deleteCustomer(
         id: String, scope: TenantScope, event: @escaping @Sendable (CustomerRecord) throws -> EventRecord
     ) async throws -> Bool {
-        try await pool.write { db in
+        try await writeTransaction { db in
             guard let customer = try CustomerRecord.scoped(scope).filter(CustomerRecord.Columns.id == id).fetchOne(db) else {
                 return false
             }

@@ -37,7 +37,7 @@ extension Store {
     package func signUp(
         user: UserRecord, organization: OrganizationRecord, membership: MembershipRecord, audit: [AuditEntryRecord]
     ) async throws {
-        try await pool.write { db in
+        try await writeTransaction { db in
             try organization.insert(db)
             do {
                 try user.insert(db)
@@ -53,7 +53,7 @@ extension Store {
     package func updateMemberRole(
         organizationId: String, userId: String, role: String, audit: AuditEntryRecord
     ) async throws -> MembershipRecord? {
-        try await pool.write { db in
+        try await writeTransaction { db in
             guard var membership = try MembershipRecord.fetchOne(db, key: ["organization_id": organizationId, "user_id": userId])
             else { return nil }
             if membership.role == "owner", role != "owner", try Self.ownerCount(organizationId, db) <= 1 {
@@ -68,7 +68,7 @@ extension Store {
 
     /// Removes a member and ends their sessions in that organization; false when they were not a member.
     package func removeMember(organizationId: String, userId: String, audit: AuditEntryRecord) async throws -> Bool {
-        try await pool.write { db in
+        try await writeTransaction { db in
             guard let membership = try MembershipRecord.fetchOne(db, key: ["organization_id": organizationId, "user_id": userId])
             else { return false }
             if membership.role == "owner", try Self.ownerCount(organizationId, db) <= 1 {
@@ -88,7 +88,7 @@ extension Store {
     // MARK: Sessions
 
     package func insertSession(_ session: DashboardSessionRecord, audit: AuditEntryRecord) async throws {
-        try await pool.write { db in
+        try await writeTransaction { db in
             try session.insert(db)
             try audit.insert(db)
         }
@@ -105,11 +105,11 @@ extension Store {
     }
 
     package func saveSession(_ session: DashboardSessionRecord) async throws {
-        try await pool.write { db in try session.update(db) }
+        try await writeTransaction { db in try session.update(db) }
     }
 
     package func deleteSession(idHash: Data, audit: AuditEntryRecord?) async throws {
-        try await pool.write { db in
+        try await writeTransaction { db in
             _ = try DashboardSessionRecord.deleteOne(db, key: idHash)
             try audit?.insert(db)
         }
@@ -117,7 +117,7 @@ extension Store {
 
     /// Deletes sessions idle since `idleBefore` or created before `createdBefore`.
     package func pruneSessions(idleBefore: Int64, createdBefore: Int64) async throws -> Int {
-        try await pool.write { db in
+        try await writeTransaction { db in
             try DashboardSessionRecord.filter(Column("last_seen_at") < idleBefore || Column("created_at") < createdBefore).deleteAll(db)
         }
     }
@@ -125,7 +125,7 @@ extension Store {
     // MARK: Invitations
 
     package func insertInvitation(_ invitation: InvitationRecord, audit: AuditEntryRecord) async throws {
-        try await pool.write { db in
+        try await writeTransaction { db in
             try invitation.insert(db)
             try audit.insert(db)
         }
@@ -154,7 +154,7 @@ extension Store {
     package func acceptInvitation(
         tokenHash: Data, newUser: UserRecord?, existingUserId: String?, now: Int64, audit: AuditEntryRecord
     ) async throws -> (InvitationRecord, userId: String)? {
-        try await pool.write { db in
+        try await writeTransaction { db in
             guard var invitation = try InvitationRecord
                 .filter(Column("token_hash") == tokenHash && Column("accepted_at") == nil && Column("expires_at") > now)
                 .fetchOne(db)

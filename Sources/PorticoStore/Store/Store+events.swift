@@ -39,7 +39,7 @@ extension Store {
                 .insert(db)
         }
         if !endpoints.isEmpty {
-            db.afterNextTransaction { [deliveriesQueued] _ in deliveriesQueued.fire() }
+            db.afterNextTransaction { [deliveriesQueued = self.deliveriesQueued] _ in deliveriesQueued.fire() }
         }
         return endpoints.count
     }
@@ -79,7 +79,7 @@ extension Store {
     /// Deletes events made before `cutoff` (milliseconds), with their
     /// deliveries and attempts (foreign-key cascades); returns how many.
     package func pruneEvents(before cutoff: Int64) async throws -> Int {
-        try await pool.write { db in
+        try await writeTransaction { db in
             try EventRecord.filter(EventRecord.Columns.id < Identifier.lowerBound("evt", at: cutoff)).deleteAll(db)
         }
     }

@@ -23,7 +23,7 @@ extension Store {
 
     /// Stores the response of a request that wrote nothing (a verification, say) in its own transaction.
     package func saveIdempotentResponse(_ response: IdempotentResponse, for request: IdempotentRequest) async throws {
-        try await pool.write { db in try Self.insertIdempotentResponse(response, for: request, in: db) }
+        try await writeTransaction { db in try Self.insertIdempotentResponse(response, for: request, in: db) }
     }
 
     /// Inserts the sealed response, taking over an expired row for the same
@@ -50,7 +50,7 @@ extension Store {
 
     /// Deletes expired records; returns how many.
     package func pruneIdempotencyKeys(now: Int64) async throws -> Int {
-        try await pool.write { db in
+        try await writeTransaction { db in
             try db.execute(sql: "DELETE FROM idempotency_responses WHERE expires_at <= ?", arguments: [now])
             return db.changesCount
         }

@@ -36,7 +36,7 @@ extension Store {
 
     /// The `synchronous` level a connection actually runs with (0 off, 1 normal, 2 full).
     package func synchronousLevel() async throws -> Int {
-        try await pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+        try await writeTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     /// Copies the live database to `destination` consistently while it keeps

@@ -89,7 +89,7 @@ extension Store {
     /// Creates every partition from the one holding `from` through the one holding `through`; returns the names created.
     @discardableResult
     package func createRequestLogPartitions(from: Int64, through: Int64, width: Int64) async throws -> [String] {
-        try await pool.write { db in
+        try await writeTransaction { db in
             let existing = Set(try Self.partitions(db, width: width).map(\.name))
             var created: [String] = []
             var start = RequestLogPartition.start(of: from, width: width)
@@ -108,7 +108,7 @@ extension Store {
     /// Drops every partition that ends at or before `cutoff` (retention); returns the names dropped.
     @discardableResult
     package func dropRequestLogPartitions(endingAtOrBefore cutoff: Int64, width: Int64) async throws -> [String] {
-        try await pool.write { db in
+        try await writeTransaction { db in
             let doomed = try Self.partitions(db, width: width).filter { $0.end <= cutoff }
             for partition in doomed { try db.execute(sql: "DROP TABLE \(partition.name)") }
             return doomed.map(\.name)
@@ -124,7 +124,7 @@ extension Store {
     package func appendRequestLogs(
         _ entries: [RequestLogEntry], usage: [UsageIncrement: Int64], stats: [RequestStatIncrement: Int64] = [:], width: Int64
     ) async throws {
-        try await pool.write { db in
+        try await writeTransaction { db in
             // Runs of consecutive rows in one partition (a batch is normally one run), without copying rows.
             var lastID: [Int64: Int64] = [:]
             var runStart = entries.startIndex

@@ -5,7 +5,7 @@ import GRDB
 extension Store {
     /// Creates an organization and its audit row in one transaction.
     package func createOrganization(_ organization: OrganizationRecord, audit: AuditEntryRecord) async throws {
-        try await pool.write { db in
+        try await writeTransaction { db in
             try organization.insert(db)
             try audit.insert(db)
         }
@@ -23,7 +23,7 @@ extension Store {
     package func updateOrganization(
         id: String, plan: String?, bodyCapture: Bool?, apiVersion: String? = nil, at now: Int64, audit: AuditEntryRecord
     ) async throws -> OrganizationRecord? {
-        try await pool.write { db in
+        try await writeTransaction { db in
             guard var organization = try OrganizationRecord.fetchOne(db, key: id) else { return nil }
             if let plan { organization.plan = plan }
             if let bodyCapture { organization.bodyCapture = bodyCapture }
@@ -38,7 +38,7 @@ extension Store {
     /// Creates a user, optionally as a member of an organization, with its audit row.
     /// Throws `StoreError.conflict` when the email is taken.
     package func createUser(_ user: UserRecord, membership: MembershipRecord?, audit: AuditEntryRecord) async throws {
-        try await pool.write { db in
+        try await writeTransaction { db in
             do {
                 try user.insert(db)
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {

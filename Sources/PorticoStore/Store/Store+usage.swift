@@ -55,7 +55,7 @@ extension Store {
     /// Inserts invoices that do not exist yet for their (organization, mode, period);
     /// returns the ones inserted. Running it twice inserts nothing the second time.
     package func insertInvoicesIfAbsent(_ invoices: [InvoiceRecord]) async throws -> [InvoiceRecord] {
-        try await pool.write { db in
+        try await writeTransaction { db in
             var inserted: [InvoiceRecord] = []
             for invoice in invoices {
                 try invoice.insert(db, onConflict: .ignore)

@@ -49,7 +49,7 @@ extension Store {
     /// Deletes the tenant's endpoint with its deliveries and attempts, and
     /// writes `audit`'s row; false (and nothing written) when there was none.
     package func deleteEndpoint(id: String, scope: TenantScope, audit: AuditEntryRecord) async throws -> Bool {
-        try await pool.write { db in
+        try await writeTransaction { db in
             guard try WebhookEndpointRecord.scoped(scope).filter(WebhookEndpointRecord.Columns.id == id).deleteAll(db) > 0 else {
                 return false
             }
@@ -181,7 +181,7 @@ extension Store {
     /// them to its progress; marks it completed when none are left. Returns
     /// the cursor to continue from, nil when done.
     package func continueReplay(id: String, after cursor: String?, chunk: Int, now: Int64) async throws -> String? {
-        try await pool.write { db in
+        try await writeTransaction { db in
             guard var replay = try WebhookReplayRecord.fetchOne(db, key: id), replay.status == .running else { return nil }
             let lower = max(cursor ?? "", Identifier.lowerBound("whd", at: replay.since))
             let ids = try String.fetchAll(
@@ -199,7 +199,7 @@ extension Store {
                         WHERE id IN (\(databaseQuestionMarks(count: ids.count)))
                         """,
                     arguments: StatementArguments([now, now]) + StatementArguments(ids))
-                db.afterNextTransaction { [deliveriesQueued] _ in deliveriesQueued.fire() }
+                db.afterNextTransaction { [deliveriesQueued = self.deliveriesQueued] _ in deliveriesQueued.fire() }
             }
             replay.queued += ids.count
             if ids.count < chunk {
@@ -303,7 +303,7 @@ extension Store {
     /// dead letter, a disabled endpoint). An attempt whose delivery or
     /// endpoint is gone is skipped.
     package func recordAttempts(_ outcomes: [AttemptOutcome]) async throws {
-        try await pool.write { db in
+        try await writeTransaction { db in
             // Attempts to one endpoint usually come together: read it once per batch, keep it current.
             var endpoints: [String: WebhookEndpointRecord] = [:]
             for outcome in outcomes { try self.record(outcome, endpoints: &endpoints, db) }

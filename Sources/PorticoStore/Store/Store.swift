@@ -12,6 +12,8 @@ package final class Store: Sendable {
     package let configuration: StoreConfiguration
     /// Fired after every commit that queued webhook deliveries (the dispatcher waits on it).
     package let deliveriesQueued = WakeSignal()
+    /// Whether writes are succeeding (full disk, I/O errors); `/readyz` reads it.
+    package let health = StorageHealth()
 
     /// Opens (creating if needed) the database file and applies pending migrations
     /// unless `migrate` is false.
@@ -56,6 +58,31 @@ package final class Store: Sendable {
     /// Closes the pool; further use is a programming error.
     package func close() throws {
         try pool.close()
+    }
+}
+
+// MARK: - Writes
+
+extension Store {
+    /// One write transaction on the single writer connection: every write of
+    /// the store goes through here, so `health` always knows whether the
+    /// last write committed or met a storage failure.
+    func writeTransaction<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            let value = try await pool.write(updates)
+            health.succeeded()
+            return value
+        } catch {
+            health.observe(error)
+            throw error
+        }
+    }
+
+    /// A small real write (one row of `storage_probe`), to learn whether writes succeed again.
+    package func probeWrite(now: Int64) async throws {
+        try await writeTransaction { db in
+            try db.execute(sql: "INSERT INTO storage_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at", arguments: [now])
+        }
     }
 }
 

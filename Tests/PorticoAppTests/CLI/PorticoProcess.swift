@@ -92,6 +92,14 @@ enum HTTP {
     static func request(
         _ method: String, _ url: String, key: String? = nil, json: String? = nil, headers: [String: String] = [:]
     ) async throws -> (status: Int, body: [String: Any]) {
+        let (status, body, _) = try await exchange(method, url, key: key, json: json, headers: headers)
+        return (status, body)
+    }
+
+    /// `request`, with the response's headers too.
+    static func exchange(
+        _ method: String, _ url: String, key: String? = nil, json: String? = nil, headers: [String: String] = [:]
+    ) async throws -> (status: Int, body: [String: Any], headers: [AnyHashable: Any]) {
         var request = URLRequest(url: URL(string: url)!)
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         request.httpMethod = method
@@ -103,6 +111,7 @@ enum HTTP {
         }
         let (data, response) = try await URLSession.shared.data(for: request)
         let body = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, body)
+        let http = response as? HTTPURLResponse
+        return (http?.statusCode ?? 0, body, http?.allHeaderFields ?? [:])
     }
 }

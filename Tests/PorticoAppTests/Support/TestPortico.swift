@@ -42,6 +42,7 @@ struct TestPortico {
         // The live test client connects first and may send its first request much later on a loaded machine.
         config.server.requestHeadTimeoutSeconds = 600
         config.server.idleTimeoutSeconds = 600
+        config.requestLogs.spillReserveBytes = 65_536
         adjust(&config)
         let clock = OffsetClock()
         let runtime = try PorticoRuntime(config: config, logger: logger, clock: clock, sandbox: sandbox)
