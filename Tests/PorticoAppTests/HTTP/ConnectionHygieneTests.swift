@@ -108,3 +108,30 @@ struct ConnectionHygieneTests {
         #expect(ConnectionLimits.fitted(descriptorLimit: 64) == 16)
     }
 }
+
+/// `Date` is the second the response was made, not a value refreshed on a timer.
+struct DateHeaderTests {
+    @Test func dateIsExactToTheSecond() async throws {
+        let portico = try await TestPortico.make()
+        try await portico.run { (api: APIClient) async throws in
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "GMT")
+            formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+            for _ in 0..<20 {
+                let before = Date().timeIntervalSince1970.rounded(.down)
+                let response = try await api.send(.get, "/healthz")
+                let after = Date().timeIntervalSince1970.rounded(.down)
+                let header = try #require(response.headers[.date])
+                let stamped = try #require(formatter.date(from: header)).timeIntervalSince1970
+                #expect(before <= stamped && stamped <= after, "Date \(header) is outside [\(before), \(after)]")
+                try await Task.sleep(for: .milliseconds(70))
+            }
+        }
+    }
+
+    @Test func formatsIMFFixdate() {
+        #expect(HTTPDate.format(784_111_777) == "Sun, 06 Nov 1994 08:49:37 GMT")
+        #expect(HTTPDate.format(951_782_400) == "Tue, 29 Feb 2000 00:00:00 GMT")
+    }
+}

@@ -4,7 +4,8 @@ import NIOHTTP1
 import NIOHTTPTypes
 
 /// Sits after the HTTP codec: tells `ConnectionPhase` when a request's head
-/// and end arrive and when a response ends (the guard's timers follow), and
+/// and end arrive and when a response ends (the guard's timers follow),
+/// stamps every response with a `Date` exact to the second (`HTTPDate`), and
 /// answers 431 to a header section the parser refused as too large
 /// (Hummingbird would answer that with a bare 400).
 final class HTTPPhaseHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -16,6 +17,7 @@ final class HTTPPhaseHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let phase: ConnectionPhase
     private let maxHeaderBytes: Int
     private var responding = false
+    private var date = HTTPDate()
 
     init(phase: ConnectionPhase, maxHeaderBytes: Int) {
         self.phase = phase
@@ -33,7 +35,10 @@ final class HTTPPhaseHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
-        case .head: responding = true
+        case .head(var head):
+            responding = true
+            head.headerFields[.date] = date.now()
+            return context.write(wrapOutboundOut(.head(head)), promise: promise)
         case .end:
             responding = false
             phase.responseEnded()
@@ -50,7 +55,9 @@ final class HTTPPhaseHandler: ChannelDuplexHandler, RemovableChannelHandler {
             string: #"{"code":"request_header_fields_too_large","detail":"The request's header fields exceed \#(maxHeaderBytes) bytes.","status":431,"title":"Request header fields too large","type":"/docs/errors/request_header_fields_too_large"}"#)
         let head = HTTPResponse(
             status: .requestHeaderFieldsTooLarge,
-            headerFields: [.contentType: "application/problem+json", .contentLength: String(body.readableBytes), .connection: "close"])
+            headerFields: [
+                .contentType: "application/problem+json", .contentLength: String(body.readableBytes), .connection: "close", .date: date.now(),
+            ])
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
