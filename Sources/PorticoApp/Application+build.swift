@@ -16,7 +16,7 @@ public func buildApplication(
     let router = try await prepareRouter(runtime: runtime)
     return Application(
         router: router,
-        server: .portico(limits: ConnectionLimits(config.server), counter: runtime.connections),
+        server: .portico(limits: ConnectionLimits(config.server), counter: runtime.connections, baseURL: runtime.baseURL),
         configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: nil),
         services: backgroundServices(runtime: runtime) + extra,
         onServerRunning: { channel in
@@ -43,12 +43,14 @@ private func prepareRouter(runtime: PorticoRuntime) async throws -> Router<Porti
 }
 
 /// Every middleware and route on one screen. Order matters, outermost first:
+/// the body limit applies before anything reads a body;
 /// metrics and the request log see the final status of every request;
 /// problems are rendered for everything inside; the gateway limits and
 /// authenticates every `/v1` path (matched or not) and stamps rate-limit
 /// headers on whatever comes back; the API version is chosen for the
 /// authenticated tenant and its changes run around everything inside;
-/// idempotency claims a key only for an admitted tenant.
+/// then each route (`APIRoutes`) checks its scope, its query, its limit and
+/// only then idempotency, so a replay reaches only a key allowed to ask.
 func buildRouter(runtime: PorticoRuntime) -> Router<PorticoRequestContext> {
     let config = runtime.config
     let store = runtime.store
@@ -84,12 +86,10 @@ func registerAPI(on router: Router<PorticoRequestContext>, runtime: PorticoRunti
     let config = runtime.config
     let store = runtime.store
     let clock = runtime.clock
-    let v1 = router.group("v1")
-        .add(
-            middleware: IdempotencyMiddleware(
-                store: store, clock: clock, ttl: TimeInterval(config.idempotency.ttlHours * 3_600), claims: runtime.idempotencyClaims,
-                faults: runtime.faults))
-    let routes = APIRoutes(group: v1, admission: runtime.admission)
+    let idempotency = IdempotencyMiddleware(
+        store: store, clock: clock, ttl: TimeInterval(config.idempotency.ttlHours * 3_600), claims: runtime.idempotencyClaims,
+        faults: runtime.faults)
+    let routes = APIRoutes(group: router.group("v1"), admission: runtime.admission, idempotency: idempotency)
     CustomersController(store: store, clock: clock, cache: RepresentationCache(capacity: config.server.representationCacheEntries))
         .register(routes)
     KeysController(

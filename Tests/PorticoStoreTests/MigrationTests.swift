@@ -62,6 +62,43 @@ struct MigrationTests {
         #expect(try upgraded.migrate().isEmpty)
     }
 
+    /// An upgrade from the schema that kept idempotent responses in the clear:
+    /// a stored response is re-sealed (and still replays for its key), an
+    /// in-flight claim is dropped, and neither the old plaintext body nor the
+    /// old CSRF token is left in the file or its WAL.
+    @Test func upgradeSealsStoredResponsesAndLeavesNoPlaintext() async throws {
+        let path = Self.temporaryPath()
+        let old = try Store(configuration: StoreConfiguration(path: path), migrate: false)
+        try old.migrate(upTo: "2026-11-25-request-stats")
+        let secret = "sk_live_PLAINTEXTSECRETPLAINTEXTSE1234"
+        try await old.pool.write { db in
+            try db.execute(sql: "INSERT INTO organizations (id, name, created_at) VALUES ('org_1', 'Old Co', 1)")
+            try db.execute(sql: "INSERT INTO users (id, email, name, password_hash, created_at) VALUES ('usr_1', 'a@b.c', 'A', 'x', 1)")
+            try db.execute(
+                sql: """
+                    INSERT INTO idempotency_keys (organization_id, livemode, key, request_hash, state, response_status, response_content_type, response_body, created_at, expires_at)
+                    VALUES ('org_1', 1, 'done-key', x'01', 'complete', 200, 'application/json', ?, 1, 9999999999999),
+                           ('org_1', 1, 'busy-key', x'02', 'in_flight', NULL, NULL, NULL, 1, 9999999999999)
+                    """, arguments: [Data(#"{"secret":"\#(secret)"}"#.utf8)])
+            try db.execute(
+                sql: "INSERT INTO dashboard_sessions (id_hash, user_id, organization_id, csrf_token, created_at, last_seen_at) VALUES (x'AA', 'usr_1', 'org_1', 'CSRFTOKENCSRFTOKENCSRFTOKEN12345', 1, 1)")
+        }
+        try old.close()
+
+        let upgraded = try Store(configuration: StoreConfiguration(path: path))
+        let scope = TenantScope(organizationId: "org_1", livemode: true)
+        let done = IdempotentRequest(scope: scope, key: "done-key", requestHash: Data([1]), createdAt: 2, expiresAt: 3)
+        let replay = try #require(try await upgraded.idempotentResponse(for: done, now: 2))
+        #expect(String(decoding: replay.response.body, as: UTF8.self).contains(secret))
+        let busy = IdempotentRequest(scope: scope, key: "busy-key", requestHash: Data([2]), createdAt: 2, expiresAt: 3)
+        #expect(try await upgraded.idempotentResponse(for: busy, now: 2) == nil)
+        try upgraded.close()
+        var bytes = Data()
+        for file in [path, path + "-wal"] { bytes.append((try? Data(contentsOf: URL(fileURLWithPath: file))) ?? Data()) }
+        #expect(bytes.firstRange(of: Data(secret.utf8)) == nil, "the old plaintext response is still in the file")
+        #expect(bytes.firstRange(of: Data("CSRFTOKENCSRFTOKENCSRFTOKEN12345".utf8)) == nil, "the old CSRF token is still in the file")
+    }
+
     @Test(arguments: [(StoreConfiguration.Synchronous.normal, 1), (.full, 2)])
     func synchronousLevelIsAppliedToConnections(level: StoreConfiguration.Synchronous, expected: Int) async throws {
         let store = try Store(configuration: StoreConfiguration(path: Self.temporaryPath(), synchronous: level))

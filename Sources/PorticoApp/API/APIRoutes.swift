@@ -5,17 +5,25 @@ import Hummingbird
 /// limit (when `rate_limits.routes` has one) and any usage metric it declares,
 /// and answers 405 with an `Allow` header for a known path used with another
 /// method (Hummingbird's router alone would say 404).
+///
+/// Each route runs, in order: the scope check, the query-parameter check,
+/// the route's limit, idempotency (a POST's `Idempotency-Key`: replay, 409,
+/// or run and store), the handler, metering. Idempotency comes after the
+/// scope check on purpose: a replay hands back the stored response (a new
+/// key's secret, say) only to a key allowed to make that request.
 final class APIRoutes {
     typealias Context = PorticoRequestContext
     typealias Handler = @Sendable (Request, Context) async throws -> Response
 
     private let group: RouterGroup<Context>
     private let admission: AdmissionControl
+    private let idempotency: IdempotencyMiddleware
     private var methodsByPath: [(path: String, methods: [HTTPRequest.Method])] = []
 
-    init(group: RouterGroup<Context>, admission: AdmissionControl) {
+    init(group: RouterGroup<Context>, admission: AdmissionControl, idempotency: IdempotencyMiddleware) {
         self.group = group
         self.admission = admission
+        self.idempotency = idempotency
     }
 
     /// Which query parameters a route takes.
@@ -40,7 +48,7 @@ final class APIRoutes {
         }
         let route = "/v1" + RouterPath(path).description
         let routeLimit = admission.routeLimit(method: method.rawValue, route: route)
-        group.on(RouterPath(path), method: method) { [admission] request, context in
+        group.on(RouterPath(path), method: method) { [admission, idempotency] request, context in
             let principal = try context.requirePrincipal()
             guard principal.scopes.contains(scope) else {
                 throw APIError(.insufficientScope, "This API key does not have the '\(scope)' scope this request needs.")
@@ -54,8 +62,8 @@ final class APIRoutes {
                     throw admission.refusal(facts.limits, principal: principal)!
                 }
             }
-            let response = try await handler(request, context)
-            if let meter { context.facts.meters.append(meter) }
+            let response = try await idempotency.handle(request, context: context, next: handler)
+            if let meter, response.headers[.idempotentReplayed] == nil { context.facts.meters.append(meter) }
             return response
         }
     }

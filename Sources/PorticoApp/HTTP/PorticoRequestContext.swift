@@ -35,6 +35,12 @@ public struct PorticoRequestContext: RequestContext, RemoteAddressRequestContext
         remoteAddress.flatMap { IPAddress($0) }
     }
 
+    /// The matched route's template (`/v1/customers/{id}`), or nil when no route
+    /// matched (Hummingbird then names the endpoint "NotFound", which is no path).
+    var routeTemplate: String? {
+        endpointPath.flatMap { $0.hasPrefix("/") ? $0 : nil }
+    }
+
     /// The authenticated key; only call on routes behind `APIGatewayMiddleware`.
     func requirePrincipal() throws -> Principal {
         guard let principal else { throw APIError(.authenticationRequired, "This route needs an API key.") }

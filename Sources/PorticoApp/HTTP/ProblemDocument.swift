@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import PorticoStore
 
 /// RFC 9457 problem details with Portico's extension members
 /// (`code`, `param`, `request_id`).
@@ -35,8 +36,16 @@ struct ProblemDocument: Encodable, Sendable {
         var headers = extra
         headers[.contentType] = "application/problem+json"
         if let challenge = ErrorCode(rawValue: code)?.wwwAuthenticate { headers[.wwwAuthenticate] = challenge }
-        let body = (try? JSONCoding.encoder.encode(self)) ?? Data()
-        return Response(
-            status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: body))
+    }
+
+    /// The document as JSON bytes.
+    var body: ByteBuffer {
+        ByteBuffer(bytes: (try? JSONCoding.encoder.encode(self)) ?? Data())
+    }
+
+    /// A problem answered by the connection layer, before any route or request context exists (414, 431).
+    static func beforeRouting(_ code: ErrorCode, _ detail: String, baseURL: BaseURL) -> ProblemDocument {
+        ProblemDocument(APIError(code, detail), baseURL: baseURL.value, requestID: Identifier.makeRequestID(at: Date().milliseconds))
     }
 }

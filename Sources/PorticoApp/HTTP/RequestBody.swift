@@ -31,6 +31,10 @@ struct RequestBody: Sendable {
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             // Hummingbird's HTTPError, or NIO's NIOTooManyBytesError for a chunked body past the limit.
             throw tooLarge(context)
+        } catch {
+            // Reading the body failed: the client went away (or the connection timed out) mid-body.
+            // Recorded as 499, not as a server error; nobody is left to receive it.
+            throw APIError(.clientClosedRequest, "The client closed the connection before the request body was complete.")
         }
     }
 

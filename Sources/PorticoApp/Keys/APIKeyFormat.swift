@@ -86,13 +86,18 @@ enum APIKeyFormat {
     /// characters, as the dashboard shows keys: what the request log stores of
     /// a path into which someone pasted a key.
     static func redactingKeys(in text: String) -> String {
+        // A key percent-encoded in a path (sk%5Ftest%5F…) is a key too: judge the decoded text.
+        if text.contains("%"), let decoded = text.removingPercentEncoding, decoded != text {
+            let redacted = redactingKeys(in: decoded)
+            if redacted != decoded { return redacted }
+        }
         let bytes = Array(text.utf8)
         guard bytes.count >= 16, text.contains("_test_") || text.contains("_live_") else { return text }
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
         var index = 0
         while index < bytes.count {
-            if index + 8 <= bytes.count, index == 0 || !Base62.isDigit(bytes[index - 1]),
+            if index + 8 <= bytes.count,
                 let kind = String(decoding: bytes[index..<(index + 8)], as: UTF8.self).keyPrefix
             {
                 var end = index + 8

@@ -11,8 +11,8 @@ struct MetricsMiddleware: RouterMiddleware {
         let start = ContinuousClock.now
         let response = try await next(request, context)
         let duration = ContinuousClock.now - start
-        // Every request no route matched shares one label (Hummingbird names it "NotFound"), so probes cannot grow the series.
-        let route = context.endpointPath.flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "unmatched"
+        // Every request no route matched shares one label, so probes cannot grow the series.
+        let route = context.routeTemplate ?? "unmatched"
         metrics.recordRequest(route: route, method: request.method.rawValue, status: Int(response.status.code), duration: duration)
         context.logger.debug(
             "request",

@@ -1,8 +1,6 @@
 import HTTPTypes
 import Hummingbird
 import Logging
-import NIOCore
-import NIOHTTP1
 import PorticoStore
 
 extension HTTPField.Name {
@@ -42,14 +40,11 @@ struct ProblemMiddleware: RouterMiddleware {
             return RequestBody.tooLarge(context)
         case _ where StorageFailure.isStorageFailure(error):
             // Debug only: on a full disk every write fails, and the request-log writer and /readyz already say so once.
-            context.logger.debug("storage unavailable", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            context.logger.debug("storage unavailable", metadata: ["error": "\(error)", "path": "\(APIKeyFormat.redactingKeys(in: request.uri.path))"])
             return .storageUnavailable
-        case is HTTPParserError, is IOError, is ChannelError, is CancellationError:
-            // The client went away mid-request (or sent a broken one): not a server error, and nothing to log.
-            return APIError(.clientClosedRequest, "The client closed the connection before the request was complete.")
         default:
             context.logger.error(
-                "unhandled error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
+                "unhandled error", metadata: ["error": "\(String(reflecting: error))", "path": "\(APIKeyFormat.redactingKeys(in: request.uri.path))"])
             return APIError(.internalError, "An internal error occurred. Quote request id \(context.requestID) when reporting it.")
         }
     }

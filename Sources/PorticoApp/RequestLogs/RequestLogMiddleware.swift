@@ -29,7 +29,7 @@ struct RequestLogMiddleware: RouterMiddleware {
             createdAt: clock.nowMilliseconds, requestId: context.requestID, organizationId: principal?.organizationID,
             livemode: principal?.livemode, keyId: principal?.keyID, method: request.method.rawValue,
             path: APIKeyFormat.redactingKeys(in: request.uri.path),
-            route: context.endpointPath.flatMap { $0.hasPrefix("/") ? $0 : nil }, status: Int(response.status.code),
+            route: context.routeTemplate, status: Int(response.status.code),
             durationMicroseconds: (ContinuousClock.now - started).nanoseconds / 1_000, ip: (facts.clientIP ?? context.clientIP)?.description,
             userAgent: request.headers[.userAgent].map { String($0.prefix(512)) }, requestBody: facts.requestBody,
             responseBody: responseBody)

@@ -86,47 +86,13 @@ struct RequestLogSpill: Sendable {
 
 /// One request-log record as a spill line.
 private struct SpilledLog: Codable {
-    var createdAt: Int64
-    var requestId: String
-    var organizationId: String?
-    var livemode: Bool?
-    var keyId: String?
-    var method: String
-    var path: String
-    var route: String?
-    var status: Int
-    var durationMicroseconds: Int64
-    var ip: String?
-    var userAgent: String?
-    var requestBody: String?
-    var responseBody: String?
+    var entry: RequestLogEntry
     var meters: [String]
 
     init(_ log: PendingLog) {
-        let entry = log.entry
-        createdAt = entry.createdAt
-        requestId = entry.requestId
-        organizationId = entry.organizationId
-        livemode = entry.livemode
-        keyId = entry.keyId
-        method = entry.method
-        path = entry.path
-        route = entry.route
-        status = entry.status
-        durationMicroseconds = entry.durationMicroseconds
-        ip = entry.ip
-        userAgent = entry.userAgent
-        requestBody = entry.requestBody
-        responseBody = entry.responseBody
+        entry = log.entry
         meters = log.meters
     }
 
-    var pending: PendingLog {
-        PendingLog(
-            entry: RequestLogEntry(
-                createdAt: createdAt, requestId: requestId, organizationId: organizationId, livemode: livemode, keyId: keyId, method: method,
-                path: path, route: route, status: status, durationMicroseconds: durationMicroseconds, ip: ip, userAgent: userAgent,
-                requestBody: requestBody, responseBody: responseBody),
-            meters: meters, enqueuedAt: .now)
-    }
+    var pending: PendingLog { PendingLog(entry: entry, meters: meters, enqueuedAt: .now) }
 }

@@ -82,7 +82,7 @@ final class RequestLogWriter: Service, Sendable {
     var queueDepth: Int { state.withLock { $0.queue.count + $0.inFlight } }
 
     func run() async throws {
-        let spillReady = restoreSpilled()
+        let spillReady = await restoreSpilled()
         let (bell, ringer) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         state.withLock { $0.ringer = ringer }
         await withGracefulShutdownHandler {
@@ -101,34 +101,35 @@ final class RequestLogWriter: Service, Sendable {
         }
         state.withLock { $0.ringer = nil }
         await flush()
-        if queueDepth > 0 { spillUnwritten(spillReady: await spillReady.value) }
+        if queueDepth > 0 { spillUnwritten(spillReady: spillReady) }
     }
 
-    /// Commits what the previous run spilled, then reserves the spill's space
-    /// for this run (the task's value: whether the reserve succeeded).
-    private func restoreSpilled() -> Task<Bool, Never> {
-        Task {
-            guard let spill else { return false }
-            let spilled = spill.load()
-            if !spilled.isEmpty {
-                do {
-                    for start in stride(from: 0, to: spilled.count, by: batchSize) {
-                        let batch = spilled[start..<min(start + batchSize, spilled.count)]
-                        try await store.appendRequestLogs(
-                            batch.map(\.entry), usage: Self.usage(of: batch),
-                            stats: TrafficSummary.increments(of: batch.lazy.map(\.entry)), width: partitionWidth)
-                    }
-                    spill.clear()
-                    logger.notice("committed request logs spilled at the last shutdown", metadata: ["records": "\(spilled.count)"])
-                } catch {
-                    // Still in the file: the next start tries again (this run's spill goes after them).
-                    logger.error("could not commit spilled request logs", metadata: ["records": "\(spilled.count)", "error": "\(error)"])
+    /// Commits what the previous run spilled, in one transaction and skipping
+    /// records already logged (a crash between that commit and the file's
+    /// clearing must not log them twice), then reserves the spill's space for
+    /// this run; returns whether the reserve succeeded.
+    private func restoreSpilled() async -> Bool {
+        guard let spill else { return false }
+        let spilled = spill.load()
+        if !spilled.isEmpty {
+            do {
+                let logged = try await store.loggedRequestIDs(spilled.map(\.entry.requestId), width: partitionWidth)
+                let missing = spilled.filter { !logged.contains($0.entry.requestId) }
+                if !missing.isEmpty {
+                    try await store.appendRequestLogs(
+                        missing.map(\.entry), usage: Self.usage(of: missing),
+                        stats: TrafficSummary.increments(of: missing.lazy.map(\.entry)), width: partitionWidth)
                 }
+                spill.clear()
+                logger.notice("committed request logs spilled at the last shutdown", metadata: ["records": "\(missing.count)"])
+            } catch {
+                // Still in the file: the next start tries again (this run's spill goes after them).
+                logger.error("could not commit spilled request logs", metadata: ["records": "\(spilled.count)", "error": "\(error)"])
             }
-            let reserved = spill.reserve()
-            if !reserved { logger.warning("could not reserve the request-log spill file", metadata: ["path": "\(spill.path)"]) }
-            return reserved
         }
+        let reserved = spill.reserve()
+        if !reserved { logger.warning("could not reserve the request-log spill file", metadata: ["path": "\(spill.path)"]) }
+        return reserved
     }
 
     /// The queue could not be committed at shutdown: what fits goes to the spill file; the rest is counted as lost.

@@ -64,6 +64,9 @@ final class WebhookDispatcher: Service, Sendable {
         /// scheduling pass whose read snapshot may predate that commit (it began
         /// at an older generation) still sees them as due and must skip them.
         var recentlyRecorded: [String: Int] = [:]
+        /// Deliveries whose outcome could not be recorded for a reason other than
+        /// storage (a bug, a constraint): released, but not sent again before this time.
+        var coolingUntil: [String: Int64] = [:]
 
         mutating func endSending(_ endpointId: String) {
             sending -= 1
@@ -103,6 +106,9 @@ final class WebhookDispatcher: Service, Sendable {
         self.readErrors = ThrottledLog(logger: logger, message: "webhook scheduler could not read due deliveries")
     }
 
+    /// Failures of a kind other than storage after which a batch of outcomes is given up.
+    static let maxRecordRetries = 5
+
     /// The pause before recording attempts again after `failures` failures in a row: 250 ms doubling, at most 30 s.
     static func recordBackoff(afterFailures failures: Int) -> Duration {
         .milliseconds(min(250 << min(failures - 1, 10), 30_000))
@@ -138,6 +144,7 @@ final class WebhookDispatcher: Service, Sendable {
             // Commits before this point are visible to the read below; forget them.
             let generation = state.generation
             state.recentlyRecorded = state.recentlyRecorded.filter { $0.value > generation }
+            if !state.coolingUntil.isEmpty { state.coolingUntil = state.coolingUntil.filter { $0.value > now } }
             var busy = Set(state.sendingPerEndpoint.filter { $0.value >= perEndpoint }.keys)
             busy.formUnion(state.claimedPerEndpoint.filter { $0.value >= maxClaimedPerEndpoint }.keys)
             // Unrecorded claims are bounded globally too, at as many again as may be sent.
@@ -152,7 +159,10 @@ final class WebhookDispatcher: Service, Sendable {
             let work = try await store.claimDueWork(now: now, excludingEndpoints: busyEndpoints, perEndpoint: maxClaimedPerEndpoint) { due in
                 self.inFlight.withLock { state in
                     var claimed: [String] = []
-                    for item in due where !state.deliveries.contains(item.id) && (state.recentlyRecorded[item.id] ?? 0) <= generation {
+                    for item in due
+                    where !state.deliveries.contains(item.id) && (state.recentlyRecorded[item.id] ?? 0) <= generation
+                        && state.coolingUntil[item.id] == nil
+                    {
                         guard state.sending < self.maxConcurrency, state.sendingPerEndpoint[item.endpointId, default: 0] < self.perEndpoint,
                             state.claimedPerEndpoint[item.endpointId, default: 0] < self.maxClaimedPerEndpoint
                         else { continue }
@@ -200,9 +210,13 @@ final class WebhookDispatcher: Service, Sendable {
     /// frees their slots. A claim is only released once its attempt is
     /// recorded, so a delivery is never picked again while its row still
     /// says it is due. A batch that cannot be recorded is kept and tried
-    /// again after `recordBackoff`, its claims still held. Runs until
-    /// cancelled at the end of shutdown, then tries once more: what is still
-    /// unrecorded stays due and is sent again at the next start (at least once).
+    /// again after `recordBackoff`, its claims still held, for as long as the
+    /// storage fails (a full disk ends); after `maxRecordRetries` failures of
+    /// another kind (a bug would repeat for ever) it is given up: its claims
+    /// are released and its deliveries wait out the backoff cap before they are
+    /// sent again. Runs until cancelled at the end of shutdown, then tries once
+    /// more: what is still unrecorded stays due and is sent again at the next
+    /// start (at least once).
     private func recordFinishedAttempts() async {
         var failures = 0
         while true {
@@ -220,10 +234,18 @@ final class WebhookDispatcher: Service, Sendable {
                 } catch {
                     failures += 1
                     recordErrors.failed(error, count: batch.count)
-                    finished.withLock { $0.insert(contentsOf: batch, at: 0) }
-                    if cancelled { return }
-                    try? await Task.sleep(for: Self.recordBackoff(afterFailures: failures))
-                    continue
+                    let storage = StorageFailure.isStorageFailure(error) || error is FaultInjection.InjectedFault
+                    if storage || failures < Self.maxRecordRetries {
+                        finished.withLock { $0.insert(contentsOf: batch, at: 0) }
+                        if cancelled { return }
+                        try? await Task.sleep(for: Self.recordBackoff(afterFailures: failures))
+                        continue
+                    }
+                    failures = 0
+                    let until = clock.nowMilliseconds + Int64(Self.recordBackoff(afterFailures: .max).components.seconds) * 1_000
+                    inFlight.withLock { state in
+                        for item in batch { state.coolingUntil[item.job.delivery.id] = until }
+                    }
                 }
                 inFlight.withLock { state in
                     state.generation += 1

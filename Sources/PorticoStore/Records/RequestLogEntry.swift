@@ -4,7 +4,9 @@ import GRDBSQLite
 /// One `/v1` request as the log keeps it. `id` is assigned by the store when
 /// the batch commits: `(createdAt << 12) | sequence`, increasing in commit
 /// order, so rows and indexes are appended and a time range is an id range.
-package struct RequestLogEntry: Sendable, Equatable, FetchableRecord {
+///
+/// `Codable` for the request-log spill file (rows are read and bound by hand, not through Codable).
+package struct RequestLogEntry: Sendable, Equatable, Codable, FetchableRecord {
     package var id: Int64 = 0
     package var createdAt: Int64
     package var requestId: String

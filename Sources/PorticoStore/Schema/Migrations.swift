@@ -375,10 +375,14 @@ enum Migrations {
                 status: row["response_status"], contentType: row["response_content_type"], body: row["response_body"] ?? Data())
             try Store.insertIdempotentResponse(response, for: request, in: db)
         }
+        // secure_delete zeroes the freed pages, so the old plaintext keys, bodies and
+        // CSRF tokens do not linger in the file (the store truncates the WAL after migrating).
         try db.execute(
             sql: """
+                PRAGMA secure_delete = ON;
                 DROP TABLE idempotency_keys;
                 ALTER TABLE dashboard_sessions DROP COLUMN csrf_token;
+                PRAGMA secure_delete = OFF;
                 """)
     }
 }

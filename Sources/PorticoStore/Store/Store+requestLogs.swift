@@ -293,6 +293,21 @@ extension Store {
         }
     }
 
+    /// Which of `requestIds` are already logged (restoring a spill file twice must not log twice).
+    package func loggedRequestIDs(_ requestIds: [String], width: Int64) async throws -> Set<String> {
+        try await read { db in
+            var found: Set<String> = []
+            for partition in try Self.partitions(db, width: width) {
+                let statement = try db.cachedStatement(
+                    sql: "SELECT 1 FROM \(partition.name) INDEXED BY \(partition.name)_by_request WHERE request_id = ? LIMIT 1")
+                for id in requestIds where !found.contains(id) {
+                    if try Bool.fetchOne(statement, arguments: [id]) != nil { found.insert(id) }
+                }
+            }
+            return found
+        }
+    }
+
     /// Probes partitions newest first through their request-id index: O(partitions × log rows).
     static func requestLog(_ db: Database, requestId: String, scope: TenantScope, partitions: [RequestLogPartitionInfo]) throws -> RequestLogEntry? {
         for partition in partitions.reversed() {

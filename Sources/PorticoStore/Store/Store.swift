@@ -35,7 +35,7 @@ package final class Store: Sendable {
         // the single writer connection lives as long as the pool, so set it once more here.
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
         if migrate {
-            try Migrations.migrator().migrate(pool)
+            try self.migrate()
         }
     }
 
@@ -47,7 +47,10 @@ package final class Store: Sendable {
     package func migrate() throws -> [String] {
         let before = try pool.read { try Migrations.migrator().appliedIdentifiers($0) }
         try Migrations.migrator().migrate(pool)
-        return Migrations.identifiers.filter { !before.contains($0) }
+        let applied = Migrations.identifiers.filter { !before.contains($0) }
+        // A migration may have dropped rows that held secrets: empty the WAL, which still has their old pages.
+        if !applied.isEmpty { _ = try pool.writeWithoutTransaction { try $0.checkpoint(.truncate) } }
+        return applied
     }
 
     /// Applies migrations up to and including `identifier` only (tests of upgrades).

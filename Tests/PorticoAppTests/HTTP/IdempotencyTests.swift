@@ -56,6 +56,22 @@ struct IdempotencyTests {
         }
     }
 
+    /// A replay hands the stored response (here a new key's secret) only to a
+    /// key allowed to make the request: the scope is checked first.
+    @Test func replayNeedsTheRoutesScope() async throws {
+        let portico = try await TestPortico.make()
+        try await portico.run { (api: APIClient) async throws in
+            let body = #"{"kind":"secret"}"#
+            let created = try await api.send(.post, "/v1/keys", key: portico.testKey, json: body, headers: [.idempotencyKey: "mint"])
+            #expect(created.status == .ok)
+            let reader = try await portico.issue(
+                NewKeyRequest(organizationID: portico.organizationID, livemode: false, kind: .restricted, scopes: ["keys:read"]))
+            let replay = try await api.send(.post, "/v1/keys", key: reader.secret, json: body, headers: [.idempotencyKey: "mint"])
+            ErrorTests.expectProblem(replay, status: .forbidden, code: "insufficient_scope")
+            #expect(!replay.text.contains(created.json["secret"] as? String ?? "none"))
+        }
+    }
+
     @Test func refusedRequestsAreNotStored() async throws {
         let portico = try await TestPortico.make()
         try await portico.run { (api: APIClient) async throws in

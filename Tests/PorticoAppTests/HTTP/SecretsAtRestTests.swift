@@ -80,7 +80,9 @@ struct SecretsAtRestTests {
         ("/v1/customers/sk_test_abcdefghijklmnopqrstuvwx123456", "/v1/customers/sk_test_…3456"),
         ("/v1/x/rk_live_ABCDEFGH/y", "/v1/x/rk_live_…EFGH/y"),
         ("/v1/customers/cus_0000000000000000000", "/v1/customers/cus_0000000000000000000"),
-        ("/v1/ask_test_abcdefghijk", "/v1/ask_test_abcdefghijk"),
+        ("/v1/xsk_test_abcdefghijk", "/v1/xsk_test_…hijk"),
+        ("/v1/customers/sk%5Ftest%5Fabcdefghijklmnop", "/v1/customers/sk_test_…mnop"),
+        ("/v1/customers/cus%20one", "/v1/customers/cus%20one"),
         ("/v1/pk_test_short", "/v1/pk_test_short"),
     ])
     func keyShapedTextIsCutToPrefixAndLastFour(path: String, redacted: String) {

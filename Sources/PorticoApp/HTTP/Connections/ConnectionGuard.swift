@@ -5,7 +5,8 @@ import NIOCore
 /// between requests, dawdles over a request head or a body past its
 /// timeout, and answers 414 to a request line longer than the limit before
 /// the HTTP parser buffers it. Hostile clients (nothing sent, half a request
-/// line, headers and no body) can no longer hold a descriptor for ever.
+/// line, headers and no body, a response never read) can no longer hold a
+/// descriptor for ever.
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -15,15 +16,21 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private let limits: ConnectionLimits
     private let counter: ConnectionCounter
     private let phase: ConnectionPhase
+    private let baseURL: BaseURL
     private var counted = false
     private var timer: Scheduled<Void>?
+    /// Runs while the socket refuses more output: a client that stops reading its response.
+    private var stallTimer: Scheduled<Void>?
+    /// A 414 was sent: whatever else arrives is ignored until the connection closes.
+    private var refused = false
     /// Bytes of the current request line seen so far; nil once its end has arrived.
     private var requestLineBytes: Int? = 0
 
-    init(limits: ConnectionLimits, counter: ConnectionCounter, phase: ConnectionPhase) {
+    init(limits: ConnectionLimits, counter: ConnectionCounter, phase: ConnectionPhase, baseURL: BaseURL) {
         self.limits = limits
         self.counter = counter
         self.phase = phase
+        self.baseURL = baseURL
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -52,6 +59,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func release() {
         timer?.cancel()
         timer = nil
+        stallTimer?.cancel()
+        stallTimer = nil
         phase.onChange = nil
         if counted {
             counted = false
@@ -59,7 +68,21 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// The client stopped reading (the socket's send buffer is full): it has
+    /// `idle_timeout_seconds` to start again, or the connection is closed.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        stallTimer?.cancel()
+        stallTimer = nil
+        if !context.channel.isWritable {
+            stallTimer = context.eventLoop.assumeIsolated().scheduleTask(in: limits.idleTimeout) {
+                context.close(promise: nil)
+            }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !refused else { return }
         let buffer = unwrapInboundIn(data)
         if case .awaitingHead = phase.phase, buffer.readableBytes > 0 {
             requestLineBytes = 0
@@ -79,11 +102,18 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// 414 as a problem document, then close: nothing of the request reached the parser.
     private func refuseLongTarget(_ context: ChannelHandlerContext) {
-        let body = #"{"code":"uri_too_long","detail":"The request line exceeds \#(limits.maxRequestLineBytes) bytes.","status":414,"title":"URI too long","type":"/docs/errors/uri_too_long"}"#
-        let response = "HTTP/1.1 414 URI Too Long\r\nContent-Type: application/problem+json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+        refused = true
         timer?.cancel()
+        let document = ProblemDocument.beforeRouting(
+            .uriTooLong, "The request line exceeds \(limits.maxRequestLineBytes) bytes.", baseURL: baseURL)
+        var date = HTTPDate()
+        var response = ByteBuffer(
+            string: "HTTP/1.1 414 URI Too Long\r\nContent-Type: application/problem+json\r\nContent-Length: \(document.body.readableBytes)\r\n"
+                + "Request-Id: \(document.requestID)\r\nDate: \(date.now())\r\nConnection: close\r\n\r\n")
+        var body = document.body
+        response.writeBuffer(&body)
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: response))).whenComplete { _ in loopBound.value.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(response)).whenComplete { _ in loopBound.value.close(promise: nil) }
     }
 
     /// Starts the timer the connection's new phase calls for (and stops the old one).

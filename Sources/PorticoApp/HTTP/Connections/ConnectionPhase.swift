@@ -16,8 +16,11 @@ final class ConnectionPhase: @unchecked Sendable {
     }
 
     private(set) var phase = Phase.awaitingHead(first: true)
-    private var responseDone = false
-    private var requestDone = false
+    /// A request's head is in and its end is not (its body is arriving).
+    private var readingRequest = false
+    /// Requests whose response has not ended: with pipelining, a second
+    /// request can be read while the first is still answered.
+    private var owedResponses = 0
     /// Told every change, to re-arm the right timer.
     var onChange: ((Phase) -> Void)?
 
@@ -27,20 +30,30 @@ final class ConnectionPhase: @unchecked Sendable {
     }
 
     func headReceived() {
-        requestDone = false
-        responseDone = false
-        move(to: .readingBody)
+        readingRequest = true
+        owedResponses += 1
+        settle()
     }
 
     func requestEnded() {
-        requestDone = true
-        move(to: responseDone ? .awaitingHead(first: false) : .responding)
+        readingRequest = false
+        settle()
     }
 
     /// A response can end before its request (a 413 refusing a body still arriving).
     func responseEnded() {
-        responseDone = true
-        if requestDone { move(to: .awaitingHead(first: false)) }
+        owedResponses = max(0, owedResponses - 1)
+        settle()
+    }
+
+    private func settle() {
+        if readingRequest {
+            move(to: .readingBody)
+        } else if owedResponses > 0 {
+            move(to: .responding)
+        } else {
+            move(to: .awaitingHead(first: false))
+        }
     }
 
     private func move(to next: Phase) {

@@ -16,12 +16,14 @@ final class HTTPPhaseHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let phase: ConnectionPhase
     private let maxHeaderBytes: Int
+    private let baseURL: BaseURL
     private var responding = false
     private var date = HTTPDate()
 
-    init(phase: ConnectionPhase, maxHeaderBytes: Int) {
+    init(phase: ConnectionPhase, maxHeaderBytes: Int, baseURL: BaseURL) {
         self.phase = phase
         self.maxHeaderBytes = maxHeaderBytes
+        self.baseURL = baseURL
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -51,12 +53,14 @@ final class HTTPPhaseHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard let parserError = error as? HTTPParserError, parserError == .headerOverflow, !responding else {
             return context.fireErrorCaught(error)
         }
-        let body = ByteBuffer(
-            string: #"{"code":"request_header_fields_too_large","detail":"The request's header fields exceed \#(maxHeaderBytes) bytes.","status":431,"title":"Request header fields too large","type":"/docs/errors/request_header_fields_too_large"}"#)
+        let document = ProblemDocument.beforeRouting(
+            .requestHeaderFieldsTooLarge, "The request's header fields exceed \(maxHeaderBytes) bytes.", baseURL: baseURL)
+        let body = document.body
         let head = HTTPResponse(
             status: .requestHeaderFieldsTooLarge,
             headerFields: [
                 .contentType: "application/problem+json", .contentLength: String(body.readableBytes), .connection: "close", .date: date.now(),
+                .requestID: document.requestID,
             ])
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)

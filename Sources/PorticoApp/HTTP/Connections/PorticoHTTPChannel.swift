@@ -12,11 +12,12 @@ struct PorticoHTTPChannel: ServerChildChannel {
     let responder: HTTPChannelHandler.Responder
     let limits: ConnectionLimits
     let counter: ConnectionCounter
+    let baseURL: BaseURL
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let phase = ConnectionPhase()
         do {
-            try channel.pipeline.syncOperations.addHandler(ConnectionGuard(limits: limits, counter: counter, phase: phase), position: .first)
+            try channel.pipeline.syncOperations.addHandler(ConnectionGuard(limits: limits, counter: counter, phase: phase, baseURL: baseURL), position: .first)
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
         }
@@ -29,20 +30,21 @@ struct PorticoHTTPChannel: ServerChildChannel {
 
     private func http1(phase: ConnectionPhase?) -> HTTP1Channel {
         let maxHeaderBytes = limits.maxHeaderBytes
+        let baseURL = baseURL
         // The request line is held to its own, smaller limit by ConnectionGuard; the parser counts it in both of these.
         let decoder = HTTP1Channel.Configuration.DecoderConfiguration(
             maxHeaderFieldSize: maxHeaderBytes, maxHeaderListSize: maxHeaderBytes + limits.maxRequestLineBytes, maxHeaderFieldCount: 200)
         return HTTP1Channel(
             responder: responder,
             configuration: .init(
-                additionalChannelHandlers: phase.map { [HTTPPhaseHandler(phase: $0, maxHeaderBytes: maxHeaderBytes)] } ?? [],
+                additionalChannelHandlers: phase.map { [HTTPPhaseHandler(phase: $0, maxHeaderBytes: maxHeaderBytes, baseURL: baseURL)] } ?? [],
                 idleTimeout: nil, httpDecoderConfiguration: decoder))
     }
 }
 
 extension HTTPServerBuilder {
     /// HTTP/1.1 behind `ConnectionGuard` (see `PorticoHTTPChannel`).
-    static func portico(limits: ConnectionLimits, counter: ConnectionCounter) -> HTTPServerBuilder {
-        HTTPServerBuilder { responder in PorticoHTTPChannel(responder: responder, limits: limits, counter: counter) }
+    static func portico(limits: ConnectionLimits, counter: ConnectionCounter, baseURL: BaseURL) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in PorticoHTTPChannel(responder: responder, limits: limits, counter: counter, baseURL: baseURL) }
     }
 }
