@@ -36,6 +36,7 @@ public func buildResponder(runtime: PorticoRuntime) async throws -> some HTTPRes
 /// The start-up work every server needs before its first request, then the router.
 private func prepareRouter(runtime: PorticoRuntime) async throws -> Router<PorticoRequestContext> {
     try await runtime.maintainRequestLogs()
+    try await runtime.sealWebhookSecrets()
     // The key cache's baseline, read before the first request: otherwise the
     // first poll would find no baseline and drop keys cached since start.
     try await runtime.authenticator.refreshIfChanged()

@@ -28,6 +28,9 @@ public final class PorticoRuntime: Sendable {
     let dispatcher: WebhookDispatcher
     let replayer: WebhookReplayer
     let webhookEndpoints: WebhookEndpointService
+    /// Seals webhook signing secrets at rest; `secretKeyCreated` when this start made its key file.
+    let secretBox: SecretBox
+    let secretKeyCreated: Bool
     /// Open HTTP connections (`server.max_connections`).
     let connections = ConnectionCounter()
     /// Idempotency keys whose request is running in this process.
@@ -56,6 +59,7 @@ public final class PorticoRuntime: Sendable {
         self.logger = logger
         self.clock = clock
         self.store = try Store(configuration: config.storeConfiguration, migrate: migrate)
+        (self.secretBox, self.secretKeyCreated) = try SecretBox.load(path: config.secrets.keyFile ?? config.database.path + ".key")
         self.metrics = PorticoMetrics()
         self.baseURL = BaseURL(config.baseURL(port: config.server.port))
         self.lastUsed = LastUsedTracker()
@@ -72,10 +76,10 @@ public final class PorticoRuntime: Sendable {
             timeout: .seconds(config.webhooks.timeoutSeconds), excerptLimit: config.webhooks.responseExcerptBytes)
         self.dispatcher = WebhookDispatcher(
             store: store, clock: clock, client: webhookClient, policy: addressPolicy, settings: config.webhooks, metrics: metrics, logger: logger,
-            faults: faults)
+            faults: faults, secrets: secretBox)
         self.replayer = WebhookReplayer(store: store, clock: clock, logger: logger)
         self.webhookEndpoints = WebhookEndpointService(
-            store: store, clock: clock, settings: config.webhooks, policy: addressPolicy, replays: replayer)
+            store: store, clock: clock, settings: config.webhooks, policy: addressPolicy, replays: replayer, secrets: secretBox)
         self.accounts = AccountService(store: store, clock: clock, hasher: PasswordHasher(cost: config.accounts.passwordHashCost),
             defaultPlan: config.billing.defaultPlan)
     }
@@ -114,6 +118,21 @@ public final class PorticoRuntime: Sendable {
             logger.info("dropped request-log partitions past retention", metadata: ["partitions": "\(dropped.joined(separator: ","))"])
         }
         return (created, dropped)
+    }
+
+    /// Seals webhook signing secrets stored in the clear by an earlier version;
+    /// refuses to start when sealed secrets meet a key file made just now (the
+    /// original key file is missing, and every signature would be wrong).
+    func sealWebhookSecrets() async throws {
+        let box = secretBox
+        let (sealed, foundSealed) = try await store.sealEndpointSecrets(isSealed: SecretBox.isSealed) { box.seal($0, for: $1) }
+        if secretKeyCreated, foundSealed {
+            throw StartupFailure(
+                description: "webhook secrets in \(config.database.path) are sealed with a key that is not at "
+                    + "\(config.secrets.keyFile ?? config.database.path + ".key") (a new one was just made there): restore the original key file",
+                exitStatus: 2)
+        }
+        if sealed > 0 { logger.notice("sealed webhook signing secrets stored in the clear", metadata: ["endpoints": "\(sealed)"]) }
     }
 
     /// Deletes events past `events.retention_days` (with their deliveries and attempts).

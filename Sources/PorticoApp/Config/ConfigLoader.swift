@@ -113,6 +113,7 @@ struct Setting: Sendable {
         integer("server.body_timeout_seconds", \.server.bodyTimeoutSeconds, 1...86_400),
         integer("server.max_connections", \.server.maxConnections, 0...1_000_000),
         string("database.path", \.database.path),
+        optionalString("secrets.key_file", \.secrets.keyFile, valid: { !$0.isEmpty }),
         choice("database.synchronous", \.database.synchronous, ["normal", "full"]),
         integer("database.busy_timeout_ms", \.database.busyTimeoutMs, 0...600_000),
         integer("database.readers", \.database.readers, 1...64),

@@ -106,6 +106,11 @@ public struct PorticoConfig: Sendable, Equatable {
         public var retentionDays = 30
     }
 
+    public struct Secrets: Sendable, Equatable {
+        /// The file holding the key that seals webhook signing secrets at rest; nil: `<database.path>.key`.
+        public var keyFile: String? = nil
+    }
+
     public struct Webhooks: Sendable, Equatable {
         /// Longest a delivery attempt may take: connect, send and read the response.
         public var timeoutSeconds = 15
@@ -164,6 +169,7 @@ public struct PorticoConfig: Sendable, Equatable {
     public var billing = Billing()
     public var events = Events()
     public var webhooks = Webhooks()
+    public var secrets = Secrets()
     public var dashboard = Dashboard()
     /// Plans by identifier (`organizations.plan`); see `Plan`.
     public var plans = Plan.defaults

@@ -69,7 +69,7 @@ struct WebhooksPages: Sendable {
             let previous: HTML = endpoint.signingSecrets(at: now).count > 1
                 ? "<p>The previous secret also signs until \(Layout.time(endpoint.previousSecretExpiresAt)).</p>" : ""
             secrets = """
-                <p><label for="secret">Signing secret</label><input id="secret" readonly size="50" value="\(endpoint.secret)"></p>\(previous)
+                <p><label for="secret">Signing secret</label><input id="secret" readonly size="50" value="\(try dashboard.runtime.webhookEndpoints.signingSecret(of: endpoint))"></p>\(previous)
                 """
         } else if viewer.role.may(.revealSecrets(live: endpoint.livemode)) {
             secrets = "<form method=\"post\" action=\"\(action)/secret\">\(Layout.csrf(viewer))<button type=\"submit\">Reveal signing secret</button></form>"

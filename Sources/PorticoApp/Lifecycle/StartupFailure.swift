@@ -9,6 +9,11 @@ public struct StartupFailure: Error, CustomStringConvertible {
     public var description: String
     public var exitStatus: Int32
 
+    init(description: String, exitStatus: Int32) {
+        self.description = description
+        self.exitStatus = exitStatus
+    }
+
     /// 3: the listener could not bind (address in use, not allowed, not local).
     static func cannotListen(_ address: String, _ error: IOError) -> StartupFailure {
         StartupFailure(description: "cannot listen on \(address): \(String(cString: strerror(error.errnoCode)))", exitStatus: 3)

@@ -47,6 +47,8 @@ final class WebhookDispatcher: Service, Sendable {
     private let parsed = ParsedEndpointCache()
     private let stopping = Atomic<Bool>(false)
     private let faults: FaultInjection
+    /// Opens the endpoints' sealed signing secrets.
+    private let secrets: SecretBox
     private let recordErrors: ThrottledLog
     private let readErrors: ThrottledLog
 
@@ -88,8 +90,10 @@ final class WebhookDispatcher: Service, Sendable {
 
     init(
         store: Store, clock: any PorticoClock, client: WebhookClient, policy: AddressPolicy, settings: PorticoConfig.Webhooks,
-        retry: RetryPolicy = .standard, metrics: PorticoMetrics, logger: Logger, faults: FaultInjection = FaultInjection([:])
+        retry: RetryPolicy = .standard, metrics: PorticoMetrics, logger: Logger, faults: FaultInjection = FaultInjection([:]),
+        secrets: SecretBox
     ) {
+        self.secrets = secrets
         self.store = store
         self.clock = clock
         self.client = client
@@ -325,7 +329,7 @@ final class WebhookDispatcher: Service, Sendable {
         let body = EventResource.body(job.event)
         // The timestamp is wall time, whatever the (sandbox) clock says: receivers compare it with their own clock.
         let timestamp = Int64(Date().timeIntervalSince1970)
-        let secrets = job.endpoint.signingSecrets(at: now).compactMap(parsed.secret)
+        let secrets = job.endpoint.signingSecrets(at: now).compactMap { try? self.secrets.open($0, for: job.endpoint.id) }.compactMap(parsed.secret)
         let headers = [
             ("webhook-id", job.event.id),
             ("webhook-timestamp", String(timestamp)),

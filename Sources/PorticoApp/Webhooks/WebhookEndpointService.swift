@@ -13,6 +13,7 @@ struct WebhookEndpointService: Sendable {
     let settings: PorticoConfig.Webhooks
     let policy: AddressPolicy
     let replays: WebhookReplayer
+    let secrets: SecretBox
 
     static let maxOverlapSeconds = 7 * 86_400
 
@@ -30,10 +31,11 @@ struct WebhookEndpointService: Sendable {
         let now = clock.nowMilliseconds
         var metadata: [String: String] = [:]
         input.metadata.apply(to: &metadata)
+        let id = Identifier.make("we", at: now)
         let record = WebhookEndpointRecord(
-            id: Identifier.make("we", at: now), scope: scope, url: url.text, description: input.description.value(or: nil),
+            id: id, scope: scope, url: url.text, description: input.description.value(or: nil),
             enabledEvents: StoredJSON.encode(events), metadata: try StoredMetadata.encode(metadata),
-            secret: WebhookSecret.generate().text, createdAt: now)
+            secret: secrets.seal(WebhookSecret.generate().text, for: id), createdAt: now)
         try await store.insertEndpoint(
             record, audit: audit(actor, "webhook_endpoint.created", record.id, scope, ["url": record.url], at: now),
             completing: completion?.pullback { _ in record })
@@ -75,7 +77,7 @@ struct WebhookEndpointService: Sendable {
             throw APIError.invalid("overlap_seconds", "overlap_seconds must be an integer from 0 to \(Self.maxOverlapSeconds) (7 days).")
         }
         let now = clock.nowMilliseconds
-        let fresh = WebhookSecret.generate().text
+        let fresh = secrets.seal(WebhookSecret.generate().text, for: id)
         let entry = audit(actor, "webhook_endpoint.secret_rotated", id, scope, ["overlap_seconds": String(overlap)], at: now)
         return try await store.updateEndpoint(id: id, scope: scope, audit: entry, completing: completion) { endpoint in
             endpoint.previousSecret = overlap > 0 ? endpoint.secret : nil
@@ -98,6 +100,11 @@ struct WebhookEndpointService: Sendable {
         actor.entry(
             action, organizationID: scope.organizationId, targetType: "webhook_endpoint", targetID: id,
             details: details.merging(["mode": scope.livemode ? "live" : "test"]) { $1 }, at: now)
+    }
+
+    /// The endpoint's current signing secret, opened (`SecretBox`).
+    func signingSecret(of endpoint: WebhookEndpointRecord) throws -> String {
+        try secrets.open(endpoint.secret, for: endpoint.id)
     }
 
     /// Sends a `portico.test` event to this endpoint only.

@@ -43,7 +43,7 @@ struct WebhookEndpointsController: Sendable {
         let actor = AuditActor(caller, context)
         return try await context.respond { completion in
             try await service.create(input, scope: caller.tenant, by: actor, completing: completion)
-        } render: { record in WebhookEndpointResource(record, revealingSecret: true) }
+        } render: { [service] record in WebhookEndpointResource(record, secret: try service.signingSecret(of: record)) }
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
@@ -80,7 +80,8 @@ struct WebhookEndpointsController: Sendable {
     }
 
     @Sendable func secret(_ request: Request, context: Context) async throws -> Response {
-        try JSONCoding.response(WebhookSecretResource(try await endpoint(context), now: clock.nowMilliseconds))
+        let endpoint = try await endpoint(context)
+        return try JSONCoding.response(WebhookSecretResource(endpoint, secret: try service.signingSecret(of: endpoint), now: clock.nowMilliseconds))
     }
 
     /// `overlap_seconds`: how long the old secret keeps signing (default `webhooks.rotation_overlap_hours`).
@@ -101,7 +102,7 @@ struct WebhookEndpointsController: Sendable {
             try await service.rotateSecret(id: id, scope: caller.tenant, overlapSeconds: overlap, by: actor, completing: completion)
         } render: { [now = clock.nowMilliseconds] rotated in
             guard let rotated else { throw APIError.notFound("webhook endpoint", id: id) }
-            return WebhookSecretResource(rotated, now: now)
+            return WebhookSecretResource(rotated, secret: try service.signingSecret(of: rotated), now: now)
         }
     }
 

@@ -18,7 +18,8 @@ struct WebhookEndpointResource: Encodable, Sendable {
     var updatedAt: String
     var secret: String?
 
-    init(_ record: WebhookEndpointRecord, revealingSecret: Bool = false) {
+    /// `secret`: the opened signing secret, only in the answer to the create call.
+    init(_ record: WebhookEndpointRecord, secret: String? = nil) {
         id = record.id
         url = record.url
         description = record.description
@@ -29,7 +30,7 @@ struct WebhookEndpointResource: Encodable, Sendable {
         livemode = record.livemode
         createdAt = RFC3339.string(milliseconds: record.createdAt)
         updatedAt = RFC3339.string(milliseconds: record.updatedAt)
-        secret = revealingSecret ? record.secret : nil
+        self.secret = secret
     }
 
     enum CodingKeys: String, CodingKey {
@@ -49,9 +50,9 @@ struct WebhookSecretResource: Encodable, Sendable {
     /// Until when the previous secret also signs deliveries (during a rotation).
     @NullEncoded var previousSecretExpiresAt: String?
 
-    init(_ record: WebhookEndpointRecord, now: Int64) {
+    init(_ record: WebhookEndpointRecord, secret: String, now: Int64) {
         endpointID = record.id
-        secret = record.secret
+        self.secret = secret
         previousSecretExpiresAt = record.previousSecretExpiresAt.flatMap { $0 > now ? RFC3339.string(milliseconds: $0) : nil }
     }
 

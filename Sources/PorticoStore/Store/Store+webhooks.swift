@@ -46,6 +46,36 @@ extension Store {
         }
     }
 
+    /// Replaces every endpoint secret stored in the clear (from before secrets
+    /// were sealed) with `seal`'s result, in one transaction whose freed pages
+    /// are zeroed; returns the secrets sealed and whether any secret was sealed
+    /// already (a sealed secret with a brand-new key cannot be opened).
+    package func sealEndpointSecrets(
+        isSealed: @escaping @Sendable (String) -> Bool, seal: @escaping @Sendable (_ secret: String, _ endpointID: String) -> String
+    ) async throws -> (sealed: Int, foundSealed: Bool) {
+        let result = try await writeTransaction { db -> (Int, Bool) in
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+            defer { try? db.execute(sql: "PRAGMA secure_delete = OFF") }
+            var sealed = 0
+            var foundSealed = false
+            for row in try Row.fetchAll(db, sql: "SELECT id, secret, previous_secret FROM webhook_endpoints") {
+                let id: String = row["id"]
+                let secret: String = row["secret"]
+                let previous: String? = row["previous_secret"]
+                foundSealed = foundSealed || isSealed(secret)
+                guard !isSealed(secret) || previous.map({ !isSealed($0) }) == true else { continue }
+                try db.execute(
+                    sql: "UPDATE webhook_endpoints SET secret = ?, previous_secret = ? WHERE id = ?",
+                    arguments: [isSealed(secret) ? secret : seal(secret, id), previous.map { isSealed($0) ? $0 : seal($0, id) }, id])
+                sealed += 1
+            }
+            return (sealed, foundSealed)
+        }
+        // The old plaintext pages are still in the WAL until it is emptied.
+        if result.0 > 0 { _ = try? await pool.writeWithoutTransaction { try $0.checkpoint(.truncate) } }
+        return (result.0, result.1)
+    }
+
     /// Deletes the tenant's endpoint with its deliveries and attempts, and
     /// writes `audit`'s row; false (and nothing written) when there was none.
     package func deleteEndpoint(id: String, scope: TenantScope, audit: AuditEntryRecord) async throws -> Bool {

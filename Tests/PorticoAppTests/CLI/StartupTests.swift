@@ -114,3 +114,20 @@ import Glibc
         #expect(!alive, "the orphaned sandbox kept running")
     }
 }
+
+extension StartupTests {
+    /// Sealed webhook secrets and a missing key file: the start refuses with
+    /// status 2 instead of signing every delivery with the wrong key.
+    @Test func aMissingSecretsKeyFileStopsTheStart() async throws {
+        let database = CLITests.temporaryDatabase()
+        let (sandbox, url, _, keys) = try PorticoProcess.sandbox(database: database)
+        let endpoint = try await HTTP.request(
+            "POST", "\(url)/v1/webhook-endpoints", key: keys["test_secret"], json: #"{"url":"http://127.0.0.1:9/h","enabled_events":["*"]}"#)
+        #expect(endpoint.status == 200)
+        #expect(sandbox.stop(SIGTERM) == 0)
+        try FileManager.default.removeItem(atPath: database + ".key")
+        let restarted = try PorticoProcess.Running(["sandbox", "--port", "0", "--database", database])
+        #expect(await Self.exitStatus(restarted) == 2)
+        #expect(restarted.stderr().contains("restore the original key file"))
+    }
+}

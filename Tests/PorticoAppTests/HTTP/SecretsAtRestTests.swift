@@ -11,11 +11,9 @@ import PorticoStore
 /// No secret at rest: after every route that reveals a secret has run, with
 /// and without an `Idempotency-Key` (whose responses are stored for replay),
 /// neither the database file, its WAL, a backup nor the server log holds a
-/// full API key, the log holds no webhook signing secret, and a key pasted
-/// into a URL path is stored cut short. (A webhook signing secret is kept in
-/// its endpoint's row by necessity: Portico signs with it. What this test
-/// shows for it is that no stored response adds a copy: the sealed replay
-/// of a key create is opaque the same way.)
+/// full API key or webhook signing secret (endpoints keep theirs sealed
+/// under the key file beside the database), and a key pasted into a URL
+/// path is stored cut short.
 struct SecretsAtRestTests {
     @Test func noSecretReachesTheDatabaseItsWALABackupOrTheLog() async throws {
         let log = CapturedLog()
@@ -68,11 +66,28 @@ struct SecretsAtRestTests {
             #expect(all.count >= 12)
             #expect(all.filter { $0.hasPrefix("sk_") }.count == 6)
             for secret in all {
-                if !secret.hasPrefix("whsec_") {
-                    #expect(stored.firstRange(of: Data(secret.utf8)) == nil, "\(secret.prefix(8))… is stored in the clear")
-                }
+                #expect(stored.firstRange(of: Data(secret.utf8)) == nil, "\(secret.prefix(8))… is stored in the clear")
                 #expect(logText.firstRange(of: Data(secret.utf8)) == nil, "\(secret.prefix(8))… is in the server log")
             }
+        }
+    }
+
+    /// A signing secret stored in the clear by an earlier version is sealed at
+    /// the next start, and still signs and reveals the same secret.
+    @Test func plaintextSigningSecretsAreSealedAtStart() async throws {
+        let portico = try await TestPortico.make()
+        try await portico.run { (api: APIClient) async throws in
+            let endpoint = try await api.createEndpoint(key: portico.testKey, url: "http://127.0.0.1:9/hook")
+            let legacy = "whsec_" + Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+            _ = try await portico.store.updateEndpoint(id: endpoint.id, scope: portico.testScope) { $0.secret = legacy }
+            #expect(try await portico.store.endpoint(id: endpoint.id, scope: portico.testScope)?.secret == legacy)
+            try await portico.runtime.sealWebhookSecrets()
+            let stored = try #require(try await portico.store.endpoint(id: endpoint.id, scope: portico.testScope)?.secret)
+            #expect(stored.hasPrefix(SecretBox.prefix))
+            let revealed = try await api.send(.get, "/v1/webhook-endpoints/\(endpoint.id)/secret", key: portico.testKey).json
+            #expect(revealed["secret"] as? String == legacy)
+            let attributes = try FileManager.default.attributesOfItem(atPath: portico.databasePath + ".key")
+            #expect((attributes[.posixPermissions] as? Int) == 0o600)
         }
     }
 
