@@ -53,7 +53,7 @@ final class APIRoutes {
             guard principal.scopes.contains(scope) else {
                 throw APIError(.insufficientScope, "This API key does not have the '\(scope)' scope this request needs.")
             }
-            if query == .none, let unknown = request.uri.queryParameters.first?.key {
+            if query == .none, request.uri.query != nil, let unknown = request.uri.queryParameters.first?.key {
                 throw APIError(.parameterUnknown, "Received unknown query parameter: \(unknown).", param: String(unknown))
             }
             if let routeLimit {

@@ -46,6 +46,32 @@ struct RateLimitTests {
         }
     }
 
+    /// The X-RateLimit trio always describes one limit, the one with the fewest
+    /// requests left, and Remaining is the least `r` of the RateLimit header:
+    /// a burst bucket and a minute window no longer take turns by fraction.
+    @Test func theXRateLimitTrioNamesTheLimitWithTheFewestRequestsLeft() async throws {
+        let portico = try await Self.make(Self.plan(perSecond: 10, perMinute: 12, daily: 1_000))
+        try await portico.run { (api: APIClient) async throws in
+            for _ in 0..<12 {
+                let response = try await api.send(.get, "/v1/customers", key: portico.testKey)
+                #expect(response.status == .ok)
+                let state = try #require(response.headers[HTTPField.Name("RateLimit")!])
+                let remainders = state.split(separator: ",").compactMap { item -> (name: String, r: Int)? in
+                    let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+                    guard let r = parts.first(where: { $0.hasPrefix("r=") }).flatMap({ Int($0.dropFirst(2)) }) else { return nil }
+                    return (parts[0].trimmingCharacters(in: CharacterSet(charactersIn: "\"")), r)
+                }
+                let fewest = try #require(remainders.min { $0.r < $1.r })
+                let remaining = try #require(response.headers[HTTPField.Name("X-RateLimit-Remaining")!].flatMap(Int.init))
+                #expect(remaining == fewest.r, "\(state)")
+                let quotas = ["key-burst": 10, "key-minute": 12, "daily-quota": 1_000]
+                let limit = try #require(response.headers[HTTPField.Name("X-RateLimit-Limit")!].flatMap(Int.init))
+                let named = remainders.filter { $0.r == remaining }.compactMap { quotas[$0.name] }
+                #expect(named.contains(limit), "X-RateLimit-Limit \(limit) is not a limit with \(remaining) left: \(state)")
+            }
+        }
+    }
+
     @Test func everyAPIResponseCarriesTheHeaders() async throws {
         let portico = try await Self.make(Self.plan(perSecond: 50, perMinute: 100, organizationPerMinute: 200, daily: 1_000))
         try await portico.run { (api: APIClient) async throws in

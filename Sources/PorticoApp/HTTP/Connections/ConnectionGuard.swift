@@ -7,18 +7,18 @@ import NIOCore
 /// the HTTP parser buffers it. Hostile clients (nothing sent, half a request
 /// line, headers and no body, a response never read) can no longer hold a
 /// descriptor for ever.
-final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
+///
+/// Inbound only, so responses do not pass through it (NIO skips it on the
+/// way out); the 414 it writes itself goes out from its own position.
+final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
-    typealias OutboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
 
     private let limits: ConnectionLimits
     private let counter: ConnectionCounter
     private let phase: ConnectionPhase
     private let baseURL: BaseURL
     private var counted = false
-    private var timer: Scheduled<Void>?
     /// Runs while the socket refuses more output: a client that stops reading its response.
     private var stallTimer: Scheduled<Void>?
     /// A 414 was sent: whatever else arrives is ignored until the connection closes.
@@ -57,8 +57,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func release() {
-        timer?.cancel()
-        timer = nil
+        check?.cancel()
+        check = nil
+        deadline = nil
         stallTimer?.cancel()
         stallTimer = nil
         phase.onChange = nil
@@ -103,7 +104,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// 414 as a problem document, then close: nothing of the request reached the parser.
     private func refuseLongTarget(_ context: ChannelHandlerContext) {
         refused = true
-        timer?.cancel()
+        deadline = nil
         let document = ProblemDocument.beforeRouting(
             .uriTooLong, "The request line exceeds \(limits.maxRequestLineBytes) bytes.", baseURL: baseURL)
         var date = HTTPDate()
@@ -113,10 +114,13 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         var body = document.body
         response.writeBuffer(&body)
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        context.writeAndFlush(wrapOutboundOut(response)).whenComplete { _ in loopBound.value.close(promise: nil) }
+        context.writeAndFlush(NIOAny(response)).whenComplete { _ in loopBound.value.close(promise: nil) }
     }
 
-    /// Starts the timer the connection's new phase calls for (and stops the old one).
+    /// Sets the deadline the connection's new phase calls for. Only a field
+    /// is written here: the one check timer (`scheduleCheck`) reads it when it
+    /// fires. Scheduling and cancelling a timer at each of a request's four
+    /// phase changes cost about 13% of /healthz throughput (Benchmarks/RESULTS.md).
     private func arm(for next: ConnectionPhase.Phase, context: ChannelHandlerContext) {
         let timeout: TimeAmount?
         switch next {
@@ -124,20 +128,31 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             timeout = first ? limits.requestHeadTimeout : limits.idleTimeout
             if !first { servedRequests += 1 }
         case .readingHead:
-            // The first request's head counts from the connection's start: its timer is already running.
+            // The first request's head counts from the connection's start: that deadline stands.
             guard servedRequests > 0 else { return }
             timeout = limits.requestHeadTimeout
         case .readingBody: timeout = limits.bodyTimeout
         case .responding: timeout = nil
         }
-        timer?.cancel()
-        timer = timeout.map { timeout in
-            context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
-                self.timer = nil
-                context.close(promise: nil)
-            }
+        deadline = timeout.map { .now() + $0 }
+        if deadline != nil, check == nil { scheduleCheck(context) }
+    }
+
+    /// Checks the deadline at it, or after `checkInterval` if that comes first
+    /// (a later phase may have moved it earlier): a timeout closes the
+    /// connection at most `checkInterval` late.
+    private func scheduleCheck(_ context: ChannelHandlerContext) {
+        guard let deadline else { return }
+        check = context.eventLoop.assumeIsolated().scheduleTask(deadline: min(deadline, .now() + limits.checkInterval)) {
+            self.check = nil
+            guard let deadline = self.deadline else { return }
+            if deadline <= .now() { context.close(promise: nil) } else { self.scheduleCheck(context) }
         }
     }
 
     private var servedRequests = 0
+    /// When the current phase's time is up; nil while a response is being made.
+    private var deadline: NIODeadline?
+    /// The pending deadline check, if any.
+    private var check: Scheduled<Void>?
 }

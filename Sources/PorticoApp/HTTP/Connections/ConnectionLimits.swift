@@ -14,6 +14,12 @@ struct ConnectionLimits: Sendable {
     /// All header fields together; more is 431.
     var maxHeaderBytes = 32_768
 
+    /// How often a connection with a deadline checks it: half the shortest
+    /// timeout, so a timeout fires between 1 and 1.5 times its setting.
+    var checkInterval: TimeAmount {
+        .nanoseconds(max(100_000_000, min(idleTimeout, requestHeadTimeout, bodyTimeout).nanoseconds / 2))
+    }
+
     init(_ server: PorticoConfig.Server) {
         idleTimeout = .seconds(Int64(server.idleTimeoutSeconds))
         requestHeadTimeout = .seconds(Int64(server.requestHeadTimeoutSeconds))

@@ -39,8 +39,12 @@ final class HTTPPhaseHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapOutboundIn(data) {
         case .head(var head):
             responding = true
-            head.headerFields[.date] = date.now()
-            return context.write(wrapOutboundOut(.head(head)), promise: promise)
+            // Hummingbird's cached value is usually right: rewrite (and copy the fields) only when it trails.
+            let now = date.now()
+            if head.headerFields[.date] != now {
+                head.headerFields[.date] = now
+                return context.write(wrapOutboundOut(.head(head)), promise: promise)
+            }
         case .end:
             responding = false
             phase.responseEnded()
