@@ -59,7 +59,7 @@ public final class PorticoRuntime: Sendable {
         self.logger = logger
         self.clock = clock
         self.store = try Store(configuration: config.storeConfiguration, migrate: migrate)
-        (self.secretBox, self.secretKeyCreated) = try SecretBox.load(path: config.secrets.keyFile ?? config.database.path + ".key")
+        (self.secretBox, self.secretKeyCreated) = try SecretBox.load(path: config.secretsKeyPath)
         self.metrics = PorticoMetrics()
         self.baseURL = BaseURL(config.baseURL(port: config.server.port))
         self.lastUsed = LastUsedTracker()
@@ -127,10 +127,7 @@ public final class PorticoRuntime: Sendable {
         let box = secretBox
         let (sealed, foundSealed) = try await store.sealEndpointSecrets(isSealed: SecretBox.isSealed) { box.seal($0, for: $1) }
         if secretKeyCreated, foundSealed {
-            throw StartupFailure(
-                description: "webhook secrets in \(config.database.path) are sealed with a key that is not at "
-                    + "\(config.secrets.keyFile ?? config.database.path + ".key") (a new one was just made there): restore the original key file",
-                exitStatus: 2)
+            throw StartupFailure.secretsKeyMissing(database: config.database.path, keyFile: config.secretsKeyPath)
         }
         if sealed > 0 { logger.notice("sealed webhook signing secrets stored in the clear", metadata: ["endpoints": "\(sealed)"]) }
     }

@@ -181,6 +181,9 @@ public struct PorticoConfig: Sendable, Equatable {
         server.publicURL ?? "http://\(server.host.contains(":") ? "[\(server.host)]" : server.host):\(port)"
     }
 
+    /// The file holding the key that seals webhook signing secrets (`secrets.key_file`, else beside the database).
+    var secretsKeyPath: String { secrets.keyFile ?? database.path + ".key" }
+
     var storeConfiguration: StoreConfiguration {
         StoreConfiguration(
             path: database.path,

@@ -9,14 +9,12 @@ public struct StartupFailure: Error, CustomStringConvertible {
     public var description: String
     public var exitStatus: Int32
 
-    init(description: String, exitStatus: Int32) {
-        self.description = description
-        self.exitStatus = exitStatus
-    }
-
-    /// 3: the listener could not bind (address in use, not allowed, not local).
-    static func cannotListen(_ address: String, _ error: IOError) -> StartupFailure {
-        StartupFailure(description: "cannot listen on \(address): \(String(cString: strerror(error.errnoCode)))", exitStatus: 3)
+    /// 2, as for an invalid configuration: sealed webhook secrets, but the key file had to be made anew.
+    static func secretsKeyMissing(database: String, keyFile: String) -> StartupFailure {
+        StartupFailure(
+            description: "webhook secrets in \(database) are sealed with a key that is not at \(keyFile) "
+                + "(a new one was just made there): restore the original key file",
+            exitStatus: 2)
     }
 
     /// 4: the database file cannot be written (full disk, I/O error, read-only).
@@ -26,9 +24,9 @@ public struct StartupFailure: Error, CustomStringConvertible {
         return StartupFailure(description: "storage unavailable at \(path): \(reason); free space or fix the volume, then start again", exitStatus: 4)
     }
 
-    /// The listener's bind failure, if that is what `error` is.
+    /// 3: the listener could not bind (address in use, not allowed, not local), if that is what `error` is.
     static func listenFailure(_ error: any Error, address: String) -> StartupFailure? {
         guard let error = error as? IOError, [EADDRINUSE, EACCES, EADDRNOTAVAIL].contains(error.errnoCode) else { return nil }
-        return cannotListen(address, error)
+        return StartupFailure(description: "cannot listen on \(address): \(String(cString: strerror(error.errnoCode)))", exitStatus: 3)
     }
 }

@@ -29,7 +29,7 @@ enum JSONValue: Sendable, Equatable {
     /// The value as an integer when it is a number without a fractional part
     /// within ±2^53 (the range `StrictJSONParser` accepts exactly).
     var integer: Int? {
-        guard case .number(let value) = self, value.rounded() == value, abs(value) <= 9_007_199_254_740_992 else { return nil }
+        guard case .number(let value) = self, value.rounded() == value, abs(value) <= Double(StrictJSONParser.maxExactInteger) else { return nil }
         return Int(value)
     }
 }
@@ -60,7 +60,7 @@ extension JSONValue: Encodable {
         case .null: try container.encodeNil()
         case .bool(let value): try container.encode(value)
         case .number(let value):
-            if value.rounded() == value, abs(value) <= 9_007_199_254_740_992 { try container.encode(Int64(value)) } else { try container.encode(value) }
+            if value.rounded() == value, abs(value) <= Double(StrictJSONParser.maxExactInteger) { try container.encode(Int64(value)) } else { try container.encode(value) }
         case .string(let value): try container.encode(value)
         case .array(let value): try container.encode(value)
         case .object(let value): try container.encode(value)
