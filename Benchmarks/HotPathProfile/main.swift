@@ -95,12 +95,23 @@ for round in 1...rounds {
     healthz.append(try await measure("/healthz", key: nil))
     customer.append(try await measure(customerPath, key: key))
     writer.append(await drainLogs(rows: count))
-    print(String(format: "round %d: healthz %6.0f ns  customer %6.0f ns  log writer %6.0f ns/row", round, healthz.last!, customer.last!, writer.last!))
+    print(
+        String(format: "round %d: healthz %6.0f ns  customer %6.0f ns  log writer %6.0f ns/row", round, healthz.last!, customer.last!, writer.last!)
+    )
 }
 func nanoseconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) * 1e9 + Double(duration.components.attoseconds) / 1e9
 }
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 let (h, c, w) = (median(healthz), median(customer), median(writer))
-print(String(format: "median: healthz %.0f ns, customer %.0f ns (+%.0f ns), log writer %.0f ns per request; customer + writer = %.2fx healthz", h, c, c - h, w, (c + w) / h))
+print(
+    String(
+        format: "median: healthz %.0f ns, customer %.0f ns (+%.0f ns), log writer %.0f ns per request; customer + writer = %.2fx healthz",
+        h,
+        c,
+        c - h,
+        w,
+        (c + w) / h
+    )
+)
 try runtime.close()

@@ -81,8 +81,11 @@ func startReceiver(_ receiver: Receiver) async throws -> (port: Int, task: Task<
     }
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
     let app = Application(
-        router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-        onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }, logger: quiet)
+        router: router,
+        configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+        onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) },
+        logger: quiet
+    )
     let task = Task { try await app.runService() }
     var iterator = ports.makeAsyncIterator()
     guard let port = await iterator.next() else { throw BenchError("receiver did not start") }
@@ -104,8 +107,10 @@ final class Sandbox: @unchecked Sendable {
         env["PORTICO_LOGGING_LEVEL"] = "warning"
         env["PORTICO_RATE_LIMITS_IP_PER_SECOND"] = "10000000"
         env["PORTICO_RATE_LIMITS_IP_PER_MINUTE"] = "100000000"
-        let limits = #"{"per_second": 10000000, "per_minute": 1000000000, "organization_per_minute": 1000000000, "daily_quota": null, "monthly_quota": 1000000000}"#
-        env["PORTICO_PLANS"] = #"{"bench": {"name": "Bench", "currency": "usd", "base_price": 0, "overage_per_1000": null, "live": \#(limits), "test": \#(limits)}}"#
+        let limits =
+            #"{"per_second": 10000000, "per_minute": 1000000000, "organization_per_minute": 1000000000, "daily_quota": null, "monthly_quota": 1000000000}"#
+        env["PORTICO_PLANS"] =
+            #"{"bench": {"name": "Bench", "currency": "usd", "base_price": 0, "overage_per_1000": null, "live": \#(limits), "test": \#(limits)}}"#
         process.environment = env.merging(extra) { $1 }
         let out = Pipe()
         process.standardOutput = out
@@ -151,8 +156,12 @@ func prepare(_ client: HTTPClient, database: String, port: Int, paths: [String])
     var ids: [String] = []
     for path in paths {
         let endpoint = try await call(
-            client, .POST, "\(sandbox.url)/v1/webhook-endpoints", key: sandbox.key,
-            json: #"{"url":"http://127.0.0.1:\#(port)/\#(path)","enabled_events":["bench.*"]}"#)
+            client,
+            .POST,
+            "\(sandbox.url)/v1/webhook-endpoints",
+            key: sandbox.key,
+            json: #"{"url":"http://127.0.0.1:\#(port)/\#(path)","enabled_events":["bench.*"]}"#
+        )
         ids.append(endpoint["id"] as! String)
     }
     return ids
@@ -167,15 +176,20 @@ func preload(database: String, endpoints: [String], n: Int) throws {
         for index in 0..<n {
             let event = String(format: "evt_bench%013d", index)
             try db.execute(
-                sql: "INSERT INTO events (id, organization_id, livemode, type, data, request_id, created_at) VALUES (?, ?, 0, 'bench.ping', ?, NULL, ?)",
-                arguments: [event, org, #"{"object":{"id":"cus_bench","index":\#(index),"name":"Benchmark customer","email":"bench@example.com"}}"#, now])
+                sql:
+                    "INSERT INTO events (id, organization_id, livemode, type, data, request_id, created_at) VALUES (?, ?, 0, 'bench.ping', ?, NULL, ?)",
+                arguments: [
+                    event, org, #"{"object":{"id":"cus_bench","index":\#(index),"name":"Benchmark customer","email":"bench@example.com"}}"#, now,
+                ]
+            )
             for (e, endpoint) in endpoints.enumerated() {
                 try db.execute(
                     sql: """
                         INSERT INTO webhook_deliveries (id, organization_id, livemode, endpoint_id, event_id, status, attempt_count,
                             next_attempt_at, created_at, updated_at) VALUES (?, ?, 0, ?, ?, 'pending', 0, ?, ?, ?)
                         """,
-                    arguments: [String(format: "whd_bench%02d%011d", e, index), org, endpoint, event, now, now, now])
+                    arguments: [String(format: "whd_bench%02d%011d", e, index), org, endpoint, event, now, now, now]
+                )
             }
         }
     }
@@ -201,7 +215,8 @@ print("webhook benchmarks: N=\(count) concurrency=\(concurrency) rate=\(rate)/s 
 
 // 1. Throughput, in ROUNDS alternating rounds (raw loop, then Portico); the
 // medians are compared, so one noisy stretch of this VM does not decide the ratio.
-let sampleBody = #"{"created_at":"2026-11-22T10:00:00Z","data":{"object":{"email":"bench@example.com","id":"cus_bench","index":1,"name":"Benchmark customer"}},"id":"evt_bench0000000000001","livemode":false,"object":"event","request_id":null,"type":"bench.ping"}"#
+let sampleBody =
+    #"{"created_at":"2026-11-22T10:00:00Z","data":{"object":{"email":"bench@example.com","id":"cus_bench","index":1,"name":"Benchmark customer"}},"id":"evt_bench0000000000001","livemode":false,"object":"event","request_id":null,"type":"bench.ping"}"#
 
 /// Sends `count` POSTs with `concurrency` in flight through AsyncHTTPClient; returns requests/s.
 func rawLoop(_ client: HTTPClient, port: Int, count: Int, concurrency: Int) async throws -> Double {
@@ -246,17 +261,38 @@ for round in 1...rounds {
     drain = try Sandbox(database: database, environment: ["PORTICO_WEBHOOKS_PER_ENDPOINT_CONCURRENCY": String(concurrency)])
     porticoRates.append(Double(count - 1) / (try await receiver.waitSpan(path, count)))
     try await Task.sleep(for: .milliseconds(500))
-    print(String(format: "   round %d: Portico %.0f/s, raw %.0f/s; %d received, %d duplicates",
-        round, porticoRates.last!, rawRates.last!, receiver.count(path), receiver.duplicates(path)))
+    print(
+        String(
+            format: "   round %d: Portico %.0f/s, raw %.0f/s; %d received, %d duplicates",
+            round,
+            porticoRates.last!,
+            rawRates.last!,
+            receiver.count(path),
+            receiver.duplicates(path)
+        )
+    )
 }
 let porticoRate = percentile(porticoRates, 0.5)
 let rawRate = percentile(rawRates, 0.5)
-print(String(format: "1. deliveries/s to a loopback receiver (median of %d rounds): Portico %.0f, raw AsyncHTTPClient loop %.0f  ->  ratio %.2f (target >= 0.6)",
-    rounds, porticoRate, rawRate, porticoRate / rawRate))
+print(
+    String(
+        format:
+            "1. deliveries/s to a loopback receiver (median of %d rounds): Portico %.0f, raw AsyncHTTPClient loop %.0f  ->  ratio %.2f (target >= 0.6)",
+        rounds,
+        porticoRate,
+        rawRate,
+        porticoRate / rawRate
+    )
+)
 
 // 2. Latency at a steady rate, on the instance that just drained (its backlog is empty now).
 let latencyEndpoint = try await call(
-    client, .POST, "\(drain.url)/v1/webhook-endpoints", key: drain.key, json: #"{"url":"http://127.0.0.1:\#(port)/steady","enabled_events":["steady.*"]}"#)
+    client,
+    .POST,
+    "\(drain.url)/v1/webhook-endpoints",
+    key: drain.key,
+    json: #"{"url":"http://127.0.0.1:\#(port)/steady","enabled_events":["steady.*"]}"#
+)
 _ = latencyEndpoint
 let sent = Mutex<[String: ContinuousClock.Instant]>([:])
 let total = rate * seconds
@@ -266,7 +302,13 @@ try await withThrowingTaskGroup(of: Void.self) { group in
         try await Task.sleep(until: start + .microseconds(Int64(index) * 1_000_000 / Int64(rate)))
         group.addTask {
             let at = ContinuousClock.now
-            let event = try await call(client, .POST, "\(drain.url)/v1/events", key: drain.key, json: #"{"type":"steady.tick","data":{"i":\#(index)}}"#)
+            let event = try await call(
+                client,
+                .POST,
+                "\(drain.url)/v1/events",
+                key: drain.key,
+                json: #"{"type":"steady.tick","data":{"i":\#(index)}}"#
+            )
             sent.withLock { $0[event["id"] as! String] = at }
         }
     }
@@ -276,8 +318,18 @@ _ = try await receiver.waitSpan("steady", total)
 let latencies = receiver.arrivals.withLock { all in
     sent.withLock { sent in all["steady"]!.compactMap { arrival in sent[arrival.id].map { (arrival.at - $0).seconds * 1_000 } } }
 }
-print(String(format: "2. POST /v1/events -> delivery at the receiver, %d events at %d/s: p50 %.1f ms, p99 %.1f ms, max %.1f ms (target p99 <= 50 ms); %d duplicates",
-    latencies.count, rate, percentile(latencies, 0.5), percentile(latencies, 0.99), latencies.max() ?? 0, receiver.duplicates("steady")))
+print(
+    String(
+        format:
+            "2. POST /v1/events -> delivery at the receiver, %d events at %d/s: p50 %.1f ms, p99 %.1f ms, max %.1f ms (target p99 <= 50 ms); %d duplicates",
+        latencies.count,
+        rate,
+        percentile(latencies, 0.5),
+        percentile(latencies, 0.99),
+        latencies.max() ?? 0,
+        receiver.duplicates("steady")
+    )
+)
 drain.stop()
 
 // 3. Healthy drain with and without a hanging endpoint (default concurrency limits, 15 s timeout).
@@ -294,11 +346,21 @@ let pair = try await prepare(client, database: mixedDB, port: port, paths: ["hea
 try preload(database: mixedDB, endpoints: pair, n: isolationCount)
 let mixed = try Sandbox(database: mixedDB)
 let healthyRate = Double(isolationCount - 1) / (try await receiver.waitSpan("healthy", isolationCount))
-print(String(format: "3. healthy endpoint drain: %.0f/s with a hanging endpoint beside it (%d of its attempts in flight), %.0f/s alone  ->  ratio %.2f (target >= 0.9)",
-    healthyRate, receiver.count("hang"), aloneRate, healthyRate / aloneRate))
+print(
+    String(
+        format:
+            "3. healthy endpoint drain: %.0f/s with a hanging endpoint beside it (%d of its attempts in flight), %.0f/s alone  ->  ratio %.2f (target >= 0.9)",
+        healthyRate,
+        receiver.count("hang"),
+        aloneRate,
+        healthyRate / aloneRate
+    )
+)
 mixed.process.interrupt()
 mixed.process.waitUntilExit()
 
 try await client.shutdown().get()
 receiverTask.cancel()
-for path in databases + [baselineDB, mixedDB] { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path) }
+for path in databases + [baselineDB, mixedDB] {
+    try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+}

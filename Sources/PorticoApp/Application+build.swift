@@ -10,7 +10,9 @@ import ServiceLifecycle
 /// `onServerRunning` receives the bound port (the sandbox prints it; port 0
 /// picks one); `services` run beside the built-in ones (the sandbox's `ParentWatch`).
 public func buildApplication(
-    runtime: PorticoRuntime, services extra: [any Service] = [], onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    runtime: PorticoRuntime,
+    services extra: [any Service] = [],
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     let config = runtime.config
     let router = try await prepareRouter(runtime: runtime)
@@ -24,7 +26,8 @@ public func buildApplication(
             runtime.baseURL.set(config.baseURL(port: port))
             await onServerRunning(port)
         },
-        logger: runtime.logger)
+        logger: runtime.logger
+    )
 }
 
 /// The application's responder without a server or background services:
@@ -64,14 +67,21 @@ func buildRouter(runtime: PorticoRuntime) -> Router<PorticoRequestContext> {
     router.add(middleware: ProblemMiddleware(baseURL: runtime.baseURL))
     router.add(
         middleware: APIGatewayMiddleware(
-            authenticator: runtime.authenticator, admission: runtime.admission, redactor: runtime.redactor, metrics: runtime.metrics))
+            authenticator: runtime.authenticator,
+            admission: runtime.admission,
+            redactor: runtime.redactor,
+            metrics: runtime.metrics
+        )
+    )
     router.add(middleware: APIVersionMiddleware(baseURL: runtime.baseURL))
 
     OperationsController(store: store, clock: clock, metrics: runtime.metrics).register(on: router)
     router.get(RouterPath(OpenAPI.path)) { _, _ in
         Response(
-            status: .ok, headers: [.contentType: "application/json", .cacheControl: "public, max-age=300"],
-            body: .init(byteBuffer: ByteBuffer(string: OpenAPI.json)))
+            status: .ok,
+            headers: [.contentType: "application/json", .cacheControl: "public, max-age=300"],
+            body: .init(byteBuffer: ByteBuffer(string: OpenAPI.json))
+        )
     }
     let dashboard = Dashboard(runtime: runtime)
     registerDashboard(dashboard, on: router)
@@ -88,13 +98,21 @@ func registerAPI(on router: Router<PorticoRequestContext>, runtime: PorticoRunti
     let store = runtime.store
     let clock = runtime.clock
     let idempotency = IdempotencyMiddleware(
-        store: store, clock: clock, ttl: TimeInterval(config.idempotency.ttlHours * 3_600), claims: runtime.idempotencyClaims,
-        faults: runtime.faults)
+        store: store,
+        clock: clock,
+        ttl: TimeInterval(config.idempotency.ttlHours * 3_600),
+        claims: runtime.idempotencyClaims,
+        faults: runtime.faults
+    )
     let routes = APIRoutes(group: router.group("v1"), admission: runtime.admission, idempotency: idempotency)
     CustomersController(store: store, clock: clock, cache: RepresentationCache(capacity: config.server.representationCacheEntries))
         .register(routes)
     KeysController(
-        keys: runtime.keys, store: store, clock: clock, admission: runtime.admission, authenticator: runtime.authenticator,
+        keys: runtime.keys,
+        store: store,
+        clock: clock,
+        admission: runtime.admission,
+        authenticator: runtime.authenticator,
         defaultOverlapSeconds: config.keys.defaultRollOverlapHours * 3_600
     ).register(routes)
     RequestLogsController(store: store, width: runtime.partitionWidth).register(routes)
@@ -147,37 +165,60 @@ func backgroundServices(runtime: PorticoRuntime) -> [any Service] {
         runtime.dispatcher,
         runtime.replayer,
         PeriodicService(
-            name: "event-retention", interval: .seconds(3_600), runOnShutdown: false, logger: runtime.logger
+            name: "event-retention",
+            interval: .seconds(3_600),
+            runOnShutdown: false,
+            logger: runtime.logger
         ) { try await runtime.pruneEvents() },
         PeriodicService(
-            name: "webhook-backlog-metrics", interval: .seconds(5), runOnShutdown: false, logger: runtime.logger
+            name: "webhook-backlog-metrics",
+            interval: .seconds(5),
+            runOnShutdown: false,
+            logger: runtime.logger
         ) { try await runtime.sampleWebhookBacklog() },
         runtime.logWriter,
         PeriodicService(
-            name: "request-log-partitions", interval: .seconds(300), runOnShutdown: false, logger: runtime.logger
+            name: "request-log-partitions",
+            interval: .seconds(300),
+            runOnShutdown: false,
+            logger: runtime.logger
         ) { try await runtime.maintainRequestLogs() },
         PeriodicService(
-            name: "rate-limit-eviction", interval: .seconds(30), runOnShutdown: false, logger: runtime.logger
+            name: "rate-limit-eviction",
+            interval: .seconds(30),
+            runOnShutdown: false,
+            logger: runtime.logger
         ) { [clock = runtime.clock, metrics = runtime.metrics, limiter = runtime.admission.limiter] in
             metrics.rateLimitBuckets.record(limiter.evictIdle(now: clock.nowMilliseconds))
         },
         PeriodicService(
-            name: "invoices", interval: .seconds(config.billing.invoiceCheckIntervalSeconds), runOnShutdown: false,
+            name: "invoices",
+            interval: .seconds(config.billing.invoiceCheckIntervalSeconds),
+            runOnShutdown: false,
             logger: runtime.logger
         ) { _ = try await runtime.billing.invoiceFinishedMonths() },
         PeriodicService(
-            name: "key-cache-refresh", interval: .milliseconds(config.keys.cacheRefreshMs), runOnShutdown: false,
+            name: "key-cache-refresh",
+            interval: .milliseconds(config.keys.cacheRefreshMs),
+            runOnShutdown: false,
             logger: runtime.logger
         ) { try await runtime.authenticator.refreshIfChanged() },
         PeriodicService(
-            name: "key-last-used-flush", interval: .milliseconds(config.keys.lastUsedFlushMs), runOnShutdown: true,
+            name: "key-last-used-flush",
+            interval: .milliseconds(config.keys.lastUsedFlushMs),
+            runOnShutdown: true,
             logger: runtime.logger
         ) { try await runtime.flushKeyUsage() },
         PeriodicService(
-            name: "dashboard-session-prune", interval: .seconds(600), runOnShutdown: false, logger: runtime.logger
+            name: "dashboard-session-prune",
+            interval: .seconds(600),
+            runOnShutdown: false,
+            logger: runtime.logger
         ) { try await runtime.pruneDashboardSessions() },
         PeriodicService(
-            name: "idempotency-prune", interval: .seconds(config.idempotency.pruneIntervalSeconds), runOnShutdown: false,
+            name: "idempotency-prune",
+            interval: .seconds(config.idempotency.pruneIntervalSeconds),
+            runOnShutdown: false,
             logger: runtime.logger
         ) { [clock = runtime.clock] in _ = try await store.pruneIdempotencyKeys(now: clock.nowMilliseconds) },
     ]
@@ -188,7 +229,10 @@ func backgroundServices(runtime: PorticoRuntime) -> [any Service] {
 /// `server.shutdown_grace_seconds`) and flushes batched state.
 public func runUntilSignalled(_ application: some ApplicationProtocol, runtime: PorticoRuntime) async throws {
     var configuration = ServiceGroupConfiguration(
-        services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: runtime.logger)
+        services: [application],
+        gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: runtime.logger
+    )
     configuration.maximumGracefulShutdownDuration = .seconds(runtime.config.server.shutdownGraceSeconds)
     do {
         try await ServiceGroup(configuration: configuration).run()

@@ -66,22 +66,46 @@ public final class PorticoRuntime: Sendable {
         self.authenticator = KeyAuthenticator(store: store, clock: clock, lastUsed: lastUsed)
         self.admission = AdmissionControl(config: config, store: store, clock: clock)
         self.logWriter = RequestLogWriter(
-            config: config.requestLogs, store: store, metrics: metrics, logger: logger,
-            spill: RequestLogSpill(databasePath: config.database.path, reserveBytes: config.requestLogs.spillReserveBytes))
+            config: config.requestLogs,
+            store: store,
+            metrics: metrics,
+            logger: logger,
+            spill: RequestLogSpill(databasePath: config.database.path, reserveBytes: config.requestLogs.spillReserveBytes)
+        )
         self.redactor = BodyRedactor(sensitiveFields: config.requestLogs.sensitiveFields, maxBytes: config.requestLogs.bodyCaptureMaxBytes)
         self.billing = BillingService(config: config, store: store, clock: clock, authenticator: authenticator)
         self.keys = KeyService(store: store, clock: clock, authenticator: authenticator)
         self.addressPolicy = AddressPolicy(allowlist: config.webhooks.allowedCidrs.compactMap { CIDR($0) })
         self.webhookClient = try WebhookClient(
-            timeout: .seconds(config.webhooks.timeoutSeconds), excerptLimit: config.webhooks.responseExcerptBytes)
+            timeout: .seconds(config.webhooks.timeoutSeconds),
+            excerptLimit: config.webhooks.responseExcerptBytes
+        )
         self.dispatcher = WebhookDispatcher(
-            store: store, clock: clock, client: webhookClient, policy: addressPolicy, settings: config.webhooks, metrics: metrics, logger: logger,
-            faults: faults, secrets: secretBox)
+            store: store,
+            clock: clock,
+            client: webhookClient,
+            policy: addressPolicy,
+            settings: config.webhooks,
+            metrics: metrics,
+            logger: logger,
+            faults: faults,
+            secrets: secretBox
+        )
         self.replayer = WebhookReplayer(store: store, clock: clock, logger: logger)
         self.webhookEndpoints = WebhookEndpointService(
-            store: store, clock: clock, settings: config.webhooks, policy: addressPolicy, replays: replayer, secrets: secretBox)
-        self.accounts = AccountService(store: store, clock: clock, hasher: PasswordHasher(cost: config.accounts.passwordHashCost),
-            defaultPlan: config.billing.defaultPlan)
+            store: store,
+            clock: clock,
+            settings: config.webhooks,
+            policy: addressPolicy,
+            replays: replayer,
+            secrets: secretBox
+        )
+        self.accounts = AccountService(
+            store: store,
+            clock: clock,
+            hasher: PasswordHasher(cost: config.accounts.passwordHashCost),
+            defaultPlan: config.billing.defaultPlan
+        )
     }
 
     /// Deletes dashboard sessions past their idle or absolute timeout (they are refused anyway; this reclaims the rows).
@@ -89,7 +113,8 @@ public final class PorticoRuntime: Sendable {
         let now = clock.nowMilliseconds
         _ = try await store.pruneSessions(
             idleBefore: now - Int64(config.dashboard.sessionIdleMinutes) * 60_000,
-            createdBefore: now - Int64(config.dashboard.sessionAbsoluteHours) * 3_600_000)
+            createdBefore: now - Int64(config.dashboard.sessionAbsoluteHours) * 3_600_000
+        )
     }
 
     /// Writes the pending `last_used_at` batch now (shutdown, tests).
@@ -111,7 +136,10 @@ public final class PorticoRuntime: Sendable {
         let now = clock.nowMilliseconds
         let width = partitionWidth
         let created = try await store.createRequestLogPartitions(
-            from: now, through: now + Int64(config.requestLogs.partitionsAhead) * width, width: width)
+            from: now,
+            through: now + Int64(config.requestLogs.partitionsAhead) * width,
+            width: width
+        )
         let cutoff = now - Int64(config.requestLogs.retentionDays) * 86_400_000
         let dropped = try await store.dropRequestLogPartitions(endingAtOrBefore: cutoff, width: width)
         if !dropped.isEmpty {
@@ -169,11 +197,16 @@ public final class PorticoRuntime: Sendable {
         let now = clock.nowMilliseconds
         return try await store.apiKeys(organizationId: organizationID).map { key in
             let state =
-                key.revokedAt != nil ? "revoked" : (key.expiresAt.map { $0 <= now } ?? false) ? "expired"
-                : key.rolledToId != nil ? "rolled (expires \(RFC3339.string(milliseconds: key.expiresAt ?? now)))" : "active"
+                key.revokedAt != nil
+                ? "revoked"
+                : (key.expiresAt.map { $0 <= now } ?? false)
+                    ? "expired"
+                    : key.rolledToId != nil ? "rolled (expires \(RFC3339.string(milliseconds: key.expiresAt ?? now)))" : "active"
             let lastUsed = key.lastUsedAt.map { RFC3339.string(milliseconds: $0) } ?? "never"
-            return [key.id, "\(key.prefix)…\(key.last4)", key.livemode ? "live" : "test", key.kind, state,
-                    "scopes=\(key.scopes)", "last_used=\(lastUsed)", key.label ?? ""].joined(separator: "\t")
+            return [
+                key.id, "\(key.prefix)…\(key.last4)", key.livemode ? "live" : "test", key.kind, state,
+                "scopes=\(key.scopes)", "last_used=\(lastUsed)", key.label ?? "",
+            ].joined(separator: "\t")
         }
     }
 

@@ -4,7 +4,10 @@ import PorticoApp
 
 struct OrgCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "org", abstract: "Manage organizations.", subcommands: [Create.self, Update.self])
+        commandName: "org",
+        abstract: "Manage organizations.",
+        subcommands: [Create.self, Update.self]
+    )
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an organization and print its id.")
@@ -23,7 +26,9 @@ struct OrgCommand: AsyncParsableCommand {
 
     struct Update: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Change an organization's plan, request-body capture or default API version. A running server applies it within keys.cache_refresh_ms.")
+            abstract:
+                "Change an organization's plan, request-body capture or default API version. A running server applies it within keys.cache_refresh_ms."
+        )
 
         @OptionGroup var options: GlobalOptions
 
@@ -50,7 +55,12 @@ struct OrgCommand: AsyncParsableCommand {
             let runtime = try options.openRuntime()
             try await CLI.report {
                 try await runtime.billing.updateOrganization(
-                    id: organization, plan: plan, bodyCapture: bodyCapture.map { $0 == "on" }, apiVersion: apiVersion, by: .cli)
+                    id: organization,
+                    plan: plan,
+                    bodyCapture: bodyCapture.map { $0 == "on" },
+                    apiVersion: apiVersion,
+                    by: .cli
+                )
             }
             print("updated \(organization)")
         }
@@ -59,11 +69,15 @@ struct OrgCommand: AsyncParsableCommand {
 
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "user", abstract: "Manage dashboard users.", subcommands: [Create.self])
+        commandName: "user",
+        abstract: "Manage dashboard users.",
+        subcommands: [Create.self]
+    )
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a user, optionally a member of an organization; the password is read from stdin.")
+            abstract: "Create a user, optionally a member of an organization; the password is read from stdin."
+        )
 
         @OptionGroup var options: GlobalOptions
 

@@ -4,12 +4,16 @@ import PorticoApp
 
 struct InvoiceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "invoice", abstract: "Invoices from metered usage.", subcommands: [Generate.self])
+        commandName: "invoice",
+        abstract: "Invoices from metered usage.",
+        subcommands: [Generate.self]
+    )
 
     struct Generate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Invoice every organization (test and live) for a month; running it again creates nothing new.",
-            discussion: "serve does this by itself for each finished month (billing.invoice_check_interval_seconds).")
+            discussion: "serve does this by itself for each finished month (billing.invoice_check_interval_seconds)."
+        )
 
         @OptionGroup var options: GlobalOptions
 
@@ -28,12 +32,17 @@ struct InvoiceCommand: AsyncParsableCommand {
 
 struct UsageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "usage", abstract: "Usage metering.", subcommands: [Reconcile.self])
+        commandName: "usage",
+        abstract: "Usage metering.",
+        subcommands: [Reconcile.self]
+    )
 
     struct Reconcile: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Compare each tenant's metered usage with its request-log rows for a month; exits 1 on any difference.",
-            discussion: "Rows in partitions already dropped by retention are missing from the log side, so reconcile within request_logs.retention_days.")
+            discussion:
+                "Rows in partitions already dropped by retention are missing from the log side, so reconcile within request_logs.retention_days."
+        )
 
         @OptionGroup var options: GlobalOptions
 
@@ -47,8 +56,12 @@ struct UsageCommand: AsyncParsableCommand {
             var differences = 0
             for line in lines {
                 if line.difference != 0 { differences += 1 }
-                print([line.organizationID, line.livemode ? "live" : "test", "usage=\(line.usage)", "logged=\(line.logged)",
-                       line.difference == 0 ? "ok" : "DIFFERENCE \(line.difference)"].joined(separator: "\t"))
+                print(
+                    [
+                        line.organizationID, line.livemode ? "live" : "test", "usage=\(line.usage)", "logged=\(line.logged)",
+                        line.difference == 0 ? "ok" : "DIFFERENCE \(line.difference)",
+                    ].joined(separator: "\t")
+                )
             }
             print(differences == 0 ? "reconciled: \(lines.count) tenant(s), no differences" : "\(differences) tenant(s) differ")
             if differences > 0 { throw ExitCode(1) }

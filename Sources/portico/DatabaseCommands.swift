@@ -16,7 +16,8 @@ struct Migrate: AsyncParsableCommand {
 
 struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check the database's integrity and schema version; exits 1 when either is wrong.")
+        abstract: "Check the database's integrity and schema version; exits 1 when either is wrong."
+    )
 
     @OptionGroup var options: GlobalOptions
 
@@ -31,7 +32,8 @@ struct Check: AsyncParsableCommand {
 
 struct Backup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write a consistent, integrity-checked copy of the live database to FILE (atomically: never a half-written file).")
+        abstract: "Write a consistent, integrity-checked copy of the live database to FILE (atomically: never a half-written file)."
+    )
 
     @OptionGroup var options: GlobalOptions
 

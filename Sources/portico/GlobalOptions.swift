@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import Logging
 import Hummingbird
+import Logging
 import PorticoApp
 
 /// Options every command that opens the database accepts.
@@ -27,7 +27,12 @@ struct GlobalOptions: ParsableArguments {
 
     /// Loads config, sets up logging and opens (and migrates) the database.
     /// `existing` refuses to create a new file (`check` and `backup` of a mistyped path).
-    func openRuntime(migrate: Bool = true, existing: Bool = false, sandbox: Bool = false, adjust: (inout PorticoConfig) -> Void = { _ in }) throws -> PorticoRuntime {
+    func openRuntime(
+        migrate: Bool = true,
+        existing: Bool = false,
+        sandbox: Bool = false,
+        adjust: (inout PorticoConfig) -> Void = { _ in }
+    ) throws -> PorticoRuntime {
         var config = try loadConfig()
         adjust(&config)
         if existing, !FileManager.default.fileExists(atPath: config.database.path) {

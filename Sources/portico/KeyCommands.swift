@@ -4,7 +4,10 @@ import PorticoApp
 
 struct KeyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "key", abstract: "Manage API keys.", subcommands: [Create.self, List.self, Roll.self, Revoke.self])
+        commandName: "key",
+        abstract: "Manage API keys.",
+        subcommands: [Create.self, List.self, Roll.self, Revoke.self]
+    )
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a key and print it (shown once; only its hash is stored).")
@@ -26,8 +29,14 @@ struct KeyCommand: AsyncParsableCommand {
         func run() async throws {
             let runtime = try options.openRuntime()
             let request = NewKeyRequest(
-                organizationID: org, livemode: mode == "live", kind: APIKeyKind(rawValue: kind)!, label: label, scopes: scopes,
-                allowedCIDRs: allowIPs, expiresAt: expiresInDays.map { Date().addingTimeInterval(Double($0) * 86_400) })
+                organizationID: org,
+                livemode: mode == "live",
+                kind: APIKeyKind(rawValue: kind)!,
+                label: label,
+                scopes: scopes,
+                allowedCIDRs: allowIPs,
+                expiresAt: expiresInDays.map { Date().addingTimeInterval(Double($0) * 86_400) }
+            )
             let issued = try await CLI.report { try await runtime.keys.create(request, by: .cli) }
             print(issued.secret)
             CLI.printError("created \(issued.id)")
@@ -48,7 +57,8 @@ struct KeyCommand: AsyncParsableCommand {
 
     struct Roll: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Replace a key with a new secret; the old one keeps working for the overlap, then expires.")
+            abstract: "Replace a key with a new secret; the old one keeps working for the overlap, then expires."
+        )
 
         @OptionGroup var options: GlobalOptions
         @Argument(help: "Key id (key_…).") var id: String

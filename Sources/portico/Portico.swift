@@ -10,5 +10,6 @@ struct Portico: AsyncParsableCommand {
         subcommands: [
             Serve.self, Sandbox.self, Migrate.self, Check.self, Backup.self,
             OrgCommand.self, UserCommand.self, KeyCommand.self, InvoiceCommand.self, UsageCommand.self, OpenAPICommand.self,
-        ])
+        ]
+    )
 }

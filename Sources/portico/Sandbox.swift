@@ -10,7 +10,8 @@ struct Sandbox: AsyncParsableCommand {
             "owner":{"email":"…","password":"…"},"keys":{"test_secret":"sk_test_…","live_secret":"sk_live_…",\
             "test_publishable":"pk_test_…","live_publishable":"pk_live_…"}}]}. Logs go to stderr. Without \
             --database the data lives in a temporary directory removed at exit.
-            """)
+            """
+    )
 
     @Option(help: "Port to listen on; 0 (the default) picks a free one.")
     var port: Int = 0
@@ -68,8 +69,12 @@ struct Sandbox: AsyncParsableCommand {
         // A tag per run keeps owner emails unique when --database points at a file an earlier run seeded.
         let tag = String(UUID().uuidString.lowercased().prefix(6))
         for index in 1...organizations {
-            seeded.append(try await Seeder(runtime: runtime).seedOrganization(
-                name: "Sandbox organization \(index)", ownerEmail: "owner\(index)-\(tag)@sandbox.portico.local"))
+            seeded.append(
+                try await Seeder(runtime: runtime).seedOrganization(
+                    name: "Sandbox organization \(index)",
+                    ownerEmail: "owner\(index)-\(tag)@sandbox.portico.local"
+                )
+            )
         }
         return seeded
     }

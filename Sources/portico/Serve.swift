@@ -8,7 +8,8 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             On a database with no organization yet, serve creates one with an owner user and a test \
             secret key and prints them once, so a fresh install is usable at once.
-            """)
+            """
+    )
 
     @OptionGroup var options: GlobalOptions
 

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+
 @testable import PorticoStore
 
 struct BackupTests {
@@ -8,7 +9,10 @@ struct BackupTests {
         let source = try Store(configuration: StoreConfiguration(path: MigrationTests.temporaryPath()))
         try await source.pool.write { db in
             for index in 0..<500 {
-                try db.execute(sql: "INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)", arguments: ["org_\(index)", "Org \(index)", index])
+                try db.execute(
+                    sql: "INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)",
+                    arguments: ["org_\(index)", "Org \(index)", index]
+                )
             }
         }
         let destination = MigrationTests.temporaryPath()

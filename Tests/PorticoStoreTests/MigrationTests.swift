@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+
 @testable import PorticoStore
 
 struct MigrationTests {
@@ -11,12 +12,16 @@ struct MigrationTests {
     /// Every schema object as (type, name) → SQL with comments dropped and whitespace collapsed.
     static func objects(_ db: Database) throws -> [String: String] {
         let rows = try Row.fetchAll(
-            db, sql: "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'grdb_%' AND name NOT LIKE 'sqlite_%'")
+            db,
+            sql: "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'grdb_%' AND name NOT LIKE 'sqlite_%'"
+        )
         var result: [String: String] = [:]
         for row in rows {
             let sql: String = row["sql"]
-            let stripped = sql.split(separator: "\n").map { line in line.split(separator: "--", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? "" }
-                .joined(separator: " ")
+            let stripped = sql.split(separator: "\n").map { line in
+                line.split(separator: "--", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            }
+            .joined(separator: " ")
             result["\(row["type"] as String) \(row["name"] as String)"] = stripped.split(whereSeparator: \.isWhitespace).joined(separator: " ")
                 .replacingOccurrences(of: " ,", with: ",")
         }
@@ -79,9 +84,13 @@ struct MigrationTests {
                     INSERT INTO idempotency_keys (organization_id, livemode, key, request_hash, state, response_status, response_content_type, response_body, created_at, expires_at)
                     VALUES ('org_1', 1, 'done-key', x'01', 'complete', 200, 'application/json', ?, 1, 9999999999999),
                            ('org_1', 1, 'busy-key', x'02', 'in_flight', NULL, NULL, NULL, 1, 9999999999999)
-                    """, arguments: [Data(#"{"secret":"\#(secret)"}"#.utf8)])
+                    """,
+                arguments: [Data(#"{"secret":"\#(secret)"}"#.utf8)]
+            )
             try db.execute(
-                sql: "INSERT INTO dashboard_sessions (id_hash, user_id, organization_id, csrf_token, created_at, last_seen_at) VALUES (x'AA', 'usr_1', 'org_1', 'CSRFTOKENCSRFTOKENCSRFTOKEN12345', 1, 1)")
+                sql:
+                    "INSERT INTO dashboard_sessions (id_hash, user_id, organization_id, csrf_token, created_at, last_seen_at) VALUES (x'AA', 'usr_1', 'org_1', 'CSRFTOKENCSRFTOKENCSRFTOKEN12345', 1, 1)"
+            )
         }
         try old.close()
 
@@ -110,14 +119,19 @@ struct MigrationTests {
     @Test func databaseRunsInWALWithForeignKeysAndBusyTimeout() async throws {
         let store = try Store(configuration: StoreConfiguration(path: Self.temporaryPath(), busyTimeoutMilliseconds: 1_234))
         let (journal, foreignKeys, timeout) = try await store.pool.write { db in
-            (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA foreign_keys"), try Int.fetchOne(db, sql: "PRAGMA busy_timeout"))
+            (
+                try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA foreign_keys"),
+                try Int.fetchOne(db, sql: "PRAGMA busy_timeout")
+            )
         }
         #expect(journal == "wal")
         #expect(foreignKeys == 1)
         #expect(timeout == 1_234)
         await #expect(throws: DatabaseError.self) {
             try await store.pool.write { db in
-                try db.execute(sql: "INSERT INTO customers (id, organization_id, livemode, created_at, updated_at) VALUES ('cus_1', 'org_missing', 0, 1, 1)")
+                try db.execute(
+                    sql: "INSERT INTO customers (id, organization_id, livemode, created_at, updated_at) VALUES ('cus_1', 'org_missing', 0, 1, 1)"
+                )
             }
         }
     }

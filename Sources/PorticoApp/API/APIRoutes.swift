@@ -38,7 +38,11 @@ final class APIRoutes {
     /// the handler runs. `meter` names a usage metric counted once per
     /// successful (2xx) call, on top of `requests`.
     func on(
-        _ method: HTTPRequest.Method, _ path: String, scope: String, query: Query = .none, meter: String? = nil,
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        scope: String,
+        query: Query = .none,
+        meter: String? = nil,
         handler: @escaping Handler
     ) {
         if let index = methodsByPath.firstIndex(where: { $0.path == path }) {
@@ -71,7 +75,8 @@ final class APIRoutes {
     /// Every route added, as "GET /v1/customers/{id}" (OpenAPI's path syntax): the OpenAPI test checks each is described.
     var registered: [String] {
         methodsByPath.flatMap { path, methods in
-            let openAPIPath = "/v1/" + path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
+            let openAPIPath =
+                "/v1/" + path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
             return methods.map { "\($0.rawValue) \(openAPIPath)" }
         }
     }
@@ -84,8 +89,10 @@ final class APIRoutes {
             for method in candidates where !methods.contains(method) {
                 group.on(RouterPath(path), method: method) { request, _ -> Response in
                     throw APIError(
-                        .methodNotAllowed, "\(request.method.rawValue) is not allowed on this path; use \(allow).",
-                        headers: [.allow: allow])
+                        .methodNotAllowed,
+                        "\(request.method.rawValue) is not allowed on this path; use \(allow).",
+                        headers: [.allow: allow]
+                    )
                 }
             }
         }

@@ -36,14 +36,23 @@ struct CustomersController: Sendable {
         var metadata: [String: String] = [:]
         input.metadata.apply(to: &metadata)
         let record = CustomerRecord(
-            id: Identifier.make("cus", at: now), organizationId: scope.organizationId, livemode: scope.livemode,
-            name: input.name.value(or: nil), email: input.email.value(or: nil), description: input.description.value(or: nil),
-            metadata: try StoredMetadata.encode(metadata), createdAt: now, updatedAt: now)
+            id: Identifier.make("cus", at: now),
+            organizationId: scope.organizationId,
+            livemode: scope.livemode,
+            name: input.name.value(or: nil),
+            email: input.email.value(or: nil),
+            description: input.description.value(or: nil),
+            metadata: try StoredMetadata.encode(metadata),
+            createdAt: now,
+            updatedAt: now
+        )
         let resource = CustomerResource(record)
         let event = try Events.make("customer.created", about: resource, scope: scope, requestID: context.requestID, at: now)
         return try await context.respond { completion in
             try await store.insertCustomer(record, event: event, completing: completion)
-        } render: { _ in resource }
+        } render: { _ in
+            resource
+        }
     }
 
     @Sendable func retrieve(_ request: Request, context: Context) async throws -> Response {
@@ -98,7 +107,8 @@ struct CustomersController: Sendable {
         let query = try ListQuery(request.uri, extra: ["email"])
         let page = try await store.customers(scope: scope, email: query.extra["email"], page: query.page)
         return try JSONCoding.response(
-            ListEnvelope<CustomerResource>(data: page.items.map { CustomerResource($0) }, hasMore: page.hasMore, url: "/v1/customers"))
+            ListEnvelope<CustomerResource>(data: page.items.map { CustomerResource($0) }, hasMore: page.hasMore, url: "/v1/customers")
+        )
     }
 }
 

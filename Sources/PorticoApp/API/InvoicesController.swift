@@ -73,12 +73,18 @@ struct InvoiceResource: Encodable {
         overageAmount = record.overageAmount
         total = record.total
         createdAt = RFC3339.string(milliseconds: record.createdAt)
-        var lines = [Line(description: "\(record.plan) plan, monthly base fee", quantity: 1, unitAmount: record.baseAmount, amount: record.baseAmount)]
+        var lines = [
+            Line(description: "\(record.plan) plan, monthly base fee", quantity: 1, unitAmount: record.baseAmount, amount: record.baseAmount)
+        ]
         if record.overageQuantity > 0 {
             lines.append(
                 Line(
                     description: "Overage: \(record.overageQuantity) × 1,000 requests past \(record.includedQuantity ?? 0) included",
-                    quantity: record.overageQuantity, unitAmount: record.overageUnitAmount, amount: record.overageAmount))
+                    quantity: record.overageQuantity,
+                    unitAmount: record.overageUnitAmount,
+                    amount: record.overageAmount
+                )
+            )
         }
         self.lines = lines
     }

@@ -33,7 +33,8 @@ struct KeysController: Sendable {
         let page = try await store.apiKeys(scope: scope, page: query.page)
         let now = clock.nowMilliseconds
         return try JSONCoding.response(
-            ListEnvelope(data: page.items.map { APIKeyResource($0, now: now) }, hasMore: page.hasMore, url: "/v1/keys"))
+            ListEnvelope(data: page.items.map { APIKeyResource($0, now: now) }, hasMore: page.hasMore, url: "/v1/keys")
+        )
     }
 
     @Sendable func create(_ request: Request, context: Context) async throws -> Response {
@@ -49,14 +50,21 @@ struct KeysController: Sendable {
             return date
         }
         let newKey = NewKeyRequest(
-            organizationID: caller.organizationID, livemode: caller.livemode, kind: kind,
-            label: try body.string("label", maxLength: 200).value(or: nil), scopes: try body.strings("scopes") ?? [],
-            allowedCIDRs: try body.strings("allowed_ips") ?? [], expiresAt: expiresAt)
+            organizationID: caller.organizationID,
+            livemode: caller.livemode,
+            kind: kind,
+            label: try body.string("label", maxLength: 200).value(or: nil),
+            scopes: try body.strings("scopes") ?? [],
+            allowedCIDRs: try body.strings("allowed_ips") ?? [],
+            expiresAt: expiresAt
+        )
         let stored = try await Self.keyError { try KeyService.storedScopes(for: newKey) }
         guard caller.scopes.covers(ScopeSet(stored: stored)) else {
             throw APIError(
-                .insufficientScope, "A key can only create keys with scopes it holds itself; this key does not hold every scope requested.",
-                param: "scopes")
+                .insufficientScope,
+                "A key can only create keys with scopes it holds itself; this key does not hold every scope requested.",
+                param: "scopes"
+            )
         }
         let actor = AuditActor(caller, context)
         return try await context.respond { completion in
@@ -88,7 +96,12 @@ struct KeysController: Sendable {
         return try await context.respond { completion in
             try await Self.keyError {
                 try await keys.roll(
-                    id: id, organizationID: caller.organizationID, overlap: TimeInterval(overlap), by: actor, completing: completion)
+                    id: id,
+                    organizationID: caller.organizationID,
+                    overlap: TimeInterval(overlap),
+                    by: actor,
+                    completing: completion
+                )
             }
         } render: { [now = clock.nowMilliseconds] issued in
             guard let issued else { throw APIError.notFound("api_key", id: id) }

@@ -25,13 +25,21 @@ struct RequestLogsController: Sendable {
         let filter = RequestLogFilter(
             status: try QueryValue.integer(query.extra["status"], "status", in: 100...599),
             statusClass: statusClass.flatMap { Int(String($0.prefix(1))) },
-            method: try QueryValue.choice(query.extra["method"]?.uppercased(), "method", ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]),
-            pathPrefix: query.extra["path_prefix"], keyId: query.extra["key_id"],
-            since: try QueryValue.time(query.extra["since"], "since"), until: try QueryValue.time(query.extra["until"], "until"))
+            method: try QueryValue.choice(
+                query.extra["method"]?.uppercased(),
+                "method",
+                ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+            ),
+            pathPrefix: query.extra["path_prefix"],
+            keyId: query.extra["key_id"],
+            since: try QueryValue.time(query.extra["since"], "since"),
+            until: try QueryValue.time(query.extra["until"], "until")
+        )
         do {
             let page = try await store.requestLogs(scope: scope, filter: filter, page: query.page, width: width)
             return try JSONCoding.response(
-                ListEnvelope(data: page.items.map(RequestLogResource.init), hasMore: page.hasMore, url: "/v1/request-logs"))
+                ListEnvelope(data: page.items.map(RequestLogResource.init), hasMore: page.hasMore, url: "/v1/request-logs")
+            )
         } catch StoreError.notFound {
             let param = query.page.startingAfter != nil ? "starting_after" : "ending_before"
             throw APIError(.invalidCursor, "\(param) names no request log of this organization and mode.", param: param)

@@ -35,8 +35,12 @@ struct UsageController: Sendable {
         guard until - since <= Self.maxRange else { throw APIError.invalid("since", "The range can span at most 366 days.") }
         let hourFloor = RequestLogPartition.start(of: since, width: 3_600_000)
         let rows = try await store.usage(
-            scope: principal.tenant, from: hourFloor, until: until, metric: query["metric"].map(String.init),
-            keyId: query["key_id"].map(String.init))
+            scope: principal.tenant,
+            from: hourFloor,
+            until: until,
+            metric: query["metric"].map(String.init),
+            keyId: query["key_id"].map(String.init)
+        )
 
         var totals: [UsageLine.Group: Int64] = [:]
         for row in rows {
@@ -64,12 +68,22 @@ struct UsageController: Sendable {
         }
         return try JSONCoding.response(
             UsageReport(
-                livemode: principal.livemode, plan: principal.plan, groupBy: groupBy, since: RFC3339.string(milliseconds: since),
-                until: RFC3339.string(milliseconds: until), data: lines,
+                livemode: principal.livemode,
+                plan: principal.plan,
+                groupBy: groupBy,
+                since: RFC3339.string(milliseconds: since),
+                until: RFC3339.string(milliseconds: until),
+                data: lines,
                 currentPeriod: QuotaPeriodResource(
-                    start: month.start, end: month.end, used: monthUsed, quota: limits.monthlyQuota,
-                    enforced: limits.monthlyQuota != nil && plan.monthlyQuotaIsHard(livemode: principal.livemode)),
-                currentDay: dayPeriod))
+                    start: month.start,
+                    end: month.end,
+                    used: monthUsed,
+                    quota: limits.monthlyQuota,
+                    enforced: limits.monthlyQuota != nil && plan.monthlyQuotaIsHard(livemode: principal.livemode)
+                ),
+                currentDay: dayPeriod
+            )
+        )
     }
 }
 

@@ -25,18 +25,33 @@ public struct AccountService: Sendable {
         let now = clock.nowMilliseconds
         // New organizations start on the newest API version; older ones keep the version they were built against.
         return OrganizationRecord(
-            id: Identifier.make("org", at: now), name: trimmed, plan: defaultPlan, createdAt: now, apiVersion: APIVersions.current.id)
+            id: Identifier.make("org", at: now),
+            name: trimmed,
+            plan: defaultPlan,
+            createdAt: now,
+            apiVersion: APIVersions.current.id
+        )
     }
 
     private func created(_ organization: OrganizationRecord, by actor: AuditActor) -> AuditEntryRecord {
         actor.entry(
-            "organization.created", organizationID: organization.id, targetType: "organization", targetID: organization.id,
-            details: ["name": organization.name], at: organization.createdAt)
+            "organization.created",
+            organizationID: organization.id,
+            targetType: "organization",
+            targetID: organization.id,
+            details: ["name": organization.name],
+            at: organization.createdAt
+        )
     }
 
     /// Creates a user and, when `organizationID` is given, makes them a member with `role`.
     package func createUser(
-        email: String, password: String, name: String? = nil, organizationID: String?, role: String = "owner", by actor: AuditActor
+        email: String,
+        password: String,
+        name: String? = nil,
+        organizationID: String?,
+        role: String = "owner",
+        by actor: AuditActor
     ) async throws -> UserRecord {
         guard Role(rawValue: role) != nil else {
             throw KeyRequestError(param: "role", description: "role must be owner, admin, developer or viewer")
@@ -44,8 +59,13 @@ public struct AccountService: Sendable {
         let user = try newUser(email: email, password: password, name: name)
         let membership = organizationID.map { MembershipRecord(organizationId: $0, userId: user.id, role: role, createdAt: user.createdAt) }
         let audit = actor.entry(
-            "user.created", organizationID: organizationID, targetType: "user", targetID: user.id,
-            details: ["email": user.email, "role": organizationID == nil ? "" : role], at: user.createdAt)
+            "user.created",
+            organizationID: organizationID,
+            targetType: "user",
+            targetID: user.id,
+            details: ["email": user.email, "role": organizationID == nil ? "" : role],
+            at: user.createdAt
+        )
         try await store.createUser(user, membership: membership, audit: audit)
         return user
     }
@@ -64,13 +84,21 @@ public struct AccountService: Sendable {
         }
         let name = name?.trimmingCharacters(in: .whitespacesAndNewlines)
         return UserRecord(
-            id: Identifier.make("usr", at: clock.nowMilliseconds), email: email, name: name?.isEmpty == false ? name : nil,
-            passwordHash: try hasher.hash(password), createdAt: clock.nowMilliseconds)
+            id: Identifier.make("usr", at: clock.nowMilliseconds),
+            email: email,
+            name: name?.isEmpty == false ? name : nil,
+            passwordHash: try hasher.hash(password),
+            createdAt: clock.nowMilliseconds
+        )
     }
 
     /// Open sign-up: a new user who owns a new organization, in one transaction.
     func signUp(
-        email: String, password: String, name: String?, organizationName: String, by actor: AuditActor
+        email: String,
+        password: String,
+        name: String?,
+        organizationName: String,
+        by actor: AuditActor
     ) async throws -> (UserRecord, OrganizationRecord) {
         let organization = try newOrganization(name: organizationName)
         let user = try newUser(email: email, password: password, name: name)
@@ -80,8 +108,13 @@ public struct AccountService: Sendable {
         let audit = [
             created(organization, by: actor),
             actor.entry(
-                "user.created", organizationID: organization.id, targetType: "user", targetID: user.id,
-                details: ["email": user.email, "role": "owner"], at: user.createdAt),
+                "user.created",
+                organizationID: organization.id,
+                targetType: "user",
+                targetID: user.id,
+                details: ["email": user.email, "role": "owner"],
+                at: user.createdAt
+            ),
         ]
         try await store.signUp(user: user, organization: organization, membership: membership, audit: audit)
         return (user, organization)

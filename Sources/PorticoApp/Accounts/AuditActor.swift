@@ -13,14 +13,27 @@ public struct AuditActor: Sendable {
 
     /// An audit row for `action` on a target, stamped with this actor.
     func entry(
-        _ action: String, organizationID: String?, targetType: String, targetID: String,
-        details: [String: String] = [:], at milliseconds: Int64
+        _ action: String,
+        organizationID: String?,
+        targetType: String,
+        targetID: String,
+        details: [String: String] = [:],
+        at milliseconds: Int64
     ) -> AuditEntryRecord {
         let detailsJSON = (try? JSONCoding.encoder.encode(details)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         return AuditEntryRecord(
-            id: Identifier.make("aud", at: milliseconds), organizationId: organizationID, actorType: type, actorId: id,
-            action: action, targetType: targetType, targetId: targetID, ip: ip, requestId: requestID,
-            details: detailsJSON, createdAt: milliseconds)
+            id: Identifier.make("aud", at: milliseconds),
+            organizationId: organizationID,
+            actorType: type,
+            actorId: id,
+            action: action,
+            targetType: targetType,
+            targetId: targetID,
+            ip: ip,
+            requestId: requestID,
+            details: detailsJSON,
+            createdAt: milliseconds
+        )
     }
 }
 

@@ -31,7 +31,13 @@ struct PasswordHasher: Sendable {
 
     private static func derive(_ password: String, salt: [UInt8], cost: Int) throws -> Data {
         let key = try KDF.Scrypt.deriveKey(
-            from: Array(password.utf8), salt: salt, outputByteCount: 32, rounds: 1 << cost, blockSize: 8, parallelism: 1)
+            from: Array(password.utf8),
+            salt: salt,
+            outputByteCount: 32,
+            rounds: 1 << cost,
+            blockSize: 8,
+            parallelism: 1
+        )
         return key.withUnsafeBytes { Data($0) }
     }
 }

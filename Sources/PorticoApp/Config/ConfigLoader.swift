@@ -26,7 +26,8 @@ public enum ConfigLoader {
     static func validate(_ config: PorticoConfig) throws {
         guard config.plans[config.billing.defaultPlan] != nil else {
             throw ConfigError(
-                description: "setting \"billing.default_plan\" names plan \"\(config.billing.defaultPlan)\", which is not defined in \"plans\"")
+                description: "setting \"billing.default_plan\" names plan \"\(config.billing.defaultPlan)\", which is not defined in \"plans\""
+            )
         }
         if let block = config.webhooks.allowedCidrs.first(where: { CIDR($0) == nil }) {
             throw ConfigError(description: "setting \"webhooks.allowed_cidrs\" has an invalid CIDR block \"\(block)\"")
@@ -198,7 +199,8 @@ struct Setting: Sendable {
             let values: [String]?
             switch input {
             case .json(.array(let items)):
-                values = items.map { if case .string(let text) = $0 { text } else { nil } }.allSatisfy { $0 != nil }
+                values =
+                    items.map { if case .string(let text) = $0 { text } else { nil } }.allSatisfy { $0 != nil }
                     ? items.compactMap { if case .string(let text) = $0 { text } else { nil } } : nil
             case .json: values = nil
             case .environment(let text):
@@ -216,7 +218,9 @@ struct Setting: Sendable {
     }
 
     static func optionalString(
-        _ name: String, _ path: any WritableKeyPath<PorticoConfig, String?> & Sendable, valid: @escaping @Sendable (String) -> Bool
+        _ name: String,
+        _ path: any WritableKeyPath<PorticoConfig, String?> & Sendable,
+        valid: @escaping @Sendable (String) -> Bool
     ) -> Setting {
         Setting(name: name) { input, config in
             if case .json(.null) = input {

@@ -49,21 +49,37 @@ public struct Plan: Sendable, Equatable {
     /// included volume and overage, and an enterprise tier with high limits and a custom price.
     public static let defaults: [String: Plan] = [
         "free": Plan(
-            name: "Free", currency: "usd", basePrice: 0, overagePer1000: nil,
+            name: "Free",
+            currency: "usd",
+            basePrice: 0,
+            overagePer1000: nil,
             live: Limits(perSecond: 10, perMinute: 100, organizationPerMinute: 200, dailyQuota: 1_000),
-            test: Limits(perSecond: 5, perMinute: 50, organizationPerMinute: 100, dailyQuota: 500)),
+            test: Limits(perSecond: 5, perMinute: 50, organizationPerMinute: 100, dailyQuota: 500)
+        ),
         "starter": Plan(
-            name: "Starter", currency: "usd", basePrice: 4_900, overagePer1000: 50,
+            name: "Starter",
+            currency: "usd",
+            basePrice: 4_900,
+            overagePer1000: 50,
             live: Limits(perSecond: 25, perMinute: 1_000, organizationPerMinute: 2_000, monthlyQuota: 100_000),
-            test: Limits(perSecond: 10, perMinute: 300, organizationPerMinute: 600, monthlyQuota: 10_000)),
+            test: Limits(perSecond: 10, perMinute: 300, organizationPerMinute: 600, monthlyQuota: 10_000)
+        ),
         "growth": Plan(
-            name: "Growth", currency: "usd", basePrice: 19_900, overagePer1000: 30,
+            name: "Growth",
+            currency: "usd",
+            basePrice: 19_900,
+            overagePer1000: 30,
             live: Limits(perSecond: 100, perMinute: 5_000, organizationPerMinute: 10_000, monthlyQuota: 1_000_000),
-            test: Limits(perSecond: 25, perMinute: 1_000, organizationPerMinute: 2_000, monthlyQuota: 100_000)),
+            test: Limits(perSecond: 25, perMinute: 1_000, organizationPerMinute: 2_000, monthlyQuota: 100_000)
+        ),
         "enterprise": Plan(
-            name: "Enterprise", currency: "usd", basePrice: 0, overagePer1000: nil,
+            name: "Enterprise",
+            currency: "usd",
+            basePrice: 0,
+            overagePer1000: nil,
             live: Limits(perSecond: 500, perMinute: 30_000, organizationPerMinute: 60_000),
-            test: Limits(perSecond: 100, perMinute: 5_000, organizationPerMinute: 10_000)),
+            test: Limits(perSecond: 100, perMinute: 5_000, organizationPerMinute: 10_000)
+        ),
     ]
 }
 

@@ -81,7 +81,8 @@ enum PlanSettings {
             let fields = try object(body, "\(name).\(route)", allowed: ["per_second", "per_minute"])
             routes[route] = RouteLimit(
                 perSecond: try fields["per_second"].flatMap { try count($0, "\(name).\(route).per_second") },
-                perMinute: try fields["per_minute"].flatMap { try count($0, "\(name).\(route).per_minute") })
+                perMinute: try fields["per_minute"].flatMap { try count($0, "\(name).\(route).per_minute") }
+            )
         }
         return routes
     }

@@ -189,7 +189,8 @@ public struct PorticoConfig: Sendable, Equatable {
             path: database.path,
             synchronous: StoreConfiguration.Synchronous(rawValue: database.synchronous.uppercased()) ?? .normal,
             busyTimeoutMilliseconds: database.busyTimeoutMs,
-            readerCount: database.readers)
+            readerCount: database.readers
+        )
     }
 
     public var logLevel: Logger.Level { Logger.Level(rawValue: logging.level) ?? .info }

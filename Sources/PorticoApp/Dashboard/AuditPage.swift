@@ -23,7 +23,8 @@ struct AuditPage: Sendable {
             throw DashboardError.badRequest("That page of the audit log does not exist; start from the newest.")
         }
         let rows = page.items.map { entry -> HTML in
-            let details = (try? JSONSerialization.jsonObject(with: Data(entry.details.utf8)) as? [String: Any])?
+            let details =
+                (try? JSONSerialization.jsonObject(with: Data(entry.details.utf8)) as? [String: Any])?
                 .sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") ?? ""
             return """
                 <tr><td>\(Layout.time(entry.createdAt))</td><td><code>\(entry.action)</code></td>
@@ -31,7 +32,8 @@ struct AuditPage: Sendable {
                 <td>\(details)</td><td>\(entry.ip ?? "—")</td></tr>
                 """
         }
-        let older: HTML = page.hasMore ? page.items.last.map { "<p><a href=\"/dashboard/audit?starting_after=\($0.id)\">Older entries</a></p>" } ?? "" : ""
+        let older: HTML =
+            page.hasMore ? page.items.last.map { "<p><a href=\"/dashboard/audit?starting_after=\($0.id)\">Older entries</a></p>" } ?? "" : ""
         let body: HTML = """
             <h1>Audit log</h1>
             \(Layout.table(caption: "Newest first", headers: ["Time", "Action", "Actor", "Target", "Details", "IP"], rows: rows, empty: "Nothing recorded yet."))

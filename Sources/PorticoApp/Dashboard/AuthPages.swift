@@ -35,17 +35,17 @@ struct AuthPages: Sendable {
         let signup: HTML = dashboard.config.dashboard.signup == "open" ? "<p>No account? <a href=\"/dashboard/signup\">Sign up</a>.</p>" : ""
         return preSessionPage(request, title: "Sign in", status: status) { token in
             """
-                <h1>Sign in to Portico</h1>
-                \(Layout.alert(error))
-                <form method="post" action="/dashboard/login">
-                <input type="hidden" name="form_token" value="\(token)">
-                <input type="hidden" name="next" value="\(next)">
-                <p><label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" required value="\(email)"></p>
-                <p><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required></p>
-                <p><button type="submit">Sign in</button></p>
-                </form>
-                \(signup)
-                """
+            <h1>Sign in to Portico</h1>
+            \(Layout.alert(error))
+            <form method="post" action="/dashboard/login">
+            <input type="hidden" name="form_token" value="\(token)">
+            <input type="hidden" name="next" value="\(next)">
+            <p><label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" required value="\(email)"></p>
+            <p><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required></p>
+            <p><button type="submit">Sign in</button></p>
+            </form>
+            \(signup)
+            """
         }
     }
 
@@ -58,8 +58,11 @@ struct AuthPages: Sendable {
         if let wait = dashboard.throttle.retryAfter(email, now: now) {
             let minutes = max(1, Int((wait + 59_999) / 60_000))
             return try await loginForm(
-                request, email: email, error: "Too many sign-in attempts for this account. Try again in \(minutes) minute\(minutes == 1 ? "" : "s").",
-                status: .tooManyRequests)
+                request,
+                email: email,
+                error: "Too many sign-in attempts for this account. Try again in \(minutes) minute\(minutes == 1 ? "" : "s").",
+                status: .tooManyRequests
+            )
         }
         let user = try await dashboard.store.user(email: email)
         guard try await dashboard.verifyPassword(password, user: user), let user,
@@ -111,22 +114,27 @@ struct AuthPages: Sendable {
 
     // MARK: Sign-up and invitations
 
-    private func signupForm(_ request: Request, error: String? = nil, values: FormData = FormData(""), status: HTTPResponse.Status = .ok) async throws -> Response {
+    private func signupForm(
+        _ request: Request,
+        error: String? = nil,
+        values: FormData = FormData(""),
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         guard dashboard.config.dashboard.signup == "open" else { throw DashboardError.notFound }
         return preSessionPage(request, title: "Sign up", status: status) { token in
             """
-                <h1>Create a Portico account</h1>
-                \(Layout.alert(error))
-                <form method="post" action="/dashboard/signup">
-                <input type="hidden" name="form_token" value="\(token)">
-                <p><label for="name">Your name</label><input id="name" name="name" autocomplete="name" value="\(values["name"])"></p>
-                <p><label for="organization">Organization name</label><input id="organization" name="organization" required value="\(values["organization"])"></p>
-                <p><label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" required value="\(values["email"])"></p>
-                <p><label for="password">Password (at least 12 characters)</label><input id="password" name="password" type="password" autocomplete="new-password" minlength="12" required></p>
-                <p><button type="submit">Create account</button></p>
-                </form>
-                <p>Have an account? <a href="/dashboard/login">Sign in</a>.</p>
-                """
+            <h1>Create a Portico account</h1>
+            \(Layout.alert(error))
+            <form method="post" action="/dashboard/signup">
+            <input type="hidden" name="form_token" value="\(token)">
+            <p><label for="name">Your name</label><input id="name" name="name" autocomplete="name" value="\(values["name"])"></p>
+            <p><label for="organization">Organization name</label><input id="organization" name="organization" required value="\(values["organization"])"></p>
+            <p><label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" required value="\(values["email"])"></p>
+            <p><label for="password">Password (at least 12 characters)</label><input id="password" name="password" type="password" autocomplete="new-password" minlength="12" required></p>
+            <p><button type="submit">Create account</button></p>
+            </form>
+            <p>Have an account? <a href="/dashboard/login">Sign in</a>.</p>
+            """
         }
     }
 
@@ -138,8 +146,12 @@ struct AuthPages: Sendable {
         let actor = AuditActor(type: "user", id: nil, ip: context.clientIP?.description, requestID: context.requestID)
         do {
             let (user, organization) = try await accounts.signUp(
-                email: form.text("email") ?? "", password: form["password"] ?? "", name: form.text("name"),
-                organizationName: form.text("organization") ?? "", by: actor)
+                email: form.text("email") ?? "",
+                password: form["password"] ?? "",
+                name: form.text("name"),
+                organizationName: form.text("organization") ?? "",
+                by: actor
+            )
             let cookie = try await dashboard.sessions.start(userId: user.id, organizationId: organization.id, actor: actor)
             return WebPage.redirect(to: "/dashboard", headers: [.setCookie: cookie])
         } catch let error as KeyRequestError {
@@ -147,11 +159,21 @@ struct AuthPages: Sendable {
         } catch StoreError.conflict {
             // The same answer as for any other refusal would hide that the email has an account, but the
             // owner of that email gains nothing from that secret here; say it plainly so they sign in instead.
-            return try await signupForm(request, error: "An account with this email already exists. Sign in instead.", values: form, status: .conflict)
+            return try await signupForm(
+                request,
+                error: "An account with this email already exists. Sign in instead.",
+                values: form,
+                status: .conflict
+            )
         }
     }
 
-    private func invitationForm(_ request: Request, context: Context, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+    private func invitationForm(
+        _ request: Request,
+        context: Context,
+        error: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         let (invitation, existing) = try await invitation(request, context: context)
         let organization = try await dashboard.store.organization(id: invitation.organizationId)
         let action = "/dashboard/invitations/\(try context.parameters.require("token"))"
@@ -167,15 +189,15 @@ struct AuthPages: Sendable {
             """
         return preSessionPage(request, title: "Join \(organization?.name ?? "an organization")", status: status) { token in
             """
-                <h1>Join \(organization?.name ?? "an organization") on Portico</h1>
-                <p>Invitation for <strong>\(invitation.email)</strong> as <strong>\(Role(rawValue: invitation.role)?.title ?? invitation.role)</strong>.</p>
-                \(Layout.alert(error))
-                <form method="post" action="\(action)">
-                <input type="hidden" name="form_token" value="\(token)">
-                \(fields)
-                <p><button type="submit">Join</button></p>
-                </form>
-                """
+            <h1>Join \(organization?.name ?? "an organization") on Portico</h1>
+            <p>Invitation for <strong>\(invitation.email)</strong> as <strong>\(Role(rawValue: invitation.role)?.title ?? invitation.role)</strong>.</p>
+            \(Layout.alert(error))
+            <form method="post" action="\(action)">
+            <input type="hidden" name="form_token" value="\(token)">
+            \(fields)
+            <p><button type="submit">Join</button></p>
+            </form>
+            """
         }
     }
 
@@ -198,8 +220,10 @@ struct AuthPages: Sendable {
         } else {
             guard dashboard.config.dashboard.signup != "closed" else {
                 return DashboardMiddleware.message(
-                    "Accounts are created by the operator", "This Portico does not create accounts from the dashboard. Ask its operator.",
-                    status: .forbidden)
+                    "Accounts are created by the operator",
+                    "This Portico does not create accounts from the dashboard. Ask its operator.",
+                    status: .forbidden
+                )
             }
             do {
                 newUser = try dashboard.runtime.accounts.newUser(email: invitation.email, password: password, name: form.text("name"))
@@ -209,10 +233,21 @@ struct AuthPages: Sendable {
         }
         let tokenHash = SessionManager.hash(try context.parameters.require("token"))
         let audit = actor.entry(
-            "member.joined", organizationID: invitation.organizationId, targetType: "invitation", targetID: invitation.id,
-            details: ["email": invitation.email, "role": invitation.role], at: now)
-        guard let (_, userId) = try await dashboard.store.acceptInvitation(
-            tokenHash: tokenHash, newUser: newUser, existingUserId: existing?.id, now: now, audit: audit)
+            "member.joined",
+            organizationID: invitation.organizationId,
+            targetType: "invitation",
+            targetID: invitation.id,
+            details: ["email": invitation.email, "role": invitation.role],
+            at: now
+        )
+        guard
+            let (_, userId) = try await dashboard.store.acceptInvitation(
+                tokenHash: tokenHash,
+                newUser: newUser,
+                existingUserId: existing?.id,
+                now: now,
+                audit: audit
+            )
         else { throw DashboardError.notFound }
         let cookie = try await dashboard.sessions.start(userId: userId, organizationId: invitation.organizationId, actor: actor)
         return WebPage.redirect(to: "/dashboard", headers: [.setCookie: cookie])

@@ -24,8 +24,11 @@ final class Dashboard: Sendable {
         self.runtime = runtime
         let settings = runtime.config.dashboard
         self.sessions = SessionManager(
-            store: runtime.store, clock: runtime.clock, settings: settings,
-            secureCookies: runtime.config.server.publicURL?.hasPrefix("https://") == true)
+            store: runtime.store,
+            clock: runtime.clock,
+            settings: settings,
+            secureCookies: runtime.config.server.publicURL?.hasPrefix("https://") == true
+        )
         self.throttle = LoginThrottle(attempts: settings.loginAttempts, windowMinutes: settings.loginWindowMinutes)
     }
 
@@ -51,7 +54,9 @@ final class Dashboard: Sendable {
 
     /// `submission`, for an action that depends on the viewer (the mode they are in).
     func submission(
-        _ request: inout Request, context: Context, requiring action: (Viewer) -> Role.Action
+        _ request: inout Request,
+        context: Context,
+        requiring action: (Viewer) -> Role.Action
     ) async throws -> (Viewer, FormData) {
         let viewer = try await viewer(request)
         let form = try await form(&request, context: context, viewer: viewer)

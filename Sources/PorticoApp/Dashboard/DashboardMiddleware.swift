@@ -34,8 +34,10 @@ struct DashboardMiddleware: RouterMiddleware {
         } catch {
             logger.error("dashboard request failed", metadata: ["request_id": "\(context.requestID)", "error": "\(error)"])
             return Self.message(
-                "Something went wrong", "Portico could not complete this request. Request id: \(context.requestID).",
-                status: .internalServerError)
+                "Something went wrong",
+                "Portico could not complete this request. Request id: \(context.requestID).",
+                status: .internalServerError
+            )
         }
     }
 
@@ -62,8 +64,10 @@ struct DashboardMiddleware: RouterMiddleware {
             return message("Not found", "There is nothing here, or it belongs to another organization or mode.", status: .notFound)
         case .staleForm:
             return message(
-                "This form has expired", "Go back, reload the page and try again. (Forms only work from Portico's own pages.)",
-                status: .forbidden)
+                "This form has expired",
+                "Go back, reload the page and try again. (Forms only work from Portico's own pages.)",
+                status: .forbidden
+            )
         case .badRequest(let detail):
             return message("That did not work", detail, status: .badRequest)
         }
@@ -72,6 +76,7 @@ struct DashboardMiddleware: RouterMiddleware {
     static func message(_ title: String, _ detail: String, status: HTTPResponse.Status) -> Response {
         WebPage.response(
             Layout.bare(title: title, body: "<h1>\(title)</h1><p>\(detail)</p><p><a href=\"/dashboard\">Back to the dashboard</a></p>"),
-            status: status)
+            status: status
+        )
     }
 }

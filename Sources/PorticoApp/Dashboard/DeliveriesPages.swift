@@ -26,7 +26,10 @@ struct DeliveriesPages: Sendable {
         let page: Page<DeliveryView>
         do {
             page = try await dashboard.store.deliveries(
-                scope: viewer.scope, filter: filter, page: PageRequest(limit: 50, startingAfter: value("starting_after")))
+                scope: viewer.scope,
+                filter: filter,
+                page: PageRequest(limit: 50, startingAfter: value("starting_after"))
+            )
         } catch StoreError.notFound {
             throw DashboardError.badRequest("That page of deliveries no longer exists; start from the newest.")
         }
@@ -96,7 +99,8 @@ struct DeliveriesPages: Sendable {
     /// Deliveries as a table linking to each one.
     static func table(_ deliveries: [DeliveryView], caption: String) -> HTML {
         Layout.table(
-            caption: caption, headers: ["Created", "Event", "Status", "Attempts", "Last HTTP status"],
+            caption: caption,
+            headers: ["Created", "Event", "Status", "Attempts", "Last HTTP status"],
             rows: deliveries.map { view in
                 let delivery = view.delivery
                 return """
@@ -105,7 +109,8 @@ struct DeliveriesPages: Sendable {
                     <td>\(statusLabel(delivery.status))</td><td>\(delivery.attemptCount)</td><td>\(delivery.lastStatusCode.map(String.init) ?? "—")</td></tr>
                     """
             },
-            empty: "No deliveries.")
+            empty: "No deliveries."
+        )
     }
 
     static func statusLabel(_ status: WebhookDeliveryRecord.Status) -> String {

@@ -27,8 +27,10 @@ struct EventsPages: Sendable {
         let page: Page<EventRecord>
         do {
             page = try await dashboard.store.events(
-                scope: viewer.scope, filter: EventFilter(type: pattern),
-                page: PageRequest(limit: 50, startingAfter: query.get("starting_after").flatMap { $0.isEmpty ? nil : $0 }))
+                scope: viewer.scope,
+                filter: EventFilter(type: pattern),
+                page: PageRequest(limit: 50, startingAfter: query.get("starting_after").flatMap { $0.isEmpty ? nil : $0 })
+            )
         } catch StoreError.notFound {
             throw DashboardError.badRequest("That page of events no longer exists; start from the newest.")
         }
@@ -55,7 +57,10 @@ struct EventsPages: Sendable {
         guard let event = try await dashboard.store.event(id: try context.parameters.require("id"), scope: viewer.scope)
         else { throw DashboardError.notFound }
         let deliveries = try await dashboard.store.deliveries(
-            scope: viewer.scope, filter: DeliveryFilter(eventId: event.id), page: PageRequest(limit: 100))
+            scope: viewer.scope,
+            filter: DeliveryFilter(eventId: event.id),
+            page: PageRequest(limit: 100)
+        )
         let body: HTML = """
             <p><a href="/dashboard/events">All events</a></p>
             <h1>\(event.type)</h1>

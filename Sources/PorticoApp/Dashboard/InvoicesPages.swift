@@ -35,9 +35,10 @@ struct InvoicesPages: Sendable {
         guard let invoice = try await dashboard.store.invoice(id: try context.parameters.require("id"), scope: viewer.scope)
         else { throw DashboardError.notFound }
         let money = { (amount: Int64) in Money.format(amount, invoice.currency) }
-        let overage: HTML = invoice.overageUnitAmount.map { unit in
-            "<tr><td>Overage: \(invoice.overageQuantity) requests at \(money(unit)) per 1,000</td><td>\(money(invoice.overageAmount))</td></tr>"
-        } ?? .empty
+        let overage: HTML =
+            invoice.overageUnitAmount.map { unit in
+                "<tr><td>Overage: \(invoice.overageQuantity) requests at \(money(unit)) per 1,000</td><td>\(money(invoice.overageAmount))</td></tr>"
+            } ?? .empty
         let body: HTML = """
             <p><a href="/dashboard/invoices">All invoices</a></p>
             <h1>Invoice for \(Self.period(invoice))</h1>

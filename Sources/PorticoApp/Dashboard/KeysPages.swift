@@ -52,13 +52,14 @@ struct KeysPages: Sendable {
                 <td>\(status)\(key.expiresAt.map { _ in " " as HTML })\(key.expiresAt.map { Layout.time($0) })</td><td>\(actions)</td></tr>
                 """
         }
-        let shown: HTML = issued.map { key, heading in
-            """
-            <section class="secret" aria-labelledby="new-key"><h2 id="new-key">\(heading)</h2>
-            <p>Copy it now: Portico keeps only a hash and will not show it again.</p>
-            <p><label for="secret">Secret</label><input id="secret" readonly value="\(key.secret)" size="60"></p></section>
-            """
-        } ?? ""
+        let shown: HTML =
+            issued.map { key, heading in
+                """
+                <section class="secret" aria-labelledby="new-key"><h2 id="new-key">\(heading)</h2>
+                <p>Copy it now: Portico keeps only a hash and will not show it again.</p>
+                <p><label for="secret">Secret</label><input id="secret" readonly value="\(key.secret)" size="60"></p></section>
+                """
+            } ?? ""
         let create: HTML =
             canManage
             ? """
@@ -101,10 +102,16 @@ struct KeysPages: Sendable {
             expiresAt = dashboard.clock.now.addingTimeInterval(TimeInterval(days) * 86_400)
         }
         let newKey = NewKeyRequest(
-            organizationID: viewer.organization.id, livemode: viewer.livemode, kind: kind, label: form.text("label"),
+            organizationID: viewer.organization.id,
+            livemode: viewer.livemode,
+            kind: kind,
+            label: form.text("label"),
             scopes: kind == .restricted ? form.all("scopes") : [],
-            allowedCIDRs: (form["allowed_ips"] ?? "").split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
-            expiresAt: expiresAt)
+            allowedCIDRs: (form["allowed_ips"] ?? "").split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                !$0.isEmpty
+            },
+            expiresAt: expiresAt
+        )
         do {
             let issued = try await dashboard.runtime.keys.create(newKey, by: viewer.actor(request: context))
             return try await page(viewer, issued: (issued, "Your new key"))
@@ -121,8 +128,13 @@ struct KeysPages: Sendable {
         let hours = Int(form["overlap_hours"] ?? "24") ?? 24
         guard (0...720).contains(hours) else { throw DashboardError.badRequest("The overlap must be 0 to 720 hours.") }
         do {
-            guard let issued = try await dashboard.runtime.keys.roll(
-                id: key.id, organizationID: viewer.organization.id, overlap: TimeInterval(hours * 3_600), by: viewer.actor(request: context))
+            guard
+                let issued = try await dashboard.runtime.keys.roll(
+                    id: key.id,
+                    organizationID: viewer.organization.id,
+                    overlap: TimeInterval(hours * 3_600),
+                    by: viewer.actor(request: context)
+                )
             else { throw DashboardError.notFound }
             return try await page(viewer, issued: (issued, "The replacement for \(key.id)"))
         } catch let error as KeyRequestError {

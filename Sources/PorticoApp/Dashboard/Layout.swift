@@ -68,7 +68,8 @@ enum Layout {
                 \(body)
                 </main>
                 </div>
-                """)
+                """
+        )
     }
 
     /// A page without the signed-in chrome (sign-in, errors).
@@ -150,7 +151,10 @@ enum Layout {
     /// Stored JSON text, indented for reading (as stored when it does not parse).
     static func prettyJSON(_ text: String) -> String {
         guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]),
-            let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
+            let data = try? JSONSerialization.data(
+                withJSONObject: object,
+                options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed]
+            )
         else { return text }
         return String(decoding: data, as: UTF8.self)
     }

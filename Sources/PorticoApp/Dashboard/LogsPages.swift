@@ -23,14 +23,24 @@ struct LogsPages: Sendable {
         let hours = value("hours").flatMap(Int.init).flatMap { [1, 24, 168, 720].contains($0) ? $0 : nil } ?? 24
         let now = dashboard.clock.nowMilliseconds
         let filter = RequestLogFilter(
-            status: value("status").flatMap(Int.init), statusClass: statusClass, method: method, pathPrefix: value("path_prefix"),
-            keyId: value("key_id"), since: now - Int64(hours) * 3_600_000, until: nil)
+            status: value("status").flatMap(Int.init),
+            statusClass: statusClass,
+            method: method,
+            pathPrefix: value("path_prefix"),
+            keyId: value("key_id"),
+            since: now - Int64(hours) * 3_600_000,
+            until: nil
+        )
         let budget = dashboard.runtime.config.dashboard.logSearchRows
         let page: RequestLogSearch
         do {
             page = try await dashboard.store.searchRequestLogs(
-                scope: viewer.scope, filter: filter, page: PageRequest(limit: 50, startingAfter: value("starting_after")),
-                width: dashboard.runtime.partitionWidth, scanBudget: budget)
+                scope: viewer.scope,
+                filter: filter,
+                page: PageRequest(limit: 50, startingAfter: value("starting_after")),
+                width: dashboard.runtime.partitionWidth,
+                scanBudget: budget
+            )
         } catch StoreError.notFound {
             throw DashboardError.badRequest("That page of the log no longer exists; start from the newest.")
         }
@@ -43,9 +53,15 @@ struct LogsPages: Sendable {
         }
 
         let older = Layout.olderLink(
-            "/dashboard/logs", query: query.map { (String($0.key), String($0.value)) },
-            after: page.nextCursor, label: page.stoppedAt == nil ? "Older requests" : "Search older requests")
-        let stopped: HTML = page.stoppedAt == nil ? "" : """
+            "/dashboard/logs",
+            query: query.map { (String($0.key), String($0.value)) },
+            after: page.nextCursor,
+            label: page.stoppedAt == nil ? "Older requests" : "Search older requests"
+        )
+        let stopped: HTML =
+            page.stoppedAt == nil
+            ? ""
+            : """
             <p class="notice" role="status">Searched the newest \(budget) requests \
             \(value("starting_after") == nil ? "in this window" : "after the previous page"); \
             \(page.items.isEmpty ? "none" : "\(page.items.count)") matched. Older requests were not searched yet.</p>

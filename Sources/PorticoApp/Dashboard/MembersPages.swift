@@ -36,7 +36,8 @@ struct MembersPages: Sendable {
                 <button type="submit" class="danger">Remove</button></form>
                 """
                 : ""
-            return "<tr><td>\(member.user.name ?? "—")</td><td>\(member.user.email)</td><td>\(role.title)</td><td>\(Layout.time(member.membership.createdAt))</td><td>\(actions)</td></tr>"
+            return
+                "<tr><td>\(member.user.name ?? "—")</td><td>\(member.user.email)</td><td>\(role.title)</td><td>\(Layout.time(member.membership.createdAt))</td><td>\(actions)</td></tr>"
         }
         let pending = invitations.map { invitation -> HTML in
             "<tr><td>\(invitation.email)</td><td>\(Role(rawValue: invitation.role)?.title ?? invitation.role)</td><td>\(Layout.time(invitation.expiresAt))</td></tr>"
@@ -52,13 +53,14 @@ struct MembersPages: Sendable {
             </form></section>
             """
             : ""
-        let shownLink: HTML = link.map { link in
-            """
-            <section class="secret" aria-labelledby="link"><h2 id="link">Invitation link</h2>
-            <p>Send this link to the new member. It works once and is shown only now.</p>
-            <p><label for="invitation-link">Link</label><input id="invitation-link" readonly size="70" value="\(link)"></p></section>
-            """
-        } ?? ""
+        let shownLink: HTML =
+            link.map { link in
+                """
+                <section class="secret" aria-labelledby="link"><h2 id="link">Invitation link</h2>
+                <p>Send this link to the new member. It works once and is shown only now.</p>
+                <p><label for="invitation-link">Link</label><input id="invitation-link" readonly size="70" value="\(link)"></p></section>
+                """
+            } ?? ""
         let body: HTML = """
             <h1>Members</h1>
             \(Layout.alert(error))
@@ -79,14 +81,26 @@ struct MembersPages: Sendable {
         let token = Base62.random(count: 40)
         let now = dashboard.clock.nowMilliseconds
         let invitation = InvitationRecord(
-            id: Identifier.make("inv", at: now), tokenHash: SessionManager.hash(token), organizationId: viewer.organization.id, email: email,
-            role: role.rawValue, invitedBy: viewer.user.id, createdAt: now,
-            expiresAt: now + Int64(dashboard.config.dashboard.invitationTTLHours) * 3_600_000)
+            id: Identifier.make("inv", at: now),
+            tokenHash: SessionManager.hash(token),
+            organizationId: viewer.organization.id,
+            email: email,
+            role: role.rawValue,
+            invitedBy: viewer.user.id,
+            createdAt: now,
+            expiresAt: now + Int64(dashboard.config.dashboard.invitationTTLHours) * 3_600_000
+        )
         try await dashboard.store.insertInvitation(
             invitation,
             audit: viewer.actor(request: context).entry(
-                "member.invited", organizationID: viewer.organization.id, targetType: "invitation", targetID: invitation.id,
-                details: ["email": email, "role": role.rawValue], at: now))
+                "member.invited",
+                organizationID: viewer.organization.id,
+                targetType: "invitation",
+                targetID: invitation.id,
+                details: ["email": email, "role": role.rawValue],
+                at: now
+            )
+        )
         let link = "\(dashboard.runtime.baseURL.value)/dashboard/invitations/\(token)"
         return try await page(viewer, notice: "Invitation created for \(email).", link: link)
     }
@@ -98,11 +112,20 @@ struct MembersPages: Sendable {
         let member = try await target(context, viewer: viewer)
         let role = try assignable(form["role"], by: viewer)
         let audit = viewer.actor(request: context).entry(
-            "member.role_changed", organizationID: viewer.organization.id, targetType: "user", targetID: member.user.id,
-            details: ["from": member.membership.role, "to": role.rawValue], at: dashboard.clock.nowMilliseconds)
+            "member.role_changed",
+            organizationID: viewer.organization.id,
+            targetType: "user",
+            targetID: member.user.id,
+            details: ["from": member.membership.role, "to": role.rawValue],
+            at: dashboard.clock.nowMilliseconds
+        )
         do {
             _ = try await dashboard.store.updateMemberRole(
-                organizationId: viewer.organization.id, userId: member.user.id, role: role.rawValue, audit: audit)
+                organizationId: viewer.organization.id,
+                userId: member.user.id,
+                role: role.rawValue,
+                audit: audit
+            )
         } catch StoreError.conflict(let message) {
             return try await page(viewer, error: message.sentence)
         }
@@ -115,8 +138,13 @@ struct MembersPages: Sendable {
         _ = try await dashboard.form(&request, context: context, viewer: viewer)
         let member = try await target(context, viewer: viewer)
         let audit = viewer.actor(request: context).entry(
-            "member.removed", organizationID: viewer.organization.id, targetType: "user", targetID: member.user.id,
-            details: ["email": member.user.email, "role": member.membership.role], at: dashboard.clock.nowMilliseconds)
+            "member.removed",
+            organizationID: viewer.organization.id,
+            targetType: "user",
+            targetID: member.user.id,
+            details: ["email": member.user.email, "role": member.membership.role],
+            at: dashboard.clock.nowMilliseconds
+        )
         do {
             _ = try await dashboard.store.removeMember(organizationId: viewer.organization.id, userId: member.user.id, audit: audit)
         } catch StoreError.conflict(let message) {

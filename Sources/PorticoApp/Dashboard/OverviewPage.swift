@@ -21,7 +21,11 @@ struct OverviewPage: Sendable {
         let now = dashboard.clock.nowMilliseconds
         let store = dashboard.store
         let month = try await store.usageTotal(
-            scope: viewer.scope, metric: UsageMetric.requests, from: CivilTime.month(containing: now).start, until: now + 1)
+            scope: viewer.scope,
+            metric: UsageMetric.requests,
+            from: CivilTime.month(containing: now).start,
+            until: now + 1
+        )
         // The last 24 hours: the current hour and the 23 before it.
         let since = now - now % 3_600_000 - 23 * 3_600_000
         let traffic = TrafficSummary(try await store.requestStats(scope: viewer.scope, from: since, until: now + 1))
@@ -29,13 +33,14 @@ struct OverviewPage: Sendable {
         let plan = dashboard.config.plans[viewer.organization.plan]
         let quota = plan?.limits(livemode: viewer.livemode).monthlyQuota
         let endpoints = try await store.endpointCount(scope: viewer.scope)
-        let quotaText: HTML = quota.map { quota in
-            let share = quota > 0 ? Double(month) / Double(quota) : 0
-            return """
-                <meter min="0" max="\(quota)" value="\(min(month, Int64(quota)))" aria-label="Share of the monthly quota used"></meter>
-                \(month) of \(quota) (\(String(format: "%.1f", share * 100)) %)
-                """
-        } ?? "\(month) (no monthly quota)"
+        let quotaText: HTML =
+            quota.map { quota in
+                let share = quota > 0 ? Double(month) / Double(quota) : 0
+                return """
+                    <meter min="0" max="\(quota)" value="\(min(month, Int64(quota)))" aria-label="Share of the monthly quota used"></meter>
+                    \(month) of \(quota) (\(String(format: "%.1f", share * 100)) %)
+                    """
+            } ?? "\(month) (no monthly quota)"
         let body: HTML = """
             <h1>Overview</h1>
             <dl class="cards">

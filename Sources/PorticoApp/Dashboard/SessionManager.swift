@@ -68,10 +68,16 @@ final class SessionManager: Sendable {
         let token = Base62.random(count: 43)
         let now = clock.nowMilliseconds
         let session = DashboardSessionRecord(
-            idHash: Self.hash(token), userId: userId, organizationId: organizationId, livemode: false, createdAt: now)
+            idHash: Self.hash(token),
+            userId: userId,
+            organizationId: organizationId,
+            livemode: false,
+            createdAt: now
+        )
         try await store.insertSession(
             session,
-            audit: actor.entry("user.signed_in", organizationID: organizationId, targetType: "user", targetID: userId, at: now))
+            audit: actor.entry("user.signed_in", organizationID: organizationId, targetType: "user", targetID: userId, at: now)
+        )
         return cookie(token, maxAge: absoluteMilliseconds / 1_000)
     }
 
@@ -95,8 +101,13 @@ final class SessionManager: Sendable {
             let role = Role(rawValue: membership.role)
         else { return nil }
         return Viewer(
-            session: current, user: user, role: role, organization: membership.organization, organizations: organizations,
-            csrfToken: Self.csrfToken(for: token))
+            session: current,
+            user: user,
+            role: role,
+            organization: membership.organization,
+            organizations: organizations,
+            csrfToken: Self.csrfToken(for: token)
+        )
     }
 
     /// Ends the session of `request`, if any.

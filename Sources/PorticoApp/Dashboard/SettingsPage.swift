@@ -72,14 +72,18 @@ struct SettingsPage: Sendable {
     private func changePlan(_ request: Request, context: Context) async throws -> Response {
         var request = request
         let (viewer, form) = try await dashboard.submission(&request, context: context, requiring: .changePlan)
-        guard let plan = form.text("plan"), dashboard.config.plans[plan] != nil else { throw DashboardError.badRequest("Choose one of the plans listed.") }
+        guard let plan = form.text("plan"), dashboard.config.plans[plan] != nil else {
+            throw DashboardError.badRequest("Choose one of the plans listed.")
+        }
         return try await update(viewer, context: context, plan: plan)
     }
 
     private func changeAPIVersion(_ request: Request, context: Context) async throws -> Response {
         var request = request
         let (viewer, form) = try await dashboard.submission(&request, context: context, requiring: .changeSettings)
-        guard let version = form.text("api_version").flatMap(APIVersions.named) else { throw DashboardError.badRequest("Choose one of the versions listed.") }
+        guard let version = form.text("api_version").flatMap(APIVersions.named) else {
+            throw DashboardError.badRequest("Choose one of the versions listed.")
+        }
         return try await update(viewer, context: context, apiVersion: version.id)
     }
 
@@ -91,9 +95,20 @@ struct SettingsPage: Sendable {
     }
 
     /// Through `BillingService`, as the CLI does: audited, and the key cache invalidated so requests see it at once.
-    private func update(_ viewer: Viewer, context: Context, plan: String? = nil, bodyCapture: Bool? = nil, apiVersion: String? = nil) async throws -> Response {
+    private func update(
+        _ viewer: Viewer,
+        context: Context,
+        plan: String? = nil,
+        bodyCapture: Bool? = nil,
+        apiVersion: String? = nil
+    ) async throws -> Response {
         try await dashboard.runtime.billing.updateOrganization(
-            id: viewer.organization.id, plan: plan, bodyCapture: bodyCapture, apiVersion: apiVersion, by: viewer.actor(request: context))
+            id: viewer.organization.id,
+            plan: plan,
+            bodyCapture: bodyCapture,
+            apiVersion: apiVersion,
+            by: viewer.actor(request: context)
+        )
         return WebPage.redirect(to: "/dashboard/settings")
     }
 }

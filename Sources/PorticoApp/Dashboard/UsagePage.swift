@@ -11,7 +11,9 @@ struct UsagePage: Sendable {
     let dashboard: Dashboard
 
     enum Range: String, CaseIterable {
-        case day = "24h", month = "30d", year = "12m"
+        case day = "24h"
+        case month = "30d"
+        case year = "12m"
 
         var title: String {
             switch self {
@@ -76,8 +78,10 @@ struct UsagePage: Sendable {
         let monthUsed = try await dashboard.store.usageTotal(scope: viewer.scope, metric: metric, from: monthStart, until: now + 1)
         let bars = zip(buckets, values).map { BarChart.Bar(label: $0.0.label, value: $0.1) }
         let chart = BarChart(
-            title: "\(metric), \(range.title.lowercased())", bars: bars,
-            reference: range == .year ? quota.map { ("Monthly quota", Int64($0)) } : nil)
+            title: "\(metric), \(range.title.lowercased())",
+            bars: bars,
+            reference: range == .year ? quota.map { ("Monthly quota", Int64($0)) } : nil
+        )
         let ranges = Range.allCases.map { choice -> HTML in
             choice == range
                 ? "<li><a href=\"/dashboard/usage?range=\(choice.rawValue)&amp;metric=\(metric)\" aria-current=\"true\">\(choice.title)</a></li>"

@@ -57,22 +57,31 @@ struct WebhooksPages: Sendable {
     }
 
     private func detail(
-        _ viewer: Viewer, _ endpoint: WebhookEndpointRecord, notice: String? = nil, error: String? = nil, revealed: Bool = false
+        _ viewer: Viewer,
+        _ endpoint: WebhookEndpointRecord,
+        notice: String? = nil,
+        error: String? = nil,
+        revealed: Bool = false
     ) async throws -> Response {
         let deliveries = try await dashboard.store.deliveries(
-            scope: viewer.scope, filter: DeliveryFilter(endpointId: endpoint.id), page: PageRequest(limit: 20))
+            scope: viewer.scope,
+            filter: DeliveryFilter(endpointId: endpoint.id),
+            page: PageRequest(limit: 20)
+        )
         let now = dashboard.clock.nowMilliseconds
         let canManage = viewer.role.may(.manageWebhooks(live: endpoint.livemode))
         let action = "/dashboard/webhooks/\(endpoint.id)"
         let secrets: HTML
         if revealed {
-            let previous: HTML = endpoint.signingSecrets(at: now).count > 1
+            let previous: HTML =
+                endpoint.signingSecrets(at: now).count > 1
                 ? "<p>The previous secret also signs until \(Layout.time(endpoint.previousSecretExpiresAt)).</p>" : ""
             secrets = """
                 <p><label for="secret">Signing secret</label><input id="secret" readonly size="50" value="\(try dashboard.runtime.webhookEndpoints.signingSecret(of: endpoint))"></p>\(previous)
                 """
         } else if viewer.role.may(.revealSecrets(live: endpoint.livemode)) {
-            secrets = "<form method=\"post\" action=\"\(action)/secret\">\(Layout.csrf(viewer))<button type=\"submit\">Reveal signing secret</button></form>"
+            secrets =
+                "<form method=\"post\" action=\"\(action)/secret\">\(Layout.csrf(viewer))<button type=\"submit\">Reveal signing secret</button></form>"
         } else {
             secrets = "<p>Your role cannot see signing secrets in this mode.</p>"
         }
@@ -159,10 +168,16 @@ struct WebhooksPages: Sendable {
     private func rotate(_ request: Request, context: Context) async throws -> Response {
         var request = request
         let (viewer, endpoint, form) = try await managed(&request, context: context)
-        guard let hours = Int(form["overlap_hours"] ?? "24"), hours >= 0 else { throw DashboardError.badRequest("The overlap must be a number of hours.") }
+        guard let hours = Int(form["overlap_hours"] ?? "24"), hours >= 0 else {
+            throw DashboardError.badRequest("The overlap must be a number of hours.")
+        }
         do {
             _ = try await service.rotateSecret(
-                id: endpoint.id, scope: viewer.scope, overlapSeconds: hours * 3_600, by: viewer.actor(request: context))
+                id: endpoint.id,
+                scope: viewer.scope,
+                overlapSeconds: hours * 3_600,
+                by: viewer.actor(request: context)
+            )
             return WebPage.redirect(to: "/dashboard/webhooks/\(endpoint.id)?done=rotated")
         } catch let error as APIError {
             return try await detail(viewer, endpoint, error: error.detail)
@@ -233,7 +248,8 @@ struct WebhooksPages: Sendable {
         var fields: [String: JSONValue] = [
             "url": .string(form.text("url") ?? ""),
             "enabled_events": .array(
-                (form["enabled_events"] ?? "").split(whereSeparator: { $0 == "," || $0.isWhitespace }).map { .string(String($0)) }),
+                (form["enabled_events"] ?? "").split(whereSeparator: { $0 == "," || $0.isWhitespace }).map { .string(String($0)) }
+            ),
             "description": form.text("description").map(JSONValue.string) ?? .null,
         ]
         if includeStatus, let status = form.text("status") { fields["status"] = .string(status) }

@@ -32,14 +32,16 @@ enum APIReference {
         }
         let body = operation.body.map { sample($0) }
         let bodyJSON = body.map { compact($0) }
-        let fields: HTML = operation.body.map { schema in
-            guard case .object(let properties)? = schema["properties"] else { return .empty }
-            let required = requiredNames(schema)
-            let rows = properties.sorted { $0.key < $1.key }.map { name, property -> HTML in
-                "<tr><td><code>\(name)</code>\(required.contains(name) ? " (required)" : "")</td><td>\(describe(property))</td></tr>"
-            }
-            return "<table><caption>Body (JSON)</caption><thead><tr><th scope=\"col\">Field</th><th scope=\"col\">Type</th></tr></thead><tbody>\(rows)</tbody></table>"
-        } ?? .empty
+        let fields: HTML =
+            operation.body.map { schema in
+                guard case .object(let properties)? = schema["properties"] else { return .empty }
+                let required = requiredNames(schema)
+                let rows = properties.sorted { $0.key < $1.key }.map { name, property -> HTML in
+                    "<tr><td><code>\(name)</code>\(required.contains(name) ? " (required)" : "")</td><td>\(describe(property))</td></tr>"
+                }
+                return
+                    "<table><caption>Body (JSON)</caption><thead><tr><th scope=\"col\">Field</th><th scope=\"col\">Type</th></tr></thead><tbody>\(rows)</tbody></table>"
+            } ?? .empty
         let curlBody = bodyJSON.map { " \\\n  -H \"Content-Type: application/json\" \\\n  -d '\($0)'" } ?? ""
         let curlMethod = method == "GET" ? "" : " -X \(method)"
         let python = """
@@ -107,7 +109,8 @@ enum APIReference {
         guard case .object(let properties)? = schema["properties"] else { return [:] }
         let required = requiredNames(schema)
         var body: [String: JSONValue] = [:]
-        for (name, property) in properties where required.isEmpty ? !["metadata", "allowed_ips", "expires_at", "status"].contains(name) : required.contains(name) {
+        for (name, property) in properties
+        where required.isEmpty ? !["metadata", "allowed_ips", "expires_at", "status"].contains(name) : required.contains(name) {
             body[name] = sampleValue(name, property)
         }
         return .object(body)
@@ -144,6 +147,9 @@ enum APIReference {
 
     /// JSON text as a Python literal (true/false/null spelled the Python way).
     private static func pythonLiteral(_ json: String) -> String {
-        json.replacingOccurrences(of: ":true", with: ":True").replacingOccurrences(of: ":false", with: ":False").replacingOccurrences(of: ":null", with: ":None")
+        json.replacingOccurrences(of: ":true", with: ":True").replacingOccurrences(of: ":false", with: ":False").replacingOccurrences(
+            of: ":null",
+            with: ":None"
+        )
     }
 }

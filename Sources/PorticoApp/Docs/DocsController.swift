@@ -21,7 +21,9 @@ struct DocsController: Sendable {
     func register(on router: Router<Context>) {
         router.get("docs") { request, _ in try await self.quickstart(request, key: nil) }
         router.post("docs/quickstart-key") { request, context in try await self.createQuickstartKey(request, context: context) }
-        router.get("docs/api") { _, _ in Self.page("API reference", current: "/docs/api", body: APIReference.html(baseURL: dashboard.runtime.baseURL.value)) }
+        router.get("docs/api") { _, _ in
+            Self.page("API reference", current: "/docs/api", body: APIReference.html(baseURL: dashboard.runtime.baseURL.value))
+        }
         router.get("docs/webhooks") { _, _ in Self.page("Verifying webhooks", current: "/docs/webhooks", body: WebhookGuide.html) }
         router.get("docs/changelog") { _, _ in Self.page("Changelog", current: "/docs/changelog", body: Self.changelog) }
         router.get("docs/errors") { _, _ in Self.page("Error codes", current: "/docs/errors", body: Self.errorIndex) }
@@ -29,7 +31,8 @@ struct DocsController: Sendable {
             let raw = try context.parameters.require("code")
             guard let code = ErrorCode(rawValue: raw) else { throw APIError(.routeNotFound, "There is no error code '\(raw)'.") }
             return Self.page(
-                "\(code.rawValue) — errors", current: "/docs/errors",
+                "\(code.rawValue) — errors",
+                current: "/docs/errors",
                 body: """
                     <p><a href="/docs/errors">All error codes</a></p>
                     <h1><code>\(code.rawValue)</code></h1>
@@ -45,7 +48,8 @@ struct DocsController: Sendable {
                       "request_id": "req_…"
                     }</pre>
                     <p>Quote the <code>request_id</code> (also in the <code>Request-Id</code> header) when you ask for help: it finds the request in the log.</p>
-                    """)
+                    """
+            )
         }
     }
 
@@ -57,7 +61,8 @@ struct DocsController: Sendable {
         let shownKey = key ?? Self.placeholderKey
         let keyNote: HTML
         if key != nil {
-            keyNote = "<p class=\"notice\" role=\"status\">The examples below use a new test key made for you. Copy it now: Portico keeps only a hash and will not show it again.</p>"
+            keyNote =
+                "<p class=\"notice\" role=\"status\">The examples below use a new test key made for you. Copy it now: Portico keeps only a hash and will not show it again.</p>"
         } else if let viewer, viewer.role.may(.manageKeys(live: false)) {
             keyNote = """
                 <form method="post" action="/docs/quickstart-key">\(Layout.csrf(viewer))
@@ -65,7 +70,8 @@ struct DocsController: Sendable {
                 — creates a test key labelled “Docs quickstart” and puts it in every example below.</p></form>
                 """
         } else {
-            keyNote = "<p>Replace <code>\(Self.placeholderKey)</code> with a test key from the <a href=\"/dashboard/keys\">dashboard</a> (sign in and this page fills one in).</p>"
+            keyNote =
+                "<p>Replace <code>\(Self.placeholderKey)</code> with a test key from the <a href=\"/dashboard/keys\">dashboard</a> (sign in and this page fills one in).</p>"
         }
         let body: HTML = """
             <h1>Quickstart</h1>
@@ -119,8 +125,17 @@ struct DocsController: Sendable {
             return DashboardMiddleware.page(for: error)
         }
         let issued = try await dashboard.runtime.keys.create(
-            NewKeyRequest(organizationID: viewer.organization.id, livemode: false, kind: .secret, label: "Docs quickstart", scopes: [], allowedCIDRs: [], expiresAt: nil),
-            by: viewer.actor(request: context))
+            NewKeyRequest(
+                organizationID: viewer.organization.id,
+                livemode: false,
+                kind: .secret,
+                label: "Docs quickstart",
+                scopes: [],
+                allowedCIDRs: [],
+                expiresAt: nil
+            ),
+            by: viewer.actor(request: context)
+        )
         return try await quickstart(request, key: issued.secret)
     }
 
@@ -132,10 +147,12 @@ struct DocsController: Sendable {
                 version.changes.isEmpty
                 ? "<p>The first dated version: the API as it shipped.</p>"
                 : "<ul>\(version.changes.map { "<li>\(inlineCode($0.summary))</li>" as HTML })</ul>"
-            let status: HTML = version.deprecatedAt.map { deprecated in
-                "<p><strong>Deprecated</strong> since \(Layout.time(deprecated))\(version.sunsetAt.map { "; may stop working after \(Layout.time($0))" as HTML })). Responses on it carry <code>Deprecation</code> and <code>Sunset</code> headers.</p>"
-            } ?? .empty
-            return "<section aria-labelledby=\"v\(version.id)\"><h2 id=\"v\(version.id)\">\(version.id)\(version.id == APIVersions.current.id ? " (newest)" : "")</h2>\(status)\(changes)</section>"
+            let status: HTML =
+                version.deprecatedAt.map { deprecated in
+                    "<p><strong>Deprecated</strong> since \(Layout.time(deprecated))\(version.sunsetAt.map { "; may stop working after \(Layout.time($0))" as HTML })). Responses on it carry <code>Deprecation</code> and <code>Sunset</code> headers.</p>"
+                } ?? .empty
+            return
+                "<section aria-labelledby=\"v\(version.id)\"><h2 id=\"v\(version.id)\">\(version.id)\(version.id == APIVersions.current.id ? " (newest)" : "")</h2>\(status)\(changes)</section>"
         }
         return """
             <h1>Changelog</h1>
@@ -178,7 +195,8 @@ struct DocsController: Sendable {
                 <header class="top"><a class="brand" href="/docs">Portico docs</a><a href="/dashboard">Dashboard</a></header>
                 <div class="frame"><nav aria-label="Docs"><ul>\(nav)</ul></nav>
                 <main id="main">\(body)</main></div>
-                """)
+                """
+        )
         return WebPage.response(html)
     }
 }

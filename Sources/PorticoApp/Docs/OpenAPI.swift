@@ -31,17 +31,19 @@ enum OpenAPI {
                 "title": "Portico API",
                 "version": .string(APIVersions.current.id),
                 "description": """
-                    The Portico API. Authenticate with `Authorization: Bearer <key>`; test keys (`sk_test_…`) see test data \
-                    and live keys live data. Errors are RFC 9457 problem documents whose `type` links to their docs page. \
-                    Send `Portico-Version: <date>` to pin a version (see the changelog at /docs/changelog).
-                    """,
+                The Portico API. Authenticate with `Authorization: Bearer <key>`; test keys (`sk_test_…`) see test data \
+                and live keys live data. Errors are RFC 9457 problem documents whose `type` links to their docs page. \
+                Send `Portico-Version: <date>` to pin a version (see the changelog at /docs/changelog).
+                """,
             ],
             "servers": [["url": "/", "description": "This Portico instance"]],
             "security": [["bearerAuth": []]],
             "tags": .array(tags.map { ["name": .string($0.0), "description": .string($0.1)] }),
             "paths": .object(paths),
             "components": [
-                "securitySchemes": ["bearerAuth": ["type": "http", "scheme": "bearer", "description": "An API key: sk_test_…, sk_live_…, rk_…, pk_…"]],
+                "securitySchemes": [
+                    "bearerAuth": ["type": "http", "scheme": "bearer", "description": "An API key: sk_test_…, sk_live_…, rk_…, pk_…"]
+                ],
                 "schemas": .object(schemas),
                 "responses": [
                     "Problem": [
@@ -105,108 +107,376 @@ enum OpenAPI {
         let list = [pageLimit, startingAfter, endingBefore]
         return [
             // Customers
-            Operation(method: "post", path: "/v1/customers", id: "createCustomer", tag: "Customers", summary: "Create a customer", scope: "customers:write",
-                      body: customerInput, bodyRequired: false, response: ref("Customer")),
-            Operation(method: "get", path: "/v1/customers", id: "listCustomers", tag: "Customers", summary: "List customers", scope: "customers:read",
-                      parameters: list + [parameter("email", string(maxLength: 512))], response: listOf("Customer")),
-            Operation(method: "get", path: "/v1/customers/{id}", id: "getCustomer", tag: "Customers", summary: "Retrieve a customer", scope: "customers:read",
-                      response: ref("Customer")),
-            Operation(method: "patch", path: "/v1/customers/{id}", id: "updateCustomer", tag: "Customers", summary: "Update a customer (null clears a field; metadata merges)",
-                      scope: "customers:write", body: customerInput, bodyRequired: false, response: ref("Customer")),
-            Operation(method: "delete", path: "/v1/customers/{id}", id: "deleteCustomer", tag: "Customers", summary: "Delete a customer", scope: "customers:write",
-                      response: ref("Deleted")),
+            Operation(
+                method: "post",
+                path: "/v1/customers",
+                id: "createCustomer",
+                tag: "Customers",
+                summary: "Create a customer",
+                scope: "customers:write",
+                body: customerInput,
+                bodyRequired: false,
+                response: ref("Customer")
+            ),
+            Operation(
+                method: "get",
+                path: "/v1/customers",
+                id: "listCustomers",
+                tag: "Customers",
+                summary: "List customers",
+                scope: "customers:read",
+                parameters: list + [parameter("email", string(maxLength: 512))],
+                response: listOf("Customer")
+            ),
+            Operation(
+                method: "get",
+                path: "/v1/customers/{id}",
+                id: "getCustomer",
+                tag: "Customers",
+                summary: "Retrieve a customer",
+                scope: "customers:read",
+                response: ref("Customer")
+            ),
+            Operation(
+                method: "patch",
+                path: "/v1/customers/{id}",
+                id: "updateCustomer",
+                tag: "Customers",
+                summary: "Update a customer (null clears a field; metadata merges)",
+                scope: "customers:write",
+                body: customerInput,
+                bodyRequired: false,
+                response: ref("Customer")
+            ),
+            Operation(
+                method: "delete",
+                path: "/v1/customers/{id}",
+                id: "deleteCustomer",
+                tag: "Customers",
+                summary: "Delete a customer",
+                scope: "customers:write",
+                response: ref("Deleted")
+            ),
             // Keys
-            Operation(method: "get", path: "/v1/keys", id: "listKeys", tag: "Keys", summary: "List the keys of this organization and mode", scope: "keys:read",
-                      parameters: list, response: listOf("APIKey")),
-            Operation(method: "post", path: "/v1/keys", id: "createKey", tag: "Keys", summary: "Create a key (the secret is in this answer only)", scope: "keys:write",
-                      body: object([
-                          "kind": string(enum: ["secret", "restricted", "publishable"]),
-                          "label": nullable(string(maxLength: 200)),
-                          "scopes": array(string()),
-                          "allowed_ips": array(string(description: "An IP address or CIDR block")),
-                          "expires_at": nullable(timestamp),
-                      ], required: []), bodyRequired: false, response: ref("APIKey")),
-            Operation(method: "post", path: "/v1/keys/verify", id: "verifyKey", tag: "Keys", summary: "Check a key for another service", scope: "keys:read",
-                      body: object(["key": string(maxLength: 200), "ip": nullable(string(description: "The caller's IP, checked against the key's allowlist"))], required: ["key"]),
-                      response: ref("KeyVerification")),
-            Operation(method: "post", path: "/v1/keys/{id}/roll", id: "rollKey", tag: "Keys", summary: "Replace a key; the old one keeps working for the overlap", scope: "keys:write",
-                      body: object(["overlap_seconds": integer(minimum: 0, maximum: 2_592_000)], required: []), bodyRequired: false, response: ref("APIKey")),
-            Operation(method: "post", path: "/v1/keys/{id}/revoke", id: "revokeKey", tag: "Keys", summary: "Revoke a key now", scope: "keys:write",
-                      response: ref("APIKey")),
+            Operation(
+                method: "get",
+                path: "/v1/keys",
+                id: "listKeys",
+                tag: "Keys",
+                summary: "List the keys of this organization and mode",
+                scope: "keys:read",
+                parameters: list,
+                response: listOf("APIKey")
+            ),
+            Operation(
+                method: "post",
+                path: "/v1/keys",
+                id: "createKey",
+                tag: "Keys",
+                summary: "Create a key (the secret is in this answer only)",
+                scope: "keys:write",
+                body: object(
+                    [
+                        "kind": string(enum: ["secret", "restricted", "publishable"]),
+                        "label": nullable(string(maxLength: 200)),
+                        "scopes": array(string()),
+                        "allowed_ips": array(string(description: "An IP address or CIDR block")),
+                        "expires_at": nullable(timestamp),
+                    ],
+                    required: []
+                ),
+                bodyRequired: false,
+                response: ref("APIKey")
+            ),
+            Operation(
+                method: "post",
+                path: "/v1/keys/verify",
+                id: "verifyKey",
+                tag: "Keys",
+                summary: "Check a key for another service",
+                scope: "keys:read",
+                body: object(
+                    ["key": string(maxLength: 200), "ip": nullable(string(description: "The caller's IP, checked against the key's allowlist"))],
+                    required: ["key"]
+                ),
+                response: ref("KeyVerification")
+            ),
+            Operation(
+                method: "post",
+                path: "/v1/keys/{id}/roll",
+                id: "rollKey",
+                tag: "Keys",
+                summary: "Replace a key; the old one keeps working for the overlap",
+                scope: "keys:write",
+                body: object(["overlap_seconds": integer(minimum: 0, maximum: 2_592_000)], required: []),
+                bodyRequired: false,
+                response: ref("APIKey")
+            ),
+            Operation(
+                method: "post",
+                path: "/v1/keys/{id}/revoke",
+                id: "revokeKey",
+                tag: "Keys",
+                summary: "Revoke a key now",
+                scope: "keys:write",
+                response: ref("APIKey")
+            ),
             // Request logs
-            Operation(method: "get", path: "/v1/request-logs", id: "listRequestLogs", tag: "Request logs", summary: "List request logs, newest first", scope: "logs:read",
-                      parameters: list + [
-                          parameter("status", integer(minimum: 100, maximum: 599)),
-                          parameter("status_class", string(enum: ["1xx", "2xx", "3xx", "4xx", "5xx"])),
-                          parameter("method", string()),
-                          parameter("path_prefix", string()),
-                          parameter("key_id", string()),
-                          parameter("since", queryTime),
-                          parameter("until", queryTime),
-                      ], response: listOf("RequestLog")),
-            Operation(method: "get", path: "/v1/request-logs/{request_id}", id: "getRequestLog", tag: "Request logs", summary: "Retrieve one request's log",
-                      scope: "logs:read", response: ref("RequestLog")),
+            Operation(
+                method: "get",
+                path: "/v1/request-logs",
+                id: "listRequestLogs",
+                tag: "Request logs",
+                summary: "List request logs, newest first",
+                scope: "logs:read",
+                parameters: list + [
+                    parameter("status", integer(minimum: 100, maximum: 599)),
+                    parameter("status_class", string(enum: ["1xx", "2xx", "3xx", "4xx", "5xx"])),
+                    parameter("method", string()),
+                    parameter("path_prefix", string()),
+                    parameter("key_id", string()),
+                    parameter("since", queryTime),
+                    parameter("until", queryTime),
+                ],
+                response: listOf("RequestLog")
+            ),
+            Operation(
+                method: "get",
+                path: "/v1/request-logs/{request_id}",
+                id: "getRequestLog",
+                tag: "Request logs",
+                summary: "Retrieve one request's log",
+                scope: "logs:read",
+                response: ref("RequestLog")
+            ),
             // Usage and invoices
-            Operation(method: "get", path: "/v1/usage", id: "getUsage", tag: "Usage and invoices", summary: "Usage over a range, and the current period against its quota",
-                      scope: "usage:read", parameters: [
-                          parameter("group_by", string(enum: ["key", "hour", "day", "month"])),
-                          parameter("since", queryTime), parameter("until", queryTime),
-                          parameter("metric", string()), parameter("key_id", string()),
-                      ], response: ref("Usage")),
-            Operation(method: "get", path: "/v1/invoices", id: "listInvoices", tag: "Usage and invoices", summary: "List invoices", scope: "invoices:read",
-                      parameters: list, response: listOf("Invoice")),
-            Operation(method: "get", path: "/v1/invoices/{id}", id: "getInvoice", tag: "Usage and invoices", summary: "Retrieve an invoice", scope: "invoices:read",
-                      response: ref("Invoice")),
+            Operation(
+                method: "get",
+                path: "/v1/usage",
+                id: "getUsage",
+                tag: "Usage and invoices",
+                summary: "Usage over a range, and the current period against its quota",
+                scope: "usage:read",
+                parameters: [
+                    parameter("group_by", string(enum: ["key", "hour", "day", "month"])),
+                    parameter("since", queryTime), parameter("until", queryTime),
+                    parameter("metric", string()), parameter("key_id", string()),
+                ],
+                response: ref("Usage")
+            ),
+            Operation(
+                method: "get",
+                path: "/v1/invoices",
+                id: "listInvoices",
+                tag: "Usage and invoices",
+                summary: "List invoices",
+                scope: "invoices:read",
+                parameters: list,
+                response: listOf("Invoice")
+            ),
+            Operation(
+                method: "get",
+                path: "/v1/invoices/{id}",
+                id: "getInvoice",
+                tag: "Usage and invoices",
+                summary: "Retrieve an invoice",
+                scope: "invoices:read",
+                response: ref("Invoice")
+            ),
             // Events
-            Operation(method: "post", path: "/v1/events", id: "createEvent", tag: "Events", summary: "Publish your own event to subscribed endpoints", scope: "events:write",
-                      body: object([
-                          "type": string(description: "Lowercase dot-delimited words, e.g. order.shipped; customer.*, webhook_*.* and portico.* are reserved", maxLength: 100),
-                          "data": ["type": "object"],
-                      ], required: ["type", "data"]), response: ref("Event")),
-            Operation(method: "get", path: "/v1/events", id: "listEvents", tag: "Events", summary: "List events", scope: "events:read",
-                      parameters: list + [parameter("type", string(description: "An event type or wildcard: customer.created, customer.*, *")),
-                                          parameter("since", queryTime), parameter("until", queryTime)],
-                      response: listOf("Event")),
-            Operation(method: "get", path: "/v1/events/{id}", id: "getEvent", tag: "Events", summary: "Retrieve an event", scope: "events:read", response: ref("Event")),
+            Operation(
+                method: "post",
+                path: "/v1/events",
+                id: "createEvent",
+                tag: "Events",
+                summary: "Publish your own event to subscribed endpoints",
+                scope: "events:write",
+                body: object(
+                    [
+                        "type": string(
+                            description: "Lowercase dot-delimited words, e.g. order.shipped; customer.*, webhook_*.* and portico.* are reserved",
+                            maxLength: 100
+                        ),
+                        "data": ["type": "object"],
+                    ],
+                    required: ["type", "data"]
+                ),
+                response: ref("Event")
+            ),
+            Operation(
+                method: "get",
+                path: "/v1/events",
+                id: "listEvents",
+                tag: "Events",
+                summary: "List events",
+                scope: "events:read",
+                parameters: list + [
+                    parameter("type", string(description: "An event type or wildcard: customer.created, customer.*, *")),
+                    parameter("since", queryTime), parameter("until", queryTime),
+                ],
+                response: listOf("Event")
+            ),
+            Operation(
+                method: "get",
+                path: "/v1/events/{id}",
+                id: "getEvent",
+                tag: "Events",
+                summary: "Retrieve an event",
+                scope: "events:read",
+                response: ref("Event")
+            ),
             // Webhooks
-            Operation(method: "post", path: "/v1/webhook-endpoints", id: "createWebhookEndpoint", tag: "Webhooks", summary: "Add an endpoint (the secret is in this answer)",
-                      scope: "webhooks:write", body: endpointInput(required: ["url", "enabled_events"], withStatus: false), response: ref("WebhookEndpoint")),
-            Operation(method: "get", path: "/v1/webhook-endpoints", id: "listWebhookEndpoints", tag: "Webhooks", summary: "List endpoints", scope: "webhooks:read",
-                      parameters: list, response: listOf("WebhookEndpoint")),
-            Operation(method: "get", path: "/v1/webhook-endpoints/{id}", id: "getWebhookEndpoint", tag: "Webhooks", summary: "Retrieve an endpoint", scope: "webhooks:read",
-                      response: ref("WebhookEndpoint")),
-            Operation(method: "patch", path: "/v1/webhook-endpoints/{id}", id: "updateWebhookEndpoint", tag: "Webhooks", summary: "Change an endpoint, or enable/disable it",
-                      scope: "webhooks:write", body: endpointInput(required: [], withStatus: true), bodyRequired: false, response: ref("WebhookEndpoint")),
-            Operation(method: "delete", path: "/v1/webhook-endpoints/{id}", id: "deleteWebhookEndpoint", tag: "Webhooks", summary: "Delete an endpoint", scope: "webhooks:write",
-                      response: ref("Deleted")),
-            Operation(method: "get", path: "/v1/webhook-endpoints/{id}/secret", id: "getWebhookEndpointSecret", tag: "Webhooks", summary: "Reveal the signing secret",
-                      scope: "webhooks:write", response: ref("WebhookEndpointSecret")),
-            Operation(method: "post", path: "/v1/webhook-endpoints/{id}/rotate-secret", id: "rotateWebhookEndpointSecret", tag: "Webhooks",
-                      summary: "Rotate the signing secret; the old one signs too for the overlap", scope: "webhooks:write",
-                      body: object(["overlap_seconds": integer(minimum: 0, maximum: 604_800)], required: []), bodyRequired: false,
-                      response: ref("WebhookEndpointSecret")),
-            Operation(method: "post", path: "/v1/webhook-endpoints/{id}/test", id: "testWebhookEndpoint", tag: "Webhooks", summary: "Send a portico.test event to this endpoint",
-                      scope: "webhooks:write", response: ref("Event")),
-            Operation(method: "post", path: "/v1/webhook-endpoints/{id}/replay", id: "replayWebhookEndpoint", tag: "Webhooks",
-                      summary: "Re-queue failed and dead deliveries created in a range, as a job", scope: "webhooks:write",
-                      body: object(["since": nullable(bodyTime), "until": nullable(bodyTime)], required: []), bodyRequired: false, status: "202",
-                      response: ref("WebhookReplay")),
-            Operation(method: "get", path: "/v1/webhook-replays/{id}", id: "getWebhookReplay", tag: "Webhooks", summary: "A replay job's progress", scope: "webhooks:read",
-                      response: ref("WebhookReplay")),
-            Operation(method: "get", path: "/v1/webhook-deliveries", id: "listWebhookDeliveries", tag: "Webhooks", summary: "List deliveries", scope: "webhooks:read",
-                      parameters: list + [parameter("endpoint", string()), parameter("event", string()),
-                                          parameter("status", string(enum: ["pending", "failed", "succeeded", "dead"]))],
-                      response: listOf("WebhookDelivery")),
-            Operation(method: "get", path: "/v1/webhook-deliveries/{id}", id: "getWebhookDelivery", tag: "Webhooks", summary: "Retrieve a delivery with its attempts",
-                      scope: "webhooks:read", response: ref("WebhookDelivery")),
-            Operation(method: "post", path: "/v1/webhook-deliveries/{id}/retry", id: "retryWebhookDelivery", tag: "Webhooks", summary: "Attempt a delivery again now",
-                      scope: "webhooks:write", status: "202", response: ref("WebhookDelivery")),
+            Operation(
+                method: "post",
+                path: "/v1/webhook-endpoints",
+                id: "createWebhookEndpoint",
+                tag: "Webhooks",
+                summary: "Add an endpoint (the secret is in this answer)",
+                scope: "webhooks:write",
+                body: endpointInput(required: ["url", "enabled_events"], withStatus: false),
+                response: ref("WebhookEndpoint")
+            ),
+            Operation(
+                method: "get",
+                path: "/v1/webhook-endpoints",
+                id: "listWebhookEndpoints",
+                tag: "Webhooks",
+                summary: "List endpoints",
+                scope: "webhooks:read",
+                parameters: list,
+                response: listOf("WebhookEndpoint")
+            ),
+            Operation(
+                method: "get",
+                path: "/v1/webhook-endpoints/{id}",
+                id: "getWebhookEndpoint",
+                tag: "Webhooks",
+                summary: "Retrieve an endpoint",
+                scope: "webhooks:read",
+                response: ref("WebhookEndpoint")
+            ),
+            Operation(
+                method: "patch",
+                path: "/v1/webhook-endpoints/{id}",
+                id: "updateWebhookEndpoint",
+                tag: "Webhooks",
+                summary: "Change an endpoint, or enable/disable it",
+                scope: "webhooks:write",
+                body: endpointInput(required: [], withStatus: true),
+                bodyRequired: false,
+                response: ref("WebhookEndpoint")
+            ),
+            Operation(
+                method: "delete",
+                path: "/v1/webhook-endpoints/{id}",
+                id: "deleteWebhookEndpoint",
+                tag: "Webhooks",
+                summary: "Delete an endpoint",
+                scope: "webhooks:write",
+                response: ref("Deleted")
+            ),
+            Operation(
+                method: "get",
+                path: "/v1/webhook-endpoints/{id}/secret",
+                id: "getWebhookEndpointSecret",
+                tag: "Webhooks",
+                summary: "Reveal the signing secret",
+                scope: "webhooks:write",
+                response: ref("WebhookEndpointSecret")
+            ),
+            Operation(
+                method: "post",
+                path: "/v1/webhook-endpoints/{id}/rotate-secret",
+                id: "rotateWebhookEndpointSecret",
+                tag: "Webhooks",
+                summary: "Rotate the signing secret; the old one signs too for the overlap",
+                scope: "webhooks:write",
+                body: object(["overlap_seconds": integer(minimum: 0, maximum: 604_800)], required: []),
+                bodyRequired: false,
+                response: ref("WebhookEndpointSecret")
+            ),
+            Operation(
+                method: "post",
+                path: "/v1/webhook-endpoints/{id}/test",
+                id: "testWebhookEndpoint",
+                tag: "Webhooks",
+                summary: "Send a portico.test event to this endpoint",
+                scope: "webhooks:write",
+                response: ref("Event")
+            ),
+            Operation(
+                method: "post",
+                path: "/v1/webhook-endpoints/{id}/replay",
+                id: "replayWebhookEndpoint",
+                tag: "Webhooks",
+                summary: "Re-queue failed and dead deliveries created in a range, as a job",
+                scope: "webhooks:write",
+                body: object(["since": nullable(bodyTime), "until": nullable(bodyTime)], required: []),
+                bodyRequired: false,
+                status: "202",
+                response: ref("WebhookReplay")
+            ),
+            Operation(
+                method: "get",
+                path: "/v1/webhook-replays/{id}",
+                id: "getWebhookReplay",
+                tag: "Webhooks",
+                summary: "A replay job's progress",
+                scope: "webhooks:read",
+                response: ref("WebhookReplay")
+            ),
+            Operation(
+                method: "get",
+                path: "/v1/webhook-deliveries",
+                id: "listWebhookDeliveries",
+                tag: "Webhooks",
+                summary: "List deliveries",
+                scope: "webhooks:read",
+                parameters: list + [
+                    parameter("endpoint", string()), parameter("event", string()),
+                    parameter("status", string(enum: ["pending", "failed", "succeeded", "dead"])),
+                ],
+                response: listOf("WebhookDelivery")
+            ),
+            Operation(
+                method: "get",
+                path: "/v1/webhook-deliveries/{id}",
+                id: "getWebhookDelivery",
+                tag: "Webhooks",
+                summary: "Retrieve a delivery with its attempts",
+                scope: "webhooks:read",
+                response: ref("WebhookDelivery")
+            ),
+            Operation(
+                method: "post",
+                path: "/v1/webhook-deliveries/{id}/retry",
+                id: "retryWebhookDelivery",
+                tag: "Webhooks",
+                summary: "Attempt a delivery again now",
+                scope: "webhooks:write",
+                status: "202",
+                response: ref("WebhookDelivery")
+            ),
             // Sandbox
-            Operation(method: "get", path: "/v1/sandbox/clock", id: "getSandboxClock", tag: "Sandbox", summary: "The sandbox's clock", scope: "webhooks:read",
-                      response: ref("SandboxClock")),
-            Operation(method: "post", path: "/v1/sandbox/clock/advance", id: "advanceSandboxClock", tag: "Sandbox",
-                      summary: "Move the sandbox's clock forward (retries, expiry and period ends happen in seconds)", scope: "webhooks:write",
-                      body: object(["seconds": integer(minimum: 1, maximum: 2_592_000)], required: ["seconds"]), response: ref("SandboxClock")),
+            Operation(
+                method: "get",
+                path: "/v1/sandbox/clock",
+                id: "getSandboxClock",
+                tag: "Sandbox",
+                summary: "The sandbox's clock",
+                scope: "webhooks:read",
+                response: ref("SandboxClock")
+            ),
+            Operation(
+                method: "post",
+                path: "/v1/sandbox/clock/advance",
+                id: "advanceSandboxClock",
+                tag: "Sandbox",
+                summary: "Move the sandbox's clock forward (retries, expiry and period ends happen in seconds)",
+                scope: "webhooks:write",
+                body: object(["seconds": integer(minimum: 1, maximum: 2_592_000)], required: ["seconds"]),
+                response: ref("SandboxClock")
+            ),
         ]
     }()
 
@@ -214,40 +484,52 @@ enum OpenAPI {
 
     static var schemas: [String: JSONValue] {
         [
-            "Problem": object([
-                "type": string(description: "A link to this error code's docs page", format: "uri"),
-                "title": string(), "status": integer(minimum: 400, maximum: 599), "detail": string(),
-                "code": string(enum: ErrorCode.allCases.map(\.rawValue)),
-                "param": string(description: "The parameter at fault"),
-                "limit": string(description: "The rate limit or quota that refused the request (429 only)"),
-                "request_id": string(),
-            ], required: ["type", "title", "status", "detail", "code", "request_id"]),
+            "Problem": object(
+                [
+                    "type": string(description: "A link to this error code's docs page", format: "uri"),
+                    "title": string(), "status": integer(minimum: 400, maximum: 599), "detail": string(),
+                    "code": string(enum: ErrorCode.allCases.map(\.rawValue)),
+                    "param": string(description: "The parameter at fault"),
+                    "limit": string(description: "The rate limit or quota that refused the request (429 only)"),
+                    "request_id": string(),
+                ],
+                required: ["type", "title", "status", "detail", "code", "request_id"]
+            ),
             "Deleted": object(["id": string(), "object": string(), "deleted": ["const": true]]),
             "Customer": object([
                 "id": string(), "object": ["const": "customer"], "name": nullable(string()), "email": nullable(string()),
                 "description": nullable(string()), "metadata": metadata, "livemode": boolean, "created_at": timestamp, "updated_at": timestamp,
             ]),
-            "APIKey": object([
-                "id": string(), "object": ["const": "api_key"], "livemode": boolean, "kind": string(enum: ["secret", "restricted", "publishable"]),
-                "label": nullable(string()), "redacted": string(description: "The key's prefix and last four characters"),
-                "scopes": array(string()), "allowed_ips": array(string()), "status": string(enum: ["active", "expired", "revoked"]),
-                "expires_at": nullable(timestamp), "revoked_at": nullable(timestamp), "rolled_to": nullable(string()),
-                "last_used_at": nullable(timestamp), "created_at": timestamp,
-                "secret": string(description: "The full key: only in the answer that created it"),
-            ], required: ["id", "object", "livemode", "kind", "label", "redacted", "scopes", "allowed_ips", "status", "expires_at", "revoked_at",
-                          "rolled_to", "last_used_at", "created_at"]),
+            "APIKey": object(
+                [
+                    "id": string(), "object": ["const": "api_key"], "livemode": boolean,
+                    "kind": string(enum: ["secret", "restricted", "publishable"]),
+                    "label": nullable(string()), "redacted": string(description: "The key's prefix and last four characters"),
+                    "scopes": array(string()), "allowed_ips": array(string()), "status": string(enum: ["active", "expired", "revoked"]),
+                    "expires_at": nullable(timestamp), "revoked_at": nullable(timestamp), "rolled_to": nullable(string()),
+                    "last_used_at": nullable(timestamp), "created_at": timestamp,
+                    "secret": string(description: "The full key: only in the answer that created it"),
+                ],
+                required: [
+                    "id", "object", "livemode", "kind", "label", "redacted", "scopes", "allowed_ips", "status", "expires_at", "revoked_at",
+                    "rolled_to", "last_used_at", "created_at",
+                ]
+            ),
             "KeyVerification": object([
                 "object": ["const": "key_verification"], "valid": boolean,
                 "code": string(enum: ["valid", "not_found", "revoked", "expired", "rate_limited", "quota_exceeded", "forbidden_ip"]),
                 "key_id": nullable(string()), "organization_id": nullable(string()), "livemode": nullable(boolean),
                 "kind": nullable(string()), "scopes": nullable(array(string())), "expires_at": nullable(timestamp),
-                "limits": array(object([
-                    "name": string(), "limit": integer(minimum: 0), "window_seconds": integer(minimum: 0), "remaining": integer(minimum: 0),
-                    "reset_seconds": integer(minimum: 0),
-                ])),
+                "limits": array(
+                    object([
+                        "name": string(), "limit": integer(minimum: 0), "window_seconds": integer(minimum: 0), "remaining": integer(minimum: 0),
+                        "reset_seconds": integer(minimum: 0),
+                    ])
+                ),
             ]),
             "RequestLog": object([
-                "id": string(description: "The request id"), "object": ["const": "request_log"], "livemode": boolean, "method": string(), "path": string(),
+                "id": string(description: "The request id"), "object": ["const": "request_log"], "livemode": boolean, "method": string(),
+                "path": string(),
                 "route": nullable(string()), "status": integer(minimum: 100, maximum: 599), "duration_ms": number,
                 "key_id": nullable(string()), "ip": nullable(string()), "user_agent": nullable(string()),
                 "request_body": nullable(string()), "response_body": nullable(string()), "created_at": timestamp,
@@ -259,58 +541,85 @@ enum OpenAPI {
             "Usage": object([
                 "object": ["const": "usage"], "livemode": boolean, "plan": string(), "group_by": string(enum: ["key", "hour", "day", "month"]),
                 "since": timestamp, "until": timestamp,
-                "data": array(object(["metric": string(), "quantity": integer(minimum: 0), "period_start": nullable(timestamp), "key_id": nullable(string())])),
+                "data": array(
+                    object(["metric": string(), "quantity": integer(minimum: 0), "period_start": nullable(timestamp), "key_id": nullable(string())])
+                ),
                 "current_period": ref("QuotaPeriod"), "current_day": nullable(ref("QuotaPeriod")),
             ]),
             "Invoice": object([
                 "id": string(), "object": ["const": "invoice"], "livemode": boolean, "plan": string(), "currency": string(),
-                "period_start": timestamp, "period_end": timestamp, "base_amount": integer(minimum: 0), "included_quantity": nullable(integer(minimum: 0)),
+                "period_start": timestamp, "period_end": timestamp, "base_amount": integer(minimum: 0),
+                "included_quantity": nullable(integer(minimum: 0)),
                 "usage_quantity": integer(minimum: 0), "overage_quantity": integer(minimum: 0), "overage_unit_amount": nullable(integer(minimum: 0)),
                 "overage_amount": integer(minimum: 0), "total": integer(minimum: 0),
-                "lines": array(object(["description": string(), "quantity": integer(minimum: 0), "unit_amount": nullable(integer(minimum: 0)), "amount": integer(minimum: 0)])),
+                "lines": array(
+                    object([
+                        "description": string(), "quantity": integer(minimum: 0), "unit_amount": nullable(integer(minimum: 0)),
+                        "amount": integer(minimum: 0),
+                    ])
+                ),
                 "created_at": timestamp,
             ]),
             "Event": object([
                 "id": string(), "object": ["const": "event"], "type": string(), "data": ["type": "object"], "livemode": boolean,
                 "request_id": nullable(string()), "created_at": timestamp,
             ]),
-            "WebhookEndpoint": object([
-                "id": string(), "object": ["const": "webhook_endpoint"], "url": string(format: "uri"), "description": nullable(string()),
-                "enabled_events": array(string()), "metadata": metadata, "status": string(enum: ["enabled", "disabled"]),
-                "disabled_reason": nullable(string()), "livemode": boolean, "created_at": timestamp, "updated_at": timestamp,
-                "secret": string(description: "whsec_…: only in the answer that created the endpoint"),
-            ], required: ["id", "object", "url", "description", "enabled_events", "metadata", "status", "disabled_reason", "livemode", "created_at", "updated_at"]),
+            "WebhookEndpoint": object(
+                [
+                    "id": string(), "object": ["const": "webhook_endpoint"], "url": string(format: "uri"), "description": nullable(string()),
+                    "enabled_events": array(string()), "metadata": metadata, "status": string(enum: ["enabled", "disabled"]),
+                    "disabled_reason": nullable(string()), "livemode": boolean, "created_at": timestamp, "updated_at": timestamp,
+                    "secret": string(description: "whsec_…: only in the answer that created the endpoint"),
+                ],
+                required: [
+                    "id", "object", "url", "description", "enabled_events", "metadata", "status", "disabled_reason", "livemode", "created_at",
+                    "updated_at",
+                ]
+            ),
             "WebhookEndpointSecret": object([
                 "object": ["const": "webhook_endpoint_secret"], "endpoint_id": string(), "secret": string(),
                 "previous_secret_expires_at": nullable(timestamp),
             ]),
-            "WebhookDelivery": object([
-                "id": string(), "object": ["const": "webhook_delivery"], "endpoint_id": string(), "event_id": string(), "event_type": string(),
-                "status": string(enum: ["pending", "failed", "succeeded", "dead"]), "attempt_count": integer(minimum: 0),
-                "next_attempt_at": nullable(timestamp), "last_attempt_at": nullable(timestamp), "last_status_code": nullable(integer(minimum: 100, maximum: 599)),
-                "livemode": boolean, "created_at": timestamp,
-                "attempts": array(object([
-                    "attempted_at": timestamp, "duration_ms": integer(minimum: 0), "status_code": nullable(integer(minimum: 100, maximum: 599)),
-                    "error_kind": nullable(string(enum: ["timeout", "refused", "dns", "tls", "blocked", "network", "http"])),
-                    "response_excerpt": nullable(string()),
-                ])),
-            ], required: ["id", "object", "endpoint_id", "event_id", "event_type", "status", "attempt_count", "next_attempt_at", "last_attempt_at",
-                          "last_status_code", "livemode", "created_at"]),
+            "WebhookDelivery": object(
+                [
+                    "id": string(), "object": ["const": "webhook_delivery"], "endpoint_id": string(), "event_id": string(), "event_type": string(),
+                    "status": string(enum: ["pending", "failed", "succeeded", "dead"]), "attempt_count": integer(minimum: 0),
+                    "next_attempt_at": nullable(timestamp), "last_attempt_at": nullable(timestamp),
+                    "last_status_code": nullable(integer(minimum: 100, maximum: 599)),
+                    "livemode": boolean, "created_at": timestamp,
+                    "attempts": array(
+                        object([
+                            "attempted_at": timestamp, "duration_ms": integer(minimum: 0),
+                            "status_code": nullable(integer(minimum: 100, maximum: 599)),
+                            "error_kind": nullable(string(enum: ["timeout", "refused", "dns", "tls", "blocked", "network", "http"])),
+                            "response_excerpt": nullable(string()),
+                        ])
+                    ),
+                ],
+                required: [
+                    "id", "object", "endpoint_id", "event_id", "event_type", "status", "attempt_count", "next_attempt_at", "last_attempt_at",
+                    "last_status_code", "livemode", "created_at",
+                ]
+            ),
             "WebhookReplay": object([
                 "id": string(), "object": ["const": "webhook_replay"], "endpoint_id": string(), "since": timestamp, "until": timestamp,
-                "status": string(enum: ["running", "completed"]), "queued": integer(minimum: 0), "created_at": timestamp, "completed_at": nullable(timestamp),
+                "status": string(enum: ["running", "completed"]), "queued": integer(minimum: 0), "created_at": timestamp,
+                "completed_at": nullable(timestamp),
             ]),
             "SandboxClock": object(["object": ["const": "sandbox_clock"], "now": timestamp, "offset_seconds": integer(minimum: 0)]),
         ]
     }
 
     private static var customerInput: JSONValue {
-        object([
-            "name": nullable(string(maxLength: 256)),
-            "email": nullable(string(format: "email", maxLength: 512)),
-            "description": nullable(string(maxLength: 1_000)),
-            "metadata": metadataInput,
-        ], required: [])
+        object(
+            [
+                "name": nullable(string(maxLength: 256)),
+                "email": nullable(string(format: "email", maxLength: 512)),
+                "description": nullable(string(maxLength: 1_000)),
+                "metadata": metadataInput,
+            ],
+            required: []
+        )
     }
 
     private static func endpointInput(required: [String], withStatus: Bool) -> JSONValue {
@@ -404,7 +713,8 @@ enum OpenAPI {
             "schema": ["type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"],
             "description": .string(
                 "The API version to use (\(APIVersions.all.map(\.id).joined(separator: ", "))); default: the organization's pinned version. "
-                    + "Echoed in the response. This document describes \(APIVersions.current.id); older versions differ as the changelog says."),
+                    + "Echoed in the response. This document describes \(APIVersions.current.id); older versions differ as the changelog says."
+            ),
         ]
     }
 }

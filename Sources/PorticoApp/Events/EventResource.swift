@@ -61,8 +61,12 @@ enum Events {
     /// An event whose `data.object` is `resource` (as the API renders it) and,
     /// when given, `data.previous_attributes`.
     static func make(
-        _ type: String, about resource: some Encodable, previous: [String: JSONValue]? = nil, scope: TenantScope,
-        requestID: String?, at now: Int64
+        _ type: String,
+        about resource: some Encodable,
+        previous: [String: JSONValue]? = nil,
+        scope: TenantScope,
+        requestID: String?,
+        at now: Int64
     ) throws -> EventRecord {
         var data = #"{"object":"# + String(decoding: try JSONCoding.encoder.encode(resource), as: UTF8.self)
         if let previous {

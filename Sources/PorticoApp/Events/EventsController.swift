@@ -31,21 +31,33 @@ struct EventsController: Sendable {
                 : APIError.invalid("type", "type must be a string such as \"order.shipped\".")
         }
         guard EventTypePattern.isValidType(type) else {
-            throw APIError.invalid("type", "type must be lowercase dot-delimited words (a-z, 0-9, _) such as \"order.shipped\", at most 100 characters.")
+            throw APIError.invalid(
+                "type",
+                "type must be lowercase dot-delimited words (a-z, 0-9, _) such as \"order.shipped\", at most 100 characters."
+            )
         }
         guard !Events.isReserved(type) else {
             throw APIError.invalid(
-                "type", "Types starting with \(Events.reservedPrefixes.map { "'\($0)'" }.joined(separator: ", ")) are emitted by Portico only.")
+                "type",
+                "Types starting with \(Events.reservedPrefixes.map { "'\($0)'" }.joined(separator: ", ")) are emitted by Portico only."
+            )
         }
         guard let data = body.fields["data"] else { throw APIError(.parameterMissing, "data is required.", param: "data") }
         guard case .object = data else { throw APIError.invalid("data", "data must be a JSON object, not \(data.typeName).") }
         let now = clock.nowMilliseconds
         let event = EventRecord(
-            id: Identifier.make("evt", at: now), scope: scope, type: type,
-            data: String(decoding: try JSONCoding.encoder.encode(data), as: UTF8.self), requestId: context.requestID, createdAt: now)
+            id: Identifier.make("evt", at: now),
+            scope: scope,
+            type: type,
+            data: String(decoding: try JSONCoding.encoder.encode(data), as: UTF8.self),
+            requestId: context.requestID,
+            createdAt: now
+        )
         return try await context.respond { completion in
             try await store.insertEvent(event, completing: completion)
-        } render: { _ in EventResource(event) }
+        } render: { _ in
+            EventResource(event)
+        }
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {

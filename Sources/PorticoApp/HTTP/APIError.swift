@@ -30,8 +30,10 @@ struct APIError: Error, Sendable {
 
     /// A write that met a full disk or an I/O error: transient, so a 503 with `Retry-After`, not a 500.
     static let storageUnavailable = APIError(
-        .storageUnavailable, "The database cannot be written right now (full disk or I/O error); nothing was changed. Retry later.",
-        headers: [.retryAfter: "5"])
+        .storageUnavailable,
+        "The database cannot be written right now (full disk or I/O error); nothing was changed. Retry later.",
+        headers: [.retryAfter: "5"]
+    )
 
     static func notFound(_ object: String, id: String) -> APIError {
         APIError(.resourceNotFound, "No such \(object): '\(id)'.", param: "id")

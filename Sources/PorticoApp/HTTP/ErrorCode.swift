@@ -111,7 +111,8 @@ public enum ErrorCode: String, Sendable, CaseIterable {
             "The API key is unknown, revoked, expired or mistyped. Portico answers all of these identically so a key cannot be probed. Check the key in the dashboard or create a new one."
         case .apiKeyInQuery:
             "An API key was sent in the URL. URLs end up in logs and browser history; send the key in the `Authorization: Bearer` header instead, and consider rolling the exposed key."
-        case .insufficientScope: "The key is valid but lacks the scope named in `detail`. Use a key with that scope or create a restricted key that has it."
+        case .insufficientScope:
+            "The key is valid but lacks the scope named in `detail`. Use a key with that scope or create a restricted key that has it."
         case .ipNotAllowed: "The key has an IP allowlist and the request came from an address outside it."
         case .resourceNotFound: "No object with this id exists for this organization in this mode (test or live)."
         case .routeNotFound: "No API route has this path. Check the API reference for the paths Portico serves."
@@ -119,13 +120,15 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .invalidJSON: "The request body is not well-formed JSON, or not a JSON object."
         case .parameterMissing: "A required field is missing; `param` names it."
         case .parameterInvalid: "A field has the wrong type or value; `param` names it and `detail` says what is expected."
-        case .parameterUnknown: "The body has a field this endpoint does not accept (or one a client may never set, such as `id` or `livemode`); `param` names it."
+        case .parameterUnknown:
+            "The body has a field this endpoint does not accept (or one a client may never set, such as `id` or `livemode`); `param` names it."
         case .requestTooLarge: "The request body exceeds the instance's size limit (`server.max_body_bytes`)."
         case .unsupportedMediaType: "Request bodies must be JSON: send `Content-Type: application/json`."
         case .idempotencyKeyInvalid: "The `Idempotency-Key` header is empty, longer than 255 characters, or not a valid token or quoted string."
         case .idempotencyKeyReused:
             "This idempotency key was already used with a different request (method, path or body). Use a new key for a new request."
-        case .idempotencyRequestInProgress: "The first request with this idempotency key is still running. Retry after it finishes to receive its stored response."
+        case .idempotencyRequestInProgress:
+            "The first request with this idempotency key is still running. Retry after it finishes to receive its stored response."
         case .rateLimited:
             "Too many requests in a short time. The problem's `limit` member names the limit that was hit (per key, per organization, per IP or per route; a token bucket for bursts and a sliding 60-second window); `Retry-After` says how many seconds to wait. Every response's `RateLimit` and `X-RateLimit-*` headers show how much room is left. Limits come from the organization's plan: move to a higher plan, or ask the operator for a route override, to raise them."
         case .quotaExceeded:

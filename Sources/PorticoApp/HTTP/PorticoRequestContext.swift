@@ -1,8 +1,8 @@
-import PorticoStore
 import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import PorticoStore
 
 /// Per-request state: the request id, the peer address and, once the
 /// authentication middleware has run, the authenticated key.

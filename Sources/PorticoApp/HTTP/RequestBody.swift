@@ -43,7 +43,8 @@ struct RequestBody: Sendable {
         guard type == "application/json" else {
             throw APIError(
                 .unsupportedMediaType,
-                "Request bodies must be JSON; send Content-Type: application/json (got \(type.map { "'\($0)'" } ?? "none")).")
+                "Request bodies must be JSON; send Content-Type: application/json (got \(type.map { "'\($0)'" } ?? "none"))."
+            )
         }
     }
 

@@ -40,8 +40,12 @@ struct IdempotencyMiddleware: RouterMiddleware {
         let body = try await RequestBody.collect(&request, context: context)
         let now = clock.nowMilliseconds
         let identity = IdempotentRequest(
-            scope: scope, key: key, requestHash: Self.fingerprint(request, body: body), createdAt: now,
-            expiresAt: now + Int64(ttl * 1_000))
+            scope: scope,
+            key: key,
+            requestHash: Self.fingerprint(request, body: body),
+            createdAt: now,
+            expiresAt: now + Int64(ttl * 1_000)
+        )
 
         if let stored = try await storedResponse(identity) { return stored }
         guard claims.claim(identity.seal.lookupHash) else { throw Self.inProgress }
@@ -80,7 +84,8 @@ struct IdempotencyMiddleware: RouterMiddleware {
         guard requestHash == identity.requestHash else {
             throw APIError(
                 .idempotencyKeyReused,
-                "Keys for idempotent requests can only be used with the same parameters they were first used with. Use a new key for a new request.")
+                "Keys for idempotent requests can only be used with the same parameters they were first used with. Use a new key for a new request."
+            )
         }
         var headers: HTTPFields = [.idempotentReplayed: "true"]
         headers[.contentType] = stored.contentType
@@ -88,7 +93,9 @@ struct IdempotencyMiddleware: RouterMiddleware {
     }
 
     static let inProgress = APIError(
-        .idempotencyRequestInProgress, "A request with this idempotency key is still being processed; retry shortly.")
+        .idempotencyRequestInProgress,
+        "A request with this idempotency key is still being processed; retry shortly."
+    )
 
     /// Accepts a bare token or an RFC 8941 quoted string (`"abc"`), 1–255 characters.
     static func parseKey(_ header: String) throws -> String {

@@ -20,7 +20,8 @@ final class IdempotencySlot: Sendable {
 
     /// A completion that renders the write's value with `render` as a JSON response of `status`.
     func completion<Value: Sendable>(
-        status: Int, render: @escaping @Sendable (Value) throws -> Data
+        status: Int,
+        render: @escaping @Sendable (Value) throws -> Data
     ) -> IdempotentCompletion<Value> {
         IdempotentCompletion(
             request: request,
@@ -28,6 +29,7 @@ final class IdempotencySlot: Sendable {
             committed: { response in
                 self.stored.withLock { $0 = response }
                 self.faults.crashIfSet(.afterCommit)
-            })
+            }
+        )
     }
 }

@@ -64,7 +64,8 @@ final class KeyAuthenticator: Sendable {
     /// costs one hash and one lookup; the format and checksum are checked
     /// only on a miss, before anything is cached or read.
     func principal(for token: Substring) async throws -> Principal? {
-        let hash = token.utf8.withContiguousStorageIfAvailable { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+        let hash =
+            token.utf8.withContiguousStorageIfAvailable { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
             ?? SHA256.hash(data: Array(token.utf8))
         switch state.withLock({ ($0.entries[hash], $0.generation) }) {
         case (.key(let cached)?, _):

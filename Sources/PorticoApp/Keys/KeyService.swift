@@ -14,8 +14,13 @@ public struct NewKeyRequest: Sendable {
     public var expiresAt: Date?
 
     public init(
-        organizationID: String, livemode: Bool, kind: APIKeyKind, label: String? = nil,
-        scopes: [String] = [], allowedCIDRs: [String] = [], expiresAt: Date? = nil
+        organizationID: String,
+        livemode: Bool,
+        kind: APIKeyKind,
+        label: String? = nil,
+        scopes: [String] = [],
+        allowedCIDRs: [String] = [],
+        expiresAt: Date? = nil
     ) {
         self.organizationID = organizationID
         self.livemode = livemode
@@ -71,8 +76,13 @@ public struct KeyService: Sendable {
         }
         let issued = Self.issue(request, scopes: scopes, cidrs: cidrs, at: now)
         let audit = actor.entry(
-            "api_key.created", organizationID: request.organizationID, targetType: "api_key", targetID: issued.record.id,
-            details: ["kind": request.kind.rawValue, "mode": request.livemode ? "live" : "test", "scopes": scopes], at: now)
+            "api_key.created",
+            organizationID: request.organizationID,
+            targetType: "api_key",
+            targetID: issued.record.id,
+            details: ["kind": request.kind.rawValue, "mode": request.livemode ? "live" : "test", "scopes": scopes],
+            at: now
+        )
         try await store.insertAPIKey(issued.record, audit: audit, completing: completion?.pullback { _ in issued })
         authenticator?.invalidate()
         return issued
@@ -84,7 +94,11 @@ public struct KeyService: Sendable {
     }
 
     func roll(
-        id: String, organizationID: String, overlap: TimeInterval, by actor: AuditActor, completing completion: IdempotentCompletion<IssuedKey?>?
+        id: String,
+        organizationID: String,
+        overlap: TimeInterval,
+        by actor: AuditActor,
+        completing completion: IdempotentCompletion<IssuedKey?>?
     ) async throws -> IssuedKey? {
         let now = clock.nowMilliseconds
         guard let old = try await store.apiKey(id: id, organizationId: organizationID) else { return nil }
@@ -92,16 +106,31 @@ public struct KeyService: Sendable {
             throw KeyRequestError(param: "id", description: "key \(id) has expired; create a new key instead of rolling it")
         }
         let request = NewKeyRequest(
-            organizationID: organizationID, livemode: old.livemode, kind: APIKeyKind(rawValue: old.kind) ?? .restricted,
-            label: old.label, expiresAt: old.expiresAt.map { Date(milliseconds: $0) })
+            organizationID: organizationID,
+            livemode: old.livemode,
+            kind: APIKeyKind(rawValue: old.kind) ?? .restricted,
+            label: old.label,
+            expiresAt: old.expiresAt.map { Date(milliseconds: $0) }
+        )
         let issued = Self.issue(request, scopes: old.scopes, cidrs: old.allowedCidrs.split(separator: " ").map(String.init), at: now)
         let oldExpiresAt = now + Int64(max(0, overlap) * 1_000)
         let audit = actor.entry(
-            "api_key.rolled", organizationID: organizationID, targetType: "api_key", targetID: id,
-            details: ["replacement": issued.record.id, "old_expires_at": RFC3339.string(milliseconds: oldExpiresAt)], at: now)
-        guard try await store.rollAPIKey(
-            id: id, organizationId: organizationID, replacement: issued.record, oldExpiresAt: oldExpiresAt, audit: audit,
-            completing: completion?.pullback { old in old.map { _ in issued } }) != nil
+            "api_key.rolled",
+            organizationID: organizationID,
+            targetType: "api_key",
+            targetID: id,
+            details: ["replacement": issued.record.id, "old_expires_at": RFC3339.string(milliseconds: oldExpiresAt)],
+            at: now
+        )
+        guard
+            try await store.rollAPIKey(
+                id: id,
+                organizationId: organizationID,
+                replacement: issued.record,
+                oldExpiresAt: oldExpiresAt,
+                audit: audit,
+                completing: completion?.pullback { old in old.map { _ in issued } }
+            ) != nil
         else { return nil }
         authenticator?.invalidate()
         return issued
@@ -109,7 +138,10 @@ public struct KeyService: Sendable {
 
     @discardableResult
     package func revoke(
-        id: String, organizationID: String, by actor: AuditActor, completing completion: IdempotentCompletion<APIKeyRecord?>? = nil
+        id: String,
+        organizationID: String,
+        by actor: AuditActor,
+        completing completion: IdempotentCompletion<APIKeyRecord?>? = nil
     ) async throws -> APIKeyRecord? {
         let now = clock.nowMilliseconds
         let audit = actor.entry("api_key.revoked", organizationID: organizationID, targetType: "api_key", targetID: id, at: now)
@@ -143,11 +175,20 @@ public struct KeyService: Sendable {
     private static func issue(_ request: NewKeyRequest, scopes: String, cidrs: [String], at now: Int64) -> IssuedKey {
         let key = APIKeyFormat.generate(kind: request.kind, livemode: request.livemode)
         let record = APIKeyRecord(
-            id: Identifier.make("key", at: now), organizationId: request.organizationID, livemode: request.livemode,
-            kind: request.kind.rawValue, label: request.label,
-            secretHash: Data(SHA256.hash(data: Data(key.token.utf8))), prefix: key.prefix, last4: key.last4,
-            scopes: scopes, allowedCidrs: cidrs.joined(separator: " "), expiresAt: request.expiresAt?.milliseconds,
-            createdAt: now, updatedAt: now)
+            id: Identifier.make("key", at: now),
+            organizationId: request.organizationID,
+            livemode: request.livemode,
+            kind: request.kind.rawValue,
+            label: request.label,
+            secretHash: Data(SHA256.hash(data: Data(key.token.utf8))),
+            prefix: key.prefix,
+            last4: key.last4,
+            scopes: scopes,
+            allowedCidrs: cidrs.joined(separator: " "),
+            expiresAt: request.expiresAt?.milliseconds,
+            createdAt: now,
+            updatedAt: now
+        )
         return IssuedKey(record: record, secret: key.token)
     }
 }

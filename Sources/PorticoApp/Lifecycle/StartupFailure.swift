@@ -14,7 +14,8 @@ public struct StartupFailure: Error, CustomStringConvertible {
         StartupFailure(
             description: "webhook secrets in \(database) are sealed with a key that is not at \(keyFile) "
                 + "(a new one was just made there): restore the original key file",
-            exitStatus: 2)
+            exitStatus: 2
+        )
     }
 
     /// 4: the database file cannot be written (full disk, I/O error, read-only).

@@ -58,7 +58,9 @@ final class AdmissionControl: Sendable {
         ipBurst = limits.ipPerSecond > 0 ? LimitPolicy(name: "ip-burst", quota: limits.ipPerSecond, windowSeconds: 1) : nil
         ipMinute = limits.ipPerMinute > 0 ? LimitPolicy(name: "ip-minute", quota: limits.ipPerMinute, windowSeconds: 60) : nil
         routes = Dictionary(
-            limits.routes.compactMap { route, limit in RouteLimitKey(route: route).map { ($0, limit) } }, uniquingKeysWith: { a, _ in a })
+            limits.routes.compactMap { route, limit in RouteLimitKey(route: route).map { ($0, limit) } },
+            uniquingKeysWith: { a, _ in a }
+        )
         limiter = RateLimiter(maxTracked: limits.maxTrackedBuckets)
         ledger = QuotaLedger(store: store)
         self.clock = clock
@@ -76,7 +78,12 @@ final class AdmissionControl: Sendable {
     func admit(address: IPAddress?, into states: inout [LimitState]) {
         guard let address else { return }
         limiter.acquire(
-            LimitKey(.ip(address.rateLimitSubject)), burst: ipBurst, minute: ipMinute, now: clock.nowMilliseconds, into: &states)
+            LimitKey(.ip(address.rateLimitSubject)),
+            burst: ipBurst,
+            minute: ipMinute,
+            now: clock.nowMilliseconds,
+            into: &states
+        )
     }
 
     /// Counts the request against the key, the organization and the tenant's
@@ -121,7 +128,14 @@ final class AdmissionControl: Sendable {
             dayCounted = true
         }
         if let quota = limits.monthlyQuota {
-            let state = try await ledger.admit(principal.tenant, period: .month, quota: quota, hard: limits.monthlyQuotaIsHard, now: now, consume: consume)
+            let state = try await ledger.admit(
+                principal.tenant,
+                period: .month,
+                quota: quota,
+                hard: limits.monthlyQuotaIsHard,
+                now: now,
+                consume: consume
+            )
             states.append(state)
             guard !state.refused else {
                 refund()
@@ -138,7 +152,8 @@ final class AdmissionControl: Sendable {
         routes[RouteLimitKey(method: method, path: route)].map { limit in
             RoutePolicies(
                 burst: limit.perSecond.map { LimitPolicy(name: "route-burst", quota: $0, windowSeconds: 1) },
-                minute: limit.perMinute.map { LimitPolicy(name: "route-minute", quota: $0, windowSeconds: 60) })
+                minute: limit.perMinute.map { LimitPolicy(name: "route-minute", quota: $0, windowSeconds: 60) }
+            )
         }
     }
 
@@ -173,7 +188,8 @@ final class AdmissionControl: Sendable {
             let period = hit.policy.name == "daily-quota" ? "day (UTC)" : "calendar month (UTC)"
             error = APIError(
                 .quotaExceeded,
-                "The organization has used its quota of \(hit.policy.quota) requests per \(period) (\(scope)). It resets in \(retry) seconds; move to a plan with a larger quota or overage billing to raise it.")
+                "The organization has used its quota of \(hit.policy.quota) requests per \(period) (\(scope)). It resets in \(retry) seconds; move to a plan with a larger quota or overage billing to raise it."
+            )
         } else {
             let who: String
             switch hit.policy.name {
@@ -184,7 +200,8 @@ final class AdmissionControl: Sendable {
             }
             error = APIError(
                 .rateLimited,
-                "Rate limit '\(hit.policy.name)' exceeded: \(hit.policy.quota) requests per \(hit.policy.windowSeconds) s \(who). Retry after \(retry) s and spread requests out; to raise the limit, move the organization to a higher plan or ask the operator.")
+                "Rate limit '\(hit.policy.name)' exceeded: \(hit.policy.quota) requests per \(hit.policy.windowSeconds) s \(who). Retry after \(retry) s and spread requests out; to raise the limit, move the organization to a higher plan or ask the operator."
+            )
         }
         var problem = error
         problem.limit = hit.policy.name

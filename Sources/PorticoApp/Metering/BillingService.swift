@@ -55,8 +55,16 @@ public struct BillingService: Sendable {
         if let bodyCapture { details["body_capture"] = bodyCapture ? "on" : "off" }
         if let apiVersion { details["api_version"] = apiVersion }
         let audit = actor.entry("organization.updated", organizationID: id, targetType: "organization", targetID: id, details: details, at: now)
-        guard try await store.updateOrganization(
-            id: id, plan: plan, bodyCapture: bodyCapture, apiVersion: apiVersion, at: now, audit: audit) != nil else {
+        guard
+            try await store.updateOrganization(
+                id: id,
+                plan: plan,
+                bodyCapture: bodyCapture,
+                apiVersion: apiVersion,
+                at: now,
+                audit: audit
+            ) != nil
+        else {
             throw BillingError(description: "no organization \(id)")
         }
         authenticator?.invalidate()
@@ -83,8 +91,15 @@ public struct BillingService: Sendable {
                 let used = usage[TenantScope(organizationId: organization.id, livemode: livemode)] ?? 0
                 invoices.append(
                     Self.price(
-                        plan: plan, planID: organization.plan, livemode: livemode, usage: used, organizationID: organization.id,
-                        period: month, at: now))
+                        plan: plan,
+                        planID: organization.plan,
+                        livemode: livemode,
+                        usage: used,
+                        organizationID: organization.id,
+                        period: month,
+                        at: now
+                    )
+                )
             }
         }
         return try await store.insertInvoicesIfAbsent(invoices)
@@ -93,17 +108,35 @@ public struct BillingService: Sendable {
     /// The invoice a plan and a month's usage come to (pure; unit-tested).
     /// Overage is charged per started block of 1,000 requests past the included quantity.
     static func price(
-        plan: Plan, planID: String, livemode: Bool, usage: Int64, organizationID: String, period: (start: Int64, end: Int64), at now: Int64
+        plan: Plan,
+        planID: String,
+        livemode: Bool,
+        usage: Int64,
+        organizationID: String,
+        period: (start: Int64, end: Int64),
+        at now: Int64
     ) -> InvoiceRecord {
         let included = plan.limits(livemode: livemode).monthlyQuota.map(Int64.init)
         let over = included.map { max(0, usage - $0) } ?? 0
         let blocks = plan.overagePer1000 == nil ? 0 : (over + 999) / 1_000
         let overageAmount = blocks * Int64(plan.overagePer1000 ?? 0)
         return InvoiceRecord(
-            id: Identifier.make("inv", at: now), organizationId: organizationID, livemode: livemode, periodStart: period.start,
-            periodEnd: period.end, plan: planID, currency: plan.currency, baseAmount: Int64(plan.basePrice), includedQuantity: included,
-            usageQuantity: usage, overageQuantity: blocks, overageUnitAmount: plan.overagePer1000.map(Int64.init),
-            overageAmount: overageAmount, total: Int64(plan.basePrice) + overageAmount, createdAt: now)
+            id: Identifier.make("inv", at: now),
+            organizationId: organizationID,
+            livemode: livemode,
+            periodStart: period.start,
+            periodEnd: period.end,
+            plan: planID,
+            currency: plan.currency,
+            baseAmount: Int64(plan.basePrice),
+            includedQuantity: included,
+            usageQuantity: usage,
+            overageQuantity: blocks,
+            overageUnitAmount: plan.overagePer1000.map(Int64.init),
+            overageAmount: overageAmount,
+            total: Int64(plan.basePrice) + overageAmount,
+            createdAt: now
+        )
     }
 
     // MARK: Reconciliation
@@ -115,10 +148,16 @@ public struct BillingService: Sendable {
         let month = CivilTime.month(containing: monthStart)
         let usage = try await store.usageTotals(metric: UsageMetric.requests, from: month.start, until: month.end)
         let logged = try await store.meteredRequestCounts(from: month.start, until: month.end, width: partitionWidth)
-        let tenants = Set(usage.keys).union(logged.keys).sorted { ($0.organizationId, $0.livemode ? 1 : 0) < ($1.organizationId, $1.livemode ? 1 : 0) }
+        let tenants = Set(usage.keys).union(logged.keys).sorted {
+            ($0.organizationId, $0.livemode ? 1 : 0) < ($1.organizationId, $1.livemode ? 1 : 0)
+        }
         return tenants.map { tenant in
             ReconciliationLine(
-                organizationID: tenant.organizationId, livemode: tenant.livemode, usage: usage[tenant] ?? 0, logged: logged[tenant] ?? 0)
+                organizationID: tenant.organizationId,
+                livemode: tenant.livemode,
+                usage: usage[tenant] ?? 0,
+                logged: logged[tenant] ?? 0
+            )
         }
     }
 
@@ -134,8 +173,10 @@ public struct BillingService: Sendable {
     /// `generateInvoices` for the CLI: one printable line per invoice created.
     public func generateInvoiceSummaries(monthStart: Int64) async throws -> [String] {
         try await generateInvoices(monthStart: monthStart).map { invoice in
-            [invoice.id, invoice.organizationId, invoice.livemode ? "live" : "test", "plan=\(invoice.plan)",
-             "requests=\(invoice.usageQuantity)", "total=\(invoice.total) \(invoice.currency)"].joined(separator: "\t")
+            [
+                invoice.id, invoice.organizationId, invoice.livemode ? "live" : "test", "plan=\(invoice.plan)",
+                "requests=\(invoice.usageQuantity)", "total=\(invoice.total) \(invoice.currency)",
+            ].joined(separator: "\t")
         }
     }
 

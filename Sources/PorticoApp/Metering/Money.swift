@@ -4,7 +4,9 @@ import Foundation
 /// store them); this only renders them for people.
 enum Money {
     /// Currencies whose minor unit is the unit itself (ISO 4217 exponent 0).
-    static let zeroDecimal: Set<String> = ["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"]
+    static let zeroDecimal: Set<String> = [
+        "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF",
+    ]
 
     /// 4900, "USD" → "49.00 USD"; 500, "JPY" → "500 JPY".
     static func format(_ minorUnits: Int64, _ currency: String) -> String {

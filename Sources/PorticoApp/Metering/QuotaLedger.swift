@@ -51,7 +51,9 @@ final class QuotaLedger: Sendable {
         let key = Key(tenant: tenant, period: period)
         let (start, end) = period.bounds(containing: now)
         // One lock and one lookup once the tenant's period is loaded; the first request loads it outside the lock.
-        if let counted = counters.withLock({ Self.count(&$0[key], start: start, end: end, period: period, quota: quota, hard: hard, consume: consume) }) {
+        if let counted = counters.withLock({
+            Self.count(&$0[key], start: start, end: end, period: period, quota: quota, hard: hard, consume: consume)
+        }) {
             return Self.state(counted, quota: quota, end: end, now: now)
         }
         let committed = try await store.usageTotal(scope: tenant, metric: UsageMetric.requests, from: start, until: end)
@@ -64,7 +66,13 @@ final class QuotaLedger: Sendable {
 
     /// Counts one request on a loaded counter (nil when the tenant's period is not loaded yet).
     private static func count(
-        _ counter: inout Counter?, start: Int64, end: Int64, period: Period, quota: Int, hard: Bool, consume: Bool
+        _ counter: inout Counter?,
+        start: Int64,
+        end: Int64,
+        period: Period,
+        quota: Int,
+        hard: Bool,
+        consume: Bool
     ) -> (used: Int64, allowed: Bool, policy: LimitPolicy)? {
         guard var current = counter else { return nil }
         if current.periodStart != start { current = Counter(periodStart: start, used: 0) }
@@ -80,8 +88,12 @@ final class QuotaLedger: Sendable {
     private static func state(_ counted: (used: Int64, allowed: Bool, policy: LimitPolicy), quota: Int, end: Int64, now: Int64) -> LimitState {
         let reset = Int((end - now + 999) / 1_000)
         return LimitState(
-            policy: counted.policy, remaining: max(0, quota - Int(counted.used)), resetSeconds: reset,
-            retryAfterSeconds: counted.allowed ? nil : reset, isQuota: true)
+            policy: counted.policy,
+            remaining: max(0, quota - Int(counted.used)),
+            resetSeconds: reset,
+            retryAfterSeconds: counted.allowed ? nil : reset,
+            isQuota: true
+        )
     }
 
     /// Gives back a request counted by `admit` (a later limit refused it).

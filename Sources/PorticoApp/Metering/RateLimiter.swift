@@ -172,7 +172,11 @@ final class RateLimiter: Sendable {
     /// Counts one request against a subject's burst and minute limits, unless
     /// either is exhausted; returns each limit's state (refused ones carry `retryAfterSeconds`).
     func acquire(
-        _ subject: LimitSubject, burst: LimitPolicy?, minute: LimitPolicy?, now: Int64, consume: Bool = true
+        _ subject: LimitSubject,
+        burst: LimitPolicy?,
+        minute: LimitPolicy?,
+        now: Int64,
+        consume: Bool = true
     ) -> [LimitState] {
         var states: [LimitState] = []
         acquire(LimitKey(subject), burst: burst, minute: minute, now: now, consume: consume, into: &states)
@@ -183,7 +187,11 @@ final class RateLimiter: Sendable {
     /// every limit into one array); returns whether the request was counted.
     @discardableResult
     func acquire(
-        _ subject: LimitKey, burst: LimitPolicy?, minute: LimitPolicy?, now: Int64, consume: Bool = true,
+        _ subject: LimitKey,
+        burst: LimitPolicy?,
+        minute: LimitPolicy?,
+        now: Int64,
+        consume: Bool = true,
         into states: inout [LimitState]
     ) -> Bool {
         guard burst != nil || minute != nil else { return true }
@@ -196,7 +204,12 @@ final class RateLimiter: Sendable {
     }
 
     private static func take(
-        _ bucket: inout Bucket, burst: LimitPolicy?, minute: LimitPolicy?, now: Int64, consume: Bool, into states: inout [LimitState]
+        _ bucket: inout Bucket,
+        burst: LimitPolicy?,
+        minute: LimitPolicy?,
+        now: Int64,
+        consume: Bool,
+        into states: inout [LimitState]
     ) -> Bool {
         if let burst { bucket.configure(capacity: burst.quota) }
         bucket.advance(to: now)
@@ -210,16 +223,23 @@ final class RateLimiter: Sendable {
             let rate = Double(burst.quota)
             states.append(
                 LimitState(
-                    policy: burst, remaining: Int(bucket.tokens.rounded(.down)),
+                    policy: burst,
+                    remaining: Int(bucket.tokens.rounded(.down)),
                     resetSeconds: rate > 0 ? Int(((rate - bucket.tokens) / rate).rounded(.up)) : 1,
-                    retryAfterSeconds: burstOK ? nil : max(1, rate > 0 ? Int(((1 - bucket.tokens) / rate).rounded(.up)) : 1)))
+                    retryAfterSeconds: burstOK ? nil : max(1, rate > 0 ? Int(((1 - bucket.tokens) / rate).rounded(.up)) : 1)
+                )
+            )
         }
         if let minute {
             let frees = bucket.secondsUntilWindowFrees(now: now)
             states.append(
                 LimitState(
-                    policy: minute, remaining: max(0, minute.quota - bucket.windowTotal), resetSeconds: frees,
-                    retryAfterSeconds: minuteOK ? nil : max(1, frees)))
+                    policy: minute,
+                    remaining: max(0, minute.quota - bucket.windowTotal),
+                    resetSeconds: frees,
+                    retryAfterSeconds: minuteOK ? nil : max(1, frees)
+                )
+            )
         }
         return burstOK && minuteOK
     }
@@ -236,14 +256,15 @@ final class RateLimiter: Sendable {
     @discardableResult
     func evictIdle(now: Int64) -> Int {
         shards.reduce(0) { count, shard in
-            count + shard.buckets.withLock { buckets in
-                buckets = buckets.filter { _, bucket in
-                    var bucket = bucket
-                    bucket.advance(to: now)
-                    return !bucket.isIdle
+            count
+                + shard.buckets.withLock { buckets in
+                    buckets = buckets.filter { _, bucket in
+                        var bucket = bucket
+                        bucket.advance(to: now)
+                        return !bucket.isIdle
+                    }
+                    return buckets.count
                 }
-                return buckets.count
-            }
         }
     }
 

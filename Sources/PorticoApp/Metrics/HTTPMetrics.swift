@@ -99,10 +99,14 @@ public final class PorticoMetrics: Sendable {
             let made = (
                 CoreMetrics.Counter(
                     label: "portico_http_requests_total",
-                    dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory),
+                    dimensions: [("route", route), ("method", method), ("status", String(status))],
+                    factory: factory
+                ),
                 CoreMetrics.Timer(
-                    label: "portico_http_request_duration_seconds", dimensions: [("route", route), ("method", method)],
-                    factory: factory)
+                    label: "portico_http_request_duration_seconds",
+                    dimensions: [("route", route), ("method", method)],
+                    factory: factory
+                )
             )
             handles[series] = made
             return made

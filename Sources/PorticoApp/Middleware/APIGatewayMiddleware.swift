@@ -70,7 +70,8 @@ struct APIGatewayMiddleware: RouterMiddleware {
         if let query = request.uri.query, Self.queryCarriesKey(query) {
             throw APIError(
                 .apiKeyInQuery,
-                "API keys must not be sent in the URL. Send it as 'Authorization: Bearer <key>' and roll the exposed key.")
+                "API keys must not be sent in the URL. Send it as 'Authorization: Bearer <key>' and roll the exposed key."
+            )
         }
         guard let header = request.headers[.authorization] else {
             throw APIError(.authenticationRequired, "No API key provided. Send it as 'Authorization: Bearer <key>'.")

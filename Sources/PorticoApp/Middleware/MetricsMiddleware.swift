@@ -19,7 +19,8 @@ struct MetricsMiddleware: RouterMiddleware {
             metadata: [
                 "method": .string(request.method.rawValue), "route": .string(route),
                 "status": .stringConvertible(response.status.code), "duration_us": .stringConvertible(duration.nanoseconds / 1_000),
-            ])
+            ]
+        )
         return response
     }
 }

@@ -40,11 +40,16 @@ struct ProblemMiddleware: RouterMiddleware {
             return RequestBody.tooLarge(context)
         case _ where StorageFailure.isStorageFailure(error):
             // Debug only: on a full disk every write fails, and the request-log writer and /readyz already say so once.
-            context.logger.debug("storage unavailable", metadata: ["error": "\(error)", "path": "\(APIKeyFormat.redactingKeys(in: request.uri.path))"])
+            context.logger.debug(
+                "storage unavailable",
+                metadata: ["error": "\(error)", "path": "\(APIKeyFormat.redactingKeys(in: request.uri.path))"]
+            )
             return .storageUnavailable
         default:
             context.logger.error(
-                "unhandled error", metadata: ["error": "\(String(reflecting: error))", "path": "\(APIKeyFormat.redactingKeys(in: request.uri.path))"])
+                "unhandled error",
+                metadata: ["error": "\(String(reflecting: error))", "path": "\(APIKeyFormat.redactingKeys(in: request.uri.path))"]
+            )
             return APIError(.internalError, "An internal error occurred. Quote request id \(context.requestID) when reporting it.")
         }
     }

@@ -26,13 +26,21 @@ struct RequestLogMiddleware: RouterMiddleware {
         }
         let principal = facts.principal
         let entry = RequestLogEntry(
-            createdAt: clock.nowMilliseconds, requestId: context.requestID, organizationId: principal?.organizationID,
-            livemode: principal?.livemode, keyId: principal?.keyID, method: request.method.rawValue,
+            createdAt: clock.nowMilliseconds,
+            requestId: context.requestID,
+            organizationId: principal?.organizationID,
+            livemode: principal?.livemode,
+            keyId: principal?.keyID,
+            method: request.method.rawValue,
             path: APIKeyFormat.redactingKeys(in: request.uri.path),
-            route: context.routeTemplate, status: Int(response.status.code),
-            durationMicroseconds: (ContinuousClock.now - started).nanoseconds / 1_000, ip: (facts.clientIP ?? context.clientIP)?.description,
-            userAgent: request.headers[.userAgent].map { String($0.prefix(512)) }, requestBody: facts.requestBody,
-            responseBody: responseBody)
+            route: context.routeTemplate,
+            status: Int(response.status.code),
+            durationMicroseconds: (ContinuousClock.now - started).nanoseconds / 1_000,
+            ip: (facts.clientIP ?? context.clientIP)?.description,
+            userAgent: request.headers[.userAgent].map { String($0.prefix(512)) },
+            requestBody: facts.requestBody,
+            responseBody: responseBody
+        )
         let succeeded = (200..<300).contains(response.status.code)
         writer.enqueue(PendingLog(entry: entry, meters: succeeded ? facts.meters : [], enqueuedAt: .now))
         return response

@@ -117,8 +117,11 @@ final class RequestLogWriter: Service, Sendable {
                 let missing = spilled.filter { !logged.contains($0.entry.requestId) }
                 if !missing.isEmpty {
                     try await store.appendRequestLogs(
-                        missing.map(\.entry), usage: Self.usage(of: missing),
-                        stats: TrafficSummary.increments(of: missing.lazy.map(\.entry)), width: partitionWidth)
+                        missing.map(\.entry),
+                        usage: Self.usage(of: missing),
+                        stats: TrafficSummary.increments(of: missing.lazy.map(\.entry)),
+                        width: partitionWidth
+                    )
                 }
                 spill.clear()
                 logger.notice("committed request logs spilled at the last shutdown", metadata: ["records": "\(missing.count)"])
@@ -143,7 +146,8 @@ final class RequestLogWriter: Service, Sendable {
         if lost > 0 { metrics.logLost.increment(by: Int64(lost)) }
         logger.error(
             "request logs could not be committed at shutdown",
-            metadata: ["records": "\(unwritten.count)", "spilled": "\(spilled)", "lost": "\(lost)", "spill": "\(spill?.path ?? "none")"])
+            metadata: ["records": "\(unwritten.count)", "spilled": "\(spilled)", "lost": "\(lost)", "spill": "\(spill?.path ?? "none")"]
+        )
     }
 
     /// Commits everything queued now, one batch of at most `batch_size` per transaction.
@@ -168,8 +172,11 @@ final class RequestLogWriter: Service, Sendable {
                 let batch = taken[start..<min(start + batchSize, taken.count)]
                 do {
                     try await store.appendRequestLogs(
-                        batch.map(\.entry), usage: Self.usage(of: batch),
-                        stats: TrafficSummary.increments(of: batch.lazy.map(\.entry)), width: partitionWidth)
+                        batch.map(\.entry),
+                        usage: Self.usage(of: batch),
+                        stats: TrafficSummary.increments(of: batch.lazy.map(\.entry)),
+                        width: partitionWidth
+                    )
                 } catch {
                     metrics.logWriteFailures.increment()
                     failures.failed(error, count: batch.count)
@@ -199,8 +206,12 @@ final class RequestLogWriter: Service, Sendable {
             let entry = log.entry
             guard let organization = entry.organizationId, let livemode = entry.livemode else { continue }
             var increment = UsageIncrement(
-                organizationId: organization, livemode: livemode, hourStart: RequestLogPartition.start(of: entry.createdAt, width: 3_600_000),
-                metric: UsageMetric.requests, keyId: entry.keyId ?? "")
+                organizationId: organization,
+                livemode: livemode,
+                hourStart: RequestLogPartition.start(of: entry.createdAt, width: 3_600_000),
+                metric: UsageMetric.requests,
+                keyId: entry.keyId ?? ""
+            )
             usage.add(increment)
             for metric in log.meters {
                 increment.metric = metric

@@ -74,8 +74,13 @@ struct TrafficSummary: Equatable {
             guard let organization = entry.organizationId, let livemode = entry.livemode else { continue }
             stats.add(
                 RequestStatIncrement(
-                    organizationId: organization, livemode: livemode, hourStart: entry.createdAt - entry.createdAt % 3_600_000,
-                    statusClass: entry.status / 100, latencyBucket: LatencyHistogram.bucket(microseconds: entry.durationMicroseconds)))
+                    organizationId: organization,
+                    livemode: livemode,
+                    hourStart: entry.createdAt - entry.createdAt % 3_600_000,
+                    statusClass: entry.status / 100,
+                    latencyBucket: LatencyHistogram.bucket(microseconds: entry.durationMicroseconds)
+                )
+            )
         }
         return stats.counts
     }

@@ -33,7 +33,13 @@ public struct Seeder: Sendable {
         let organization = try await runtime.accounts.createOrganization(name: name, by: .system)
         let password = Base62.random(count: 20)
         _ = try await runtime.accounts.createUser(
-            email: ownerEmail, password: password, name: "Owner", organizationID: organization.id, role: "owner", by: .system)
+            email: ownerEmail,
+            password: password,
+            name: "Owner",
+            organizationID: organization.id,
+            role: "owner",
+            by: .system
+        )
         func key(_ kind: APIKeyKind, live: Bool) async throws -> String {
             try await runtime.keys.create(
                 NewKeyRequest(organizationID: organization.id, livemode: live, kind: kind, label: "\(kind.rawValue) (seed)"),
@@ -41,8 +47,11 @@ public struct Seeder: Sendable {
             ).secret
         }
         let keys = SeededKeys(
-            testSecret: try await key(.secret, live: false), liveSecret: try await key(.secret, live: true),
-            testPublishable: try await key(.publishable, live: false), livePublishable: try await key(.publishable, live: true))
+            testSecret: try await key(.secret, live: false),
+            liveSecret: try await key(.secret, live: true),
+            testPublishable: try await key(.publishable, live: false),
+            livePublishable: try await key(.publishable, live: true)
+        )
         return SeededOrganization(organization: organization, ownerEmail: ownerEmail, ownerPassword: password, keys: keys)
     }
 }

@@ -60,7 +60,11 @@ extension JSONValue: Encodable {
         case .null: try container.encodeNil()
         case .bool(let value): try container.encode(value)
         case .number(let value):
-            if value.rounded() == value, abs(value) <= Double(StrictJSONParser.maxExactInteger) { try container.encode(Int64(value)) } else { try container.encode(value) }
+            if value.rounded() == value, abs(value) <= Double(StrictJSONParser.maxExactInteger) {
+                try container.encode(Int64(value))
+            } else {
+                try container.encode(value)
+            }
         case .string(let value): try container.encode(value)
         case .array(let value): try container.encode(value)
         case .object(let value): try container.encode(value)

@@ -35,7 +35,10 @@ struct StrictJSONParser {
     }
 
     private func failure(_ message: String) -> Failure {
-        Failure(message: message, path: path.isEmpty ? nil : path.enumerated().map { $0.offset == 0 || $0.element.hasPrefix("[") ? $0.element : "[\($0.element)]" }.joined())
+        Failure(
+            message: message,
+            path: path.isEmpty ? nil : path.enumerated().map { $0.offset == 0 || $0.element.hasPrefix("[") ? $0.element : "[\($0.element)]" }.joined()
+        )
     }
 
     private var current: UInt8? { index < bytes.count ? bytes[index] : nil }

@@ -29,7 +29,8 @@ struct APIVersionMiddleware: RouterMiddleware {
                 throw APIError(
                     .parameterInvalid,
                     "Portico-Version must be one of \(APIVersions.all.map(\.id).joined(separator: ", ")); see /docs/changelog.",
-                    param: "Portico-Version")
+                    param: "Portico-Version"
+                )
             }
             version = named
         } else {
@@ -64,7 +65,9 @@ struct APIVersionMiddleware: RouterMiddleware {
     private func upgrade(_ request: inout Request, context: Context, changes: [any VersionChange]) async throws {
         let buffer = try await RequestBody.collect(&request, context: context)
         request.body = .init(buffer: buffer)
-        guard buffer.readableBytes > 0, case .object(var fields)? = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer)) else { return }
+        guard buffer.readableBytes > 0, case .object(var fields)? = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer)) else {
+            return
+        }
         let route = "\(request.method.rawValue) \(request.uri.path)"
         for change in changes.reversed() where change.upgradesRequests { change.upgradeRequest(&fields, route: route) }
         request.body = .init(buffer: try JSONCoding.body(JSONValue.object(fields)))

@@ -61,9 +61,11 @@ struct APIVersion: Sendable {
 enum APIVersions {
     static let all: [APIVersion] = [
         APIVersion(
-            id: "2026-11-01", changes: [],
+            id: "2026-11-01",
+            changes: [],
             deprecatedAt: CivilTime.milliseconds(year: 2026, month: 11, day: 22),
-            sunsetAt: CivilTime.milliseconds(year: 2027, month: 5, day: 22)),
+            sunsetAt: CivilTime.milliseconds(year: 2027, month: 5, day: 22)
+        ),
         APIVersion(id: "2026-11-22", changes: [KeyVerificationOrganizationID()]),
     ]
 

@@ -48,11 +48,12 @@ struct BarChart {
             <text class="axis" x="\(Self.number(Self.left - 6))" y="\(Self.number(y(value) + 4))" text-anchor="end">\(Self.short(value))</text>
             """
         }
-        let line: HTML = reference.map { reference in
-            """
-            <line class="reference" x1="\(Self.number(Self.left))" x2="\(Self.number(Self.width - 8))" y1="\(Self.number(y(reference.value)))" y2="\(Self.number(y(reference.value)))"><title>\(reference.label): \(reference.value)</title></line>
-            """
-        } ?? .empty
+        let line: HTML =
+            reference.map { reference in
+                """
+                <line class="reference" x1="\(Self.number(Self.left))" x2="\(Self.number(Self.width - 8))" y1="\(Self.number(y(reference.value)))" y2="\(Self.number(y(reference.value)))"><title>\(reference.label): \(reference.value)</title></line>
+                """
+            } ?? .empty
         return """
             <svg class="chart" viewBox="0 0 \(Self.number(Self.width)) \(Self.number(Self.height))" role="img" aria-label="\(title)" xmlns="http://www.w3.org/2000/svg">
             <title>\(title)</title>

@@ -16,10 +16,17 @@ import Darwin
 struct AddressPolicy: Sendable {
     /// Why an address is refused, named in the API's error message.
     enum Refusal: String, Sendable, Equatable {
-        case unspecified, loopback, `private`, cgnat = "shared address space (CGNAT)", linkLocal = "link-local"
-        case multicast, broadcast, reserved, documentation, benchmark, uniqueLocal = "unique-local"
-        case siteLocal = "site-local", ipv4Mapped = "IPv4-mapped", ipv4Compatible = "IPv4-compatible", nat64 = "NAT64"
-        case sixToFour = "6to4", teredo = "Teredo"
+        case unspecified, loopback, `private`
+        case cgnat = "shared address space (CGNAT)"
+        case linkLocal = "link-local"
+        case multicast, broadcast, reserved, documentation, benchmark
+        case uniqueLocal = "unique-local"
+        case siteLocal = "site-local"
+        case ipv4Mapped = "IPv4-mapped"
+        case ipv4Compatible = "IPv4-compatible"
+        case nat64 = "NAT64"
+        case sixToFour = "6to4"
+        case teredo = "Teredo"
     }
 
     var allowlist: [CIDR] = []

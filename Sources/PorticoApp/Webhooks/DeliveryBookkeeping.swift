@@ -22,7 +22,8 @@ struct DeliveryBookkeeping: Sendable {
         var statusCode: Int?
     }
 
-    func apply(_ result: Result, eventType: String, to delivery: inout WebhookDeliveryRecord, endpoint: inout WebhookEndpointRecord) -> [EventRecord] {
+    func apply(_ result: Result, eventType: String, to delivery: inout WebhookDeliveryRecord, endpoint: inout WebhookEndpointRecord) -> [EventRecord]
+    {
         let now = result.attemptedAt
         var events: [EventRecord] = []
         delivery.attemptCount += 1
@@ -48,8 +49,12 @@ struct DeliveryBookkeeping: Sendable {
             // exhausts does not announce itself again (no loop).
             if delivery.attemptCount == maxAttempts, eventType != "webhook_delivery.exhausted", endpoint.status == .enabled,
                 let event = try? Events.make(
-                    "webhook_delivery.exhausted", about: WebhookDeliveryResource(DeliveryView(delivery: delivery, eventType: eventType)),
-                    scope: endpoint.scope, requestID: nil, at: now)
+                    "webhook_delivery.exhausted",
+                    about: WebhookDeliveryResource(DeliveryView(delivery: delivery, eventType: eventType)),
+                    scope: endpoint.scope,
+                    requestID: nil,
+                    at: now
+                )
             {
                 events.append(event)
             }
@@ -70,8 +75,14 @@ struct DeliveryBookkeeping: Sendable {
         endpoint.status = .disabled
         endpoint.disabledReason = reason
         endpoint.updatedAt = max(now, endpoint.createdAt)
-        guard let event = try? Events.make(
-            "webhook_endpoint.disabled", about: WebhookEndpointResource(endpoint), scope: endpoint.scope, requestID: nil, at: now)
+        guard
+            let event = try? Events.make(
+                "webhook_endpoint.disabled",
+                about: WebhookEndpointResource(endpoint),
+                scope: endpoint.scope,
+                requestID: nil,
+                at: now
+            )
         else { return [] }
         return [event]
     }

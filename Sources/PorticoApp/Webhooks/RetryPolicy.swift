@@ -28,7 +28,10 @@ struct RetryPolicy: Sendable, Equatable {
     /// What to do after attempt number `attempt` (1-based) ended with `status`
     /// (nil when no HTTP response came back) and an optional `Retry-After` in seconds.
     func decide(
-        attempt: Int, status: Int?, retryAfterSeconds: Int64? = nil, random: inout some RandomNumberGenerator
+        attempt: Int,
+        status: Int?,
+        retryAfterSeconds: Int64? = nil,
+        random: inout some RandomNumberGenerator
     ) -> Decision {
         decide(attempt: attempt, status: status, retryAfterSeconds: retryAfterSeconds, jitterSample: Double.random(in: 0...1, using: &random))
     }

@@ -135,7 +135,12 @@ final class WebhookClient: Service, Sendable {
     }
 
     /// Sends one request on `channel` and collects its response, failing at `deadline`.
-    private func exchange(on channel: any Channel, head: HTTPRequestHead, body: ByteBuffer, deadline: NIODeadline) async -> Result<Collected, ExchangeError> {
+    private func exchange(
+        on channel: any Channel,
+        head: HTTPRequestHead,
+        body: ByteBuffer,
+        deadline: NIODeadline
+    ) async -> Result<Collected, ExchangeError> {
         let promise = channel.eventLoop.makePromise(of: Collected.self)
         channel.eventLoop.execute {
             do {
@@ -154,11 +159,13 @@ final class WebhookClient: Service, Sendable {
             }
         }
         do {
-            return .success(try await withTaskCancellationHandler {
-                try await promise.futureResult.get()
-            } onCancel: {
-                channel.close(promise: nil)
-            })
+            return .success(
+                try await withTaskCancellationHandler {
+                    try await promise.futureResult.get()
+                } onCancel: {
+                    channel.close(promise: nil)
+                }
+            )
         } catch let error as ExchangeError {
             return .failure(error)
         } catch {
@@ -271,13 +278,24 @@ private final class ResponseCollector: ChannelInboundHandler, RemovableChannelHa
         guard let promise, let head else { return }
         self.promise = nil
         let retryAfter = head.headers.first(name: "Retry-After").flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
-        promise.succeed(Collected(
-            status: Int(head.status.code), retryAfterSeconds: retryAfter, excerpt: String(decoding: body.readableBytesView, as: UTF8.self),
-            reusable: reusable))
+        promise.succeed(
+            Collected(
+                status: Int(head.status.code),
+                retryAfterSeconds: retryAfter,
+                excerpt: String(decoding: body.readableBytesView, as: UTF8.self),
+                reusable: reusable
+            )
+        )
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        fail(WebhookClient.ExchangeError(kind: .network, message: "The receiver closed the connection before a complete response.", beforeResponse: head == nil))
+        fail(
+            WebhookClient.ExchangeError(
+                kind: .network,
+                message: "The receiver closed the connection before a complete response.",
+                beforeResponse: head == nil
+            )
+        )
         context.fireChannelInactive()
     }
 

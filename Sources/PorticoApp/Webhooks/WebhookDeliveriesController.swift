@@ -22,10 +22,14 @@ struct WebhookDeliveriesController: Sendable {
         let query = try ListQuery(request.uri, extra: ["endpoint", "event", "status"])
         let status = try QueryValue.choice(query.extra["status"], "status", WebhookDeliveryRecord.Status.allCases.map(\.rawValue))
         let filter = DeliveryFilter(
-            endpointId: query.extra["endpoint"], eventId: query.extra["event"], status: status.flatMap(WebhookDeliveryRecord.Status.init))
+            endpointId: query.extra["endpoint"],
+            eventId: query.extra["event"],
+            status: status.flatMap(WebhookDeliveryRecord.Status.init)
+        )
         let page = try await store.deliveries(scope: scope, filter: filter, page: query.page)
         return try JSONCoding.response(
-            ListEnvelope(data: page.items.map { WebhookDeliveryResource($0) }, hasMore: page.hasMore, url: "/v1/webhook-deliveries"))
+            ListEnvelope(data: page.items.map { WebhookDeliveryResource($0) }, hasMore: page.hasMore, url: "/v1/webhook-deliveries")
+        )
     }
 
     @Sendable func retrieve(_ request: Request, context: Context) async throws -> Response {

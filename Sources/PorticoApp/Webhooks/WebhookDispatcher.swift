@@ -89,8 +89,15 @@ final class WebhookDispatcher: Service, Sendable {
     var wake: WakeSignal { store.deliveriesQueued }
 
     init(
-        store: Store, clock: any PorticoClock, client: WebhookClient, policy: AddressPolicy, settings: PorticoConfig.Webhooks,
-        retry: RetryPolicy = .standard, metrics: PorticoMetrics, logger: Logger, faults: FaultInjection = FaultInjection([:]),
+        store: Store,
+        clock: any PorticoClock,
+        client: WebhookClient,
+        policy: AddressPolicy,
+        settings: PorticoConfig.Webhooks,
+        retry: RetryPolicy = .standard,
+        metrics: PorticoMetrics,
+        logger: Logger,
+        faults: FaultInjection = FaultInjection([:]),
         secrets: SecretBox
     ) {
         self.secrets = secrets
@@ -100,7 +107,9 @@ final class WebhookDispatcher: Service, Sendable {
         self.policy = policy
         self.retry = retry
         self.bookkeeping = DeliveryBookkeeping(
-            autoDisableAfterMilliseconds: Int64(settings.autoDisableAfterHours) * 3_600_000, maxAttempts: retry.maxAttempts)
+            autoDisableAfterMilliseconds: Int64(settings.autoDisableAfterHours) * 3_600_000,
+            maxAttempts: retry.maxAttempts
+        )
         self.maxConcurrency = settings.maxConcurrency
         self.perEndpoint = settings.perEndpointConcurrency
         self.metrics = metrics
@@ -285,14 +294,24 @@ final class WebhookDispatcher: Service, Sendable {
         case .response(let status, let retryAfter, let excerpt):
             decision = retry.decide(attempt: job.delivery.attemptCount + 1, status: status, retryAfterSeconds: retryAfter, random: &random)
             record = WebhookAttemptRecord(
-                deliveryId: job.delivery.id, attemptedAt: attemptedAt, durationMs: duration.nanoseconds / 1_000_000, statusCode: status,
-                errorKind: (200..<300).contains(status) ? nil : .http, responseExcerpt: excerpt.isEmpty ? nil : excerpt)
+                deliveryId: job.delivery.id,
+                attemptedAt: attemptedAt,
+                durationMs: duration.nanoseconds / 1_000_000,
+                statusCode: status,
+                errorKind: (200..<300).contains(status) ? nil : .http,
+                responseExcerpt: excerpt.isEmpty ? nil : excerpt
+            )
             metrics.recordWebhookAttempt(outcome: (200..<300).contains(status) ? "succeeded" : "http")
         case .failure(let kind, let message):
             decision = retry.decide(attempt: job.delivery.attemptCount + 1, status: nil, random: &random)
             record = WebhookAttemptRecord(
-                deliveryId: job.delivery.id, attemptedAt: attemptedAt, durationMs: duration.nanoseconds / 1_000_000, statusCode: nil,
-                errorKind: kind, responseExcerpt: message)
+                deliveryId: job.delivery.id,
+                attemptedAt: attemptedAt,
+                durationMs: duration.nanoseconds / 1_000_000,
+                statusCode: nil,
+                errorKind: kind,
+                responseExcerpt: message
+            )
             metrics.recordWebhookAttempt(outcome: kind.rawValue)
         }
         let result = DeliveryBookkeeping.Result(decision: decision, attemptedAt: attemptedAt, statusCode: record.statusCode)

@@ -19,26 +19,44 @@ struct WebhookEndpointService: Sendable {
 
     /// Creates an endpoint from validated input (url and enabled_events required) with a fresh signing secret.
     func create(
-        _ input: EndpointInput, scope: TenantScope, by actor: AuditActor, completing completion: IdempotentCompletion<WebhookEndpointRecord>? = nil
+        _ input: EndpointInput,
+        scope: TenantScope,
+        by actor: AuditActor,
+        completing completion: IdempotentCompletion<WebhookEndpointRecord>? = nil
     ) async throws -> WebhookEndpointRecord {
         guard let url = input.url else { throw APIError(.parameterMissing, "url is required.", param: "url") }
         guard let events = input.enabledEvents else {
-            throw APIError(.parameterMissing, "enabled_events is required: a list of event types, wildcards such as customer.* , or *.", param: "enabled_events")
+            throw APIError(
+                .parameterMissing,
+                "enabled_events is required: a list of event types, wildcards such as customer.* , or *.",
+                param: "enabled_events"
+            )
         }
         guard try await store.endpointCount(scope: scope) < settings.maxEndpoints else {
-            throw APIError(.resourceLimitReached, "This organization already has \(settings.maxEndpoints) webhook endpoints in this mode (webhooks.max_endpoints).")
+            throw APIError(
+                .resourceLimitReached,
+                "This organization already has \(settings.maxEndpoints) webhook endpoints in this mode (webhooks.max_endpoints)."
+            )
         }
         let now = clock.nowMilliseconds
         var metadata: [String: String] = [:]
         input.metadata.apply(to: &metadata)
         let id = Identifier.make("we", at: now)
         let record = WebhookEndpointRecord(
-            id: id, scope: scope, url: url.text, description: input.description.value(or: nil),
-            enabledEvents: StoredJSON.encode(events), metadata: try StoredMetadata.encode(metadata),
-            secret: secrets.seal(WebhookSecret.generate().text, for: id), createdAt: now)
+            id: id,
+            scope: scope,
+            url: url.text,
+            description: input.description.value(or: nil),
+            enabledEvents: StoredJSON.encode(events),
+            metadata: try StoredMetadata.encode(metadata),
+            secret: secrets.seal(WebhookSecret.generate().text, for: id),
+            createdAt: now
+        )
         try await store.insertEndpoint(
-            record, audit: audit(actor, "webhook_endpoint.created", record.id, scope, ["url": record.url], at: now),
-            completing: completion?.pullback { _ in record })
+            record,
+            audit: audit(actor, "webhook_endpoint.created", record.id, scope, ["url": record.url], at: now),
+            completing: completion?.pullback { _ in record }
+        )
         return record
     }
 
@@ -69,7 +87,10 @@ struct WebhookEndpointService: Sendable {
     /// for `overlapSeconds` (default `webhooks.rotation_overlap_hours`), so
     /// receivers can switch without dropping a delivery. Nil when there is no such endpoint.
     func rotateSecret(
-        id: String, scope: TenantScope, overlapSeconds: Int?, by actor: AuditActor,
+        id: String,
+        scope: TenantScope,
+        overlapSeconds: Int?,
+        by actor: AuditActor,
         completing completion: IdempotentCompletion<WebhookEndpointRecord?>? = nil
     ) async throws -> WebhookEndpointRecord? {
         let overlap = overlapSeconds ?? settings.rotationOverlapHours * 3_600
@@ -90,16 +111,29 @@ struct WebhookEndpointService: Sendable {
     /// Deletes the endpoint with its deliveries; false when there is no such endpoint.
     func delete(id: String, scope: TenantScope, by actor: AuditActor) async throws -> Bool {
         try await store.deleteEndpoint(
-            id: id, scope: scope, audit: audit(actor, "webhook_endpoint.deleted", id, scope, [:], at: clock.nowMilliseconds))
+            id: id,
+            scope: scope,
+            audit: audit(actor, "webhook_endpoint.deleted", id, scope, [:], at: clock.nowMilliseconds)
+        )
     }
 
     /// The audit row of an endpoint change; the mode goes in its details, as for keys.
     private func audit(
-        _ actor: AuditActor, _ action: String, _ id: String, _ scope: TenantScope, _ details: [String: String], at now: Int64
+        _ actor: AuditActor,
+        _ action: String,
+        _ id: String,
+        _ scope: TenantScope,
+        _ details: [String: String],
+        at now: Int64
     ) -> AuditEntryRecord {
         actor.entry(
-            action, organizationID: scope.organizationId, targetType: "webhook_endpoint", targetID: id,
-            details: details.merging(["mode": scope.livemode ? "live" : "test"]) { $1 }, at: now)
+            action,
+            organizationID: scope.organizationId,
+            targetType: "webhook_endpoint",
+            targetID: id,
+            details: details.merging(["mode": scope.livemode ? "live" : "test"]) { $1 },
+            at: now
+        )
     }
 
     /// The endpoint's current signing secret, opened (`SecretBox`).
@@ -109,21 +143,30 @@ struct WebhookEndpointService: Sendable {
 
     /// Sends a `portico.test` event to this endpoint only.
     func sendTest(
-        to endpoint: WebhookEndpointRecord, requestID: String?, completing completion: IdempotentCompletion<EventRecord>? = nil
+        to endpoint: WebhookEndpointRecord,
+        requestID: String?,
+        completing completion: IdempotentCompletion<EventRecord>? = nil
     ) async throws -> EventRecord {
         guard endpoint.status == .enabled else {
             throw APIError(.endpointDisabled, "This endpoint is disabled; enable it before sending a test.")
         }
         let event = try Events.make(
-            "portico.test", about: WebhookEndpointResource(endpoint), scope: endpoint.scope, requestID: requestID,
-            at: clock.nowMilliseconds)
+            "portico.test",
+            about: WebhookEndpointResource(endpoint),
+            scope: endpoint.scope,
+            requestID: requestID,
+            at: clock.nowMilliseconds
+        )
         try await store.insertEvent(event, onlyTo: endpoint, completing: completion?.pullback { _ in event })
         return event
     }
 
     /// Starts a job re-queuing the endpoint's failed and dead deliveries created in [since, until).
     func startReplay(
-        of endpoint: WebhookEndpointRecord, since: Int64, until: Int64, completing completion: IdempotentCompletion<WebhookReplayRecord>? = nil
+        of endpoint: WebhookEndpointRecord,
+        since: Int64,
+        until: Int64,
+        completing completion: IdempotentCompletion<WebhookReplayRecord>? = nil
     ) async throws -> WebhookReplayRecord {
         guard since < until else { throw APIError.invalid("until", "until must be later than since.") }
         guard endpoint.status == .enabled else {
@@ -138,10 +181,13 @@ struct WebhookEndpointService: Sendable {
 
     /// Makes a delivery due now (a dead one gets exactly one more attempt); nil when there is no such delivery.
     func retry(
-        deliveryID id: String, scope: TenantScope, completing completion: IdempotentCompletion<DeliveryView?>? = nil
+        deliveryID id: String,
+        scope: TenantScope,
+        completing completion: IdempotentCompletion<DeliveryView?>? = nil
     ) async throws -> DeliveryView? {
         try Self.retried(
-            try await store.retryDelivery(id: id, scope: scope, now: clock.nowMilliseconds, completing: completion?.pullback(Self.retried)))
+            try await store.retryDelivery(id: id, scope: scope, now: clock.nowMilliseconds, completing: completion?.pullback(Self.retried))
+        )
     }
 
     /// A retry's outcome: the delivery, nil when there is none, or the refusal as an API error.

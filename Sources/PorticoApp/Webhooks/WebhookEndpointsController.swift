@@ -43,7 +43,9 @@ struct WebhookEndpointsController: Sendable {
         let actor = AuditActor(caller, context)
         return try await context.respond { completion in
             try await service.create(input, scope: caller.tenant, by: actor, completing: completion)
-        } render: { [service] record in WebhookEndpointResource(record, secret: try service.signingSecret(of: record)) }
+        } render: { [service] record in
+            WebhookEndpointResource(record, secret: try service.signingSecret(of: record))
+        }
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
@@ -51,7 +53,8 @@ struct WebhookEndpointsController: Sendable {
         let query = try ListQuery(request.uri)
         let page = try await store.endpoints(scope: scope, page: query.page)
         return try JSONCoding.response(
-            ListEnvelope(data: page.items.map { WebhookEndpointResource($0) }, hasMore: page.hasMore, url: "/v1/webhook-endpoints"))
+            ListEnvelope(data: page.items.map { WebhookEndpointResource($0) }, hasMore: page.hasMore, url: "/v1/webhook-endpoints")
+        )
     }
 
     @Sendable func retrieve(_ request: Request, context: Context) async throws -> Response {
@@ -93,7 +96,10 @@ struct WebhookEndpointsController: Sendable {
         var overlap: Int?
         if let value = body.fields["overlap_seconds"] {
             guard let seconds = value.integer else {
-                throw APIError.invalid("overlap_seconds", "overlap_seconds must be an integer from 0 to \(WebhookEndpointService.maxOverlapSeconds) (7 days).")
+                throw APIError.invalid(
+                    "overlap_seconds",
+                    "overlap_seconds must be an integer from 0 to \(WebhookEndpointService.maxOverlapSeconds) (7 days)."
+                )
             }
             overlap = seconds
         }
@@ -112,7 +118,9 @@ struct WebhookEndpointsController: Sendable {
         let endpoint = try await endpoint(context)
         return try await context.respond { completion in
             try await service.sendTest(to: endpoint, requestID: context.requestID, completing: completion)
-        } render: { event in EventResource(event) }
+        } render: { event in
+            EventResource(event)
+        }
     }
 
     /// Starts a job re-queuing the endpoint's failed and dead deliveries
@@ -125,7 +133,9 @@ struct WebhookEndpointsController: Sendable {
         let until = try Self.time(body, "until") ?? clock.nowMilliseconds + 1
         return try await context.respond(status: .accepted) { completion in
             try await service.startReplay(of: endpoint, since: since, until: until, completing: completion)
-        } render: { job in WebhookReplayResource(job) }
+        } render: { job in
+            WebhookReplayResource(job)
+        }
     }
 
     @Sendable func replayStatus(_ request: Request, context: Context) async throws -> Response {
@@ -188,7 +198,10 @@ struct EndpointInput: Sendable {
             }
             enabledEvents = try items.map { item in
                 guard case .string(let text) = item, EventTypePattern(text) != nil else {
-                    throw APIError.invalid("enabled_events", "enabled_events entries must be event types (customer.created), wildcards (customer.*) or *.")
+                    throw APIError.invalid(
+                        "enabled_events",
+                        "enabled_events entries must be event types (customer.created), wildcards (customer.*) or *."
+                    )
                 }
                 return text
             }

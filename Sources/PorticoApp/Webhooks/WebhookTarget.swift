@@ -1,10 +1,11 @@
+import Foundation
+import NIOPosix
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
-import NIOPosix
 
 /// A webhook endpoint URL, checked for shape: http or https, a host, no
 /// userinfo, no fragment. Where it may connect is decided separately, after

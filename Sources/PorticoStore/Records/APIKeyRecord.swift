@@ -26,10 +26,22 @@ package struct APIKeyRecord: Codable, Sendable, Equatable, FetchableRecord, Pers
     package var updatedAt: Int64
 
     package init(
-        id: String, organizationId: String, livemode: Bool, kind: String, label: String?,
-        secretHash: Data, prefix: String, last4: String, scopes: String, allowedCidrs: String,
-        expiresAt: Int64?, revokedAt: Int64? = nil, rolledToId: String? = nil, lastUsedAt: Int64? = nil,
-        createdAt: Int64, updatedAt: Int64
+        id: String,
+        organizationId: String,
+        livemode: Bool,
+        kind: String,
+        label: String?,
+        secretHash: Data,
+        prefix: String,
+        last4: String,
+        scopes: String,
+        allowedCidrs: String,
+        expiresAt: Int64?,
+        revokedAt: Int64? = nil,
+        rolledToId: String? = nil,
+        lastUsedAt: Int64? = nil,
+        createdAt: Int64,
+        updatedAt: Int64
     ) {
         self.id = id
         self.organizationId = organizationId

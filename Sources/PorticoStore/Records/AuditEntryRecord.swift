@@ -20,8 +20,17 @@ package struct AuditEntryRecord: Codable, Sendable, Equatable, FetchableRecord, 
     package var createdAt: Int64
 
     package init(
-        id: String, organizationId: String?, actorType: String, actorId: String?, action: String,
-        targetType: String, targetId: String, ip: String?, requestId: String?, details: String = "{}", createdAt: Int64
+        id: String,
+        organizationId: String?,
+        actorType: String,
+        actorId: String?,
+        action: String,
+        targetType: String,
+        targetId: String,
+        ip: String?,
+        requestId: String?,
+        details: String = "{}",
+        createdAt: Int64
     ) {
         self.id = id
         self.organizationId = organizationId

@@ -16,8 +16,15 @@ package struct CustomerRecord: Codable, Sendable, Equatable, FetchableRecord, Pe
     package var updatedAt: Int64
 
     package init(
-        id: String, organizationId: String, livemode: Bool, name: String?, email: String?,
-        description: String?, metadata: String, createdAt: Int64, updatedAt: Int64
+        id: String,
+        organizationId: String,
+        livemode: Bool,
+        name: String?,
+        email: String?,
+        description: String?,
+        metadata: String,
+        createdAt: Int64,
+        updatedAt: Int64
     ) {
         self.id = id
         self.organizationId = organizationId

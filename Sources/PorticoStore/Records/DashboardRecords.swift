@@ -49,7 +49,13 @@ package struct InvitationRecord: Codable, Sendable, Equatable, FetchableRecord, 
     package var acceptedAt: Int64?
 
     package init(
-        id: String, tokenHash: Data, organizationId: String, email: String, role: String, invitedBy: String?, createdAt: Int64,
+        id: String,
+        tokenHash: Data,
+        organizationId: String,
+        email: String,
+        role: String,
+        invitedBy: String?,
+        createdAt: Int64,
         expiresAt: Int64
     ) {
         self.id = id

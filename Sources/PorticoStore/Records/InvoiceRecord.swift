@@ -21,9 +21,21 @@ package struct InvoiceRecord: Codable, Sendable, Equatable, FetchableRecord, Per
     package var createdAt: Int64
 
     package init(
-        id: String, organizationId: String, livemode: Bool, periodStart: Int64, periodEnd: Int64, plan: String, currency: String,
-        baseAmount: Int64, includedQuantity: Int64?, usageQuantity: Int64, overageQuantity: Int64, overageUnitAmount: Int64?,
-        overageAmount: Int64, total: Int64, createdAt: Int64
+        id: String,
+        organizationId: String,
+        livemode: Bool,
+        periodStart: Int64,
+        periodEnd: Int64,
+        plan: String,
+        currency: String,
+        baseAmount: Int64,
+        includedQuantity: Int64?,
+        usageQuantity: Int64,
+        overageQuantity: Int64,
+        overageUnitAmount: Int64?,
+        overageAmount: Int64,
+        total: Int64,
+        createdAt: Int64
     ) {
         self.id = id
         self.organizationId = organizationId

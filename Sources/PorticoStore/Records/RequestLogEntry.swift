@@ -24,9 +24,20 @@ package struct RequestLogEntry: Sendable, Equatable, Codable, FetchableRecord {
     package var responseBody: String?
 
     package init(
-        createdAt: Int64, requestId: String, organizationId: String?, livemode: Bool?, keyId: String?, method: String,
-        path: String, route: String?, status: Int, durationMicroseconds: Int64, ip: String?, userAgent: String?,
-        requestBody: String? = nil, responseBody: String? = nil
+        createdAt: Int64,
+        requestId: String,
+        organizationId: String?,
+        livemode: Bool?,
+        keyId: String?,
+        method: String,
+        path: String,
+        route: String?,
+        status: Int,
+        durationMicroseconds: Int64,
+        ip: String?,
+        userAgent: String?,
+        requestBody: String? = nil,
+        responseBody: String? = nil
     ) {
         self.createdAt = createdAt
         self.requestId = requestId
@@ -101,7 +112,10 @@ package struct RequestLogEntry: Sendable, Equatable, Codable, FetchableRecord {
     private static func bind(_ text: String?, _ handle: SQLiteStatement, _ index: Int32) {
         guard var text else { return }  // cleared bindings are NULL
         // An empty buffer may have no address, and a NULL pointer would bind NULL, not ''.
-        guard !text.isEmpty else { return _ = sqlite3_bind_text(handle, index, "", 0, transient) }
+        guard !text.isEmpty else {
+            _ = sqlite3_bind_text(handle, index, "", 0, transient)
+            return
+        }
         text.withUTF8 { bytes in
             bytes.withMemoryRebound(to: CChar.self) { chars in
                 _ = sqlite3_bind_text(handle, index, chars.baseAddress, Int32(chars.count), transient)
@@ -167,8 +181,13 @@ package struct RequestLogFilter: Sendable, Equatable {
     package var until: Int64?
 
     package init(
-        status: Int? = nil, statusClass: Int? = nil, method: String? = nil, pathPrefix: String? = nil, keyId: String? = nil,
-        since: Int64? = nil, until: Int64? = nil
+        status: Int? = nil,
+        statusClass: Int? = nil,
+        method: String? = nil,
+        pathPrefix: String? = nil,
+        keyId: String? = nil,
+        since: Int64? = nil,
+        until: Int64? = nil
     ) {
         self.status = status
         self.statusClass = statusClass

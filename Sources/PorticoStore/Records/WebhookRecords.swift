@@ -32,8 +32,14 @@ package struct WebhookEndpointRecord: Codable, Sendable, Equatable, FetchableRec
     package var updatedAt: Int64
 
     package init(
-        id: String, scope: TenantScope, url: String, description: String?, enabledEvents: String, metadata: String,
-        secret: String, createdAt: Int64
+        id: String,
+        scope: TenantScope,
+        url: String,
+        description: String?,
+        enabledEvents: String,
+        metadata: String,
+        secret: String,
+        createdAt: Int64
     ) {
         self.id = id
         self.organizationId = scope.organizationId
@@ -193,7 +199,12 @@ package struct WebhookAttemptRecord: Codable, Sendable, Equatable, FetchableReco
     package var responseExcerpt: String?
 
     package init(
-        deliveryId: String, attemptedAt: Int64, durationMs: Int64, statusCode: Int?, errorKind: ErrorKind?, responseExcerpt: String?
+        deliveryId: String,
+        attemptedAt: Int64,
+        durationMs: Int64,
+        statusCode: Int?,
+        errorKind: ErrorKind?,
+        responseExcerpt: String?
     ) {
         self.deliveryId = deliveryId
         self.attemptedAt = attemptedAt

@@ -360,19 +360,29 @@ enum Migrations {
                     id INTEGER PRIMARY KEY CHECK (id = 1),
                     at INTEGER NOT NULL
                 );
-                """)
+                """
+        )
         let rows = try Row.fetchCursor(
             db,
             sql: """
                 SELECT organization_id, livemode, key, request_hash, response_status, response_content_type, response_body, created_at, expires_at
                 FROM idempotency_keys WHERE state = 'complete' AND response_status IS NOT NULL
-                """)
+                """
+        )
         while let row = try rows.next() {
             let scope = TenantScope(organizationId: row["organization_id"], livemode: row["livemode"])
             let request = IdempotentRequest(
-                scope: scope, key: row["key"], requestHash: row["request_hash"], createdAt: row["created_at"], expiresAt: row["expires_at"])
+                scope: scope,
+                key: row["key"],
+                requestHash: row["request_hash"],
+                createdAt: row["created_at"],
+                expiresAt: row["expires_at"]
+            )
             let response = IdempotentResponse(
-                status: row["response_status"], contentType: row["response_content_type"], body: row["response_body"] ?? Data())
+                status: row["response_status"],
+                contentType: row["response_content_type"],
+                body: row["response_body"] ?? Data()
+            )
             try Store.insertIdempotentResponse(response, for: request, in: db)
         }
         // secure_delete zeroes the freed pages, so the old plaintext keys, bodies and
@@ -383,6 +393,7 @@ enum Migrations {
                 DROP TABLE idempotency_keys;
                 ALTER TABLE dashboard_sessions DROP COLUMN csrf_token;
                 PRAGMA secure_delete = OFF;
-                """)
+                """
+        )
     }
 }

@@ -53,7 +53,8 @@ package struct IdempotentCompletion<Value: Sendable>: Sendable {
 
     /// `committed` is told the stored response once the transaction has committed.
     package init(
-        request: IdempotentRequest, render: @escaping @Sendable (Value) throws -> IdempotentResponse,
+        request: IdempotentRequest,
+        render: @escaping @Sendable (Value) throws -> IdempotentResponse,
         committed: @escaping @Sendable (IdempotentResponse) -> Void
     ) {
         self.request = request
@@ -80,7 +81,8 @@ extension Store {
     /// One write transaction; with a completion, the request's response is
     /// stored in it too (see `IdempotentCompletion`).
     func write<T: Sendable>(
-        completing completion: IdempotentCompletion<T>?, _ work: @escaping @Sendable (Database) throws -> T
+        completing completion: IdempotentCompletion<T>?,
+        _ work: @escaping @Sendable (Database) throws -> T
     ) async throws -> T {
         try await writeTransaction { db in
             let value = try work(db)

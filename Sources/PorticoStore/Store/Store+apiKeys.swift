@@ -50,12 +50,18 @@ extension Store {
 
     /// Marks a key revoked (idempotent) and audits it; nil when the key is not the organization's.
     package func revokeAPIKey(
-        id: String, organizationId: String, at now: Int64, audit: AuditEntryRecord, completing completion: IdempotentCompletion<APIKeyRecord?>? = nil
+        id: String,
+        organizationId: String,
+        at now: Int64,
+        audit: AuditEntryRecord,
+        completing completion: IdempotentCompletion<APIKeyRecord?>? = nil
     ) async throws -> APIKeyRecord? {
         try await write(completing: completion) { db in
-            guard var key = try APIKeyRecord
-                .filter(APIKeyRecord.Columns.id == id && APIKeyRecord.Columns.organizationId == organizationId)
-                .fetchOne(db)
+            guard
+                var key =
+                    try APIKeyRecord
+                    .filter(APIKeyRecord.Columns.id == id && APIKeyRecord.Columns.organizationId == organizationId)
+                    .fetchOne(db)
             else { return nil }
             if key.revokedAt == nil {
                 key.revokedAt = now
@@ -71,13 +77,19 @@ extension Store {
     /// `oldExpiresAt` (the overlap), in one transaction with the audit row.
     /// Returns the old key as updated, or nil when it is not the organization's.
     package func rollAPIKey(
-        id: String, organizationId: String, replacement: APIKeyRecord, oldExpiresAt: Int64, audit: AuditEntryRecord,
+        id: String,
+        organizationId: String,
+        replacement: APIKeyRecord,
+        oldExpiresAt: Int64,
+        audit: AuditEntryRecord,
         completing completion: IdempotentCompletion<APIKeyRecord?>? = nil
     ) async throws -> APIKeyRecord? {
         try await write(completing: completion) { db in
-            guard var old = try APIKeyRecord
-                .filter(APIKeyRecord.Columns.id == id && APIKeyRecord.Columns.organizationId == organizationId)
-                .fetchOne(db)
+            guard
+                var old =
+                    try APIKeyRecord
+                    .filter(APIKeyRecord.Columns.id == id && APIKeyRecord.Columns.organizationId == organizationId)
+                    .fetchOne(db)
             else { return nil }
             guard old.revokedAt == nil, old.rolledToId == nil else {
                 throw StoreError.conflict("key \(id) was already revoked or rolled")
@@ -98,7 +110,8 @@ extension Store {
         guard !lastUsed.isEmpty else { return }
         try await writeTransaction { db in
             let statement = try db.cachedStatement(
-                sql: "UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?")
+                sql: "UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?"
+            )
             for (id, at) in lastUsed {
                 try statement.execute(arguments: [at, id])
             }
@@ -117,7 +130,8 @@ extension Store {
                 sql: """
                     SELECT (SELECT coalesce(sum(updated_at), 0) FROM api_keys), (SELECT count(*) FROM api_keys),
                            (SELECT coalesce(sum(updated_at), 0) FROM organizations)
-                    """)!
+                    """
+            )!
             let sum: Int64 = row[0]
             let count: Int64 = row[1]
             let organizations: Int64 = row[2]

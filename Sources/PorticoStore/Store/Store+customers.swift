@@ -15,7 +15,8 @@ package struct TenantScope: Sendable, Hashable {
 
 extension Store {
     /// Inserts a customer and publishes `event` (its `customer.created`) in the same transaction.
-    package func insertCustomer(_ customer: CustomerRecord, event: EventRecord, completing completion: IdempotentCompletion<Void>? = nil) async throws {
+    package func insertCustomer(_ customer: CustomerRecord, event: EventRecord, completing completion: IdempotentCompletion<Void>? = nil) async throws
+    {
         try await write(completing: completion) { db in
             try customer.insert(db)
             try self.publish(event, in: db)
@@ -31,7 +32,9 @@ extension Store {
     /// an event changed), all in one transaction; nil when no such customer
     /// exists for this tenant.
     package func updateCustomer(
-        id: String, scope: TenantScope, _ change: @escaping @Sendable (inout CustomerRecord) -> Void,
+        id: String,
+        scope: TenantScope,
+        _ change: @escaping @Sendable (inout CustomerRecord) -> Void,
         event: @escaping @Sendable (_ before: CustomerRecord, _ after: CustomerRecord) throws -> EventRecord?
     ) async throws -> CustomerRecord? {
         try await writeTransaction { db in
@@ -49,7 +52,9 @@ extension Store {
     /// Deletes the tenant's customer and publishes the event `event` makes
     /// of it, in one transaction; false when there was none.
     package func deleteCustomer(
-        id: String, scope: TenantScope, event: @escaping @Sendable (CustomerRecord) throws -> EventRecord
+        id: String,
+        scope: TenantScope,
+        event: @escaping @Sendable (CustomerRecord) throws -> EventRecord
     ) async throws -> Bool {
         try await writeTransaction { db in
             guard let customer = try CustomerRecord.scoped(scope).filter(CustomerRecord.Columns.id == id).fetchOne(db) else {

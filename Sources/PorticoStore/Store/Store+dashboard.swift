@@ -35,7 +35,10 @@ extension Store {
 
     /// Signs a new user up with an organization of their own (open signup), in one transaction.
     package func signUp(
-        user: UserRecord, organization: OrganizationRecord, membership: MembershipRecord, audit: [AuditEntryRecord]
+        user: UserRecord,
+        organization: OrganizationRecord,
+        membership: MembershipRecord,
+        audit: [AuditEntryRecord]
     ) async throws {
         try await writeTransaction { db in
             try organization.insert(db)
@@ -51,7 +54,10 @@ extension Store {
 
     /// Changes a member's role. Refused (`StoreError.conflict`) when it would leave the organization without an owner.
     package func updateMemberRole(
-        organizationId: String, userId: String, role: String, audit: AuditEntryRecord
+        organizationId: String,
+        userId: String,
+        role: String,
+        audit: AuditEntryRecord
     ) async throws -> MembershipRecord? {
         try await writeTransaction { db in
             guard var membership = try MembershipRecord.fetchOne(db, key: ["organization_id": organizationId, "user_id": userId])
@@ -152,12 +158,18 @@ extension Store {
     /// `existingUserId` joins), adds the membership, marks the invitation used.
     /// Nil when the invitation is gone, used or expired.
     package func acceptInvitation(
-        tokenHash: Data, newUser: UserRecord?, existingUserId: String?, now: Int64, audit: AuditEntryRecord
+        tokenHash: Data,
+        newUser: UserRecord?,
+        existingUserId: String?,
+        now: Int64,
+        audit: AuditEntryRecord
     ) async throws -> (InvitationRecord, userId: String)? {
         try await writeTransaction { db in
-            guard var invitation = try InvitationRecord
-                .filter(Column("token_hash") == tokenHash && Column("accepted_at") == nil && Column("expires_at") > now)
-                .fetchOne(db)
+            guard
+                var invitation =
+                    try InvitationRecord
+                    .filter(Column("token_hash") == tokenHash && Column("accepted_at") == nil && Column("expires_at") > now)
+                    .fetchOne(db)
             else { return nil }
             let userId: String
             if let newUser {

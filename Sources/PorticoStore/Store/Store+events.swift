@@ -47,7 +47,9 @@ extension Store {
     /// Records an event on its own (`POST /v1/events`); returns how many deliveries it queued.
     @discardableResult
     package func insertEvent(
-        _ event: EventRecord, onlyTo endpoint: WebhookEndpointRecord? = nil, completing completion: IdempotentCompletion<Int>? = nil
+        _ event: EventRecord,
+        onlyTo endpoint: WebhookEndpointRecord? = nil,
+        completing completion: IdempotentCompletion<Int>? = nil
     ) async throws -> Int {
         try await write(completing: completion) { db in try self.publish(event, in: db, onlyTo: endpoint) }
     }
@@ -84,4 +86,3 @@ extension Store {
         }
     }
 }
-

@@ -7,13 +7,15 @@ extension Store {
     /// The response stored for this request's key, if one is live: the
     /// request hash it was stored under and the response, unsealed.
     package func idempotentResponse(
-        for request: IdempotentRequest, now: Int64
+        for request: IdempotentRequest,
+        now: Int64
     ) async throws -> (requestHash: Data, response: IdempotentResponse)? {
         let record = try await read { db in
             try IdempotencyRecord
                 .filter(
                     Column("organization_id") == request.scope.organizationId && Column("livemode") == request.scope.livemode
-                        && Column("key_hash") == request.seal.lookupHash && Column("expires_at") > now)
+                        && Column("key_hash") == request.seal.lookupHash && Column("expires_at") > now
+                )
                 .fetchOne(db)
         }
         guard let record else { return nil }
@@ -44,7 +46,8 @@ extension Store {
             arguments: [
                 request.scope.organizationId, request.scope.livemode, request.seal.lookupHash, request.requestHash, response.status,
                 response.contentType, try request.seal.seal(response.body), request.createdAt, request.expiresAt,
-            ])
+            ]
+        )
         guard db.changesCount == 1 else { throw IdempotencyKeyTaken() }
     }
 

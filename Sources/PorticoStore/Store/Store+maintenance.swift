@@ -30,7 +30,8 @@ extension Store {
                 integrity: try String.fetchAll(db, sql: "PRAGMA integrity_check"),
                 appliedMigrations: Migrations.identifiers.filter(try Migrations.migrator().appliedIdentifiers(db).contains),
                 expectedSchemaVersion: Migrations.current,
-                journalMode: try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "")
+                journalMode: try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? ""
+            )
         }
     }
 

@@ -78,7 +78,9 @@ extension Store {
 
     static func partitions(_ db: Database, width: Int64) throws -> [RequestLogPartitionInfo] {
         let names = try String.fetchAll(
-            db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'request_logs_[0-9]*'")
+            db,
+            sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'request_logs_[0-9]*'"
+        )
         let starts = names.compactMap { name in RequestLogPartition.start(name: name).map { (name, $0) } }.sorted { $0.1 < $1.1 }
         return starts.enumerated().map { index, item in
             let end = index + 1 < starts.count ? starts[index + 1].1 : item.1 + width
@@ -122,7 +124,10 @@ extension Store {
     /// written, or the reverse. A partition that is missing (the clock ran past
     /// those created ahead) is created here.
     package func appendRequestLogs(
-        _ entries: [RequestLogEntry], usage: [UsageIncrement: Int64], stats: [RequestStatIncrement: Int64] = [:], width: Int64
+        _ entries: [RequestLogEntry],
+        usage: [UsageIncrement: Int64],
+        stats: [RequestStatIncrement: Int64] = [:],
+        width: Int64
     ) async throws {
         try await writeTransaction { db in
             // Runs of consecutive rows in one partition (a batch is normally one run), without copying rows.
@@ -143,7 +148,8 @@ extension Store {
                     last = try Int64.fetchOne(db, sql: "SELECT max(id) FROM \(name)") ?? 0
                 }
                 let insert = try db.cachedStatement(
-                    sql: "INSERT INTO \(name) (\(RequestLogEntry.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                    sql: "INSERT INTO \(name) (\(RequestLogEntry.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                )
                 for row in entries[runStart..<runEnd] {
                     last = max(RequestLogPartition.firstID(at: row.createdAt), last + 1)
                     try row.insert(as: last, with: insert)
@@ -157,7 +163,8 @@ extension Store {
                     VALUES (?, ?, ?, ?, ?, ?)
                     ON CONFLICT (organization_id, livemode, hour_start, metric, key_id)
                     DO UPDATE SET quantity = quantity + excluded.quantity
-                    """)
+                    """
+            )
             for (bucket, quantity) in usage {
                 try upsert.execute(arguments: [
                     bucket.organizationId, bucket.livemode, bucket.hourStart, bucket.metric, bucket.keyId, quantity,
@@ -169,7 +176,8 @@ extension Store {
                     VALUES (?, ?, ?, ?, ?, ?)
                     ON CONFLICT (organization_id, livemode, hour_start, status_class, latency_bucket)
                     DO UPDATE SET count = count + excluded.count
-                    """)
+                    """
+            )
             for (stat, quantity) in stats {
                 try count.execute(arguments: [
                     stat.organizationId, stat.livemode, stat.hourStart, stat.statusClass, stat.latencyBucket, quantity,
@@ -208,7 +216,11 @@ extension Store {
     /// says where the search stopped so the next page continues from there.
     /// Without a budget, or without such a filter, every row in range may be read.
     package func searchRequestLogs(
-        scope: TenantScope, filter: RequestLogFilter, page: PageRequest, width: Int64, scanBudget: Int?
+        scope: TenantScope,
+        filter: RequestLogFilter,
+        page: PageRequest,
+        width: Int64,
+        scanBudget: Int?
     ) async throws -> RequestLogSearch {
         try await read { db in
             let partitions = try Self.partitions(db, width: width)
@@ -261,12 +273,16 @@ extension Store {
                             SELECT id FROM \(partition.name) INDEXED BY \(partition.name)_by_tenant
                             WHERE organization_id = ? AND livemode = ? AND id >= ? AND id < ? ORDER BY id DESC LIMIT \(remaining)
                             """,
-                        arguments: [scope.organizationId, scope.livemode, lower, upper])
+                        arguments: [scope.organizationId, scope.livemode, lower, upper]
+                    )
                     if ids.count == remaining, let oldest = ids.last {
                         // The budget ends inside this partition: search down to `oldest`, then stop.
                         from = max(lower, oldest)
                         stoppedAt = try String.fetchOne(
-                            db, sql: "SELECT request_id FROM \(partition.name) WHERE id = ?", arguments: [oldest])
+                            db,
+                            sql: "SELECT request_id FROM \(partition.name) WHERE id = ?",
+                            arguments: [oldest]
+                        )
                     }
                     budget = remaining - ids.count
                 }
@@ -281,8 +297,10 @@ extension Store {
             let items = Array(rows.prefix(page.limit))
             if rows.count > page.limit { stoppedAt = nil }  // a full page: continue from its last row as usual
             return RequestLogSearch(
-                items: ascending ? items.reversed() : items, hasMore: rows.count > page.limit || stoppedAt != nil,
-                stoppedAt: stoppedAt)
+                items: ascending ? items.reversed() : items,
+                hasMore: rows.count > page.limit || stoppedAt != nil,
+                stoppedAt: stoppedAt
+            )
         }
     }
 
@@ -299,7 +317,8 @@ extension Store {
             var found: Set<String> = []
             for partition in try Self.partitions(db, width: width) {
                 let statement = try db.cachedStatement(
-                    sql: "SELECT 1 FROM \(partition.name) INDEXED BY \(partition.name)_by_request WHERE request_id = ? LIMIT 1")
+                    sql: "SELECT 1 FROM \(partition.name) INDEXED BY \(partition.name)_by_request WHERE request_id = ? LIMIT 1"
+                )
                 for id in requestIds where !found.contains(id) {
                     if try Bool.fetchOne(statement, arguments: [id]) != nil { found.insert(id) }
                 }
@@ -335,7 +354,8 @@ extension Store {
                         WHERE organization_id IS NOT NULL AND status <> 429 AND created_at >= ? AND created_at < ?
                         GROUP BY organization_id, livemode
                         """,
-                    arguments: [from, until])
+                    arguments: [from, until]
+                )
                 for row in rows {
                     counts[TenantScope(organizationId: row[0], livemode: row[1]), default: 0] += row[2]
                 }

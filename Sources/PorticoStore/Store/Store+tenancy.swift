@@ -21,7 +21,12 @@ extension Store {
 
     /// Changes an organization's plan and/or body capture, with its audit row; nil when there is no such organization.
     package func updateOrganization(
-        id: String, plan: String?, bodyCapture: Bool?, apiVersion: String? = nil, at now: Int64, audit: AuditEntryRecord
+        id: String,
+        plan: String?,
+        bodyCapture: Bool?,
+        apiVersion: String? = nil,
+        at now: Int64,
+        audit: AuditEntryRecord
     ) async throws -> OrganizationRecord? {
         try await writeTransaction { db in
             guard var organization = try OrganizationRecord.fetchOne(db, key: id) else { return nil }

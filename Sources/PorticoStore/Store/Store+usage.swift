@@ -32,7 +32,8 @@ extension Store {
                     SELECT coalesce(sum(quantity), 0) FROM usage_buckets
                     WHERE organization_id = ? AND livemode = ? AND hour_start >= ? AND hour_start < ? AND metric = ?
                     """,
-                arguments: [scope.organizationId, scope.livemode, from, until, metric]) ?? 0
+                arguments: [scope.organizationId, scope.livemode, from, until, metric]
+            ) ?? 0
         }
     }
 
@@ -45,7 +46,8 @@ extension Store {
                     SELECT organization_id, livemode, sum(quantity) FROM usage_buckets
                     WHERE hour_start >= ? AND hour_start < ? AND metric = ? GROUP BY organization_id, livemode
                     """,
-                arguments: [from, until, metric])
+                arguments: [from, until, metric]
+            )
             var totals: [TenantScope: Int64] = [:]
             for row in rows { totals[TenantScope(organizationId: row[0], livemode: row[1])] = row[2] }
             return totals
@@ -73,4 +75,3 @@ extension Store {
         try await read { db in try InvoiceRecord.scoped(scope).page(page, id: InvoiceRecord.Columns.id, db: db) }
     }
 }
-

@@ -6,7 +6,9 @@ import GRDB
 extension Store {
     /// Inserts the endpoint and its audit row in one transaction.
     package func insertEndpoint(
-        _ endpoint: WebhookEndpointRecord, audit: AuditEntryRecord, completing completion: IdempotentCompletion<Void>? = nil
+        _ endpoint: WebhookEndpointRecord,
+        audit: AuditEntryRecord,
+        completing completion: IdempotentCompletion<Void>? = nil
     ) async throws {
         try await write(completing: completion) { db in
             try endpoint.insert(db)
@@ -31,7 +33,10 @@ extension Store {
     /// is no such endpoint. Deliveries still owed to an endpoint that becomes
     /// disabled are given up (`dead`).
     package func updateEndpoint(
-        id: String, scope: TenantScope, audit: AuditEntryRecord? = nil, completing completion: IdempotentCompletion<WebhookEndpointRecord?>? = nil,
+        id: String,
+        scope: TenantScope,
+        audit: AuditEntryRecord? = nil,
+        completing completion: IdempotentCompletion<WebhookEndpointRecord?>? = nil,
         _ change: @escaping @Sendable (inout WebhookEndpointRecord) throws -> Void
     ) async throws -> WebhookEndpointRecord? {
         try await write(completing: completion) { db in
@@ -51,7 +56,8 @@ extension Store {
     /// are zeroed; returns the secrets sealed and whether any secret was sealed
     /// already (a sealed secret with a brand-new key cannot be opened).
     package func sealEndpointSecrets(
-        isSealed: @escaping @Sendable (String) -> Bool, seal: @escaping @Sendable (_ secret: String, _ endpointID: String) -> String
+        isSealed: @escaping @Sendable (String) -> Bool,
+        seal: @escaping @Sendable (_ secret: String, _ endpointID: String) -> String
     ) async throws -> (sealed: Int, foundSealed: Bool) {
         let result = try await writeTransaction { db -> (Int, Bool) in
             try db.execute(sql: "PRAGMA secure_delete = ON")
@@ -66,7 +72,8 @@ extension Store {
                 guard !isSealed(secret) || previous.map({ !isSealed($0) }) == true else { continue }
                 try db.execute(
                     sql: "UPDATE webhook_endpoints SET secret = ?, previous_secret = ? WHERE id = ?",
-                    arguments: [isSealed(secret) ? secret : seal(secret, id), previous.map { isSealed($0) ? $0 : seal($0, id) }, id])
+                    arguments: [isSealed(secret) ? secret : seal(secret, id), previous.map { isSealed($0) ? $0 : seal($0, id) }, id]
+                )
                 sealed += 1
             }
             return (sealed, foundSealed)
@@ -99,10 +106,10 @@ extension Store {
                 UPDATE webhook_deliveries SET status = 'dead', next_attempt_at = NULL, updated_at = ?
                 WHERE endpoint_id = ? AND next_attempt_at IS NOT NULL
                 """,
-            arguments: [endpoint.updatedAt, endpoint.id])
+            arguments: [endpoint.updatedAt, endpoint.id]
+        )
     }
 }
-
 
 // MARK: - Deliveries
 
@@ -157,7 +164,10 @@ extension Store {
     /// whatever its state; nil when the tenant has no such delivery. Its
     /// endpoint must be enabled.
     package func retryDelivery(
-        id: String, scope: TenantScope, now: Int64, completing completion: IdempotentCompletion<Result<DeliveryView, RetryRefusal>?>? = nil
+        id: String,
+        scope: TenantScope,
+        now: Int64,
+        completing completion: IdempotentCompletion<Result<DeliveryView, RetryRefusal>?>? = nil
     ) async throws -> Result<DeliveryView, RetryRefusal>? {
         try await write(completing: completion) { db in
             guard var record = try WebhookDeliveryRecord.scoped(scope).filter(WebhookDeliveryRecord.Columns.id == id).fetchOne(db) else {
@@ -181,12 +191,14 @@ extension Store {
         guard !records.isEmpty else { return [] }
         let ids = Array(Set(records.map(\.eventId)))
         let rows = try Row.fetchAll(
-            db, sql: "SELECT id, type FROM events WHERE id IN (\(databaseQuestionMarks(count: ids.count)))", arguments: StatementArguments(ids))
+            db,
+            sql: "SELECT id, type FROM events WHERE id IN (\(databaseQuestionMarks(count: ids.count)))",
+            arguments: StatementArguments(ids)
+        )
         let types = Dictionary(rows.map { ($0[0] as String, $0[1] as String) }, uniquingKeysWith: { first, _ in first })
         return records.map { DeliveryView(delivery: $0, eventType: types[$0.eventId] ?? "") }
     }
 }
-
 
 // MARK: - Replays
 
@@ -221,14 +233,16 @@ extension Store {
                     WHERE endpoint_id = ? AND id > ? AND id < ? AND status IN ('failed', 'dead')
                     ORDER BY id LIMIT ?
                     """,
-                arguments: [replay.endpointId, lower, Identifier.lowerBound("whd", at: replay.until), chunk])
+                arguments: [replay.endpointId, lower, Identifier.lowerBound("whd", at: replay.until), chunk]
+            )
             if !ids.isEmpty {
                 try db.execute(
                     sql: """
                         UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ?, updated_at = ?
                         WHERE id IN (\(databaseQuestionMarks(count: ids.count)))
                         """,
-                    arguments: StatementArguments([now, now]) + StatementArguments(ids))
+                    arguments: StatementArguments([now, now]) + StatementArguments(ids)
+                )
                 db.afterNextTransaction { [deliveriesQueued = self.deliveriesQueued] _ in deliveriesQueued.fire() }
             }
             replay.queued += ids.count
@@ -256,7 +270,10 @@ package struct AttemptOutcome: Sendable {
     package var attempt: WebhookAttemptRecord
     package var apply: @Sendable (inout WebhookDeliveryRecord, inout WebhookEndpointRecord) -> [EventRecord]
 
-    package init(attempt: WebhookAttemptRecord, apply: @escaping @Sendable (inout WebhookDeliveryRecord, inout WebhookEndpointRecord) -> [EventRecord]) {
+    package init(
+        attempt: WebhookAttemptRecord,
+        apply: @escaping @Sendable (inout WebhookDeliveryRecord, inout WebhookEndpointRecord) -> [EventRecord]
+    ) {
         self.attempt = attempt
         self.apply = apply
     }
@@ -279,7 +296,9 @@ extension Store {
     /// cost grows with the number of endpoints, never with a busy endpoint's
     /// backlog.
     package func claimDueWork(
-        now: Int64, excludingEndpoints: Set<String>, perEndpoint: Int,
+        now: Int64,
+        excludingEndpoints: Set<String>,
+        perEndpoint: Int,
         claim: @escaping @Sendable ([(id: String, endpointId: String)]) -> [String]
     ) async throws -> DueWork {
         try await read { db in
@@ -299,7 +318,9 @@ extension Store {
             let due = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { (id: $0[0] as String, endpointId: $0[1] as String) }
             let claimed = claim(due)
             let next = try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE next_attempt_at > ?"), arguments: [now])
+                db.cachedStatement(sql: "SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE next_attempt_at > ?"),
+                arguments: [now]
+            )
             let jobs = try Self.jobs(ids: claimed, db)
             let started = Set(jobs.map(\.delivery.id))
             let gone = due.filter { claimed.contains($0.id) && !started.contains($0.id) }
@@ -341,12 +362,17 @@ extension Store {
     }
 
     private func record(_ outcome: AttemptOutcome, endpoints: inout [String: WebhookEndpointRecord], _ db: Database) throws {
-        guard var delivery = try WebhookDeliveryRecord.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM webhook_deliveries WHERE id = ?"), arguments: [outcome.attempt.deliveryId])
+        guard
+            var delivery = try WebhookDeliveryRecord.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM webhook_deliveries WHERE id = ?"),
+                arguments: [outcome.attempt.deliveryId]
+            )
         else { return }
         if endpoints[delivery.endpointId] == nil {
             endpoints[delivery.endpointId] = try WebhookEndpointRecord.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM webhook_endpoints WHERE id = ?"), arguments: [delivery.endpointId])
+                db.cachedStatement(sql: "SELECT * FROM webhook_endpoints WHERE id = ?"),
+                arguments: [delivery.endpointId]
+            )
         }
         guard var endpoint = endpoints[delivery.endpointId] else { return }
         let before = endpoint
@@ -354,21 +380,25 @@ extension Store {
         try outcome.attempt.insert(db)
         // `apply` has just judged this attempt: the delivery is succeeded exactly when it was.
         let succeeded = delivery.status == .succeeded
-        try db.cachedStatement(sql: """
-            INSERT INTO webhook_attempt_stats (organization_id, livemode, hour_start, succeeded, failed) VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT (organization_id, livemode, hour_start)
-            DO UPDATE SET succeeded = succeeded + excluded.succeeded, failed = failed + excluded.failed
-            """).execute(arguments: [
-                delivery.organizationId, delivery.livemode, outcome.attempt.attemptedAt - outcome.attempt.attemptedAt % 3_600_000,
-                succeeded ? 1 : 0, succeeded ? 0 : 1,
-            ])
-        try db.cachedStatement(sql: """
-            UPDATE webhook_deliveries SET status = ?, attempt_count = ?, next_attempt_at = ?, last_attempt_at = ?,
-                last_status_code = ?, updated_at = ? WHERE id = ?
-            """).execute(arguments: [
-                delivery.status.rawValue, delivery.attemptCount, delivery.nextAttemptAt, delivery.lastAttemptAt, delivery.lastStatusCode,
-                delivery.updatedAt, delivery.id,
-            ])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO webhook_attempt_stats (organization_id, livemode, hour_start, succeeded, failed) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (organization_id, livemode, hour_start)
+                DO UPDATE SET succeeded = succeeded + excluded.succeeded, failed = failed + excluded.failed
+                """
+        ).execute(arguments: [
+            delivery.organizationId, delivery.livemode, outcome.attempt.attemptedAt - outcome.attempt.attemptedAt % 3_600_000,
+            succeeded ? 1 : 0, succeeded ? 0 : 1,
+        ])
+        try db.cachedStatement(
+            sql: """
+                UPDATE webhook_deliveries SET status = ?, attempt_count = ?, next_attempt_at = ?, last_attempt_at = ?,
+                    last_status_code = ?, updated_at = ? WHERE id = ?
+                """
+        ).execute(arguments: [
+            delivery.status.rawValue, delivery.attemptCount, delivery.nextAttemptAt, delivery.lastAttemptAt, delivery.lastStatusCode,
+            delivery.updatedAt, delivery.id,
+        ])
         try Self.save(endpoint, changedFrom: before, db)
         endpoints[endpoint.id] = endpoint
         for event in events { try self.publish(event, in: db) }
@@ -383,7 +413,8 @@ extension Store {
                     SELECT coalesce(sum(succeeded), 0), coalesce(sum(failed), 0) FROM webhook_attempt_stats
                     WHERE organization_id = ? AND livemode = ? AND hour_start >= ? AND hour_start < ?
                     """,
-                arguments: [scope.organizationId, scope.livemode, from, until])
+                arguments: [scope.organizationId, scope.livemode, from, until]
+            )
             return (row?[0] ?? 0, row?[1] ?? 0)
         }
     }
@@ -392,7 +423,9 @@ extension Store {
     package func deliveryBacklog() async throws -> (owed: Int, oldestDueAt: Int64?) {
         try await read { db in
             let row = try Row.fetchOne(
-                db, sql: "SELECT COUNT(*), MIN(next_attempt_at) FROM webhook_deliveries WHERE next_attempt_at IS NOT NULL")
+                db,
+                sql: "SELECT COUNT(*), MIN(next_attempt_at) FROM webhook_deliveries WHERE next_attempt_at IS NOT NULL"
+            )
             return (row?[0] ?? 0, row?[1])
         }
     }

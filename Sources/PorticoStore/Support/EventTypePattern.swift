@@ -9,9 +9,10 @@ package struct EventTypePattern: Sendable, Hashable, CustomStringConvertible {
     package static func isValidType(_ type: String) -> Bool {
         guard (1...100).contains(type.utf8.count) else { return false }
         let segments = type.split(separator: ".", omittingEmptySubsequences: false)
-        return segments.count >= 2 && segments.allSatisfy { segment in
-            !segment.isEmpty && segment.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F }
-        }
+        return segments.count >= 2
+            && segments.allSatisfy { segment in
+                !segment.isEmpty && segment.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F }
+            }
     }
 
     package init?(_ text: String) {

@@ -24,8 +24,11 @@ package struct IdempotencySeal: Sendable {
         hasher.update(data: Data("\u{0}\(key)".utf8))
         lookupHash = Data(hasher.finalize())
         sealingKey = HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: SymmetricKey(data: Data(key.utf8)), salt: Data("portico.idempotency.seal.v1".utf8), info: context,
-            outputByteCount: 32)
+            inputKeyMaterial: SymmetricKey(data: Data(key.utf8)),
+            salt: Data("portico.idempotency.seal.v1".utf8),
+            info: context,
+            outputByteCount: 32
+        )
     }
 
     /// Nonce, ciphertext and tag in one blob; the lookup hash is authenticated

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Testing
+
 @testable import PorticoApp
 
 struct CustomersTests {
@@ -9,8 +10,11 @@ struct CustomersTests {
         let portico = try await TestPortico.make()
         try await portico.run { (api: APIClient) async throws in
             let created = try await api.send(
-                .post, "/v1/customers", key: portico.testKey,
-                json: #"{"name":"Ada Lovelace","email":"ada@example.com","description":"first","metadata":{"plan":"gold","team":"x"}}"#)
+                .post,
+                "/v1/customers",
+                key: portico.testKey,
+                json: #"{"name":"Ada Lovelace","email":"ada@example.com","description":"first","metadata":{"plan":"gold","team":"x"}}"#
+            )
             #expect(created.status == .ok)
             let customer = created.json
             let id = try #require(customer["id"] as? String)
@@ -26,7 +30,11 @@ struct CustomersTests {
             #expect(fetched.text == created.text)
 
             let updated = try await api.send(
-                .patch, "/v1/customers/\(id)", key: portico.testKey, json: #"{"description":null,"metadata":{"team":null,"tier":"1"}}"#)
+                .patch,
+                "/v1/customers/\(id)",
+                key: portico.testKey,
+                json: #"{"description":null,"metadata":{"team":null,"tier":"1"}}"#
+            )
             #expect(updated.status == .ok)
             #expect(updated.json["description"] is NSNull)
             #expect(updated.json["name"] as? String == "Ada Lovelace")
@@ -66,14 +74,23 @@ struct CustomersTests {
             let tooMany = (0..<51).map { "\"k\($0)\":\"v\"" }.joined(separator: ",")
             ErrorTests.expectProblem(
                 try await api.send(.post, "/v1/customers", key: portico.testKey, json: "{\"metadata\":{\(tooMany)}}"),
-                status: .badRequest, code: "parameter_invalid", param: "metadata")
+                status: .badRequest,
+                code: "parameter_invalid",
+                param: "metadata"
+            )
             ErrorTests.expectProblem(
                 try await api.send(.post, "/v1/customers", key: portico.testKey, json: #"{"metadata":{"k":1}}"#),
-                status: .badRequest, code: "parameter_invalid", param: "metadata[k]")
+                status: .badRequest,
+                code: "parameter_invalid",
+                param: "metadata[k]"
+            )
             let longValue = String(repeating: "v", count: 501)
             ErrorTests.expectProblem(
                 try await api.send(.post, "/v1/customers", key: portico.testKey, json: "{\"metadata\":{\"k\":\"\(longValue)\"}}"),
-                status: .badRequest, code: "parameter_invalid", param: "metadata[k]")
+                status: .badRequest,
+                code: "parameter_invalid",
+                param: "metadata[k]"
+            )
         }
     }
 

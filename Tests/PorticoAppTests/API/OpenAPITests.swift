@@ -2,9 +2,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-@testable import PorticoStore
 import Testing
+
 @testable import PorticoApp
+@testable import PorticoStore
 
 /// The OpenAPI document: kept in the repository, served, complete, and true to what the server answers.
 struct OpenAPITests {
@@ -34,11 +35,20 @@ struct OpenAPITests {
                 let key = portico.testKey
                 var checked = 0
                 @discardableResult
-                func call(_ method: HTTPRequest.Method, _ path: String, _ template: String, json: String? = nil, expect status: Int? = nil) async throws -> [String: Any] {
+                func call(
+                    _ method: HTTPRequest.Method,
+                    _ path: String,
+                    _ template: String,
+                    json: String? = nil,
+                    expect status: Int? = nil
+                ) async throws -> [String: Any] {
                     let response = try await api.send(method, path, key: key, json: json)
                     let code = Int(response.status.code)
                     if let status { #expect(code == status, "\(method) \(path): \(response.text)") }
-                    let schema = try #require(validator.responseSchema(method: method.rawValue, path: template, status: code), "\(method) \(template) \(code) undocumented")
+                    let schema = try #require(
+                        validator.responseSchema(method: method.rawValue, path: template, status: code),
+                        "\(method) \(template) \(code) undocumented"
+                    )
                     let value = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: response.body))
                     let problems = validator.violations(of: value, against: schema)
                     #expect(problems.isEmpty, "\(method) \(path) → \(code): \(problems)")
@@ -49,7 +59,13 @@ struct OpenAPITests {
                 }
 
                 // Customers
-                let customer = try await call(.post, "/v1/customers", "/v1/customers", json: #"{"name":"Ada","email":"ada@example.com","metadata":{"tier":"gold"}}"#, expect: 200)
+                let customer = try await call(
+                    .post,
+                    "/v1/customers",
+                    "/v1/customers",
+                    json: #"{"name":"Ada","email":"ada@example.com","metadata":{"tier":"gold"}}"#,
+                    expect: 200
+                )
                 let customerID = try #require(customer["id"] as? String)
                 try await call(.get, "/v1/customers?limit=2", "/v1/customers", expect: 200)
                 try await call(.get, "/v1/customers/\(customerID)", "/v1/customers/{id}", expect: 200)
@@ -58,7 +74,13 @@ struct OpenAPITests {
                 try await call(.post, "/v1/customers", "/v1/customers", json: #"{"nope":1}"#, expect: 400)
                 // Keys
                 try await call(.get, "/v1/keys", "/v1/keys", expect: 200)
-                let made = try await call(.post, "/v1/keys", "/v1/keys", json: #"{"kind":"restricted","scopes":["customers:read"],"label":"ci"}"#, expect: 200)
+                let made = try await call(
+                    .post,
+                    "/v1/keys",
+                    "/v1/keys",
+                    json: #"{"kind":"restricted","scopes":["customers:read"],"label":"ci"}"#,
+                    expect: 200
+                )
                 let keyID = try #require(made["id"] as? String)
                 try await call(.post, "/v1/keys/verify", "/v1/keys/verify", json: #"{"key":"\#(key)"}"#, expect: 200)
                 try await call(.post, "/v1/keys/verify", "/v1/keys/verify", json: #"{"key":"sk_test_nope"}"#, expect: 200)
@@ -68,13 +90,31 @@ struct OpenAPITests {
                 let event = try await call(.post, "/v1/events", "/v1/events", json: #"{"type":"order.shipped","data":{"order":"o_1"}}"#, expect: 200)
                 try await call(.get, "/v1/events?type=order.*", "/v1/events", expect: 200)
                 try await call(.get, "/v1/events/\(try #require(event["id"] as? String))", "/v1/events/{id}", expect: 200)
-                let endpoint = try await call(.post, "/v1/webhook-endpoints", "/v1/webhook-endpoints", json: #"{"url":"\#(receiver.url)","enabled_events":["*"]}"#, expect: 200)
+                let endpoint = try await call(
+                    .post,
+                    "/v1/webhook-endpoints",
+                    "/v1/webhook-endpoints",
+                    json: #"{"url":"\#(receiver.url)","enabled_events":["*"]}"#,
+                    expect: 200
+                )
                 let endpointID = try #require(endpoint["id"] as? String)
                 try await call(.get, "/v1/webhook-endpoints", "/v1/webhook-endpoints", expect: 200)
                 try await call(.get, "/v1/webhook-endpoints/\(endpointID)", "/v1/webhook-endpoints/{id}", expect: 200)
-                try await call(.patch, "/v1/webhook-endpoints/\(endpointID)", "/v1/webhook-endpoints/{id}", json: #"{"description":"d"}"#, expect: 200)
+                try await call(
+                    .patch,
+                    "/v1/webhook-endpoints/\(endpointID)",
+                    "/v1/webhook-endpoints/{id}",
+                    json: #"{"description":"d"}"#,
+                    expect: 200
+                )
                 try await call(.get, "/v1/webhook-endpoints/\(endpointID)/secret", "/v1/webhook-endpoints/{id}/secret", expect: 200)
-                try await call(.post, "/v1/webhook-endpoints/\(endpointID)/rotate-secret", "/v1/webhook-endpoints/{id}/rotate-secret", json: #"{"overlap_seconds":60}"#, expect: 200)
+                try await call(
+                    .post,
+                    "/v1/webhook-endpoints/\(endpointID)/rotate-secret",
+                    "/v1/webhook-endpoints/{id}/rotate-secret",
+                    json: #"{"overlap_seconds":60}"#,
+                    expect: 200
+                )
                 try await call(.post, "/v1/webhook-endpoints/\(endpointID)/test", "/v1/webhook-endpoints/{id}/test", expect: 200)
                 try await receiver.waitFor(1)
                 let replay = try await call(.post, "/v1/webhook-endpoints/\(endpointID)/replay", "/v1/webhook-endpoints/{id}/replay", expect: 202)

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Testing
+
 @testable import PorticoApp
 @testable import PorticoStore
 
@@ -45,7 +46,9 @@ struct OperationsTests {
         #expect(entries.items.allSatisfy { $0.actorType == "system" && $0.createdAt > 0 })
         let actor = AuditActor(type: "user", id: "usr_1", ip: "203.0.113.7", requestID: "req_abc")
         let key = try await portico.runtime.keys.create(
-            NewKeyRequest(organizationID: portico.organizationID, livemode: true, kind: .secret), by: actor)
+            NewKeyRequest(organizationID: portico.organizationID, livemode: true, kind: .secret),
+            by: actor
+        )
         _ = try await portico.runtime.keys.roll(id: key.id, organizationID: portico.organizationID, overlap: 60, by: actor)
         let rows = try await portico.store.auditEntries(targetId: key.id)
         #expect(rows.map(\.action) == ["api_key.created", "api_key.rolled"])

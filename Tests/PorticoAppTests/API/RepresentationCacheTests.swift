@@ -1,6 +1,7 @@
 import NIOCore
 import PorticoStore
 import Testing
+
 @testable import PorticoApp
 
 struct RepresentationCacheTests {

@@ -2,9 +2,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-@testable import PorticoStore
 import Testing
+
 @testable import PorticoApp
+@testable import PorticoStore
 
 /// Dated API versions: the header, the organization's pin, the echo, deprecation headers and the one shipped change.
 struct VersioningTests {
@@ -32,7 +33,8 @@ struct VersioningTests {
             #expect(old.headers[.init("Sunset")!] == "Sat, 22 May 2027 00:00:00 GMT")
             #expect(old.headers[.init("Link")!]?.contains("/docs/changelog>; rel=\"deprecation\"") == true)
             // Everything else is the same in both versions (remaining limits aside: the calls themselves used some).
-            var stripped = current.json, oldJSON = old.json
+            var stripped = current.json
+            var oldJSON = old.json
             stripped["organization"] = stripped.removeValue(forKey: "organization_id")
             stripped["limits"] = nil
             oldJSON["limits"] = nil
@@ -54,7 +56,9 @@ struct VersioningTests {
         try await portico.run { (api: APIClient) in
             let owner = try await DashboardPagesTests.signedInOwner(portico, api)
             let token = try await owner.csrfToken("/dashboard/settings")
-            #expect(try await owner.post("/dashboard/settings/api-version", [("csrf_token", token), ("api_version", "2026-11-01")]).status == .seeOther)
+            #expect(
+                try await owner.post("/dashboard/settings/api-version", [("csrf_token", token), ("api_version", "2026-11-01")]).status == .seeOther
+            )
             #expect(try await portico.store.organization(id: portico.organizationID)?.apiVersion == "2026-11-01")
             #expect(try await owner.get("/dashboard/settings").text.contains("use <strong>2026-11-01</strong>"))
 
@@ -62,17 +66,34 @@ struct VersioningTests {
             let pinned = try await api.send(.post, "/v1/keys/verify", key: portico.testKey, json: verify)
             #expect(pinned.headers[Self.version] == "2026-11-01" && pinned.json["organization"] as? String == portico.organizationID)
             // The header still wins over the pin.
-            let asked = try await api.send(.post, "/v1/keys/verify", key: portico.testKey, json: verify, headers: [Self.version: APIVersions.current.id])
+            let asked = try await api.send(
+                .post,
+                "/v1/keys/verify",
+                key: portico.testKey,
+                json: verify,
+                headers: [Self.version: APIVersions.current.id]
+            )
             #expect(asked.headers[Self.version] == APIVersions.current.id && asked.json["organization_id"] != nil)
 
             // An unknown version is a 400 naming the header, and the request does nothing.
             let before = try await portico.store.customers(scope: portico.testScope, email: nil, page: PageRequest(limit: 100)).items.count
-            let refused = try await api.send(.post, "/v1/customers", key: portico.testKey, json: #"{"name":"x"}"#, headers: [Self.version: "2020-01-01"])
-            #expect(refused.status == .badRequest && refused.json["code"] as? String == "parameter_invalid" && refused.json["param"] as? String == "Portico-Version")
+            let refused = try await api.send(
+                .post,
+                "/v1/customers",
+                key: portico.testKey,
+                json: #"{"name":"x"}"#,
+                headers: [Self.version: "2020-01-01"]
+            )
+            #expect(
+                refused.status == .badRequest && refused.json["code"] as? String == "parameter_invalid"
+                    && refused.json["param"] as? String == "Portico-Version"
+            )
             #expect(try await portico.store.customers(scope: portico.testScope, email: nil, page: PageRequest(limit: 100)).items.count == before)
 
             // An invalid pin posted by hand changes nothing.
-            #expect(try await owner.post("/dashboard/settings/api-version", [("csrf_token", token), ("api_version", "1999-01-01")]).status == .badRequest)
+            #expect(
+                try await owner.post("/dashboard/settings/api-version", [("csrf_token", token), ("api_version", "1999-01-01")]).status == .badRequest
+            )
             #expect(try await portico.store.organization(id: portico.organizationID)?.apiVersion == "2026-11-01")
         }
     }

@@ -25,12 +25,16 @@ struct BillingCLITests {
         let badVersion = try PorticoProcess.run(["org", "update", orgID, "--api-version", "2020-01-01", "--database", database])
         #expect(badVersion.status != 0 && badVersion.stderr.contains("2020-01-01"))
         // Refusals changed nothing.
-        #expect(try Self.query(database, "SELECT plan, body_capture, api_version FROM organizations WHERE id = '\(orgID)'") == ["growth|1|2026-11-22"])
+        #expect(
+            try Self.query(database, "SELECT plan, body_capture, api_version FROM organizations WHERE id = '\(orgID)'") == ["growth|1|2026-11-22"]
+        )
 
         let pinned = try PorticoProcess.run(["org", "update", orgID, "--api-version", "2026-11-01", "--database", database])
         #expect(pinned.status == 0, "\(pinned.stderr)")
         #expect(try Self.query(database, "SELECT api_version FROM organizations WHERE id = '\(orgID)'") == ["2026-11-01"])
-        #expect(try Self.query(database, "SELECT action FROM audit_log WHERE target_id = '\(orgID)' ORDER BY id DESC LIMIT 1") == ["organization.updated"])
+        #expect(
+            try Self.query(database, "SELECT action FROM audit_log WHERE target_id = '\(orgID)' ORDER BY id DESC LIMIT 1") == ["organization.updated"]
+        )
     }
 
     @Test func reconcileAndInvoiceAfterARealServerRan() async throws {
@@ -81,7 +85,8 @@ struct BillingCLITests {
     static func query(_ database: String, _ sql: String) throws -> [String] {
         let text = try PorticoProcess.python(
             "import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); rows=db.execute(sys.argv[2]).fetchall(); db.commit(); print('\\n'.join('|'.join(str(c) for c in r) for r in rows))",
-            [database, sql])
+            [database, sql]
+        )
         return text.split(separator: "\n").map(String.init)
     }
 }

@@ -13,10 +13,14 @@ struct BrowserTests {
     @Test func theDashboardWorksInARealBrowser() throws {
         let sandbox = try PorticoProcess.sandbox()
         defer { _ = sandbox.process.stop(SIGTERM) }
-        let screenshots = ProcessInfo.processInfo.environment["BROWSER_SCREENSHOTS"]
+        let screenshots =
+            ProcessInfo.processInfo.environment["BROWSER_SCREENSHOTS"]
             ?? PorticoProcess.repositoryRoot.appendingPathComponent(".build/artifacts/browser").path
         let (status, report) = try PorticoProcess.script(
-            "python3", "browser-check.py", [sandbox.url, try #require(sandbox.owner["email"]), try #require(sandbox.owner["password"]), screenshots])
+            "python3",
+            "browser-check.py",
+            [sandbox.url, try #require(sandbox.owner["email"]), try #require(sandbox.owner["password"]), screenshots]
+        )
         #expect(status == 0, "\(report)")
         #expect(report.contains("browser check passed"))
         let saved = try FileManager.default.contentsOfDirectory(atPath: screenshots).filter { $0.hasSuffix(".png") }

@@ -54,7 +54,10 @@ struct CLITests {
         let result = try PorticoProcess.run(["serve", "--config", path])
         #expect(result.status != 0)
         #expect(result.stderr.contains("server.max_body_byte"))
-        let environment = try PorticoProcess.run(["migrate", "--database", Self.temporaryDatabase()], environment: ["PORTICO_DATABASE_SYNCHRONOUS": "sometimes"])
+        let environment = try PorticoProcess.run(
+            ["migrate", "--database", Self.temporaryDatabase()],
+            environment: ["PORTICO_DATABASE_SYNCHRONOUS": "sometimes"]
+        )
         #expect(environment.status != 0)
         #expect(environment.stderr.contains("database.synchronous"))
     }
@@ -68,7 +71,8 @@ struct CLITests {
 
         let user = try PorticoProcess.run(
             ["user", "create", "--email", "dev@cli.test", "--org", orgID, "--role", "developer", "--database", database],
-            stdin: "correct horse battery staple\n")
+            stdin: "correct horse battery staple\n"
+        )
         #expect(user.status == 0)
         #expect(user.stdout.hasPrefix("usr_"))
         let weak = try PorticoProcess.run(["user", "create", "--email", "weak@cli.test", "--database", database], stdin: "short\n")
@@ -101,15 +105,20 @@ struct CLITests {
         let database = Self.temporaryDatabase()
         let server = try PorticoProcess.Running(
             ["serve", "--port", "0", "--database", database],
-            environment: ["PORTICO_KEYS_CACHE_REFRESH_MS": "100", "PORTICO_ACCOUNTS_PASSWORD_HASH_COST": "10"])
+            environment: ["PORTICO_KEYS_CACHE_REFRESH_MS": "100", "PORTICO_ACCOUNTS_PASSWORD_HASH_COST": "10"]
+        )
         let url = try #require(server.firstLine().split(separator: " ").last.map(String.init))
         let banner = server.child.isRunning ? readBanner(server) : ""
         let key = try #require(banner.split(separator: "\n").first { $0.contains("Test secret key:") }?.split(separator: " ").last.map(String.init))
-        let orgID = try #require(banner.split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("org_") }.map { $0.trimmingCharacters(in: .punctuationCharacters) })
+        let orgID = try #require(
+            banner.split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("org_") }.map { $0.trimmingCharacters(in: .punctuationCharacters) }
+        )
         #expect(try await HTTP.request("GET", "\(url)/v1/customers", key: key).status == 200)
 
         let list = try PorticoProcess.run(["key", "list", "--org", orgID, "--database", database])
-        let keyID = try #require(list.stdout.split(separator: "\n").first { $0.contains(String(key.suffix(4))) }?.split(separator: "\t").first.map(String.init))
+        let keyID = try #require(
+            list.stdout.split(separator: "\n").first { $0.contains(String(key.suffix(4))) }?.split(separator: "\t").first.map(String.init)
+        )
         #expect(try PorticoProcess.run(["key", "revoke", keyID, "--org", orgID, "--database", database]).status == 0)
         var status = 200
         for _ in 0..<50 where status == 200 {
@@ -166,7 +175,9 @@ extension CLITests {
     @Test func sigtermFinishesTheRequestInFlightThenExits() async throws {
         let database = Self.temporaryDatabase()
         let server = try PorticoProcess.Running(
-            ["serve", "--port", "0", "--database", database], environment: ["PORTICO_ACCOUNTS_PASSWORD_HASH_COST": "10"])
+            ["serve", "--port", "0", "--database", database],
+            environment: ["PORTICO_ACCOUNTS_PASSWORD_HASH_COST": "10"]
+        )
         let url = try #require(server.firstLine().split(separator: " ").last.map(String.init))
         let port = try #require(Int(url.split(separator: ":").last ?? ""))
         var key = ""
@@ -181,7 +192,8 @@ extension CLITests {
         #expect(connection.read(until: "ok\n").hasPrefix("HTTP/1.1 200"))
         connection.send(
             "POST /v1/customers HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(key)\r\n"
-                + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body.prefix(5))
+                + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body.prefix(5)
+        )
         // Give the server the head of the request before it is told to stop.
         try await Task.sleep(for: .milliseconds(300))
         server.child.signal(SIGTERM)
@@ -204,7 +216,9 @@ extension CLITests {
     /// Organization ids straight from the file, as an operator with sqlite3 would read them.
     static func organizationIDs(database: String) throws -> [String] {
         let text = try PorticoProcess.python(
-            "import sqlite3,sys; print('\\n'.join(r[0] for r in sqlite3.connect(sys.argv[1]).execute('select id from organizations')))", [database])
+            "import sqlite3,sys; print('\\n'.join(r[0] for r in sqlite3.connect(sys.argv[1]).execute('select id from organizations')))",
+            [database]
+        )
         return text.split(separator: "\n").map(String.init)
     }
 }

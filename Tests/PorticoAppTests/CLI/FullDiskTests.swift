@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -74,8 +75,12 @@ import Glibc
         var refusal: (status: Int, body: [String: Any], headers: [AnyHashable: Any])?
         for number in 0..<300 where refusal == nil {
             let response = try await HTTP.exchange(
-                "POST", "\(url)/v1/customers", key: key, json: #"{"name":"full \#(number)","description":"\#(String(repeating: "x", count: 900))"}"#,
-                headers: ["Idempotency-Key": "full-\(number)"])
+                "POST",
+                "\(url)/v1/customers",
+                key: key,
+                json: #"{"name":"full \#(number)","description":"\#(String(repeating: "x", count: 900))"}"#,
+                headers: ["Idempotency-Key": "full-\(number)"]
+            )
             statuses.append(response.status)
             if response.status == 503 { refusal = response }
         }
@@ -96,8 +101,12 @@ import Glibc
         disk.free()
         #expect(try await HTTP.request("GET", "\(url)/readyz").status == 200, "readiness returns with the space")
         let retried = try await HTTP.request(
-            "POST", "\(url)/v1/customers", key: key, json: #"{"name":"full \#(statuses.count - 1)","description":"\#(String(repeating: "x", count: 900))"}"#,
-            headers: ["Idempotency-Key": refusedKey])
+            "POST",
+            "\(url)/v1/customers",
+            key: key,
+            json: #"{"name":"full \#(statuses.count - 1)","description":"\#(String(repeating: "x", count: 900))"}"#,
+            headers: ["Idempotency-Key": refusedKey]
+        )
         #expect(retried.status == 200, "the refused request changed nothing, so its retry runs")
         try await Self.expectLogged(readIDs, url: url, key: key)
 
@@ -125,7 +134,10 @@ import Glibc
             return
         }
         disk.fill()
-        let result = try PorticoProcess.run(["serve", "--port", "0", "--database", disk.mountPoint + "/portico.sqlite"], environment: Self.environment)
+        let result = try PorticoProcess.run(
+            ["serve", "--port", "0", "--database", disk.mountPoint + "/portico.sqlite"],
+            environment: Self.environment
+        )
         #expect(result.status == 4, "\(result.stderr)")
         #expect(result.stderr.contains("portico: storage unavailable at \(disk.mountPoint)/portico.sqlite: the disk is full"), "\(result.stderr)")
     }

@@ -9,7 +9,9 @@ import Testing
     @Test func crashBetweenCommitAndResponseNeverRunsTheKeyTwice() async throws {
         let database = CLITests.temporaryDatabase()
         let crashing = try PorticoProcess.Running(
-            ["sandbox", "--port", "0", "--database", database], environment: ["TEST_PORTICO_FAULTS": "after-commit=crash"])
+            ["sandbox", "--port", "0", "--database", database],
+            environment: ["TEST_PORTICO_FAULTS": "after-commit=crash"]
+        )
         let line = try #require(try JSONSerialization.jsonObject(with: Data(crashing.firstLine().utf8)) as? [String: Any])
         let url = try #require(line["url"] as? String)
         let key = try #require(((line["organizations"] as? [[String: Any]])?.first?["keys"] as? [String: String])?["test_secret"])

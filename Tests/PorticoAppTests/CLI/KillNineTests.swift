@@ -30,7 +30,11 @@ import Testing
             let ledger = LedgerBox()
             var (process, url, key) = try Self.start(database, key: nil)
             let endpoint = try await HTTP.request(
-                "POST", "\(url)/v1/webhook-endpoints", key: key, json: #"{"url":"\#(receiver.url)","enabled_events":["customer.created"]}"#)
+                "POST",
+                "\(url)/v1/webhook-endpoints",
+                key: key,
+                json: #"{"url":"\#(receiver.url)","enabled_events":["customer.created"]}"#
+            )
             #expect(endpoint.status == 200)
 
             for cycle in 0..<Self.cycles {
@@ -101,19 +105,28 @@ import Testing
             #expect(process.stop(SIGTERM) == 0)
             let check = try PorticoProcess.run(["check", "--database", database])
             #expect(check.status == 0 && check.stdout.contains("integrity: ok"), "\(check.stdout)\(check.stderr)")
-            print("kill -9 suite: \(final.kills) kills, \(final.acknowledged.count) acknowledged writes, \(duplicated.count) duplicates, \(lost.count) lost, \(events.count) events delivered")
+            print(
+                "kill -9 suite: \(final.kills) kills, \(final.acknowledged.count) acknowledged writes, \(duplicated.count) duplicates, \(lost.count) lost, \(events.count) events delivered"
+            )
         }
     }
 
     static func create(url: String, key: String, idempotencyKey: String) async throws -> (status: Int, body: [String: Any]) {
         try await HTTP.request(
-            "POST", "\(url)/v1/customers", key: key, json: #"{"name":"\#(idempotencyKey)"}"#, headers: ["Idempotency-Key": idempotencyKey])
+            "POST",
+            "\(url)/v1/customers",
+            key: key,
+            json: #"{"name":"\#(idempotencyKey)"}"#,
+            headers: ["Idempotency-Key": idempotencyKey]
+        )
     }
 
     /// Starts a sandbox on `database`; the first start's test key is kept for later ones.
     static func start(_ database: String, key: String?) throws -> (PorticoProcess.Running, url: String, key: String) {
         let sandbox = try PorticoProcess.Running(
-            ["sandbox", "--port", "0", "--database", database], environment: ["PORTICO_ACCOUNTS_PASSWORD_HASH_COST": "10"])
+            ["sandbox", "--port", "0", "--database", database],
+            environment: ["PORTICO_ACCOUNTS_PASSWORD_HASH_COST": "10"]
+        )
         sandbox.drainStderr()
         let line = try #require(try JSONSerialization.jsonObject(with: Data(sandbox.firstLine().utf8)) as? [String: Any])
         let url = try #require(line["url"] as? String)
@@ -127,7 +140,8 @@ import Testing
         var after: String?
         repeat {
             let separator = path.contains("?") ? "&" : "?"
-            let page = try await HTTP.request("GET", "\(url)\(path)\(separator)limit=100\(after.map { "&starting_after=\($0)" } ?? "")", key: key).body
+            let page = try await HTTP.request("GET", "\(url)\(path)\(separator)limit=100\(after.map { "&starting_after=\($0)" } ?? "")", key: key)
+                .body
             let data = page["data"] as? [[String: Any]] ?? []
             items += data
             after = (page["has_more"] as? Bool == true) ? data.last?["id"] as? String : nil

@@ -27,7 +27,10 @@ struct PorticoProcess {
     /// Runs `interpreter Scripts/name arguments…`, stdout and stderr together; the exit status and that output.
     static func script(_ interpreter: String, _ name: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
         let (status, output, _) = try ChildProcess.run(
-            "/usr/bin/env", [interpreter, repositoryRoot.appendingPathComponent("Scripts/\(name)").path] + arguments, joinStderr: true)
+            "/usr/bin/env",
+            [interpreter, repositoryRoot.appendingPathComponent("Scripts/\(name)").path] + arguments,
+            joinStderr: true
+        )
         return (status, output)
     }
 
@@ -38,7 +41,11 @@ struct PorticoProcess {
 
     /// Runs `portico args…` to completion; returns exit status, stdout and stderr.
     @discardableResult
-    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+    static func run(
+        _ arguments: [String],
+        stdin: String? = nil,
+        environment: [String: String] = [:]
+    ) throws -> (status: Int32, stdout: String, stderr: String) {
         try ChildProcess.run(binary.path, arguments, environment: Self.environment(environment), input: stdin.map { Data($0.utf8) })
     }
 
@@ -90,7 +97,11 @@ import FoundationNetworking
 #endif
 enum HTTP {
     static func request(
-        _ method: String, _ url: String, key: String? = nil, json: String? = nil, headers: [String: String] = [:]
+        _ method: String,
+        _ url: String,
+        key: String? = nil,
+        json: String? = nil,
+        headers: [String: String] = [:]
     ) async throws -> (status: Int, body: [String: Any]) {
         let (status, body, _) = try await exchange(method, url, key: key, json: json, headers: headers)
         return (status, body)
@@ -98,7 +109,11 @@ enum HTTP {
 
     /// `request`, with the response's headers too.
     static func exchange(
-        _ method: String, _ url: String, key: String? = nil, json: String? = nil, headers: [String: String] = [:]
+        _ method: String,
+        _ url: String,
+        key: String? = nil,
+        json: String? = nil,
+        headers: [String: String] = [:]
     ) async throws -> (status: Int, body: [String: Any], headers: [AnyHashable: Any]) {
         var request = URLRequest(url: URL(string: url)!)
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }

@@ -7,7 +7,9 @@ import Testing
 @Suite struct SlowClientTests {
     @Test func fiveHundredSlowConnectionsDoNotStopANormalClient() async throws {
         let sandbox = try PorticoProcess.Running(
-            ["sandbox", "--port", "0"], environment: ["PORTICO_SERVER_REQUEST_HEAD_TIMEOUT_SECONDS": "5"])
+            ["sandbox", "--port", "0"],
+            environment: ["PORTICO_SERVER_REQUEST_HEAD_TIMEOUT_SECONDS": "5"]
+        )
         sandbox.drainStderr()
         let line = try #require(try JSONSerialization.jsonObject(with: Data(sandbox.firstLine().utf8)) as? [String: Any])
         let url = try #require(line["url"] as? String)

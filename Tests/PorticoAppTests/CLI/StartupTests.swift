@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -52,7 +53,9 @@ import Glibc
         let held = try HeldPort()
         let database = CLITests.temporaryDatabase()
         let process = try PorticoProcess.Running(
-            [command, "--port", "\(held.port)", "--database", database], environment: ["PORTICO_ACCOUNTS_PASSWORD_HASH_COST": "10"])
+            [command, "--port", "\(held.port)", "--database", database],
+            environment: ["PORTICO_ACCOUNTS_PASSWORD_HASH_COST": "10"]
+        )
         let status = await Self.exitStatus(process)
         #expect(status == 3, "a taken port must end the process with status 3, not hang")
         let stderr = process.stderr().split(separator: "\n")
@@ -96,9 +99,13 @@ import Glibc
         let ready = FileManager.default.temporaryDirectory.appendingPathComponent("portico-orphan-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: ready) }
         let shell = try ChildProcess(
-            "/bin/sh", ["-c", #""$0" sandbox --port 0 >"$1" 2>/dev/null & echo $!; while [ ! -s "$1" ]; do sleep 0.05; done"#,
-                        PorticoProcess.binary.path, ready],
-            environment: PorticoProcess.environment([:]))
+            "/bin/sh",
+            [
+                "-c", #""$0" sandbox --port 0 >"$1" 2>/dev/null & echo $!; while [ ! -s "$1" ]; do sleep 0.05; done"#,
+                PorticoProcess.binary.path, ready,
+            ],
+            environment: PorticoProcess.environment([:])
+        )
         let pid = try #require(pid_t(String(decoding: shell.stdout.readLine(), as: UTF8.self).trimmingCharacters(in: .whitespaces)))
         #expect(shell.wait() == 0)
         // A bound, not a timing claim: shutting down on a loaded machine can take a while.
@@ -122,7 +129,11 @@ extension StartupTests {
         let database = CLITests.temporaryDatabase()
         let (sandbox, url, _, keys) = try PorticoProcess.sandbox(database: database)
         let endpoint = try await HTTP.request(
-            "POST", "\(url)/v1/webhook-endpoints", key: keys["test_secret"], json: #"{"url":"http://127.0.0.1:9/h","enabled_events":["*"]}"#)
+            "POST",
+            "\(url)/v1/webhook-endpoints",
+            key: keys["test_secret"],
+            json: #"{"url":"http://127.0.0.1:9/h","enabled_events":["*"]}"#
+        )
         #expect(endpoint.status == 200)
         #expect(sandbox.stop(SIGTERM) == 0)
         try FileManager.default.removeItem(atPath: database + ".key")

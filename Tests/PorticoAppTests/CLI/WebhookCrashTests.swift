@@ -8,7 +8,7 @@ import Testing
     @Test func pendingDeliveryResumesAfterKill9() async throws {
         let database = CLITests.temporaryDatabase()
         // The first delivery hangs (the process dies while waiting for it); later ones succeed.
-        try await WebhookReceiver.with({ number in number == 1 ? .init(delay: .seconds(60)) : .init() }) { receiver in
+        try await WebhookReceiver.with(.first(.init(delay: .seconds(60)))) { receiver in
             let first = try PorticoProcess.Running(["sandbox", "--port", "0", "--database", database])
             let firstLine = first.firstLine()
             if firstLine.isEmpty { Issue.record("sandbox said: \(first.stderr())") }
@@ -17,7 +17,11 @@ import Testing
             let key = try #require(((line["organizations"] as? [[String: Any]])?.first?["keys"] as? [String: String])?["test_secret"])
 
             let endpoint = try await HTTP.request(
-                "POST", "\(url)/v1/webhook-endpoints", key: key, json: #"{"url":"\#(receiver.url)","enabled_events":["*"]}"#)
+                "POST",
+                "\(url)/v1/webhook-endpoints",
+                key: key,
+                json: #"{"url":"\#(receiver.url)","enabled_events":["*"]}"#
+            )
             #expect(endpoint.status == 200)
             let event = try await HTTP.request("POST", "\(url)/v1/events", key: key, json: #"{"type":"order.created","data":{"n":1}}"#)
             let eventID = try #require(event.body["id"] as? String)

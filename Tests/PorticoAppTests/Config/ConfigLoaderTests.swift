@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PorticoApp
 
 struct ConfigLoaderTests {
@@ -58,12 +59,17 @@ struct ConfigLoaderTests {
 
 struct PlanConfigTests {
     @Test func aPlanIsMergedOverItsDefaultFieldByField() throws {
-        let path = try ConfigLoaderTests.write(#"{"plans": {"free": {"live": {"per_minute": 250}}, "tiny": {"name": "Tiny", "currency": "EUR", "base_price": 900, "overage_per_1000": null, "live": {"per_second": 1}, "test": {}}}}"#)
+        let path = try ConfigLoaderTests.write(
+            #"{"plans": {"free": {"live": {"per_minute": 250}}, "tiny": {"name": "Tiny", "currency": "EUR", "base_price": 900, "overage_per_1000": null, "live": {"per_second": 1}, "test": {}}}}"#
+        )
         let config = try ConfigLoader.load(file: path, environment: [:])
         #expect(config.plans["free"]?.live.perMinute == 250)
         #expect(config.plans["free"]?.live.dailyQuota == 1_000)
         #expect(config.plans["tiny"]?.currency == "eur" && config.plans["tiny"]?.live.perSecond == 1 && config.plans["tiny"]?.live.perMinute == nil)
-        let env = try ConfigLoader.load(file: nil, environment: ["PORTICO_PLANS": #"{"growth": {"base_price": 1}}"#, "PORTICO_BILLING_DEFAULT_PLAN": "growth"])
+        let env = try ConfigLoader.load(
+            file: nil,
+            environment: ["PORTICO_PLANS": #"{"growth": {"base_price": 1}}"#, "PORTICO_BILLING_DEFAULT_PLAN": "growth"]
+        )
         #expect(env.plans["growth"]?.basePrice == 1 && env.billing.defaultPlan == "growth")
         let routes = try ConfigLoader.load(file: nil, environment: ["PORTICO_RATE_LIMITS_ROUTES": #"{"POST /v1/keys/verify": {"per_minute": 5}}"#])
         #expect(routes.rateLimits.routes["POST /v1/keys/verify"] == RouteLimit(perSecond: nil, perMinute: 5))

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import PorticoStore
 import Testing
+
 @testable import PorticoApp
 
 /// Sign-in, sessions, CSRF and the security headers of the dashboard, against the real server.
@@ -88,7 +89,8 @@ struct DashboardAuthTests {
             #expect(try await browser.get("/dashboard").status == .ok)
 
             #expect(try await portico.store.session(idHash: SessionManager.hash(second)) != nil)
-            let file = try Data(contentsOf: URL(fileURLWithPath: portico.databasePath))
+            let file =
+                try Data(contentsOf: URL(fileURLWithPath: portico.databasePath))
                 + ((try? Data(contentsOf: URL(fileURLWithPath: portico.databasePath + "-wal"))) ?? Data())
             #expect(file.range(of: Data(second.utf8)) == nil, "the session id itself never reaches the database")
         }
@@ -142,9 +144,15 @@ struct DashboardAuthTests {
             let noToken = try await browser.post("/dashboard/keys", [("kind", "secret"), ("label", "no token")])
             let wrongToken = try await browser.post("/dashboard/keys", [("csrf_token", "x" + token.dropFirst()), ("kind", "secret")])
             let crossSite = try await browser.post(
-                "/dashboard/keys", [("csrf_token", token), ("kind", "secret")], headers: [.secFetchSite: "cross-site"])
+                "/dashboard/keys",
+                [("csrf_token", token), ("kind", "secret")],
+                headers: [.secFetchSite: "cross-site"]
+            )
             let foreignOrigin = try await browser.post(
-                "/dashboard/keys", [("csrf_token", token), ("kind", "secret")], headers: [.origin: "https://evil.example"])
+                "/dashboard/keys",
+                [("csrf_token", token), ("kind", "secret")],
+                headers: [.origin: "https://evil.example"]
+            )
             for response in [noToken, wrongToken, crossSite, foreignOrigin] {
                 #expect(response.status == .forbidden)
                 #expect(response.text.contains("This form has expired"))
@@ -162,7 +170,9 @@ struct DashboardAuthTests {
         try await portico.run { (api: APIClient) in
             let browser = Browser(api.client)
             let forged = try await browser.post(
-                "/dashboard/login", [("email", portico.seed.ownerEmail), ("password", portico.seed.ownerPassword)])
+                "/dashboard/login",
+                [("email", portico.seed.ownerEmail), ("password", portico.seed.ownerPassword)]
+            )
             #expect(forged.status == .forbidden)
             #expect(browser.cookies["portico_session"] == nil)
 

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import PorticoStore
 import Testing
+
 @testable import PorticoApp
 
 /// Usage chart, invoices and settings pages against the real server.
@@ -16,7 +17,12 @@ struct DashboardBillingPagesTests {
             await portico.flushLogs()
             let now = portico.clock.nowMilliseconds
             let hour = now - now % 3_600_000
-            let inHour = try await portico.store.usageTotal(scope: portico.testScope, metric: UsageMetric.requests, from: hour, until: hour + 3_600_000)
+            let inHour = try await portico.store.usageTotal(
+                scope: portico.testScope,
+                metric: UsageMetric.requests,
+                from: hour,
+                until: hour + 3_600_000
+            )
             #expect(inHour >= 3)
 
             let page = try await owner.get("/dashboard/usage?range=24h")
@@ -61,14 +67,21 @@ struct DashboardBillingPagesTests {
 
             // An admin turns body capture on, but cannot change the plan.
             let adminToken = try await admin.csrfToken("/dashboard/settings")
-            #expect(try await admin.post("/dashboard/settings/body-capture", [("csrf_token", adminToken), ("body_capture", "on")]).status == .seeOther)
+            #expect(
+                try await admin.post("/dashboard/settings/body-capture", [("csrf_token", adminToken), ("body_capture", "on")]).status == .seeOther
+            )
             #expect(try await organization().bodyCapture)
             let planBefore = try await organization().plan
             #expect(try await admin.post("/dashboard/settings/plan", [("csrf_token", adminToken), ("plan", "growth")]).status == .forbidden)
             #expect(try await organization().plan == planBefore)
 
             // A captured body shows on the log page (the setting reaches the request path at once).
-            let made = try await api.send(.post, "/v1/customers", key: portico.testKey, json: #"{"name":"Captured","metadata":{"password":"hunter2"}}"#)
+            let made = try await api.send(
+                .post,
+                "/v1/customers",
+                key: portico.testKey,
+                json: #"{"name":"Captured","metadata":{"password":"hunter2"}}"#
+            )
             await portico.flushLogs()
             let requestID = try #require(made.headers[HTTPField.Name("Request-Id")!])
             let log = try await owner.get("/dashboard/logs/\(requestID)")
@@ -86,7 +99,9 @@ struct DashboardBillingPagesTests {
             let page = try await viewer.get("/dashboard/settings")
             #expect(page.status == .ok && !page.text.contains("Turn body capture") && !page.text.contains("Change plan"))
             let viewerToken = try await viewer.csrfToken()
-            #expect(try await viewer.post("/dashboard/settings/body-capture", [("csrf_token", viewerToken), ("body_capture", "off")]).status == .forbidden)
+            #expect(
+                try await viewer.post("/dashboard/settings/body-capture", [("csrf_token", viewerToken), ("body_capture", "off")]).status == .forbidden
+            )
             #expect(try await organization().bodyCapture)
 
             // Both changes are in the audit log.
@@ -100,7 +115,9 @@ struct DashboardBillingPagesTests {
         #expect(Money.format(19_905, "EUR") == "199.05 EUR")
         #expect(Money.format(500, "JPY") == "500 JPY")
         #expect(Money.format(-5, "USD") == "-0.05 USD")
-        #expect(BarChart.niceCeiling(0) == 1 && BarChart.niceCeiling(7) == 10 && BarChart.niceCeiling(120) == 200 && BarChart.niceCeiling(5_000) == 5_000)
+        #expect(
+            BarChart.niceCeiling(0) == 1 && BarChart.niceCeiling(7) == 10 && BarChart.niceCeiling(120) == 200 && BarChart.niceCeiling(5_000) == 5_000
+        )
         #expect(BarChart.short(1_500) == "1.5k" && BarChart.short(2_000_000) == "2M" && BarChart.short(999) == "999")
     }
 }

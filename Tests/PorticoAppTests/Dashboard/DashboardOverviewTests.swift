@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import PorticoStore
 import Testing
+
 @testable import PorticoApp
 
 /// The overview's figures come from hourly aggregates written with the log and attempt batches.
@@ -29,7 +30,7 @@ struct DashboardOverviewTests {
 
     @Test func overviewShowsRequestsErrorsLatencyAndWebhookFailures() async throws {
         let portico = try await TestPortico.make()
-        try await WebhookReceiver.with({ _ in .init(status: .internalServerError) }) { receiver in
+        try await WebhookReceiver.with(.always(.init(status: .internalServerError))) { receiver in
             try await portico.run { (api: APIClient) in
                 let owner = try await DashboardPagesTests.signedInOwner(portico, api)
                 for _ in 0..<3 { _ = try await api.send(.get, "/v1/customers", key: portico.testKey) }
@@ -43,7 +44,11 @@ struct DashboardOverviewTests {
                 let summary = TrafficSummary(stats)
                 #expect(summary.requests == 4 && summary.clientErrors == 1 && summary.serverErrors == 0)
                 let logged = try await portico.store.requestLogs(
-                    scope: portico.testScope, filter: RequestLogFilter(), page: PageRequest(limit: 100), width: portico.runtime.partitionWidth)
+                    scope: portico.testScope,
+                    filter: RequestLogFilter(),
+                    page: PageRequest(limit: 100),
+                    width: portico.runtime.partitionWidth
+                )
                 let slowest = try #require(logged.items.map(\.durationMicroseconds).max())
                 #expect(try #require(summary.p99) <= Double(slowest) * 1.2, "p99 is within the slowest request's bucket")
 
@@ -52,7 +57,9 @@ struct DashboardOverviewTests {
                 _ = try await api.send(.post, "/v1/webhook-endpoints/\(endpoint.id)/test", key: portico.testKey)
                 try await receiver.waitFor(1)
                 let deadline = ContinuousClock.now + .seconds(15)
-                while try await portico.store.webhookAttemptStats(scope: portico.testScope, from: 0, until: .max).failed < 1, ContinuousClock.now < deadline {
+                while try await portico.store.webhookAttemptStats(scope: portico.testScope, from: 0, until: .max).failed < 1,
+                    ContinuousClock.now < deadline
+                {
                     try await Task.sleep(for: .milliseconds(20))
                 }
                 await portico.flushLogs()
@@ -67,8 +74,13 @@ struct DashboardOverviewTests {
                 #expect(page.text.contains(" ms / "), "latency percentiles are shown")
 
                 // Live mode has its own figures: none yet.
-                let live = TrafficSummary(try await portico.store.requestStats(
-                    scope: TenantScope(organizationId: portico.organizationID, livemode: true), from: 0, until: .max))
+                let live = TrafficSummary(
+                    try await portico.store.requestStats(
+                        scope: TenantScope(organizationId: portico.organizationID, livemode: true),
+                        from: 0,
+                        until: .max
+                    )
+                )
                 #expect(live.requests == 0 && live.p50 == nil)
             }
         }

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import PorticoStore
 import Testing
+
 @testable import PorticoApp
 
 /// Dashboard pages against the real server: escaping, roles, tenant isolation, invitations and sign-up.
@@ -17,9 +18,13 @@ struct DashboardPagesTests {
         let invitee = Browser(owner.client)
         let form = try await invitee.get(path)
         #expect(form.status == .ok && form.text.contains(email))
-        let joined = try await invitee.post(path, [
-            ("form_token", Browser.field("form_token", in: form.text) ?? ""), ("name", "New member"), ("password", "correct horse battery staple"),
-        ])
+        let joined = try await invitee.post(
+            path,
+            [
+                ("form_token", Browser.field("form_token", in: form.text) ?? ""), ("name", "New member"),
+                ("password", "correct horse battery staple"),
+            ]
+        )
         #expect(joined.status == .seeOther && invitee.cookies["portico_session"] != nil)
         // The link works once.
         #expect(try await Browser(owner.client).get(path).status == .badRequest)
@@ -69,12 +74,18 @@ struct DashboardPagesTests {
             // A viewer sees keys but cannot create one, not even by posting the form by hand.
             let viewerPage = try await viewer.get("/dashboard/keys")
             #expect(viewerPage.status == .ok && !viewerPage.text.contains("Create a key"))
-            let refused = try await viewer.post("/dashboard/keys", [("csrf_token", try await viewer.csrfToken("/dashboard/keys")), ("kind", "secret")])
+            let refused = try await viewer.post(
+                "/dashboard/keys",
+                [("csrf_token", try await viewer.csrfToken("/dashboard/keys")), ("kind", "secret")]
+            )
             #expect(refused.status == .forbidden)
             #expect(try await keys() == before)
 
             // A developer works in test mode only.
-            let made = try await developer.post("/dashboard/keys", [("csrf_token", try await developer.csrfToken("/dashboard/keys")), ("kind", "secret")])
+            let made = try await developer.post(
+                "/dashboard/keys",
+                [("csrf_token", try await developer.csrfToken("/dashboard/keys")), ("kind", "secret")]
+            )
             #expect(made.status == .ok && made.text.contains("sk_test_"))
             let token = try await developer.csrfToken()
             try await developer.post("/dashboard/mode", [("csrf_token", token), ("livemode", "1"), ("return_to", "/dashboard/keys")])
@@ -87,11 +98,18 @@ struct DashboardPagesTests {
             let adminToken = try await admin.csrfToken("/dashboard/members")
             let ownerID = try #require(try await portico.store.user(email: portico.seed.ownerEmail)?.id)
             let developerID = try #require(try await portico.store.user(email: "developer@acme.test")?.id)
-            #expect(try await admin.post("/dashboard/members/\(developerID)/role", [("csrf_token", adminToken), ("role", "owner")]).status == .forbidden)
+            #expect(
+                try await admin.post("/dashboard/members/\(developerID)/role", [("csrf_token", adminToken), ("role", "owner")]).status == .forbidden
+            )
             #expect(try await admin.post("/dashboard/members/\(ownerID)/remove", [("csrf_token", adminToken)]).status == .forbidden)
-            let demote = try await owner.post("/dashboard/members/\(ownerID)/role", [("csrf_token", try await owner.csrfToken("/dashboard/members")), ("role", "admin")])
+            let demote = try await owner.post(
+                "/dashboard/members/\(ownerID)/role",
+                [("csrf_token", try await owner.csrfToken("/dashboard/members")), ("role", "admin")]
+            )
             #expect(demote.text.contains("An organization keeps at least one owner."))
-            #expect(try await portico.store.members(organizationId: portico.organizationID).first { $0.user.id == ownerID }?.membership.role == "owner")
+            #expect(
+                try await portico.store.members(organizationId: portico.organizationID).first { $0.user.id == ownerID }?.membership.role == "owner"
+            )
 
             // Every one of those actions is in the audit log, with who did it.
             let audit = try await owner.get("/dashboard/audit")
@@ -148,8 +166,13 @@ struct DashboardPagesTests {
         let portico = try await TestPortico.make()
         try await portico.run { (api: APIClient) in
             let owner = try await Self.signedInOwner(portico, api)
-            let created = try await owner.post("/dashboard/keys", [("csrf_token", try await owner.csrfToken("/dashboard/keys")), ("kind", "secret"), ("label", "ci")])
-            let secret = try #require(created.text.components(separatedBy: "id=\"secret\" readonly value=\"").dropFirst().first?.prefix { $0 != "\"" })
+            let created = try await owner.post(
+                "/dashboard/keys",
+                [("csrf_token", try await owner.csrfToken("/dashboard/keys")), ("kind", "secret"), ("label", "ci")]
+            )
+            let secret = try #require(
+                created.text.components(separatedBy: "id=\"secret\" readonly value=\"").dropFirst().first?.prefix { $0 != "\"" }
+            )
             let call = try await api.send(.get, "/v1/customers?limit=3", key: String(secret))
             #expect(call.status == .ok)
             await portico.flushLogs()
@@ -183,8 +206,9 @@ struct DashboardPagesTests {
                 let page = try await owner.get(path)
                 #expect(page.status == .ok)
                 found += missing.filter { page.text.contains("/dashboard/logs/\($0)") }
-                guard let next = page.text.components(separatedBy: "<a href=\"").dropFirst()
-                    .first(where: { $0.hasPrefix("/dashboard/logs?") && $0.contains("starting_after=") })?.prefix(while: { $0 != "\"" })
+                guard
+                    let next = page.text.components(separatedBy: "<a href=\"").dropFirst()
+                        .first(where: { $0.hasPrefix("/dashboard/logs?") && $0.contains("starting_after=") })?.prefix(while: { $0 != "\"" })
                 else { break }
                 #expect(page.text.contains("Searched the newest 10 requests") && page.text.contains("Search older requests"))
                 stops += 1
@@ -213,7 +237,10 @@ struct DashboardPagesTests {
             let fields = [("form_token", Browser.field("form_token", in: form.text) ?? ""), ("name", "Ada"), ("organization", "Ada & Co")]
             let short = try await browser.post("/dashboard/signup", fields + [("email", "ada@example.com"), ("password", "short")])
             #expect(short.status == .badRequest && short.text.contains("at least 12 characters"))
-            let taken = try await browser.post("/dashboard/signup", fields + [("email", open.seed.ownerEmail), ("password", "a long enough password")])
+            let taken = try await browser.post(
+                "/dashboard/signup",
+                fields + [("email", open.seed.ownerEmail), ("password", "a long enough password")]
+            )
             #expect(taken.status == .conflict)
             let made = try await browser.post("/dashboard/signup", fields + [("email", "ada@example.com"), ("password", "a long enough password")])
             #expect(made.status == .seeOther)
@@ -224,11 +251,17 @@ struct DashboardPagesTests {
         try await closed.run { (api: APIClient) in
             let owner = try await Self.signedInOwner(closed, api)
             let token = try await owner.csrfToken("/dashboard/members")
-            let page = try await owner.post("/dashboard/members/invitations", [("csrf_token", token), ("email", "new@acme.test"), ("role", "viewer")])
+            let page = try await owner.post(
+                "/dashboard/members/invitations",
+                [("csrf_token", token), ("email", "new@acme.test"), ("role", "viewer")]
+            )
             let path = try #require(Self.invitationPath(in: page.text))
             let invitee = Browser(api.client)
             let form = try await invitee.get(path)
-            let refused = try await invitee.post(path, [("form_token", Browser.field("form_token", in: form.text) ?? ""), ("password", "a long enough password")])
+            let refused = try await invitee.post(
+                path,
+                [("form_token", Browser.field("form_token", in: form.text) ?? ""), ("password", "a long enough password")]
+            )
             #expect(refused.status == .forbidden)
             #expect(try await closed.store.user(email: "new@acme.test") == nil)
         }

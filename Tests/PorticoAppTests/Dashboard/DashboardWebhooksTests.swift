@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import PorticoStore
 import Testing
+
 @testable import PorticoApp
 
 /// The dashboard's webhook, delivery and event pages against the real server and a real receiver.
@@ -24,14 +25,20 @@ struct DashboardWebhooksTests {
                 let token = try await owner.csrfToken("/dashboard/webhooks")
 
                 // Bad input: a message on the form and nothing created.
-                let refused = try await owner.post("/dashboard/webhooks", [("csrf_token", token), ("url", "ftp://example.com/x"), ("enabled_events", "*")])
+                let refused = try await owner.post(
+                    "/dashboard/webhooks",
+                    [("csrf_token", token), ("url", "ftp://example.com/x"), ("enabled_events", "*")]
+                )
                 #expect(refused.status == .ok && refused.text.contains("role=\"alert\""))
                 #expect(try await portico.store.endpointCount(scope: portico.testScope) == 0)
 
-                let created = try await owner.post("/dashboard/webhooks", [
-                    ("csrf_token", token), ("url", receiver.url), ("enabled_events", "customer.*\nportico.test"),
-                    ("description", "<b>orders</b>"),
-                ])
+                let created = try await owner.post(
+                    "/dashboard/webhooks",
+                    [
+                        ("csrf_token", token), ("url", receiver.url), ("enabled_events", "customer.*\nportico.test"),
+                        ("description", "<b>orders</b>"),
+                    ]
+                )
                 let id = try #require(Self.createdEndpoint(created))
                 let stored = try #require(try await portico.store.endpoint(id: id, scope: portico.testScope))
                 #expect(StoredJSON.stringArray(stored.enabledEvents) == ["customer.*", "portico.test"])
@@ -50,9 +57,15 @@ struct DashboardWebhooksTests {
                 let first = try #require(try await receiver.waitFor(1).first)
                 #expect(first.type == "portico.test")
                 let secret = try #require(WebhookSecret(text: plaintext))
-                #expect(WebhookSignature.verify(
-                    header: try #require(first.signature), id: try #require(first.webhookID),
-                    timestamp: try #require(first.timestamp.flatMap { Int64($0) }), body: Data(first.body.utf8), secret: secret))
+                #expect(
+                    WebhookSignature.verify(
+                        header: try #require(first.signature),
+                        id: try #require(first.webhookID),
+                        timestamp: try #require(first.timestamp.flatMap { Int64($0) }),
+                        body: Data(first.body.utf8),
+                        secret: secret
+                    )
+                )
 
                 // The delivery and its attempt are listed once recorded.
                 let delivery = try await Self.waitForDelivery(portico, endpoint: id, status: .succeeded)
@@ -78,9 +91,12 @@ struct DashboardWebhooksTests {
                 #expect(rotated.status == .seeOther)
                 let after = try #require(try await portico.store.endpoint(id: id, scope: portico.testScope))
                 #expect(after.secret != stored.secret && after.previousSecret == nil)
-                let saved = try await owner.post("/dashboard/webhooks/\(id)", [
-                    ("csrf_token", token), ("url", receiver.url), ("enabled_events", "*"), ("status", "disabled"),
-                ])
+                let saved = try await owner.post(
+                    "/dashboard/webhooks/\(id)",
+                    [
+                        ("csrf_token", token), ("url", receiver.url), ("enabled_events", "*"), ("status", "disabled"),
+                    ]
+                )
                 #expect(saved.status == .seeOther)
                 let disabled = try #require(try await portico.store.endpoint(id: id, scope: portico.testScope))
                 #expect(disabled.status == .disabled && StoredJSON.stringArray(disabled.enabledEvents) == ["*"])
@@ -113,7 +129,10 @@ struct DashboardWebhooksTests {
             let devReveal = try await developer.post("/dashboard/webhooks/\(endpoint.id)/secret", [("csrf_token", devToken)])
             #expect(devReveal.status == .ok && devReveal.text.contains(endpoint.secret))
             try await developer.post("/dashboard/mode", [("csrf_token", devToken), ("livemode", "1"), ("return_to", "/dashboard/webhooks")])
-            let live = try await developer.post("/dashboard/webhooks", [("csrf_token", devToken), ("url", "http://127.0.0.1:9/x"), ("enabled_events", "*")])
+            let live = try await developer.post(
+                "/dashboard/webhooks",
+                [("csrf_token", devToken), ("url", "http://127.0.0.1:9/x"), ("enabled_events", "*")]
+            )
             #expect(live.status == .forbidden)
             #expect(try await portico.store.endpointCount(scope: TenantScope(organizationId: portico.organizationID, livemode: true)) == 0)
             // The test endpoint is not visible from live mode.
@@ -140,10 +159,15 @@ struct DashboardWebhooksTests {
     }
 
     /// Waits (real time) until the endpoint's newest delivery has `status`.
-    static func waitForDelivery(_ portico: TestPortico, endpoint: String, status: WebhookDeliveryRecord.Status) async throws -> WebhookDeliveryRecord {
+    static func waitForDelivery(_ portico: TestPortico, endpoint: String, status: WebhookDeliveryRecord.Status) async throws -> WebhookDeliveryRecord
+    {
         let deadline = ContinuousClock.now + .seconds(15)
         while ContinuousClock.now < deadline {
-            let page = try await portico.store.deliveries(scope: portico.testScope, filter: DeliveryFilter(endpointId: endpoint), page: PageRequest(limit: 1))
+            let page = try await portico.store.deliveries(
+                scope: portico.testScope,
+                filter: DeliveryFilter(endpointId: endpoint),
+                page: PageRequest(limit: 1)
+            )
             if let view = page.items.first, view.delivery.status == status { return view.delivery }
             try await Task.sleep(for: .milliseconds(20))
         }

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import PorticoStore
 import Testing
+
 @testable import PorticoApp
 
 /// The docs site: quickstart with the viewer's own test key, the reference from the OpenAPI document,
@@ -33,13 +34,20 @@ struct DocsTests {
             // The form is CSRF-protected like every dashboard form.
             let before = stored.count
             #expect(try await owner.post("/docs/quickstart-key", [("csrf_token", "wrong")]).status == .forbidden)
-            #expect(try await owner.post("/docs/quickstart-key", [("csrf_token", token)], headers: [.secFetchSite: "cross-site"]).status == .forbidden)
+            #expect(
+                try await owner.post("/docs/quickstart-key", [("csrf_token", token)], headers: [.secFetchSite: "cross-site"]).status == .forbidden
+            )
             #expect(try await portico.store.apiKeys(organizationId: portico.organizationID, livemode: false).count == before)
             // A viewer gets no key.
             let viewer = try await DashboardPagesTests.invite("viewer@acme.test", as: "viewer", owner: owner, portico: portico)
             let viewerPage = try await viewer.get("/docs")
             #expect(!viewerPage.text.contains("Fill in a new test key"))
-            #expect(try await viewer.post("/docs/quickstart-key", [("csrf_token", try #require(Browser.field("csrf_token", in: try await viewer.get("/dashboard").text)))]).status == .forbidden)
+            #expect(
+                try await viewer.post(
+                    "/docs/quickstart-key",
+                    [("csrf_token", try #require(Browser.field("csrf_token", in: try await viewer.get("/dashboard").text)))]
+                ).status == .forbidden
+            )
         }
     }
 
@@ -54,7 +62,10 @@ struct DocsTests {
             for language in ["curl", "Python", "JavaScript"] {
                 #expect(page.text.components(separatedBy: "<summary>\(language)</summary>").count - 1 == OpenAPI.operations.count)
             }
-            #expect(page.text.contains("json={&quot;email&quot;:&quot;ada@example.com&quot;") || page.text.contains("&quot;name&quot;:&quot;Ada Lovelace&quot;"))
+            #expect(
+                page.text.contains("json={&quot;email&quot;:&quot;ada@example.com&quot;")
+                    || page.text.contains("&quot;name&quot;:&quot;Ada Lovelace&quot;")
+            )
         }
     }
 
@@ -67,15 +78,19 @@ struct DocsTests {
                 let endpoint = try await api.createEndpoint(key: portico.testKey, url: receiver.url)
                 try await api.postEvent(key: portico.testKey)
                 let delivery = try #require(try await receiver.waitFor(1).first)
-                let script = WebhookGuide.pythonVerifier + """
+                let script =
+                    WebhookGuide.pythonVerifier + """
 
-                    import json, sys
-                    data = json.load(sys.stdin)
-                    print(verify(data["secret"], data["headers"], data["body"].encode()), verify(data["secret"], data["headers"], data["body"].encode() + b" "))
-                    """
+                        import json, sys
+                        data = json.load(sys.stdin)
+                        print(verify(data["secret"], data["headers"], data["body"].encode()), verify(data["secret"], data["headers"], data["body"].encode() + b" "))
+                        """
                 let input = try JSONSerialization.data(withJSONObject: [
                     "secret": endpoint.secret, "body": delivery.body,
-                    "headers": ["webhook-id": delivery.webhookID ?? "", "webhook-timestamp": delivery.timestamp ?? "", "webhook-signature": delivery.signature ?? ""],
+                    "headers": [
+                        "webhook-id": delivery.webhookID ?? "", "webhook-timestamp": delivery.timestamp ?? "",
+                        "webhook-signature": delivery.signature ?? "",
+                    ],
                 ])
                 let output = try PorticoProcess.python(script, input: input)
                 #expect(output.trimmingCharacters(in: .whitespacesAndNewlines) == "True False", "verifier printed: \(output)")

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
+
 @testable import PorticoApp
 
 /// Hostile and broken clients cannot hold a connection: silence, half a
@@ -36,7 +37,8 @@ struct ConnectionHygieneTests {
             let connection = try RawHTTPConnection(port: try #require(api.client.port))
             connection.send(
                 "POST /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(portico.testKey)\r\n"
-                    + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"name\":")
+                    + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"name\":"
+            )
             #expect(await connection.blocking { $0.waitForClose() })
             let metrics = try await api.send(.get, "/metrics").text
             #expect(!metrics.contains(#"status="500""#), "a client that stopped sending was counted as a server error")
@@ -72,7 +74,9 @@ struct ConnectionHygieneTests {
 
             // Just under both limits is served.
             let fine = try RawHTTPConnection(port: port)
-            fine.send("GET /healthz?q=\(String(repeating: "a", count: 8_000)) HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "b", count: 30_000))\r\nConnection: close\r\n\r\n")
+            fine.send(
+                "GET /healthz?q=\(String(repeating: "a", count: 8_000)) HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "b", count: 30_000))\r\nConnection: close\r\n\r\n"
+            )
             #expect(await fine.blocking { $0.readAll() }.hasPrefix("HTTP/1.1 200"))
         }
     }

@@ -3,6 +3,7 @@ import GRDB
 import HTTPTypes
 import HummingbirdTesting
 import Testing
+
 @testable import PorticoApp
 @testable import PorticoStore
 
@@ -57,7 +58,11 @@ struct ErrorTests {
     func malformedJSONIs400(body: String) async throws {
         let portico = try await TestPortico.make()
         try await portico.run { (api: APIClient) async throws in
-            Self.expectProblem(try await api.send(.post, "/v1/customers", key: portico.testKey, json: body), status: .badRequest, code: "invalid_json")
+            Self.expectProblem(
+                try await api.send(.post, "/v1/customers", key: portico.testKey, json: body),
+                status: .badRequest,
+                code: "invalid_json"
+            )
         }
     }
 
@@ -66,10 +71,16 @@ struct ErrorTests {
         try await portico.run { (api: APIClient) async throws in
             Self.expectProblem(
                 try await api.send(.post, "/v1/customers", key: portico.testKey, json: #"{"name": 42}"#),
-                status: .badRequest, code: "parameter_invalid", param: "name")
+                status: .badRequest,
+                code: "parameter_invalid",
+                param: "name"
+            )
             Self.expectProblem(
                 try await api.send(.post, "/v1/customers", key: portico.testKey, json: #"{"email": "not-an-email"}"#),
-                status: .badRequest, code: "parameter_invalid", param: "email")
+                status: .badRequest,
+                code: "parameter_invalid",
+                param: "email"
+            )
         }
     }
 
@@ -77,7 +88,11 @@ struct ErrorTests {
         let portico = try await TestPortico.make { $0.server.maxBodyBytes = 1_024 }
         try await portico.run { (api: APIClient) async throws in
             let big = #"{"description": "\#(String(repeating: "x", count: 2_000))"}"#
-            Self.expectProblem(try await api.send(.post, "/v1/customers", key: portico.testKey, json: big), status: .contentTooLarge, code: "request_too_large")
+            Self.expectProblem(
+                try await api.send(.post, "/v1/customers", key: portico.testKey, json: big),
+                status: .contentTooLarge,
+                code: "request_too_large"
+            )
             #expect(try await api.send(.post, "/v1/customers", key: portico.testKey, json: #"{"name":"small"}"#).status == .ok)
         }
     }
@@ -108,7 +123,8 @@ struct ErrorTests {
             connection.send(
                 "POST /v1/customers HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(portico.testKey)\r\n"
                     + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
-                    + "320\r\n\(chunk)\r\n320\r\n\(chunk)\r\n0\r\n\r\n")
+                    + "320\r\n\(chunk)\r\n320\r\n\(chunk)\r\n0\r\n\r\n"
+            )
             let reply = await connection.blocking { $0.read(until: "}") }
             #expect(reply.hasPrefix("HTTP/1.1 413"), "\(reply.prefix(200))")
             #expect(reply.contains("request_too_large"))
@@ -138,10 +154,20 @@ struct ErrorTests {
         let portico = try await TestPortico.make()
         try await portico.run { (api: APIClient) async throws in
             let response = try await api.send(
-                .post, "/v1/customers", key: portico.testKey, json: "name=Ada", headers: [.contentType: "application/x-www-form-urlencoded"])
+                .post,
+                "/v1/customers",
+                key: portico.testKey,
+                json: "name=Ada",
+                headers: [.contentType: "application/x-www-form-urlencoded"]
+            )
             Self.expectProblem(response, status: .unsupportedMediaType, code: "unsupported_media_type")
             let charset = try await api.send(
-                .post, "/v1/customers", key: portico.testKey, json: #"{"name":"Ada"}"#, headers: [.contentType: "application/json; charset=utf-8"])
+                .post,
+                "/v1/customers",
+                key: portico.testKey,
+                json: #"{"name":"Ada"}"#,
+                headers: [.contentType: "application/json; charset=utf-8"]
+            )
             #expect(charset.status == .ok)
         }
     }

@@ -2,9 +2,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Testing
-@testable import PorticoApp
 import PorticoStore
+import Testing
+
+@testable import PorticoApp
 
 /// A failure between a request's commit and its response (the injected
 /// `after-commit` fault answers 500 there) must never let a retry with the
@@ -29,35 +30,58 @@ struct IdempotencyFaultTests {
         Route(name: "create customer", json: #"{"name":"Ada"}"#, prepare: { _, _ in "/v1/customers" }, effects: "/v1/customers?limit=100"),
         Route(name: "create key", json: #"{"kind":"secret"}"#, prepare: { _, _ in "/v1/keys" }, effects: "/v1/keys?limit=100"),
         Route(
-            name: "roll key", json: "{}",
-            prepare: { api, portico in "/v1/keys/\(try await Self.makeKey(api, portico))/roll" }, effects: "/v1/keys?limit=100"),
+            name: "roll key",
+            json: "{}",
+            prepare: { api, portico in "/v1/keys/\(try await Self.makeKey(api, portico))/roll" },
+            effects: "/v1/keys?limit=100"
+        ),
         Route(
-            name: "revoke key", json: "{}",
-            prepare: { api, portico in "/v1/keys/\(try await Self.makeKey(api, portico))/revoke" }, effects: nil),
+            name: "revoke key",
+            json: "{}",
+            prepare: { api, portico in "/v1/keys/\(try await Self.makeKey(api, portico))/revoke" },
+            effects: nil
+        ),
         Route(
-            name: "create event", json: #"{"type":"order.created","data":{"n":1}}"#, prepare: { _, _ in "/v1/events" },
-            effects: "/v1/events?limit=100"),
+            name: "create event",
+            json: #"{"type":"order.created","data":{"n":1}}"#,
+            prepare: { _, _ in "/v1/events" },
+            effects: "/v1/events?limit=100"
+        ),
         Route(
-            name: "create endpoint", json: #"{"url":"http://127.0.0.1:9/hook","enabled_events":["*"]}"#,
-            prepare: { _, _ in "/v1/webhook-endpoints" }, effects: "/v1/webhook-endpoints?limit=100"),
+            name: "create endpoint",
+            json: #"{"url":"http://127.0.0.1:9/hook","enabled_events":["*"]}"#,
+            prepare: { _, _ in "/v1/webhook-endpoints" },
+            effects: "/v1/webhook-endpoints?limit=100"
+        ),
         Route(
-            name: "rotate endpoint secret", json: #"{"overlap_seconds":0}"#,
-            prepare: { api, portico in "/v1/webhook-endpoints/\(try await Self.makeEndpoint(api, portico))/rotate-secret" }, effects: nil),
+            name: "rotate endpoint secret",
+            json: #"{"overlap_seconds":0}"#,
+            prepare: { api, portico in "/v1/webhook-endpoints/\(try await Self.makeEndpoint(api, portico))/rotate-secret" },
+            effects: nil
+        ),
         Route(
-            name: "send test event", json: "{}",
+            name: "send test event",
+            json: "{}",
             prepare: { api, portico in "/v1/webhook-endpoints/\(try await Self.makeEndpoint(api, portico))/test" },
-            effects: "/v1/events?limit=100"),
+            effects: "/v1/events?limit=100"
+        ),
         Route(
-            name: "replay endpoint", json: "{}",
-            prepare: { api, portico in "/v1/webhook-endpoints/\(try await Self.makeEndpoint(api, portico))/replay" }, effects: nil),
+            name: "replay endpoint",
+            json: "{}",
+            prepare: { api, portico in "/v1/webhook-endpoints/\(try await Self.makeEndpoint(api, portico))/replay" },
+            effects: nil
+        ),
         Route(
-            name: "retry delivery", json: "{}",
+            name: "retry delivery",
+            json: "{}",
             prepare: { api, portico in
                 let endpoint = try await Self.makeEndpoint(api, portico)
                 let event = try await api.send(.post, "/v1/webhook-endpoints/\(endpoint)/test", key: portico.testKey).json
                 let deliveries = try await api.send(.get, "/v1/webhook-deliveries?event=\(event["id"] as? String ?? "")", key: portico.testKey)
                 return "/v1/webhook-deliveries/\(deliveries.list.first?["id"] as? String ?? "none")/retry"
-            }, effects: nil),
+            },
+            effects: nil
+        ),
     ]
 
     @Test(arguments: routes)

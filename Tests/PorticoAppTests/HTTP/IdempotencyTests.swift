@@ -3,9 +3,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Testing
-@testable import PorticoApp
 import PorticoStore
+import Testing
+
+@testable import PorticoApp
 
 struct IdempotencyTests {
     static let create = #"{"name":"Idem"}"#
@@ -65,7 +66,8 @@ struct IdempotencyTests {
             let created = try await api.send(.post, "/v1/keys", key: portico.testKey, json: body, headers: [.idempotencyKey: "mint"])
             #expect(created.status == .ok)
             let reader = try await portico.issue(
-                NewKeyRequest(organizationID: portico.organizationID, livemode: false, kind: .restricted, scopes: ["keys:read"]))
+                NewKeyRequest(organizationID: portico.organizationID, livemode: false, kind: .restricted, scopes: ["keys:read"])
+            )
             let replay = try await api.send(.post, "/v1/keys", key: reader.secret, json: body, headers: [.idempotencyKey: "mint"])
             ErrorTests.expectProblem(replay, status: .forbidden, code: "insufficient_scope")
             #expect(!replay.text.contains(created.json["secret"] as? String ?? "none"))

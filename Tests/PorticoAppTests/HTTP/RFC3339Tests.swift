@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PorticoApp
 
 struct RFC3339Tests {

@@ -3,10 +3,11 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import PorticoStore
 import Synchronization
 import Testing
+
 @testable import PorticoApp
-import PorticoStore
 
 /// No secret at rest: after every route that reveals a secret has run, with
 /// and without an `Idempotency-Key` (whose responses are stored for replay),
@@ -34,16 +35,28 @@ struct SecretsAtRestTests {
                 let id = try #require(key["id"] as? String)
                 _ = try await reveal(.post, "/v1/keys/\(id)/roll", "{}", idempotencyKey: idempotencyKey.map { "\($0)-roll" })
                 let endpoint = try await reveal(
-                    .post, "/v1/webhook-endpoints", #"{"url":"http://127.0.0.1:9/hook","enabled_events":["*"]}"#,
-                    idempotencyKey: idempotencyKey.map { "\($0)-endpoint" })
+                    .post,
+                    "/v1/webhook-endpoints",
+                    #"{"url":"http://127.0.0.1:9/hook","enabled_events":["*"]}"#,
+                    idempotencyKey: idempotencyKey.map { "\($0)-endpoint" }
+                )
                 let endpointID = try #require(endpoint["id"] as? String)
                 _ = try await reveal(.get, "/v1/webhook-endpoints/\(endpointID)/secret", nil, idempotencyKey: nil)
                 _ = try await reveal(
-                    .post, "/v1/webhook-endpoints/\(endpointID)/rotate-secret", "{}", idempotencyKey: idempotencyKey.map { "\($0)-rotate" })
+                    .post,
+                    "/v1/webhook-endpoints/\(endpointID)/rotate-secret",
+                    "{}",
+                    idempotencyKey: idempotencyKey.map { "\($0)-rotate" }
+                )
             }
             // Replays still hand the secret to whoever holds the Idempotency-Key.
             let replayed = try await api.send(
-                .post, "/v1/keys", key: portico.testKey, json: #"{"kind":"secret"}"#, headers: [.idempotencyKey: "reveal-1-key"])
+                .post,
+                "/v1/keys",
+                key: portico.testKey,
+                json: #"{"kind":"secret"}"#,
+                headers: [.idempotencyKey: "reveal-1-key"]
+            )
             #expect(replayed.headers[.idempotentReplayed] == "true")
             #expect(secrets.withLock { $0.contains(replayed.json["secret"] as? String ?? "") })
 

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
+
 @testable import PorticoApp
 
 /// Bad input is refused with a 400 that names where, and changes nothing;
@@ -35,12 +36,20 @@ struct StrictInputTests {
             #expect(read.json["name"] as? String == "tab\tbell\u{07}end")
 
             let exact = try await api.send(
-                .post, "/v1/events", key: portico.testKey, json: #"{"type":"big.number","data":{"n":9007199254740992,"m":-9007199254740992}}"#)
+                .post,
+                "/v1/events",
+                key: portico.testKey,
+                json: #"{"type":"big.number","data":{"n":9007199254740992,"m":-9007199254740992}}"#
+            )
             #expect(exact.status == .ok)
             #expect(exact.text.contains(#""n":9007199254740992"#))
             #expect(exact.text.contains(#""m":-9007199254740992"#))
             let tooBig = try await api.send(
-                .post, "/v1/events", key: portico.testKey, json: #"{"type":"big.number","data":{"items":[1,9007199254740993]}}"#)
+                .post,
+                "/v1/events",
+                key: portico.testKey,
+                json: #"{"type":"big.number","data":{"items":[1,9007199254740993]}}"#
+            )
             ErrorTests.expectProblem(tooBig, status: .badRequest, code: "invalid_json", param: "data[items][1]")
         }
     }
@@ -50,7 +59,11 @@ struct StrictInputTests {
         try await portico.run { (api: APIClient) async throws in
             var headers: HTTPFields = [.authorization: "Bearer \(portico.testKey)", .contentType: "application/json"]
             let invalid = try await api.client.executeRequest(
-                uri: "/v1/customers", method: .post, headers: headers, body: ByteBuffer(bytes: Array(#"{"name":""#.utf8) + [0xC3, 0x28] + Array(#""}"#.utf8)))
+                uri: "/v1/customers",
+                method: .post,
+                headers: headers,
+                body: ByteBuffer(bytes: Array(#"{"name":""#.utf8) + [0xC3, 0x28] + Array(#""}"#.utf8))
+            )
             ErrorTests.expectProblem(invalid, status: .badRequest, code: "invalid_json", param: "name")
             headers[.contentType] = "application/json"
             let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)

@@ -1,4 +1,6 @@
+import Foundation
 import Testing
+
 @testable import PorticoApp
 
 struct APIKeyFormatTests {
@@ -41,7 +43,9 @@ struct APIKeyFormatTests {
         }
     }
 
-    @Test(arguments: ["", "sk_test_", "sk_prod_abcdefghijklmnopqrstuvwxABCDEF", "xk_test_abcdefghijklmnopqrstuvwxABCDEF", "sk_test_abc!efghijklmnopqrstuvwxABCDEF"])
+    @Test(arguments: [
+        "", "sk_test_", "sk_prod_abcdefghijklmnopqrstuvwxABCDEF", "xk_test_abcdefghijklmnopqrstuvwxABCDEF", "sk_test_abc!efghijklmnopqrstuvwxABCDEF",
+    ])
     func malformedKeysAreRejected(token: String) {
         #expect(APIKeyFormat.parse(token) == nil)
     }
@@ -52,17 +56,17 @@ struct APIKeyFormatTests {
     }
 }
 
-import Foundation
-
 struct BearerHeaderTests {
-    @Test(arguments: [
-        ("Bearer sk_test_abc", "sk_test_abc"),
-        ("bearer sk_test_abc", "sk_test_abc"),
-        ("BEARER   sk_test_abc  ", "sk_test_abc"),
-        ("Basic dXNlcjpwYXNz", nil),
-        ("Bearer", nil),
-        ("Bearersk_test_abc", nil),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("Bearer sk_test_abc", "sk_test_abc"),
+            ("bearer sk_test_abc", "sk_test_abc"),
+            ("BEARER   sk_test_abc  ", "sk_test_abc"),
+            ("Basic dXNlcjpwYXNz", nil),
+            ("Bearer", nil),
+            ("Bearersk_test_abc", nil),
+        ] as [(String, String?)]
+    )
     func parsesTheCredential(header: String, expected: String?) {
         #expect(APIGatewayMiddleware.bearerToken(header).map(String.init) == expected)
     }

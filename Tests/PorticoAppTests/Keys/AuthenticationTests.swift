@@ -1,8 +1,9 @@
 import Foundation
 import HTTPTypes
-import Testing
-@testable import PorticoApp
 import PorticoStore
+import Testing
+
+@testable import PorticoApp
 
 struct AuthenticationTests {
     @Test func everyKindOfBadKeyGetsTheIdenticalProblem() async throws {
@@ -10,7 +11,8 @@ struct AuthenticationTests {
         let revoked = try await portico.issue(NewKeyRequest(organizationID: portico.organizationID, livemode: false, kind: .secret))
         try await portico.runtime.keys.revoke(id: revoked.id, organizationID: portico.organizationID, by: .cli)
         let expiring = try await portico.issue(
-            NewKeyRequest(organizationID: portico.organizationID, livemode: false, kind: .secret, expiresAt: Date().addingTimeInterval(60)))
+            NewKeyRequest(organizationID: portico.organizationID, livemode: false, kind: .secret, expiresAt: Date().addingTimeInterval(60))
+        )
         portico.clock.advance(by: 120)
         let unknown = APIKeyFormat.generate(kind: .secret, livemode: false).token
         var typo = Array(portico.testKey)
@@ -56,7 +58,8 @@ struct AuthenticationTests {
     @Test func missingScopeIs403NamingTheScope() async throws {
         let portico = try await TestPortico.make()
         let readOnly = try await portico.issue(
-            NewKeyRequest(organizationID: portico.organizationID, livemode: false, kind: .restricted, scopes: ["customers:read"]))
+            NewKeyRequest(organizationID: portico.organizationID, livemode: false, kind: .restricted, scopes: ["customers:read"])
+        )
         try await portico.run { (api: APIClient) async throws in
             #expect(try await api.send(.get, "/v1/customers", key: readOnly.secret).status == .ok)
             let denied = try await api.send(.post, "/v1/customers", key: readOnly.secret, json: #"{"name":"x"}"#)
@@ -73,7 +76,8 @@ struct AuthenticationTests {
         let portico = try await TestPortico.make()
         await #expect(throws: KeyRequestError.self) {
             try await portico.issue(
-                NewKeyRequest(organizationID: portico.organizationID, livemode: false, kind: .publishable, scopes: ["customers:write"]))
+                NewKeyRequest(organizationID: portico.organizationID, livemode: false, kind: .publishable, scopes: ["customers:write"])
+            )
         }
         await #expect(throws: KeyRequestError.self) {
             try await portico.issue(NewKeyRequest(organizationID: portico.organizationID, livemode: false, kind: .restricted, scopes: ["root"]))
@@ -83,11 +87,15 @@ struct AuthenticationTests {
     @Test func ipAllowlistAdmitsOnlyListedNetworks() async throws {
         let portico = try await TestPortico.make()
         let elsewhere = try await portico.issue(
-            NewKeyRequest(organizationID: portico.organizationID, livemode: false, kind: .secret, allowedCIDRs: ["10.0.0.0/8", "2001:db8::/32"]))
+            NewKeyRequest(organizationID: portico.organizationID, livemode: false, kind: .secret, allowedCIDRs: ["10.0.0.0/8", "2001:db8::/32"])
+        )
         let loopback = try await portico.issue(
-            NewKeyRequest(organizationID: portico.organizationID, livemode: false, kind: .secret, allowedCIDRs: ["127.0.0.0/8", "::1"]))
+            NewKeyRequest(organizationID: portico.organizationID, livemode: false, kind: .secret, allowedCIDRs: ["127.0.0.0/8", "::1"])
+        )
         await #expect(throws: KeyRequestError.self) {
-            try await portico.issue(NewKeyRequest(organizationID: portico.organizationID, livemode: false, kind: .secret, allowedCIDRs: ["10.0.0.0/40"]))
+            try await portico.issue(
+                NewKeyRequest(organizationID: portico.organizationID, livemode: false, kind: .secret, allowedCIDRs: ["10.0.0.0/40"])
+            )
         }
         try await portico.run { (api: APIClient) async throws in
             let denied = try await api.send(.get, "/v1/customers", key: elsewhere.secret)
@@ -118,7 +126,11 @@ struct AuthenticationTests {
             // A second connection to the same file, as `portico key revoke` would open.
             let cli = try Store(configuration: StoreConfiguration(path: portico.databasePath))
             let clock = SystemClock()
-            _ = try await KeyService(store: cli, clock: clock, authenticator: nil).revoke(id: key.id, organizationID: portico.organizationID, by: .cli)
+            _ = try await KeyService(store: cli, clock: clock, authenticator: nil).revoke(
+                id: key.id,
+                organizationID: portico.organizationID,
+                by: .cli
+            )
             try await portico.runtime.authenticator.refreshIfChanged()
             #expect(try await api.send(.get, "/v1/customers", key: key.secret).status == .unauthorized)
         }
@@ -126,7 +138,9 @@ struct AuthenticationTests {
 
     @Test func rolledKeyKeepsWorkingForTheOverlapOnly() async throws {
         let portico = try await TestPortico.make()
-        let old = try await portico.issue(NewKeyRequest(organizationID: portico.organizationID, livemode: false, kind: .restricted, scopes: ["customers:read"]))
+        let old = try await portico.issue(
+            NewKeyRequest(organizationID: portico.organizationID, livemode: false, kind: .restricted, scopes: ["customers:read"])
+        )
         let rolled = try await portico.runtime.keys.roll(id: old.id, organizationID: portico.organizationID, overlap: 3_600, by: .cli)
         let replacement = try #require(rolled)
         #expect(replacement.record.scopes == "customers:read")
@@ -149,7 +163,8 @@ struct AuthenticationTests {
     @Test func expiredKeysCannotBeRolled() async throws {
         let portico = try await TestPortico.make()
         let key = try await portico.issue(
-            NewKeyRequest(organizationID: portico.organizationID, livemode: false, kind: .secret, expiresAt: Date().addingTimeInterval(60)))
+            NewKeyRequest(organizationID: portico.organizationID, livemode: false, kind: .secret, expiresAt: Date().addingTimeInterval(60))
+        )
         portico.clock.advance(by: 61)
         await #expect(throws: KeyRequestError.self) {
             try await portico.runtime.keys.roll(id: key.id, organizationID: portico.organizationID, overlap: 60, by: .cli)

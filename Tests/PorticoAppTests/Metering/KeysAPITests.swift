@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Testing
+
 @testable import PorticoApp
 @testable import PorticoStore
 
@@ -10,8 +11,11 @@ struct KeysAPITests {
         let portico = try await TestPortico.make()
         try await portico.run { (api: APIClient) async throws in
             let created = try await api.send(
-                .post, "/v1/keys", key: portico.testKey,
-                json: #"{"kind":"restricted","scopes":["customers:read","logs:read"],"label":"ci","allowed_ips":["10.0.0.0/8"]}"#)
+                .post,
+                "/v1/keys",
+                key: portico.testKey,
+                json: #"{"kind":"restricted","scopes":["customers:read","logs:read"],"label":"ci","allowed_ips":["10.0.0.0/8"]}"#
+            )
             #expect(created.status == .ok, "\(created.text)")
             let key = created.json
             let secret = try #require(key["secret"] as? String)
@@ -37,16 +41,28 @@ struct KeysAPITests {
             let crossMode = try await api.send(.post, "/v1/keys/\(liveKeys[0])/revoke", key: portico.testKey)
             ErrorTests.expectProblem(crossMode, status: .notFound, code: "resource_not_found", param: "id")
             let audit = try await portico.store.pool.read { db in
-                try String.fetchAll(db, sql: "SELECT action || ':' || actor_type FROM audit_log WHERE target_id IN (?, ?)", arguments: [id, rolled.json["id"] as? String])
+                try String.fetchAll(
+                    db,
+                    sql: "SELECT action || ':' || actor_type FROM audit_log WHERE target_id IN (?, ?)",
+                    arguments: [id, rolled.json["id"] as? String]
+                )
             }
-            #expect(audit.contains("api_key.created:api_key") && audit.contains("api_key.rolled:api_key") && audit.contains("api_key.revoked:api_key"))
+            #expect(
+                audit.contains("api_key.created:api_key") && audit.contains("api_key.rolled:api_key") && audit.contains("api_key.revoked:api_key")
+            )
         }
     }
 
     @Test func aKeyCannotCreateOrRollBeyondItsOwnScopes() async throws {
         let portico = try await TestPortico.make()
         let limited = try await portico.issue(
-            NewKeyRequest(organizationID: portico.organizationID, livemode: false, kind: .restricted, scopes: ["keys:write", "keys:read", "customers:read"]))
+            NewKeyRequest(
+                organizationID: portico.organizationID,
+                livemode: false,
+                kind: .restricted,
+                scopes: ["keys:write", "keys:read", "customers:read"]
+            )
+        )
         try await portico.run { (api: APIClient) async throws in
             let escalate = try await api.send(.post, "/v1/keys", key: limited.secret, json: #"{"kind":"restricted","scopes":["customers:write"]}"#)
             ErrorTests.expectProblem(escalate, status: .forbidden, code: "insufficient_scope", param: "scopes")
@@ -61,7 +77,12 @@ struct KeysAPITests {
             let narrowerSecret = try #require(narrower.json["secret"] as? String)
             let noWrite = try await api.send(.post, "/v1/keys", key: narrowerSecret, json: #"{"scopes":["customers:read"]}"#)
             ErrorTests.expectProblem(noWrite, status: .forbidden, code: "insufficient_scope")
-            for (body, param) in [(#"{"kind":"root"}"#, "kind"), (#"{"scopes":["nope:read"]}"#, "scopes"), (#"{"scopes":["customers:read"],"expires_at":"2001-01-01T00:00:00Z"}"#, "expires_at"), (#"{"scopes":["customers:read"],"allowed_ips":["999.1.1.1"]}"#, "allowed_ips"), (#"{"scopes":["customers:read"],"livemode":true}"#, "livemode")] {
+            for (body, param) in [
+                (#"{"kind":"root"}"#, "kind"), (#"{"scopes":["nope:read"]}"#, "scopes"),
+                (#"{"scopes":["customers:read"],"expires_at":"2001-01-01T00:00:00Z"}"#, "expires_at"),
+                (#"{"scopes":["customers:read"],"allowed_ips":["999.1.1.1"]}"#, "allowed_ips"),
+                (#"{"scopes":["customers:read"],"livemode":true}"#, "livemode"),
+            ] {
                 let response = try await api.send(.post, "/v1/keys", key: portico.testKey, json: body)
                 #expect(response.status == .badRequest && response.json["param"] as? String == param, "\(body): \(response.text)")
             }
@@ -72,9 +93,17 @@ struct KeysAPITests {
         let portico = try await RateLimitTests.make(RateLimitTests.plan(perMinute: 20))
         let other = try await portico.seedOtherOrganization()
         let allowlisted = try await portico.issue(
-            NewKeyRequest(organizationID: portico.organizationID, livemode: false, kind: .restricted, scopes: ["customers:read"], allowedCIDRs: ["10.0.0.0/8"]))
+            NewKeyRequest(
+                organizationID: portico.organizationID,
+                livemode: false,
+                kind: .restricted,
+                scopes: ["customers:read"],
+                allowedCIDRs: ["10.0.0.0/8"]
+            )
+        )
         let expiring = try await portico.issue(
-            NewKeyRequest(organizationID: portico.organizationID, livemode: false, kind: .secret, expiresAt: Date().addingTimeInterval(60)))
+            NewKeyRequest(organizationID: portico.organizationID, livemode: false, kind: .secret, expiresAt: Date().addingTimeInterval(60))
+        )
         let verifier = try await portico.issue(NewKeyRequest(organizationID: portico.organizationID, livemode: false, kind: .secret))
         try await portico.run { (api: APIClient) async throws in
             func verify(_ key: String, ip: String? = nil) async throws -> [String: Any] {

@@ -2,17 +2,27 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Testing
+
 @testable import PorticoApp
 @testable import PorticoStore
 
 struct RateLimitTests {
     /// A plan with only the limits a test names.
     static func plan(
-        perSecond: Int? = nil, perMinute: Int? = nil, organizationPerMinute: Int? = nil, daily: Int? = nil, monthly: Int? = nil,
+        perSecond: Int? = nil,
+        perMinute: Int? = nil,
+        organizationPerMinute: Int? = nil,
+        daily: Int? = nil,
+        monthly: Int? = nil,
         overage: Int? = nil
     ) -> Plan {
         let limits = Plan.Limits(
-            perSecond: perSecond, perMinute: perMinute, organizationPerMinute: organizationPerMinute, dailyQuota: daily, monthlyQuota: monthly)
+            perSecond: perSecond,
+            perMinute: perMinute,
+            organizationPerMinute: organizationPerMinute,
+            dailyQuota: daily,
+            monthlyQuota: monthly
+        )
         return Plan(name: "Tiny", currency: "usd", basePrice: 1_000, overagePer1000: overage, live: limits, test: limits)
     }
 
@@ -205,14 +215,17 @@ struct RateLimitTests {
         #expect(take(start + 60_000))  // the first second's five left the window
         // Refunds give the unit back.
         limiter.refund(LimitKey(.key("k")), burst: true, minute: true, now: start + 60_000)
-        #expect(limiter.acquire(.key("k"), burst: burst, minute: minute, now: start + 60_000, consume: false).last?.remaining == 6)  // 8 − (2 at +1 s)
+        // 8 − (2 at +1 s)
+        #expect(limiter.acquire(.key("k"), burst: burst, minute: minute, now: start + 60_000, consume: false).last?.remaining == 6)
     }
 
     @Test func memoryStaysBoundedAndIdleBucketsGo() {
         let limiter = RateLimiter(maxTracked: 1_600)
         let minute = LimitPolicy(name: "m", quota: 100, windowSeconds: 60)
         let start: Int64 = 1_800_000_000_000
-        for index in 0..<20_000 { _ = limiter.acquire(.ip(IPAddress(bytes: [10, 0, UInt8(index / 256), UInt8(index % 256)])), burst: nil, minute: minute, now: start) }
+        for index in 0..<20_000 {
+            _ = limiter.acquire(.ip(IPAddress(bytes: [10, 0, UInt8(index / 256), UInt8(index % 256)])), burst: nil, minute: minute, now: start)
+        }
         #expect(limiter.trackedCount <= 1_600)
         #expect(limiter.evictIdle(now: start + 61_000) == 0)
     }

@@ -3,6 +3,7 @@ import GRDB
 import HTTPTypes
 import HummingbirdTesting
 import Testing
+
 @testable import PorticoApp
 @testable import PorticoStore
 
@@ -11,7 +12,12 @@ struct RequestLogTests {
         let portico = try await TestPortico.make()
         try await portico.run { (api: APIClient) async throws in
             let created = try await api.send(
-                .post, "/v1/customers", key: portico.testKey, json: #"{"name":"Ada"}"#, headers: [.userAgent: "acme-sdk/1.2"])
+                .post,
+                "/v1/customers",
+                key: portico.testKey,
+                json: #"{"name":"Ada"}"#,
+                headers: [.userAgent: "acme-sdk/1.2"]
+            )
             let missing = try await api.send(.get, "/v1/customers/cus_nope", key: portico.testKey)
             let unknownRoute = try await api.send(.get, "/v1/nothing-here", key: portico.testKey)
             let unauthenticated = try await api.send(.get, "/v1/customers")
@@ -114,7 +120,8 @@ struct RequestLogTests {
     @Test func logsNeedTheLogsReadScope() async throws {
         let portico = try await TestPortico.make()
         let restricted = try await portico.issue(
-            NewKeyRequest(organizationID: portico.organizationID, livemode: false, kind: .restricted, scopes: ["customers:read"]))
+            NewKeyRequest(organizationID: portico.organizationID, livemode: false, kind: .restricted, scopes: ["customers:read"])
+        )
         try await portico.run { (api: APIClient) async throws in
             let response = try await api.send(.get, "/v1/request-logs", key: restricted.secret)
             ErrorTests.expectProblem(response, status: .forbidden, code: "insufficient_scope")
@@ -126,7 +133,8 @@ struct RequestLogTests {
         try await portico.run { (api: APIClient) async throws in
             let before = try await api.send(.post, "/v1/customers", key: portico.testKey, json: #"{"name":"Before"}"#)
             try await portico.runtime.billing.updateOrganization(id: portico.organizationID, plan: nil, bodyCapture: true, by: .cli)
-            let body = #"{"name":"Ada","description":"card 4242 4242 4242 4242","metadata":{"password":"hunter2","api_token":"abc","note":"sk_test_abcdefghijklmnopqrstuvwx123456"}}"#
+            let body =
+                #"{"name":"Ada","description":"card 4242 4242 4242 4242","metadata":{"password":"hunter2","api_token":"abc","note":"sk_test_abcdefghijklmnopqrstuvwx123456"}}"#
             let captured = try await api.send(.post, "/v1/customers", key: portico.testKey, json: body)
             #expect(captured.status == .ok)
             let newKey = try await api.send(.post, "/v1/keys", key: portico.testKey, json: #"{"kind":"restricted","scopes":["customers:read"]}"#)
@@ -180,7 +188,10 @@ struct RequestLogTests {
             let dayTwo = try await api.send(.get, "/v1/customers", key: portico.testKey)
             await portico.flushLogs()
             let rows = try await portico.store.pool.read { db in try Self.allRows(db) }
-            let partitionOf = Dictionary(rows.map { ($0.requestId, RequestLogPartition.start(of: $0.createdAt, width: width)) }, uniquingKeysWith: { a, _ in a })
+            let partitionOf = Dictionary(
+                rows.map { ($0.requestId, RequestLogPartition.start(of: $0.createdAt, width: width)) },
+                uniquingKeysWith: { a, _ in a }
+            )
             #expect(partitionOf[dayOne.requestID!]! + width == partitionOf[dayTwo.requestID!]!)
             // A time-range query for day two reads day two only, and finds it.
             let since = RFC3339.string(milliseconds: partitionOf[dayTwo.requestID!]!)
@@ -208,9 +219,22 @@ struct RequestLogTests {
             writer.enqueue(
                 PendingLog(
                     entry: RequestLogEntry(
-                        createdAt: portico.clock.nowMilliseconds, requestId: "req_\(index)", organizationId: nil, livemode: nil, keyId: nil,
-                        method: "GET", path: "/v1/x", route: nil, status: 401, durationMicroseconds: 1, ip: nil, userAgent: nil),
-                    enqueuedAt: .now))
+                        createdAt: portico.clock.nowMilliseconds,
+                        requestId: "req_\(index)",
+                        organizationId: nil,
+                        livemode: nil,
+                        keyId: nil,
+                        method: "GET",
+                        path: "/v1/x",
+                        route: nil,
+                        status: 401,
+                        durationMicroseconds: 1,
+                        ip: nil,
+                        userAgent: nil
+                    ),
+                    enqueuedAt: .now
+                )
+            )
         }
         #expect(writer.queueDepth == 100)
         #expect(writer.droppedCount == 50)
@@ -235,9 +259,22 @@ struct RequestLogTests {
             writer.enqueue(
                 PendingLog(
                     entry: RequestLogEntry(
-                        createdAt: time, requestId: "req_\(index)", organizationId: portico.organizationID, livemode: false, keyId: "key_x",
-                        method: "GET", path: "/v1/x", route: nil, status: 200, durationMicroseconds: 1, ip: nil, userAgent: nil),
-                    enqueuedAt: .now))
+                        createdAt: time,
+                        requestId: "req_\(index)",
+                        organizationId: portico.organizationID,
+                        livemode: false,
+                        keyId: "key_x",
+                        method: "GET",
+                        path: "/v1/x",
+                        route: nil,
+                        status: 200,
+                        durationMicroseconds: 1,
+                        ip: nil,
+                        userAgent: nil
+                    ),
+                    enqueuedAt: .now
+                )
+            )
         }
         // A table of the wrong shape under the later partition's name makes the first batch fail.
         let blocker = RequestLogPartition.name(start: RequestLogPartition.start(of: later, width: width))
@@ -246,7 +283,9 @@ struct RequestLogTests {
         #expect(writer.queueDepth == 10)
         let todays = RequestLogPartition.name(start: RequestLogPartition.start(of: today, width: width))
         // Nothing of the failed transaction remains (here, not even the partition it created).
-        #expect(try await portico.store.pool.read { db in try db.tableExists(todays) ? Int.fetchOne(db, sql: "SELECT count(*) FROM \(todays)") : 0 } == 0)
+        #expect(
+            try await portico.store.pool.read { db in try db.tableExists(todays) ? Int.fetchOne(db, sql: "SELECT count(*) FROM \(todays)") : 0 } == 0
+        )
         #expect(portico.runtime.metrics.exposition().contains("portico_request_log_write_failures_total 1"))
 
         try await portico.store.pool.write { db in try db.execute(sql: "DROP TABLE \(blocker)") }
@@ -258,7 +297,12 @@ struct RequestLogTests {
             let index = Int(row.requestId.dropFirst(4))!
             #expect(row.createdAt == times[index])
         }
-        let usage = try await portico.store.usageTotal(scope: portico.testScope, metric: UsageMetric.requests, from: today - 86_400_000, until: later + 86_400_000)
+        let usage = try await portico.store.usageTotal(
+            scope: portico.testScope,
+            metric: UsageMetric.requests,
+            from: today - 86_400_000,
+            until: later + 86_400_000
+        )
         #expect(usage == 10)
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Testing
+
 @testable import PorticoApp
 @testable import PorticoStore
 
@@ -50,15 +51,38 @@ struct UsageAndInvoiceTests {
     @Test func pricingFollowsThePlan() {
         let starter = Plan.defaults["starter"]!
         let month = CivilTime.month(containing: CivilTime.milliseconds(year: 2026, month: 10, day: 15))
-        let under = BillingService.price(plan: starter, planID: "starter", livemode: true, usage: 99_000, organizationID: "org_1", period: month, at: 0)
+        let under = BillingService.price(
+            plan: starter,
+            planID: "starter",
+            livemode: true,
+            usage: 99_000,
+            organizationID: "org_1",
+            period: month,
+            at: 0
+        )
         #expect(under.total == 4_900 && under.overageQuantity == 0)
-        let over = BillingService.price(plan: starter, planID: "starter", livemode: true, usage: 250_001, organizationID: "org_1", period: month, at: 0)
+        let over = BillingService.price(
+            plan: starter,
+            planID: "starter",
+            livemode: true,
+            usage: 250_001,
+            organizationID: "org_1",
+            period: month,
+            at: 0
+        )
         #expect(over.overageQuantity == 151)  // 150,001 past 100,000 = 151 started blocks of 1,000
         #expect(over.overageAmount == 151 * 50 && over.total == 4_900 + 7_550)
         #expect(over.includedQuantity == 100_000 && over.currency == "usd")
         #expect(month.end - month.start == 31 * 86_400_000)
         let free = BillingService.price(
-            plan: Plan.defaults["free"]!, planID: "free", livemode: true, usage: 5_000, organizationID: "org_1", period: month, at: 0)
+            plan: Plan.defaults["free"]!,
+            planID: "free",
+            livemode: true,
+            usage: 5_000,
+            organizationID: "org_1",
+            period: month,
+            at: 0
+        )
         #expect(free.total == 0 && free.overageQuantity == 0)
     }
 
@@ -70,8 +94,12 @@ struct UsageAndInvoiceTests {
         let lastMonth = CivilTime.month(containing: CivilTime.month(containing: portico.clock.nowMilliseconds).start - 1)
         let hour = lastMonth.start + 5 * 3_600_000
         try await portico.store.appendRequestLogs(
-            [], usage: [UsageIncrement(organizationId: portico.organizationID, livemode: true, hourStart: hour, metric: "requests", keyId: "key_a"): 101_500],
-            width: portico.runtime.partitionWidth)
+            [],
+            usage: [
+                UsageIncrement(organizationId: portico.organizationID, livemode: true, hourStart: hour, metric: "requests", keyId: "key_a"): 101_500
+            ],
+            width: portico.runtime.partitionWidth
+        )
         try await portico.run { (api: APIClient) async throws in
             let created = try await portico.runtime.billing.generateInvoices(monthStart: lastMonth.start)
             // Organizations created this month are not invoiced for last month.
@@ -110,7 +138,9 @@ struct UsageAndInvoiceTests {
             let partition = try await portico.store.requestLogPartitions(width: portico.runtime.partitionWidth)
                 .first { $0.start <= portico.clock.nowMilliseconds && portico.clock.nowMilliseconds < $0.end }!
             try await portico.store.pool.write { db in
-                try db.execute(sql: "DELETE FROM \(partition.name) WHERE id = (SELECT max(id) FROM \(partition.name) WHERE organization_id IS NOT NULL)")
+                try db.execute(
+                    sql: "DELETE FROM \(partition.name) WHERE id = (SELECT max(id) FROM \(partition.name) WHERE organization_id IS NOT NULL)"
+                )
             }
             let broken = try await portico.runtime.billing.reconcile(monthStart: month)
             #expect(broken[0].difference == 1)

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+
 @testable import PorticoApp
 
 /// A cookie-keeping client for dashboard tests: what a browser does with
@@ -38,7 +39,8 @@ final class Browser: @unchecked Sendable {
         lastSetCookies = response.headers[values: .setCookie]
         for line in lastSetCookies {
             let pair = line.split(separator: ";")[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = String(pair[0]), value = pair.count > 1 ? String(pair[1]) : ""
+            let name = String(pair[0])
+            let value = pair.count > 1 ? String(pair[1]) : ""
             if value.isEmpty || line.contains("Max-Age=0") { cookies[name] = nil } else { cookies[name] = value }
         }
         return response
@@ -50,9 +52,12 @@ final class Browser: @unchecked Sendable {
     @discardableResult
     func signIn(_ email: String, _ password: String, next: String = "/dashboard") async throws -> TestResponse {
         let form = try await get("/dashboard/login")
-        return try await post("/dashboard/login", [
-            ("form_token", Self.field("form_token", in: form.text) ?? ""), ("email", email), ("password", password), ("next", next),
-        ])
+        return try await post(
+            "/dashboard/login",
+            [
+                ("form_token", Self.field("form_token", in: form.text) ?? ""), ("email", email), ("password", password), ("next", next),
+            ]
+        )
     }
 
     /// The CSRF token on the last page that had a signed-in form.

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,7 +18,9 @@ final class ChildProcess: @unchecked Sendable {
     enum Error: Swift.Error, CustomStringConvertible {
         case spawn(String, Int32)
         var description: String {
-            switch self { case .spawn(let path, let code): "could not start \(path): \(String(cString: strerror(code)))" }
+            switch self {
+            case .spawn(let path, let code): "could not start \(path): \(String(cString: strerror(code)))"
+            }
         }
     }
 
@@ -54,7 +57,7 @@ final class ChildProcess: @unchecked Sendable {
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
+        defer { for pointer in argv + envp { free(pointer) } }
         var pid: pid_t = 0
         let code = posix_spawn(&pid, executable, &actions, nil, argv, envp)
         for fd in [output.write, errors?.write, input?.read].compactMap({ $0 }) { close(fd) }
@@ -70,8 +73,11 @@ final class ChildProcess: @unchecked Sendable {
 
     /// Runs to completion: writes `input` to stdin, collects stdout and stderr (read concurrently so neither pipe fills).
     static func run(
-        _ executable: String, _ arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment,
-        input: Data? = nil, joinStderr: Bool = false
+        _ executable: String,
+        _ arguments: [String],
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        input: Data? = nil,
+        joinStderr: Bool = false
     ) throws -> (status: Int32, stdout: String, stderr: String) {
         let child = try ChildProcess(executable, arguments, environment: environment, withStdin: true, joinStderr: joinStderr)
         let errors = child.stderr.map { Drain($0) }

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import PorticoApp
 
 /// Checks a JSON value against a JSON Schema from the OpenAPI document: the
@@ -14,7 +15,9 @@ struct SchemaValidator {
         if case .string(let reference)? = rules["$ref"] { return violations(of: value, against: resolve(reference), at: path) }
         var problems: [String] = []
         if case .array(let options)? = rules["anyOf"] {
-            if !options.contains(where: { violations(of: value, against: $0, at: path).isEmpty }) { problems.append("\(path): matches no anyOf branch") }
+            if !options.contains(where: { violations(of: value, against: $0, at: path).isEmpty }) {
+                problems.append("\(path): matches no anyOf branch")
+            }
         }
         if let type = rules["type"] {
             let allowed: [String]
@@ -29,8 +32,12 @@ struct SchemaValidator {
         }
         if case .array(let values)? = rules["enum"], !values.contains(value) { problems.append("\(path): \(value) is not one of \(values)") }
         if let constant = rules["const"], constant != value { problems.append("\(path): expected \(constant)") }
-        if case .number(let minimum)? = rules["minimum"], case .number(let number) = value, number < minimum { problems.append("\(path): below \(minimum)") }
-        if case .number(let maximum)? = rules["maximum"], case .number(let number) = value, number > maximum { problems.append("\(path): above \(maximum)") }
+        if case .number(let minimum)? = rules["minimum"], case .number(let number) = value, number < minimum {
+            problems.append("\(path): below \(minimum)")
+        }
+        if case .number(let maximum)? = rules["maximum"], case .number(let number) = value, number > maximum {
+            problems.append("\(path): above \(maximum)")
+        }
         if case .string("date-time")? = rules["format"], case .string(let text) = value, RFC3339.date(text) == nil {
             problems.append("\(path): \(text) is not a date-time")
         }
@@ -58,7 +65,8 @@ struct SchemaValidator {
 
     /// The response schema of an operation for a status (falling back to `default`).
     func responseSchema(method: String, path: String, status: Int) -> JSONValue? {
-        guard case .object(let paths)? = document["paths"], case .object(let item)? = paths[path], case .object(let operation)? = item[method.lowercased()],
+        guard case .object(let paths)? = document["paths"], case .object(let item)? = paths[path],
+            case .object(let operation)? = item[method.lowercased()],
             case .object(let responses)? = operation["responses"]
         else { return nil }
         guard var response = responses[String(status)] ?? responses["default"] else { return nil }

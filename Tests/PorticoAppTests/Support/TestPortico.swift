@@ -4,8 +4,9 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
-@testable import PorticoApp
 import PorticoStore
+
+@testable import PorticoApp
 
 /// A real Portico instance for one test: its own SQLite file in a temporary
 /// directory, an injectable clock, one seeded organization, and the real
@@ -26,7 +27,9 @@ struct TestPortico {
     static let quietLogger = Logger(label: "portico-test") { _ in SwiftLogNoOpLogHandler() }
 
     static func make(
-        sandbox: Bool = false, logger: Logger = quietLogger, _ adjust: (inout PorticoConfig) -> Void = { _ in }
+        sandbox: Bool = false,
+        logger: Logger = quietLogger,
+        _ adjust: (inout PorticoConfig) -> Void = { _ in }
     ) async throws -> TestPortico {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portico-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -93,13 +96,21 @@ struct APIClient: Sendable {
 
     @discardableResult
     func send(
-        _ method: HTTPRequest.Method, _ path: String, key: String? = nil, json: String? = nil, headers: HTTPFields = [:]
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        key: String? = nil,
+        json: String? = nil,
+        headers: HTTPFields = [:]
     ) async throws -> TestResponse {
         var headers = headers
         if let key { headers[.authorization] = "Bearer \(key)" }
         if json != nil, headers[.contentType] == nil { headers[.contentType] = "application/json" }
         return try await client.executeRequest(
-            uri: path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+            uri: path,
+            method: method,
+            headers: headers,
+            body: json.map { ByteBuffer(string: $0) }
+        )
     }
 }
 

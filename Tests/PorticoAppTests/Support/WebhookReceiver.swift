@@ -1,7 +1,7 @@
 import Foundation
-import Logging
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import Synchronization
 
@@ -26,6 +26,20 @@ final class WebhookReceiver: Sendable {
         var delay: Duration = .zero
         var headers: HTTPFields = [:]
         var body: String = "ok"
+    }
+
+    /// How the receiver answers delivery number n (1-based).
+    struct Script: Sendable {
+        let reply: @Sendable (Int) -> Reply
+
+        init(_ reply: @escaping @Sendable (Int) -> Reply) { self.reply = reply }
+
+        /// Every delivery gets `reply`.
+        static func always(_ reply: Reply) -> Script { Script { _ in reply } }
+        /// The first delivery gets `reply`, later ones 200.
+        static func first(_ reply: Reply) -> Script { first(1, reply) }
+        /// The first `count` deliveries get `reply`, later ones 200.
+        static func first(_ count: Int, _ reply: Reply) -> Script { Script { $0 <= count ? reply : Reply() } }
     }
 
     private let log = Mutex<[Received]>([])
@@ -69,7 +83,8 @@ final class WebhookReceiver: Sendable {
 
     /// Runs a receiver for the duration of `body`.
     static func with<T: Sendable>(
-        _ script: @escaping @Sendable (Int) -> Reply = { _ in Reply() }, _ body: (WebhookReceiver) async throws -> T
+        _ script: Script = .always(Reply()),
+        _ body: (WebhookReceiver) async throws -> T
     ) async throws -> T {
         let router = Router()
         let receiverBox = Mutex<WebhookReceiver?>(nil)
@@ -82,21 +97,26 @@ final class WebhookReceiver: Sendable {
                 return log.count
             }
             let reply = receiver.script.withLock { $0 }(number)
-            receiver.concurrency.withLock { $0.current += 1; $0.peak = max($0.peak, $0.current) }
+            receiver.concurrency.withLock {
+                $0.current += 1
+                $0.peak = max($0.peak, $0.current)
+            }
             defer { receiver.concurrency.withLock { $0.current -= 1 } }
             if reply.delay > .zero { try await Task.sleep(for: reply.delay) }
             return Response(status: reply.status, headers: reply.headers, body: .init(byteBuffer: ByteBuffer(string: reply.body)))
         }
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
-            logger: .init(label: "receiver") { _ in SwiftLogNoOpLogHandler() })
+            logger: .init(label: "receiver") { _ in SwiftLogNoOpLogHandler() }
+        )
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService() }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw ReceiverTimeout(expected: 0, received: 0) }
-            let receiver = WebhookReceiver(port: port, script: script)
+            let receiver = WebhookReceiver(port: port, script: script.reply)
             receiverBox.withLock { $0 = receiver }
             defer { group.cancelAll() }
             return try await body(receiver)

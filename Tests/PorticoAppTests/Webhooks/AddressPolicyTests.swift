@@ -1,4 +1,5 @@
 import Testing
+
 @testable import PorticoApp
 
 /// The SSRF matrix: every refused class, the odd IPv4 notations, URL shapes,

@@ -1,6 +1,7 @@
-import Testing
-@testable import PorticoApp
 import PorticoStore
+import Testing
+
+@testable import PorticoApp
 
 struct EventTypePatternTests {
     @Test(arguments: [

@@ -1,8 +1,9 @@
 import Foundation
 import HTTPTypes
-import Testing
-@testable import PorticoApp
 import PorticoStore
+import Testing
+
+@testable import PorticoApp
 
 @Suite struct EventsAPITests {
     @Test func postValidatesTypeAndData() async throws {
@@ -26,8 +27,14 @@ import PorticoStore
                 #expect(response.json["code"] as? String == code, "\(body)")
             }
             #expect(try await api.send(.get, "/v1/events", key: key).list.isEmpty)
-            let reader = try await portico.issue(NewKeyRequest(
-                organizationID: portico.organizationID, livemode: false, kind: .restricted, scopes: ["events:read"]))
+            let reader = try await portico.issue(
+                NewKeyRequest(
+                    organizationID: portico.organizationID,
+                    livemode: false,
+                    kind: .restricted,
+                    scopes: ["events:read"]
+                )
+            )
             #expect(try await api.send(.post, "/v1/events", key: reader.secret, json: #"{"type":"order.created","data":{}}"#).status == .forbidden)
         }
     }
@@ -37,7 +44,11 @@ import PorticoStore
         try await portico.run { (api: APIClient) async throws in
             let key = portico.testKey
             let created = try await api.send(
-                .post, "/v1/events", key: key, json: #"{"type":"order.shipped","data":{"order":"o_1","items":[1,2.5,{"sku":"x"}],"gift":false}}"#)
+                .post,
+                "/v1/events",
+                key: key,
+                json: #"{"type":"order.shipped","data":{"order":"o_1","items":[1,2.5,{"sku":"x"}],"gift":false}}"#
+            )
             #expect(created.status == .ok)
             #expect(created.json["object"] as? String == "event")
             #expect(created.json["request_id"] as? String == created.requestID)
@@ -120,11 +131,13 @@ import PorticoStore
             #expect(response.json["code"] as? String == "sandbox_only")
         }
         let sandbox = try await TestPortico.make(sandbox: true)
-        try await WebhookReceiver.with({ number in number == 1 ? .init(status: .internalServerError) : .init() }) { receiver in
+        try await WebhookReceiver.with(.first(.init(status: .internalServerError))) { receiver in
             try await sandbox.run { (api: APIClient) async throws in
                 let key = sandbox.testKey
                 #expect(try await api.send(.post, "/v1/sandbox/clock/advance", key: sandbox.liveKey, json: #"{"seconds":60}"#).status == .forbidden)
-                #expect(try await api.send(.post, "/v1/sandbox/clock/advance", key: key, json: #"{"seconds":0}"#).json["param"] as? String == "seconds")
+                #expect(
+                    try await api.send(.post, "/v1/sandbox/clock/advance", key: key, json: #"{"seconds":0}"#).json["param"] as? String == "seconds"
+                )
 
                 let endpoint = try await api.createEndpoint(key: key, url: receiver.url)
                 try await api.postEvent(key: key)
@@ -147,7 +160,7 @@ import PorticoStore
             $0.webhooks.perEndpointConcurrency = 2
             $0.webhooks.timeoutSeconds = 10
         }
-        try await WebhookReceiver.with({ _ in .init(delay: .seconds(4)) }) { slow in
+        try await WebhookReceiver.with(.always(.init(delay: .seconds(4)))) { slow in
             try await WebhookReceiver.with { healthy in
                 try await portico.run { (api: APIClient) async throws in
                     let key = portico.testKey

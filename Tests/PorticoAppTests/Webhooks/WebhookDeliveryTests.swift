@@ -1,8 +1,9 @@
 import Foundation
 import HTTPTypes
-import Testing
-@testable import PorticoApp
 import PorticoStore
+import Testing
+
+@testable import PorticoApp
 
 /// Webhooks end to end: the real server, a real receiver on loopback, real
 /// signatures checked in Swift and by the Python `standardwebhooks` library.
@@ -29,8 +30,15 @@ import PorticoStore
                     #expect(id.hasPrefix("evt_"))
                     #expect(delivery.json["id"] as? String == id, "webhook-id is the event id")
                     #expect(try await api.send(.get, "/v1/events/\(id)", key: key).text == delivery.body, "the body is the event as the API shows it")
-                    #expect(WebhookSignature.verify(
-                        header: try #require(delivery.signature), id: id, timestamp: timestamp, body: Data(delivery.body.utf8), secret: secret))
+                    #expect(
+                        WebhookSignature.verify(
+                            header: try #require(delivery.signature),
+                            id: id,
+                            timestamp: timestamp,
+                            body: Data(delivery.body.utf8),
+                            secret: secret
+                        )
+                    )
                     #expect(try PythonVerifier.verify(secret: endpoint.secret, delivery), "standardwebhooks rejects \(delivery.body)")
                     let object = try #require((delivery.json["data"] as? [String: Any])?["object"] as? [String: Any])
                     #expect(object["id"] as? String == customerID)
@@ -67,7 +75,7 @@ import PorticoStore
 
     @Test func metricsCountAttemptsByOutcomeAndSampleTheBacklog() async throws {
         let portico = try await TestPortico.make()
-        try await WebhookReceiver.with({ number in number == 1 ? .init(status: .internalServerError) : .init() }) { receiver in
+        try await WebhookReceiver.with(.first(.init(status: .internalServerError))) { receiver in
             try await portico.run { (api: APIClient) async throws in
                 let key = portico.testKey
                 let endpoint = try await api.createEndpoint(key: key, url: receiver.url)
@@ -108,8 +116,13 @@ import PorticoStore
                         group.addTask {
                             let now = portico.clock.nowMilliseconds
                             let event = EventRecord(
-                                id: Identifier.make("evt", at: now), scope: scope, type: "order.created", data: #"{"n":\#(index)}"#,
-                                requestId: nil, createdAt: now)
+                                id: Identifier.make("evt", at: now),
+                                scope: scope,
+                                type: "order.created",
+                                data: #"{"n":\#(index)}"#,
+                                requestId: nil,
+                                createdAt: now
+                            )
                             try await portico.store.insertEvent(event)
                             return event.id
                         }

@@ -1,8 +1,9 @@
 import Foundation
 import HTTPTypes
-import Testing
-@testable import PorticoApp
 import PorticoStore
+import Testing
+
+@testable import PorticoApp
 
 /// The endpoint API: validation, secrets and rotation, replay, isolation, SSRF refusals.
 @Suite struct WebhookEndpointTests {
@@ -28,7 +29,11 @@ import PorticoStore
             }
             #expect(try await api.send(.get, "/v1/webhook-endpoints", key: key).list.isEmpty)
             let publishable = try await api.send(
-                .post, "/v1/webhook-endpoints", key: portico.seed.keys.testPublishable, json: #"{"url":"http://127.0.0.1:9/h","enabled_events":["*"]}"#)
+                .post,
+                "/v1/webhook-endpoints",
+                key: portico.seed.keys.testPublishable,
+                json: #"{"url":"http://127.0.0.1:9/h","enabled_events":["*"]}"#
+            )
             #expect(publishable.status == .forbidden)
         }
     }
@@ -56,7 +61,12 @@ import PorticoStore
         let portico = try await TestPortico.make { $0.webhooks.allowedCidrs = ["127.0.0.0/8"] }
         try await portico.run { (api: APIClient) async throws in
             _ = try await api.createEndpoint(key: portico.testKey, url: "http://localhost:9/h")
-            let refused = try await api.send(.post, "/v1/webhook-endpoints", key: portico.testKey, json: #"{"url":"http://10.0.0.1/h","enabled_events":["*"]}"#)
+            let refused = try await api.send(
+                .post,
+                "/v1/webhook-endpoints",
+                key: portico.testKey,
+                json: #"{"url":"http://10.0.0.1/h","enabled_events":["*"]}"#
+            )
             #expect(refused.status == .badRequest)
         }
     }
@@ -73,8 +83,14 @@ import PorticoStore
             let secret = try await api.send(.get, "/v1/webhook-endpoints/\(endpoint.id)/secret", key: key)
             #expect(secret.json["secret"] as? String == endpoint.secret)
             // Reading a secret takes webhooks:write.
-            let reader = try await portico.issue(NewKeyRequest(
-                organizationID: portico.organizationID, livemode: false, kind: .restricted, scopes: ["webhooks:read"]))
+            let reader = try await portico.issue(
+                NewKeyRequest(
+                    organizationID: portico.organizationID,
+                    livemode: false,
+                    kind: .restricted,
+                    scopes: ["webhooks:read"]
+                )
+            )
             #expect(try await api.send(.get, "/v1/webhook-endpoints/\(endpoint.id)/secret", key: reader.secret).status == .forbidden)
             #expect(try await api.send(.get, "/v1/webhook-endpoints/\(endpoint.id)", key: reader.secret).status == .ok)
         }
@@ -86,7 +102,12 @@ import PorticoStore
             try await portico.run { (api: APIClient) async throws in
                 let key = portico.testKey
                 let endpoint = try await api.createEndpoint(key: key, url: receiver.url)
-                let rotated = try await api.send(.post, "/v1/webhook-endpoints/\(endpoint.id)/rotate-secret", key: key, json: #"{"overlap_seconds":3600}"#)
+                let rotated = try await api.send(
+                    .post,
+                    "/v1/webhook-endpoints/\(endpoint.id)/rotate-secret",
+                    key: key,
+                    json: #"{"overlap_seconds":3600}"#
+                )
                 let fresh = try #require(rotated.json["secret"] as? String)
                 #expect(fresh != endpoint.secret)
                 #expect(rotated.json["previous_secret_expires_at"] is String)
@@ -133,7 +154,7 @@ import PorticoStore
 
     @Test func replayRequeuesFailedAndDeadDeliveriesAsAJob() async throws {
         let portico = try await TestPortico.make()
-        try await WebhookReceiver.with({ _ in .init(status: .internalServerError) }) { receiver in
+        try await WebhookReceiver.with(.always(.init(status: .internalServerError))) { receiver in
             try await portico.run { (api: APIClient) async throws in
                 let key = portico.testKey
                 let endpoint = try await api.createEndpoint(key: key, url: receiver.url)
@@ -155,7 +176,11 @@ import PorticoStore
                     ($0["data"] as? [[String: Any]])?.count == 3
                 }
                 let bad = try await api.send(
-                    .post, "/v1/webhook-endpoints/\(endpoint.id)/replay", key: key, json: #"{"since":"2026-11-22T10:00:00Z","until":"2026-11-21T10:00:00Z"}"#)
+                    .post,
+                    "/v1/webhook-endpoints/\(endpoint.id)/replay",
+                    key: key,
+                    json: #"{"since":"2026-11-22T10:00:00Z","until":"2026-11-21T10:00:00Z"}"#
+                )
                 #expect(bad.json["param"] as? String == "until")
             }
         }
@@ -206,8 +231,11 @@ import PorticoStore
             let key = portico.testKey
             let endpoint = try await api.createEndpoint(key: key, url: "http://127.0.0.1:9/h")
             let updated = try await api.send(
-                .patch, "/v1/webhook-endpoints/\(endpoint.id)", key: key,
-                json: #"{"enabled_events":["customer.*","order.shipped"],"description":"orders","metadata":{"team":"ops"},"status":"disabled"}"#)
+                .patch,
+                "/v1/webhook-endpoints/\(endpoint.id)",
+                key: key,
+                json: #"{"enabled_events":["customer.*","order.shipped"],"description":"orders","metadata":{"team":"ops"},"status":"disabled"}"#
+            )
             #expect(updated.json["enabled_events"] as? [String] == ["customer.*", "order.shipped"])
             #expect(updated.json["status"] as? String == "disabled")
             #expect(updated.json["disabled_reason"] as? String == "manual")
@@ -223,9 +251,11 @@ import PorticoStore
 
             // Every change is audited with the key that made it and its request; the refusals are not.
             let audit = try await portico.store.auditEntries(targetId: endpoint.id)
-            #expect(audit.map(\.action) == [
-                "webhook_endpoint.created", "webhook_endpoint.updated", "webhook_endpoint.secret_rotated", "webhook_endpoint.deleted",
-            ])
+            #expect(
+                audit.map(\.action) == [
+                    "webhook_endpoint.created", "webhook_endpoint.updated", "webhook_endpoint.secret_rotated", "webhook_endpoint.deleted",
+                ]
+            )
             #expect(audit.allSatisfy { $0.actorType == "api_key" && $0.actorId != nil && $0.requestId != nil && $0.targetType == "webhook_endpoint" })
             #expect(audit.allSatisfy { $0.organizationId == portico.organizationID && $0.details.contains(#""mode":"test""#) })
             #expect(audit.first { $0.action == "webhook_endpoint.updated" }?.details.contains(#""status":"disabled""#) == true)
@@ -239,7 +269,9 @@ import PorticoStore
             let owner = try await DashboardPagesTests.signedInOwner(portico, api)
             let token = try await owner.csrfToken("/dashboard/webhooks")
             let created = try await owner.post(
-                "/dashboard/webhooks", [("csrf_token", token), ("url", "http://127.0.0.1:9/h"), ("enabled_events", "*"), ("description", "")])
+                "/dashboard/webhooks",
+                [("csrf_token", token), ("url", "http://127.0.0.1:9/h"), ("enabled_events", "*"), ("description", "")]
+            )
             let id = try #require(created.headers[.location]?.split(separator: "/").last?.split(separator: "?").first.map(String.init))
             _ = try await owner.post("/dashboard/webhooks/\(id)/delete", [("csrf_token", token)])
             let audit = try await portico.store.auditEntries(targetId: id)

@@ -1,15 +1,16 @@
 import Foundation
 import HTTPTypes
-import Testing
-@testable import PorticoApp
 import PorticoStore
+import Testing
+
+@testable import PorticoApp
 
 /// Every way an attempt can fail, recorded with its kind, against real sockets.
 @Suite struct WebhookFailureTests {
     @Test func everyFailureKindIsRecordedAndScheduledForRetry() async throws {
         let portico = try await TestPortico.make { $0.webhooks.timeoutSeconds = 1 }
-        try await WebhookReceiver.with({ _ in .init(status: .internalServerError, body: "boom") }) { failing in
-            try await WebhookReceiver.with({ _ in .init(delay: .seconds(5)) }) { slow in
+        try await WebhookReceiver.with(.always(.init(status: .internalServerError, body: "boom"))) { failing in
+            try await WebhookReceiver.with(.always(.init(delay: .seconds(5)))) { slow in
                 try await portico.run { (api: APIClient) async throws in
                     let key = portico.testKey
                     let http = try await api.createEndpoint(key: key, url: failing.url)
@@ -75,7 +76,7 @@ import PorticoStore
 
     @Test func retriesFollowTheScheduleUnderTheInjectedClockWithTheSameWebhookID() async throws {
         let portico = try await TestPortico.make()
-        try await WebhookReceiver.with({ number in number <= 2 ? .init(status: .serviceUnavailable) : .init() }) { receiver in
+        try await WebhookReceiver.with(.first(2, .init(status: .serviceUnavailable))) { receiver in
             try await portico.run { (api: APIClient) async throws in
                 let key = portico.testKey
                 let endpoint = try await api.createEndpoint(key: key, url: receiver.url)
@@ -106,7 +107,7 @@ import PorticoStore
 
     @Test func exhaustedDeliveryIsDeadAndAnnounced() async throws {
         let portico = try await TestPortico.make()
-        try await WebhookReceiver.with({ _ in .init(status: .badGateway) }) { failing in
+        try await WebhookReceiver.with(.always(.init(status: .badGateway))) { failing in
             try await WebhookReceiver.with { watcher in
                 try await portico.run { (api: APIClient) async throws in
                     let key = portico.testKey
@@ -141,7 +142,7 @@ import PorticoStore
 
     @Test func goneDisablesTheEndpointAndManualRetryNeedsItEnabled() async throws {
         let portico = try await TestPortico.make()
-        try await WebhookReceiver.with({ number in number == 1 ? .init(status: .gone) : .init() }) { receiver in
+        try await WebhookReceiver.with(.first(.init(status: .gone))) { receiver in
             try await WebhookReceiver.with { watcher in
                 try await portico.run { (api: APIClient) async throws in
                     let key = portico.testKey
@@ -180,7 +181,7 @@ import PorticoStore
 
     @Test func endpointFailingLongerThanTheLimitIsDisabled() async throws {
         let portico = try await TestPortico.make { $0.webhooks.autoDisableAfterHours = 1 }
-        try await WebhookReceiver.with({ _ in .init(status: .internalServerError) }) { receiver in
+        try await WebhookReceiver.with(.always(.init(status: .internalServerError))) { receiver in
             try await portico.run { (api: APIClient) async throws in
                 let key = portico.testKey
                 let endpoint = try await api.createEndpoint(key: key, url: receiver.url)
@@ -203,7 +204,7 @@ import PorticoStore
 
     @Test func redirectsAreNotFollowed() async throws {
         let portico = try await TestPortico.make()
-        try await WebhookReceiver.with({ _ in .init(status: .found, headers: [.location: "http://10.0.0.1/internal"]) }) { receiver in
+        try await WebhookReceiver.with(.always(.init(status: .found, headers: [.location: "http://10.0.0.1/internal"]))) { receiver in
             try await portico.run { (api: APIClient) async throws in
                 let key = portico.testKey
                 let endpoint = try await api.createEndpoint(key: key, url: receiver.url)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PorticoApp
 
 struct WebhookSignatureTests {
@@ -7,7 +8,11 @@ struct WebhookSignatureTests {
     @Test func matchesTheStandardWebhooksVector() throws {
         let secret = try #require(WebhookSecret(text: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
         let signature = WebhookSignature.sign(
-            id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330, body: Data(#"{"test": 2432232314}"#.utf8), secret: secret)
+            id: "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            timestamp: 1_614_265_330,
+            body: Data(#"{"test": 2432232314}"#.utf8),
+            secret: secret
+        )
         #expect(signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
     }
 
@@ -46,7 +51,10 @@ struct RetryPolicyTests {
         for (index, seconds) in expected.enumerated() {
             guard case .retry(let shortest) = policy.decide(attempt: index + 1, status: 500, jitterSample: 0),
                 case .retry(let longest) = policy.decide(attempt: index + 1, status: 500, jitterSample: 1)
-            else { Issue.record("attempt \(index + 1) should retry"); continue }
+            else {
+                Issue.record("attempt \(index + 1) should retry")
+                continue
+            }
             #expect(shortest == seconds * 800, "attempt \(index + 1)")
             #expect(longest == seconds * 1_200, "attempt \(index + 1)")
             var random = SystemRandomNumberGenerator()

@@ -106,11 +106,15 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
         refused = true
         deadline = nil
         let document = ProblemDocument.beforeRouting(
-            .uriTooLong, "The request line exceeds \(limits.maxRequestLineBytes) bytes.", baseURL: baseURL)
+            .uriTooLong,
+            "The request line exceeds \(limits.maxRequestLineBytes) bytes.",
+            baseURL: baseURL
+        )
         var date = HTTPDate()
         var response = ByteBuffer(
             string: "HTTP/1.1 414 URI Too Long\r\nContent-Type: application/problem+json\r\nContent-Length: \(document.body.readableBytes)\r\n"
-                + "Request-Id: \(document.requestID)\r\nDate: \(date.now())\r\nConnection: close\r\n\r\n")
+                + "Request-Id: \(document.requestID)\r\nDate: \(date.now())\r\nConnection: close\r\n\r\n"
+        )
         var body = document.body
         response.writeBuffer(&body)
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)

@@ -58,14 +58,18 @@ final class HTTPPhaseHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return context.fireErrorCaught(error)
         }
         let document = ProblemDocument.beforeRouting(
-            .requestHeaderFieldsTooLarge, "The request's header fields exceed \(maxHeaderBytes) bytes.", baseURL: baseURL)
+            .requestHeaderFieldsTooLarge,
+            "The request's header fields exceed \(maxHeaderBytes) bytes.",
+            baseURL: baseURL
+        )
         let body = document.body
         let head = HTTPResponse(
             status: .requestHeaderFieldsTooLarge,
             headerFields: [
                 .contentType: "application/problem+json", .contentLength: String(body.readableBytes), .connection: "close", .date: date.now(),
                 .requestID: document.requestID,
-            ])
+            ]
+        )
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)

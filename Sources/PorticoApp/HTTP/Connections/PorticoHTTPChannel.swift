@@ -17,7 +17,10 @@ struct PorticoHTTPChannel: ServerChildChannel {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let phase = ConnectionPhase()
         do {
-            try channel.pipeline.syncOperations.addHandler(ConnectionGuard(limits: limits, counter: counter, phase: phase, baseURL: baseURL), position: .first)
+            try channel.pipeline.syncOperations.addHandler(
+                ConnectionGuard(limits: limits, counter: counter, phase: phase, baseURL: baseURL),
+                position: .first
+            )
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
         }
@@ -33,12 +36,18 @@ struct PorticoHTTPChannel: ServerChildChannel {
         let baseURL = baseURL
         // The request line is held to its own, smaller limit by ConnectionGuard; the parser counts it in both of these.
         let decoder = HTTP1Channel.Configuration.DecoderConfiguration(
-            maxHeaderFieldSize: maxHeaderBytes, maxHeaderListSize: maxHeaderBytes + limits.maxRequestLineBytes, maxHeaderFieldCount: 200)
+            maxHeaderFieldSize: maxHeaderBytes,
+            maxHeaderListSize: maxHeaderBytes + limits.maxRequestLineBytes,
+            maxHeaderFieldCount: 200
+        )
         return HTTP1Channel(
             responder: responder,
             configuration: .init(
                 additionalChannelHandlers: phase.map { [HTTPPhaseHandler(phase: $0, maxHeaderBytes: maxHeaderBytes, baseURL: baseURL)] } ?? [],
-                idleTimeout: nil, httpDecoderConfiguration: decoder))
+                idleTimeout: nil,
+                httpDecoderConfiguration: decoder
+            )
+        )
     }
 }
 
