@@ -31,6 +31,7 @@ let package = Package(
             name: "portico",
             dependencies: [
                 "PorticoApp",
+                "PorticoCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -38,6 +39,7 @@ let package = Package(
         .target(
             name: "PorticoApp",
             dependencies: [
+                "PorticoCore",
                 "PorticoStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -78,9 +80,18 @@ let package = Package(
             path: "Benchmarks/HotPathProfile",
             swiftSettings: swiftSettings
         ),
+        // The domain's rules with no I/O: no Hummingbird, no GRDB, no NIO (docs/architecture.md).
+        .target(
+            name: "PorticoCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto")
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "PorticoStore",
             dependencies: [
+                "PorticoCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -88,14 +99,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "PorticoCoreTests",
+            dependencies: ["PorticoCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "PorticoStoreTests",
-            dependencies: ["PorticoStore"],
+            dependencies: ["PorticoCore", "PorticoStore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PorticoAppTests",
             dependencies: [
                 "PorticoApp",
+                "PorticoCore",
                 "PorticoStore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

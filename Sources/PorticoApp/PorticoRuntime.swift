@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PorticoCore
 import PorticoStore
 
 /// Everything one Portico instance shares: the store, the clock, metrics, the

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PorticoApp
+import PorticoCore
 
 struct OrgCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PorticoCore
 import Testing
 
 @testable import PorticoStore

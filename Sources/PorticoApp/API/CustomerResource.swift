@@ -1,4 +1,5 @@
 import Foundation
+import PorticoCore
 import PorticoStore
 
 /// The public JSON shape of a customer.

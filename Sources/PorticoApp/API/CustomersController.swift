@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import PorticoCore
 import PorticoStore
 
 /// `/v1/customers`, the sample business resource.

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PorticoCore
 import PorticoStore
 
 /// `/v1/invoices` (`invoices:read`): the organization's monthly invoices in this mode, newest first.

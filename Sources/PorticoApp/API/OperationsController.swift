@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOCore
+import PorticoCore
 import PorticoStore
 
 /// `/healthz` (the process answers), `/readyz` (the database answers, its

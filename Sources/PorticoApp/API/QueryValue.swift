@@ -1,4 +1,5 @@
 import Foundation
+import PorticoCore
 
 /// Parsers for query-string values, each failing with a 400 that names the parameter.
 enum QueryValue {

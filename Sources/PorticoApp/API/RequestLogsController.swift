@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PorticoCore
 import PorticoStore
 
 /// `/v1/request-logs`: every `/v1` request of the key's organization and mode.

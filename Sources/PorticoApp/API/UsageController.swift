@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PorticoCore
 import PorticoStore
 
 /// `GET /v1/usage` (`usage:read`): the key's organization and mode, per metric,

@@ -1,4 +1,5 @@
 import Foundation
+import PorticoCore
 import PorticoStore
 
 /// Creates organizations and users (the CLI and the sandbox seed use it; the

@@ -1,4 +1,5 @@
 import Foundation
+import PorticoCore
 import PorticoStore
 
 /// Who performed an audited action, and from where.

@@ -1,6 +1,7 @@
 import Crypto
 import CryptoExtras
 import Foundation
+import PorticoCore
 
 /// scrypt password hashes in a self-describing string
 /// (`$scrypt$ln=17,r=8,p=1$<salt b64>$<hash b64>`), so the cost can rise

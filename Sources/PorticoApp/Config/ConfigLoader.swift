@@ -1,4 +1,5 @@
 import Foundation
+import PorticoCore
 
 /// A setting that could not be accepted; start-up stops with this message.
 public struct ConfigError: Error, CustomStringConvertible, Equatable {

@@ -1,4 +1,5 @@
 import Foundation
+import PorticoCore
 
 /// Reads the structured settings: `plans` (an object of plan objects) and
 /// `rate_limits.routes`. A plan named like a default is merged field by field
@@ -111,19 +112,5 @@ enum PlanSettings {
             throw ConfigError(description: "setting \"\(name)\" must be a non-negative integer or null")
         }
         return number
-    }
-}
-
-/// A route as written in `rate_limits.routes`: method and path pattern, the
-/// same pattern the router reports as the matched endpoint (`/v1/customers/:id`).
-struct RouteLimitKey: Hashable, Sendable {
-    var method: String
-    var path: String
-
-    init?(route: String) {
-        let parts = route.split(separator: " ", omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[1].hasPrefix("/v1/") else { return nil }
-        method = parts[0].uppercased()
-        path = String(parts[1])
     }
 }

@@ -1,4 +1,5 @@
 import Logging
+import PorticoCore
 import PorticoStore
 
 /// Every setting Portico reads, with its default. Names match

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import PorticoCore
 import PorticoStore
 
 /// Sign-in, sign-out, sign-up (when `dashboard.signup` is "open"),

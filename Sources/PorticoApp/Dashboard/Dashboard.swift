@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Hummingbird
 import NIOPosix
+import PorticoCore
 import PorticoStore
 import Synchronization
 

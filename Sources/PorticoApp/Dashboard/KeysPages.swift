@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PorticoCore
 import PorticoStore
 
 /// API keys of the current organization and mode: list, create (the full key

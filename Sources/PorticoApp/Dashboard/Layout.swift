@@ -1,4 +1,5 @@
 import Foundation
+import PorticoCore
 
 /// The dashboard's page shell: navigation, the organization switcher, the
 /// test/live toggle and sign-out, around a page's own content. Forms work

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Hummingbird
+import PorticoCore
 import PorticoStore
 
 /// Who is looking at a dashboard page: their session, account, role in the

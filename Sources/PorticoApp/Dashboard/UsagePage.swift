@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PorticoCore
 import PorticoStore
 
 /// Usage of the current organization and mode: one metric over the last

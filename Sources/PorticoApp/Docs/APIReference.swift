@@ -1,4 +1,5 @@
 import Foundation
+import PorticoCore
 
 /// The API reference page, rendered from `OpenAPI.operations` and its
 /// schemas, so the reference cannot drift from the document (or the

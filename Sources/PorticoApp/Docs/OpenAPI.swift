@@ -1,4 +1,5 @@
 import Foundation
+import PorticoCore
 
 /// The OpenAPI 3.1 description of every `/v1` route, written in code so it
 /// ships inside the binary (served at `/v1/openapi.json`) and the compiler

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import PorticoCore
 import PorticoStore
 
 /// The public JSON shape of an event, also the body of every webhook delivery:

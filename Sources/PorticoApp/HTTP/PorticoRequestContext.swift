@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import PorticoCore
 import PorticoStore
 
 /// Per-request state: the request id, the peer address and, once the

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import PorticoCore
 import PorticoStore
 
 /// RFC 9457 problem details with Portico's extension members

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import PorticoCore
 
 /// A JSON object request body, read field by field so every mistake is
 /// reported with the `param` at fault and unknown fields are refused.

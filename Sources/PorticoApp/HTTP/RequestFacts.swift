@@ -1,4 +1,5 @@
 import NIOCore
+import PorticoCore
 
 /// What the inner layers learned about a request that the outer ones need
 /// once the response exists: who it was (for the request log and usage),

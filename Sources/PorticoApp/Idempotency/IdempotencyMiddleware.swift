@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import PorticoCore
 import PorticoStore
 
 /// Makes POSTs with an `Idempotency-Key` safe to retry, crash or not.

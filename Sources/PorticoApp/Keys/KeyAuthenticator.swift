@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Logging
+import PorticoCore
 import PorticoStore
 import Synchronization
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PorticoCore
 import PorticoStore
 
 /// What to create: everything about a key except its secret.

@@ -1,3 +1,4 @@
+import PorticoCore
 import PorticoStore
 
 /// An authenticated API key as every request sees it; built from the stored

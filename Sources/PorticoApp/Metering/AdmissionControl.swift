@@ -1,3 +1,4 @@
+import PorticoCore
 import PorticoStore
 
 /// Decides whether a `/v1` request may proceed under every limit that
@@ -207,20 +208,5 @@ final class AdmissionControl: Sendable {
         problem.limit = hit.policy.name
         problem.headers[.retryAfter] = String(retry)
         return problem
-    }
-}
-
-extension RouteLimitKey {
-    init(method: String, path: String) {
-        self.method = method
-        self.path = path
-    }
-}
-
-extension IPAddress {
-    /// What an IP limit counts by: the whole IPv4 address, or the /64 of an
-    /// IPv6 one (a single client usually controls a whole /64).
-    var rateLimitSubject: IPAddress {
-        isIPv4 ? self : IPAddress(bytes: Array(bytes.prefix(8)) + Array(repeating: 0, count: 8))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PorticoCore
 import PorticoStore
 
 /// Why a billing request was refused; the message names the offending value.

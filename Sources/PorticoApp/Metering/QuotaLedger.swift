@@ -1,3 +1,4 @@
+import PorticoCore
 import PorticoStore
 import Synchronization
 

@@ -1,4 +1,5 @@
 import HTTPTypes
+import PorticoCore
 
 extension HTTPField.Name {
     static let rateLimitPolicy = Self("RateLimit-Policy")!

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import PorticoCore
 
 /// The front door of every `/v1` request, matched route or not:
 ///
@@ -76,7 +77,7 @@ struct APIGatewayMiddleware: RouterMiddleware {
         guard let header = request.headers[.authorization] else {
             throw APIError(.authenticationRequired, "No API key provided. Send it as 'Authorization: Bearer <key>'.")
         }
-        guard let token = Self.bearerToken(header) else { throw APIError.invalidAPIKey }
+        guard let token = APIKeyFormat.bearerToken(header) else { throw APIError.invalidAPIKey }
         switch try await authenticator.authenticate(token, from: address) {
         case .invalid:
             throw APIError.invalidAPIKey
@@ -85,21 +86,6 @@ struct APIGatewayMiddleware: RouterMiddleware {
         case .authenticated(let principal):
             return principal
         }
-    }
-
-    /// The credential of a `Bearer` header (scheme case-insensitive, spaces
-    /// trimmed), scanning UTF-8 bytes: this runs on every request.
-    static func bearerToken(_ header: String) -> Substring? {
-        let utf8 = header.utf8
-        let space = UInt8(ascii: " ")
-        guard utf8.count > 7, utf8.prefix(6).elementsEqual("bearer".utf8, by: { $0 | 0x20 == $1 }),
-            utf8.dropFirst(6).first == space
-        else { return nil }
-        var start = utf8.index(utf8.startIndex, offsetBy: 7)
-        var end = utf8.endIndex
-        while start < end, utf8[start] == space { start = utf8.index(after: start) }
-        while end > start, utf8[utf8.index(before: end)] == space { end = utf8.index(before: end) }
-        return header[start..<end]
     }
 
     /// Whether any query parameter name or value looks like an API key.

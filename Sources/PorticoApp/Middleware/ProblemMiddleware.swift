@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import PorticoCore
 import PorticoStore
 
 extension HTTPField.Name {

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import PorticoCore
 
 /// Prepares a captured body for storage: secrets replaced, then cut to size.
 ///

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import PorticoCore
 import PorticoStore
 
 /// Logs every `/v1` request once its final response exists (401s, 404s and

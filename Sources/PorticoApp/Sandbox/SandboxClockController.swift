@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PorticoCore
 import PorticoStore
 
 /// The sandbox clock, so CI can watch retries, dead-lettering and

@@ -1,4 +1,5 @@
 import Foundation
+import PorticoCore
 import PorticoStore
 
 /// The four keys every seeded organization gets.

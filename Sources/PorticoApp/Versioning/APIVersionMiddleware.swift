@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import PorticoCore
 
 extension HTTPField.Name {
     static let porticoVersion = Self("Portico-Version")!

@@ -1,3 +1,4 @@
+import PorticoCore
 import PorticoStore
 
 /// What one attempt's result does to its delivery and endpoint: a pure

@@ -2,6 +2,7 @@ import CoreMetrics
 import Foundation
 import Logging
 import NIOCore
+import PorticoCore
 import PorticoStore
 import ServiceLifecycle
 import Synchronization

@@ -1,4 +1,5 @@
 import Foundation
+import PorticoCore
 import PorticoStore
 
 /// The webhook-endpoint operations the API and the dashboard share, so a

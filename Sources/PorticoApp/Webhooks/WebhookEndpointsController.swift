@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PorticoCore
 import PorticoStore
 
 /// `/v1/webhook-endpoints`: where the organization's events are sent.

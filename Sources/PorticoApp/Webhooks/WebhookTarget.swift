@@ -1,5 +1,6 @@
 import Foundation
 import NIOPosix
+import PorticoCore
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 import GRDB
+import PorticoCore
 
 /// A row of `events`: something that happened in one tenant, kept for
 /// `events.retention_days` and fanned out to subscribed webhook endpoints.

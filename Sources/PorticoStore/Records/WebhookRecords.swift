@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PorticoCore
 
 /// A row of `webhook_endpoints`. `secret` signs every delivery; during a
 /// rotation `previousSecret` signs too until `previousSecretExpiresAt`.

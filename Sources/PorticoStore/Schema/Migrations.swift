@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PorticoCore
 
 /// Versioned migrations that bring any older Portico database to `schema.sql`.
 ///

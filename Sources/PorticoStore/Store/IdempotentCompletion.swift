@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PorticoCore
 
 /// A response kept for replay to retries with the same `Idempotency-Key`.
 package struct IdempotentResponse: Sendable, Equatable {

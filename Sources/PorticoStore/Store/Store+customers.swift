@@ -1,17 +1,7 @@
 import GRDB
+import PorticoCore
 
 // MARK: - Customers
-
-/// The tenant a query runs for: every business query is scoped by both.
-package struct TenantScope: Sendable, Hashable {
-    package var organizationId: String
-    package var livemode: Bool
-
-    package init(organizationId: String, livemode: Bool) {
-        self.organizationId = organizationId
-        self.livemode = livemode
-    }
-}
 
 extension Store {
     /// Inserts a customer and publishes `event` (its `customer.created`) in the same transaction.

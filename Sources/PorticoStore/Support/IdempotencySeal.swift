@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PorticoCore
 
 /// How an `Idempotency-Key` and its stored response are kept at rest.
 ///

@@ -1,4 +1,5 @@
 import NIOCore
+import PorticoCore
 import PorticoStore
 import Testing
 

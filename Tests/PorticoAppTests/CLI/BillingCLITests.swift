@@ -1,4 +1,5 @@
 import Foundation
+import PorticoCore
 import Testing
 
 /// `portico org update`, `invoice generate` and `usage reconcile`, run as the

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import PorticoCore
 import PorticoStore
 import Synchronization
 import Testing

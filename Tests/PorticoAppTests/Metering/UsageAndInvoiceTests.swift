@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import PorticoCore
 import Testing
 
 @testable import PorticoApp

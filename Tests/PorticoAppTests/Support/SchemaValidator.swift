@@ -1,4 +1,5 @@
 import Foundation
+import PorticoCore
 
 @testable import PorticoApp
 

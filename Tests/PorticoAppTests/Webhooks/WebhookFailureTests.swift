@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import PorticoCore
 import PorticoStore
 import Testing
 

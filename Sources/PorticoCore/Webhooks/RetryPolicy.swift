@@ -7,14 +7,14 @@
 /// attempts in all and is dead after the eighth failure. A `Retry-After` on a
 /// 429 or 503 is honoured when it asks for more than the schedule, up to the
 /// longest step (10 h). A 410 Gone disables the endpoint at once.
-struct RetryPolicy: Sendable, Equatable {
+package struct RetryPolicy: Sendable, Equatable {
     /// Delay before attempt 2, 3, … in seconds (attempt 1 is immediate).
     var delays: [Int64] = [5, 300, 1_800, 7_200, 18_000, 36_000, 36_000]
     var jitter = 0.2
 
-    static let standard = RetryPolicy()
+    package static let standard = RetryPolicy()
 
-    enum Decision: Sendable, Equatable {
+    package enum Decision: Sendable, Equatable {
         /// Done: a 2xx.
         case succeeded
         /// Try again this many milliseconds after the failed attempt.
@@ -27,7 +27,7 @@ struct RetryPolicy: Sendable, Equatable {
 
     /// What to do after attempt number `attempt` (1-based) ended with `status`
     /// (nil when no HTTP response came back) and an optional `Retry-After` in seconds.
-    func decide(
+    package func decide(
         attempt: Int,
         status: Int?,
         retryAfterSeconds: Int64? = nil,
@@ -51,5 +51,5 @@ struct RetryPolicy: Sendable, Equatable {
     }
 
     /// How many attempts a delivery gets before it is dead.
-    var maxAttempts: Int { delays.count + 1 }
+    package var maxAttempts: Int { delays.count + 1 }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import PorticoApp
+@testable import PorticoCore
 
 struct WebhookSignatureTests {
     /// The Standard Webhooks reference vector (also what the Python `standardwebhooks` library produces).

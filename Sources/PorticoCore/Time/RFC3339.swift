@@ -1,10 +1,10 @@
 import Foundation
 
 /// RFC 3339 UTC timestamps with second precision, the API's one date format.
-enum RFC3339 {
+package enum RFC3339 {
     /// `YYYY-MM-DDTHH:MM:SSZ`, written digit by digit (`String(format:)` cost
     /// more than the rest of rendering a resource; every object has two dates).
-    static func string(milliseconds: Int64) -> String {
+    package static func string(milliseconds: Int64) -> String {
         var time = time_t(milliseconds / 1_000)
         var parts = tm()
         gmtime_r(&time, &parts)
@@ -32,7 +32,7 @@ enum RFC3339 {
         }
     }
 
-    static func date(_ string: String) -> Date? {
+    package static func date(_ string: String) -> Date? {
         try? Date(string, strategy: .iso8601)
     }
 }

@@ -1,6 +1,6 @@
 /// CRC-32 (IEEE 802.3), used as the API key checksum: it catches every
 /// single-character typo and transposition without a database round trip.
-enum CRC32 {
+package enum CRC32 {
     private static let table: [UInt32] = (0..<256).map { index in
         var value = UInt32(index)
         for _ in 0..<8 {

@@ -1,17 +1,17 @@
 /// Writes ASCII text straight into a string's own storage in one pass: one
 /// allocation per string instead of one per appended piece. For text built
 /// on every request (rate-limit header values, the client address).
-struct ASCIIText: ~Copyable {
+package struct ASCIIText: ~Copyable {
     /// Digits and sign of the longest `Int`.
-    static let maxIntegerLength = 20
+    package static let maxIntegerLength = 20
 
     private let buffer: UnsafeMutableBufferPointer<UInt8>
     private(set) var count = 0
 
-    var isEmpty: Bool { count == 0 }
+    package var isEmpty: Bool { count == 0 }
 
     /// A string of at most `capacity` bytes, written by `write` (which must stay within it).
-    static func render(capacity: Int, _ write: (inout ASCIIText) -> Void) -> String {
+    package static func render(capacity: Int, _ write: (inout ASCIIText) -> Void) -> String {
         String(unsafeUninitializedCapacity: max(capacity, 1)) { buffer in
             var text = ASCIIText(buffer: buffer)
             write(&text)
@@ -23,7 +23,7 @@ struct ASCIIText: ~Copyable {
         self.buffer = buffer
     }
 
-    mutating func append(_ string: String) {
+    package mutating func append(_ string: String) {
         var string = string
         string.withUTF8 { bytes in
             guard !bytes.isEmpty else { return }  // an empty string's buffer may have no address
@@ -33,7 +33,7 @@ struct ASCIIText: ~Copyable {
         }
     }
 
-    mutating func append(byte: UInt8) {
+    package mutating func append(byte: UInt8) {
         precondition(count < buffer.count, "ASCIIText capacity exceeded")
         buffer[count] = byte
         count += 1
@@ -41,7 +41,7 @@ struct ASCIIText: ~Copyable {
 
     /// The decimal digits of `value`, written last digit first (a division by
     /// the constant 10 is a multiplication; by a varying power of ten it is not).
-    mutating func append(_ value: Int) {
+    package mutating func append(_ value: Int) {
         if value < 0 { append(byte: UInt8(ascii: "-")) }
         var magnitude = value.magnitude
         var length = 1

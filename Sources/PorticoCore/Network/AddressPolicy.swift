@@ -13,9 +13,9 @@ import Darwin
 /// an IPv4 address (IPv4-mapped, IPv4-compatible, NAT64, 6to4, Teredo), since
 /// the IPv4 inside could be anything. An operator's allowlist (CIDR blocks)
 /// overrides the refusal; a sandbox instance allowlists loopback.
-struct AddressPolicy: Sendable {
+package struct AddressPolicy: Sendable {
     /// Why an address is refused, named in the API's error message.
-    enum Refusal: String, Sendable, Equatable {
+    package enum Refusal: String, Sendable, Equatable {
         case unspecified, loopback, `private`
         case cgnat = "shared address space (CGNAT)"
         case linkLocal = "link-local"
@@ -29,16 +29,20 @@ struct AddressPolicy: Sendable {
         case teredo = "Teredo"
     }
 
-    var allowlist: [CIDR] = []
+    package var allowlist: [CIDR]
+
+    package init(allowlist: [CIDR] = []) {
+        self.allowlist = allowlist
+    }
 
     /// nil when the address may be connected to.
-    func refusal(for raw: RawAddress) -> Refusal? {
+    package func refusal(for raw: RawAddress) -> Refusal? {
         if let folded = raw.folded, allowlist.contains(where: { $0.contains(folded) }) { return nil }
         return Self.classify(raw)
     }
 
     /// The class of a non-public address, or nil for public unicast.
-    static func classify(_ raw: RawAddress) -> Refusal? {
+    package static func classify(_ raw: RawAddress) -> Refusal? {
         switch raw {
         case .v4(let bytes): return classify(v4: bytes)
         case .v6(let bytes): return classify(v6: bytes)
@@ -81,12 +85,12 @@ struct AddressPolicy: Sendable {
 }
 
 /// An address exactly as resolved or written, before IPv4-mapped folding.
-enum RawAddress: Sendable, Hashable, CustomStringConvertible {
+package enum RawAddress: Sendable, Hashable, CustomStringConvertible {
     case v4([UInt8])
     case v6([UInt8])
 
     /// The form `IPAddress`/`CIDR` compare (IPv4-mapped IPv6 folded to IPv4).
-    var folded: IPAddress? {
+    package var folded: IPAddress? {
         switch self {
         case .v4(let bytes): IPAddress(bytes: bytes)
         case .v6(let bytes): IPAddress(folding: bytes)
@@ -94,14 +98,14 @@ enum RawAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Written as resolved: an IPv4-mapped address stays in its IPv6 form.
-    var description: String {
+    package var description: String {
         switch self {
         case .v4(let bytes), .v6(let bytes): IPAddress(bytes: bytes).description
         }
     }
 
     /// An IPv6 literal (without brackets), exactly as written.
-    init?(ipv6 text: String) {
+    package init?(ipv6 text: String) {
         var raw = in6_addr()
         guard inet_pton(AF_INET6, text, &raw) == 1 else { return nil }
         self = .v6(withUnsafeBytes(of: &raw) { Array($0) })
@@ -111,7 +115,7 @@ enum RawAddress: Sendable, Hashable, CustomStringConvertible {
     /// (`inet_aton`): dotted decimal, but also one to four parts each in
     /// decimal, octal (`0177`) or hex (`0x7f`), e.g. `2130706433`, `0x7f.1`,
     /// `127.1`. Returns nil for names.
-    init?(ipv4Notation host: String) {
+    package init?(ipv4Notation host: String) {
         let parts = host.split(separator: ".", omittingEmptySubsequences: false)
         guard (1...4).contains(parts.count) else { return nil }
         var values: [UInt64] = []

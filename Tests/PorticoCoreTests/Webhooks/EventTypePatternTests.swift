@@ -1,7 +1,6 @@
-import PorticoStore
 import Testing
 
-@testable import PorticoApp
+@testable import PorticoCore
 
 struct EventTypePatternTests {
     @Test(arguments: [

@@ -40,6 +40,15 @@ public struct Plan: Sendable, Equatable {
     public var live: Limits
     public var test: Limits
 
+    public init(name: String, currency: String, basePrice: Int, overagePer1000: Int?, live: Limits, test: Limits) {
+        self.name = name
+        self.currency = currency
+        self.basePrice = basePrice
+        self.overagePer1000 = overagePer1000
+        self.live = live
+        self.test = test
+    }
+
     public func limits(livemode: Bool) -> Limits { livemode ? live : test }
 
     /// Whether running out of the monthly quota refuses requests (rather than billing overage).

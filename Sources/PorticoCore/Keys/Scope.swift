@@ -14,31 +14,31 @@ public enum Scope {
     public static let publishableDefaults: [String] = ["customers:read", "events:read"]
 
     /// The value stored for a secret key: every scope, present and future.
-    static let wildcard = "*"
+    package static let wildcard = "*"
 
-    static func isKnown(_ scope: String) -> Bool { all.contains(scope) }
+    package static func isKnown(_ scope: String) -> Bool { all.contains(scope) }
 
-    static func isReadOnly(_ scope: String) -> Bool { scope.hasSuffix(":read") }
+    package static func isReadOnly(_ scope: String) -> Bool { scope.hasSuffix(":read") }
 }
 
 /// The scopes a key holds, as checked on every request.
-struct ScopeSet: Sendable, Equatable {
+package struct ScopeSet: Sendable, Equatable {
     private let names: Set<String>
     private let everything: Bool
 
-    init(stored: String) {
+    package init(stored: String) {
         let parts = stored.split(separator: " ").map(String.init)
         everything = parts.contains(Scope.wildcard)
         names = Set(parts)
     }
 
-    func contains(_ scope: String) -> Bool { everything || names.contains(scope) }
+    package func contains(_ scope: String) -> Bool { everything || names.contains(scope) }
 
     /// Whether a key holding these scopes may hand out `other` (no privilege escalation).
-    func covers(_ other: ScopeSet) -> Bool {
+    package func covers(_ other: ScopeSet) -> Bool {
         everything || (!other.everything && other.names.isSubset(of: names))
     }
 
     /// The scopes as listed in API responses (`["*"]` for a secret key's everything).
-    var listed: [String] { everything ? [Scope.wildcard] : names.sorted() }
+    package var listed: [String] { everything ? [Scope.wildcard] : names.sorted() }
 }

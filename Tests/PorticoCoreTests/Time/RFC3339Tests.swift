@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import PorticoApp
+@testable import PorticoCore
 
 struct RFC3339Tests {
     @Test(arguments: [

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import PorticoApp
+@testable import PorticoCore
 
 struct APIKeyFormatTests {
     @Test(arguments: APIKeyKind.allCases, [false, true])
@@ -68,6 +68,6 @@ struct BearerHeaderTests {
         ] as [(String, String?)]
     )
     func parsesTheCredential(header: String, expected: String?) {
-        #expect(APIGatewayMiddleware.bearerToken(header).map(String.init) == expected)
+        #expect(APIKeyFormat.bearerToken(header).map(String.init) == expected)
     }
 }

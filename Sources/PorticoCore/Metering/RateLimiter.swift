@@ -6,18 +6,18 @@ import Synchronization
 /// A class: every request's limit states point at the policies built when
 /// configuration loaded (or once per quota period), so a state costs one
 /// reference, and the header text is rendered once per policy, not per request.
-final class LimitPolicy: Sendable, Equatable {
-    let name: String
-    let quota: Int
-    let windowSeconds: Int
+package final class LimitPolicy: Sendable, Equatable {
+    package let name: String
+    package let quota: Int
+    package let windowSeconds: Int
     /// This policy as an item of the `RateLimit-Policy` header, `"name";q=10;w=1`.
-    let headerItem: String
+    package let headerItem: String
     /// The start of this policy's item in the `RateLimit` header, `"name";r=`.
-    let rateLimitItemPrefix: String
+    package let rateLimitItemPrefix: String
     /// The per-client-IP limits (`ip-burst`, `ip-minute`).
-    let isClientIP: Bool
+    package let isClientIP: Bool
 
-    init(name: String, quota: Int, windowSeconds: Int) {
+    package init(name: String, quota: Int, windowSeconds: Int) {
         self.name = name
         self.quota = quota
         self.windowSeconds = windowSeconds
@@ -26,28 +26,36 @@ final class LimitPolicy: Sendable, Equatable {
         isClientIP = name.hasPrefix("ip-")
     }
 
-    static func == (a: LimitPolicy, b: LimitPolicy) -> Bool {
+    package static func == (a: LimitPolicy, b: LimitPolicy) -> Bool {
         a === b || (a.name == b.name && a.quota == b.quota && a.windowSeconds == b.windowSeconds)
     }
 }
 
 /// A limit's state after a request was counted (or refused): what the
 /// `RateLimit` header reports for it.
-struct LimitState: Sendable, Equatable {
-    var policy: LimitPolicy
-    var remaining: Int
+package struct LimitState: Sendable, Equatable {
+    package var policy: LimitPolicy
+    package var remaining: Int
     /// Seconds until the limit has fully recovered (its `t`).
-    var resetSeconds: Int
+    package var resetSeconds: Int
     /// When this limit refused the request: seconds until one more would pass.
-    var retryAfterSeconds: Int?
+    package var retryAfterSeconds: Int?
     /// What kind of limit this is, for metrics and the 429 body.
-    var isQuota = false
+    package var isQuota = false
 
-    var refused: Bool { retryAfterSeconds != nil }
+    package var refused: Bool { retryAfterSeconds != nil }
+
+    package init(policy: LimitPolicy, remaining: Int, resetSeconds: Int, retryAfterSeconds: Int? = nil, isQuota: Bool = false) {
+        self.policy = policy
+        self.remaining = remaining
+        self.resetSeconds = resetSeconds
+        self.retryAfterSeconds = retryAfterSeconds
+        self.isQuota = isQuota
+    }
 }
 
 /// Who a bucket counts for.
-enum LimitSubject: Hashable, Sendable {
+package enum LimitSubject: Hashable, Sendable {
     /// An IPv4 address, or an IPv6 address masked to its /64 (`IPAddress.rateLimitSubject`).
     case ip(IPAddress)
     case key(String)
@@ -59,18 +67,18 @@ enum LimitSubject: Hashable, Sendable {
 /// organization subjects are built when a key is cached (`Principal`), so
 /// finding their buckets hashes no strings; an ad-hoc subject is hashed once
 /// here rather than once for its shard and again for its bucket.
-struct LimitKey: Hashable, Sendable {
+package struct LimitKey: Hashable, Sendable {
     let subject: LimitSubject
     let hash: Int
 
-    init(_ subject: LimitSubject) {
+    package init(_ subject: LimitSubject) {
         self.subject = subject
         hash = subject.hashValue
     }
 
-    func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+    package func hash(into hasher: inout Hasher) { hasher.combine(hash) }
 
-    static func == (a: LimitKey, b: LimitKey) -> Bool { a.hash == b.hash && a.subject == b.subject }
+    package static func == (a: LimitKey, b: LimitKey) -> Bool { a.hash == b.hash && a.subject == b.subject }
 }
 
 /// In-memory rate limiting: a token bucket (burst, refilled continuously) and
@@ -82,7 +90,7 @@ struct LimitKey: Hashable, Sendable {
 /// lock is rarely contended. Memory is bounded: a bucket that has fully
 /// recovered is indistinguishable from a new one and is evicted first, and
 /// past `maxTracked` the least recently used are evicted.
-final class RateLimiter: Sendable {
+package final class RateLimiter: Sendable {
     private struct Bucket {
         var capacity: Double = 0
         var tokens: Double = 0
@@ -164,7 +172,7 @@ final class RateLimiter: Sendable {
     private let shards: [Shard]
     private let maxPerShard: Int
 
-    init(maxTracked: Int) {
+    package init(maxTracked: Int) {
         shards = (0..<Self.shardCount).map { _ in Shard() }
         maxPerShard = max(16, maxTracked / Self.shardCount)
     }
@@ -186,7 +194,7 @@ final class RateLimiter: Sendable {
     /// `acquire`, appending the states to `states` (the request path collects
     /// every limit into one array); returns whether the request was counted.
     @discardableResult
-    func acquire(
+    package func acquire(
         _ subject: LimitKey,
         burst: LimitPolicy?,
         minute: LimitPolicy?,
@@ -245,7 +253,7 @@ final class RateLimiter: Sendable {
     }
 
     /// Gives back one request counted by `acquire` (a later limit refused it).
-    func refund(_ subject: LimitKey, burst: Bool, minute: Bool, now: Int64) {
+    package func refund(_ subject: LimitKey, burst: Bool, minute: Bool, now: Int64) {
         shard(for: subject).buckets.withLock { buckets in
             guard buckets[subject] != nil else { return }
             buckets[subject]!.giveBack(burst: burst, minute: minute, now: now)
@@ -254,7 +262,7 @@ final class RateLimiter: Sendable {
 
     /// Drops every bucket that has fully recovered; returns how many remain.
     @discardableResult
-    func evictIdle(now: Int64) -> Int {
+    package func evictIdle(now: Int64) -> Int {
         shards.reduce(0) { count, shard in
             count
                 + shard.buckets.withLock { buckets in

@@ -1,5 +1,3 @@
-import NIOCore
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -8,10 +6,10 @@ import Darwin
 
 /// An IPv4 or IPv6 address as bytes; IPv4-mapped IPv6 (`::ffff:a.b.c.d`) is
 /// folded to IPv4 so one client matches one rule whichever socket family it used.
-struct IPAddress: Sendable, Hashable, CustomStringConvertible {
-    let bytes: [UInt8]
+package struct IPAddress: Sendable, Hashable, CustomStringConvertible {
+    package let bytes: [UInt8]
 
-    init?(_ text: some StringProtocol) {
+    package init?(_ text: some StringProtocol) {
         var text = String(text)
         if text.hasPrefix("["), text.hasSuffix("]") { text = String(text.dropFirst().dropLast()) }
         if let zone = text.firstIndex(of: "%") { text = String(text[..<zone]) }
@@ -27,36 +25,24 @@ struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// 4 bytes for IPv4, 16 for IPv6 (IPv4-mapped IPv6 is folded to IPv4).
-    init(bytes: [UInt8]) {
+    package init(bytes: [UInt8]) {
         precondition(bytes.count == 4 || bytes.count == 16, "an IP address has 4 or 16 bytes")
         self.bytes = bytes
     }
 
-    /// The address of a socket peer, read from the socket address itself (no text round trip).
-    init?(_ socket: SocketAddress) {
-        switch socket {
-        case .v4(let address):
-            self.init(bytes: withUnsafeBytes(of: address.address.sin_addr) { Array($0) })
-        case .v6(let address):
-            self.init(folding: withUnsafeBytes(of: address.address.sin6_addr) { Array($0) })
-        case .unixDomainSocket:
-            return nil
-        }
-    }
-
     /// Sixteen IPv6 bytes, an IPv4-mapped address (`::ffff:a.b.c.d`) folded to its IPv4 form.
-    init(folding raw: [UInt8]) {
+    package init(folding raw: [UInt8]) {
         self.init(bytes: Self.isIPv4Mapped(raw) ? Array(raw[12...]) : raw)
     }
 
     /// Whether sixteen bytes are `::ffff:a.b.c.d`.
-    static func isIPv4Mapped(_ raw: [UInt8]) -> Bool {
+    package static func isIPv4Mapped(_ raw: [UInt8]) -> Bool {
         raw.count == 16 && raw[0..<10].allSatisfy { $0 == 0 } && raw[10] == 0xFF && raw[11] == 0xFF
     }
 
-    var isIPv4: Bool { bytes.count == 4 }
+    package var isIPv4: Bool { bytes.count == 4 }
 
-    var description: String {
+    package var description: String {
         if isIPv4 {
             // Written into one small string: the request log formats the client address on every request.
             return ASCIIText.render(capacity: 15) { text in
@@ -74,41 +60,21 @@ struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// A CIDR block (`10.0.0.0/8`, `2001:db8::/32`); a bare address means a single host.
-struct CIDR: Sendable, Hashable, CustomStringConvertible {
-    let network: IPAddress
-    let prefixLength: Int
-
-    init?(_ text: some StringProtocol) {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 1 || parts.count == 2, let address = IPAddress(parts[0]) else { return nil }
-        let maxLength = parts[0].contains(":") ? 128 : 32
-        let length: Int
-        if parts.count == 2 {
-            guard let parsed = Int(parts[1]), (0...maxLength).contains(parsed), !parts[1].hasPrefix("+") else { return nil }
-            // A mapped IPv6 form folded to IPv4 keeps its meaning: ::ffff:0:0/104 is 0.0.0.0/8.
-            length = address.isIPv4 && parts[0].contains(":") ? max(0, parsed - 96) : parsed
-        } else {
-            length = maxLength
-        }
-        network = IPAddress(masked: address, prefixLength: length)
-        prefixLength = length
-    }
-
-    func contains(_ address: IPAddress) -> Bool {
-        address.bytes.count == network.bytes.count && IPAddress(masked: address, prefixLength: prefixLength) == network
-    }
-
-    var description: String { "\(network)/\(prefixLength)" }
-}
-
 extension IPAddress {
-    fileprivate init(masked address: IPAddress, prefixLength: Int) {
+    init(masked address: IPAddress, prefixLength: Int) {
         var bytes = address.bytes
         for index in bytes.indices {
             let bitsHere = max(0, min(8, prefixLength - index * 8))
             bytes[index] &= bitsHere == 0 ? 0 : UInt8(truncatingIfNeeded: 0xFF << (8 - bitsHere))
         }
         self.init(bytes: bytes)
+    }
+}
+
+extension IPAddress {
+    /// What an IP limit counts by: the whole IPv4 address, or the /64 of an
+    /// IPv6 one (a single client usually controls a whole /64).
+    package var rateLimitSubject: IPAddress {
+        isIPv4 ? self : IPAddress(bytes: Array(bytes.prefix(8)) + Array(repeating: 0, count: 8))
     }
 }

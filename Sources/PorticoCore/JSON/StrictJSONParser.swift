@@ -5,12 +5,12 @@
 /// nesting deeper than `maxDepth` (a stack-exhaustion attack). Each refusal
 /// names where in the document it happened. Foundation has no strict mode
 /// and no Swift package here offers one, hence this file.
-struct StrictJSONParser {
-    struct Failure: Error, Equatable {
+package struct StrictJSONParser {
+    package struct Failure: Error, Equatable {
         /// What is wrong, as a sentence for a problem's `detail`.
-        var message: String
+        package var message: String
         /// Where: `name`, `metadata[plan]`, `items[2]` (nil at the top level).
-        var path: String?
+        package var path: String?
     }
 
     static let maxDepth = 64
@@ -21,7 +21,7 @@ struct StrictJSONParser {
     private var index = 0
     private var path: [String] = []
 
-    static func parse(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
+    package static func parse(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
         var parser = StrictJSONParser(bytes: bytes)
         parser.skipWhitespace()
         let value = try parser.value(depth: 0)

@@ -1,4 +1,4 @@
-import PorticoStore
+import Foundation
 
 /// What a key can do by construction.
 public enum APIKeyKind: String, Sendable, CaseIterable, Codable {
@@ -19,21 +19,21 @@ public enum APIKeyKind: String, Sendable, CaseIterable, Codable {
 }
 
 /// A syntactically valid key: kind, mode and the full text.
-struct ParsedAPIKey: Sendable, Equatable {
+package struct ParsedAPIKey: Sendable, Equatable {
     var kind: APIKeyKind
     var livemode: Bool
-    var token: String
+    package var token: String
 
     /// `sk_test_`: the part that is safe to display and store.
-    var prefix: String { APIKeyFormat.prefix(kind: kind, livemode: livemode) }
-    var last4: String { String(token.suffix(4)) }
+    package var prefix: String { APIKeyFormat.prefix(kind: kind, livemode: livemode) }
+    package var last4: String { String(token.suffix(4)) }
 }
 
 /// The key format: `{sk|pk|rk}_{test|live}_` + 24 random base62 digits
 /// (about 143 bits from the system CSPRNG) + 6 base62 digits of CRC-32 over
 /// everything before them. The checksum lets a mistyped or truncated key be
 /// refused without touching the database.
-enum APIKeyFormat {
+package enum APIKeyFormat {
     static let randomLength = 24
     static let checksumLength = 6
 
@@ -41,7 +41,7 @@ enum APIKeyFormat {
         "\(kind.prefixCode)_\(livemode ? "live" : "test")_"
     }
 
-    static func generate(kind: APIKeyKind, livemode: Bool) -> ParsedAPIKey {
+    package static func generate(kind: APIKeyKind, livemode: Bool) -> ParsedAPIKey {
         let body = prefix(kind: kind, livemode: livemode) + Base62.random(count: randomLength)
         return ParsedAPIKey(kind: kind, livemode: livemode, token: body + checksum(of: body.utf8))
     }
@@ -49,7 +49,7 @@ enum APIKeyFormat {
     /// Parses and checksums a presented key; nil for anything malformed.
     static func parse(_ token: String) -> ParsedAPIKey? { parse(token[...]) }
 
-    static func parse(_ token: Substring) -> ParsedAPIKey? {
+    package static func parse(_ token: Substring) -> ParsedAPIKey? {
         let bytes = Array(token.utf8)
         guard bytes.count == 8 + randomLength + checksumLength else { return nil }
         let kind: APIKeyKind
@@ -77,7 +77,7 @@ enum APIKeyFormat {
     }
 
     /// Whether a string looks like one of our keys (used to refuse keys in query strings).
-    static func looksLikeKey(_ text: some StringProtocol) -> Bool {
+    package static func looksLikeKey(_ text: some StringProtocol) -> Bool {
         ["sk_", "pk_", "rk_"].contains { text.hasPrefix($0) } && (text.contains("_test_") || text.contains("_live_"))
     }
 
@@ -85,7 +85,7 @@ enum APIKeyFormat {
     /// least 8 base62 digits, checksum or not) cut to its prefix and last four
     /// characters, as the dashboard shows keys: what the request log stores of
     /// a path into which someone pasted a key.
-    static func redactingKeys(in text: String) -> String {
+    package static func redactingKeys(in text: String) -> String {
         // Runs for every logged request: the common path (no '_' after a 'k', no '%') allocates nothing.
         var mayHoldKey = false
         var percentEncoded = false

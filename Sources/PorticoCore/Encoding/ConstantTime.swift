@@ -1,7 +1,7 @@
 /// Comparison of secrets (signatures, password hashes, form tokens) whose
 /// time does not depend on where the first difference is.
-enum ConstantTime {
-    static func equal<A: Sequence<UInt8>, B: Sequence<UInt8>>(_ a: A, _ b: B) -> Bool {
+package enum ConstantTime {
+    package static func equal<A: Sequence<UInt8>, B: Sequence<UInt8>>(_ a: A, _ b: B) -> Bool {
         let a = Array(a)
         let b = Array(b)
         guard a.count == b.count else { return false }
