@@ -57,7 +57,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // `swift run -c release portico-webhook-bench`: see README, Benchmarks.
+        // `swift run -c release portico-webhook-bench`: see docs/development.md, Benchmarks.
         .executableTarget(
             name: "portico-webhook-bench",
             dependencies: [
@@ -69,7 +69,7 @@ let package = Package(
             path: "Benchmarks/WebhookBench",
             swiftSettings: swiftSettings
         ),
-        // `swift run -c release portico-hotpath-profile`: see README, Benchmarks.
+        // `swift run -c release portico-hotpath-profile`: see docs/development.md, Benchmarks.
         .executableTarget(
             name: "portico-hotpath-profile",
             dependencies: [

@@ -32,7 +32,7 @@ public struct PorticoConfig: Sendable, Equatable {
 
     public struct Database: Sendable, Equatable {
         public var path = "portico.sqlite"
-        /// `normal` (default) or `full`; see README "Durability".
+        /// `normal` (default) or `full`; see docs/operations.md, "Durability".
         public var synchronous = "normal"
         public var busyTimeoutMs = 5_000
         public var readers = 4

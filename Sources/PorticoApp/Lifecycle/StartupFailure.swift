@@ -3,7 +3,7 @@ import NIOCore
 import PorticoStore
 
 /// Why `portico serve` or `sandbox` could not start, with the exit status the
-/// CLI uses for it (README, Operations): a supervisor can tell "fix the
+/// CLI uses for it (docs/operations.md): a supervisor can tell "fix the
 /// config" from "the port is taken" from "the disk is full" without reading logs.
 public struct StartupFailure: Error, CustomStringConvertible {
     public var description: String

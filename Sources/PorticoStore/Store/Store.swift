@@ -97,7 +97,7 @@ extension Store {
     /// Built on GRDB's callback `asyncRead` rather than its `async` `read`:
     /// the callback form reaches the reader in one dispatch hop instead of an
     /// actor hop plus a dispatch hop, which measured about 1.5× the
-    /// throughput for point reads on 2 cores (see README, Benchmarks). Same
+    /// throughput for point reads on 2 cores (see Benchmarks/RESULTS.md). Same
     /// isolation: a DEFERRED transaction around `value`.
     func read<T: Sendable>(_ value: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
