@@ -77,7 +77,7 @@ struct MeteringMetricsTests {
 /// a 429, a webhook attempt), passes `promtool check metrics`: every family
 /// has `# HELP` and `# TYPE`, names and units follow the conventions.
 struct MetricsLintTests {
-    @Test func aRealScrapePassesPromtool() async throws {
+    @Test(.requires(.promtool)) func aRealScrapePassesPromtool() async throws {
         let portico = try await RateLimitTests.make(RateLimitTests.plan(perMinute: 1))
         try await WebhookReceiver.with { receiver in
             try await portico.run { (api: APIClient) async throws in
@@ -95,11 +95,8 @@ struct MetricsLintTests {
                 let helped = text.split(separator: "\n").filter { $0.hasPrefix("# HELP ") }.count
                 #expect(typed > 10)
                 #expect(typed == helped)
-                guard FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") else {
-                    Issue.record("promtool is missing: apt-get install -y prometheus (.ci/run installs it)")
-                    return
-                }
-                let lint = try ChildProcess.run("/usr/bin/promtool", ["check", "metrics"], input: Data(text.utf8), joinStderr: true)
+                let promtool = try #require(OutsideTool.executable("promtool"), "promtool is missing: apt-get install -y prometheus")
+                let lint = try ChildProcess.run(promtool, ["check", "metrics"], input: Data(text.utf8), joinStderr: true)
                 #expect(lint.status == 0, "promtool: \(lint.stdout)")
             }
         }

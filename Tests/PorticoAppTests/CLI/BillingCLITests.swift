@@ -38,7 +38,8 @@ struct BillingCLITests {
         )
     }
 
-    @Test func reconcileAndInvoiceAfterARealServerRan() async throws {
+    @Test(.requires(.python3))
+    func reconcileAndInvoiceAfterARealServerRan() async throws {
         let database = CLITests.temporaryDatabase()
         let sandbox = try PorticoProcess.Running(["sandbox", "--port", "0", "--database", database, "--plan", "starter"])
         let json = try #require(try JSONSerialization.jsonObject(with: Data(sandbox.firstLine().utf8)) as? [String: Any])

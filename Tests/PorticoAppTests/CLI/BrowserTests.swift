@@ -10,7 +10,8 @@ import Testing
 /// pages with JavaScript off. Screenshots of every page are left in
 /// `.build/artifacts/browser/` (or `$BROWSER_SCREENSHOTS`).
 struct BrowserTests {
-    @Test func theDashboardWorksInARealBrowser() throws {
+    @Test(.requires(.python3, .pythonModule("selenium"), .pythonModule("selenium_axe_python"), .chromium))
+    func theDashboardWorksInARealBrowser() throws {
         let sandbox = try PorticoProcess.sandbox()
         defer { _ = sandbox.process.stop(SIGTERM) }
         let screenshots =

@@ -172,7 +172,8 @@ struct CLITests {
 }
 
 extension CLITests {
-    @Test func sigtermFinishesTheRequestInFlightThenExits() async throws {
+    @Test(.requires(.python3))
+    func sigtermFinishesTheRequestInFlightThenExits() async throws {
         let database = Self.temporaryDatabase()
         let server = try PorticoProcess.Running(
             ["serve", "--port", "0", "--database", database],

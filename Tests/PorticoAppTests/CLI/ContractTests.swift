@@ -6,7 +6,8 @@ import Testing
 /// sandbox`; any server error or schema violation fails this test with
 /// schemathesis's report.
 struct ContractTests {
-    @Test func schemathesisFindsNoServerErrorsOrSchemaViolations() throws {
+    @Test(.requires(.python3, .pythonModule("openapi_spec_validator"), .pythonModule("schemathesis")))
+    func schemathesisFindsNoServerErrorsOrSchemaViolations() throws {
         let sandbox = try PorticoProcess.sandbox()
         defer { _ = sandbox.process.stop(SIGTERM) }
         let (status, report) = try PorticoProcess.script("bash", "api-contract.sh", [sandbox.url, try #require(sandbox.keys["test_secret"])])

@@ -96,7 +96,8 @@ import Testing
         }
     }
 
-    @Test func rotationSignsWithBothSecretsDuringTheOverlapOnly() async throws {
+    @Test(.requires(.pythonModule("standardwebhooks")))
+    func rotationSignsWithBothSecretsDuringTheOverlapOnly() async throws {
         let portico = try await TestPortico.make()
         try await WebhookReceiver.with { receiver in
             try await portico.run { (api: APIClient) async throws in

@@ -69,7 +69,8 @@ struct DocsTests {
         }
     }
 
-    @Test func theGuidesPythonVerifierAcceptsARealDeliveryAndRejectsATamperedOne() async throws {
+    @Test(.requires(.python3))
+    func theGuidesPythonVerifierAcceptsARealDeliveryAndRejectsATamperedOne() async throws {
         let portico = try await TestPortico.make()
         try await WebhookReceiver.with { receiver in
             try await portico.run { (api: APIClient) in
