@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import PorticoCore
 import ServiceLifecycle
 
 /// Builds the HTTP application: the router with every middleware and route,
@@ -46,34 +47,54 @@ private func prepareRouter(runtime: PorticoRuntime) async throws -> Router<Porti
     return buildRouter(runtime: runtime)
 }
 
-/// Every middleware and route on one screen. Order matters, outermost first:
-/// the body limit applies before anything reads a body;
-/// metrics and the request log see the final status of every request;
-/// problems are rendered for everything inside; the gateway limits and
-/// authenticates every `/v1` path (matched or not) and stamps rate-limit
-/// headers on whatever comes back; the API version is chosen for the
-/// authenticated tenant and its changes run around everything inside;
-/// then each route (`APIRoutes`) checks its scope, its query, its limit and
-/// only then idempotency, so a replay reaches only a key allowed to ask.
+/// Every middleware and route on one screen. A `/v1` request passes these
+/// layers in this order, outermost first (docs/architecture.md walks one
+/// through them); other paths pass only the router middleware, each of
+/// which steps aside for what is not its business.
 func buildRouter(runtime: PorticoRuntime) -> Router<PorticoRequestContext> {
     let config = runtime.config
     let store = runtime.store
     let clock = runtime.clock
     let router = Router(context: PorticoRequestContext.self)
-    // First, so the configured body limit applies to every reader of a body (capture, versions, idempotency).
-    router.add(middleware: BodyLimitMiddleware(maxBodyBytes: config.server.maxBodyBytes))
-    router.add(middleware: MetricsMiddleware(metrics: runtime.metrics))
-    router.add(middleware: RequestLogMiddleware(writer: runtime.logWriter, redactor: runtime.redactor, clock: clock))
-    router.add(middleware: ProblemMiddleware(baseURL: runtime.baseURL))
-    router.add(
-        middleware: APIGatewayMiddleware(
+    router.addMiddleware {
+        // 1. The configured body limit, before anything reads a body (capture, versions, idempotency).
+        BodyLimitMiddleware(maxBodyBytes: config.server.maxBodyBytes)
+        // 2. Metrics and 3. the request log (and the usage it meters) see the final status of every request.
+        MetricsMiddleware(metrics: runtime.metrics)
+        RequestLogMiddleware(writer: runtime.logWriter, redactor: runtime.redactor, clock: clock)
+        // 4. Every error inside becomes a problem+json document.
+        ProblemMiddleware(baseURL: runtime.baseURL)
+        // 5. The gateway, for every /v1 path matched or not: the client IP's limit, authentication
+        //    (the principal), the key's, organization's and quota limits, body capture; rate-limit headers.
+        APIGatewayMiddleware(
             authenticator: runtime.authenticator,
             admission: runtime.admission,
             redactor: runtime.redactor,
             metrics: runtime.metrics
         )
-    )
-    router.add(middleware: APIVersionMiddleware(baseURL: runtime.baseURL))
+        // 6. The API version for the authenticated tenant, its changes run around everything inside.
+        APIVersionMiddleware(baseURL: runtime.baseURL)
+    }
+    // Then, on each matched /v1 route (`APIRoutes`), these route layers, in this order, and the handler.
+    let routeLayers: [any RouteLayer] = [
+        // 7. 403 unless the key holds the route's scope.
+        ScopeCheck(),
+        // 8. 400 for a query parameter the route does not take.
+        QueryCheck(),
+        // 9. The route's own limit (`rate_limits.routes`); a refusal gives back what 5 counted.
+        RouteLimitCheck(admission: runtime.admission),
+        // 10. The route's usage metric, counted on success (not for a replay).
+        Metering(),
+        // 11. A POST's Idempotency-Key: replay, 409, or run and store the response with the writes.
+        //     After the scope check on purpose: a replay reaches only a key allowed to make the request.
+        IdempotencyLayer(
+            store: store,
+            clock: clock,
+            ttl: TimeInterval(config.idempotency.ttlHours * 3_600),
+            claims: runtime.idempotencyClaims,
+            faults: runtime.faults
+        ),
+    ]
 
     OperationsController(store: store, clock: clock, metrics: runtime.metrics).register(on: router)
     router.get(RouterPath(OpenAPI.path)) { _, _ in
@@ -87,24 +108,17 @@ func buildRouter(runtime: PorticoRuntime) -> Router<PorticoRequestContext> {
     registerDashboard(dashboard, on: router)
     DocsController(dashboard: dashboard).register(on: router)
 
-    registerAPI(on: router, runtime: runtime)
+    registerAPI(on: router, runtime: runtime, layers: routeLayers)
     return router
 }
 
 /// Every `/v1` route, with the scope it needs; returns the registry (the OpenAPI test reads what was registered).
 @discardableResult
-func registerAPI(on router: Router<PorticoRequestContext>, runtime: PorticoRuntime) -> APIRoutes {
+func registerAPI(on router: Router<PorticoRequestContext>, runtime: PorticoRuntime, layers: [any RouteLayer]) -> APIRoutes {
     let config = runtime.config
     let store = runtime.store
     let clock = runtime.clock
-    let idempotency = IdempotencyMiddleware(
-        store: store,
-        clock: clock,
-        ttl: TimeInterval(config.idempotency.ttlHours * 3_600),
-        claims: runtime.idempotencyClaims,
-        faults: runtime.faults
-    )
-    let routes = APIRoutes(group: router.group("v1"), admission: runtime.admission, idempotency: idempotency)
+    let routes = APIRoutes(group: router.group(RouterPath(APIPath.prefix)), admission: runtime.admission, layers: layers)
     CustomersController(store: store, clock: clock, cache: RepresentationCache(capacity: config.server.representationCacheEntries))
         .register(routes)
     KeysController(

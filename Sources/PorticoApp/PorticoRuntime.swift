@@ -198,11 +198,12 @@ public final class PorticoRuntime: Sendable {
         let now = clock.nowMilliseconds
         return try await store.apiKeys(organizationId: organizationID).map { key in
             let state =
-                key.revokedAt != nil
-                ? "revoked"
-                : (key.expiresAt.map { $0 <= now } ?? false)
-                    ? "expired"
-                    : key.rolledToId != nil ? "rolled (expires \(RFC3339.string(milliseconds: key.expiresAt ?? now)))" : "active"
+                switch KeyState(revokedAt: key.revokedAt, expiresAt: key.expiresAt, rolledToID: key.rolledToId, now: now) {
+                case .revoked: "revoked"
+                case .expired: "expired"
+                case .rolled(let expiresAt): "rolled (expires \(RFC3339.string(milliseconds: expiresAt ?? now)))"
+                case .active: "active"
+                }
             let lastUsed = key.lastUsedAt.map { RFC3339.string(milliseconds: $0) } ?? "never"
             return [
                 key.id, "\(key.prefix)…\(key.last4)", key.livemode ? "live" : "test", key.kind, state,

@@ -1,29 +1,25 @@
 import HTTPTypes
 import Hummingbird
+import PorticoCore
 
-/// Registers `/v1` routes with the scope each needs, the route's own rate
-/// limit (when `rate_limits.routes` has one) and any usage metric it declares,
-/// and answers 405 with an `Allow` header for a known path used with another
-/// method (Hummingbird's router alone would say 404).
-///
-/// Each route runs, in order: the scope check, the query-parameter check,
-/// the route's limit, idempotency (a POST's `Idempotency-Key`: replay, 409,
-/// or run and store), the handler, metering. Idempotency comes after the
-/// scope check on purpose: a replay hands back the stored response (a new
-/// key's secret, say) only to a key allowed to make that request.
+/// Registers `/v1` routes with what each declares (the scope it needs, the
+/// query it takes, a usage metric, the operator's limit for it) and wraps each
+/// handler in the route layers the composition root lists, composed once per
+/// route. Answers 405 with an `Allow` header for a known path used with
+/// another method (Hummingbird's router alone would say 404).
 final class APIRoutes {
     typealias Context = PorticoRequestContext
-    typealias Handler = @Sendable (Request, Context) async throws -> Response
+    typealias Handler = RouteLayer.Handler
 
     private let group: RouterGroup<Context>
     private let admission: AdmissionControl
-    private let idempotency: IdempotencyMiddleware
+    private let layers: [any RouteLayer]
     private var methodsByPath: [(path: String, methods: [HTTPRequest.Method])] = []
 
-    init(group: RouterGroup<Context>, admission: AdmissionControl, idempotency: IdempotencyMiddleware) {
+    init(group: RouterGroup<Context>, admission: AdmissionControl, layers: [any RouteLayer]) {
         self.group = group
         self.admission = admission
-        self.idempotency = idempotency
+        self.layers = layers
     }
 
     /// Which query parameters a route takes.
@@ -40,7 +36,7 @@ final class APIRoutes {
     func on(
         _ method: HTTPRequest.Method,
         _ path: String,
-        scope: String,
+        scope: Scope,
         query: Query = .none,
         meter: String? = nil,
         handler: @escaping Handler
@@ -50,26 +46,16 @@ final class APIRoutes {
         } else {
             methodsByPath.append((path, [method]))
         }
-        let route = "/v1" + RouterPath(path).description
-        let routeLimit = admission.routeLimit(method: method.rawValue, route: route)
-        group.on(RouterPath(path), method: method) { [admission, idempotency] request, context in
-            let principal = try context.requirePrincipal()
-            guard principal.scopes.contains(scope) else {
-                throw APIError(.insufficientScope, "This API key does not have the '\(scope)' scope this request needs.")
-            }
-            if query == .none, request.uri.query != nil, let unknown = request.uri.queryParameters.first?.key {
-                throw APIError(.parameterUnknown, "Received unknown query parameter: \(unknown).", param: String(unknown))
-            }
-            if let routeLimit {
-                let facts = context.facts
-                if !admission.admit(principal, route: "\(method) \(route)", limit: routeLimit, into: &facts.limits) {
-                    throw admission.refusal(facts.limits, principal: principal)!
-                }
-            }
-            let response = try await idempotency.handle(request, context: context, next: handler)
-            if let meter, response.headers[.idempotentReplayed] == nil { context.facts.meters.append(meter) }
-            return response
-        }
+        let route = APIPath.prefix + RouterPath(path).description
+        let spec = RouteSpec(
+            method: method,
+            route: route,
+            scope: scope,
+            query: query,
+            meter: meter,
+            limit: admission.routeLimit(method: method.rawValue, route: route)
+        )
+        group.on(RouterPath(path), method: method, use: layers.chain(for: spec, around: handler))
     }
 
     /// Every route added, as "GET /v1/customers/{id}" (OpenAPI's path syntax): the OpenAPI test checks each is described.

@@ -23,11 +23,11 @@ struct CustomersController: Sendable {
     static let writableFields: Set<String> = ["name", "email", "description", "metadata"]
 
     func register(_ routes: APIRoutes) {
-        routes.on(.post, "customers", scope: "customers:write", handler: create)
-        routes.on(.get, "customers", scope: "customers:read", query: .checkedByHandler, handler: list)
-        routes.on(.get, "customers/:id", scope: "customers:read", handler: retrieve)
-        routes.on(.patch, "customers/:id", scope: "customers:write", handler: update)
-        routes.on(.delete, "customers/:id", scope: "customers:write", handler: delete)
+        routes.on(.post, "customers", scope: .customersWrite, handler: create)
+        routes.on(.get, "customers", scope: .customersRead, query: .checkedByHandler, handler: list)
+        routes.on(.get, "customers/:id", scope: .customersRead, handler: retrieve)
+        routes.on(.patch, "customers/:id", scope: .customersWrite, handler: update)
+        routes.on(.delete, "customers/:id", scope: .customersWrite, handler: delete)
     }
 
     @Sendable func create(_ request: Request, context: Context) async throws -> Response {

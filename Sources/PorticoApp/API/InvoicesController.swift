@@ -9,8 +9,8 @@ struct InvoicesController: Sendable {
     let store: Store
 
     func register(_ routes: APIRoutes) {
-        routes.on(.get, "invoices", scope: "invoices:read", query: .checkedByHandler, handler: list)
-        routes.on(.get, "invoices/:id", scope: "invoices:read", handler: retrieve)
+        routes.on(.get, "invoices", scope: .invoicesRead, query: .checkedByHandler, handler: list)
+        routes.on(.get, "invoices/:id", scope: .invoicesRead, handler: retrieve)
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {

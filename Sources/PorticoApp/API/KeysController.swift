@@ -21,11 +21,11 @@ struct KeysController: Sendable {
     var defaultOverlapSeconds: Int = 24 * 3_600
 
     func register(_ routes: APIRoutes) {
-        routes.on(.get, "keys", scope: "keys:read", query: .checkedByHandler, handler: list)
-        routes.on(.post, "keys", scope: "keys:write", handler: create)
-        routes.on(.post, "keys/verify", scope: "keys:read", meter: "key_verifications", handler: verify)
-        routes.on(.post, "keys/:id/roll", scope: "keys:write", handler: roll)
-        routes.on(.post, "keys/:id/revoke", scope: "keys:write", handler: revoke)
+        routes.on(.get, "keys", scope: .keysRead, query: .checkedByHandler, handler: list)
+        routes.on(.post, "keys", scope: .keysWrite, handler: create)
+        routes.on(.post, "keys/verify", scope: .keysRead, meter: "key_verifications", handler: verify)
+        routes.on(.post, "keys/:id/roll", scope: .keysWrite, handler: roll)
+        routes.on(.post, "keys/:id/revoke", scope: .keysWrite, handler: revoke)
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
@@ -142,10 +142,9 @@ struct KeysController: Sendable {
         }
         let now = clock.nowMilliseconds
         var verification = KeyVerification(code: "valid", principal: principal)
-        if principal.revokedAt != nil {
-            verification.code = "revoked"
-        } else if let expiresAt = principal.expiresAt, expiresAt <= now {
-            verification.code = "expired"
+        let state = KeyState(revokedAt: principal.revokedAt, expiresAt: principal.expiresAt, now: now)
+        if !state.isUsable {
+            verification.code = state.apiStatus
         } else if let address, !principal.allows(address) {
             verification.code = "forbidden_ip"
         } else {
@@ -203,7 +202,7 @@ struct APIKeyResource: Encodable {
         redacted = "\(record.prefix)…\(record.last4)"
         scopes = ScopeSet(stored: record.scopes).listed
         allowedIPs = record.allowedCidrs.split(separator: " ").map(String.init)
-        status = record.revokedAt != nil ? "revoked" : (record.expiresAt.map { $0 <= now } ?? false) ? "expired" : "active"
+        status = KeyState(revokedAt: record.revokedAt, expiresAt: record.expiresAt, rolledToID: record.rolledToId, now: now).apiStatus
         expiresAt = record.expiresAt.map { RFC3339.string(milliseconds: $0) }
         revokedAt = record.revokedAt.map { RFC3339.string(milliseconds: $0) }
         rolledTo = record.rolledToId

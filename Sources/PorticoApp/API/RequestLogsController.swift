@@ -15,8 +15,8 @@ struct RequestLogsController: Sendable {
     let width: Int64
 
     func register(_ routes: APIRoutes) {
-        routes.on(.get, "request-logs", scope: "logs:read", query: .checkedByHandler, handler: list)
-        routes.on(.get, "request-logs/:request_id", scope: "logs:read", handler: retrieve)
+        routes.on(.get, "request-logs", scope: .logsRead, query: .checkedByHandler, handler: list)
+        routes.on(.get, "request-logs/:request_id", scope: .logsRead, handler: retrieve)
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {

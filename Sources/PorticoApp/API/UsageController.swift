@@ -17,7 +17,7 @@ struct UsageController: Sendable {
     static let maxRange: Int64 = 366 * 86_400_000
 
     func register(_ routes: APIRoutes) {
-        routes.on(.get, "usage", scope: "usage:read", query: .checkedByHandler, handler: report)
+        routes.on(.get, "usage", scope: .usageRead, query: .checkedByHandler, handler: report)
     }
 
     @Sendable func report(_ request: Request, context: Context) async throws -> Response {

@@ -31,9 +31,14 @@ struct KeysPages: Sendable {
             Layout.option(String(hours), hours == 0 ? "no overlap" : "\(hours) h overlap", selected: hours == 24)
         }
         let rows = keys.map { key -> HTML in
+            let state = KeyState(revokedAt: key.revokedAt, expiresAt: key.expiresAt, rolledToID: key.rolledToId, now: now)
             let status: String =
-                key.revokedAt != nil ? "Revoked" : key.expiresAt.map { $0 <= now ? "Expired" : "Expires" } ?? "Active"
-            let active = key.revokedAt == nil && (key.expiresAt ?? .max) > now
+                switch state {
+                case .revoked: "Revoked"
+                case .expired: "Expired"
+                case .active(let expiresAt), .rolled(let expiresAt): expiresAt == nil ? "Active" : "Expires"
+                }
+            let active = state.isUsable
             let actions: HTML =
                 canManage && active
                 ? """
@@ -73,7 +78,7 @@ struct KeysPages: Sendable {
             <label><input type="radio" name="kind" value="publishable"> Publishable (read-only, safe in a client)</label>
             </fieldset>
             <fieldset><legend>Scopes of a restricted key</legend>
-            \(Scope.all.map { "<label><input type=\"checkbox\" name=\"scopes\" value=\"\($0)\"> <code>\($0)</code></label>" as HTML })
+            \(ScopeCatalogue.builtIn.scopes.map { "<label><input type=\"checkbox\" name=\"scopes\" value=\"\($0.name)\"> <code>\($0.name)</code></label>" as HTML })
             </fieldset>
             <p><label for="expires_days">Expires after (days, empty for never)</label><input id="expires_days" name="expires_days" type="number" min="1" max="3650"></p>
             <p><label for="allowed_ips">Allowed IPs or CIDR blocks (one per line, empty for any)</label><textarea id="allowed_ips" name="allowed_ips" rows="2"></textarea></p>

@@ -9,7 +9,7 @@ import PorticoCore
 /// and checks real responses against the schemas.
 enum OpenAPI {
     /// Served without a key: the description of the API is public, like its docs.
-    static let path = "/v1/openapi.json"
+    static let path = APIPath.prefix + "/openapi.json"
 
     /// The document as pretty, key-sorted JSON text (what the route serves and the repository keeps).
     static let json: String = {
@@ -74,7 +74,7 @@ enum OpenAPI {
         var id: String
         var tag: String
         var summary: String
-        var scope: String
+        var scope: Scope
         var parameters: [JSONValue] = []
         var body: JSONValue?
         var bodyRequired = true
@@ -85,7 +85,7 @@ enum OpenAPI {
             var operation: [String: JSONValue] = [
                 "operationId": .string(id), "tags": [.string(tag)], "summary": .string(summary),
                 "description": .string("Needs the `\(scope)` scope."),
-                "x-portico-scope": .string(scope),
+                "x-portico-scope": .string(scope.name),
                 "responses": [
                     status: ["description": "Success.", "content": ["application/json": ["schema": response]]],
                     "default": ["$ref": "#/components/responses/Problem"],
@@ -114,7 +114,7 @@ enum OpenAPI {
                 id: "createCustomer",
                 tag: "Customers",
                 summary: "Create a customer",
-                scope: "customers:write",
+                scope: .customersWrite,
                 body: customerInput,
                 bodyRequired: false,
                 response: ref("Customer")
@@ -125,7 +125,7 @@ enum OpenAPI {
                 id: "listCustomers",
                 tag: "Customers",
                 summary: "List customers",
-                scope: "customers:read",
+                scope: .customersRead,
                 parameters: list + [parameter("email", string(maxLength: 512))],
                 response: listOf("Customer")
             ),
@@ -135,7 +135,7 @@ enum OpenAPI {
                 id: "getCustomer",
                 tag: "Customers",
                 summary: "Retrieve a customer",
-                scope: "customers:read",
+                scope: .customersRead,
                 response: ref("Customer")
             ),
             Operation(
@@ -144,7 +144,7 @@ enum OpenAPI {
                 id: "updateCustomer",
                 tag: "Customers",
                 summary: "Update a customer (null clears a field; metadata merges)",
-                scope: "customers:write",
+                scope: .customersWrite,
                 body: customerInput,
                 bodyRequired: false,
                 response: ref("Customer")
@@ -155,7 +155,7 @@ enum OpenAPI {
                 id: "deleteCustomer",
                 tag: "Customers",
                 summary: "Delete a customer",
-                scope: "customers:write",
+                scope: .customersWrite,
                 response: ref("Deleted")
             ),
             // Keys
@@ -165,7 +165,7 @@ enum OpenAPI {
                 id: "listKeys",
                 tag: "Keys",
                 summary: "List the keys of this organization and mode",
-                scope: "keys:read",
+                scope: .keysRead,
                 parameters: list,
                 response: listOf("APIKey")
             ),
@@ -175,7 +175,7 @@ enum OpenAPI {
                 id: "createKey",
                 tag: "Keys",
                 summary: "Create a key (the secret is in this answer only)",
-                scope: "keys:write",
+                scope: .keysWrite,
                 body: object(
                     [
                         "kind": string(enum: ["secret", "restricted", "publishable"]),
@@ -195,7 +195,7 @@ enum OpenAPI {
                 id: "verifyKey",
                 tag: "Keys",
                 summary: "Check a key for another service",
-                scope: "keys:read",
+                scope: .keysRead,
                 body: object(
                     ["key": string(maxLength: 200), "ip": nullable(string(description: "The caller's IP, checked against the key's allowlist"))],
                     required: ["key"]
@@ -208,7 +208,7 @@ enum OpenAPI {
                 id: "rollKey",
                 tag: "Keys",
                 summary: "Replace a key; the old one keeps working for the overlap",
-                scope: "keys:write",
+                scope: .keysWrite,
                 body: object(["overlap_seconds": integer(minimum: 0, maximum: 2_592_000)], required: []),
                 bodyRequired: false,
                 response: ref("APIKey")
@@ -219,7 +219,7 @@ enum OpenAPI {
                 id: "revokeKey",
                 tag: "Keys",
                 summary: "Revoke a key now",
-                scope: "keys:write",
+                scope: .keysWrite,
                 response: ref("APIKey")
             ),
             // Request logs
@@ -229,7 +229,7 @@ enum OpenAPI {
                 id: "listRequestLogs",
                 tag: "Request logs",
                 summary: "List request logs, newest first",
-                scope: "logs:read",
+                scope: .logsRead,
                 parameters: list + [
                     parameter("status", integer(minimum: 100, maximum: 599)),
                     parameter("status_class", string(enum: ["1xx", "2xx", "3xx", "4xx", "5xx"])),
@@ -247,7 +247,7 @@ enum OpenAPI {
                 id: "getRequestLog",
                 tag: "Request logs",
                 summary: "Retrieve one request's log",
-                scope: "logs:read",
+                scope: .logsRead,
                 response: ref("RequestLog")
             ),
             // Usage and invoices
@@ -257,7 +257,7 @@ enum OpenAPI {
                 id: "getUsage",
                 tag: "Usage and invoices",
                 summary: "Usage over a range, and the current period against its quota",
-                scope: "usage:read",
+                scope: .usageRead,
                 parameters: [
                     parameter("group_by", string(enum: ["key", "hour", "day", "month"])),
                     parameter("since", queryTime), parameter("until", queryTime),
@@ -271,7 +271,7 @@ enum OpenAPI {
                 id: "listInvoices",
                 tag: "Usage and invoices",
                 summary: "List invoices",
-                scope: "invoices:read",
+                scope: .invoicesRead,
                 parameters: list,
                 response: listOf("Invoice")
             ),
@@ -281,7 +281,7 @@ enum OpenAPI {
                 id: "getInvoice",
                 tag: "Usage and invoices",
                 summary: "Retrieve an invoice",
-                scope: "invoices:read",
+                scope: .invoicesRead,
                 response: ref("Invoice")
             ),
             // Events
@@ -291,7 +291,7 @@ enum OpenAPI {
                 id: "createEvent",
                 tag: "Events",
                 summary: "Publish your own event to subscribed endpoints",
-                scope: "events:write",
+                scope: .eventsWrite,
                 body: object(
                     [
                         "type": string(
@@ -310,7 +310,7 @@ enum OpenAPI {
                 id: "listEvents",
                 tag: "Events",
                 summary: "List events",
-                scope: "events:read",
+                scope: .eventsRead,
                 parameters: list + [
                     parameter("type", string(description: "An event type or wildcard: customer.created, customer.*, *")),
                     parameter("since", queryTime), parameter("until", queryTime),
@@ -323,7 +323,7 @@ enum OpenAPI {
                 id: "getEvent",
                 tag: "Events",
                 summary: "Retrieve an event",
-                scope: "events:read",
+                scope: .eventsRead,
                 response: ref("Event")
             ),
             // Webhooks
@@ -333,7 +333,7 @@ enum OpenAPI {
                 id: "createWebhookEndpoint",
                 tag: "Webhooks",
                 summary: "Add an endpoint (the secret is in this answer)",
-                scope: "webhooks:write",
+                scope: .webhooksWrite,
                 body: endpointInput(required: ["url", "enabled_events"], withStatus: false),
                 response: ref("WebhookEndpoint")
             ),
@@ -343,7 +343,7 @@ enum OpenAPI {
                 id: "listWebhookEndpoints",
                 tag: "Webhooks",
                 summary: "List endpoints",
-                scope: "webhooks:read",
+                scope: .webhooksRead,
                 parameters: list,
                 response: listOf("WebhookEndpoint")
             ),
@@ -353,7 +353,7 @@ enum OpenAPI {
                 id: "getWebhookEndpoint",
                 tag: "Webhooks",
                 summary: "Retrieve an endpoint",
-                scope: "webhooks:read",
+                scope: .webhooksRead,
                 response: ref("WebhookEndpoint")
             ),
             Operation(
@@ -362,7 +362,7 @@ enum OpenAPI {
                 id: "updateWebhookEndpoint",
                 tag: "Webhooks",
                 summary: "Change an endpoint, or enable/disable it",
-                scope: "webhooks:write",
+                scope: .webhooksWrite,
                 body: endpointInput(required: [], withStatus: true),
                 bodyRequired: false,
                 response: ref("WebhookEndpoint")
@@ -373,7 +373,7 @@ enum OpenAPI {
                 id: "deleteWebhookEndpoint",
                 tag: "Webhooks",
                 summary: "Delete an endpoint",
-                scope: "webhooks:write",
+                scope: .webhooksWrite,
                 response: ref("Deleted")
             ),
             Operation(
@@ -382,7 +382,7 @@ enum OpenAPI {
                 id: "getWebhookEndpointSecret",
                 tag: "Webhooks",
                 summary: "Reveal the signing secret",
-                scope: "webhooks:write",
+                scope: .webhooksWrite,
                 response: ref("WebhookEndpointSecret")
             ),
             Operation(
@@ -391,7 +391,7 @@ enum OpenAPI {
                 id: "rotateWebhookEndpointSecret",
                 tag: "Webhooks",
                 summary: "Rotate the signing secret; the old one signs too for the overlap",
-                scope: "webhooks:write",
+                scope: .webhooksWrite,
                 body: object(["overlap_seconds": integer(minimum: 0, maximum: 604_800)], required: []),
                 bodyRequired: false,
                 response: ref("WebhookEndpointSecret")
@@ -402,7 +402,7 @@ enum OpenAPI {
                 id: "testWebhookEndpoint",
                 tag: "Webhooks",
                 summary: "Send a portico.test event to this endpoint",
-                scope: "webhooks:write",
+                scope: .webhooksWrite,
                 response: ref("Event")
             ),
             Operation(
@@ -411,7 +411,7 @@ enum OpenAPI {
                 id: "replayWebhookEndpoint",
                 tag: "Webhooks",
                 summary: "Re-queue failed and dead deliveries created in a range, as a job",
-                scope: "webhooks:write",
+                scope: .webhooksWrite,
                 body: object(["since": nullable(bodyTime), "until": nullable(bodyTime)], required: []),
                 bodyRequired: false,
                 status: "202",
@@ -423,7 +423,7 @@ enum OpenAPI {
                 id: "getWebhookReplay",
                 tag: "Webhooks",
                 summary: "A replay job's progress",
-                scope: "webhooks:read",
+                scope: .webhooksRead,
                 response: ref("WebhookReplay")
             ),
             Operation(
@@ -432,7 +432,7 @@ enum OpenAPI {
                 id: "listWebhookDeliveries",
                 tag: "Webhooks",
                 summary: "List deliveries",
-                scope: "webhooks:read",
+                scope: .webhooksRead,
                 parameters: list + [
                     parameter("endpoint", string()), parameter("event", string()),
                     parameter("status", string(enum: ["pending", "failed", "succeeded", "dead"])),
@@ -445,7 +445,7 @@ enum OpenAPI {
                 id: "getWebhookDelivery",
                 tag: "Webhooks",
                 summary: "Retrieve a delivery with its attempts",
-                scope: "webhooks:read",
+                scope: .webhooksRead,
                 response: ref("WebhookDelivery")
             ),
             Operation(
@@ -454,7 +454,7 @@ enum OpenAPI {
                 id: "retryWebhookDelivery",
                 tag: "Webhooks",
                 summary: "Attempt a delivery again now",
-                scope: "webhooks:write",
+                scope: .webhooksWrite,
                 status: "202",
                 response: ref("WebhookDelivery")
             ),
@@ -465,7 +465,7 @@ enum OpenAPI {
                 id: "getSandboxClock",
                 tag: "Sandbox",
                 summary: "The sandbox's clock",
-                scope: "webhooks:read",
+                scope: .webhooksRead,
                 response: ref("SandboxClock")
             ),
             Operation(
@@ -474,7 +474,7 @@ enum OpenAPI {
                 id: "advanceSandboxClock",
                 tag: "Sandbox",
                 summary: "Move the sandbox's clock forward (retries, expiry and period ends happen in seconds)",
-                scope: "webhooks:write",
+                scope: .webhooksWrite,
                 body: object(["seconds": integer(minimum: 1, maximum: 2_592_000)], required: ["seconds"]),
                 response: ref("SandboxClock")
             ),

@@ -17,9 +17,9 @@ struct EventsController: Sendable {
     let clock: any PorticoClock
 
     func register(_ routes: APIRoutes) {
-        routes.on(.post, "events", scope: "events:write", handler: create)
-        routes.on(.get, "events", scope: "events:read", query: .checkedByHandler, handler: list)
-        routes.on(.get, "events/:id", scope: "events:read", handler: retrieve)
+        routes.on(.post, "events", scope: .eventsWrite, handler: create)
+        routes.on(.get, "events", scope: .eventsRead, query: .checkedByHandler, handler: list)
+        routes.on(.get, "events/:id", scope: .eventsRead, handler: retrieve)
     }
 
     @Sendable func create(_ request: Request, context: Context) async throws -> Response {

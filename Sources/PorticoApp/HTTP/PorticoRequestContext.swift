@@ -13,11 +13,9 @@ public struct PorticoRequestContext: RequestContext, RemoteAddressRequestContext
     /// Time-sortable, so the request-log index on it is appended in order.
     public let requestID: String
     public let remoteAddress: SocketAddress?
-    /// Set by `APIGatewayMiddleware` on `/v1` routes.
-    var principal: Principal?
     /// Filled in by inner layers for the outer ones (request log, rate-limit headers).
     let facts = RequestFacts()
-    /// The request's `Idempotency-Key`, set by `IdempotencyMiddleware` on POSTs that carry one.
+    /// The request's `Idempotency-Key`, set by `IdempotencyLayer` on POSTs that carry one.
     var idempotency: IdempotencySlot?
     /// The route's declared limit, from config (`server.max_body_bytes`).
     var maxBodyBytes: Int = 1_048_576
@@ -42,9 +40,9 @@ public struct PorticoRequestContext: RequestContext, RemoteAddressRequestContext
         endpointPath.flatMap { $0.hasPrefix("/") ? $0 : nil }
     }
 
-    /// The authenticated key; only call on routes behind `APIGatewayMiddleware`.
+    /// The authenticated key (`facts.principal`, set by `APIGatewayMiddleware`); only call on `/v1` routes.
     func requirePrincipal() throws -> Principal {
-        guard let principal else { throw APIError(.authenticationRequired, "This route needs an API key.") }
+        guard let principal = facts.principal else { throw APIError(.authenticationRequired, "This route needs an API key.") }
         return principal
     }
 }

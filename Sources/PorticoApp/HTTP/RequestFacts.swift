@@ -10,10 +10,13 @@ import PorticoCore
 /// changed by an inner middleware is not seen by an outer one. One per
 /// request, touched only by the task serving it.
 final class RequestFacts: @unchecked Sendable {
+    /// The authenticated key, set by the gateway: the one place a request's principal lives.
     var principal: Principal?
     /// The client address, parsed once by the gateway.
     var clientIP: IPAddress?
     var limits: [LimitState] = []
+    /// What the gateway counted against the key, organization and quotas (a route limit's refusal gives it back).
+    var admission: AdmissionControl.Admission?
     /// Extra usage metrics the route declared, counted when it succeeds.
     var meters: [String] = []
     /// Redacted request body, when the organization captures bodies.

@@ -3,7 +3,7 @@ import PorticoStore
 import Synchronization
 
 /// The `Idempotency-Key` of the request being handled, put on the context by
-/// `IdempotencyMiddleware`: it makes the completions a handler hands to its
+/// `IdempotencyLayer`: it makes the completions a handler hands to its
 /// write, and records the response once that write has committed.
 final class IdempotencySlot: Sendable {
     let request: IdempotentRequest

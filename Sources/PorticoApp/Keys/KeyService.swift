@@ -103,7 +103,7 @@ public struct KeyService: Sendable {
     ) async throws -> IssuedKey? {
         let now = clock.nowMilliseconds
         guard let old = try await store.apiKey(id: id, organizationId: organizationID) else { return nil }
-        if let expiresAt = old.expiresAt, expiresAt <= now {
+        if KeyState(revokedAt: nil, expiresAt: old.expiresAt, now: now) == .expired {
             throw KeyRequestError(param: "id", description: "key \(id) has expired; create a new key instead of rolling it")
         }
         let request = NewKeyRequest(
@@ -158,16 +158,18 @@ public struct KeyService: Sendable {
         case .secret:
             return Scope.wildcard
         case .publishable:
-            if let bad = request.scopes.first(where: { !Scope.isReadOnly($0) }) {
+            if let bad = request.scopes.first(where: { !(Scope($0)?.isReadOnly ?? false) }) {
                 throw KeyRequestError(param: "scopes", description: "publishable keys are read-only; '\(bad)' is not a read scope")
             }
-            return (request.scopes.isEmpty ? Scope.publishableDefaults : request.scopes).joined(separator: " ")
+            return (request.scopes.isEmpty ? ScopeCatalogue.publishableDefaults.map(\.name) : request.scopes).joined(separator: " ")
         case .restricted:
             guard !request.scopes.isEmpty else {
                 throw KeyRequestError(param: "scopes", description: "a restricted key needs at least one scope")
             }
-            if let unknown = request.scopes.first(where: { !Scope.isKnown($0) }) {
-                throw KeyRequestError(param: "scopes", description: "unknown scope '\(unknown)'; known scopes: \(Scope.all.joined(separator: ", "))")
+            let catalogue = ScopeCatalogue.builtIn
+            if let unknown = request.scopes.first(where: { name in !(Scope(name).map(catalogue.contains) ?? false) }) {
+                let known = catalogue.scopes.map(\.name).joined(separator: ", ")
+                throw KeyRequestError(param: "scopes", description: "unknown scope '\(unknown)'; known scopes: \(known)")
             }
             return Array(Set(request.scopes)).sorted().joined(separator: " ")
         }

@@ -52,7 +52,7 @@ final class Principal: Sendable, Equatable {
     }
 
     func isUsable(atMilliseconds now: Int64) -> Bool {
-        revokedAt == nil && (expiresAt.map { now < $0 } ?? true)
+        KeyState(revokedAt: revokedAt, expiresAt: expiresAt, now: now).isUsable
     }
 
     func allows(_ address: IPAddress?) -> Bool {

@@ -24,13 +24,25 @@ final class AdmissionControl: Sendable {
 
         init(_ plan: Plan, livemode: Bool) {
             let limits = plan.limits(livemode: livemode)
-            keyBurst = limits.perSecond.map { LimitPolicy(name: "key-burst", quota: $0, windowSeconds: 1) }
-            keyMinute = limits.perMinute.map { LimitPolicy(name: "key-minute", quota: $0, windowSeconds: 60) }
-            organizationMinute = limits.organizationPerMinute.map { LimitPolicy(name: "organization-minute", quota: $0, windowSeconds: 60) }
+            keyBurst = limits.perSecond.map { LimitPolicy(.key, .burst, quota: $0) }
+            keyMinute = limits.perMinute.map { LimitPolicy(.key, .minute, quota: $0) }
+            organizationMinute = limits.organizationPerMinute.map { LimitPolicy(.organization, .minute, quota: $0) }
             dailyQuota = limits.dailyQuota
             monthlyQuota = limits.monthlyQuota
             monthlyQuotaIsHard = plan.monthlyQuotaIsHard(livemode: livemode)
         }
+    }
+
+    /// What one request was counted against, so that a later refusal (a
+    /// quota after the key's limit, or the route's limit after all of them)
+    /// gives back exactly that, in the second it was counted.
+    struct Admission: Sendable {
+        fileprivate let countedAt: Int64
+        fileprivate var keyBurst = false
+        fileprivate var keyMinute = false
+        fileprivate var organization = false
+        fileprivate var day = false
+        fileprivate var month = false
     }
 
     /// A route override (`rate_limits.routes`) as policies.
@@ -56,8 +68,8 @@ final class AdmissionControl: Sendable {
         policies = config.plans.mapValues { (ModePolicies($0, livemode: true), ModePolicies($0, livemode: false)) }
         defaultPolicies = (ModePolicies(defaultPlan, livemode: true), ModePolicies(defaultPlan, livemode: false))
         let limits = config.rateLimits
-        ipBurst = limits.ipPerSecond > 0 ? LimitPolicy(name: "ip-burst", quota: limits.ipPerSecond, windowSeconds: 1) : nil
-        ipMinute = limits.ipPerMinute > 0 ? LimitPolicy(name: "ip-minute", quota: limits.ipPerMinute, windowSeconds: 60) : nil
+        ipBurst = limits.ipPerSecond > 0 ? LimitPolicy(.ip, .burst, quota: limits.ipPerSecond) : nil
+        ipMinute = limits.ipPerMinute > 0 ? LimitPolicy(.ip, .minute, quota: limits.ipPerMinute) : nil
         routes = Dictionary(
             limits.routes.compactMap { route, limit in RouteLimitKey(route: route).map { ($0, limit) } },
             uniquingKeysWith: { a, _ in a }
@@ -89,44 +101,36 @@ final class AdmissionControl: Sendable {
 
     /// Counts the request against the key, the organization and the tenant's
     /// quotas, appending each limit's state; `consume: false` only reports
-    /// (for `POST /v1/keys/verify`). Returns whether the request may proceed.
+    /// (for `POST /v1/keys/verify`). Returns what was counted, or nil when a
+    /// limit refused (and whatever was counted before it is given back).
     @discardableResult
-    func admit(_ principal: Principal, consume: Bool = true, into states: inout [LimitState]) async throws -> Bool {
+    func admit(_ principal: Principal, consume: Bool = true, into states: inout [LimitState]) async throws -> Admission? {
         let now = clock.nowMilliseconds
         let limits = policies(for: principal)
-        let key = principal.keyLimit
-        guard limiter.acquire(key, burst: limits.keyBurst, minute: limits.keyMinute, now: now, consume: consume, into: &states) else {
-            return false
+        guard
+            limiter.acquire(principal.keyLimit, burst: limits.keyBurst, minute: limits.keyMinute, now: now, consume: consume, into: &states)
+        else {
+            return nil
         }
-
-        // What has been counted so far, given back when a later limit refuses.
-        var organization: LimitKey?
-        var dayCounted = false
-        var monthCounted = false
-        func refund() {
-            guard consume else { return }
-            limiter.refund(key, burst: limits.keyBurst != nil, minute: limits.keyMinute != nil, now: now)
-            if let organization { limiter.refund(organization, burst: false, minute: true, now: now) }
-            if dayCounted { ledger.refund(principal.tenant, period: .day, now: now) }
-            if monthCounted { ledger.refund(principal.tenant, period: .month, now: now) }
-        }
+        var admission = Admission(countedAt: now)
+        admission.keyBurst = consume && limits.keyBurst != nil
+        admission.keyMinute = consume && limits.keyMinute != nil
 
         if let policy = limits.organizationMinute {
-            let subject = principal.organizationLimit
-            guard limiter.acquire(subject, burst: nil, minute: policy, now: now, consume: consume, into: &states) else {
-                refund()
-                return false
+            guard limiter.acquire(principal.organizationLimit, burst: nil, minute: policy, now: now, consume: consume, into: &states) else {
+                refund(admission, for: principal)
+                return nil
             }
-            organization = subject
+            admission.organization = consume
         }
         if let quota = limits.dailyQuota {
             let state = try await ledger.admit(principal.tenant, period: .day, quota: quota, hard: true, now: now, consume: consume)
             states.append(state)
             guard !state.refused else {
-                refund()
-                return false
+                refund(admission, for: principal)
+                return nil
             }
-            dayCounted = true
+            admission.day = consume
         }
         if let quota = limits.monthlyQuota {
             let state = try await ledger.admit(
@@ -139,12 +143,24 @@ final class AdmissionControl: Sendable {
             )
             states.append(state)
             guard !state.refused else {
-                refund()
-                return false
+                refund(admission, for: principal)
+                return nil
             }
-            monthCounted = true
+            admission.month = consume
         }
-        return true
+        return admission
+    }
+
+    /// Gives back what `admission` counted: the one refund, for a request a
+    /// later limit refused (a refused request costs nothing and is not metered).
+    func refund(_ admission: Admission, for principal: Principal) {
+        let now = admission.countedAt
+        if admission.keyBurst || admission.keyMinute {
+            limiter.refund(principal.keyLimit, burst: admission.keyBurst, minute: admission.keyMinute, now: now)
+        }
+        if admission.organization { limiter.refund(principal.organizationLimit, burst: false, minute: true, now: now) }
+        if admission.day { ledger.refund(principal.tenant, period: .day, now: now) }
+        if admission.month { ledger.refund(principal.tenant, period: .month, now: now) }
     }
 
     /// The operator's override for a route (`rate_limits.routes`), looked up
@@ -152,28 +168,24 @@ final class AdmissionControl: Sendable {
     func routeLimit(method: String, route: String) -> RoutePolicies? {
         routes[RouteLimitKey(method: method, path: route)].map { limit in
             RoutePolicies(
-                burst: limit.perSecond.map { LimitPolicy(name: "route-burst", quota: $0, windowSeconds: 1) },
-                minute: limit.perMinute.map { LimitPolicy(name: "route-minute", quota: $0, windowSeconds: 60) }
+                burst: limit.perSecond.map { LimitPolicy(.route, .burst, quota: $0) },
+                minute: limit.perMinute.map { LimitPolicy(.route, .minute, quota: $0) }
             )
         }
     }
 
-    /// Counts the request against its route's override. On refusal the key,
-    /// organization and quotas counted by `admit(_:into:)` are given back (the
-    /// request will be a 429, which costs nothing and is not metered).
-    func admit(_ principal: Principal, route: String, limit: RoutePolicies, into states: inout [LimitState]) -> Bool {
-        let now = clock.nowMilliseconds
+    /// Counts the request against its route's override. On refusal what
+    /// `admission` counted is given back (the request will be a 429).
+    func admit(
+        _ principal: Principal,
+        admission: Admission,
+        route: String,
+        limit: RoutePolicies,
+        into states: inout [LimitState]
+    ) -> Bool {
         let subject = LimitKey(.route(principal.organizationID, livemode: principal.livemode, route: route))
-        let counted = limiter.acquire(subject, burst: limit.burst, minute: limit.minute, now: now, into: &states)
-        if !counted {
-            let limits = policies(for: principal)
-            limiter.refund(principal.keyLimit, burst: limits.keyBurst != nil, minute: limits.keyMinute != nil, now: now)
-            if limits.organizationMinute != nil {
-                limiter.refund(principal.organizationLimit, burst: false, minute: true, now: now)
-            }
-            if limits.dailyQuota != nil { ledger.refund(principal.tenant, period: .day, now: now) }
-            if limits.monthlyQuota != nil { ledger.refund(principal.tenant, period: .month, now: now) }
-        }
+        let counted = limiter.acquire(subject, burst: limit.burst, minute: limit.minute, now: clock.nowMilliseconds, into: &states)
+        if !counted { refund(admission, for: principal) }
         return counted
     }
 
@@ -186,18 +198,18 @@ final class AdmissionControl: Sendable {
         let scope = [mode, planName].compactMap { $0 }.joined(separator: ", ")
         let error: APIError
         if hit.isQuota {
-            let period = hit.policy.name == "daily-quota" ? "day (UTC)" : "calendar month (UTC)"
+            let period = hit.policy.kind == .quota(.day) ? "day (UTC)" : "calendar month (UTC)"
             error = APIError(
                 .quotaExceeded,
                 "The organization has used its quota of \(hit.policy.quota) requests per \(period) (\(scope)). It resets in \(retry) seconds; move to a plan with a larger quota or overage billing to raise it."
             )
         } else {
             let who: String
-            switch hit.policy.name {
-            case let name where name.hasPrefix("ip-"): who = "from one client IP address (operator setting rate_limits.ip_*)"
-            case let name where name.hasPrefix("key-"): who = "for one API key on \(scope)"
-            case let name where name.hasPrefix("organization-"): who = "for the whole organization on \(scope)"
-            default: who = "for this route (operator setting rate_limits.routes)"
+            switch hit.policy.kind {
+            case .rate(.ip, _): who = "from one client IP address (operator setting rate_limits.ip_*)"
+            case .rate(.key, _): who = "for one API key on \(scope)"
+            case .rate(.organization, _): who = "for the whole organization on \(scope)"
+            case .rate(.route, _), .quota: who = "for this route (operator setting rate_limits.routes)"
             }
             error = APIError(
                 .rateLimited,

@@ -10,22 +10,7 @@ import Synchronization
 /// period's committed usage once (outside any lock), so a restart does not
 /// hand out a fresh quota.
 final class QuotaLedger: Sendable {
-    enum Period: Sendable, Hashable {
-        case day
-        case month
-
-        var policyName: String { self == .day ? "daily-quota" : "monthly-quota" }
-
-        func bounds(containing now: Int64) -> (start: Int64, end: Int64) {
-            switch self {
-            case .day:
-                let start = CivilTime.dayStart(now)
-                return (start, start + 86_400_000)
-            case .month:
-                return CivilTime.month(containing: now)
-            }
-        }
-    }
+    typealias Period = QuotaPeriod
 
     private struct Key: Hashable {
         var tenant: TenantScope
@@ -80,7 +65,7 @@ final class QuotaLedger: Sendable {
         let allowed = !hard || current.used < quota
         if consume, allowed { current.used += 1 }
         if current.policy?.quota != quota {
-            current.policy = LimitPolicy(name: period.policyName, quota: quota, windowSeconds: Int((end - start) / 1_000))
+            current.policy = LimitPolicy(.quota(period), quota: quota, windowSeconds: Int((end - start) / 1_000))
         }
         counter = current
         return (current.used, allowed, current.policy!)
@@ -92,8 +77,7 @@ final class QuotaLedger: Sendable {
             policy: counted.policy,
             remaining: max(0, quota - Int(counted.used)),
             resetSeconds: reset,
-            retryAfterSeconds: counted.allowed ? nil : reset,
-            isQuota: true
+            retryAfterSeconds: counted.allowed ? nil : reset
         )
     }
 

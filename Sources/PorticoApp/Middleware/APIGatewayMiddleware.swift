@@ -24,10 +24,9 @@ struct APIGatewayMiddleware: RouterMiddleware {
     let redactor: BodyRedactor
     let metrics: PorticoMetrics
 
-    static func isAPIPath(_ path: String) -> Bool { path == "/v1" || path.hasPrefix("/v1/") }
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard Self.isAPIPath(request.uri.path), request.uri.path != OpenAPI.path else { return try await next(request, context) }
+        // The OpenAPI document is public: no key, no limits.
+        guard APIPath.contains(request.uri.path), request.uri.path != OpenAPI.path else { return try await next(request, context) }
         let facts = context.facts
         do {
             var response = try await admit(request, context: context, next: next)
@@ -56,14 +55,13 @@ struct APIGatewayMiddleware: RouterMiddleware {
         facts.limits = []
         let admitted = try await admission.admit(principal, into: &limits)
         facts.limits = limits
-        if !admitted { throw admission.refusal(limits, principal: principal)! }
+        guard let admitted else { throw admission.refusal(limits, principal: principal)! }
+        facts.admission = admitted
 
         var request = request
         if principal.bodyCapture, request.method != .get, request.method != .head {
             facts.requestBody = redactor.redact(try await RequestBody.collect(&request, context: context))
         }
-        var context = context
-        context.principal = principal
         return try await next(request, context)
     }
 

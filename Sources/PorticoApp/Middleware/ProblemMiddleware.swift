@@ -27,7 +27,7 @@ struct ProblemMiddleware: RouterMiddleware {
             response = ProblemDocument(apiError, baseURL: baseURL.value, requestID: context.requestID).response(headers: apiError.headers)
         }
         response.headers[.requestID] = context.requestID
-        if request.uri.path.hasPrefix("/v1/") { response.headers[.cacheControl] = "no-store" }
+        if APIPath.contains(request.uri.path) { response.headers[.cacheControl] = "no-store" }
         return response
     }
 

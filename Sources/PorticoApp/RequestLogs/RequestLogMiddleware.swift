@@ -17,7 +17,7 @@ struct RequestLogMiddleware: RouterMiddleware {
     let clock: any PorticoClock
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard APIGatewayMiddleware.isAPIPath(request.uri.path) else { return try await next(request, context) }
+        guard APIPath.contains(request.uri.path) else { return try await next(request, context) }
         let started = ContinuousClock.now
         var response = try await next(request, context)
         let facts = context.facts

@@ -21,8 +21,8 @@ struct SandboxClockController: Sendable {
     static let maxAdvanceSeconds = 30 * 86_400
 
     func register(_ routes: APIRoutes) {
-        routes.on(.get, "sandbox/clock", scope: "webhooks:read", handler: read)
-        routes.on(.post, "sandbox/clock/advance", scope: "webhooks:write", handler: advance)
+        routes.on(.get, "sandbox/clock", scope: .webhooksRead, handler: read)
+        routes.on(.post, "sandbox/clock/advance", scope: .webhooksWrite, handler: advance)
     }
 
     @Sendable func read(_ request: Request, context: Context) async throws -> Response {

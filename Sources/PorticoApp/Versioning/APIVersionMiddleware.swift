@@ -23,7 +23,7 @@ struct APIVersionMiddleware: RouterMiddleware {
     let baseURL: BaseURL
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let principal = context.principal else { return try await next(request, context) }
+        guard let principal = context.facts.principal else { return try await next(request, context) }
         let version: APIVersion
         if let requested = request.headers[.porticoVersion] {
             guard let named = APIVersions.named(requested) else {

@@ -12,9 +12,9 @@ struct WebhookDeliveriesController: Sendable {
     var store: Store { service.store }
 
     func register(_ routes: APIRoutes) {
-        routes.on(.get, "webhook-deliveries", scope: "webhooks:read", query: .checkedByHandler, handler: list)
-        routes.on(.get, "webhook-deliveries/:id", scope: "webhooks:read", handler: retrieve)
-        routes.on(.post, "webhook-deliveries/:id/retry", scope: "webhooks:write", handler: retry)
+        routes.on(.get, "webhook-deliveries", scope: .webhooksRead, query: .checkedByHandler, handler: list)
+        routes.on(.get, "webhook-deliveries/:id", scope: .webhooksRead, handler: retrieve)
+        routes.on(.post, "webhook-deliveries/:id/retry", scope: .webhooksWrite, handler: retry)
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {

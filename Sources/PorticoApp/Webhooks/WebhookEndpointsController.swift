@@ -24,16 +24,16 @@ struct WebhookEndpointsController: Sendable {
     static let writableFields: Set<String> = ["url", "enabled_events", "description", "metadata", "status"]
 
     func register(_ routes: APIRoutes) {
-        routes.on(.post, "webhook-endpoints", scope: "webhooks:write", handler: create)
-        routes.on(.get, "webhook-endpoints", scope: "webhooks:read", query: .checkedByHandler, handler: list)
-        routes.on(.get, "webhook-endpoints/:id", scope: "webhooks:read", handler: retrieve)
-        routes.on(.patch, "webhook-endpoints/:id", scope: "webhooks:write", handler: update)
-        routes.on(.delete, "webhook-endpoints/:id", scope: "webhooks:write", handler: delete)
-        routes.on(.get, "webhook-endpoints/:id/secret", scope: "webhooks:write", handler: secret)
-        routes.on(.post, "webhook-endpoints/:id/rotate-secret", scope: "webhooks:write", handler: rotateSecret)
-        routes.on(.post, "webhook-endpoints/:id/test", scope: "webhooks:write", handler: test)
-        routes.on(.post, "webhook-endpoints/:id/replay", scope: "webhooks:write", handler: replay)
-        routes.on(.get, "webhook-replays/:id", scope: "webhooks:read", handler: replayStatus)
+        routes.on(.post, "webhook-endpoints", scope: .webhooksWrite, handler: create)
+        routes.on(.get, "webhook-endpoints", scope: .webhooksRead, query: .checkedByHandler, handler: list)
+        routes.on(.get, "webhook-endpoints/:id", scope: .webhooksRead, handler: retrieve)
+        routes.on(.patch, "webhook-endpoints/:id", scope: .webhooksWrite, handler: update)
+        routes.on(.delete, "webhook-endpoints/:id", scope: .webhooksWrite, handler: delete)
+        routes.on(.get, "webhook-endpoints/:id/secret", scope: .webhooksWrite, handler: secret)
+        routes.on(.post, "webhook-endpoints/:id/rotate-secret", scope: .webhooksWrite, handler: rotateSecret)
+        routes.on(.post, "webhook-endpoints/:id/test", scope: .webhooksWrite, handler: test)
+        routes.on(.post, "webhook-endpoints/:id/replay", scope: .webhooksWrite, handler: replay)
+        routes.on(.get, "webhook-replays/:id", scope: .webhooksRead, handler: replayStatus)
     }
 
     @Sendable func create(_ request: Request, context: Context) async throws -> Response {

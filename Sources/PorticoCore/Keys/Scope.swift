@@ -1,24 +1,72 @@
-/// Permission names a key can carry (`customers:read`). Secret keys hold every
-/// scope, publishable keys only `publishableDefaults`, restricted keys exactly
-/// the ones chosen when they were made.
-public enum Scope {
-    public static let all: [String] = [
-        "customers:read", "customers:write",
-        "events:read", "events:write",
-        "webhooks:read", "webhooks:write",
-        "logs:read", "usage:read", "invoices:read",
-        "keys:read", "keys:write",
-    ]
+/// A permission a key can carry, written `resource:access` (`customers:read`).
+/// Routes name the scope they need with these constants, never with strings.
+package struct Scope: Hashable, Sendable, CustomStringConvertible {
+    package enum Access: String, Sendable {
+        case read, write
+    }
 
-    /// Read-only scopes safe for a key that may ship inside a client.
-    public static let publishableDefaults: [String] = ["customers:read", "events:read"]
+    package let resource: String
+    package let access: Access
+    /// `resource:access`, as stored and as the API lists it.
+    package let name: String
+
+    package init(_ resource: String, _ access: Access) {
+        self.resource = resource
+        self.access = access
+        name = "\(resource):\(access.rawValue)"
+    }
+
+    /// Parses `resource:access`; nil for anything else.
+    package init?(_ name: some StringProtocol) {
+        let parts = name.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, let access = Access(rawValue: String(parts[1])) else { return nil }
+        self.init(String(parts[0]), access)
+    }
+
+    package var description: String { name }
+
+    /// Read scopes are the only ones a publishable key (shipped inside clients) may hold.
+    package var isReadOnly: Bool { access == .read }
+
+    // MARK: Portico's own scopes
+
+    package static let customersRead = Scope("customers", .read)
+    package static let customersWrite = Scope("customers", .write)
+    package static let eventsRead = Scope("events", .read)
+    package static let eventsWrite = Scope("events", .write)
+    package static let webhooksRead = Scope("webhooks", .read)
+    package static let webhooksWrite = Scope("webhooks", .write)
+    package static let logsRead = Scope("logs", .read)
+    package static let usageRead = Scope("usage", .read)
+    package static let invoicesRead = Scope("invoices", .read)
+    package static let keysRead = Scope("keys", .read)
+    package static let keysWrite = Scope("keys", .write)
 
     /// The value stored for a secret key: every scope, present and future.
     package static let wildcard = "*"
+}
 
-    package static func isKnown(_ scope: String) -> Bool { all.contains(scope) }
+/// The scopes an instance knows, in the order they are offered: Portico's own
+/// and, later, custom ones (a gateway's `orders:read`).
+package struct ScopeCatalogue: Sendable {
+    package let scopes: [Scope]
 
-    package static func isReadOnly(_ scope: String) -> Bool { scope.hasSuffix(":read") }
+    package init(_ scopes: [Scope]) {
+        self.scopes = scopes
+    }
+
+    package static let builtIn = ScopeCatalogue([
+        .customersRead, .customersWrite,
+        .eventsRead, .eventsWrite,
+        .webhooksRead, .webhooksWrite,
+        .logsRead, .usageRead, .invoicesRead,
+        .keysRead, .keysWrite,
+    ])
+
+    /// What a publishable key holds when no scopes are asked for.
+    package static let publishableDefaults: [Scope] = [.customersRead, .eventsRead]
+
+    package func contains(_ scope: Scope) -> Bool { scopes.contains(scope) }
 }
 
 /// The scopes a key holds, as checked on every request.
@@ -32,7 +80,7 @@ package struct ScopeSet: Sendable, Equatable {
         names = Set(parts)
     }
 
-    package func contains(_ scope: String) -> Bool { everything || names.contains(scope) }
+    package func contains(_ scope: Scope) -> Bool { everything || names.contains(scope.name) }
 
     /// Whether a key holding these scopes may hand out `other` (no privilege escalation).
     package func covers(_ other: ScopeSet) -> Bool {

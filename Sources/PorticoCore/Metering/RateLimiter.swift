@@ -7,6 +7,38 @@ import Synchronization
 /// configuration loaded (or once per quota period), so a state costs one
 /// reference, and the header text is rendered once per policy, not per request.
 package final class LimitPolicy: Sendable, Equatable {
+    /// What a limit counts, which names it: `ip-burst`, `key-minute`, `daily-quota`…
+    package enum Kind: Sendable, Equatable {
+        /// A rate limit on who (`Subject`) over a one-second or one-minute window.
+        case rate(Subject, Window)
+        /// A tenant's request quota for a UTC day or calendar month.
+        case quota(QuotaPeriod)
+
+        package var name: String {
+            switch self {
+            case .rate(let subject, let window): "\(subject.rawValue)-\(window.rawValue)"
+            case .quota(.day): "daily-quota"
+            case .quota(.month): "monthly-quota"
+            }
+        }
+    }
+
+    /// Who a rate limit counts by.
+    package enum Subject: String, Sendable {
+        case ip
+        case key
+        case organization
+        case route
+    }
+
+    package enum Window: String, Sendable {
+        case burst
+        case minute
+
+        package var seconds: Int { self == .burst ? 1 : 60 }
+    }
+
+    package let kind: Kind
     package let name: String
     package let quota: Int
     package let windowSeconds: Int
@@ -16,14 +48,24 @@ package final class LimitPolicy: Sendable, Equatable {
     package let rateLimitItemPrefix: String
     /// The per-client-IP limits (`ip-burst`, `ip-minute`).
     package let isClientIP: Bool
+    /// A quota rather than a rate limit, for metrics and the 429 body.
+    package let isQuota: Bool
 
-    package init(name: String, quota: Int, windowSeconds: Int) {
+    /// A rate limit: `quota` requests per window.
+    package convenience init(_ subject: Subject, _ window: Window, quota: Int) {
+        self.init(.rate(subject, window), quota: quota, windowSeconds: window.seconds)
+    }
+
+    package init(_ kind: Kind, quota: Int, windowSeconds: Int) {
+        self.kind = kind
+        let name = kind.name
         self.name = name
         self.quota = quota
         self.windowSeconds = windowSeconds
         headerItem = "\"\(name)\";q=\(quota);w=\(windowSeconds)"
         rateLimitItemPrefix = "\"\(name)\";r="
-        isClientIP = name.hasPrefix("ip-")
+        if case .rate(.ip, _) = kind { isClientIP = true } else { isClientIP = false }
+        if case .quota = kind { isQuota = true } else { isQuota = false }
     }
 
     package static func == (a: LimitPolicy, b: LimitPolicy) -> Bool {
@@ -40,17 +82,15 @@ package struct LimitState: Sendable, Equatable {
     package var resetSeconds: Int
     /// When this limit refused the request: seconds until one more would pass.
     package var retryAfterSeconds: Int?
-    /// What kind of limit this is, for metrics and the 429 body.
-    package var isQuota = false
 
     package var refused: Bool { retryAfterSeconds != nil }
+    package var isQuota: Bool { policy.isQuota }
 
-    package init(policy: LimitPolicy, remaining: Int, resetSeconds: Int, retryAfterSeconds: Int? = nil, isQuota: Bool = false) {
+    package init(policy: LimitPolicy, remaining: Int, resetSeconds: Int, retryAfterSeconds: Int? = nil) {
         self.policy = policy
         self.remaining = remaining
         self.resetSeconds = resetSeconds
         self.retryAfterSeconds = retryAfterSeconds
-        self.isQuota = isQuota
     }
 }
 

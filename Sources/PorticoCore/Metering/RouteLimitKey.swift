@@ -6,7 +6,7 @@ package struct RouteLimitKey: Hashable, Sendable {
 
     package init?(route: String) {
         let parts = route.split(separator: " ", omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[1].hasPrefix("/v1/") else { return nil }
+        guard parts.count == 2, parts[1].hasPrefix(APIPath.prefix + "/") else { return nil }
         method = parts[0].uppercased()
         path = String(parts[1])
     }

@@ -21,7 +21,7 @@ struct OpenAPITests {
 
     @Test func everyRegisteredRouteIsDescribedAndNothingElse() async throws {
         let portico = try await TestPortico.make(sandbox: true)
-        let registered = Set(registerAPI(on: Router(context: PorticoRequestContext.self), runtime: portico.runtime).registered)
+        let registered = Set(registerAPI(on: Router(context: PorticoRequestContext.self), runtime: portico.runtime, layers: []).registered)
         let described = Set(OpenAPI.operations.map { "\($0.method.uppercased()) \($0.path)" })
         #expect(registered.subtracting(described).isEmpty, "routes without an operation: \(registered.subtracting(described).sorted())")
         #expect(described.subtracting(registered).isEmpty, "operations without a route: \(described.subtracting(registered).sorted())")

@@ -94,7 +94,7 @@ struct IdempotencyTests {
             let list = try await api.send(.get, "/v1/customers", key: portico.testKey).json
             #expect((list["data"] as? [Any])?.isEmpty == true)
         }
-        #expect(String(repeating: "k", count: 255).count == IdempotencyMiddleware.maxKeyLength)
+        #expect(String(repeating: "k", count: 255).count == IdempotencyLayer.maxKeyLength)
     }
 
     @Test func keysAreScopedToOrganizationAndMode() async throws {

@@ -6,8 +6,8 @@ import Testing
 struct RateLimiterTests {
     @Test func tokenBucketAndWindowAreExactUnderAnInjectedClock() {
         let limiter = RateLimiter(maxTracked: 1_000)
-        let burst = LimitPolicy(name: "b", quota: 5, windowSeconds: 1)
-        let minute = LimitPolicy(name: "m", quota: 8, windowSeconds: 60)
+        let burst = LimitPolicy(.key, .burst, quota: 5)
+        let minute = LimitPolicy(.key, .minute, quota: 8)
         let start: Int64 = 1_800_000_000_000
         func take(_ at: Int64) -> Bool { !limiter.acquire(.key("k"), burst: burst, minute: minute, now: at).contains(where: \.refused) }
         #expect((0..<7).map { _ in take(start) } == [true, true, true, true, true, false, false])
@@ -27,7 +27,7 @@ struct RateLimiterTests {
 
     @Test func memoryStaysBoundedAndIdleBucketsGo() {
         let limiter = RateLimiter(maxTracked: 1_600)
-        let minute = LimitPolicy(name: "m", quota: 100, windowSeconds: 60)
+        let minute = LimitPolicy(.key, .minute, quota: 100)
         let start: Int64 = 1_800_000_000_000
         for index in 0..<20_000 {
             _ = limiter.acquire(.ip(IPAddress(bytes: [10, 0, UInt8(index / 256), UInt8(index % 256)])), burst: nil, minute: minute, now: start)
@@ -41,7 +41,7 @@ struct RateLimiterTests {
     /// second stops that second from counting as the oldest.
     @Test func theWindowResetFollowsTheOldestCountedSecond() {
         let limiter = RateLimiter(maxTracked: 1_000)
-        let minute = LimitPolicy(name: "m", quota: 100, windowSeconds: 60)
+        let minute = LimitPolicy(.key, .minute, quota: 100)
         let start: Int64 = 1_800_000_030_000  // half-way through the slots: the window wraps below
         func reset(at second: Int64, consume: Bool = true) -> Int? {
             limiter.acquire(.key("k"), burst: nil, minute: minute, now: start + second * 1_000, consume: consume).first?.resetSeconds

@@ -21,8 +21,7 @@ import PorticoStore
 /// rolled back: a corrected retry may reuse the key. An error raised after
 /// the commit (a fault, a lost connection) does not undo the stored
 /// response: the retry replays it and never runs the work twice.
-struct IdempotencyMiddleware: RouterMiddleware {
-    typealias Context = PorticoRequestContext
+struct IdempotencyLayer: RouteLayer {
     static let maxKeyLength = 255
 
     let store: Store
@@ -31,7 +30,10 @@ struct IdempotencyMiddleware: RouterMiddleware {
     let claims: IdempotencyClaims
     let faults: FaultInjection
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    /// Only POSTs take an `Idempotency-Key` (the others are idempotent by nature).
+    func applies(to route: RouteSpec) -> Bool { route.method == .post }
+
+    func handle(_ request: Request, context: Context, route: RouteSpec, next: Handler) async throws -> Response {
         guard request.method == .post, let header = request.headers[.idempotencyKey] else {
             return try await next(request, context)
         }

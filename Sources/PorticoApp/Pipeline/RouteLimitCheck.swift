@@ -1,0 +1,19 @@
+import Hummingbird
+
+/// The route's own rate limit (`rate_limits.routes`), after the gateway's
+/// key, organization and quota limits; a refusal gives those back.
+struct RouteLimitCheck: RouteLayer {
+    let admission: AdmissionControl
+
+    func applies(to route: RouteSpec) -> Bool { route.limit != nil }
+
+    func handle(_ request: Request, context: Context, route: RouteSpec, next: Handler) async throws -> Response {
+        guard let limit = route.limit, let counted = context.facts.admission else { return try await next(request, context) }
+        let principal = try context.requirePrincipal()
+        let facts = context.facts
+        if !admission.admit(principal, admission: counted, route: "\(route.method) \(route.route)", limit: limit, into: &facts.limits) {
+            throw admission.refusal(facts.limits, principal: principal)!
+        }
+        return try await next(request, context)
+    }
+}
