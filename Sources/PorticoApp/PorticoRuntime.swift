@@ -9,7 +9,8 @@ import PorticoStore
 public final class PorticoRuntime: Sendable {
     public let config: PorticoConfig
     public let logger: Logger
-    let store: Store
+    /// Everything Portico stores; built here (the composition root) on the SQLite engine, held as its contracts.
+    let store: any PorticoStorage
     let clock: any PorticoClock
     let metrics: PorticoMetrics
     let lastUsed: LastUsedTracker
@@ -59,7 +60,7 @@ public final class PorticoRuntime: Sendable {
         self.sandboxClock = sandbox ? clock as? OffsetClock : nil
         self.logger = logger
         self.clock = clock
-        self.store = try Store(configuration: config.storeConfiguration, migrate: migrate)
+        self.store = try SQLiteStore(configuration: config.storeConfiguration, migrate: migrate)
         (self.secretBox, self.secretKeyCreated) = try SecretBox.load(path: config.secretsKeyPath)
         self.metrics = PorticoMetrics()
         self.baseURL = BaseURL(config.baseURL(port: config.server.port))

@@ -6,7 +6,7 @@ import Testing
 
 struct BackupTests {
     @Test func backupIsAConsistentVerifiedCopy() async throws {
-        let source = try Store(configuration: StoreConfiguration(path: MigrationTests.temporaryPath()))
+        let source = try SQLiteStore(configuration: StoreConfiguration(path: MigrationTests.temporaryPath()))
         try await source.pool.write { db in
             for index in 0..<500 {
                 try db.execute(
@@ -18,7 +18,7 @@ struct BackupTests {
         let destination = MigrationTests.temporaryPath()
         try await source.backup(to: destination)
 
-        let copy = try Store(configuration: StoreConfiguration(path: destination), migrate: false)
+        let copy = try SQLiteStore(configuration: StoreConfiguration(path: destination), migrate: false)
         let check = try await copy.check()
         #expect(check.integrityOK)
         #expect(check.schemaCurrent)
@@ -29,7 +29,7 @@ struct BackupTests {
     }
 
     @Test func failedBackupLeavesNoFile() async throws {
-        let source = try Store(configuration: StoreConfiguration(path: MigrationTests.temporaryPath()))
+        let source = try SQLiteStore(configuration: StoreConfiguration(path: MigrationTests.temporaryPath()))
         let destination = "/proc/portico-cannot-write-here/backup.sqlite"
         await #expect(throws: (any Error).self) { try await source.backup(to: destination) }
         #expect(!FileManager.default.fileExists(atPath: destination))

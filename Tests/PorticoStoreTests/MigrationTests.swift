@@ -34,7 +34,7 @@ struct MigrationTests {
     }
 
     @Test func migratedDatabaseEqualsSchemaFile() async throws {
-        let store = try Store(configuration: StoreConfiguration(path: Self.temporaryPath()))
+        let store = try SQLiteStore(configuration: StoreConfiguration(path: Self.temporaryPath()))
         let migrated = try await store.pool.read { try Self.objects($0) }
 
         let reference = try DatabaseQueue()
@@ -51,7 +51,7 @@ struct MigrationTests {
 
     @Test func olderDatabaseIsBroughtToCurrentKeepingItsData() async throws {
         let path = Self.temporaryPath()
-        let old = try Store(configuration: StoreConfiguration(path: path), migrate: false)
+        let old = try SQLiteStore(configuration: StoreConfiguration(path: path), migrate: false)
         try old.migrate(upTo: Migrations.identifiers[0])
         try await old.pool.write { db in
             try db.execute(sql: "INSERT INTO organizations (id, name, created_at) VALUES ('org_1', 'Old Co', 1)")
@@ -59,7 +59,7 @@ struct MigrationTests {
         #expect(try await old.readiness() == false)
         try old.close()
 
-        let upgraded = try Store(configuration: StoreConfiguration(path: path))
+        let upgraded = try SQLiteStore(configuration: StoreConfiguration(path: path))
         #expect(try await upgraded.readiness())
         #expect(try await upgraded.organization(id: "org_1")?.name == "Old Co")
         let check = try await upgraded.check()
@@ -74,7 +74,7 @@ struct MigrationTests {
     /// old CSRF token is left in the file or its WAL.
     @Test func upgradeSealsStoredResponsesAndLeavesNoPlaintext() async throws {
         let path = Self.temporaryPath()
-        let old = try Store(configuration: StoreConfiguration(path: path), migrate: false)
+        let old = try SQLiteStore(configuration: StoreConfiguration(path: path), migrate: false)
         try old.migrate(upTo: "2026-11-25-request-stats")
         let secret = "sk_live_PLAINTEXTSECRETPLAINTEXTSE1234"
         try await old.pool.write { db in
@@ -95,7 +95,7 @@ struct MigrationTests {
         }
         try old.close()
 
-        let upgraded = try Store(configuration: StoreConfiguration(path: path))
+        let upgraded = try SQLiteStore(configuration: StoreConfiguration(path: path))
         let scope = TenantScope(organizationId: "org_1", livemode: true)
         let done = IdempotentRequest(scope: scope, key: "done-key", requestHash: Data([1]), createdAt: 2, expiresAt: 3)
         let replay = try #require(try await upgraded.idempotentResponse(for: done, now: 2))
@@ -111,14 +111,14 @@ struct MigrationTests {
 
     @Test(arguments: [(StoreConfiguration.Synchronous.normal, 1), (.full, 2)])
     func synchronousLevelIsAppliedToConnections(level: StoreConfiguration.Synchronous, expected: Int) async throws {
-        let store = try Store(configuration: StoreConfiguration(path: Self.temporaryPath(), synchronous: level))
+        let store = try SQLiteStore(configuration: StoreConfiguration(path: Self.temporaryPath(), synchronous: level))
         #expect(try await store.synchronousLevel() == expected)
         let readerLevel = try await store.pool.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
         #expect(readerLevel == expected)
     }
 
     @Test func databaseRunsInWALWithForeignKeysAndBusyTimeout() async throws {
-        let store = try Store(configuration: StoreConfiguration(path: Self.temporaryPath(), busyTimeoutMilliseconds: 1_234))
+        let store = try SQLiteStore(configuration: StoreConfiguration(path: Self.temporaryPath(), busyTimeoutMilliseconds: 1_234))
         let (journal, foreignKeys, timeout) = try await store.pool.write { db in
             (
                 try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA foreign_keys"),

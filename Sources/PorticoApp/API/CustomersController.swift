@@ -16,7 +16,7 @@ import PorticoStore
 /// tenant's id is indistinguishable from an unknown one.
 struct CustomersController: Sendable {
     typealias Context = PorticoRequestContext
-    let store: Store
+    let store: any CustomerStore
     let clock: any PorticoClock
     let cache: RepresentationCache
 

@@ -6,7 +6,7 @@ import PorticoStore
 /// `/v1/invoices` (`invoices:read`): the organization's monthly invoices in this mode, newest first.
 struct InvoicesController: Sendable {
     typealias Context = PorticoRequestContext
-    let store: Store
+    let store: any BillingStore
 
     func register(_ routes: APIRoutes) {
         routes.on(.get, "invoices", scope: .invoicesRead, query: .checkedByHandler, handler: list)

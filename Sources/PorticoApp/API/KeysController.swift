@@ -14,7 +14,7 @@ import PorticoStore
 struct KeysController: Sendable {
     typealias Context = PorticoRequestContext
     let keys: KeyService
-    let store: Store
+    let store: any KeyStore
     let clock: any PorticoClock
     let admission: AdmissionControl
     let authenticator: KeyAuthenticator

@@ -7,7 +7,7 @@ import PorticoStore
 /// schema is current and writes succeed) and `/metrics` (Prometheus text format).
 struct OperationsController: Sendable {
     typealias Context = PorticoRequestContext
-    let store: Store
+    let store: any StorageMaintenance
     let clock: any PorticoClock
     let metrics: PorticoMetrics
 

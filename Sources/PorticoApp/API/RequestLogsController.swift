@@ -11,7 +11,7 @@ import PorticoStore
 /// Logs appear once the writer commits their batch (within `request_logs.flush_interval_ms`).
 struct RequestLogsController: Sendable {
     typealias Context = PorticoRequestContext
-    let store: Store
+    let store: any RequestLogStore
     let width: Int64
 
     func register(_ routes: APIRoutes) {

@@ -9,7 +9,7 @@ import PorticoStore
 /// plan's quotas. `metric` and `key_id` narrow the report.
 struct UsageController: Sendable {
     typealias Context = PorticoRequestContext
-    let store: Store
+    let store: any BillingStore
     let billing: BillingService
     let admission: AdmissionControl
     let clock: any PorticoClock

@@ -5,7 +5,7 @@ import PorticoStore
 /// Creates organizations and users (the CLI and the sandbox seed use it; the
 /// dashboard will too), each with its audit row.
 public struct AccountService: Sendable {
-    let store: Store
+    let store: any AccountStore
     let clock: any PorticoClock
     let hasher: PasswordHasher
     /// Plan new organizations start on (`billing.default_plan`).

@@ -17,7 +17,7 @@ final class Dashboard: Sendable {
     /// A hash checked when the email is unknown, so that answer takes as long as a wrong password.
     private let decoyHash = Mutex<String?>(nil)
 
-    var store: Store { runtime.store }
+    var store: any PorticoStorage { runtime.store }
     var clock: any PorticoClock { runtime.clock }
     var config: PorticoConfig { runtime.config }
 

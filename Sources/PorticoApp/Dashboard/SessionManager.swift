@@ -36,7 +36,7 @@ struct Viewer: Sendable {
 /// sign-out, after `dashboard.session_idle_minutes` unused, or
 /// `dashboard.session_absolute_hours` after sign-in.
 final class SessionManager: Sendable {
-    private let store: Store
+    private let store: any SessionStore
     private let clock: any PorticoClock
     private let idleMilliseconds: Int64
     private let absoluteMilliseconds: Int64
@@ -45,7 +45,7 @@ final class SessionManager: Sendable {
     /// Last-seen times are written at most this often per session (a page view is not worth a write each).
     private static let touchInterval: Int64 = 60_000
 
-    init(store: Store, clock: any PorticoClock, settings: PorticoConfig.Dashboard, secureCookies: Bool) {
+    init(store: any SessionStore, clock: any PorticoClock, settings: PorticoConfig.Dashboard, secureCookies: Bool) {
         self.store = store
         self.clock = clock
         self.idleMilliseconds = Int64(settings.sessionIdleMinutes) * 60_000

@@ -13,7 +13,7 @@ import PorticoStore
 /// type, exactly like the `customer.*` events Portico emits itself.
 struct EventsController: Sendable {
     typealias Context = PorticoRequestContext
-    let store: Store
+    let store: any WebhookStore
     let clock: any PorticoClock
 
     func register(_ routes: APIRoutes) {
@@ -55,7 +55,7 @@ struct EventsController: Sendable {
             createdAt: now
         )
         return try await context.respond { completion in
-            try await store.insertEvent(event, completing: completion)
+            try await store.insertEvent(event, onlyTo: nil, completing: completion)
         } render: { _ in
             EventResource(event)
         }

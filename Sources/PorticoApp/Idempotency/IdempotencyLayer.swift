@@ -24,7 +24,7 @@ import PorticoStore
 struct IdempotencyLayer: RouteLayer {
     static let maxKeyLength = 255
 
-    let store: Store
+    let store: any IdempotencyStore
     let clock: any PorticoClock
     let ttl: TimeInterval
     let claims: IdempotencyClaims

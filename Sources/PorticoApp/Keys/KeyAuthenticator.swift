@@ -39,12 +39,12 @@ final class KeyAuthenticator: Sendable {
 
     static let maxAbsentEntries = 10_000
 
-    private let store: Store
+    private let store: any KeyStore
     private let clock: any PorticoClock
     private let lastUsed: LastUsedTracker
     private let state = Mutex(State())
 
-    init(store: Store, clock: any PorticoClock, lastUsed: LastUsedTracker) {
+    init(store: any KeyStore, clock: any PorticoClock, lastUsed: LastUsedTracker) {
         self.store = store
         self.clock = clock
         self.lastUsed = lastUsed

@@ -51,7 +51,7 @@ public struct KeyRequestError: Error, CustomStringConvertible, Equatable {
 /// transaction, and tells the authenticator so a change applies to the very
 /// next request.
 public struct KeyService: Sendable {
-    let store: Store
+    let store: any KeyStore & AccountStore
     let clock: any PorticoClock
     let authenticator: KeyAuthenticator?
 

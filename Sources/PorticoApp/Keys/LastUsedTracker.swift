@@ -18,7 +18,7 @@ final class LastUsedTracker: Sendable {
     }
 
     /// Writes and clears what was collected; on failure the batch is kept for the next flush.
-    func flush(to store: Store) async throws {
+    func flush(to store: any KeyStore) async throws {
         let batch = pending.withLock { pending in
             defer { pending.removeAll(keepingCapacity: true) }
             return pending

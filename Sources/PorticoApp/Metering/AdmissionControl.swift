@@ -62,7 +62,7 @@ final class AdmissionControl: Sendable {
     private let ledger: QuotaLedger
     private let clock: any PorticoClock
 
-    init(config: PorticoConfig, store: Store, clock: any PorticoClock) {
+    init(config: PorticoConfig, store: any BillingStore, clock: any PorticoClock) {
         plans = config.plans
         defaultPlan = config.plans[config.billing.defaultPlan] ?? Plan.defaults["free"]!
         policies = config.plans.mapValues { (ModePolicies($0, livemode: true), ModePolicies($0, livemode: false)) }

@@ -26,13 +26,13 @@ public struct ReconciliationLine: Sendable, Equatable {
 /// idempotent: the (organization, mode, month) uniqueness in the database
 /// makes a second run insert nothing.
 public struct BillingService: Sendable {
-    let store: Store
+    let store: any AccountStore & BillingStore
     let clock: any PorticoClock
     let plans: [String: Plan]
     let authenticator: KeyAuthenticator?
     let partitionWidth: Int64
 
-    init(config: PorticoConfig, store: Store, clock: any PorticoClock, authenticator: KeyAuthenticator?) {
+    init(config: PorticoConfig, store: any AccountStore & BillingStore, clock: any PorticoClock, authenticator: KeyAuthenticator?) {
         self.store = store
         self.clock = clock
         self.plans = config.plans

@@ -24,10 +24,10 @@ final class QuotaLedger: Sendable {
         var policy: LimitPolicy?
     }
 
-    private let store: Store
+    private let store: any BillingStore
     private let counters = Mutex<[Key: Counter]>([:])
 
-    init(store: Store) {
+    init(store: any BillingStore) {
         self.store = store
     }
 

@@ -11,7 +11,7 @@ struct PendingLog: Sendable {
     var enqueuedAt: ContinuousClock.Instant
 
     /// Whether the request counts as usage: authenticated and not refused by a limit.
-    /// Reconciliation (`Store.meteredRequestCounts`) applies the same rule to the log rows.
+    /// Reconciliation (`BillingStore.meteredRequestCounts`) applies the same rule to the log rows.
     var isMetered: Bool { entry.organizationId != nil && entry.status != 429 }
 }
 
@@ -36,7 +36,7 @@ final class RequestLogWriter: Service, Sendable {
         var ringer: AsyncStream<Void>.Continuation?
     }
 
-    private let store: Store
+    private let store: any RequestLogStore
     private let metrics: PorticoMetrics
     private let logger: Logger
     private let batchSize: Int
@@ -49,7 +49,7 @@ final class RequestLogWriter: Service, Sendable {
     /// One flush at a time, so a flush that returns has really committed everything queued before it.
     private let flushing = AsyncGate()
 
-    init(config: PorticoConfig.RequestLogs, store: Store, metrics: PorticoMetrics, logger: Logger, spill: RequestLogSpill? = nil) {
+    init(config: PorticoConfig.RequestLogs, store: any RequestLogStore, metrics: PorticoMetrics, logger: Logger, spill: RequestLogSpill? = nil) {
         self.spill = spill
         self.failures = ThrottledLog(logger: logger, message: "request log batch failed; will retry")
         self.store = store

@@ -9,7 +9,7 @@ import PorticoStore
 struct WebhookDeliveriesController: Sendable {
     typealias Context = PorticoRequestContext
     let service: WebhookEndpointService
-    var store: Store { service.store }
+    var store: any WebhookStore { service.store }
 
     func register(_ routes: APIRoutes) {
         routes.on(.get, "webhook-deliveries", scope: .webhooksRead, query: .checkedByHandler, handler: list)

@@ -29,7 +29,7 @@ import Synchronization
 /// worth of requests per recording retry, and the error is logged once per
 /// interval with a count rather than once per attempt.
 final class WebhookDispatcher: Service, Sendable {
-    private let store: Store
+    private let store: any WebhookStore
     private let clock: any PorticoClock
     private let client: WebhookClient
     private let policy: AddressPolicy
@@ -90,7 +90,7 @@ final class WebhookDispatcher: Service, Sendable {
     var wake: WakeSignal { store.deliveriesQueued }
 
     init(
-        store: Store,
+        store: any WebhookStore,
         clock: any PorticoClock,
         client: WebhookClient,
         policy: AddressPolicy,

@@ -9,7 +9,7 @@ import PorticoStore
 /// Every change is written to the audit log in the same transaction, with
 /// who made it (an API key or a dashboard user).
 struct WebhookEndpointService: Sendable {
-    let store: Store
+    let store: any WebhookStore
     let clock: any PorticoClock
     let settings: PorticoConfig.Webhooks
     let policy: AddressPolicy
@@ -68,7 +68,7 @@ struct WebhookEndpointService: Sendable {
         if let url = input.url { details["url"] = url.text }
         if let status = input.status { details["status"] = status.rawValue }
         let entry = audit(actor, "webhook_endpoint.updated", id, scope, details, at: now)
-        return try await store.updateEndpoint(id: id, scope: scope, audit: entry) { endpoint in
+        return try await store.updateEndpoint(id: id, scope: scope, audit: entry, completing: nil) { endpoint in
             if let url = input.url { endpoint.url = url.text }
             if let events = input.enabledEvents { endpoint.enabledEvents = StoredJSON.encode(events) }
             input.description.apply(to: &endpoint.description)
@@ -192,7 +192,7 @@ struct WebhookEndpointService: Sendable {
     }
 
     /// A retry's outcome: the delivery, nil when there is none, or the refusal as an API error.
-    private static func retried(_ outcome: Result<DeliveryView, Store.RetryRefusal>?) throws -> DeliveryView? {
+    private static func retried(_ outcome: Result<DeliveryView, RetryRefusal>?) throws -> DeliveryView? {
         switch outcome {
         case nil: return nil
         case .failure(.endpointDisabled)?:

@@ -18,7 +18,7 @@ import PorticoStore
 struct WebhookEndpointsController: Sendable {
     typealias Context = PorticoRequestContext
     let service: WebhookEndpointService
-    var store: Store { service.store }
+    var store: any WebhookStore { service.store }
     var clock: any PorticoClock { service.clock }
 
     static let writableFields: Set<String> = ["url", "enabled_events", "description", "metadata", "status"]

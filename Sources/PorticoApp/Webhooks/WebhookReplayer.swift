@@ -8,14 +8,14 @@ import ServiceLifecycle
 /// never holds the writer for long; progress (`queued`) is visible after
 /// each chunk. Jobs left running by a stopped process are resumed at start.
 final class WebhookReplayer: Service, Sendable {
-    private let store: Store
+    private let store: any WebhookStore
     private let clock: any PorticoClock
     private let logger: Logger
     private let chunk: Int
     private let jobs: AsyncStream<String>
     private let queue: AsyncStream<String>.Continuation
 
-    init(store: Store, clock: any PorticoClock, logger: Logger, chunk: Int = 500) {
+    init(store: any WebhookStore, clock: any PorticoClock, logger: Logger, chunk: Int = 500) {
         self.store = store
         self.clock = clock
         self.logger = logger

@@ -125,7 +125,7 @@ struct AuthenticationTests {
         try await portico.run { (api: APIClient) async throws in
             #expect(try await api.send(.get, "/v1/customers", key: key.secret).status == .ok)
             // A second connection to the same file, as `portico key revoke` would open.
-            let cli = try Store(configuration: StoreConfiguration(path: portico.databasePath))
+            let cli = try SQLiteStore(configuration: StoreConfiguration(path: portico.databasePath))
             let clock = SystemClock()
             _ = try await KeyService(store: cli, clock: clock, authenticator: nil).revoke(
                 id: key.id,

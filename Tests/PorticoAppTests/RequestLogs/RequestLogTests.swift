@@ -325,7 +325,7 @@ struct RequestLogTests {
 
     /// Every row of every partition.
     static func allRows(_ db: Database, width: Int64 = 86_400_000) throws -> [RequestLogEntry] {
-        try Store.partitions(db, width: width).flatMap { partition in
+        try SQLiteStore.partitions(db, width: width).flatMap { partition in
             try RequestLogEntry.fetchAll(db, sql: "SELECT \(RequestLogEntry.columns) FROM \(partition.name)")
         }
     }

@@ -18,7 +18,8 @@ struct TestPortico {
     let clock: OffsetClock
     let seed: SeededOrganization
 
-    var store: Store { runtime.store }
+    /// The engine under test, concrete: some tests read its SQLite file directly.
+    var store: SQLiteStore { runtime.store as! SQLiteStore }
     var databasePath: String { runtime.config.database.path }
     var testKey: String { seed.keys.testSecret }
     var liveKey: String { seed.keys.liveSecret }

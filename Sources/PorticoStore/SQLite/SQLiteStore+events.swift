@@ -4,20 +4,7 @@ import PorticoCore
 
 // MARK: - Events (the outbox)
 
-/// Filters of `GET /v1/events`.
-package struct EventFilter: Sendable {
-    package var type: EventTypePattern?
-    package var since: Int64?
-    package var until: Int64?
-
-    package init(type: EventTypePattern? = nil, since: Int64? = nil, until: Int64? = nil) {
-        self.type = type
-        self.since = since
-        self.until = until
-    }
-}
-
-extension Store {
+extension SQLiteStore {
     /// Writes `event` and one pending delivery for every enabled endpoint of
     /// its tenant subscribed to its type (or only to `endpoint`, for test
     /// events), inside the caller's transaction: the event, its deliveries
@@ -49,8 +36,8 @@ extension Store {
     @discardableResult
     package func insertEvent(
         _ event: EventRecord,
-        onlyTo endpoint: WebhookEndpointRecord? = nil,
-        completing completion: IdempotentCompletion<Int>? = nil
+        onlyTo endpoint: WebhookEndpointRecord?,
+        completing completion: IdempotentCompletion<Int>?
     ) async throws -> Int {
         try await write(completing: completion) { db in try self.publish(event, in: db, onlyTo: endpoint) }
     }

@@ -4,9 +4,9 @@ import PorticoCore
 
 // MARK: - API keys
 
-extension Store {
+extension SQLiteStore {
     /// Inserts a new key and its audit row in one transaction.
-    package func insertAPIKey(_ key: APIKeyRecord, audit: AuditEntryRecord, completing completion: IdempotentCompletion<Void>? = nil) async throws {
+    package func insertAPIKey(_ key: APIKeyRecord, audit: AuditEntryRecord, completing completion: IdempotentCompletion<Void>?) async throws {
         try await write(completing: completion) { db in
             try key.insert(db)
             try audit.insert(db)
@@ -41,7 +41,7 @@ extension Store {
         }
     }
 
-    package func apiKeys(organizationId: String, livemode: Bool? = nil) async throws -> [APIKeyRecord] {
+    package func apiKeys(organizationId: String, livemode: Bool?) async throws -> [APIKeyRecord] {
         try await read { db in
             var request = APIKeyRecord.filter(APIKeyRecord.Columns.organizationId == organizationId)
             if let livemode { request = request.filter(APIKeyRecord.Columns.livemode == livemode) }
@@ -55,7 +55,7 @@ extension Store {
         organizationId: String,
         at now: Int64,
         audit: AuditEntryRecord,
-        completing completion: IdempotentCompletion<APIKeyRecord?>? = nil
+        completing completion: IdempotentCompletion<APIKeyRecord?>?
     ) async throws -> APIKeyRecord? {
         try await write(completing: completion) { db in
             guard
@@ -83,7 +83,7 @@ extension Store {
         replacement: APIKeyRecord,
         oldExpiresAt: Int64,
         audit: AuditEntryRecord,
-        completing completion: IdempotentCompletion<APIKeyRecord?>? = nil
+        completing completion: IdempotentCompletion<APIKeyRecord?>?
     ) async throws -> APIKeyRecord? {
         try await write(completing: completion) { db in
             guard

@@ -25,7 +25,7 @@ package struct Page<Item: Sendable>: Sendable {
 }
 
 /// A page of request logs from a search that may have stopped before the
-/// end of its time window (`Store.searchRequestLogs`).
+/// end of its time window (`SQLiteStore.searchRequestLogs`).
 package struct RequestLogSearch: Sendable {
     package var items: [RequestLogEntry]
     package var hasMore: Bool

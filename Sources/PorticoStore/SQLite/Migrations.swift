@@ -384,7 +384,7 @@ enum Migrations {
                 contentType: row["response_content_type"],
                 body: row["response_body"] ?? Data()
             )
-            try Store.insertIdempotentResponse(response, for: request, in: db)
+            try SQLiteStore.insertIdempotentResponse(response, for: request, in: db)
         }
         // secure_delete zeroes the freed pages, so the old plaintext keys, bodies and
         // CSRF tokens do not linger in the file (the store truncates the WAL after migrating).

@@ -2,7 +2,7 @@ import GRDB
 
 // MARK: - Audit log
 
-extension Store {
+extension SQLiteStore {
     /// The organization's audit entries, newest first.
     package func auditEntries(organizationId: String, page: PageRequest) async throws -> Page<AuditEntryRecord> {
         try await read { db in

@@ -3,19 +3,7 @@ import GRDB
 
 // MARK: - Health, integrity and backup
 
-/// The outcome of `Store.check()`.
-package struct StoreCheck: Sendable, Equatable {
-    /// `ok`, or SQLite's list of problems.
-    package var integrity: [String]
-    package var appliedMigrations: [String]
-    package var expectedSchemaVersion: String
-    package var journalMode: String
-
-    package var integrityOK: Bool { integrity == ["ok"] }
-    package var schemaCurrent: Bool { appliedMigrations.last == expectedSchemaVersion }
-}
-
-extension Store {
+extension SQLiteStore {
     /// A cheap round trip through a reader plus the schema version: what `/readyz` needs.
     package func readiness() async throws -> Bool {
         try await read { db in

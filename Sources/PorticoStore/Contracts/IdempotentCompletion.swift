@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PorticoCore
 
 /// A response kept for replay to retries with the same `Idempotency-Key`.
@@ -70,25 +69,10 @@ package struct IdempotentCompletion<Value: Sendable>: Sendable {
         IdempotentCompletion<Other>(request: request, render: { [render] in try render(transform($0)) }, committed: committed)
     }
 
-    /// Renders and stores the response inside the caller's transaction.
-    func complete(_ value: Value, in db: Database) throws {
-        let response = try render(value)
-        try Store.insertIdempotentResponse(response, for: request, in: db)
-        db.afterNextTransaction { [committed] _ in committed(response) }
-    }
-}
+    /// The response to store for the value the request's transaction produced;
+    /// throwing rolls the transaction back.
+    package func response(for value: Value) throws -> IdempotentResponse { try render(value) }
 
-extension Store {
-    /// One write transaction; with a completion, the request's response is
-    /// stored in it too (see `IdempotentCompletion`).
-    func write<T: Sendable>(
-        completing completion: IdempotentCompletion<T>?,
-        _ work: @escaping @Sendable (Database) throws -> T
-    ) async throws -> T {
-        try await writeTransaction { db in
-            let value = try work(db)
-            try completion?.complete(value, in: db)
-            return value
-        }
-    }
+    /// Tells the request its response is stored, once the transaction has committed.
+    package func didCommit(_ response: IdempotentResponse) { committed(response) }
 }

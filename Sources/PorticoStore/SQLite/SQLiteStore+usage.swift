@@ -3,7 +3,7 @@ import PorticoCore
 
 // MARK: - Usage and invoices
 
-extension Store {
+extension SQLiteStore {
     /// A tenant's hourly usage rows in `[from, until)`, optionally for one metric and/or key, oldest first.
     package func usage(scope: TenantScope, from: Int64, until: Int64, metric: String?, keyId: String?) async throws -> [UsageRow] {
         try await read { db in

@@ -3,7 +3,7 @@ import GRDB
 
 // MARK: - Idempotency keys
 
-extension Store {
+extension SQLiteStore {
     /// The response stored for this request's key, if one is live: the
     /// request hash it was stored under and the response, unsealed.
     package func idempotentResponse(

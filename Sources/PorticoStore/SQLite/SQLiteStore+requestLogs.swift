@@ -61,15 +61,7 @@ extension Character {
     fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
 }
 
-/// A partition that exists, with the time range it covers.
-package struct RequestLogPartitionInfo: Sendable, Equatable {
-    package var name: String
-    package var start: Int64
-    /// Exclusive.
-    package var end: Int64
-}
-
-extension Store {
+extension SQLiteStore {
     // MARK: Partitions
 
     /// Every existing partition, oldest first.
@@ -127,7 +119,7 @@ extension Store {
     package func appendRequestLogs(
         _ entries: [RequestLogEntry],
         usage: [UsageIncrement: Int64],
-        stats: [RequestStatIncrement: Int64] = [:],
+        stats: [RequestStatIncrement: Int64],
         width: Int64
     ) async throws {
         try await writeTransaction { db in

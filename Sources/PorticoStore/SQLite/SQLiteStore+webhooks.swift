@@ -4,12 +4,12 @@ import PorticoCore
 
 // MARK: - Webhook endpoints
 
-extension Store {
+extension SQLiteStore {
     /// Inserts the endpoint and its audit row in one transaction.
     package func insertEndpoint(
         _ endpoint: WebhookEndpointRecord,
         audit: AuditEntryRecord,
-        completing completion: IdempotentCompletion<Void>? = nil
+        completing completion: IdempotentCompletion<Void>?
     ) async throws {
         try await write(completing: completion) { db in
             try endpoint.insert(db)
@@ -36,8 +36,8 @@ extension Store {
     package func updateEndpoint(
         id: String,
         scope: TenantScope,
-        audit: AuditEntryRecord? = nil,
-        completing completion: IdempotentCompletion<WebhookEndpointRecord?>? = nil,
+        audit: AuditEntryRecord?,
+        completing completion: IdempotentCompletion<WebhookEndpointRecord?>?,
         _ change: @escaping @Sendable (inout WebhookEndpointRecord) throws -> Void
     ) async throws -> WebhookEndpointRecord? {
         try await write(completing: completion) { db in
@@ -114,31 +114,7 @@ extension Store {
 
 // MARK: - Deliveries
 
-/// Filters of `GET /v1/webhook-deliveries`.
-package struct DeliveryFilter: Sendable {
-    package var endpointId: String?
-    package var eventId: String?
-    package var status: WebhookDeliveryRecord.Status?
-
-    package init(endpointId: String? = nil, eventId: String? = nil, status: WebhookDeliveryRecord.Status? = nil) {
-        self.endpointId = endpointId
-        self.eventId = eventId
-        self.status = status
-    }
-}
-
-/// A delivery with the event type it carries (lists and retrieval show both).
-package struct DeliveryView: Sendable {
-    package var delivery: WebhookDeliveryRecord
-    package var eventType: String
-
-    package init(delivery: WebhookDeliveryRecord, eventType: String) {
-        self.delivery = delivery
-        self.eventType = eventType
-    }
-}
-
-extension Store {
+extension SQLiteStore {
     package func deliveries(scope: TenantScope, filter: DeliveryFilter, page: PageRequest) async throws -> Page<DeliveryView> {
         try await read { db in
             var request = WebhookDeliveryRecord.scoped(scope)
@@ -168,7 +144,7 @@ extension Store {
         id: String,
         scope: TenantScope,
         now: Int64,
-        completing completion: IdempotentCompletion<Result<DeliveryView, RetryRefusal>?>? = nil
+        completing completion: IdempotentCompletion<Result<DeliveryView, RetryRefusal>?>?
     ) async throws -> Result<DeliveryView, RetryRefusal>? {
         try await write(completing: completion) { db in
             guard var record = try WebhookDeliveryRecord.scoped(scope).filter(WebhookDeliveryRecord.Columns.id == id).fetchOne(db) else {
@@ -182,10 +158,6 @@ extension Store {
             db.afterNextTransaction { [deliveriesQueued = self.deliveriesQueued] _ in deliveriesQueued.fire() }
             return try Self.withEventTypes([record], db).first.map { .success($0) }
         }
-    }
-
-    package enum RetryRefusal: Error, Sendable {
-        case endpointDisabled
     }
 
     static func withEventTypes(_ records: [WebhookDeliveryRecord], _ db: Database) throws -> [DeliveryView] {
@@ -203,8 +175,8 @@ extension Store {
 
 // MARK: - Replays
 
-extension Store {
-    package func insertReplay(_ replay: WebhookReplayRecord, completing completion: IdempotentCompletion<Void>? = nil) async throws {
+extension SQLiteStore {
+    package func insertReplay(_ replay: WebhookReplayRecord, completing completion: IdempotentCompletion<Void>?) async throws {
         try await write(completing: completion) { db in try replay.insert(db) }
     }
 
@@ -259,36 +231,7 @@ extension Store {
 
 // MARK: - Dispatching
 
-/// What one attempt needs: the delivery, its endpoint and its event.
-package struct DeliveryJob: Sendable {
-    package var delivery: WebhookDeliveryRecord
-    package var endpoint: WebhookEndpointRecord
-    package var event: EventRecord
-}
-
-/// One finished attempt and what it does to its delivery and endpoint.
-package struct AttemptOutcome: Sendable {
-    package var attempt: WebhookAttemptRecord
-    package var apply: @Sendable (inout WebhookDeliveryRecord, inout WebhookEndpointRecord) -> [EventRecord]
-
-    package init(
-        attempt: WebhookAttemptRecord,
-        apply: @escaping @Sendable (inout WebhookDeliveryRecord, inout WebhookEndpointRecord) -> [EventRecord]
-    ) {
-        self.attempt = attempt
-        self.apply = apply
-    }
-}
-
-/// The attempts to start now and when the next delivery falls due.
-package struct DueWork: Sendable {
-    package var jobs: [DeliveryJob]
-    /// Claimed, but no longer owed an attempt by the time their jobs were read: release them.
-    package var claimedButGone: [(id: String, endpointId: String)]
-    package var nextDueAt: Int64?
-}
-
-extension Store {
+extension SQLiteStore {
     /// In one read: the due deliveries of every enabled endpoint not
     /// already at its concurrency limit (at most `perEndpoint` each, oldest
     /// due first), handed to `claim`, which picks those to start; then the

@@ -3,7 +3,7 @@ import GRDB
 
 // MARK: - Dashboard: users, memberships, sessions, invitations
 
-extension Store {
+extension SQLiteStore {
     package func user(email: String) async throws -> UserRecord? {
         try await read { db in try UserRecord.filter(Column("email") == email).fetchOne(db) }
     }

@@ -3,10 +3,9 @@ import PorticoCore
 
 // MARK: - Customers
 
-extension Store {
+extension SQLiteStore {
     /// Inserts a customer and publishes `event` (its `customer.created`) in the same transaction.
-    package func insertCustomer(_ customer: CustomerRecord, event: EventRecord, completing completion: IdempotentCompletion<Void>? = nil) async throws
-    {
+    package func insertCustomer(_ customer: CustomerRecord, event: EventRecord, completing completion: IdempotentCompletion<Void>?) async throws {
         try await write(completing: completion) { db in
             try customer.insert(db)
             try self.publish(event, in: db)

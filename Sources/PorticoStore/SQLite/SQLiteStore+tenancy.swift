@@ -2,7 +2,7 @@ import GRDB
 
 // MARK: - Organizations, users and memberships
 
-extension Store {
+extension SQLiteStore {
     /// Creates an organization and its audit row in one transaction.
     package func createOrganization(_ organization: OrganizationRecord, audit: AuditEntryRecord) async throws {
         try await writeTransaction { db in
@@ -24,7 +24,7 @@ extension Store {
         id: String,
         plan: String?,
         bodyCapture: Bool?,
-        apiVersion: String? = nil,
+        apiVersion: String?,
         at now: Int64,
         audit: AuditEntryRecord
     ) async throws -> OrganizationRecord? {
@@ -51,20 +51,6 @@ extension Store {
             }
             if let membership { try membership.insert(db) }
             try audit.insert(db)
-        }
-    }
-}
-
-/// Errors the store reports in its own words rather than SQLite's.
-package enum StoreError: Error, Equatable, CustomStringConvertible {
-    case conflict(String)
-    case integrity(String)
-    /// A referenced object (a cursor, say) does not exist for this tenant; the value names the parameter.
-    case notFound(String)
-
-    package var description: String {
-        switch self {
-        case .conflict(let message), .integrity(let message), .notFound(let message): message
         }
     }
 }

@@ -4,10 +4,10 @@ import Logging
 
 /// The only gateway to Portico's SQLite file.
 ///
-/// One `Store` owns the single `DatabasePool` (one writer, a pool of WAL
+/// One `SQLiteStore` owns the single `DatabasePool` (one writer, a pool of WAL
 /// readers). Every method is exactly one read or one write transaction, so
 /// callers never hold a transaction open across an `await`.
-package final class Store: Sendable {
+package final class SQLiteStore: Sendable {
     let pool: DatabasePool
     package let configuration: StoreConfiguration
     /// Fired after every commit that queued webhook deliveries (the dispatcher waits on it).
@@ -66,7 +66,7 @@ package final class Store: Sendable {
 
 // MARK: - Writes
 
-extension Store {
+extension SQLiteStore {
     /// One write transaction on the single writer connection: every write of
     /// the store goes through here, so `health` always knows whether the
     /// last write committed or met a storage failure.
@@ -91,7 +91,7 @@ extension Store {
 
 // MARK: - Reads
 
-extension Store {
+extension SQLiteStore {
     /// One read transaction on a pooled reader connection.
     ///
     /// Built on GRDB's callback `asyncRead` rather than its `async` `read`:
@@ -107,3 +107,7 @@ extension Store {
         }
     }
 }
+
+extension SQLiteStore: AccountStore, KeyStore, CustomerStore, IdempotencyStore, WebhookStore, RequestLogStore, BillingStore, SessionStore,
+    AuditStore, StorageMaintenance
+{}

@@ -1,0 +1,63 @@
+import Foundation
+import PorticoCore
+
+/// Accounts and tenancy: organizations, users, memberships and invitations.
+/// Every mutating method writes its audit entry in the same transaction.
+package protocol AccountStore: Sendable {
+    func createOrganization(_ organization: OrganizationRecord, audit: AuditEntryRecord) async throws
+    func organization(id: String) async throws -> OrganizationRecord?
+    /// Every organization, by id.
+    func organizations() async throws -> [OrganizationRecord]
+    /// Changes what is given (nil leaves it); nil when the organization does not exist.
+    func updateOrganization(
+        id: String,
+        plan: String?,
+        bodyCapture: Bool?,
+        apiVersion: String?,
+        at now: Int64,
+        audit: AuditEntryRecord
+    ) async throws -> OrganizationRecord?
+
+    /// A duplicate email is `StoreError.conflict`.
+    func createUser(_ user: UserRecord, membership: MembershipRecord?, audit: AuditEntryRecord) async throws
+    func user(email: String) async throws -> UserRecord?
+    func user(id: String) async throws -> UserRecord?
+    /// The user's organizations with their role, by name.
+    func organizations(ofUser userId: String) async throws -> [UserOrganization]
+    /// The organization's members, oldest first.
+    func members(organizationId: String) async throws -> [Member]
+    /// Open sign-up: organization, owner and membership together; a duplicate email is `StoreError.conflict`.
+    func signUp(user: UserRecord, organization: OrganizationRecord, membership: MembershipRecord, audit: [AuditEntryRecord]) async throws
+    /// Nil when not a member; `StoreError.conflict` when it would leave no owner.
+    func updateMemberRole(organizationId: String, userId: String, role: String, audit: AuditEntryRecord) async throws -> MembershipRecord?
+    /// Removes the membership and the user's sessions in that organization;
+    /// false when not a member; `StoreError.conflict` for the last owner.
+    func removeMember(organizationId: String, userId: String, audit: AuditEntryRecord) async throws -> Bool
+
+    func insertInvitation(_ invitation: InvitationRecord, audit: AuditEntryRecord) async throws
+    /// Invitations neither accepted nor expired at `now`.
+    func pendingInvitations(organizationId: String, now: Int64) async throws -> [InvitationRecord]
+    /// A pending invitation by its token's hash.
+    func invitation(tokenHash: Data, now: Int64) async throws -> InvitationRecord?
+    /// Accepts a pending invitation for a new user (created) or an existing
+    /// one; nil when the invitation is not pending.
+    func acceptInvitation(
+        tokenHash: Data,
+        newUser: UserRecord?,
+        existingUserId: String?,
+        now: Int64,
+        audit: AuditEntryRecord
+    ) async throws -> (InvitationRecord, userId: String)?
+}
+
+extension AccountStore {
+    package func updateOrganization(
+        id: String,
+        plan: String?,
+        bodyCapture: Bool?,
+        at now: Int64,
+        audit: AuditEntryRecord
+    ) async throws -> OrganizationRecord? {
+        try await updateOrganization(id: id, plan: plan, bodyCapture: bodyCapture, apiVersion: nil, at: now, audit: audit)
+    }
+}

@@ -1,0 +1,42 @@
+import PorticoCore
+
+/// Request logs, kept in time partitions `width` milliseconds wide, and the
+/// hourly request statistics written with them.
+package protocol RequestLogStore: Sendable {
+    /// The partitions that exist, oldest first.
+    func requestLogPartitions(width: Int64) async throws -> [RequestLogPartitionInfo]
+    /// Creates the partitions covering `[from, through]` ahead of time; returns those created.
+    @discardableResult
+    func createRequestLogPartitions(from: Int64, through: Int64, width: Int64) async throws -> [String]
+    /// Drops partitions that end at or before `cutoff` (retention); returns those dropped.
+    @discardableResult
+    func dropRequestLogPartitions(endingAtOrBefore cutoff: Int64, width: Int64) async throws -> [String]
+    /// One batch: the log rows, their usage and their statistics, in one transaction.
+    func appendRequestLogs(
+        _ entries: [RequestLogEntry],
+        usage: [UsageIncrement: Int64],
+        stats: [RequestStatIncrement: Int64],
+        width: Int64
+    ) async throws
+    /// Counts by status class and latency bucket in `[from, until)`.
+    func requestStats(scope: TenantScope, from: Int64, until: Int64) async throws -> [RequestStatCount]
+    func requestLogs(scope: TenantScope, filter: RequestLogFilter, page: PageRequest, width: Int64) async throws -> Page<RequestLogEntry>
+    /// A filtered page that stops after examining `scanBudget` rows (nil: no budget);
+    /// `StoreError.notFound` for a cursor that names no logged request.
+    func searchRequestLogs(
+        scope: TenantScope,
+        filter: RequestLogFilter,
+        page: PageRequest,
+        width: Int64,
+        scanBudget: Int?
+    ) async throws -> RequestLogSearch
+    func requestLog(requestId: String, scope: TenantScope, width: Int64) async throws -> RequestLogEntry?
+    /// Which of these request ids are logged already (restoring a spill file).
+    func loggedRequestIDs(_ requestIds: [String], width: Int64) async throws -> Set<String>
+}
+
+extension RequestLogStore {
+    package func appendRequestLogs(_ entries: [RequestLogEntry], usage: [UsageIncrement: Int64], width: Int64) async throws {
+        try await appendRequestLogs(entries, usage: usage, stats: [:], width: width)
+    }
+}

@@ -1,0 +1,13 @@
+import PorticoCore
+
+/// The outcome of `SQLiteStore.check()`.
+package struct StoreCheck: Sendable, Equatable {
+    /// `ok`, or SQLite's list of problems.
+    package var integrity: [String]
+    package var appliedMigrations: [String]
+    package var expectedSchemaVersion: String
+    package var journalMode: String
+
+    package var integrityOK: Bool { integrity == ["ok"] }
+    package var schemaCurrent: Bool { appliedMigrations.last == expectedSchemaVersion }
+}
