@@ -7,7 +7,7 @@ import Testing
 
 struct MigrationTests {
     static let schemaURL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("schema.sql")
 
     /// Every schema object as (type, name) → SQL with comments dropped and whitespace collapsed.
