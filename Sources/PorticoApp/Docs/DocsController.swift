@@ -106,7 +106,7 @@ struct DocsController: Sendable {
             <li>Errors are <code>application/problem+json</code>; each <code>type</code> links to its <a href="/docs/errors">error page</a>.</li>
             <li>Lists take <code>limit</code>, <code>starting_after</code> and <code>ending_before</code>, newest first.</li>
             <li>POSTs take an <code>Idempotency-Key</code>: the same key and body answer the first response again.</li>
-            <li>Every response carries <code>RateLimit</code> headers; a 429 has <code>Retry-After</code>.</li>
+            <li>Every <code>/v1</code> response carries <code>RateLimit</code> headers; a 429 has <code>Retry-After</code>.</li>
             <li>Pin a version with <code>Portico-Version</code> (see the <a href="/docs/changelog">changelog</a>).</li>
             </ul>
             <p>Every operation is in the <a href="/docs/api">API reference</a> and in <a href="/v1/openapi.json">openapi.json</a>.</p>

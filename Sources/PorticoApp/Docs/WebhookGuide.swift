@@ -94,7 +94,7 @@ enum WebhookGuide {
         <li><code>webhook-signature</code> — <code>v1,</code> + base64 of HMAC-SHA256 over <code>{id}.{timestamp}.{body}</code> with the key in
         your endpoint's secret (<code>whsec_</code> + base64). During a rotation there are two signatures, separated by a space: accept either.</li>
         </ul>
-        <p>Verify the raw body exactly as received, before parsing it. Answer 2xx within the timeout; anything else is retried with backoff.
+        <p>Verify the raw body exactly as received, before parsing it. Answer 2xx within the timeout; anything else is retried with backoff, except 410 Gone, which disables the endpoint.
         Reveal or rotate the secret on the endpoint's page in the <a href="/dashboard/webhooks">dashboard</a>.</p>
         <h2>Python (standard library only)</h2><pre>\(pythonVerifier)</pre>
         <h2>Python (standardwebhooks library)</h2><pre>\(pythonLibrary)</pre>

@@ -130,7 +130,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .idempotencyRequestInProgress:
             "The first request with this idempotency key is still running. Retry after it finishes to receive its stored response."
         case .rateLimited:
-            "Too many requests in a short time. The problem's `limit` member names the limit that was hit (per key, per organization, per IP or per route; a token bucket for bursts and a sliding 60-second window); `Retry-After` says how many seconds to wait. Every response's `RateLimit` and `X-RateLimit-*` headers show how much room is left. Limits come from the organization's plan: move to a higher plan, or ask the operator for a route override, to raise them."
+            "Too many requests in a short time. The problem's `limit` member names the limit that was hit (per key, per organization, per IP or per route; a token bucket for bursts and a sliding 60-second window); `Retry-After` says how many seconds to wait. Every `/v1` response's `RateLimit` and `X-RateLimit-*` headers show how much room is left. Limits come from the organization's plan: move to a higher plan, or ask the operator for a route override, to raise them."
         case .quotaExceeded:
             "The organization has used its daily or monthly request quota for this mode (`limit` says which). Requests are refused until the period resets (`Retry-After`, in seconds). Upgrade the plan for a larger quota or a plan that bills overage instead of refusing."
         case .resourceLimitReached:
