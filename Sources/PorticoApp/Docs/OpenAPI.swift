@@ -625,7 +625,12 @@ enum OpenAPI {
 
     private static func endpointInput(required: [String], withStatus: Bool) -> JSONValue {
         var properties: [String: JSONValue] = [
-            "url": string(description: "http(s) URL; private, loopback and link-local addresses are refused unless the operator allows them (webhooks.allowed_cidrs)", format: "uri", maxLength: 2_048),
+            "url": string(
+                description:
+                    "http(s) URL; private, loopback and link-local addresses are refused unless the operator allows them (webhooks.allowed_cidrs)",
+                format: "uri",
+                maxLength: 2_048
+            ),
             "enabled_events": array(string(description: "An event type, a wildcard such as customer.*, or *"), minItems: 1, maxItems: 100),
             "description": nullable(string(maxLength: 1_000)),
             "metadata": metadataInput,

@@ -1,4 +1,5 @@
 import Logging
+import PorticoCore
 import PorticoStore
 import ServiceLifecycle
 import Synchronization

@@ -1,4 +1,5 @@
 import Foundation
+import PorticoCore
 import PorticoStore
 
 /// Request latencies as a log-scale histogram, so hourly aggregates can be

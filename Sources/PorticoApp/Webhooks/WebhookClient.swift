@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import PorticoCore
 import PorticoStore
 import ServiceLifecycle
 import Synchronization

@@ -1,4 +1,5 @@
 import Hummingbird
+import PorticoCore
 import PorticoStore
 
 /// `/v1/webhook-deliveries`: every event owed to every endpoint, with its attempts.

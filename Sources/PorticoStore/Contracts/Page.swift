@@ -1,3 +1,5 @@
+import PorticoCore
+
 /// Cursor pagination over time-sortable ids, newest first.
 package struct PageRequest: Sendable, Equatable {
     package var limit: Int

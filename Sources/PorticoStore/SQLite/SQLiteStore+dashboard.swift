@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PorticoCore
 
 // MARK: - Dashboard: users, memberships, sessions, invitations
 

@@ -1,4 +1,5 @@
 import GRDB
+import PorticoCore
 
 // MARK: - Organizations, users and memberships
 

@@ -1,11 +1,8 @@
 import Foundation
-import GRDB
 
 /// A row of `dashboard_sessions`: one signed-in browser. Keyed by the
 /// SHA-256 of the cookie value, never the value itself.
-package struct DashboardSessionRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
-    package static let databaseTableName = "dashboard_sessions"
-
+package struct DashboardSessionRecord: Codable, Sendable, Equatable {
     package var idHash: Data
     package var userId: String
     /// The organization and mode the session is looking at (the switcher and the toggle change them).
@@ -23,7 +20,7 @@ package struct DashboardSessionRecord: Codable, Sendable, Equatable, FetchableRe
         self.lastSeenAt = createdAt
     }
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case idHash = "id_hash"
         case userId = "user_id"
         case organizationId = "organization_id"
@@ -35,9 +32,7 @@ package struct DashboardSessionRecord: Codable, Sendable, Equatable, FetchableRe
 
 /// A row of `invitations`: an emailed link that makes its holder a member.
 /// Only the SHA-256 of the link's token is kept.
-package struct InvitationRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
-    package static let databaseTableName = "invitations"
-
+package struct InvitationRecord: Codable, Sendable, Equatable {
     package var id: String
     package var tokenHash: Data
     package var organizationId: String
@@ -69,7 +64,7 @@ package struct InvitationRecord: Codable, Sendable, Equatable, FetchableRecord, 
         self.acceptedAt = nil
     }
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case id, email, role
         case tokenHash = "token_hash"
         case organizationId = "organization_id"
@@ -84,10 +79,20 @@ package struct InvitationRecord: Codable, Sendable, Equatable, FetchableRecord, 
 package struct Member: Sendable, Equatable {
     package var membership: MembershipRecord
     package var user: UserRecord
+
+    package init(membership: MembershipRecord, user: UserRecord) {
+        self.membership = membership
+        self.user = user
+    }
 }
 
 /// One organization a user belongs to, with their role there.
 package struct UserOrganization: Sendable, Equatable {
     package var organization: OrganizationRecord
     package var role: String
+
+    package init(organization: OrganizationRecord, role: String) {
+        self.organization = organization
+        self.role = role
+    }
 }

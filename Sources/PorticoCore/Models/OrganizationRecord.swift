@@ -1,9 +1,5 @@
-import GRDB
-
 /// A row of `organizations`: the tenant every other row belongs to.
-package struct OrganizationRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
-    package static let databaseTableName = "organizations"
-
+package struct OrganizationRecord: Codable, Sendable, Equatable {
     package var id: String
     package var name: String
     package var plan: String
@@ -24,7 +20,7 @@ package struct OrganizationRecord: Codable, Sendable, Equatable, FetchableRecord
         self.apiVersion = apiVersion
     }
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case id, name, plan
         case createdAt = "created_at"
         case bodyCapture = "body_capture"

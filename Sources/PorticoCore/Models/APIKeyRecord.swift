@@ -1,11 +1,8 @@
 import Foundation
-import GRDB
 
 /// A row of `api_keys`. The key itself is never stored: only its SHA-256,
 /// its public prefix (`sk_test_`) and its last four characters.
-package struct APIKeyRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
-    package static let databaseTableName = "api_keys"
-
+package struct APIKeyRecord: Codable, Sendable, Equatable {
     package var id: String
     package var organizationId: String
     package var livemode: Bool
@@ -61,7 +58,7 @@ package struct APIKeyRecord: Codable, Sendable, Equatable, FetchableRecord, Pers
         self.updatedAt = updatedAt
     }
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case id
         case organizationId = "organization_id"
         case livemode, kind, label
@@ -74,13 +71,5 @@ package struct APIKeyRecord: Codable, Sendable, Equatable, FetchableRecord, Pers
         case lastUsedAt = "last_used_at"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
-    }
-
-    package enum Columns {
-        package static let id = Column(CodingKeys.id)
-        package static let organizationId = Column(CodingKeys.organizationId)
-        package static let livemode = Column(CodingKeys.livemode)
-        package static let secretHash = Column(CodingKeys.secretHash)
-        package static let updatedAt = Column(CodingKeys.updatedAt)
     }
 }

@@ -1,12 +1,9 @@
-import GRDB
-import GRDBSQLite
-
 /// One `/v1` request as the log keeps it. `id` is assigned by the store when
 /// the batch commits: `(createdAt << 12) | sequence`, increasing in commit
 /// order, so rows and indexes are appended and a time range is an id range.
 ///
 /// `Codable` for the request-log spill file (rows are read and bound by hand, not through Codable).
-package struct RequestLogEntry: Sendable, Equatable, Codable, FetchableRecord {
+package struct RequestLogEntry: Sendable, Equatable, Codable {
     package var id: Int64 = 0
     package var createdAt: Int64
     package var requestId: String
@@ -55,72 +52,39 @@ package struct RequestLogEntry: Sendable, Equatable, Codable, FetchableRecord {
         self.responseBody = responseBody
     }
 
-    package init(row: Row) {
-        id = row["id"]
-        createdAt = row["created_at"]
-        requestId = row["request_id"]
-        organizationId = row["organization_id"]
-        livemode = row["livemode"]
-        keyId = row["key_id"]
-        method = row["method"]
-        path = row["path"]
-        route = row["route"]
-        status = row["status"]
-        durationMicroseconds = row["duration_us"]
-        ip = row["ip"]
-        userAgent = row["user_agent"]
-        requestBody = row["request_body"]
-        responseBody = row["response_body"]
-    }
-
-    static let columns =
-        "id, created_at, request_id, organization_id, livemode, key_id, method, path, route, status, duration_us, ip, user_agent, request_body, response_body"
-
-    /// Runs the prepared `INSERT … (columns) VALUES (?, …)` for this row.
-    ///
-    /// Binds straight through the SQLite C API: this runs for every logged
-    /// request (tens of thousands a second under load), and GRDB's
-    /// `StatementArguments` would box each of the fifteen values first.
-    func insert(as id: Int64, with statement: Statement) throws {
-        let handle = statement.sqliteStatement
-        sqlite3_clear_bindings(handle)
-        defer { sqlite3_reset(handle) }
-        sqlite3_bind_int64(handle, 1, id)
-        sqlite3_bind_int64(handle, 2, createdAt)
-        Self.bind(requestId, handle, 3)
-        Self.bind(organizationId, handle, 4)
-        if let livemode { sqlite3_bind_int64(handle, 5, livemode ? 1 : 0) }
-        Self.bind(keyId, handle, 6)
-        Self.bind(method, handle, 7)
-        Self.bind(path, handle, 8)
-        Self.bind(route, handle, 9)
-        sqlite3_bind_int64(handle, 10, Int64(status))
-        sqlite3_bind_int64(handle, 11, durationMicroseconds)
-        Self.bind(ip, handle, 12)
-        Self.bind(userAgent, handle, 13)
-        Self.bind(requestBody, handle, 14)
-        Self.bind(responseBody, handle, 15)
-        let code = sqlite3_step(handle)
-        guard code == SQLITE_DONE else {
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))))
-        }
-    }
-
-    /// SQLITE_TRANSIENT: SQLite copies the text before `bind` returns.
-    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-
-    private static func bind(_ text: String?, _ handle: SQLiteStatement, _ index: Int32) {
-        guard var text else { return }  // cleared bindings are NULL
-        // An empty buffer may have no address, and a NULL pointer would bind NULL, not ''.
-        guard !text.isEmpty else {
-            _ = sqlite3_bind_text(handle, index, "", 0, transient)
-            return
-        }
-        text.withUTF8 { bytes in
-            bytes.withMemoryRebound(to: CChar.self) { chars in
-                _ = sqlite3_bind_text(handle, index, chars.baseAddress, Int32(chars.count), transient)
-            }
-        }
+    /// Every stored property, as read back from storage.
+    package init(
+        id: Int64,
+        createdAt: Int64,
+        requestId: String,
+        organizationId: String?,
+        livemode: Bool?,
+        keyId: String?,
+        method: String,
+        path: String,
+        route: String?,
+        status: Int,
+        durationMicroseconds: Int64,
+        ip: String?,
+        userAgent: String?,
+        requestBody: String?,
+        responseBody: String?
+    ) {
+        self.id = id
+        self.createdAt = createdAt
+        self.requestId = requestId
+        self.organizationId = organizationId
+        self.livemode = livemode
+        self.keyId = keyId
+        self.method = method
+        self.path = path
+        self.route = route
+        self.status = status
+        self.durationMicroseconds = durationMicroseconds
+        self.ip = ip
+        self.userAgent = userAgent
+        self.requestBody = requestBody
+        self.responseBody = responseBody
     }
 }
 
@@ -165,6 +129,12 @@ package struct RequestStatCount: Sendable, Equatable {
     package var statusClass: Int
     package var latencyBucket: Int
     package var count: Int64
+
+    package init(statusClass: Int, latencyBucket: Int, count: Int64) {
+        self.statusClass = statusClass
+        self.latencyBucket = latencyBucket
+        self.count = count
+    }
 }
 
 /// Which rows of a tenant's request logs a list wants.

@@ -1,9 +1,5 @@
-import GRDB
-
 /// A row of `invoices`: one organization's month in one mode, priced from its plan.
-package struct InvoiceRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
-    package static let databaseTableName = "invoices"
-
+package struct InvoiceRecord: Codable, Sendable, Equatable {
     package var id: String
     package var organizationId: String
     package var livemode: Bool
@@ -54,7 +50,7 @@ package struct InvoiceRecord: Codable, Sendable, Equatable, FetchableRecord, Per
         self.createdAt = createdAt
     }
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case id, livemode, plan, currency, total
         case organizationId = "organization_id"
         case periodStart = "period_start"
@@ -67,25 +63,25 @@ package struct InvoiceRecord: Codable, Sendable, Equatable, FetchableRecord, Per
         case overageAmount = "overage_amount"
         case createdAt = "created_at"
     }
-
-    package enum Columns {
-        package static let id = Column(CodingKeys.id)
-        package static let organizationId = Column(CodingKeys.organizationId)
-        package static let livemode = Column(CodingKeys.livemode)
-    }
 }
 
 /// One row of a usage report: a metric's quantity for one hour and key.
-package struct UsageRow: Sendable, Equatable, FetchableRecord {
+package struct UsageRow: Sendable, Equatable {
     package var hourStart: Int64
     package var metric: String
     package var keyId: String
     package var quantity: Int64
 
-    package init(row: Row) {
-        hourStart = row["hour_start"]
-        metric = row["metric"]
-        keyId = row["key_id"]
-        quantity = row["quantity"]
+    /// Every stored property, as read back from storage.
+    package init(
+        hourStart: Int64,
+        metric: String,
+        keyId: String,
+        quantity: Int64
+    ) {
+        self.hourStart = hourStart
+        self.metric = metric
+        self.keyId = keyId
+        self.quantity = quantity
     }
 }

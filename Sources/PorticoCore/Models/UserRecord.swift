@@ -1,9 +1,5 @@
-import GRDB
-
 /// A row of `users`: a dashboard login, member of one or more organizations.
-package struct UserRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
-    package static let databaseTableName = "users"
-
+package struct UserRecord: Codable, Sendable, Equatable {
     package var id: String
     package var email: String
     package var name: String?
@@ -19,7 +15,7 @@ package struct UserRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
         self.createdAt = createdAt
     }
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case id, email, name
         case passwordHash = "password_hash"
         case createdAt = "created_at"
@@ -27,9 +23,7 @@ package struct UserRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
 }
 
 /// A row of `memberships`: a user's role in one organization.
-package struct MembershipRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
-    package static let databaseTableName = "memberships"
-
+package struct MembershipRecord: Codable, Sendable, Equatable {
     package var organizationId: String
     package var userId: String
     package var role: String
@@ -42,7 +36,7 @@ package struct MembershipRecord: Codable, Sendable, Equatable, FetchableRecord, 
         self.createdAt = createdAt
     }
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case organizationId = "organization_id"
         case userId = "user_id"
         case role

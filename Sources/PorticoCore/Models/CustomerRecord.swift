@@ -1,9 +1,5 @@
-import GRDB
-
 /// A row of `customers`, the sample business resource.
-package struct CustomerRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
-    package static let databaseTableName = "customers"
-
+package struct CustomerRecord: Codable, Sendable, Equatable {
     package var id: String
     package var organizationId: String
     package var livemode: Bool
@@ -37,18 +33,11 @@ package struct CustomerRecord: Codable, Sendable, Equatable, FetchableRecord, Pe
         self.updatedAt = updatedAt
     }
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case id
         case organizationId = "organization_id"
         case livemode, name, email, description, metadata
         case createdAt = "created_at"
         case updatedAt = "updated_at"
-    }
-
-    package enum Columns {
-        package static let id = Column(CodingKeys.id)
-        package static let organizationId = Column(CodingKeys.organizationId)
-        package static let livemode = Column(CodingKeys.livemode)
-        package static let email = Column(CodingKeys.email)
     }
 }

@@ -1,9 +1,5 @@
-import GRDB
-
 /// A row of `audit_log`: who did what to which object, when and from where.
-package struct AuditEntryRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
-    package static let databaseTableName = "audit_log"
-
+package struct AuditEntryRecord: Codable, Sendable, Equatable {
     package var id: String
     package var organizationId: String?
     /// `user`, `api_key`, `cli` or `system`.
@@ -45,7 +41,7 @@ package struct AuditEntryRecord: Codable, Sendable, Equatable, FetchableRecord, 
         self.createdAt = createdAt
     }
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case id
         case organizationId = "organization_id"
         case actorType = "actor_type"
@@ -57,10 +53,5 @@ package struct AuditEntryRecord: Codable, Sendable, Equatable, FetchableRecord, 
         case requestId = "request_id"
         case details
         case createdAt = "created_at"
-    }
-
-    package enum Columns {
-        package static let id = Column(CodingKeys.id)
-        package static let organizationId = Column(CodingKeys.organizationId)
     }
 }

@@ -1,14 +1,8 @@
 import Foundation
-import GRDB
-import PorticoCore
 
 /// A row of `webhook_endpoints`. `secret` signs every delivery; during a
 /// rotation `previousSecret` signs too until `previousSecretExpiresAt`.
-package struct WebhookEndpointRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
-    package static let databaseTableName = "webhook_endpoints"
-    package static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    package static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
-
+package struct WebhookEndpointRecord: Codable, Sendable, Equatable {
     package enum Status: String, Codable, Sendable {
         case enabled, disabled
     }
@@ -68,31 +62,39 @@ package struct WebhookEndpointRecord: Codable, Sendable, Equatable, FetchableRec
         return [secret]
     }
 
-    package enum Columns {
-        package static let id = Column("id")
-        package static let organizationId = Column("organization_id")
-        package static let livemode = Column("livemode")
-        package static let status = Column("status")
-    }
-
-    /// Decoded by hand: the dispatcher reads an endpoint per attempt, and
-    /// Codable with a key strategy costs several times more.
-    package init(row: Row) throws {
-        id = row["id"]
-        organizationId = row["organization_id"]
-        livemode = row["livemode"]
-        url = row["url"]
-        description = row["description"]
-        enabledEvents = row["enabled_events"]
-        metadata = row["metadata"]
-        status = Status(rawValue: row["status"]) ?? .disabled
-        disabledReason = row["disabled_reason"]
-        secret = row["secret"]
-        previousSecret = row["previous_secret"]
-        previousSecretExpiresAt = row["previous_secret_expires_at"]
-        failingSince = row["failing_since"]
-        createdAt = row["created_at"]
-        updatedAt = row["updated_at"]
+    /// Every stored property, as read back from storage.
+    package init(
+        id: String,
+        organizationId: String,
+        livemode: Bool,
+        url: String,
+        description: String?,
+        enabledEvents: String,
+        metadata: String,
+        status: Status,
+        disabledReason: String?,
+        secret: String,
+        previousSecret: String?,
+        previousSecretExpiresAt: Int64?,
+        failingSince: Int64?,
+        createdAt: Int64,
+        updatedAt: Int64
+    ) {
+        self.id = id
+        self.organizationId = organizationId
+        self.livemode = livemode
+        self.url = url
+        self.description = description
+        self.enabledEvents = enabledEvents
+        self.metadata = metadata
+        self.status = status
+        self.disabledReason = disabledReason
+        self.secret = secret
+        self.previousSecret = previousSecret
+        self.previousSecretExpiresAt = previousSecretExpiresAt
+        self.failingSince = failingSince
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
     }
 }
 
@@ -101,11 +103,7 @@ package struct WebhookEndpointRecord: Codable, Sendable, Equatable, FetchableRec
 /// `pending` until the first attempt, `failed` while retries remain
 /// (`nextAttemptAt` says when), then `succeeded` or `dead`. The scheduler
 /// picks rows whose `nextAttemptAt` has come; it is nil once nothing is owed.
-package struct WebhookDeliveryRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
-    package static let databaseTableName = "webhook_deliveries"
-    package static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    package static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
-
+package struct WebhookDeliveryRecord: Codable, Sendable, Equatable {
     package enum Status: String, Codable, Sendable, CaseIterable {
         case pending, failed, succeeded, dead
     }
@@ -136,55 +134,38 @@ package struct WebhookDeliveryRecord: Codable, Sendable, Equatable, FetchableRec
         self.updatedAt = now
     }
 
-    package enum Columns {
-        package static let id = Column("id")
-        package static let organizationId = Column("organization_id")
-        package static let livemode = Column("livemode")
-        package static let endpointId = Column("endpoint_id")
-        package static let eventId = Column("event_id")
-        package static let status = Column("status")
-        package static let nextAttemptAt = Column("next_attempt_at")
-        package static let createdAt = Column("created_at")
-    }
-
-    /// Decoded and encoded by hand: every attempt reads and writes its delivery.
-    package init(row: Row) throws {
-        id = row["id"]
-        organizationId = row["organization_id"]
-        livemode = row["livemode"]
-        endpointId = row["endpoint_id"]
-        eventId = row["event_id"]
-        status = Status(rawValue: row["status"]) ?? .pending
-        attemptCount = row["attempt_count"]
-        nextAttemptAt = row["next_attempt_at"]
-        lastAttemptAt = row["last_attempt_at"]
-        lastStatusCode = row["last_status_code"]
-        createdAt = row["created_at"]
-        updatedAt = row["updated_at"]
-    }
-
-    package func encode(to container: inout PersistenceContainer) throws {
-        container["id"] = id
-        container["organization_id"] = organizationId
-        container["livemode"] = livemode
-        container["endpoint_id"] = endpointId
-        container["event_id"] = eventId
-        container["status"] = status.rawValue
-        container["attempt_count"] = attemptCount
-        container["next_attempt_at"] = nextAttemptAt
-        container["last_attempt_at"] = lastAttemptAt
-        container["last_status_code"] = lastStatusCode
-        container["created_at"] = createdAt
-        container["updated_at"] = updatedAt
+    /// Every stored property, as read back from storage.
+    package init(
+        id: String,
+        organizationId: String,
+        livemode: Bool,
+        endpointId: String,
+        eventId: String,
+        status: Status,
+        attemptCount: Int,
+        nextAttemptAt: Int64?,
+        lastAttemptAt: Int64?,
+        lastStatusCode: Int?,
+        createdAt: Int64,
+        updatedAt: Int64
+    ) {
+        self.id = id
+        self.organizationId = organizationId
+        self.livemode = livemode
+        self.endpointId = endpointId
+        self.eventId = eventId
+        self.status = status
+        self.attemptCount = attemptCount
+        self.nextAttemptAt = nextAttemptAt
+        self.lastAttemptAt = lastAttemptAt
+        self.lastStatusCode = lastStatusCode
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
     }
 }
 
 /// A row of `webhook_attempts`: one HTTP exchange (or the failure to have one).
-package struct WebhookAttemptRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
-    package static let databaseTableName = "webhook_attempts"
-    package static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    package static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
-
+package struct WebhookAttemptRecord: Codable, Sendable, Equatable {
     /// Why no acceptable response came back; nil when one did (2xx) — and
     /// `http` when a response came back but was not a 2xx.
     package enum ErrorKind: String, Codable, Sendable, CaseIterable {
@@ -214,30 +195,11 @@ package struct WebhookAttemptRecord: Codable, Sendable, Equatable, FetchableReco
         self.errorKind = errorKind
         self.responseExcerpt = responseExcerpt
     }
-
-    package mutating func didInsert(_ inserted: InsertionSuccess) {
-        id = inserted.rowID
-    }
-
-    /// Encoded by hand: one attempt row is written per attempt.
-    package func encode(to container: inout PersistenceContainer) throws {
-        container["id"] = id
-        container["delivery_id"] = deliveryId
-        container["attempted_at"] = attemptedAt
-        container["duration_ms"] = durationMs
-        container["status_code"] = statusCode
-        container["error_kind"] = errorKind?.rawValue
-        container["response_excerpt"] = responseExcerpt
-    }
 }
 
 /// A row of `webhook_replays`: a background job re-queuing an endpoint's
 /// failed and dead deliveries created within [since, until).
-package struct WebhookReplayRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
-    package static let databaseTableName = "webhook_replays"
-    package static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    package static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
-
+package struct WebhookReplayRecord: Codable, Sendable, Equatable {
     package enum Status: String, Codable, Sendable {
         case running, completed
     }

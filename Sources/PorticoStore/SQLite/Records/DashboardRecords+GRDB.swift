@@ -1,0 +1,11 @@
+import Foundation
+import GRDB
+import PorticoCore
+
+extension DashboardSessionRecord: FetchableRecord, PersistableRecord {
+    package static let databaseTableName = "dashboard_sessions"
+}
+
+extension InvitationRecord: FetchableRecord, PersistableRecord {
+    package static let databaseTableName = "invitations"
+}

@@ -1,0 +1,7 @@
+import Foundation
+import GRDB
+import PorticoCore
+
+extension OrganizationRecord: FetchableRecord, PersistableRecord {
+    package static let databaseTableName = "organizations"
+}

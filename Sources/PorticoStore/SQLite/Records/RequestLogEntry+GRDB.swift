@@ -1,0 +1,78 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import PorticoCore
+
+extension RequestLogEntry: FetchableRecord {
+    package init(row: Row) {
+        self.init(
+            id: row["id"],
+            createdAt: row["created_at"],
+            requestId: row["request_id"],
+            organizationId: row["organization_id"],
+            livemode: row["livemode"],
+            keyId: row["key_id"],
+            method: row["method"],
+            path: row["path"],
+            route: row["route"],
+            status: row["status"],
+            durationMicroseconds: row["duration_us"],
+            ip: row["ip"],
+            userAgent: row["user_agent"],
+            requestBody: row["request_body"],
+            responseBody: row["response_body"]
+        )
+    }
+}
+
+extension RequestLogEntry {
+    static let columns =
+        "id, created_at, request_id, organization_id, livemode, key_id, method, path, route, status, duration_us, ip, user_agent, request_body, response_body"
+
+    /// Runs the prepared `INSERT … (columns) VALUES (?, …)` for this row.
+    ///
+    /// Binds straight through the SQLite C API: this runs for every logged
+    /// request (tens of thousands a second under load), and GRDB's
+    /// `StatementArguments` would box each of the fifteen values first.
+    func insert(as id: Int64, with statement: Statement) throws {
+        let handle = statement.sqliteStatement
+        sqlite3_clear_bindings(handle)
+        defer { sqlite3_reset(handle) }
+        sqlite3_bind_int64(handle, 1, id)
+        sqlite3_bind_int64(handle, 2, createdAt)
+        Self.bind(requestId, handle, 3)
+        Self.bind(organizationId, handle, 4)
+        if let livemode { sqlite3_bind_int64(handle, 5, livemode ? 1 : 0) }
+        Self.bind(keyId, handle, 6)
+        Self.bind(method, handle, 7)
+        Self.bind(path, handle, 8)
+        Self.bind(route, handle, 9)
+        sqlite3_bind_int64(handle, 10, Int64(status))
+        sqlite3_bind_int64(handle, 11, durationMicroseconds)
+        Self.bind(ip, handle, 12)
+        Self.bind(userAgent, handle, 13)
+        Self.bind(requestBody, handle, 14)
+        Self.bind(responseBody, handle, 15)
+        let code = sqlite3_step(handle)
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))))
+        }
+    }
+
+    /// SQLITE_TRANSIENT: SQLite copies the text before `bind` returns.
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    private static func bind(_ text: String?, _ handle: SQLiteStatement, _ index: Int32) {
+        guard var text else { return }  // cleared bindings are NULL
+        // An empty buffer may have no address, and a NULL pointer would bind NULL, not ''.
+        guard !text.isEmpty else {
+            _ = sqlite3_bind_text(handle, index, "", 0, transient)
+            return
+        }
+        text.withUTF8 { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { chars in
+                _ = sqlite3_bind_text(handle, index, chars.baseAddress, Int32(chars.count), transient)
+            }
+        }
+    }
+}
