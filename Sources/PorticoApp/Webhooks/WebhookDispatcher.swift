@@ -318,7 +318,7 @@ final class WebhookDispatcher: Service, Sendable {
         let result = DeliveryBookkeeping.Result(decision: decision, attemptedAt: attemptedAt, statusCode: record.statusCode)
         let eventType = job.event.type
         let outcomeRecord = AttemptOutcome(attempt: record) { [bookkeeping] delivery, endpoint in
-            bookkeeping.apply(result, eventType: eventType, to: &delivery, endpoint: &endpoint)
+            bookkeeping.apply(result, eventType: eventType, to: &delivery, endpoint: &endpoint).compactMap { $0.event(at: attemptedAt) }
         }
         finished.withLock { $0.append((outcomeRecord, job)) }
         recorderWake.fire()

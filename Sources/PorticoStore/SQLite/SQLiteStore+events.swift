@@ -13,23 +13,14 @@ extension SQLiteStore {
     @discardableResult
     func publish(_ event: EventRecord, in db: Database, onlyTo endpoint: WebhookEndpointRecord? = nil) throws -> Int {
         try event.insert(db)
-        let endpoints: [WebhookEndpointRecord]
-        if let endpoint {
-            endpoints = [endpoint]
-        } else {
-            endpoints = try WebhookEndpointRecord.scoped(event.scope)
-                .filter(WebhookEndpointRecord.Columns.status == WebhookEndpointRecord.Status.enabled.rawValue)
-                .fetchAll(db)
-                .filter { $0.patterns.matches(event.type) }
-        }
-        for endpoint in endpoints {
-            try WebhookDeliveryRecord(id: Identifier.make("whd", at: event.createdAt), endpoint: endpoint, eventId: event.id, at: event.createdAt)
-                .insert(db)
-        }
-        if !endpoints.isEmpty {
+        // Who gets it is Core's rule (`Fanout`); a test event goes to its one endpoint.
+        let recipients = try endpoint.map { [$0] } ?? Fanout.recipients(of: event, among: WebhookEndpointRecord.scoped(event.scope).fetchAll(db))
+        let deliveries = Fanout.deliveries(of: event, to: recipients)
+        for delivery in deliveries { try delivery.insert(db) }
+        if !deliveries.isEmpty {
             db.afterNextTransaction { [deliveriesQueued = self.deliveriesQueued] _ in deliveriesQueued.fire() }
         }
-        return endpoints.count
+        return deliveries.count
     }
 
     /// Records an event on its own (`POST /v1/events`); returns how many deliveries it queued.

@@ -101,7 +101,7 @@ extension SQLiteStore {
     static func save(_ endpoint: WebhookEndpointRecord, changedFrom before: WebhookEndpointRecord, _ db: Database) throws {
         guard endpoint != before else { return }
         try endpoint.update(db)
-        guard before.status == .enabled, endpoint.status == .disabled else { return }
+        guard endpoint.abandonsOwedDeliveries(since: before) else { return }
         try db.execute(
             sql: """
                 UPDATE webhook_deliveries SET status = 'dead', next_attempt_at = NULL, updated_at = ?

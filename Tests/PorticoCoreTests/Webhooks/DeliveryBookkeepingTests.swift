@@ -1,8 +1,6 @@
-import PorticoCore
-import PorticoStore
 import Testing
 
-@testable import PorticoApp
+@testable import PorticoCore
 
 /// The pure part of recording an attempt: what it does to the delivery and endpoint.
 struct DeliveryBookkeepingTests {
@@ -61,7 +59,7 @@ struct DeliveryBookkeepingTests {
             endpoint: &endpoint
         )
         #expect(delivery.status == .dead && delivery.nextAttemptAt == nil)
-        #expect(events.map(\.type) == ["webhook_delivery.exhausted"])
+        #expect(events.map(\.eventType) == ["webhook_delivery.exhausted"])
         // A later manual attempt that fails again does not announce it a second time…
         let again = rules.apply(
             .init(decision: .dead, attemptedAt: 20_000, statusCode: nil),
@@ -92,7 +90,7 @@ struct DeliveryBookkeepingTests {
         )
         #expect(delivery.status == .dead)
         #expect(endpoint.status == .disabled && endpoint.disabledReason == "gone")
-        #expect(events.map(\.type) == ["webhook_endpoint.disabled"])
+        #expect(events.map(\.eventType) == ["webhook_endpoint.disabled"])
     }
 
     @Test func failingPastTheLimitDisablesOnceAndStopsRetrying() {
@@ -104,7 +102,7 @@ struct DeliveryBookkeepingTests {
             endpoint: &endpoint
         )
         #expect(endpoint.status == .disabled && endpoint.disabledReason == "failing")
-        #expect(events.map(\.type) == ["webhook_endpoint.disabled"])
+        #expect(events.map(\.eventType) == ["webhook_endpoint.disabled"])
         // Just under the limit it stays enabled.
         var (other, otherEndpoint) = fixtures(attempts: 3, failingSince: 1)
         _ = rules.apply(
