@@ -75,7 +75,9 @@ final class AdmissionControl: Sendable {
             uniquingKeysWith: { a, _ in a }
         )
         limiter = RateLimiter(maxTracked: limits.maxTrackedBuckets)
-        ledger = QuotaLedger(store: store)
+        ledger = QuotaLedger { tenant, from, until in
+            try await store.usageTotal(scope: tenant, metric: UsageMetric.requests, from: from, until: until)
+        }
         self.clock = clock
     }
 

@@ -65,6 +65,9 @@ struct RateLimitTests {
         try await portico.run { (api: APIClient) async throws in
             for _ in 0..<12 {
                 let response = try await api.send(.get, "/v1/customers", key: portico.testKey)
+                // A tenth of a second per request on the injected clock: the burst bucket gets its
+                // token back whatever the machine's speed, so only the minute window runs down.
+                portico.clock.advance(by: 0.1)
                 #expect(response.status == .ok)
                 let state = try #require(response.headers[HTTPField.Name("RateLimit")!])
                 let remainders = state.split(separator: ",").compactMap { item -> (name: String, r: Int)? in

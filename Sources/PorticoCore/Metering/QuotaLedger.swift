@@ -1,5 +1,3 @@
-import PorticoCore
-import PorticoStore
 import Synchronization
 
 /// Running request counts per tenant for the current UTC day and month, the
@@ -8,9 +6,12 @@ import Synchronization
 /// Counting happens in memory at admission; the durable record is the usage
 /// the log writer commits. A tenant's first check after start-up loads the
 /// period's committed usage once (outside any lock), so a restart does not
-/// hand out a fresh quota.
-final class QuotaLedger: Sendable {
-    typealias Period = QuotaPeriod
+/// hand out a fresh quota. How much was committed is the storage's to say:
+/// the ledger is given a loader, and never does I/O itself.
+package final class QuotaLedger: Sendable {
+    package typealias Period = QuotaPeriod
+    /// The tenant's committed requests in `[from, until)`.
+    package typealias CommittedUsage = @Sendable (_ tenant: TenantScope, _ from: Int64, _ until: Int64) async throws -> Int64
 
     private struct Key: Hashable {
         var tenant: TenantScope
@@ -24,16 +25,16 @@ final class QuotaLedger: Sendable {
         var policy: LimitPolicy?
     }
 
-    private let store: any BillingStore
+    private let committedUsage: CommittedUsage
     private let counters = Mutex<[Key: Counter]>([:])
 
-    init(store: any BillingStore) {
-        self.store = store
+    package init(committedUsage: @escaping CommittedUsage) {
+        self.committedUsage = committedUsage
     }
 
     /// Counts one request against the tenant's quota for `period` unless it is
     /// used up (and `hard`); returns the quota's state.
-    func admit(_ tenant: TenantScope, period: Period, quota: Int, hard: Bool, now: Int64, consume: Bool = true) async throws -> LimitState {
+    package func admit(_ tenant: TenantScope, period: Period, quota: Int, hard: Bool, now: Int64, consume: Bool = true) async throws -> LimitState {
         let key = Key(tenant: tenant, period: period)
         let (start, end) = period.bounds(containing: now)
         // One lock and one lookup once the tenant's period is loaded; the first request loads it outside the lock.
@@ -42,7 +43,7 @@ final class QuotaLedger: Sendable {
         }) {
             return Self.state(counted, quota: quota, end: end, now: now)
         }
-        let committed = try await store.usageTotal(scope: tenant, metric: UsageMetric.requests, from: start, until: end)
+        let committed = try await committedUsage(tenant, start, end)
         let counted = counters.withLock { counters in
             if counters[key] == nil { counters[key] = Counter(periodStart: start, used: committed) }
             return Self.count(&counters[key], start: start, end: end, period: period, quota: quota, hard: hard, consume: consume)!
@@ -82,7 +83,7 @@ final class QuotaLedger: Sendable {
     }
 
     /// Gives back a request counted by `admit` (a later limit refused it).
-    func refund(_ tenant: TenantScope, period: Period, now: Int64) {
+    package func refund(_ tenant: TenantScope, period: Period, now: Int64) {
         let key = Key(tenant: tenant, period: period)
         let start = period.bounds(containing: now).start
         counters.withLock { counters in
@@ -92,10 +93,4 @@ final class QuotaLedger: Sendable {
             }
         }
     }
-}
-
-/// Names of the metrics usage is recorded under.
-enum UsageMetric {
-    /// Every authenticated `/v1` request that was not refused by a limit (429).
-    static let requests = "requests"
 }
