@@ -129,7 +129,7 @@ struct CustomerInput: Sendable {
         }
         try body.allowOnly(CustomersController.writableFields)
         name = try body.string("name", maxLength: 256)
-        email = try body.string("email", maxLength: 512, validate: AccountService.isPlausibleEmail, expected: "an email address")
+        email = try body.string("email", maxLength: 512, validate: EmailAddress.isPlausible, expected: "an email address")
         description = try body.string("description", maxLength: 1_000)
         metadata = try body.metadata("metadata")
     }

@@ -74,7 +74,7 @@ public struct AccountService: Sendable {
     /// A checked user row with its password hashed, not yet stored.
     func newUser(email: String, password: String, name: String?) throws -> UserRecord {
         let email = email.trimmingCharacters(in: .whitespaces).lowercased()
-        guard Self.isPlausibleEmail(email) else {
+        guard EmailAddress.isPlausible(email) else {
             throw KeyRequestError(param: "email", description: "'\(email)' is not an email address")
         }
         guard password.count >= 12 else {
@@ -119,11 +119,5 @@ public struct AccountService: Sendable {
         ]
         try await store.signUp(user: user, organization: organization, membership: membership, audit: audit)
         return (user, organization)
-    }
-
-    static func isPlausibleEmail(_ email: String) -> Bool {
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")
-            && email.count <= 254 && !email.contains(where: \.isWhitespace)
     }
 }

@@ -78,7 +78,7 @@ struct MembersPages: Sendable {
         let (viewer, form) = try await dashboard.submission(&request, context: context, requiring: .manageMembers)
         let role = try assignable(form["role"], by: viewer)
         let email = (form.text("email") ?? "").lowercased()
-        guard AccountService.isPlausibleEmail(email) else { return try await page(viewer, error: "That is not an email address.") }
+        guard EmailAddress.isPlausible(email) else { return try await page(viewer, error: "That is not an email address.") }
         let token = Base62.random(count: 40)
         let now = dashboard.clock.nowMilliseconds
         let invitation = InvitationRecord(

@@ -2,15 +2,11 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import PorticoCore
 
-/// The one JSON style of the API: compact, keys sorted (so responses are
-/// byte-stable, which idempotent replay and caches rely on), no escaped slashes.
+/// JSON responses in the one style of the API (`CanonicalJSON`).
 enum JSONCoding {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
+    static let encoder = CanonicalJSON.encoder
 
     /// A JSON response from an `Encodable` value.
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {

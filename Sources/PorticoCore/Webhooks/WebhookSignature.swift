@@ -4,7 +4,7 @@ import Foundation
 /// A webhook endpoint's signing secret: `whsec_` + base64 of the raw key, as
 /// Standard Webhooks libraries expect it.
 package struct WebhookSecret: Sendable, Equatable {
-    static let prefix = "whsec_"
+    package static let prefix = "whsec_"
     /// The HMAC key: the base64-decoded bytes after the prefix.
     let key: SymmetricKey
     package let text: String

@@ -1,6 +1,4 @@
 import Foundation
-import NIOCore
-import PorticoCore
 
 /// Prepares a captured body for storage: secrets replaced, then cut to size.
 ///
@@ -10,31 +8,31 @@ import PorticoCore
 /// webhook secret, a bearer token or a card number (13–19 digits passing the
 /// Luhn check). Other text gets the same value checks token by token. Bodies
 /// that are not UTF-8 are described, never stored.
-struct BodyRedactor: Sendable {
-    static let mask = "[REDACTED]"
-    let sensitiveFields: [String]
-    let maxBytes: Int
+package struct BodyRedactor: Sendable {
+    package static let mask = "[REDACTED]"
+    package let sensitiveFields: [String]
+    package let maxBytes: Int
 
-    init(sensitiveFields: [String], maxBytes: Int) {
+    package init(sensitiveFields: [String], maxBytes: Int) {
         self.sensitiveFields = sensitiveFields.map { $0.lowercased() }
         self.maxBytes = maxBytes
     }
 
-    func redact(_ buffer: ByteBuffer) -> String? {
-        guard buffer.readableBytes > 0 else { return nil }
-        let data = Data(buffer: buffer)
+    /// The body as it may be stored, or nil when it is empty.
+    package func redact(_ data: Data) -> String? {
+        guard !data.isEmpty else { return nil }
         let text: String
-        if let json = try? JSONDecoder().decode(JSONValue.self, from: data), let encoded = try? JSONCoding.encoder.encode(redact(json)) {
+        if let json = try? JSONDecoder().decode(JSONValue.self, from: data), let encoded = try? CanonicalJSON.encoder.encode(redact(json)) {
             text = String(decoding: encoded, as: UTF8.self)
         } else if let plain = String(data: data, encoding: .utf8) {
             text = redactText(plain)
         } else {
-            return "[binary body of \(buffer.readableBytes) bytes]"
+            return "[binary body of \(data.count) bytes]"
         }
         return cut(text)
     }
 
-    func redact(_ value: JSONValue) -> JSONValue {
+    package func redact(_ value: JSONValue) -> JSONValue {
         switch value {
         case .object(let fields):
             var result: [String: JSONValue] = [:]
@@ -105,7 +103,7 @@ struct BodyRedactor: Sendable {
     }
 
     static func isSecretValue(_ text: String) -> Bool {
-        APIKeyFormat.looksLikeKey(text) || text.hasPrefix("whsec_") || text.lowercased().hasPrefix("bearer ") || isCardNumber(text)
+        APIKeyFormat.looksLikeKey(text) || text.hasPrefix(WebhookSecret.prefix) || text.lowercased().hasPrefix("bearer ") || isCardNumber(text)
     }
 
     /// 13–19 digits (spaces and dashes allowed between) that pass the Luhn check.
