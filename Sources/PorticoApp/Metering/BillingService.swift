@@ -91,8 +91,7 @@ public struct BillingService: Sendable {
             for livemode in [false, true] {
                 let used = usage[TenantScope(organizationId: organization.id, livemode: livemode)] ?? 0
                 invoices.append(
-                    Self.price(
-                        plan: plan,
+                    plan.invoice(
                         planID: organization.plan,
                         livemode: livemode,
                         usage: used,
@@ -104,40 +103,6 @@ public struct BillingService: Sendable {
             }
         }
         return try await store.insertInvoicesIfAbsent(invoices)
-    }
-
-    /// The invoice a plan and a month's usage come to (pure; unit-tested).
-    /// Overage is charged per started block of 1,000 requests past the included quantity.
-    static func price(
-        plan: Plan,
-        planID: String,
-        livemode: Bool,
-        usage: Int64,
-        organizationID: String,
-        period: (start: Int64, end: Int64),
-        at now: Int64
-    ) -> InvoiceRecord {
-        let included = plan.limits(livemode: livemode).monthlyQuota.map(Int64.init)
-        let over = included.map { max(0, usage - $0) } ?? 0
-        let blocks = plan.overagePer1000 == nil ? 0 : (over + 999) / 1_000
-        let overageAmount = blocks * Int64(plan.overagePer1000 ?? 0)
-        return InvoiceRecord(
-            id: Identifier.make("inv", at: now),
-            organizationId: organizationID,
-            livemode: livemode,
-            periodStart: period.start,
-            periodEnd: period.end,
-            plan: planID,
-            currency: plan.currency,
-            baseAmount: Int64(plan.basePrice),
-            includedQuantity: included,
-            usageQuantity: usage,
-            overageQuantity: blocks,
-            overageUnitAmount: plan.overagePer1000.map(Int64.init),
-            overageAmount: overageAmount,
-            total: Int64(plan.basePrice) + overageAmount,
-            createdAt: now
-        )
     }
 
     // MARK: Reconciliation
