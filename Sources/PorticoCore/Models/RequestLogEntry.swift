@@ -20,7 +20,9 @@ package struct RequestLogEntry: Sendable, Equatable, Codable {
     package var requestBody: String?
     package var responseBody: String?
 
+    /// `id` is assigned when the row is committed (0 until then).
     package init(
+        id: Int64 = 0,
         createdAt: Int64,
         requestId: String,
         organizationId: String?,
@@ -35,40 +37,6 @@ package struct RequestLogEntry: Sendable, Equatable, Codable {
         userAgent: String?,
         requestBody: String? = nil,
         responseBody: String? = nil
-    ) {
-        self.createdAt = createdAt
-        self.requestId = requestId
-        self.organizationId = organizationId
-        self.livemode = livemode
-        self.keyId = keyId
-        self.method = method
-        self.path = path
-        self.route = route
-        self.status = status
-        self.durationMicroseconds = durationMicroseconds
-        self.ip = ip
-        self.userAgent = userAgent
-        self.requestBody = requestBody
-        self.responseBody = responseBody
-    }
-
-    /// Every stored property, as read back from storage.
-    package init(
-        id: Int64,
-        createdAt: Int64,
-        requestId: String,
-        organizationId: String?,
-        livemode: Bool?,
-        keyId: String?,
-        method: String,
-        path: String,
-        route: String?,
-        status: Int,
-        durationMicroseconds: Int64,
-        ip: String?,
-        userAgent: String?,
-        requestBody: String?,
-        responseBody: String?
     ) {
         self.id = id
         self.createdAt = createdAt
