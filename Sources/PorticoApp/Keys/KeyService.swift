@@ -158,7 +158,7 @@ public struct KeyService: Sendable {
         case .secret:
             return Scope.wildcard
         case .publishable:
-            if let bad = request.scopes.first(where: { !(Scope($0)?.isReadOnly ?? false) }) {
+            if let bad = request.scopes.first(where: { !Scope.isReadOnly($0) }) {
                 throw KeyRequestError(param: "scopes", description: "publishable keys are read-only; '\(bad)' is not a read scope")
             }
             return (request.scopes.isEmpty ? ScopeCatalogue.publishableDefaults.map(\.name) : request.scopes).joined(separator: " ")

@@ -180,14 +180,14 @@ final class AdmissionControl: Sendable {
     /// `admission` counted is given back (the request will be a 429).
     func admit(
         _ principal: Principal,
-        admission: Admission,
+        admission: Admission?,
         route: String,
         limit: RoutePolicies,
         into states: inout [LimitState]
     ) -> Bool {
         let subject = LimitKey(.route(principal.organizationID, livemode: principal.livemode, route: route))
         let counted = limiter.acquire(subject, burst: limit.burst, minute: limit.minute, now: clock.nowMilliseconds, into: &states)
-        if !counted { refund(admission, for: principal) }
+        if !counted, let admission { refund(admission, for: principal) }
         return counted
     }
 

@@ -8,10 +8,10 @@ struct RouteLimitCheck: RouteLayer {
     func applies(to route: RouteSpec) -> Bool { route.limit != nil }
 
     func handle(_ request: Request, context: Context, route: RouteSpec, next: Handler) async throws -> Response {
-        guard let limit = route.limit, let counted = context.facts.admission else { return try await next(request, context) }
+        guard let limit = route.limit else { return try await next(request, context) }
         let principal = try context.requirePrincipal()
         let facts = context.facts
-        if !admission.admit(principal, admission: counted, route: "\(route.method) \(route.route)", limit: limit, into: &facts.limits) {
+        if !admission.admit(principal, admission: facts.admission, route: "\(route.method) \(route.route)", limit: limit, into: &facts.limits) {
             throw admission.refusal(facts.limits, principal: principal)!
         }
         return try await next(request, context)

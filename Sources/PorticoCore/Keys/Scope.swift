@@ -28,6 +28,9 @@ package struct Scope: Hashable, Sendable, CustomStringConvertible {
     /// Read scopes are the only ones a publishable key (shipped inside clients) may hold.
     package var isReadOnly: Bool { access == .read }
 
+    /// Whether a requested scope name is a read scope (`…:read`), whatever its resource.
+    package static func isReadOnly(_ name: String) -> Bool { name.hasSuffix(":" + Access.read.rawValue) }
+
     // MARK: Portico's own scopes
 
     package static let customersRead = Scope("customers", .read)

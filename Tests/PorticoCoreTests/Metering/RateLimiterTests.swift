@@ -56,3 +56,21 @@ struct RateLimiterTests {
         #expect(reset(at: 106, consume: false) == 0)  // everything has left
     }
 }
+
+/// Every limit is named from its kind, and only its kind says what it is.
+struct LimitPolicyKindTests {
+    @Test func namesFollowTheKind() {
+        let rates: [(LimitPolicy.Subject, LimitPolicy.Window, String)] = [
+            (.ip, .burst, "ip-burst"), (.ip, .minute, "ip-minute"), (.key, .burst, "key-burst"), (.key, .minute, "key-minute"),
+            (.organization, .minute, "organization-minute"), (.route, .burst, "route-burst"), (.route, .minute, "route-minute"),
+        ]
+        for (subject, window, name) in rates {
+            let policy = LimitPolicy(subject, window, quota: 5)
+            #expect(policy.name == name && policy.windowSeconds == window.seconds && !policy.isQuota)
+            #expect(policy.isClientIP == (subject == .ip))
+            #expect(policy.headerItem == "\"\(name)\";q=5;w=\(window.seconds)")
+        }
+        #expect(LimitPolicy(.quota(.day), quota: 10, windowSeconds: 86_400).name == "daily-quota")
+        #expect(LimitPolicy(.quota(.month), quota: 10, windowSeconds: 2_592_000).isQuota)
+    }
+}
