@@ -1,11 +1,10 @@
 import Foundation
 import NIOCore
-import NIOFoundationCompat
 import PorticoCore
 
 extension BodyRedactor {
     /// A captured request or response body as it may be stored, or nil when it is empty.
     func redact(_ buffer: ByteBuffer) -> String? {
-        redact(Data(buffer: buffer))
+        redact(Data(buffer.readableBytesView))
     }
 }
