@@ -34,7 +34,7 @@ struct IdempotencyLayer: RouteLayer {
     func applies(to route: RouteSpec) -> Bool { route.method == .post }
 
     func handle(_ request: Request, context: Context, route: RouteSpec, next: Handler) async throws -> Response {
-        guard request.method == .post, let header = request.headers[.idempotencyKey] else {
+        guard let header = request.headers[.idempotencyKey] else {
             return try await next(request, context)
         }
         let key = try Self.parseKey(header)

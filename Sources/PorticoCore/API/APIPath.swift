@@ -7,6 +7,8 @@ package enum APIPath {
 
     /// Whether `path` is the API's (`/v1` itself or anything under it).
     package static func contains(_ path: String) -> Bool {
-        path.hasPrefix(prefix) && (path.utf8.count == prefix.utf8.count || path.utf8.dropFirst(prefix.utf8.count).first == UInt8(ascii: "/"))
+        path == prefix || path.hasPrefix(under)
     }
+
+    private static let under = prefix + "/"
 }

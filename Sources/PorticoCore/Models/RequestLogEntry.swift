@@ -4,7 +4,7 @@
 ///
 /// `Codable` for the request-log spill file (rows are read and bound by hand, not through Codable).
 package struct RequestLogEntry: Sendable, Equatable, Codable {
-    package var id: Int64 = 0
+    package var id: Int64
     package var createdAt: Int64
     package var requestId: String
     package var organizationId: String?

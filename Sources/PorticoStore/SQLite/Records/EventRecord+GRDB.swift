@@ -4,9 +4,7 @@ import PorticoCore
 
 extension EventRecord: FetchableRecord, PersistableRecord {
     package static let databaseTableName = "events"
-
     package static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-
     package static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     package enum Columns {

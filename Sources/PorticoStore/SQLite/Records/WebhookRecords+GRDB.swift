@@ -4,9 +4,7 @@ import PorticoCore
 
 extension WebhookEndpointRecord: FetchableRecord, PersistableRecord {
     package static let databaseTableName = "webhook_endpoints"
-
     package static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-
     package static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     package enum Columns {
@@ -41,9 +39,7 @@ extension WebhookEndpointRecord: FetchableRecord, PersistableRecord {
 
 extension WebhookDeliveryRecord: FetchableRecord, PersistableRecord {
     package static let databaseTableName = "webhook_deliveries"
-
     package static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-
     package static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     package enum Columns {
@@ -93,9 +89,7 @@ extension WebhookDeliveryRecord: FetchableRecord, PersistableRecord {
 
 extension WebhookAttemptRecord: FetchableRecord, PersistableRecord {
     package static let databaseTableName = "webhook_attempts"
-
     package static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-
     package static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     /// Encoded by hand: one attempt row is written per attempt.
@@ -116,8 +110,6 @@ extension WebhookAttemptRecord: FetchableRecord, PersistableRecord {
 
 extension WebhookReplayRecord: FetchableRecord, PersistableRecord {
     package static let databaseTableName = "webhook_replays"
-
     package static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-
     package static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 }
