@@ -317,6 +317,20 @@ CREATE TABLE webhook_attempt_stats (
     PRIMARY KEY (organization_id, livemode, hour_start)
 ) WITHOUT ROWID;
 
+-- Gateway ---------------------------------------------------------------------
+
+-- Keys that sign Portico-Identity tokens (ES256). The id is the token's kid;
+-- the private key is sealed under the secrets key file, bound to the id.
+-- NULL retires_at: the key that signs now. A rotated-out key stays published
+-- at /.well-known/jwks.json until retires_at.
+CREATE TABLE gateway_signing_keys (
+    id TEXT PRIMARY KEY NOT NULL,
+    algorithm TEXT NOT NULL,
+    private_key TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    retires_at INTEGER
+);
+
 -- Request logs: one table per time partition -------------------------------------
 --
 -- Created at run time, ahead of need, as request_logs_YYYYMMDDHH (the UTC

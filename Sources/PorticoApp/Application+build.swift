@@ -44,6 +44,8 @@ private func prepareRouter(runtime: PorticoRuntime) async throws -> Router<Porti
     // The key cache's baseline, read before the first request: otherwise the
     // first poll would find no baseline and drop keys cached since start.
     try await runtime.authenticator.refreshIfChanged()
+    // The first start makes the gateway's identity signing key; later ones load it.
+    try await runtime.identity.prepare(now: runtime.clock.nowMilliseconds)
     return buildRouter(runtime: runtime)
 }
 
@@ -57,8 +59,9 @@ func buildRouter(runtime: PorticoRuntime) -> Router<PorticoRequestContext> {
     let clock = runtime.clock
     let router = Router(context: PorticoRequestContext.self)
     router.addMiddleware {
-        // 1. The configured body limit, before anything reads a body (capture, versions, idempotency).
-        BodyLimitMiddleware(maxBodyBytes: config.server.maxBodyBytes)
+        // 1. The body limit, before anything reads a body (capture, versions, idempotency): the
+        //    server's, or the matched gateway route's (the match is made here, once).
+        BodyLimitMiddleware(maxBodyBytes: config.server.maxBodyBytes, gateway: runtime.gateway)
         // 2. Metrics and 3. the request log (and the usage it meters) see the final status of every request.
         MetricsMiddleware(metrics: runtime.metrics)
         RequestLogMiddleware(writer: runtime.logWriter, redactor: runtime.redactor, clock: clock)
@@ -72,20 +75,24 @@ func buildRouter(runtime: PorticoRuntime) -> Router<PorticoRequestContext> {
             redactor: runtime.redactor,
             metrics: runtime.metrics
         )
-        // 6. The API version for the authenticated tenant, its changes run around everything inside.
+        // 6. The API version for the authenticated tenant, its changes run around everything inside
+        //    (a gateway route's version is forwarded, not applied).
         APIVersionMiddleware(baseURL: runtime.baseURL)
+        // 7. A gateway route: its layers (below) around the upstream proxy; anything else goes to the router.
+        GatewayMiddleware()
     }
-    // Then, on each matched /v1 route (`APIRoutes`), these route layers, in this order, and the handler.
+    // Then, on each matched /v1 route (`APIRoutes`, or a gateway route), these route layers, in this order, and the handler.
     let routeLayers: [any RouteLayer] = [
-        // 7. 403 unless the key holds the route's scope.
+        // 8. 403 unless the key holds the route's scopes.
         ScopeCheck(),
-        // 8. 400 for a query parameter the route does not take.
+        // 9. 400 for a query parameter the route does not take (a gateway route passes its query on).
         QueryCheck(),
-        // 9. The route's own limit (`rate_limits.routes`); a refusal gives back what 5 counted.
+        // 10. The route's own limit (`rate_limits.routes`, a gateway route's `rate_limit`); a refusal gives back what 5 counted.
         RouteLimitCheck(admission: runtime.admission),
-        // 10. The route's usage metric, counted on success (not for a replay).
+        // 11. The route's usage metric, counted on success (not for a replay).
         Metering(),
-        // 11. A POST's Idempotency-Key: replay, 409, or run and store the response with the writes.
+        // 12. A POST's Idempotency-Key: replay, 409, or run and store the response with the writes
+        //     (a gateway route's 2xx once the upstream answered; the key is forwarded too).
         //     After the scope check on purpose: a replay reaches only a key allowed to make the request.
         IdempotencyLayer(
             store: store,
@@ -95,6 +102,26 @@ func buildRouter(runtime: PorticoRuntime) -> Router<PorticoRequestContext> {
             faults: runtime.faults
         ),
     ]
+
+    runtime.gateway.activate { [admission = runtime.admission, proxy = runtime.proxy] route, method in
+        let template = route.template.text
+        let spec = RouteSpec(
+            method: method,
+            route: template,
+            scopes: route.scopes,
+            query: .checkedByHandler,
+            meter: route.metric.map { Meter(metric: $0, quantity: Int64(route.cost)) },
+            limit: admission.routeLimit(method: method.rawValue, route: template) ?? route.rateLimit.map(admission.policies(for:))
+        )
+        return routeLayers.chain(for: spec) { request, context in try await proxy.forward(request, context: context, route: route) }
+    }
+    router.get("/.well-known/jwks.json") { [identity = runtime.identity] _, _ in
+        Response(
+            status: .ok,
+            headers: [.contentType: "application/json", .cacheControl: "public, max-age=300"],
+            body: .init(byteBuffer: ByteBuffer(string: identity.jwks))
+        )
+    }
 
     OperationsController(store: store, clock: clock, metrics: runtime.metrics).register(on: router)
     router.get(RouterPath(OpenAPI.path)) { _, _ in
@@ -175,6 +202,14 @@ func backgroundServices(runtime: PorticoRuntime) -> [any Service] {
     let store = runtime.store
     // Services stop in reverse order: the dispatcher before the client it uses.
     return [
+        runtime.proxy,
+        GatewayReloader(runtime: runtime),
+        PeriodicService(
+            name: "identity-key-refresh",
+            interval: .seconds(10),
+            runOnShutdown: false,
+            logger: runtime.logger
+        ) { [clock = runtime.clock] in try await runtime.identity.refresh(now: clock.nowMilliseconds) },
         runtime.webhookClient,
         runtime.dispatcher,
         runtime.replayer,

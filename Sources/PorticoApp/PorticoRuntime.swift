@@ -42,6 +42,13 @@ public final class PorticoRuntime: Sendable {
     /// The clock `POST /v1/sandbox/clock/advance` moves; nil unless this is a sandbox instance.
     let sandboxClock: OffsetClock?
 
+    /// The gateway: its routes (reloaded on SIGHUP from `gatewaySource`), identity tokens and upstream client.
+    let gateway: GatewayTable
+    let identity: IdentityTokens
+    let proxy: UpstreamProxy
+    /// Reads the `gateway` section again for a reload; nil: this instance cannot reload.
+    let gatewaySource: (@Sendable () throws -> GatewayConfig)?
+
     public let keys: KeyService
     public let accounts: AccountService
     public let billing: BillingService
@@ -49,12 +56,35 @@ public final class PorticoRuntime: Sendable {
     /// Opens the database at `config.database.path`, migrating it unless
     /// `migrate` is false. A `sandbox` instance gets a clock that
     /// `POST /v1/sandbox/clock/advance` can move.
-    public convenience init(config: PorticoConfig, logger: Logger, sandbox: Bool = false, migrate: Bool = true) throws {
-        try self.init(config: config, logger: logger, clock: sandbox ? OffsetClock() : SystemClock(), sandbox: sandbox, migrate: migrate)
+    /// `gatewaySource` reads the `gateway` section again when SIGHUP asks for a reload.
+    public convenience init(
+        config: PorticoConfig,
+        logger: Logger,
+        sandbox: Bool = false,
+        migrate: Bool = true,
+        gatewaySource: (@Sendable () throws -> GatewayConfig)? = nil
+    ) throws {
+        try self.init(
+            config: config,
+            logger: logger,
+            clock: sandbox ? OffsetClock() : SystemClock(),
+            sandbox: sandbox,
+            migrate: migrate,
+            gatewaySource: gatewaySource
+        )
     }
 
-    init(config: PorticoConfig, logger: Logger, clock: any PorticoClock, sandbox: Bool = false, migrate: Bool = true) throws {
+    init(
+        config: PorticoConfig,
+        logger: Logger,
+        clock: any PorticoClock,
+        sandbox: Bool = false,
+        migrate: Bool = true,
+        gatewaySource: (@Sendable () throws -> GatewayConfig)? = nil
+    ) throws {
         self.config = config
+        self.gatewaySource = gatewaySource
+        self.gateway = GatewayTable(try GatewayDefinition(config.gateway, serverMaxBodyBytes: config.server.maxBodyBytes))
         let faults = FaultInjection(environment: ProcessInfo.processInfo.environment)
         self.faults = faults
         self.sandboxClock = sandbox ? clock as? OffsetClock : nil
@@ -64,6 +94,8 @@ public final class PorticoRuntime: Sendable {
         (self.secretBox, self.secretKeyCreated) = try SecretBox.load(path: config.secretsKeyPath)
         self.metrics = PorticoMetrics()
         self.baseURL = BaseURL(config.baseURL(port: config.server.port))
+        self.identity = IdentityTokens(store: store, secrets: secretBox, issuer: baseURL)
+        self.proxy = UpstreamProxy(identity: identity, gateway: gateway, metrics: metrics, logger: logger)
         self.lastUsed = LastUsedTracker()
         self.authenticator = KeyAuthenticator(store: store, clock: clock, lastUsed: lastUsed)
         self.admission = AdmissionControl(config: config, store: store, clock: clock)
@@ -76,7 +108,7 @@ public final class PorticoRuntime: Sendable {
         )
         self.redactor = BodyRedactor(sensitiveFields: config.requestLogs.sensitiveFields, maxBytes: config.requestLogs.bodyCaptureMaxBytes)
         self.billing = BillingService(config: config, store: store, clock: clock, authenticator: authenticator)
-        self.keys = KeyService(store: store, clock: clock, authenticator: authenticator)
+        self.keys = KeyService(store: store, clock: clock, authenticator: authenticator) { [gateway] in gateway.definition.catalogue }
         self.addressPolicy = AddressPolicy(allowlist: config.webhooks.allowedCidrs.compactMap { CIDR($0) })
         self.webhookClient = try WebhookClient(
             timeout: .seconds(config.webhooks.timeoutSeconds),
@@ -108,6 +140,20 @@ public final class PorticoRuntime: Sendable {
             hasher: PasswordHasher(cost: config.accounts.passwordHashCost),
             defaultPlan: config.billing.defaultPlan
         )
+    }
+
+    /// Reads the `gateway` section again and puts it in force; an invalid one
+    /// leaves the running routes as they are (the error says why).
+    func reloadGateway() throws {
+        guard let gatewaySource else { throw ConfigError(description: "this instance was not started from a config file; nothing to reload") }
+        let definition = try GatewayDefinition(try gatewaySource(), serverMaxBodyBytes: config.server.maxBodyBytes)
+        gateway.reload(definition)
+        logger.notice("gateway configuration reloaded", metadata: ["routes": "\(definition.routes.count)"])
+    }
+
+    /// Makes a new identity signing key; the current one stays published for `overlapSeconds`.
+    public func rotateSigningKey(overlapSeconds: Int) async throws -> String {
+        try await identity.rotate(now: clock.nowMilliseconds, overlap: TimeInterval(overlapSeconds))
     }
 
     /// Deletes dashboard sessions past their idle or absolute timeout (they are refused anyway; this reclaims the rows).

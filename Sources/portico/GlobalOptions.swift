@@ -27,20 +27,39 @@ struct GlobalOptions: ParsableArguments {
 
     /// Loads config, sets up logging and opens (and migrates) the database.
     /// `existing` refuses to create a new file (`check` and `backup` of a mistyped path).
+    /// SIGHUP reads the gateway section again: from `gatewayFile` when given
+    /// (`sandbox --gateway-config`), else from the config file and environment.
     func openRuntime(
         migrate: Bool = true,
         existing: Bool = false,
         sandbox: Bool = false,
+        gatewayFile: String? = nil,
         adjust: (inout PorticoConfig) -> Void = { _ in }
     ) throws -> PorticoRuntime {
         var config = try loadConfig()
+        let environment = ProcessInfo.processInfo.environment
+        let file = self.config ?? environment["PORTICO_CONFIG"]
+        let maxBodyBytes = config.server.maxBodyBytes
+        let reload: @Sendable () throws -> GatewayConfig =
+            if let gatewayFile {
+                { try ConfigLoader.loadGateway(file: gatewayFile, serverMaxBodyBytes: maxBodyBytes) }
+            } else {
+                { try ConfigLoader.load(file: file, environment: environment).gateway }
+            }
+        if gatewayFile != nil {
+            do {
+                config.gateway = try reload()
+            } catch let error as ConfigError {
+                CLI.fail("invalid gateway configuration: \(error.description)")
+            }
+        }
         adjust(&config)
         if existing, !FileManager.default.fileExists(atPath: config.database.path) {
             CLI.fail("no database at \(config.database.path)", code: 1)
         }
         let logger = CLI.bootstrapLogging(config)
         do {
-            return try PorticoRuntime(config: config, logger: logger, sandbox: sandbox, migrate: migrate)
+            return try PorticoRuntime(config: config, logger: logger, sandbox: sandbox, migrate: migrate, gatewaySource: reload)
         } catch {
             if let failure = StartupFailure.storageUnavailable(config.database.path, error) { CLI.fail(failure) }
             CLI.fail("cannot open database \(config.database.path): \(error)")

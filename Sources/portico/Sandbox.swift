@@ -26,6 +26,9 @@ struct Sandbox: AsyncParsableCommand {
     @Option(help: "Path to a JSON config file for any other setting.")
     var config: String?
 
+    @Option(help: "A JSON file with the gateway section ({\"gateway\": {...}}): Portico in front of the API under test. SIGHUP reloads it.")
+    var gatewayConfig: String?
+
     @Option(help: "Plan of the seeded organizations. Enterprise (the default) keeps a CI suite clear of rate limits; pick free to exercise them.")
     var plan: String = "enterprise"
 
@@ -42,7 +45,7 @@ struct Sandbox: AsyncParsableCommand {
         let path = database ?? temporaryDirectory!.appendingPathComponent("portico.sqlite").path
 
         let options = try GlobalOptions.parse(config.map { ["--config", $0] } ?? [])
-        let runtime = try options.openRuntime(sandbox: true) { config in
+        let runtime = try options.openRuntime(sandbox: true, gatewayFile: gatewayConfig) { config in
             config.server.host = "127.0.0.1"
             config.server.port = port
             config.database.path = path

@@ -50,9 +50,9 @@ final class APIRoutes {
         let spec = RouteSpec(
             method: method,
             route: route,
-            scope: scope,
+            scopes: [scope],
             query: query,
-            meter: meter,
+            meter: meter.map { Meter(metric: $0, quantity: 1) },
             limit: admission.routeLimit(method: method.rawValue, route: route)
         )
         group.on(RouterPath(path), method: method, use: layers.chain(for: spec, around: handler))

@@ -59,7 +59,7 @@ struct KeysController: Sendable {
             allowedCIDRs: try body.strings("allowed_ips") ?? [],
             expiresAt: expiresAt
         )
-        let stored = try await Self.keyError { try KeyService.storedScopes(for: newKey) }
+        let stored = try await Self.keyError { try keys.storedScopes(for: newKey) }
         guard caller.scopes.covers(ScopeSet(stored: stored)) else {
             throw APIError(
                 .insufficientScope,

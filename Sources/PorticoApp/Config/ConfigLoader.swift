@@ -23,6 +23,20 @@ public enum ConfigLoader {
         return config
     }
 
+    /// A file holding only the gateway (`portico sandbox --gateway-config`):
+    /// `{"gateway": {...}}`, or the section itself.
+    public static func loadGateway(file: String, serverMaxBodyBytes: Int) throws -> GatewayConfig {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ConfigError(description: "cannot read gateway config file \(file)")
+        }
+        guard let root = try? JSONDecoder().decode(JSONValue.self, from: data), case .object(let fields) = root else {
+            throw ConfigError(description: "\(file) must hold a JSON object: {\"gateway\": {...}} or the gateway section itself")
+        }
+        let gateway = try GatewaySettings.parse(fields["gateway"] ?? root, source: file)
+        _ = try GatewayDefinition(gateway, serverMaxBodyBytes: serverMaxBodyBytes)
+        return gateway
+    }
+
     /// Checks that need more than one setting.
     static func validate(_ config: PorticoConfig) throws {
         guard config.plans[config.billing.defaultPlan] != nil else {
@@ -36,6 +50,7 @@ public enum ConfigLoader {
         if let route = config.rateLimits.routes.keys.sorted().first(where: { RouteLimitKey(route: $0) == nil }) {
             throw ConfigError(description: "setting \"rate_limits.routes\" has an invalid route \"\(route)\"; write it as \"METHOD /v1/path\"")
         }
+        _ = try GatewayDefinition(config.gateway, serverMaxBodyBytes: config.server.maxBodyBytes)
     }
 
     static func apply(json data: Data, source: String, to config: inout PorticoConfig) throws {
@@ -51,6 +66,10 @@ public enum ConfigLoader {
         for (section, value) in sections.sorted(by: { $0.key < $1.key }) {
             if section == "plans" {
                 try PlanSettings.apply(value, source: source, to: &config.plans)
+                continue
+            }
+            if section == "gateway" {
+                config.gateway = try GatewaySettings.parse(value, source: source)
                 continue
             }
             guard Setting.sections.contains(section) else {
@@ -76,6 +95,10 @@ public enum ConfigLoader {
                 try PlanSettings.apply(environmentJSON: value, to: &config.plans)
                 continue
             }
+            if variable == GatewaySettings.environmentName {
+                try GatewaySettings.apply(environmentJSON: value, to: &config.gateway)
+                continue
+            }
             guard let setting = Setting.byEnvironmentName[variable] else {
                 throw ConfigError(description: "unknown setting in environment variable \(variable)")
             }
@@ -85,7 +108,7 @@ public enum ConfigLoader {
 
     /// Every setting's dotted name, in `config.example.json` order.
     public static var settingNames: [String] {
-        Setting.all.map(\.name) + Plan.defaults.keys.sorted().map { "plans.\($0)" }
+        Setting.all.map(\.name) + Plan.defaults.keys.sorted().map { "plans.\($0)" } + ["gateway.scopes", "gateway.metrics", "gateway.routes"]
     }
 }
 

@@ -174,6 +174,8 @@ public struct PorticoConfig: Sendable, Equatable {
     public var dashboard = Dashboard()
     /// Plans by identifier (`organizations.plan`); see `Plan`.
     public var plans = Plan.defaults
+    /// The team's own API behind Portico (`GatewayConfig`).
+    public var gateway = GatewayConfig()
 
     public init() {}
 

@@ -78,7 +78,7 @@ struct KeysPages: Sendable {
             <label><input type="radio" name="kind" value="publishable"> Publishable (read-only, safe in a client)</label>
             </fieldset>
             <fieldset><legend>Scopes of a restricted key</legend>
-            \(ScopeCatalogue.builtIn.scopes.map { "<label><input type=\"checkbox\" name=\"scopes\" value=\"\($0.name)\"> <code>\($0.name)</code></label>" as HTML })
+            \(dashboard.runtime.gateway.definition.catalogue.scopes.map { "<label><input type=\"checkbox\" name=\"scopes\" value=\"\($0.name)\"> <code>\($0.name)</code></label>" as HTML })
             </fieldset>
             <p><label for="expires_days">Expires after (days, empty for never)</label><input id="expires_days" name="expires_days" type="number" min="1" max="3650"></p>
             <p><label for="allowed_ips">Allowed IPs or CIDR blocks (one per line, empty for any)</label><textarea id="allowed_ips" name="allowed_ips" rows="2"></textarea></p>

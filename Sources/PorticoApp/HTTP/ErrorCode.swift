@@ -32,6 +32,9 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case storageUnavailable = "storage_unavailable"
     case uriTooLong = "uri_too_long"
     case requestHeaderFieldsTooLarge = "request_header_fields_too_large"
+    case testModeUnavailable = "test_mode_unavailable"
+    case upstreamUnavailable = "upstream_unavailable"
+    case upstreamTimeout = "upstream_timeout"
 
     var status: HTTPResponse.Status {
         switch self {
@@ -54,6 +57,9 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         // Answered by the connection layer before routing (`ConnectionGuard`, `HTTPPhaseHandler`).
         case .uriTooLong: .uriTooLong
         case .requestHeaderFieldsTooLarge: .requestHeaderFieldsTooLarge
+        case .testModeUnavailable: .badRequest
+        case .upstreamUnavailable: .badGateway
+        case .upstreamTimeout: .gatewayTimeout
         }
     }
 
@@ -100,6 +106,9 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .storageUnavailable: "Storage unavailable"
         case .uriTooLong: "URI too long"
         case .requestHeaderFieldsTooLarge: "Request header fields too large"
+        case .testModeUnavailable: "Not available in test mode"
+        case .upstreamUnavailable: "Upstream unavailable"
+        case .upstreamTimeout: "Upstream timeout"
         }
     }
 
@@ -148,6 +157,12 @@ public enum ErrorCode: String, Sendable, CaseIterable {
             "The database could not be written (the disk is full, an I/O error, or the file is locked by another process). Nothing was changed; retry after `Retry-After` seconds with the same `Idempotency-Key`. `/readyz` answers 503 until writes succeed again."
         case .uriTooLong: "The request line (method, path and query) exceeds 8,192 bytes. Send long filters in a POST body instead."
         case .requestHeaderFieldsTooLarge: "The request's header fields together exceed 32,768 bytes. Drop oversized cookies or custom headers."
+        case .testModeUnavailable:
+            "This route is served by the team's own API through Portico's gateway, and the operator gave it no test upstream (`test_upstream`), so test keys cannot call it: test traffic never reaches the live system. Call it with a live key, or ask the operator to configure a test upstream."
+        case .upstreamUnavailable:
+            "Portico could not reach the service behind this route (connection refused, reset or closed before a response). Nothing was answered by the service; retry later, with the same `Idempotency-Key` for a POST."
+        case .upstreamTimeout:
+            "The service behind this route did not start its response within the route's timeout (`timeout_seconds`). It may still have acted on the request: retry a POST with the same `Idempotency-Key`, which Portico forwards so the service can recognise the retry."
         }
     }
 }

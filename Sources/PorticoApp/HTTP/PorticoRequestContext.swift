@@ -34,10 +34,11 @@ public struct PorticoRequestContext: RequestContext, RemoteAddressRequestContext
         remoteAddress.flatMap { IPAddress($0) }
     }
 
-    /// The matched route's template (`/v1/customers/{id}`), or nil when no route
-    /// matched (Hummingbird then names the endpoint "NotFound", which is no path).
+    /// The matched route's template (`/v1/customers/{id}`, a gateway route's as configured), or nil
+    /// when no route matched (Hummingbird then names the endpoint "NotFound", which is no path).
     var routeTemplate: String? {
-        endpointPath.flatMap { $0.hasPrefix("/") ? $0 : nil }
+        if let gateway = facts.gateway { return gateway.route.template.text }
+        return endpointPath.flatMap { $0.hasPrefix("/") ? $0 : nil }
     }
 
     /// The authenticated key (`facts.principal`, set by `APIGatewayMiddleware`); only call on `/v1` routes.

@@ -17,8 +17,14 @@ final class RequestFacts: @unchecked Sendable {
     var limits: [LimitState] = []
     /// What the gateway counted against the key, organization and quotas (a route limit's refusal gives it back).
     var admission: AdmissionControl.Admission?
-    /// Extra usage metrics the route declared, counted when it succeeds.
-    var meters: [String] = []
+    /// Usage the route declares (`meter`, a gateway route's metric × cost), counted when it succeeds.
+    var routeMeters: [Meter] = []
+    /// Usage a gateway upstream reported (`Portico-Usage`), counted whatever the status.
+    var reportedUsage: [Meter] = []
+    /// The gateway route this request matched, set by the body limit before anything reads the body.
+    var gateway: GatewayTable.Match?
+    /// The API version the request runs under, set by `APIVersionMiddleware` (the gateway forwards it).
+    var apiVersion: String?
     /// Redacted request body, when the organization captures bodies.
     var requestBody: String?
 

@@ -54,6 +54,8 @@ public struct KeyService: Sendable {
     let store: any KeyStore & AccountStore
     let clock: any PorticoClock
     let authenticator: KeyAuthenticator?
+    /// The scopes keys may hold now: Portico's and the gateway's custom ones (reloadable, so read per call).
+    var catalogue: @Sendable () -> ScopeCatalogue = { .builtIn }
 
     public func create(_ request: NewKeyRequest, by actor: AuditActor) async throws -> IssuedKey {
         try await create(request, by: actor, completing: nil)
@@ -62,7 +64,7 @@ public struct KeyService: Sendable {
     /// Creates a key; `completion` stores an idempotent response in the same transaction.
     func create(_ request: NewKeyRequest, by actor: AuditActor, completing completion: IdempotentCompletion<IssuedKey>?) async throws -> IssuedKey {
         let now = clock.nowMilliseconds
-        let scopes = try Self.storedScopes(for: request)
+        let scopes = try storedScopes(for: request)
         let cidrs = try request.allowedCIDRs.map { text -> String in
             guard let cidr = CIDR(text) else {
                 throw KeyRequestError(param: "allowed_ips", description: "'\(text)' is not an IPv4 or IPv6 address or CIDR block")
@@ -151,9 +153,11 @@ public struct KeyService: Sendable {
         return key
     }
 
-    // MARK: Pure helpers
+    // MARK: Helpers
 
-    static func storedScopes(for request: NewKeyRequest) throws -> String {
+    /// The scopes stored for a new key: every scope for a secret key, the
+    /// requested ones (each known to the catalogue) for the others.
+    func storedScopes(for request: NewKeyRequest) throws -> String {
         switch request.kind {
         case .secret:
             return Scope.wildcard
@@ -161,17 +165,22 @@ public struct KeyService: Sendable {
             if let bad = request.scopes.first(where: { !Scope.isReadOnly($0) }) {
                 throw KeyRequestError(param: "scopes", description: "publishable keys are read-only; '\(bad)' is not a read scope")
             }
+            try requireKnown(request.scopes)
             return (request.scopes.isEmpty ? ScopeCatalogue.publishableDefaults.map(\.name) : request.scopes).joined(separator: " ")
         case .restricted:
             guard !request.scopes.isEmpty else {
                 throw KeyRequestError(param: "scopes", description: "a restricted key needs at least one scope")
             }
-            let catalogue = ScopeCatalogue.builtIn
-            if let unknown = request.scopes.first(where: { name in !(Scope(name).map(catalogue.contains) ?? false) }) {
-                let known = catalogue.scopes.map(\.name).joined(separator: ", ")
-                throw KeyRequestError(param: "scopes", description: "unknown scope '\(unknown)'; known scopes: \(known)")
-            }
+            try requireKnown(request.scopes)
             return Array(Set(request.scopes)).sorted().joined(separator: " ")
+        }
+    }
+
+    private func requireKnown(_ names: [String]) throws {
+        let catalogue = catalogue()
+        if let unknown = names.first(where: { name in !(Scope(name).map(catalogue.contains) ?? false) }) {
+            let known = catalogue.scopes.map(\.name).joined(separator: ", ")
+            throw KeyRequestError(param: "scopes", description: "unknown scope '\(unknown)'; known scopes: \(known)")
         }
     }
 

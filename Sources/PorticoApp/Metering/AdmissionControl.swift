@@ -168,12 +168,15 @@ final class AdmissionControl: Sendable {
     /// The operator's override for a route (`rate_limits.routes`), looked up
     /// once when the route is registered; `route` is the path as `RouteLimitKey` spells it.
     func routeLimit(method: String, route: String) -> RoutePolicies? {
-        routes[RouteLimitKey(method: method, path: route)].map { limit in
-            RoutePolicies(
-                burst: limit.perSecond.map { LimitPolicy(.route, .burst, quota: $0) },
-                minute: limit.perMinute.map { LimitPolicy(.route, .minute, quota: $0) }
-            )
-        }
+        routes[RouteLimitKey(method: method, path: route)].map(policies(for:))
+    }
+
+    /// The policies of one route limit (an override, or a gateway route's own `rate_limit`).
+    func policies(for limit: RouteLimit) -> RoutePolicies {
+        RoutePolicies(
+            burst: limit.perSecond.map { LimitPolicy(.route, .burst, quota: $0) },
+            minute: limit.perMinute.map { LimitPolicy(.route, .minute, quota: $0) }
+        )
     }
 
     /// Counts the request against its route's override. On refusal what

@@ -45,7 +45,16 @@ public final class PorticoMetrics: Sendable {
         webhookOwed = CoreMetrics.Gauge(label: "portico_webhook_deliveries_owed", factory: factory)
         webhookOldestDueAge = CoreMetrics.Gauge(label: "portico_webhook_oldest_due_age_seconds", factory: factory)
         webhookInFlight = CoreMetrics.Gauge(label: "portico_webhook_attempts_in_flight", factory: factory)
+        upstreamFailures = LabelledCounters(label: "portico_gateway_upstream_failures_total", dimension: "outcome", factory: factory)
+        usageIgnored = CoreMetrics.Counter(label: "portico_gateway_usage_ignored_total", factory: factory)
     }
+
+    // MARK: Gateway
+
+    /// Proxied requests that got no response from their upstream (`unavailable`, `timeout`).
+    let upstreamFailures: LabelledCounters
+    /// `Portico-Usage` members the gateway did not meter (undeclared metric, not a non-negative integer).
+    let usageIgnored: CoreMetrics.Counter
 
     // MARK: Webhooks
 

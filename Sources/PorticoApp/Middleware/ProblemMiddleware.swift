@@ -27,7 +27,10 @@ struct ProblemMiddleware: RouterMiddleware {
             response = ProblemDocument(apiError, baseURL: baseURL.value, requestID: context.requestID).response(headers: apiError.headers)
         }
         response.headers[.requestID] = context.requestID
-        if APIPath.contains(request.uri.path) { response.headers[.cacheControl] = "no-store" }
+        // A gateway upstream's own caching policy stands; Portico's answers are never cached.
+        if APIPath.contains(request.uri.path), context.facts.gateway == nil || response.headers[.cacheControl] == nil {
+            response.headers[.cacheControl] = "no-store"
+        }
         return response
     }
 

@@ -7,7 +7,7 @@ struct Metering: RouteLayer {
 
     func handle(_ request: Request, context: Context, route: RouteSpec, next: Handler) async throws -> Response {
         let response = try await next(request, context)
-        if let meter = route.meter, response.headers[.idempotentReplayed] == nil { context.facts.meters.append(meter) }
+        if let meter = route.meter, response.headers[.idempotentReplayed] == nil { context.facts.routeMeters.append(meter) }
         return response
     }
 }

@@ -7,11 +7,11 @@ struct RouteSpec: Sendable {
     let method: HTTPRequest.Method
     /// The path as the router reports the matched endpoint (`/v1/customers/{id}`).
     let route: String
-    /// The scope a key must hold to call it.
-    let scope: Scope
+    /// Every scope a key must hold to call it (one for Portico's routes; a gateway route may list several).
+    let scopes: [Scope]
     let query: APIRoutes.Query
-    /// A usage metric counted once per successful (2xx) call, on top of `requests`.
-    let meter: String?
+    /// A usage metric counted per successful (2xx) call, on top of `requests`.
+    let meter: Meter?
     /// The operator's override for this route (`rate_limits.routes`), if any.
     let limit: AdmissionControl.RoutePolicies?
 }

@@ -43,7 +43,8 @@ struct RequestLogMiddleware: RouterMiddleware {
             responseBody: responseBody
         )
         let succeeded = (200..<300).contains(response.status.code)
-        writer.enqueue(PendingLog(entry: entry, meters: succeeded ? facts.meters : [], enqueuedAt: .now))
+        let meters = succeeded ? facts.routeMeters + facts.reportedUsage : facts.reportedUsage
+        writer.enqueue(PendingLog(entry: entry, meters: meters, enqueuedAt: .now))
         return response
     }
 }

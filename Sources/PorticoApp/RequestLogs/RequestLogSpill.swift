@@ -88,7 +88,7 @@ struct RequestLogSpill: Sendable {
 /// One request-log record as a spill line.
 private struct SpilledLog: Codable {
     var entry: RequestLogEntry
-    var meters: [String]
+    var meters: [Meter]
 
     init(_ log: PendingLog) {
         entry = log.entry

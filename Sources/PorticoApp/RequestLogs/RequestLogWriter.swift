@@ -4,11 +4,34 @@ import PorticoStore
 import ServiceLifecycle
 import Synchronization
 
+/// A quantity of one usage metric a request adds (besides its one `requests`).
+struct Meter: Sendable, Hashable, Codable {
+    var metric: String
+    var quantity: Int64
+
+    init(metric: String, quantity: Int64) {
+        self.metric = metric
+        self.quantity = quantity
+    }
+
+    private enum CodingKeys: String, CodingKey { case metric, quantity }
+
+    /// Spill files written before quantities existed hold bare metric names, each one unit.
+    init(from decoder: any Decoder) throws {
+        if let metric = try? decoder.singleValueContainer().decode(String.self) {
+            self.init(metric: metric, quantity: 1)
+            return
+        }
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(metric: try container.decode(String.self, forKey: .metric), quantity: try container.decode(Int64.self, forKey: .quantity))
+    }
+}
+
 /// A finished request on its way to the log: the row, and what it meters.
 struct PendingLog: Sendable {
     var entry: RequestLogEntry
-    /// Route-declared metrics to count besides `requests`.
-    var meters: [String] = []
+    /// Metrics to count besides `requests`.
+    var meters: [Meter] = []
     var enqueuedAt: ContinuousClock.Instant
 
     /// Whether the request counts as usage: authenticated and not refused by a limit.
@@ -214,9 +237,9 @@ final class RequestLogWriter: Service, Sendable {
                 keyId: entry.keyId ?? ""
             )
             usage.add(increment)
-            for metric in log.meters {
-                increment.metric = metric
-                usage.add(increment)
+            for meter in log.meters {
+                increment.metric = meter.metric
+                usage.add(increment, count: meter.quantity)
             }
         }
         return usage.counts

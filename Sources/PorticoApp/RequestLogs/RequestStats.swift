@@ -95,14 +95,14 @@ struct RunLengthTally<Key: Hashable> {
     private var last: Key?
     private var run: Int64 = 0
 
-    mutating func add(_ key: Key) {
+    mutating func add(_ key: Key, count: Int64 = 1) {
         if key == last {
-            run += 1
+            run += count
             return
         }
         if let last { totals[last, default: 0] += run }
         last = key
-        run = 1
+        run = count
     }
 
     var counts: [Key: Int64] {

@@ -37,7 +37,9 @@ struct APIVersionMiddleware: RouterMiddleware {
         } else {
             version = APIVersions.named(principal.apiVersion) ?? APIVersions.first
         }
-        let changes = APIVersions.changes(after: version.id)
+        context.facts.apiVersion = version.id
+        // A gateway route's shapes are its upstream's: the version is forwarded, not applied.
+        let changes = context.facts.gateway == nil ? APIVersions.changes(after: version.id) : []
         var request = request
         if changes.contains(where: \.upgradesRequests) { try await upgrade(&request, context: context, changes: changes) }
         var response: Response

@@ -48,7 +48,18 @@ enum Migrations {
         Step("2026-11-24-dashboard", sql: v6),
         Step("2026-11-25-request-stats", sql: v7),
         Step("2026-11-30-no-secret-at-rest", migrate: v8),
+        Step("2026-12-01-gateway-signing-keys", sql: v9),
     ]
+
+    private static let v9 = """
+        CREATE TABLE gateway_signing_keys (
+            id TEXT PRIMARY KEY NOT NULL,
+            algorithm TEXT NOT NULL,
+            private_key TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            retires_at INTEGER
+        );
+        """
 
     private static let v1 = """
         CREATE TABLE organizations (
