@@ -54,6 +54,17 @@ final class RawHTTPConnection: @unchecked Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// Reads and counts bytes until the peer closes the connection (a large body, not kept).
+    func count() -> Int {
+        var total = 0
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count <= 0 { return total }
+            total += count
+        }
+    }
+
     /// Reads until the peer closes the connection.
     func readAll() -> String {
         var data = [UInt8]()
