@@ -331,6 +331,37 @@ CREATE TABLE gateway_signing_keys (
     retires_at INTEGER
 );
 
+-- Keys of the team that runs Portico (tk_test_…, tk_live_…), made by the CLI:
+-- they act for any organization named in a Portico-Organization header.
+-- Like every key, only a hash is stored.
+CREATE TABLE platform_keys (
+    id TEXT PRIMARY KEY NOT NULL,
+    livemode INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+    label TEXT,
+    secret_hash BLOB NOT NULL UNIQUE,
+    prefix TEXT NOT NULL,
+    last4 TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER,
+    updated_at INTEGER NOT NULL
+);
+
+-- Usage the team's backend measured after the fact (POST /v1/usage-records),
+-- kept so that a retry with the same idempotency_key adds nothing; the
+-- quantity itself goes into usage_buckets in the same transaction.
+CREATE TABLE usage_records (
+    id TEXT PRIMARY KEY NOT NULL,
+    organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    livemode INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+    metric TEXT NOT NULL,
+    quantity INTEGER NOT NULL CHECK (quantity >= 0),
+    timestamp INTEGER NOT NULL,
+    idempotency_key TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    UNIQUE (organization_id, livemode, idempotency_key)
+);
+
 -- Request logs: one table per time partition -------------------------------------
 --
 -- Created at run time, ahead of need, as request_logs_YYYYMMDDHH (the UTC

@@ -64,7 +64,7 @@ func buildRouter(runtime: PorticoRuntime) -> Router<PorticoRequestContext> {
         BodyLimitMiddleware(maxBodyBytes: config.server.maxBodyBytes, gateway: runtime.gateway)
         // 2. Metrics and 3. the request log (and the usage it meters) see the final status of every request.
         MetricsMiddleware(metrics: runtime.metrics)
-        RequestLogMiddleware(writer: runtime.logWriter, redactor: runtime.redactor, clock: clock)
+        RequestLogMiddleware(writer: runtime.logWriter, redactor: runtime.redactor, clock: clock, admission: runtime.admission)
         // 4. Every error inside becomes a problem+json document.
         ProblemMiddleware(baseURL: runtime.baseURL)
         // 5. The gateway, for every /v1 path matched or not: the client IP's limit, authentication
@@ -89,9 +89,11 @@ func buildRouter(runtime: PorticoRuntime) -> Router<PorticoRequestContext> {
         QueryCheck(),
         // 10. The route's own limit (`rate_limits.routes`, a gateway route's `rate_limit`); a refusal gives back what 5 counted.
         RouteLimitCheck(admission: runtime.admission),
-        // 11. The route's usage metric, counted on success (not for a replay).
+        // 11. The plan's monthly quota of the route's metric (`metric_quotas`), if it sets one.
+        MetricQuotaCheck(admission: runtime.admission),
+        // 12. The route's usage metric, counted on success (not for a replay).
         Metering(),
-        // 12. A POST's Idempotency-Key: replay, 409, or run and store the response with the writes
+        // 13. A POST's Idempotency-Key: replay, 409, or run and store the response with the writes
         //     (a gateway route's 2xx once the upstream answered; the key is forwarded too).
         //     After the scope check on purpose: a replay reaches only a key allowed to make the request.
         IdempotencyLayer(
@@ -159,6 +161,7 @@ func registerAPI(on router: Router<PorticoRequestContext>, runtime: PorticoRunti
     RequestLogsController(store: store, width: runtime.partitionWidth).register(routes)
     UsageController(store: store, billing: runtime.billing, admission: runtime.admission, clock: clock).register(routes)
     InvoicesController(store: store).register(routes)
+    UsageRecordsController(store: store, admission: runtime.admission, gateway: runtime.gateway, clock: clock).register(routes)
     EventsController(store: store, clock: clock).register(routes)
     WebhookEndpointsController(service: runtime.webhookEndpoints).register(routes)
     WebhookDeliveriesController(service: runtime.webhookEndpoints).register(routes)

@@ -50,6 +50,7 @@ public final class PorticoRuntime: Sendable {
     let gatewaySource: (@Sendable () throws -> GatewayConfig)?
 
     public let keys: KeyService
+    public let platformKeys: PlatformKeys
     public let accounts: AccountService
     public let billing: BillingService
 
@@ -109,6 +110,7 @@ public final class PorticoRuntime: Sendable {
         self.redactor = BodyRedactor(sensitiveFields: config.requestLogs.sensitiveFields, maxBytes: config.requestLogs.bodyCaptureMaxBytes)
         self.billing = BillingService(config: config, store: store, clock: clock, authenticator: authenticator)
         self.keys = KeyService(store: store, clock: clock, authenticator: authenticator) { [gateway] in gateway.definition.catalogue }
+        self.platformKeys = PlatformKeys(store: store, clock: clock, authenticator: authenticator)
         self.addressPolicy = AddressPolicy(allowlist: config.webhooks.allowedCidrs.compactMap { CIDR($0) })
         self.webhookClient = try WebhookClient(
             timeout: .seconds(config.webhooks.timeoutSeconds),

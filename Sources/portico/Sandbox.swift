@@ -7,7 +7,7 @@ struct Sandbox: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Start a throwaway instance for CI: seed organizations, print one JSON line of URL and keys on stdout, serve until stopped.",
         discussion: """
-            The line's shape: {"url":"http://127.0.0.1:PORT","organizations":[{"id":"org_…","name":"…",\
+            The line's shape: {"url":"http://127.0.0.1:PORT","platform_key":"tk_test_…","organizations":[{"id":"org_…","name":"…",\
             "owner":{"email":"…","password":"…"},"keys":{"test_secret":"sk_test_…","live_secret":"sk_live_…",\
             "test_publishable":"pk_test_…","live_publishable":"pk_live_…"}}]}. Logs go to stderr. Without \
             --database the data lives in a temporary directory removed at exit.
@@ -60,7 +60,13 @@ struct Sandbox: AsyncParsableCommand {
             try await buildApplication(runtime: runtime, services: [ParentWatch(parent: parent, logger: runtime.logger)]) { [organizations] port in
                 do {
                     let seeded = try await Self.seed(runtime, organizations: organizations)
-                    CLI.printLine(SandboxLine(url: "http://127.0.0.1:\(port)", organizations: seeded.map(SandboxLine.Organization.init)).json)
+                    let platform = try await runtime.platformKeys.create(livemode: false, label: "sandbox", by: .system)
+                    let line = SandboxLine(
+                        url: "http://127.0.0.1:\(port)",
+                        platformKey: platform.secret,
+                        organizations: seeded.map(SandboxLine.Organization.init)
+                    )
+                    CLI.printLine(line.json)
                 } catch {
                     CLI.fail("could not seed the sandbox: \(error)", code: 1)
                 }
@@ -106,6 +112,8 @@ struct SandboxLine {
     }
 
     var url: String
+    /// A test-mode platform key (`tk_test_…`), for the team's backend under test.
+    var platformKey: String
     var organizations: [Organization]
 
     /// Fields in the documented order (url first), which JSONEncoder does not promise.
@@ -116,7 +124,7 @@ struct SandboxLine {
                 + "\"keys\":{\"test_secret\":\(Self.quote(org.keys.testSecret)),\"live_secret\":\(Self.quote(org.keys.liveSecret)),"
                 + "\"test_publishable\":\(Self.quote(org.keys.testPublishable)),\"live_publishable\":\(Self.quote(org.keys.livePublishable))}}"
         }
-        return "{\"url\":\(Self.quote(url)),\"organizations\":[\(organizations.joined(separator: ","))]}"
+        return "{\"url\":\(Self.quote(url)),\"platform_key\":\(Self.quote(platformKey)),\"organizations\":[\(organizations.joined(separator: ","))]}"
     }
 
     private static func quote(_ text: String) -> String {

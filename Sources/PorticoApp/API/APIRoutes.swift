@@ -39,6 +39,7 @@ final class APIRoutes {
         scope: Scope,
         query: Query = .none,
         meter: String? = nil,
+        platformOnly: Bool = false,
         handler: @escaping Handler
     ) {
         if let index = methodsByPath.firstIndex(where: { $0.path == path }) {
@@ -53,7 +54,8 @@ final class APIRoutes {
             scopes: [scope],
             query: query,
             meter: meter.map { Meter(metric: $0, quantity: 1) },
-            limit: admission.routeLimit(method: method.rawValue, route: route)
+            limit: admission.routeLimit(method: method.rawValue, route: route),
+            platformOnly: platformOnly
         )
         group.on(RouterPath(path), method: method, use: layers.chain(for: spec, around: handler))
     }

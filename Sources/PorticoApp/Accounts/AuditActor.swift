@@ -40,6 +40,7 @@ public struct AuditActor: Sendable {
 
 extension AuditActor {
     /// The API key behind an API request (in an extension, so the memberwise initializer stays).
+    /// A platform key is an `api_key` actor too; its id (`pkey_…`) tells it apart.
     init(_ caller: Principal, _ context: PorticoRequestContext) {
         self.init(type: "api_key", id: caller.keyID, ip: context.clientIP?.description, requestID: context.requestID)
     }

@@ -51,6 +51,15 @@ public enum ConfigLoader {
             throw ConfigError(description: "setting \"rate_limits.routes\" has an invalid route \"\(route)\"; write it as \"METHOD /v1/path\"")
         }
         _ = try GatewayDefinition(config.gateway, serverMaxBodyBytes: config.server.maxBodyBytes)
+        for (id, plan) in config.plans.sorted(by: { $0.key < $1.key }) {
+            for (mode, limits) in [("live", plan.live), ("test", plan.test)] {
+                if let metric = limits.metricQuotas.keys.sorted().first(where: { config.gateway.metrics[$0] == nil }) {
+                    throw ConfigError(
+                        description: "setting \"plans.\(id).\(mode).metric_quotas\" names \"\(metric)\", which is not declared in \"gateway.metrics\""
+                    )
+                }
+            }
+        }
     }
 
     static func apply(json data: Data, source: String, to config: inout PorticoConfig) throws {

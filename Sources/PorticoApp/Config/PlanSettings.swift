@@ -30,7 +30,9 @@ enum PlanSettings {
     }
 
     private static let planFields: Set<String> = ["name", "currency", "base_price", "overage_per_1000", "live", "test"]
-    private static let limitFields: Set<String> = ["per_second", "per_minute", "organization_per_minute", "daily_quota", "monthly_quota"]
+    private static let limitFields: Set<String> = [
+        "per_second", "per_minute", "organization_per_minute", "daily_quota", "monthly_quota", "metric_quotas",
+    ]
 
     static func plan(_ value: JSONValue, base: Plan?, name: String) throws -> Plan {
         let fields = try object(value, name, allowed: planFields)
@@ -62,6 +64,12 @@ enum PlanSettings {
         if let value = fields["organization_per_minute"] { limits.organizationPerMinute = try count(value, "\(name).organization_per_minute") }
         if let value = fields["daily_quota"] { limits.dailyQuota = try count(value, "\(name).daily_quota") }
         if let value = fields["monthly_quota"] { limits.monthlyQuota = try count(value, "\(name).monthly_quota") }
+        if let value = fields["metric_quotas"] {
+            // Metric names are checked against `gateway.metrics` once the whole config is read.
+            limits.metricQuotas = try object(value, "\(name).metric_quotas", allowed: nil).reduce(into: [:]) { quotas, entry in
+                quotas[entry.key] = try count(entry.value, "\(name).metric_quotas.\(entry.key)")
+            }.compactMapValues { $0 }
+        }
         return limits
     }
 

@@ -266,6 +266,27 @@ enum OpenAPI {
                 response: ref("Usage")
             ),
             Operation(
+                method: "post",
+                path: "/v1/usage-records",
+                id: "createUsageRecord",
+                tag: "Usage and invoices",
+                summary: "Record usage measured after the fact (platform keys only, with Portico-Organization)",
+                scope: .usageWrite,
+                parameters: [
+                    parameter("Portico-Organization", in: "header", string(description: "The organization the platform key acts for"), required: true)
+                ],
+                body: object(
+                    [
+                        "metric": string(description: "A metric declared in gateway.metrics", maxLength: 40),
+                        "quantity": integer(minimum: 1, maximum: 1_000_000_000_000),
+                        "idempotency_key": string(description: "The same key again records nothing", maxLength: 255),
+                        "timestamp": bodyTime,
+                    ],
+                    required: ["metric", "quantity", "idempotency_key"]
+                ),
+                response: ref("UsageRecord")
+            ),
+            Operation(
                 method: "get",
                 path: "/v1/invoices",
                 id: "listInvoices",
@@ -547,6 +568,13 @@ enum OpenAPI {
                 ),
                 "current_period": ref("QuotaPeriod"), "current_day": nullable(ref("QuotaPeriod")),
             ]),
+            "UsageRecord": object(
+                [
+                    "id": string(), "object": ["const": "usage_record"], "metric": string(), "quantity": integer(minimum: 1),
+                    "timestamp": timestamp, "idempotency_key": string(), "livemode": boolean, "created": timestamp,
+                ],
+                required: ["id", "object", "metric", "quantity", "timestamp", "idempotency_key", "livemode", "created"]
+            ),
             "Invoice": object([
                 "id": string(), "object": ["const": "invoice"], "livemode": boolean, "plan": string(), "currency": string(),
                 "period_start": timestamp, "period_end": timestamp, "base_amount": integer(minimum: 0),

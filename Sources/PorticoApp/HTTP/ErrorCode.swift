@@ -35,6 +35,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case testModeUnavailable = "test_mode_unavailable"
     case upstreamUnavailable = "upstream_unavailable"
     case upstreamTimeout = "upstream_timeout"
+    case platformKeyRequired = "platform_key_required"
 
     var status: HTTPResponse.Status {
         switch self {
@@ -60,6 +61,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .testModeUnavailable: .badRequest
         case .upstreamUnavailable: .badGateway
         case .upstreamTimeout: .gatewayTimeout
+        case .platformKeyRequired: .forbidden
         }
     }
 
@@ -109,6 +111,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .testModeUnavailable: "Not available in test mode"
         case .upstreamUnavailable: "Upstream unavailable"
         case .upstreamTimeout: "Upstream timeout"
+        case .platformKeyRequired: "Platform key required"
         }
     }
 
@@ -163,6 +166,8 @@ public enum ErrorCode: String, Sendable, CaseIterable {
             "Portico could not reach the service behind this route (connection refused, reset or closed before a response). Nothing was answered by the service; retry later, with the same `Idempotency-Key` for a POST."
         case .upstreamTimeout:
             "The service behind this route did not start its response within the route's timeout (`timeout_seconds`). It may still have acted on the request: retry a POST with the same `Idempotency-Key`, which Portico forwards so the service can recognise the retry."
+        case .platformKeyRequired:
+            "This route is for the team that runs Portico: only a platform key (`tk_test_…`, `tk_live_…`, made with `portico platform-key create`) may call it, naming the organization in `Portico-Organization`. Tenant keys, secret ones included, cannot."
         }
     }
 }

@@ -25,8 +25,12 @@ final class Principal: Sendable, Equatable {
     /// The key's and the organization's rate-limit subjects, hashed once here rather than on every request.
     let keyLimit: LimitKey
     let organizationLimit: LimitKey
+    /// A platform key acting for `organizationID` (named in `Portico-Organization`):
+    /// its calls are audited, not metered, and not counted against the organization's limits.
+    let isPlatform: Bool
 
     init(record: APIKeyRecord, organization: OrganizationRecord) {
+        isPlatform = false
         plan = organization.plan
         bodyCapture = organization.bodyCapture
         apiVersion = organization.apiVersion ?? APIVersions.first.id
@@ -43,12 +47,31 @@ final class Principal: Sendable, Equatable {
         organizationLimit = LimitKey(.organization(organizationID, livemode: livemode))
     }
 
+    /// A platform key acting for `organization`.
+    init(platform key: PlatformKeyRecord, organization: OrganizationRecord) {
+        isPlatform = true
+        plan = organization.plan
+        bodyCapture = organization.bodyCapture
+        apiVersion = organization.apiVersion ?? APIVersions.first.id
+        keyID = key.id
+        organizationID = organization.id
+        livemode = key.livemode
+        kind = .secret
+        scopes = ScopeSet(stored: ScopeCatalogue.platform.map(\.name).joined(separator: " "))
+        allowedNetworks = []
+        expiresAt = nil
+        revokedAt = key.revokedAt
+        tenant = TenantScope(organizationId: organization.id, livemode: key.livemode)
+        keyLimit = LimitKey(.key(key.id))
+        organizationLimit = LimitKey(.organization(organization.id, livemode: key.livemode))
+    }
+
     static func == (lhs: Principal, rhs: Principal) -> Bool {
         lhs === rhs
             || (lhs.keyID == rhs.keyID && lhs.organizationID == rhs.organizationID && lhs.livemode == rhs.livemode
                 && lhs.kind == rhs.kind && lhs.scopes == rhs.scopes && lhs.allowedNetworks == rhs.allowedNetworks
                 && lhs.expiresAt == rhs.expiresAt && lhs.revokedAt == rhs.revokedAt && lhs.plan == rhs.plan
-                && lhs.bodyCapture == rhs.bodyCapture && lhs.apiVersion == rhs.apiVersion)
+                && lhs.bodyCapture == rhs.bodyCapture && lhs.apiVersion == rhs.apiVersion && lhs.isPlatform == rhs.isPlatform)
     }
 
     func isUsable(atMilliseconds now: Int64) -> Bool {

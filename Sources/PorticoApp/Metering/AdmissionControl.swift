@@ -21,6 +21,8 @@ final class AdmissionControl: Sendable {
         let monthlyQuota: Int?
         /// Whether running out of the monthly quota refuses (rather than bills overage).
         let monthlyQuotaIsHard: Bool
+        /// Monthly quotas of declared metrics, by metric.
+        let metricQuotas: [String: Int]
 
         init(_ plan: Plan, livemode: Bool) {
             let limits = plan.limits(livemode: livemode)
@@ -30,6 +32,7 @@ final class AdmissionControl: Sendable {
             dailyQuota = limits.dailyQuota
             monthlyQuota = limits.monthlyQuota
             monthlyQuotaIsHard = plan.monthlyQuotaIsHard(livemode: livemode)
+            metricQuotas = limits.metricQuotas
         }
     }
 
@@ -75,8 +78,8 @@ final class AdmissionControl: Sendable {
             uniquingKeysWith: { a, _ in a }
         )
         limiter = RateLimiter(maxTracked: limits.maxTrackedBuckets)
-        ledger = QuotaLedger { tenant, from, until in
-            try await store.usageTotal(scope: tenant, metric: UsageMetric.requests, from: from, until: until)
+        ledger = QuotaLedger { tenant, metric, from, until in
+            try await store.usageTotal(scope: tenant, metric: metric, from: from, until: until)
         }
         self.clock = clock
     }
@@ -153,6 +156,31 @@ final class AdmissionControl: Sendable {
         return admission
     }
 
+    /// Checks the tenant's monthly quota of `metric` (the plan's
+    /// `metric_quotas`), appending its state; false when it is used up. The
+    /// usage itself is added once the request says how much it used (`record`).
+    func admit(_ principal: Principal, metric: String, into states: inout [LimitState]) async throws -> Bool {
+        guard let quota = policies(for: principal).metricQuotas[metric] else { return true }
+        let state = try await ledger.admit(
+            principal.tenant,
+            metric: metric,
+            period: .month,
+            quota: quota,
+            hard: true,
+            now: clock.nowMilliseconds,
+            consume: false
+        )
+        states.append(state)
+        return !state.refused
+    }
+
+    /// Adds metered usage to the quota counters (requests are counted at admission).
+    func record(_ meters: [Meter], for tenant: TenantScope) {
+        guard !meters.isEmpty else { return }
+        let now = clock.nowMilliseconds
+        for meter in meters { ledger.add(meter.quantity, of: meter.metric, for: tenant, now: now) }
+    }
+
     /// Gives back what `admission` counted: the one refund, for a request a
     /// later limit refused (a refused request costs nothing and is not metered).
     func refund(_ admission: Admission, for principal: Principal) {
@@ -202,7 +230,12 @@ final class AdmissionControl: Sendable {
         let mode = principal.map { $0.livemode ? "live mode" : "test mode" }
         let scope = [mode, planName].compactMap { $0 }.joined(separator: ", ")
         let error: APIError
-        if hit.isQuota {
+        if case .metricQuota(let metric, _) = hit.policy.kind {
+            error = APIError(
+                .quotaExceeded,
+                "The organization has used its quota of \(hit.policy.quota) \(metric) per calendar month (UTC) (\(scope)). It resets in \(retry) seconds; move to a plan with a larger quota to raise it."
+            )
+        } else if hit.isQuota {
             let period = hit.policy.kind == .quota(.day) ? "day (UTC)" : "calendar month (UTC)"
             error = APIError(
                 .quotaExceeded,
@@ -214,7 +247,8 @@ final class AdmissionControl: Sendable {
             case .rate(.ip, _): who = "from one client IP address (operator setting rate_limits.ip_*)"
             case .rate(.key, _): who = "for one API key on \(scope)"
             case .rate(.organization, _): who = "for the whole organization on \(scope)"
-            case .rate(.route, _), .quota: who = "for this route (operator setting rate_limits.routes)"
+            case .rate(.route, _), .quota, .metricQuota:
+                who = "for this route (operator setting rate_limits.routes, or the gateway route's rate_limit)"
             }
             error = APIError(
                 .rateLimited,

@@ -50,6 +50,8 @@ struct APIGatewayMiddleware: RouterMiddleware {
 
         let principal = try await authenticate(request, from: address)
         facts.principal = principal
+        // The team's own backend: audited, not metered, not counted against the tenant's limits.
+        if principal.isPlatform { return try await next(request, context) }
         // Moved out of the shared box while admission awaits, so no access to it spans a suspension.
         var limits = facts.limits
         facts.limits = []
@@ -76,12 +78,32 @@ struct APIGatewayMiddleware: RouterMiddleware {
             throw APIError(.authenticationRequired, "No API key provided. Send it as 'Authorization: Bearer <key>'.")
         }
         guard let token = APIKeyFormat.bearerToken(header) else { throw APIError.invalidAPIKey }
+        let named = request.headers[.porticoOrganization]
         switch try await authenticator.authenticate(token, from: address) {
         case .invalid:
             throw APIError.invalidAPIKey
         case .addressNotAllowed:
             throw APIError(.ipNotAllowed, "This API key may not be used from \(address?.description ?? "this address").")
         case .authenticated(let principal):
+            guard named == nil else {
+                throw APIError(
+                    .parameterInvalid,
+                    "Portico-Organization is only for platform keys (tk_…); this key acts for its own organization.",
+                    param: "Portico-Organization"
+                )
+            }
+            return principal
+        case .platform(let key):
+            guard let named, !named.isEmpty else {
+                throw APIError(
+                    .parameterMissing,
+                    "A platform key acts for the organization named in the Portico-Organization header; send one.",
+                    param: "Portico-Organization"
+                )
+            }
+            guard let principal = try await authenticator.principal(platform: key, organizationID: named) else {
+                throw APIError(.resourceNotFound, "No such organization: '\(named)'.", param: "Portico-Organization")
+            }
             return principal
         }
     }

@@ -14,6 +14,8 @@ struct RouteSpec: Sendable {
     let meter: Meter?
     /// The operator's override for this route (`rate_limits.routes`), if any.
     let limit: AdmissionControl.RoutePolicies?
+    /// Only a platform key may call it (a tenant's secret key holds every scope, so the scope alone cannot say).
+    var platformOnly = false
 }
 
 /// One step every matched `/v1` route runs between the router middleware and

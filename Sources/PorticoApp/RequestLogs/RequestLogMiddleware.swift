@@ -15,6 +15,8 @@ struct RequestLogMiddleware: RouterMiddleware {
     let writer: RequestLogWriter
     let redactor: BodyRedactor
     let clock: any PorticoClock
+    /// Told what each request metered, for the quotas of metrics counted after the fact.
+    let admission: AdmissionControl
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard APIPath.contains(request.uri.path) else { return try await next(request, context) }
@@ -26,10 +28,14 @@ struct RequestLogMiddleware: RouterMiddleware {
             responseBody = redactor.redact(try await response.collectBody())
         }
         let principal = facts.principal
+        let now = clock.nowMilliseconds
+        // A platform key's call is the operating team's, not the tenant's: it is logged
+        // without the organization (so neither shown to it nor metered) and audited for it.
+        let tenant = principal?.isPlatform == true ? nil : principal?.organizationID
         let entry = RequestLogEntry(
-            createdAt: clock.nowMilliseconds,
+            createdAt: now,
             requestId: context.requestID,
-            organizationId: principal?.organizationID,
+            organizationId: tenant,
             livemode: principal?.livemode,
             keyId: principal?.keyID,
             method: request.method.rawValue,
@@ -44,7 +50,19 @@ struct RequestLogMiddleware: RouterMiddleware {
         )
         let succeeded = (200..<300).contains(response.status.code)
         let meters = succeeded ? facts.routeMeters + facts.reportedUsage : facts.reportedUsage
-        writer.enqueue(PendingLog(entry: entry, meters: meters, enqueuedAt: .now))
+        if let principal, tenant != nil, entry.status != 429 { admission.record(meters, for: principal.tenant) }
+        var audit: AuditEntryRecord?
+        if let principal, principal.isPlatform {
+            audit = AuditActor(principal, context).entry(
+                "platform_key.request",
+                organizationID: principal.organizationID,
+                targetType: "request",
+                targetID: context.requestID,
+                details: ["method": entry.method, "path": entry.path, "status": String(entry.status)],
+                at: now
+            )
+        }
+        writer.enqueue(PendingLog(entry: entry, meters: meters, enqueuedAt: .now, audit: audit))
         return response
     }
 }

@@ -89,11 +89,13 @@ struct RequestLogSpill: Sendable {
 private struct SpilledLog: Codable {
     var entry: RequestLogEntry
     var meters: [Meter]
+    var audit: AuditEntryRecord?
 
     init(_ log: PendingLog) {
         entry = log.entry
         meters = log.meters
+        audit = log.audit
     }
 
-    var pending: PendingLog { PendingLog(entry: entry, meters: meters, enqueuedAt: .now) }
+    var pending: PendingLog { PendingLog(entry: entry, meters: meters, enqueuedAt: .now, audit: audit) }
 }

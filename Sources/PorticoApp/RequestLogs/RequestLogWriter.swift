@@ -33,6 +33,8 @@ struct PendingLog: Sendable {
     /// Metrics to count besides `requests`.
     var meters: [Meter] = []
     var enqueuedAt: ContinuousClock.Instant
+    /// The audit row of a call that is audited whatever it did (a platform key's), committed with the log row.
+    var audit: AuditEntryRecord? = nil
 
     /// Whether the request counts as usage: authenticated and not refused by a limit.
     /// Reconciliation (`BillingStore.meteredRequestCounts`) applies the same rule to the log rows.
@@ -144,6 +146,7 @@ final class RequestLogWriter: Service, Sendable {
                         missing.map(\.entry),
                         usage: Self.usage(of: missing),
                         stats: TrafficSummary.increments(of: missing.lazy.map(\.entry)),
+                        audit: missing.compactMap(\.audit),
                         width: partitionWidth
                     )
                 }
@@ -199,6 +202,7 @@ final class RequestLogWriter: Service, Sendable {
                         batch.map(\.entry),
                         usage: Self.usage(of: batch),
                         stats: TrafficSummary.increments(of: batch.lazy.map(\.entry)),
+                        audit: batch.compactMap(\.audit),
                         width: partitionWidth
                     )
                 } catch {

@@ -18,18 +18,23 @@ public enum APIKeyKind: String, Sendable, CaseIterable, Codable {
     }
 }
 
-/// A syntactically valid key: kind, mode and the full text.
+/// A syntactically valid key: its two-letter code, mode and the full text.
 package struct ParsedAPIKey: Sendable, Equatable {
-    var kind: APIKeyKind
+    /// `sk`, `pk`, `rk`, or `tk` for a platform key.
+    var code: String
     var livemode: Bool
     package var token: String
 
+    /// A tenant key's kind; nil for a platform key.
+    var kind: APIKeyKind? { APIKeyKind.allCases.first { $0.prefixCode == code } }
+    /// A platform key (`tk_`): the operating team's, made by the CLI, acting for any organization.
+    package var isPlatform: Bool { code == APIKeyFormat.platformCode }
     /// `sk_test_`: the part that is safe to display and store.
-    package var prefix: String { APIKeyFormat.prefix(kind: kind, livemode: livemode) }
+    package var prefix: String { "\(code)_\(livemode ? "live" : "test")_" }
     package var last4: String { String(token.suffix(4)) }
 }
 
-/// The key format: `{sk|pk|rk}_{test|live}_` + 24 random base62 digits
+/// The key format: `{sk|pk|rk|tk}_{test|live}_` + 24 random base62 digits
 /// (about 143 bits from the system CSPRNG) + 6 base62 digits of CRC-32 over
 /// everything before them. The checksum lets a mistyped or truncated key be
 /// refused without touching the database.
@@ -37,13 +42,24 @@ package enum APIKeyFormat {
     static let randomLength = 24
     static let checksumLength = 6
 
+    /// Platform keys' code (`tk_live_…`: the team that runs Portico).
+    static let platformCode = "tk"
+
     static func prefix(kind: APIKeyKind, livemode: Bool) -> String {
         "\(kind.prefixCode)_\(livemode ? "live" : "test")_"
     }
 
     package static func generate(kind: APIKeyKind, livemode: Bool) -> ParsedAPIKey {
-        let body = prefix(kind: kind, livemode: livemode) + Base62.random(count: randomLength)
-        return ParsedAPIKey(kind: kind, livemode: livemode, token: body + checksum(of: body.utf8))
+        generate(code: kind.prefixCode, livemode: livemode)
+    }
+
+    package static func generatePlatformKey(livemode: Bool) -> ParsedAPIKey {
+        generate(code: platformCode, livemode: livemode)
+    }
+
+    private static func generate(code: String, livemode: Bool) -> ParsedAPIKey {
+        let body = "\(code)_\(livemode ? "live" : "test")_" + Base62.random(count: randomLength)
+        return ParsedAPIKey(code: code, livemode: livemode, token: body + checksum(of: body.utf8))
     }
 
     /// Parses and checksums a presented key; nil for anything malformed.
@@ -52,11 +68,12 @@ package enum APIKeyFormat {
     package static func parse(_ token: Substring) -> ParsedAPIKey? {
         let bytes = Array(token.utf8)
         guard bytes.count == 8 + randomLength + checksumLength else { return nil }
-        let kind: APIKeyKind
+        let code: String
         switch (bytes[0], bytes[1], bytes[2]) {
-        case (UInt8(ascii: "s"), UInt8(ascii: "k"), UInt8(ascii: "_")): kind = .secret
-        case (UInt8(ascii: "p"), UInt8(ascii: "k"), UInt8(ascii: "_")): kind = .publishable
-        case (UInt8(ascii: "r"), UInt8(ascii: "k"), UInt8(ascii: "_")): kind = .restricted
+        case (UInt8(ascii: "s"), UInt8(ascii: "k"), UInt8(ascii: "_")): code = "sk"
+        case (UInt8(ascii: "p"), UInt8(ascii: "k"), UInt8(ascii: "_")): code = "pk"
+        case (UInt8(ascii: "r"), UInt8(ascii: "k"), UInt8(ascii: "_")): code = "rk"
+        case (UInt8(ascii: "t"), UInt8(ascii: "k"), UInt8(ascii: "_")): code = platformCode
         default: return nil
         }
         let mode = bytes[3..<8]
@@ -73,12 +90,12 @@ package enum APIKeyFormat {
         let body = bytes[..<(bytes.count - checksumLength)]
         let presented = bytes[(bytes.count - checksumLength)...].reduce(UInt64(0)) { $0 * 62 + UInt64(Base62.value(of: $1)) }
         guard presented == UInt64(CRC32.checksum(body)) else { return nil }
-        return ParsedAPIKey(kind: kind, livemode: livemode, token: String(token))
+        return ParsedAPIKey(code: code, livemode: livemode, token: String(token))
     }
 
     /// Whether a string looks like one of our keys (used to refuse keys in query strings).
     package static func looksLikeKey(_ text: some StringProtocol) -> Bool {
-        ["sk_", "pk_", "rk_"].contains { text.hasPrefix($0) } && (text.contains("_test_") || text.contains("_live_"))
+        ["sk_", "pk_", "rk_", "tk_"].contains { text.hasPrefix($0) } && (text.contains("_test_") || text.contains("_live_"))
     }
 
     /// `text` with anything shaped like a key (a key prefix followed by at
@@ -131,9 +148,9 @@ package enum APIKeyFormat {
 }
 
 extension String {
-    /// `self` when it is one of the six key prefixes (`sk_test_` …).
+    /// `self` when it is one of the eight key prefixes (`sk_test_` …, `tk_live_`).
     fileprivate var keyPrefix: String? {
-        let prefixes = ["sk_test_", "sk_live_", "pk_test_", "pk_live_", "rk_test_", "rk_live_"]
+        let prefixes = ["sk_test_", "sk_live_", "pk_test_", "pk_live_", "rk_test_", "rk_live_", "tk_test_", "tk_live_"]
         return prefixes.contains(self) ? self : nil
     }
 }

@@ -44,6 +44,8 @@ package struct Scope: Hashable, Sendable, CustomStringConvertible {
     package static let invoicesRead = Scope("invoices", .read)
     package static let keysRead = Scope("keys", .read)
     package static let keysWrite = Scope("keys", .write)
+    /// Recording usage measured after the fact: platform keys only.
+    package static let usageWrite = Scope("usage", .write)
 
     /// The value stored for a secret key: every scope, present and future.
     package static let wildcard = "*"
@@ -65,6 +67,10 @@ package struct ScopeCatalogue: Sendable {
         .logsRead, .usageRead, .invoicesRead,
         .keysRead, .keysWrite,
     ])
+
+    /// What a platform key may do for the organization it names: publish
+    /// events, record usage, read keys and usage. Not offered to tenant keys.
+    package static let platform: [Scope] = [.eventsRead, .eventsWrite, .keysRead, .usageRead, .usageWrite]
 
     /// What a publishable key holds when no scopes are asked for.
     package static let publishableDefaults: [Scope] = [.customersRead, .eventsRead]

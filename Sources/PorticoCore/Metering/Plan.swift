@@ -19,6 +19,8 @@ public struct Plan: Sendable, Equatable {
         public var dailyQuota: Int?
         /// Requests per UTC calendar month for the organization in this mode.
         public var monthlyQuota: Int?
+        /// Monthly quotas of declared gateway metrics (`tokens`), always enforced (no overage).
+        public var metricQuotas: [String: Int] = [:]
 
         public init(perSecond: Int?, perMinute: Int?, organizationPerMinute: Int?, dailyQuota: Int? = nil, monthlyQuota: Int? = nil) {
             self.perSecond = perSecond

@@ -13,12 +13,16 @@ package final class LimitPolicy: Sendable, Equatable {
         case rate(Subject, Window)
         /// A tenant's request quota for a UTC day or calendar month.
         case quota(QuotaPeriod)
+        /// A tenant's quota of another usage metric (a gateway's `tokens`).
+        case metricQuota(String, QuotaPeriod)
 
         package var name: String {
             switch self {
             case .rate(let subject, let window): "\(subject.rawValue)-\(window.rawValue)"
             case .quota(.day): "daily-quota"
             case .quota(.month): "monthly-quota"
+            case .metricQuota(let metric, .day): "\(metric)-daily-quota"
+            case .metricQuota(let metric, .month): "\(metric)-monthly-quota"
             }
         }
     }
@@ -65,7 +69,10 @@ package final class LimitPolicy: Sendable, Equatable {
         headerItem = "\"\(name)\";q=\(quota);w=\(windowSeconds)"
         rateLimitItemPrefix = "\"\(name)\";r="
         if case .rate(.ip, _) = kind { isClientIP = true } else { isClientIP = false }
-        if case .quota = kind { isQuota = true } else { isQuota = false }
+        switch kind {
+        case .quota, .metricQuota: isQuota = true
+        case .rate: isQuota = false
+        }
     }
 
     package static func == (a: LimitPolicy, b: LimitPolicy) -> Bool {

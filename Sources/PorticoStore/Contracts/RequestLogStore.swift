@@ -11,11 +11,13 @@ package protocol RequestLogStore: Sendable {
     /// Drops partitions that end at or before `cutoff` (retention); returns those dropped.
     @discardableResult
     func dropRequestLogPartitions(endingAtOrBefore cutoff: Int64, width: Int64) async throws -> [String]
-    /// One batch: the log rows, their usage and their statistics, in one transaction.
+    /// One batch: the log rows, their usage and statistics, and the audit
+    /// rows of calls that are audited (a platform key's), in one transaction.
     func appendRequestLogs(
         _ entries: [RequestLogEntry],
         usage: [UsageIncrement: Int64],
         stats: [RequestStatIncrement: Int64],
+        audit: [AuditEntryRecord],
         width: Int64
     ) async throws
     /// Counts by status class and latency bucket in `[from, until)`.
@@ -37,6 +39,6 @@ package protocol RequestLogStore: Sendable {
 
 extension RequestLogStore {
     package func appendRequestLogs(_ entries: [RequestLogEntry], usage: [UsageIncrement: Int64], width: Int64) async throws {
-        try await appendRequestLogs(entries, usage: usage, stats: [:], width: width)
+        try await appendRequestLogs(entries, usage: usage, stats: [:], audit: [], width: width)
     }
 }

@@ -49,7 +49,35 @@ enum Migrations {
         Step("2026-11-25-request-stats", sql: v7),
         Step("2026-11-30-no-secret-at-rest", migrate: v8),
         Step("2026-12-01-gateway-signing-keys", sql: v9),
+        Step("2026-12-01-platform-keys-usage-records", sql: v10),
     ]
+
+    private static let v10 = """
+        CREATE TABLE platform_keys (
+            id TEXT PRIMARY KEY NOT NULL,
+            livemode INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+            label TEXT,
+            secret_hash BLOB NOT NULL UNIQUE,
+            prefix TEXT NOT NULL,
+            last4 TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            revoked_at INTEGER,
+            updated_at INTEGER NOT NULL
+        );
+
+        CREATE TABLE usage_records (
+            id TEXT PRIMARY KEY NOT NULL,
+            organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            livemode INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+            metric TEXT NOT NULL,
+            quantity INTEGER NOT NULL CHECK (quantity >= 0),
+            timestamp INTEGER NOT NULL,
+            idempotency_key TEXT NOT NULL,
+            recorded_by TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            UNIQUE (organization_id, livemode, idempotency_key)
+        );
+        """
 
     private static let v9 = """
         CREATE TABLE gateway_signing_keys (

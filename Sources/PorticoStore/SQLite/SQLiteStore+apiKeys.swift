@@ -130,13 +130,15 @@ extension SQLiteStore {
                 db,
                 sql: """
                     SELECT (SELECT coalesce(sum(updated_at), 0) FROM api_keys), (SELECT count(*) FROM api_keys),
-                           (SELECT coalesce(sum(updated_at), 0) FROM organizations)
+                           (SELECT coalesce(sum(updated_at), 0) FROM organizations),
+                           (SELECT coalesce(sum(updated_at), 0) + count(*) FROM platform_keys)
                     """
             )!
             let sum: Int64 = row[0]
             let count: Int64 = row[1]
             let organizations: Int64 = row[2]
-            return "\(sum)/\(count)/\(organizations)"
+            let platform: Int64 = row[3]
+            return "\(sum)/\(count)/\(organizations)/\(platform)"
         }
     }
 }

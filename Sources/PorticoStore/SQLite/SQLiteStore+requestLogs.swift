@@ -116,10 +116,26 @@ extension SQLiteStore {
     /// one transaction: usage can never count a request whose log row was not
     /// written, or the reverse. A partition that is missing (the clock ran past
     /// those created ahead) is created here.
+    /// Adds to the hourly usage buckets (inside the caller's transaction).
+    static func addUsage(_ usage: [UsageIncrement: Int64], in db: Database) throws {
+        let upsert = try db.cachedStatement(
+            sql: """
+                INSERT INTO usage_buckets (organization_id, livemode, hour_start, metric, key_id, quantity)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (organization_id, livemode, hour_start, metric, key_id)
+                DO UPDATE SET quantity = quantity + excluded.quantity
+                """
+        )
+        for (bucket, quantity) in usage {
+            try upsert.execute(arguments: [bucket.organizationId, bucket.livemode, bucket.hourStart, bucket.metric, bucket.keyId, quantity])
+        }
+    }
+
     package func appendRequestLogs(
         _ entries: [RequestLogEntry],
         usage: [UsageIncrement: Int64],
         stats: [RequestStatIncrement: Int64],
+        audit: [AuditEntryRecord],
         width: Int64
     ) async throws {
         try await writeTransaction { db in
@@ -150,19 +166,8 @@ extension SQLiteStore {
                 lastID[start] = last
                 runStart = runEnd
             }
-            let upsert = try db.cachedStatement(
-                sql: """
-                    INSERT INTO usage_buckets (organization_id, livemode, hour_start, metric, key_id, quantity)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (organization_id, livemode, hour_start, metric, key_id)
-                    DO UPDATE SET quantity = quantity + excluded.quantity
-                    """
-            )
-            for (bucket, quantity) in usage {
-                try upsert.execute(arguments: [
-                    bucket.organizationId, bucket.livemode, bucket.hourStart, bucket.metric, bucket.keyId, quantity,
-                ])
-            }
+            try Self.addUsage(usage, in: db)
+            for entry in audit { try entry.insert(db) }
             let count = try db.cachedStatement(
                 sql: """
                     INSERT INTO request_stats (organization_id, livemode, hour_start, status_class, latency_bucket, count)

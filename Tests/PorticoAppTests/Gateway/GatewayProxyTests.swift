@@ -46,8 +46,7 @@ struct GatewayProxyTests {
                 "/v1/orders/1",
                 key: portico.testKey,
                 headers: [
-                    .cookie: "__Host-portico_session=stolen", HTTPField.Name("Portico-Organization")!: "org_evil",
-                    HTTPField.Name("Portico-Identity")!: "forged", HTTPField.Name("Portico-Mode")!: "live",
+                    .cookie: "__Host-portico_session=stolen", HTTPField.Name("Portico-Identity")!: "forged", HTTPField.Name("Portico-Mode")!: "live",
                     HTTPField.Name("Portico-Key-Id")!: "key_evil", HTTPField.Name("X-Forwarded-For")!: "6.6.6.6",
                     HTTPField.Name("Forwarded")!: "for=6.6.6.6", HTTPField.Name("X-Custom")!: "kept",
                 ]
@@ -72,6 +71,11 @@ struct GatewayProxyTests {
             #expect(response.headers[HTTPField.Name("X-Hop")!] == nil)
             #expect(response.headers[HTTPField.Name("Keep-Alive")!] == nil)
             #expect(response.headers[HTTPField.Name("X-Upstream")!] == "test")
+
+            // Naming another organization is for platform keys only: a tenant key's request is refused outright.
+            let borrowed = try await api.send(.get, "/v1/orders/1", key: portico.testKey, headers: [.porticoOrganization: "org_evil"])
+            #expect(borrowed.status == .badRequest)
+            #expect(test.seen.count == 1)
         }
     }
 
@@ -299,6 +303,27 @@ extension RawHTTPConnection {
                 }
                 continuation.resume(returning: work(connection))
             }
+        }
+    }
+}
+
+/// Plans' monthly quotas on declared metrics, enforced on the routes that meter them.
+struct GatewayMetricQuotaTests {
+    @Test func aRouteIsRefusedOnceItsMetricsMonthlyQuotaIsUsed() async throws {
+        let quota: @Sendable (inout PorticoConfig) -> Void = { $0.plans["enterprise"]?.test.metricQuotas = ["tokens": 10] }
+        try await GatewayFixture.run(quota) { portico, api, _, test in
+            // 8 reported plus the route's cost of 2 use the quota up.
+            let first = try await api.send(.get, "/v1/orders/1?usage=tokens%3D8", key: portico.testKey)
+            #expect(first.status == .ok)
+            #expect(first.headers[HTTPField.Name("RateLimit-Policy")!]?.contains("\"tokens-monthly-quota\";q=10") == true)
+            let refused = try await api.send(.get, "/v1/orders/2", key: portico.testKey)
+            #expect(refused.status == .tooManyRequests)
+            #expect(refused.json["code"] as? String == "quota_exceeded")
+            #expect(refused.json["limit"] as? String == "tokens-monthly-quota")
+            #expect((refused.json["detail"] as? String)?.contains("10 tokens per calendar month") == true)
+            #expect(test.seen.count == 1)
+            // Routes that do not meter tokens are not held back.
+            #expect(try await api.send(.get, "/v1/documents/d1", key: portico.testKey).status == .ok)
         }
     }
 }

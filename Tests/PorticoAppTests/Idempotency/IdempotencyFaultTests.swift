@@ -22,6 +22,8 @@ struct IdempotencyFaultTests {
         var prepare: @Sendable (APIClient, TestPortico) async throws -> String
         /// A list whose length grows by one per run (nil: the route's effect is not countable by a list).
         var effects: String?
+        /// Called with a platform key acting for the organization (a platform-only route).
+        var platform = false
 
         var testDescription: String { name }
     }
@@ -82,26 +84,38 @@ struct IdempotencyFaultTests {
             },
             effects: nil
         ),
+        Route(
+            name: "record usage",
+            json: #"{"metric":"tokens","quantity":5,"idempotency_key":"job-1"}"#,
+            prepare: { _, _ in "/v1/usage-records" },
+            effects: nil,
+            platform: true
+        ),
     ]
 
     @Test(arguments: routes)
     func failureAfterTheCommitIsReplayedNeverRunTwice(route: Route) async throws {
-        let portico = try await TestPortico.make()
+        let portico = try await TestPortico.make { $0.gateway.metrics = ["tokens": "Tokens"] }
         try await portico.run { (api: APIClient) async throws in
             let path = try await route.prepare(api, portico)
             var before: Int?
             if let effects = route.effects { before = try await api.send(.get, effects, key: portico.testKey).list.count }
-            let headers: HTTPFields = [.idempotencyKey: "fault-\(UUID().uuidString)"]
+            var headers: HTTPFields = [.idempotencyKey: "fault-\(UUID().uuidString)"]
+            var key = portico.testKey
+            if route.platform {
+                key = try await portico.runtime.platformKeys.create(livemode: false, label: nil, by: .cli).secret
+                headers[.porticoOrganization] = portico.organizationID
+            }
 
             portico.runtime.faults.set(.afterCommit, .fail)
-            let failed = try await api.send(.post, path, key: portico.testKey, json: route.json, headers: headers)
+            let failed = try await api.send(.post, path, key: key, json: route.json, headers: headers)
             portico.runtime.faults.set(.afterCommit, nil)
             ErrorTests.expectProblem(failed, status: .internalServerError, code: "internal_error")
 
-            let retried = try await api.send(.post, path, key: portico.testKey, json: route.json, headers: headers)
+            let retried = try await api.send(.post, path, key: key, json: route.json, headers: headers)
             #expect((200..<300).contains(retried.status.code), "\(retried.text)")
             #expect(retried.headers[.idempotentReplayed] == "true", "the retry ran the work again")
-            let again = try await api.send(.post, path, key: portico.testKey, json: route.json, headers: headers)
+            let again = try await api.send(.post, path, key: key, json: route.json, headers: headers)
             #expect(again.body == retried.body)
             if let effects = route.effects, let before {
                 #expect(try await api.send(.get, effects, key: portico.testKey).list.count == before + 1)

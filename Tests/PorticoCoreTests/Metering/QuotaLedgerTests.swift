@@ -11,7 +11,7 @@ struct QuotaLedgerTests {
 
     @Test func committedUsageIsLoadedOnceThenCountedInMemory() async throws {
         let loads = Mutex<[(Int64, Int64)]>([])
-        let ledger = QuotaLedger { _, from, until in
+        let ledger = QuotaLedger { _, _, from, until in
             loads.withLock { $0.append((from, until)) }
             return 8
         }
@@ -27,7 +27,7 @@ struct QuotaLedgerTests {
     }
 
     @Test func aSoftQuotaCountsPastItsLimitAndARefundGivesOneBack() async throws {
-        let ledger = QuotaLedger { _, _, _ in 10 }
+        let ledger = QuotaLedger { _, _, _, _ in 10 }
         let over = try await ledger.admit(tenant, period: .month, quota: 10, hard: false, now: noon)
         #expect(!over.refused && over.remaining == 0)
         ledger.refund(tenant, period: .month, now: noon)
@@ -38,7 +38,7 @@ struct QuotaLedgerTests {
     }
 
     @Test func aNewPeriodStartsFromZero() async throws {
-        let ledger = QuotaLedger { _, _, _ in 10 }
+        let ledger = QuotaLedger { _, _, _, _ in 10 }
         #expect(try await ledger.admit(tenant, period: .day, quota: 10, hard: true, now: noon).refused)
         let tomorrow = try await ledger.admit(tenant, period: .day, quota: 10, hard: true, now: noon + 86_400_000)
         #expect(!tomorrow.refused && tomorrow.remaining == 9)

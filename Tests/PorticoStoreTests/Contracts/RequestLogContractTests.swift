@@ -88,7 +88,16 @@ struct RequestLogContractTests {
                 Fixtures.statIncrement(scope, hourStart: Fixtures.now, statusClass: 4, latencyBucket: 3): 1,
             ]
 
-            try await store.appendRequestLogs(entries, usage: usage, stats: stats, width: Self.width)
+            let organization = try #require(try await store.organization(id: scope.organizationId))
+            let audited = Fixtures.audit(
+                "platform_key.request",
+                organization: organization.id,
+                target: entries[0].requestId,
+                type: "request",
+                at: Fixtures.now + 1_000
+            )
+            try await store.appendRequestLogs(entries, usage: usage, stats: stats, audit: [audited], width: Self.width)
+            #expect(try await store.auditEntries(targetId: entries[0].requestId) == [audited])
 
             let page = try await store.requestLogs(scope: scope, filter: RequestLogFilter(), page: Fixtures.wholePage, width: Self.width)
             #expect(Self.unnumbered(page.items) == Array(entries.reversed()))
@@ -122,7 +131,16 @@ struct RequestLogContractTests {
             for batch in 0..<2 {
                 let time = Fixtures.now + Int64(batch) * 10_000
                 let entries = [Fixtures.logEntry(scope, at: time, keyId: "key_a"), Fixtures.logEntry(scope, at: time + 1, keyId: "key_a")]
-                try await store.appendRequestLogs(entries, usage: usage, stats: stats, width: Self.width)
+                let organization = try #require(try await store.organization(id: scope.organizationId))
+                let audited = Fixtures.audit(
+                    "platform_key.request",
+                    organization: organization.id,
+                    target: entries[0].requestId,
+                    type: "request",
+                    at: Fixtures.now + 1_000
+                )
+                try await store.appendRequestLogs(entries, usage: usage, stats: stats, audit: [audited], width: Self.width)
+                #expect(try await store.auditEntries(targetId: entries[0].requestId) == [audited])
             }
 
             #expect(
@@ -147,7 +165,7 @@ struct RequestLogContractTests {
             let failing = stats.merging([Fixtures.statIncrement(nowhere, hourStart: Fixtures.now, statusClass: 2, latencyBucket: 1): 1]) { $1 }
 
             await #expect(throws: (any Error).self) {
-                try await store.appendRequestLogs(entries, usage: usage, stats: failing, width: Self.width)
+                try await store.appendRequestLogs(entries, usage: usage, stats: failing, audit: [], width: Self.width)
             }
 
             let page = try await store.requestLogs(scope: scope, filter: RequestLogFilter(), page: Fixtures.wholePage, width: Self.width)
@@ -159,7 +177,16 @@ struct RequestLogContractTests {
             #expect(!store.health.writesFailing)
 
             // The same batch without the bad row is written whole, once.
-            try await store.appendRequestLogs(entries, usage: usage, stats: stats, width: Self.width)
+            let organization = try #require(try await store.organization(id: scope.organizationId))
+            let audited = Fixtures.audit(
+                "platform_key.request",
+                organization: organization.id,
+                target: entries[0].requestId,
+                type: "request",
+                at: Fixtures.now + 1_000
+            )
+            try await store.appendRequestLogs(entries, usage: usage, stats: stats, audit: [audited], width: Self.width)
+            #expect(try await store.auditEntries(targetId: entries[0].requestId) == [audited])
             #expect(
                 try await store.requestLogs(scope: scope, filter: RequestLogFilter(), page: Fixtures.wholePage, width: Self.width).items.count == 2
             )
@@ -351,7 +378,7 @@ struct RequestLogContractTests {
                 Fixtures.statIncrement(Fixtures.tenant(other), hourStart: Fixtures.now, statusClass: 2, latencyBucket: 1): 11,
                 Fixtures.statIncrement(Fixtures.tenant(acme, livemode: true), hourStart: Fixtures.now, statusClass: 2, latencyBucket: 1): 13,
             ]
-            try await store.appendRequestLogs([], usage: [:], stats: stats, width: Self.width)
+            try await store.appendRequestLogs([], usage: [:], stats: stats, audit: [], width: Self.width)
 
             func counts(from: Int64, until: Int64) async throws -> [String: Int64] {
                 let rows = try await store.requestStats(scope: scope, from: from, until: until)
