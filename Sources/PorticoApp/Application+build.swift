@@ -126,11 +126,12 @@ func buildRouter(runtime: PorticoRuntime) -> Router<PorticoRequestContext> {
     }
 
     OperationsController(store: store, clock: clock, metrics: runtime.metrics).register(on: router)
-    router.get(RouterPath(OpenAPI.path)) { _, _ in
+    // Portico's operations and the gateway's (`gateway.routes[].openapi`), as of the last reload.
+    router.get(RouterPath(OpenAPI.path)) { [gateway = runtime.gateway] _, _ in
         Response(
             status: .ok,
             headers: [.contentType: "application/json", .cacheControl: "public, max-age=300"],
-            body: .init(byteBuffer: ByteBuffer(string: OpenAPI.json))
+            body: .init(byteBuffer: ByteBuffer(string: gateway.definition.openAPIJSON))
         )
     }
     let dashboard = Dashboard(runtime: runtime)

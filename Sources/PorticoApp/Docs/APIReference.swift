@@ -6,15 +6,17 @@ import PorticoCore
 /// document from the routes: `OpenAPITests`). Every operation gets curl,
 /// Python and JavaScript examples with a sample body built from its schema.
 enum APIReference {
-    static func html(baseURL: String) -> HTML {
-        let sections = OpenAPI.tags.map { tag, description -> HTML in
-            let operations = OpenAPI.operations.filter { $0.tag == tag }
+    static func html(baseURL: String, gateway: GatewayOpenAPI) -> HTML {
+        let all = OpenAPI.operations + gateway.operations
+        let tags = OpenAPI.tags + gateway.tags
+        let sections = tags.map { tag, description -> HTML in
+            let operations = all.filter { $0.tag == tag }
             return """
                 <section aria-labelledby="\(anchor(tag))"><h2 id="\(anchor(tag))">\(tag)</h2><p>\(description)</p>
                 \(operations.map { operation($0, baseURL: baseURL) })</section>
                 """
         }
-        let index = OpenAPI.tags.map { tag, _ -> HTML in "<li><a href=\"#\(anchor(tag))\">\(tag)</a></li>" }
+        let index = tags.map { tag, _ -> HTML in "<li><a href=\"#\(anchor(tag))\">\(tag)</a></li>" }
         return """
             <h1>API reference</h1>
             <p>Every <code>/v1</code> operation, from <a href="/v1/openapi.json">openapi.json</a> (OpenAPI 3.1, version \(APIVersions.current.id)).
@@ -63,7 +65,7 @@ enum APIReference {
             """
         return """
             <article aria-labelledby="\(operation.id)"><h3 id="\(operation.id)"><code>\(method) \(operation.path)</code> — \(operation.summary)</h3>
-            <p>Scope <code>\(operation.scope)</code>. Answers \(operation.status) with \(schemaName(operation.response)); errors are problem documents.</p>
+            <p>\(operation.scopes.count == 1 ? "Scope" : "Scopes") \(operation.scopes.map { "<code>\($0)</code>" as HTML }). Answers \(operation.status) with \(schemaName(operation.response)); errors are problem documents.</p>
             \(parameters.isEmpty ? .empty : "<table><caption>Parameters</caption><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Type</th></tr></thead><tbody>\(parameters)</tbody></table>" as HTML)
             \(fields)
             <details><summary>curl</summary><pre>curl\(curlMethod) \(baseURL)\(samplePath) \\

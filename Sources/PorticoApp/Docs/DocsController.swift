@@ -22,7 +22,11 @@ struct DocsController: Sendable {
         router.get("docs") { request, _ in try await self.quickstart(request, key: nil) }
         router.post("docs/quickstart-key") { request, context in try await self.createQuickstartKey(request, context: context) }
         router.get("docs/api") { _, _ in
-            Self.page("API reference", current: "/docs/api", body: APIReference.html(baseURL: dashboard.runtime.baseURL.value))
+            Self.page(
+                "API reference",
+                current: "/docs/api",
+                body: APIReference.html(baseURL: dashboard.runtime.baseURL.value, gateway: dashboard.runtime.gateway.definition.openAPI)
+            )
         }
         router.get("docs/webhooks") { _, _ in Self.page("Verifying webhooks", current: "/docs/webhooks", body: WebhookGuide.html) }
         router.get("docs/changelog") { _, _ in Self.page("Changelog", current: "/docs/changelog", body: Self.changelog) }

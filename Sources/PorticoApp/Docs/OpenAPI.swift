@@ -12,11 +12,14 @@ enum OpenAPI {
     static let path = APIPath.prefix + "/openapi.json"
 
     /// The document as pretty, key-sorted JSON text (what the route serves and the repository keeps).
-    static let json: String = {
+    static let json: String = render(document)
+
+    /// A document as pretty, key-sorted JSON text.
+    static func render(_ document: JSONValue) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: (try? encoder.encode(document)) ?? Data(), as: UTF8.self) + "\n"
-    }()
+    }
 
     /// Built once, on first use (the first request for it, or the first docs page), not at start-up.
     static let document: JSONValue = {
@@ -80,8 +83,20 @@ enum OpenAPI {
         var bodyRequired = true
         var status = "200"
         var response: JSONValue
+        /// Set on an operation of a gateway route: its upstream's own description, served with Portico's additions.
+        var gateway: Gateway? = nil
+
+        struct Gateway: Sendable {
+            var document: JSONValue
+            var scopes: [Scope]
+            var route: GatewayRoute
+        }
+
+        /// Every scope a key needs to call it.
+        var scopes: [Scope] { gateway?.scopes ?? [scope] }
 
         var json: JSONValue {
+            if let gateway { return GatewayOpenAPI.augment(gateway.document, method: method, scopes: gateway.scopes, route: gateway.route) }
             var operation: [String: JSONValue] = [
                 "operationId": .string(id), "tags": [.string(tag)], "summary": .string(summary),
                 "description": .string("Needs the `\(scope)` scope."),

@@ -79,6 +79,10 @@ struct GatewayDefinition: Sendable {
     let customScopes: [(scope: Scope, description: String)]
     /// Declared custom metrics with their descriptions.
     let metrics: [String: String]
+    /// The routes' operations for the OpenAPI document and the reference.
+    let openAPI: GatewayOpenAPI
+    /// `/v1/openapi.json` as served: Portico's document with the gateway's operations.
+    let openAPIJSON: String
 
     /// Metric names Portico meters itself; a custom metric may not take one.
     static let reservedMetrics: Set<String> = [UsageMetric.requests, "key_verifications"]
@@ -114,6 +118,8 @@ struct GatewayDefinition: Sendable {
             try GatewayRoute(route, index: index, section: config, catalogue: catalogue, serverMaxBodyBytes: serverMaxBodyBytes)
         }
         try Self.checkOverlaps(routes)
+        openAPI = GatewayOpenAPI(routes: routes)
+        openAPIJSON = openAPI.operations.isEmpty ? OpenAPI.json : OpenAPI.render(openAPI.document())
     }
 
     /// Portico's own `/v1` paths, which no gateway route may shadow.

@@ -24,6 +24,7 @@ enum GatewayFixture {
         orders.testUpstream = test.base + "/test"
         orders.metric = "tokens"
         orders.cost = 2
+        orders.openapi = writeOrdersDocument()
 
         var slow = GatewayConfig.Route(path: "/v1/slow/{id}", methods: ["GET"], upstream: live.base, scopes: ["orders:read"])
         slow.testUpstream = test.base
@@ -48,6 +49,33 @@ enum GatewayFixture {
 
         gateway.routes = [orders, slow, liveOnly, uploads, down, limited, unstripped]
         return gateway
+    }
+
+    /// The orders upstream's own OpenAPI document: two operations under the
+    /// route, one outside it, and a schema whose name Portico already uses.
+    static let ordersDocument = """
+        {"openapi": "3.1.0", "info": {"title": "Orders", "version": "1"},
+         "tags": [{"name": "Orders", "description": "What customers bought."}],
+         "paths": {
+           "/orders/{id}": {"parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+             "get": {"operationId": "getOrder", "tags": ["Orders"], "summary": "Retrieve an order",
+                     "responses": {"200": {"description": "The order", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Order"}}}}}},
+             "put": {"operationId": "replaceOrder", "responses": {"200": {"description": "Not served: the route takes no PUT"}}}},
+           "/orders": {"post": {"operationId": "createOrder", "tags": ["Orders"], "summary": "Create an order",
+             "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {"sku": {"type": "string"}}, "required": ["sku"]}}}},
+             "responses": {"200": {"description": "The order", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Order"}}}}}}},
+           "/invoices": {"get": {"operationId": "upstreamInvoices", "responses": {"200": {"description": "Outside the route"}}}}
+         },
+         "components": {"schemas": {
+           "Order": {"type": "object", "properties": {"id": {"type": "string"}, "customer": {"$ref": "#/components/schemas/Customer"}}},
+           "Customer": {"type": "object", "properties": {"loyalty_tier": {"type": "string"}}}
+         }}}
+        """
+
+    static func writeOrdersDocument() -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("orders-openapi-\(UUID().uuidString).json").path
+        try? ordersDocument.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
     }
 
     /// A Portico in front of two fresh upstreams ("live" and "test"), run for `body`.
