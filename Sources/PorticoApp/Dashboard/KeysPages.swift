@@ -30,6 +30,13 @@ struct KeysPages: Sendable {
         let overlapOptions: [HTML] = [0, 1, 24, 72, 168].map { hours in
             Layout.option(String(hours), hours == 0 ? "no overlap" : "\(hours) h overlap", selected: hours == 24)
         }
+        // Portico's scopes, then the gateway's custom ones with what they allow.
+        let gateway = dashboard.runtime.gateway.definition
+        let described = Dictionary(gateway.customScopes.map { ($0.scope.name, $0.description) }, uniquingKeysWith: { first, _ in first })
+        let scopeChoices = gateway.catalogue.scopes.map { scope -> HTML in
+            let note: HTML = described[scope.name].map { " — \($0)" as HTML } ?? .empty
+            return "<label><input type=\"checkbox\" name=\"scopes\" value=\"\(scope.name)\"> <code>\(scope.name)</code>\(note)</label>"
+        }
         let rows = keys.map { key -> HTML in
             let state = KeyState(revokedAt: key.revokedAt, expiresAt: key.expiresAt, rolledToID: key.rolledToId, now: now)
             let status: String =
@@ -78,7 +85,7 @@ struct KeysPages: Sendable {
             <label><input type="radio" name="kind" value="publishable"> Publishable (read-only, safe in a client)</label>
             </fieldset>
             <fieldset><legend>Scopes of a restricted key</legend>
-            \(dashboard.runtime.gateway.definition.catalogue.scopes.map { "<label><input type=\"checkbox\" name=\"scopes\" value=\"\($0.name)\"> <code>\($0.name)</code></label>" as HTML })
+            \(scopeChoices)
             </fieldset>
             <p><label for="expires_days">Expires after (days, empty for never)</label><input id="expires_days" name="expires_days" type="number" min="1" max="3650"></p>
             <p><label for="allowed_ips">Allowed IPs or CIDR blocks (one per line, empty for any)</label><textarea id="allowed_ips" name="allowed_ips" rows="2"></textarea></p>

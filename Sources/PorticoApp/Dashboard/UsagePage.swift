@@ -6,7 +6,9 @@ import PorticoStore
 /// Usage of the current organization and mode: one metric over the last
 /// day (hourly), month (daily) or year (monthly) as a server-drawn SVG bar
 /// chart with the same numbers as a table, this month against the plan's
-/// quota, and this period's totals per key.
+/// quotas (requests, and the gateway metrics the plan caps), and this
+/// period's totals per key. Declared gateway metrics are offered even before
+/// they have any usage.
 struct UsagePage: Sendable {
     typealias Context = PorticoRequestContext
     let dashboard: Dashboard
@@ -64,7 +66,8 @@ struct UsagePage: Sendable {
         let now = dashboard.clock.nowMilliseconds
         let buckets = range.buckets(now: now)
         let rows = try await dashboard.store.usage(scope: viewer.scope, from: buckets[0].start, until: now + 1, metric: nil, keyId: nil)
-        let metrics = Set(rows.map(\.metric)).union([UsageMetric.requests]).sorted()
+        let declared = dashboard.runtime.gateway.definition.metrics
+        let metrics = Set(rows.map(\.metric)).union([UsageMetric.requests]).union(declared.keys).sorted()
         var values = [Int64](repeating: 0, count: buckets.count)
         var perKey: [String: Int64] = [:]
         var bucket = 0
@@ -75,7 +78,12 @@ struct UsagePage: Sendable {
         }
         let monthStart = CivilTime.month(containing: now).start
         let plan = dashboard.config.plans[viewer.organization.plan]
-        let quota = metric == UsageMetric.requests ? plan?.limits(livemode: viewer.livemode).monthlyQuota : nil
+        let limits = plan?.limits(livemode: viewer.livemode)
+        let quotas =
+            ([(UsageMetric.requests, limits?.monthlyQuota)]
+            + (limits?.metricQuotas ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, Optional($0.value)) })
+            .compactMap { name, quota in quota.map { (metric: name, quota: $0) } }
+        let quota = quotas.first { $0.metric == metric }?.quota
         let monthUsed = try await dashboard.store.usageTotal(scope: viewer.scope, metric: metric, from: monthStart, until: now + 1)
         let bars = zip(buckets, values).map { BarChart.Bar(label: $0.0.label, value: $0.1) }
         let chart = BarChart(
@@ -89,18 +97,27 @@ struct UsagePage: Sendable {
                 : "<li><a href=\"/dashboard/usage?range=\(choice.rawValue)&amp;metric=\(metric)\">\(choice.title)</a></li>"
         }
         let total = values.reduce(0, +)
+        var quotaRows: [HTML] = []
+        for entry in quotas {
+            let used =
+                entry.metric == metric
+                ? monthUsed : try await dashboard.store.usageTotal(scope: viewer.scope, metric: entry.metric, from: monthStart, until: now + 1)
+            let share = entry.quota > 0 ? Int((Double(used) / Double(entry.quota) * 100).rounded()) : 100
+            quotaRows.append("<tr><td>\(entry.metric)</td><td>\(used)</td><td>\(entry.quota)</td><td>\(share) %</td></tr>")
+        }
         let body: HTML = """
             <h1>Usage</h1>
             <ul class="tabs">\(ranges)</ul>
             <form method="get" action="/dashboard/usage" class="filters">
             <input type="hidden" name="range" value="\(range.rawValue)">
-            \(Layout.select("metric", "Metric", metrics.map { ($0, $0) }, selected: metric))
+            \(Layout.select("metric", "Metric", metrics.map { name in (name, declared[name].map { "\(name) — \($0)" } ?? name) }, selected: metric))
             <button type="submit">Show</button></form>
             <dl class="cards">
             <div><dt>\(metric) this month</dt><dd>\(monthUsed)\(quota.map { " of \($0)" as HTML })</dd></div>
             <div><dt>\(range.title)</dt><dd>\(total)</dd></div>
             </dl>
             <figure>\(chart.svg)<figcaption>\(metric), \(range.title.lowercased()) (UTC)\(chart.reference == nil ? "" : "; the line is the monthly quota").</figcaption></figure>
+            \(Layout.table(caption: "This month against the plan's quotas", headers: ["Metric", "Used", "Quota", "Share"], rows: quotaRows, empty: "The plan sets no monthly quota."))
             <details><summary>The numbers</summary>
             \(Layout.table(caption: "\(metric) per period", headers: ["Period (UTC)", "Quantity"], rows: bars.map { "<tr><td>\($0.label)</td><td>\($0.value)</td></tr>" }, empty: "No usage."))
             </details>

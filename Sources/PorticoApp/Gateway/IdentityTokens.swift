@@ -32,6 +32,49 @@ struct IdentityClaims: JWTPayload, Equatable {
     func verify(using algorithm: some JWTAlgorithm) throws {
         try exp.verifyNotExpired()
     }
+
+    /// The claims as JSON, written directly: this runs for every proxied request,
+    /// and Foundation's `JSONEncoder` cost more than the signature.
+    var json: String {
+        var text = "{\"iss\":\(Self.quoted(iss.value)),\"sub\":\(Self.quoted(sub.value)),\"aud\":\(Self.quoted(aud.value.first ?? ""))"
+        text += ",\"iat\":\(Int64(iat.value.timeIntervalSince1970)),\"exp\":\(Int64(exp.value.timeIntervalSince1970))"
+        text += ",\"jti\":\(Self.quoted(jti.value)),\"organization\":\(Self.quoted(organization)),\"mode\":\(Self.quoted(mode))"
+        text += ",\"key_id\":\(Self.quoted(keyID)),\"scopes\":[\(scopes.map(Self.quoted).joined(separator: ","))]"
+        text += ",\"request_id\":\(Self.quoted(requestID)),\"api_version\":\(Self.quoted(apiVersion))}"
+        return text
+    }
+
+    /// A JSON string literal: quotes, backslashes and control characters escaped.
+    static func quoted(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case _ where scalar.value < 0x20: result += String(format: "\\u%04x", scalar.value)
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result + "\""
+    }
+}
+
+/// jwt-kit's encoder for identity tokens: the claims and the header written
+/// directly (`IdentityClaims.json`), anything else by Foundation.
+struct IdentityTokenEncoder: JWTJSONEncoder {
+    func encode<T: Encodable>(_ value: T) throws -> Data {
+        if let claims = value as? IdentityClaims { return Data(claims.json.utf8) }
+        if let header = value as? JWTHeader, let alg = header.alg, let kid = header.kid, let typ = header.typ, header.fields.count == 3 {
+            return Data("{\"alg\":\(IdentityClaims.quoted(alg)),\"kid\":\(IdentityClaims.quoted(kid)),\"typ\":\(IdentityClaims.quoted(typ))}".utf8)
+        }
+        return try Self.fallback.encode(value)
+    }
+
+    private static let fallback: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        return encoder
+    }()
 }
 
 /// Signs `Portico-Identity` tokens and publishes their public keys.
@@ -94,7 +137,11 @@ final class IdentityTokens: Sendable {
         for record in records {
             guard let raw = Data(base64Encoded: try secrets.open(record.privateKey, for: record.id)) else { throw IdentityUnavailable() }
             let key = try ES256PrivateKey(backing: P256.Signing.PrivateKey(rawRepresentation: raw))
-            await collection.add(ecdsa: key, kid: JWKIdentifier(string: record.id))
+            await collection.add(
+                ecdsa: key,
+                kid: JWKIdentifier(string: record.id),
+                serializer: DefaultJWTSerializer(jsonEncoder: IdentityTokenEncoder())
+            )
             guard let parameters = key.parameters else { continue }
             published.append([
                 "kty": "EC", "crv": "P-256", "alg": .string(Self.algorithm), "use": "sig",

@@ -25,6 +25,18 @@ struct GatewayCLITests {
             let organization = try #require((line["organizations"] as? [[String: Any]])?.first)
             let key = try #require((organization["keys"] as? [String: String])?["test_secret"])
 
+            // The line's platform key acts for a seeded organization.
+            let platform = try #require(line["platform_key"] as? String)
+            #expect(platform.hasPrefix("tk_test_"))
+            let event = try await HTTP.request(
+                "POST",
+                url + "/v1/events",
+                key: platform,
+                json: #"{"type":"order.shipped","data":{"order":"o1"}}"#,
+                headers: ["Portico-Organization": try #require(organization["id"] as? String)]
+            )
+            #expect(event.status == 200)
+
             let order = try await HTTP.request("GET", url + "/v1/orders/1", key: key)
             #expect(order.status == 200)
             #expect(order.body["upstream"] as? String == "api")
@@ -57,6 +69,30 @@ struct GatewayCLITests {
             sandbox.drainStderr()
             #expect(sandbox.stop() == 0)
         }
+    }
+
+    @Test func platformKeysAndSigningKeysAreManagedFromTheCLI() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portico-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = ["--database", directory.appendingPathComponent("portico.sqlite").path]
+
+        let created = try PorticoProcess.run(["platform-key", "create", "--mode", "live", "--label", "billing-worker"] + database)
+        #expect(created.status == 0)
+        let secret = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(secret.hasPrefix("tk_live_"))
+        let id = try #require(created.stderr.firstMatch(of: /pkey_[0-9A-Za-z]+/).map { String($0.output) })
+        let listed = try PorticoProcess.run(["platform-key", "list"] + database).stdout
+        #expect(listed.contains(id) && listed.contains("tk_live_…\(secret.suffix(4))") && listed.contains("billing-worker"))
+        #expect(!listed.contains(secret))
+        #expect(try PorticoProcess.run(["platform-key", "revoke", id] + database).status == 0)
+        #expect(try PorticoProcess.run(["platform-key", "list"] + database).stdout.contains("revoked"))
+        #expect(try PorticoProcess.run(["platform-key", "revoke", "pkey_none"] + database).status == 1)
+
+        let first = try PorticoProcess.run(["gateway", "rotate-signing-key", "--overlap-hours", "1"] + database)
+        let second = try PorticoProcess.run(["gateway", "rotate-signing-key"] + database)
+        #expect(first.status == 0 && second.status == 0)
+        #expect(first.stdout.hasPrefix("sigkey_") && second.stdout.hasPrefix("sigkey_") && first.stdout != second.stdout)
     }
 
     @Test func aRouteShadowingPorticosOwnStopsStartUpNamingBoth() throws {

@@ -86,6 +86,29 @@ struct GatewayIdentityTests {
         }
     }
 
+    @Test func theDirectlyWrittenClaimsSayWhatFoundationWould() throws {
+        let when = Date(timeIntervalSince1970: 1_796_050_000)
+        let claims = IdentityClaims(
+            iss: .init(value: "http://127.0.0.1:8080"),
+            sub: .init(value: "key_1"),
+            aud: .init(value: "http://up/\"quoted\"\\path"),
+            iat: .init(value: when),
+            exp: .init(value: when.addingTimeInterval(60)),
+            jti: .init(value: "req_1"),
+            organization: "org_é\u{1}\n",
+            mode: "test",
+            keyID: "key_1",
+            scopes: ["orders:read", "*"],
+            requestID: "req_1",
+            apiVersion: "2026-11-22"
+        )
+        let direct = try #require(try JSONSerialization.jsonObject(with: Data(claims.json.utf8)) as? NSDictionary)
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970  // as jwt-kit's own encoder
+        let foundation = try #require(try JSONSerialization.jsonObject(with: encoder.encode(claims)) as? NSDictionary)
+        #expect(direct == foundation)
+    }
+
     static func keyIDs(_ response: TestResponse) throws -> [String] {
         let keys = try #require(response.json["keys"] as? [[String: Any]])
         return keys.compactMap { $0["kid"] as? String }
