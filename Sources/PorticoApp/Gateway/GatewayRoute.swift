@@ -44,6 +44,19 @@ struct GatewayRoute: Sendable {
 
     var field: String { "gateway.routes[\(index)]" }
 
+    /// The most of a proxied body Portico holds in memory, for body capture or
+    /// an idempotent replay; a larger one (or one of unknown length) streams
+    /// through untouched instead.
+    static let maxBufferedBytes = 1_048_576
+
+    /// What the request log keeps of a body too large to hold.
+    static let notCaptured = "(not captured: a streamed body of unknown length or over 1 MiB)"
+
+    /// Whether a body with these headers may be held in memory whole.
+    static func mayBuffer(_ headers: HTTPFields) -> Bool {
+        headers[.contentLength].flatMap(Int.init).map { $0 <= maxBufferedBytes } ?? false
+    }
+
     /// The upstream a request in this mode goes to; nil: none for test mode.
     func upstream(livemode: Bool) -> Upstream? { livemode ? live : test }
 

@@ -62,7 +62,10 @@ struct APIGatewayMiddleware: RouterMiddleware {
 
         var request = request
         if principal.bodyCapture, request.method != .get, request.method != .head {
-            facts.requestBody = redactor.redact(try await RequestBody.collect(&request, context: context))
+            // A gateway route's body streams on to the upstream: it is held only when small and of known length.
+            facts.requestBody =
+                facts.gateway == nil || GatewayRoute.mayBuffer(request.headers)
+                ? redactor.redact(try await RequestBody.collect(&request, context: context)) : GatewayRoute.notCaptured
         }
         return try await next(request, context)
     }

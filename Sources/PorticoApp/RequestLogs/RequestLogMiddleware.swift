@@ -25,7 +25,9 @@ struct RequestLogMiddleware: RouterMiddleware {
         let facts = context.facts
         var responseBody: String?
         if facts.principal?.bodyCapture == true {
-            responseBody = redactor.redact(try await response.collectBody())
+            responseBody =
+                facts.gateway == nil || GatewayRoute.mayBuffer(response.headers)
+                ? redactor.redact(try await response.collectBody()) : GatewayRoute.notCaptured
         }
         let principal = facts.principal
         let now = clock.nowMilliseconds

@@ -187,6 +187,33 @@ struct GatewayProxyTests {
         }
     }
 
+    @Test func aLargeIdempotentResponseStreamsUnstoredAndItsRetryReachesTheUpstreamAgain() async throws {
+        try await GatewayFixture.run { portico, api, _, test in
+            let headers: HTTPFields = [.idempotencyKey: "export-1"]
+            let size = 2 * GatewayRoute.maxBufferedBytes
+            let first = try await api.send(.post, "/v1/orders/export?bytes=\(size)", key: portico.testKey, json: "{}", headers: headers)
+            let second = try await api.send(.post, "/v1/orders/export?bytes=\(size)", key: portico.testKey, json: "{}", headers: headers)
+            #expect(first.body.readableBytes == size && second.body.readableBytes == size)
+            #expect(second.headers[.idempotentReplayed] == nil)
+            #expect(test.seen.map { $0.header("Idempotency-Key") } == ["export-1", "export-1"])
+        }
+    }
+
+    @Test func bodyCaptureHoldsOnlyBodiesSmallEnoughToBuffer() async throws {
+        try await GatewayFixture.run { portico, api, _, _ in
+            try await portico.runtime.billing.updateOrganization(id: portico.organizationID, plan: nil, bodyCapture: true, by: .cli)
+            try await portico.runtime.authenticator.refreshIfChanged()
+            let small = try await api.send(.get, "/v1/orders/1", key: portico.testKey)
+            let large = try await api.send(.get, "/v1/orders/2?bytes=\(2 * GatewayRoute.maxBufferedBytes)", key: portico.testKey)
+            #expect(large.body.readableBytes == 2 * GatewayRoute.maxBufferedBytes)
+            await portico.flushLogs()
+            let smallLog = try await api.send(.get, "/v1/request-logs/\(try #require(small.requestID))", key: portico.testKey).json
+            #expect((smallLog["response_body"] as? String)?.contains(#""upstream":"test""#) == true)
+            let largeLog = try await api.send(.get, "/v1/request-logs/\(try #require(large.requestID))", key: portico.testKey).json
+            #expect(largeLog["response_body"] as? String == GatewayRoute.notCaptured)
+        }
+    }
+
     @Test func customScopesAreGrantedAtKeyCreationAndChecked() async throws {
         try await GatewayFixture.run { portico, api, _, _ in
             let created = try await api.send(.post, "/v1/keys", key: portico.testKey, json: #"{"kind":"restricted","scopes":["orders:read"]}"#)
