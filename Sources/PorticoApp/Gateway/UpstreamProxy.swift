@@ -42,6 +42,8 @@ final class UpstreamProxy: Service, Sendable {
         configuration.decompression = .disabled
         configuration.timeout = .init(connect: .seconds(10), read: .seconds(300))
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: Self.connectionsPerHost)
+        // No spans: Portico logs the request itself, and a no-op tracer still costs a span per request.
+        configuration.tracing.tracer = nil
         self.configuration = configuration
         self.identity = identity
         self.gateway = gateway
