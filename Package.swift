@@ -23,7 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
-        // The gateway's upstream client (and the benchmarks' raw-client baseline).
+        // Benchmarks only (the raw-client baseline); HummingbirdTesting builds it anyway.
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         // The gateway's `Portico-Identity` tokens (ES256 JWTs).
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
@@ -59,7 +59,6 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "RawStructuredFieldValues", package: "swift-http-structured-headers"),
             ],

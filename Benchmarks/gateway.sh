@@ -10,6 +10,7 @@
 #
 #   Benchmarks/gateway.sh                            # 3 rounds x 10 s each, 64 connections
 #   ROUNDS=5 DURATION=20s Benchmarks/gateway.sh
+#   BINARY=/tmp/other/portico Benchmarks/gateway.sh   # another build (no build step)
 #
 # Target (issue 16): Portico >= 0.5x nginx-gateway throughput, p99 <= 2x.
 set -euo pipefail
@@ -20,7 +21,8 @@ UPSTREAM_PORT=${UPSTREAM_PORT:-18081}; GATEWAY_PORT=${GATEWAY_PORT:-18082}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { apt-get update -qq && apt-get install -y -qq nginx >/dev/null; }
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-swift build -c release --product portico >/dev/null 2>&1
+if [ -z "${BINARY:-}" ]; then swift build -c release --product portico >/dev/null 2>&1; fi
+BINARY=${BINARY:-.build/release/portico}
 
 work=$(mktemp -d)
 pid=""
@@ -30,10 +32,10 @@ source Benchmarks/bench-env.sh
 
 # Portico first: the nginx gateway's key is the Portico sandbox's test key, so both check the same bearer.
 sed "s/@UPSTREAM_PORT@/$UPSTREAM_PORT/g" Benchmarks/gateway/gateway.json >"$work/gateway.json"
-PORTICO_LOGGING_LEVEL=warning .build/release/portico sandbox --port 0 --plan bench --gateway-config "$work/gateway.json" \
+PORTICO_LOGGING_LEVEL=warning "$BINARY" sandbox --port 0 --plan bench --gateway-config "$work/gateway.json" \
   >"$work/line" 2>"$work/log" &
 pid=$!
-for _ in $(seq 100); do [ -s "$work/line" ] && break; sleep 0.05; done
+for _ in $(seq 300); do [ -s "$work/line" ] && break; sleep 0.05; done
 read -r url key < <(python3 -c '
 import json, sys
 line = json.load(open(sys.argv[1]))

@@ -3,11 +3,14 @@ import HTTPTypes
 import NIOCore
 import PorticoCore
 
-/// An upstream's base URL, parsed once: requests go to `base` + the rest of
-/// the path, and its text is the identity token's audience.
+/// An upstream's base URL, parsed once: requests go to its origin, at
+/// `basePath` + the rest of the path, and its text is the identity token's audience.
 struct Upstream: Sendable, Equatable {
     /// The base URL as configured, without a trailing slash (`http://10.0.0.5:9000/api`).
     let base: String
+    let origin: UpstreamClient.Origin
+    /// The base URL's path, without a trailing slash (`/api`, or empty).
+    let basePath: String
 
     init(_ text: String, field: String) throws {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
@@ -19,6 +22,10 @@ struct Upstream: Sendable, Equatable {
             throw ConfigError(description: "setting \"\(field)\" must not carry credentials, a query or a fragment")
         }
         base = text.hasSuffix("/") ? String(text.dropLast()) : text
+        let tls = scheme == "https"
+        origin = UpstreamClient.Origin(host: host, port: url.port ?? (tls ? 443 : 80), tls: tls)
+        let path = url.path(percentEncoded: true)
+        basePath = path.hasSuffix("/") ? String(path.dropLast()) : path
     }
 }
 
@@ -60,12 +67,14 @@ struct GatewayRoute: Sendable {
     /// The upstream a request in this mode goes to; nil: none for test mode.
     func upstream(livemode: Bool) -> Upstream? { livemode ? live : test }
 
-    /// The upstream URL for a request path and query: the path minus `strip_prefix`, appended to the base.
+    /// The request target at the upstream for a request path and query: the
+    /// path minus `strip_prefix`, appended to the base URL's path.
     func target(_ upstream: Upstream, path: String, query: String?) -> String {
         let rest = path.hasPrefix(stripPrefix) ? path.dropFirst(stripPrefix.count) : path[...]
-        var url = upstream.base + rest
-        if let query { url += "?" + query }
-        return url
+        var target = upstream.basePath + rest
+        if target.isEmpty { target = "/" }
+        if let query { target += "?" + query }
+        return target
     }
 }
 

@@ -21,7 +21,7 @@ enum ProxyHeaders {
     /// Request headers the upstream never gets from the client: its credentials, its cookies
     /// (Portico's dashboard session shares the host), and what the gateway itself asserts.
     static let neverForwarded: Set<HTTPField.Name> = [
-        .authorization, .cookie, .contentLength, .expect,
+        .authorization, .cookie, .expect,
         .porticoIdentity, .porticoOrganization, .porticoMode, .porticoKeyID, .requestID,
         HTTPField.Name("Portico-Version")!, HTTPField.Name("Forwarded")!, HTTPField.Name("X-Forwarded-For")!,
         HTTPField.Name("X-Forwarded-Proto")!, HTTPField.Name("X-Forwarded-Host")!,

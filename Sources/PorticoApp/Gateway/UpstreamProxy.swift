@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -25,53 +24,24 @@ import Synchronization
 /// - A client that goes away mid-response ends the upstream request: the
 ///   response body stops being read and the client drops the connection.
 final class UpstreamProxy: Service, Sendable {
-    private let configuration: HTTPClient.Configuration
-    /// Made on first use: an instance without gateway routes (most tests, most runtimes) opens no pool.
-    private let pool = Mutex<HTTPClient?>(nil)
+    private let client: UpstreamClient
     private let identity: IdentityTokens
     private let gateway: GatewayTable
     private let metrics: PorticoMetrics
     private let logger: Logger
 
-    /// Connections kept open to each upstream host, at most.
-    static let connectionsPerHost = 64
-
-    init(identity: IdentityTokens, gateway: GatewayTable, metrics: PorticoMetrics, logger: Logger) {
-        var configuration = HTTPClient.Configuration()
-        configuration.redirectConfiguration = .disallow
-        configuration.decompression = .disabled
-        configuration.timeout = .init(connect: .seconds(10), read: .seconds(300))
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: Self.connectionsPerHost)
-        // No spans: Portico logs the request itself, and a no-op tracer still costs a span per request.
-        configuration.tracing.tracer = nil
-        self.configuration = configuration
+    init(identity: IdentityTokens, gateway: GatewayTable, metrics: PorticoMetrics, logger: Logger) throws {
+        client = try UpstreamClient()
         self.identity = identity
         self.gateway = gateway
         self.metrics = metrics
         self.logger = logger
     }
 
-    /// Runs until shutdown, then closes the upstream connections (after the server drained its requests).
+    /// Runs until shutdown, then closes the idle upstream connections (after the server drained its requests).
     func run() async throws {
         try? await gracefulShutdown()
-        try await pool.withLock { pool in
-            defer { pool = nil }
-            return pool
-        }?.shutdown()
-    }
-
-    deinit {
-        // A runtime dropped without running its services (a CLI command, a test) still closes its pool.
-        try? pool.withLock { $0 }?.syncShutdown()
-    }
-
-    private var client: HTTPClient {
-        pool.withLock { pool in
-            if let client = pool { return client }
-            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-            pool = client
-            return client
-        }
+        client.closeIdle()
     }
 
     func forward(_ request: Request, context: PorticoRequestContext, route: GatewayRoute) async throws -> Response {
@@ -86,16 +56,18 @@ final class UpstreamProxy: Service, Sendable {
             throw APIError(.parameterInvalid, "The path must not contain '.' or '..' segments, encoded slashes or backslashes.", param: "path")
         }
         let body = try Self.body(of: request, limit: route.maxBodyBytes, context: context)
-        var outgoing = HTTPClientRequest(url: route.target(upstream, path: request.uri.path, query: request.uri.query))
-        outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
-        outgoing.headers = try await headers(for: request, context: context, principal: principal, upstream: upstream)
-        outgoing.body = body.map { .stream($0.sequence, length: $0.length) }
+        var head = HTTPRequestHead(
+            version: .http1_1,
+            method: HTTPMethod(rawValue: request.method.rawValue),
+            uri: route.target(upstream, path: request.uri.path, query: request.uri.query)
+        )
+        head.headers = try await headers(for: request, context: context, principal: principal, upstream: upstream)
 
-        let response: HTTPClientResponse
+        let response: UpstreamResponse
         do {
-            response = try await client.execute(outgoing, deadline: .now() + route.timeout, logger: logger)
+            response = try await client.execute(upstream.origin, head: head, body: body, deadline: .now() + route.timeout)
         } catch {
-            if body?.sequence.exceeded == true { throw RequestBody.tooLarge(context) }
+            if body?.exceeded == true { throw RequestBody.tooLarge(context) }
             throw upstreamFailure(error, route: route)
         }
         return answer(response, context: context)
@@ -105,6 +77,8 @@ final class UpstreamProxy: Service, Sendable {
 
     private func headers(for request: Request, context: PorticoRequestContext, principal: Principal, upstream: Upstream) async throws -> HTTPHeaders {
         var headers = HTTPHeaders()
+        headers.reserveCapacity(request.headers.count + 12)
+        headers.add(name: "Host", value: upstream.origin.authority)
         let dropped = ProxyHeaders.hopByHop(request.headers)
         for field in request.headers where !dropped.contains(field.name) && !ProxyHeaders.neverForwarded.contains(field.name) {
             headers.add(name: field.name.rawName, value: field.value)
@@ -133,25 +107,20 @@ final class UpstreamProxy: Service, Sendable {
     }
 
     /// The request body to stream, counted against the route's limit; nil when the request has none.
-    private static func body(
-        of request: Request,
-        limit: Int,
-        context: PorticoRequestContext
-    ) throws -> (
-        sequence: LimitedBody, length: HTTPClientRequest.Body.Length
-    )? {
+    private static func body(of request: Request, limit: Int, context: PorticoRequestContext) throws -> LimitedBody? {
         let length = request.headers[.contentLength].flatMap(Int.init)
         if let length, length > limit { throw RequestBody.tooLarge(context) }
-        if length == nil, request.headers[.transferEncoding] == nil { return nil }
-        return (LimitedBody(base: request.body, limit: limit), length.map { .known(Int64($0)) } ?? .unknown)
+        if length == nil || length == 0, request.headers[.transferEncoding] == nil { return nil }
+        return LimitedBody(base: request.body, limit: limit)
     }
 
     // MARK: Response
 
-    private func answer(_ upstream: HTTPClientResponse, context: PorticoRequestContext) -> Response {
+    private func answer(_ upstream: UpstreamResponse, context: PorticoRequestContext) -> Response {
         var headers = HTTPFields()
-        let dropped = ProxyHeaders.hopByHop(upstream.headers)
-        for (name, value) in upstream.headers {
+        headers.reserveCapacity(upstream.head.headers.count)
+        let dropped = ProxyHeaders.hopByHop(upstream.head.headers)
+        for (name, value) in upstream.head.headers {
             guard let field = HTTPField.Name(name), !dropped.contains(field) else { continue }
             if field == .porticoUsage {
                 context.facts.reportedUsage += meters(reportedIn: value)
@@ -159,7 +128,7 @@ final class UpstreamProxy: Service, Sendable {
             }
             headers.append(HTTPField(name: field, value: value))
         }
-        let status = HTTPResponse.Status(code: Int(upstream.status.code), reasonPhrase: upstream.status.reasonPhrase)
+        let status = HTTPResponse.Status(code: Int(upstream.head.status.code), reasonPhrase: upstream.head.status.reasonPhrase)
         return Response(status: status, headers: headers, body: ResponseBody(asyncSequence: upstream.body))
     }
 
@@ -172,13 +141,7 @@ final class UpstreamProxy: Service, Sendable {
 
     private func upstreamFailure(_ error: any Error, route: GatewayRoute) -> any Error {
         if error is CancellationError { return error }
-        let timedOut: Bool
-        switch error {
-        case let error as HTTPClientError:
-            timedOut = error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout
-        default:
-            timedOut = false
-        }
+        let timedOut = (error as? UpstreamClient.Failure) == .timeout
         metrics.upstreamFailures.increment(timedOut ? "timeout" : "unavailable")
         logger.warning(
             "gateway upstream failed",

@@ -40,9 +40,11 @@ import Testing
                     let httpAttempt = try #require(try await api.delivery(key: key, endpoint: http.id, attempts: 1).attempts.first)
                     #expect(httpAttempt["status_code"] as? Int == 500)
                     #expect(httpAttempt["response_excerpt"] as? String == "boom")
-                    // Only the http endpoint's POST reached the receiver: the TLS one never got past the
-                    // handshake, and the dns and blocked ones were refused before any connection.
-                    #expect(failing.received.count == 1)
+                    // Only the http endpoint's delivery reached the receiver (once, or again if its 5 s retry
+                    // came due on a slow machine): the TLS one never got past the handshake, and the dns and
+                    // blocked ones were refused before any connection.
+                    #expect(!failing.received.isEmpty)
+                    #expect(Set(failing.received.map { $0.webhookID ?? "" }).count == 1)
                 }
             }
         }
