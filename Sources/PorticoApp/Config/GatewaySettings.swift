@@ -74,7 +74,7 @@ enum GatewaySettings {
     ]
 
     static func parse(_ value: JSONValue, source: String) throws -> GatewayConfig {
-        let fields = try object(value, "gateway", allowed: sectionFields, source: source)
+        let fields = try ConfigFields.object(value, "gateway", allowed: sectionFields)
         var gateway = GatewayConfig()
         if let scopes = fields["scopes"] { gateway.scopes = try descriptions(scopes, "gateway.scopes", source: source) }
         if let metrics = fields["metrics"] { gateway.metrics = try descriptions(metrics, "gateway.metrics", source: source) }
@@ -86,25 +86,25 @@ enum GatewaySettings {
     }
 
     private static func parseRoute(_ value: JSONValue, _ name: String, source: String) throws -> GatewayConfig.Route {
-        let fields = try object(value, name, allowed: routeFields, source: source)
+        let fields = try ConfigFields.object(value, name, allowed: routeFields)
         func required(_ field: String) throws -> JSONValue {
             guard let value = fields[field] else { throw ConfigError(description: "setting \"\(name).\(field)\" is required") }
             return value
         }
         var route = GatewayConfig.Route(
-            path: try string(required("path"), "\(name).path"),
+            path: try ConfigFields.string(required("path"), "\(name).path"),
             methods: try strings(required("methods"), "\(name).methods").map { $0.uppercased() },
-            upstream: try string(required("upstream"), "\(name).upstream"),
+            upstream: try ConfigFields.string(required("upstream"), "\(name).upstream"),
             scopes: try strings(required("scopes"), "\(name).scopes")
         )
-        if let value = fields["test_upstream"], value != .null { route.testUpstream = try string(value, "\(name).test_upstream") }
-        if let value = fields["metric"], value != .null { route.metric = try string(value, "\(name).metric") }
+        if let value = fields["test_upstream"], value != .null { route.testUpstream = try ConfigFields.string(value, "\(name).test_upstream") }
+        if let value = fields["metric"], value != .null { route.metric = try ConfigFields.string(value, "\(name).metric") }
         if let value = fields["cost"] { route.cost = try integer(value, "\(name).cost", 1...1_000_000) }
         if let value = fields["timeout_seconds"] { route.timeoutSeconds = try integer(value, "\(name).timeout_seconds", 1...3_600) }
         if let value = fields["max_body_bytes"], value != .null {
             route.maxBodyBytes = try integer(value, "\(name).max_body_bytes", 0...1_073_741_824)
         }
-        if let value = fields["openapi"], value != .null { route.openapi = try string(value, "\(name).openapi") }
+        if let value = fields["openapi"], value != .null { route.openapi = try ConfigFields.string(value, "\(name).openapi") }
         if let value = fields["strip_prefix"] {
             guard case .string(let prefix) = value else {
                 throw ConfigError(description: "setting \"\(name).strip_prefix\" must be a string (\"\" strips nothing)")
@@ -112,7 +112,7 @@ enum GatewaySettings {
             route.stripPrefix = prefix
         }
         if let value = fields["rate_limit"], value != .null {
-            let limit = try object(value, "\(name).rate_limit", allowed: ["per_second", "per_minute"], source: source)
+            let limit = try ConfigFields.object(value, "\(name).rate_limit", allowed: ["per_second", "per_minute"])
             route.rateLimit = RouteLimit(
                 perSecond: try limit["per_second"].flatMap { $0 == .null ? nil : try integer($0, "\(name).rate_limit.per_second", 1...100_000_000) },
                 perMinute: try limit["per_minute"].flatMap { $0 == .null ? nil : try integer($0, "\(name).rate_limit.per_minute", 1...100_000_000) }
@@ -122,14 +122,6 @@ enum GatewaySettings {
     }
 
     // MARK: Field readers
-
-    private static func object(_ value: JSONValue, _ name: String, allowed: Set<String>, source: String) throws -> [String: JSONValue] {
-        guard case .object(let fields) = value else { throw ConfigError(description: "setting \"\(name)\" must be an object") }
-        if let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) }) {
-            throw ConfigError(description: "unknown setting \"\(name).\(unknown)\" in \(source)")
-        }
-        return fields
-    }
 
     private static func descriptions(_ value: JSONValue, _ name: String, source: String) throws -> [String: String] {
         guard case .object(let fields) = value else {
@@ -143,18 +135,11 @@ enum GatewaySettings {
         }
     }
 
-    private static func string(_ value: JSONValue, _ name: String) throws -> String {
-        guard case .string(let text) = value, !text.isEmpty else {
-            throw ConfigError(description: "setting \"\(name)\" must be a non-empty string")
-        }
-        return text
-    }
-
     private static func strings(_ value: JSONValue, _ name: String) throws -> [String] {
         guard case .array(let items) = value, !items.isEmpty else {
             throw ConfigError(description: "setting \"\(name)\" must be a non-empty list of strings")
         }
-        return try items.map { try string($0, name) }
+        return try items.map { try ConfigFields.string($0, name) }
     }
 
     private static func integer(_ value: JSONValue, _ name: String, _ range: ClosedRange<Int>) throws -> Int {

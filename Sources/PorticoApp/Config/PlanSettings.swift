@@ -35,15 +35,15 @@ enum PlanSettings {
     ]
 
     static func plan(_ value: JSONValue, base: Plan?, name: String) throws -> Plan {
-        let fields = try object(value, name, allowed: planFields)
+        let fields = try ConfigFields.object(value, name, allowed: planFields)
         if base == nil, let missing = planFields.sorted().first(where: { fields[$0] == nil }) {
             throw ConfigError(description: "new plan \"\(name)\" must set \"\(missing)\"")
         }
         let emptyLimits = Plan.Limits(perSecond: nil, perMinute: nil, organizationPerMinute: nil)
         var plan = base ?? Plan(name: "", currency: "usd", basePrice: 0, overagePer1000: nil, live: emptyLimits, test: emptyLimits)
-        if let text = fields["name"] { plan.name = try string(text, "\(name).name") }
+        if let text = fields["name"] { plan.name = try ConfigFields.string(text, "\(name).name") }
         if let text = fields["currency"] {
-            let currency = try string(text, "\(name).currency").lowercased()
+            let currency = try ConfigFields.string(text, "\(name).currency").lowercased()
             guard currency.range(of: "^[a-z]{3}$", options: .regularExpression) != nil else {
                 throw ConfigError(description: "setting \"\(name).currency\" must be a three-letter ISO 4217 code")
             }
@@ -57,7 +57,7 @@ enum PlanSettings {
     }
 
     private static func limits(_ value: JSONValue, base: Plan.Limits, name: String) throws -> Plan.Limits {
-        let fields = try object(value, name, allowed: limitFields)
+        let fields = try ConfigFields.object(value, name, allowed: limitFields)
         var limits = base
         if let value = fields["per_second"] { limits.perSecond = try count(value, "\(name).per_second") }
         if let value = fields["per_minute"] { limits.perMinute = try count(value, "\(name).per_minute") }
@@ -66,7 +66,7 @@ enum PlanSettings {
         if let value = fields["monthly_quota"] { limits.monthlyQuota = try count(value, "\(name).monthly_quota") }
         if let value = fields["metric_quotas"] {
             // Metric names are checked against `gateway.metrics` once the whole config is read.
-            limits.metricQuotas = try object(value, "\(name).metric_quotas", allowed: nil).reduce(into: [:]) { quotas, entry in
+            limits.metricQuotas = try ConfigFields.object(value, "\(name).metric_quotas", allowed: nil).reduce(into: [:]) { quotas, entry in
                 quotas[entry.key] = try count(entry.value, "\(name).metric_quotas.\(entry.key)")
             }.compactMapValues { $0 }
         }
@@ -86,8 +86,8 @@ enum PlanSettings {
             value = parsed
         }
         var routes: [String: RouteLimit] = [:]
-        for (route, body) in try object(value, name, allowed: nil).sorted(by: { $0.key < $1.key }) {
-            let fields = try object(body, "\(name).\(route)", allowed: ["per_second", "per_minute"])
+        for (route, body) in try ConfigFields.object(value, name, allowed: nil).sorted(by: { $0.key < $1.key }) {
+            let fields = try ConfigFields.object(body, "\(name).\(route)", allowed: ["per_second", "per_minute"])
             routes[route] = RouteLimit(
                 perSecond: try fields["per_second"].flatMap { try count($0, "\(name).\(route).per_second") },
                 perMinute: try fields["per_minute"].flatMap { try count($0, "\(name).\(route).per_minute") }
@@ -97,21 +97,6 @@ enum PlanSettings {
     }
 
     // MARK: Field readers
-
-    private static func object(_ value: JSONValue, _ name: String, allowed: Set<String>?) throws -> [String: JSONValue] {
-        guard case .object(let fields) = value else { throw ConfigError(description: "setting \"\(name)\" must be an object") }
-        if let allowed, let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) }) {
-            throw ConfigError(description: "unknown setting \"\(name).\(unknown)\"")
-        }
-        return fields
-    }
-
-    private static func string(_ value: JSONValue, _ name: String) throws -> String {
-        guard case .string(let text) = value, !text.isEmpty else {
-            throw ConfigError(description: "setting \"\(name)\" must be a non-empty string")
-        }
-        return text
-    }
 
     /// A non-negative integer, or nil for JSON null (unlimited / none).
     private static func count(_ value: JSONValue, _ name: String) throws -> Int? {
