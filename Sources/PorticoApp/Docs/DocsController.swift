@@ -59,6 +59,25 @@ struct DocsController: Sendable {
 
     // MARK: Quickstart
 
+    /// The gateway's routes (the team's own API behind Portico), with a first call; nothing when there are none.
+    static func gatewayGuide(_ operations: [OpenAPI.Operation], base: String, key: String) -> HTML {
+        guard let first = operations.first(where: { $0.method == "get" }) ?? operations.first else { return .empty }
+        let sample = first.path.split(separator: "/", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix("{") && $0.hasSuffix("}") ? "ID" : String($0) }.joined(separator: "/")
+        let items = operations.map { operation -> HTML in
+            let scopes = operation.scopes.map { "<code>\($0)</code>" as HTML }
+            return "<li><code>\(operation.method.uppercased()) \(operation.path)</code> — \(operation.summary) (needs \(scopes))</li>"
+        }
+        return """
+            <h2>4. Your API</h2>
+            <p>These routes are the team's own API, served through Portico: the same keys, test and live modes, limits, request log
+            and errors apply. A key needs the scopes each route lists (secret keys hold them all).</p>
+            <ul>\(items)</ul>
+            <pre>curl\(first.method == "get" ? "" : " -X \(first.method.uppercased())") \(base)\(sample) \\
+              -H "Authorization: Bearer \(key)"</pre>
+            """
+    }
+
     private func quickstart(_ request: Request, key: String?) async throws -> Response {
         let viewer = try? await dashboard.sessions.viewer(of: request)
         let base = dashboard.runtime.baseURL.value
@@ -104,6 +123,7 @@ struct DocsController: Sendable {
             <p>The request is in the <a href="/dashboard/logs">request log</a> with its id (the <code>Request-Id</code> header), and the
             <code>customer.created</code> event is under <a href="/dashboard/events">Events</a>. Add a <a href="/dashboard/webhooks">webhook endpoint</a>
             to receive events, and <a href="/docs/webhooks">verify their signatures</a>.</p>
+            \(Self.gatewayGuide(dashboard.runtime.gateway.definition.openAPI.operations, base: base, key: shownKey))
             <h2>Conventions</h2>
             <ul>
             <li>Test keys (<code>sk_test_</code>) see test data, live keys live data; they never mix.</li>

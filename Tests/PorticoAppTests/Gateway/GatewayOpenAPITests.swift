@@ -71,6 +71,12 @@ struct GatewayOpenAPITests {
             #expect(page.text.contains("GET /v1/orders/{id}"))
             #expect(page.text.contains("<code>orders:read</code>"))
             #expect(page.text.contains("What customers bought."))
+
+            // The quickstart lists them with a first call.
+            let quickstart = try await api.send(.get, "/docs")
+            #expect(quickstart.text.contains("4. Your API"))
+            #expect(quickstart.text.contains("<code>GET /v1/orders/{id}</code> — Retrieve an order (needs <code>orders:read</code>)"))
+            #expect(quickstart.text.contains("/v1/orders/ID"))
         }
     }
 }
