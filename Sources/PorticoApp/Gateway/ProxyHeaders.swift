@@ -34,6 +34,7 @@ enum ProxyHeaders {
     }
 
     static func hopByHop(_ headers: HTTPHeaders) -> Set<HTTPField.Name> {
+        guard headers.contains(name: "connection") else { return hopByHop }
         let listed = headers[canonicalForm: "Connection"].flatMap { named(String($0)) }
         return listed.isEmpty ? hopByHop : hopByHop.union(listed)
     }
