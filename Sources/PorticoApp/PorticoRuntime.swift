@@ -96,7 +96,13 @@ public final class PorticoRuntime: Sendable {
         self.metrics = PorticoMetrics()
         self.baseURL = BaseURL(config.baseURL(port: config.server.port))
         self.identity = IdentityTokens(store: store, secrets: secretBox, issuer: baseURL)
-        self.proxy = try UpstreamProxy(identity: identity, gateway: gateway, metrics: metrics, logger: logger)
+        self.proxy = try UpstreamProxy(
+            identity: identity,
+            gateway: gateway,
+            metrics: metrics,
+            logger: logger,
+            maxConnectionsPerUpstream: config.gateway.maxConnectionsPerUpstream
+        )
         self.lastUsed = LastUsedTracker()
         self.authenticator = KeyAuthenticator(store: store, clock: clock, lastUsed: lastUsed)
         self.admission = AdmissionControl(config: config, store: store, clock: clock)

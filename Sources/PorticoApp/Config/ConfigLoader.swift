@@ -117,7 +117,9 @@ public enum ConfigLoader {
 
     /// Every setting's dotted name, in `config.example.json` order.
     public static var settingNames: [String] {
-        Setting.all.map(\.name) + Plan.defaults.keys.sorted().map { "plans.\($0)" } + ["gateway.scopes", "gateway.metrics", "gateway.routes"]
+        Setting.all.map(\.name) + Plan.defaults.keys.sorted().map { "plans.\($0)" } + [
+            "gateway.scopes", "gateway.metrics", "gateway.routes", "gateway.max_connections_per_upstream",
+        ]
     }
 }
 

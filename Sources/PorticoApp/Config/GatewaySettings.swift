@@ -20,6 +20,9 @@ public struct GatewayConfig: Sendable, Equatable {
     /// Custom usage metrics routes and upstreams may report, with their descriptions.
     public var metrics: [String: String] = [:]
     public var routes: [Route] = []
+    /// Connections open to one upstream (host and port) at most; more concurrent requests wait for one.
+    /// Read at start (a reload does not change it).
+    public var maxConnectionsPerUpstream = 128
 
     public init() {}
 
@@ -67,7 +70,7 @@ enum GatewaySettings {
         gateway = try parse(value, source: environmentName)
     }
 
-    private static let sectionFields: Set<String> = ["scopes", "metrics", "routes"]
+    private static let sectionFields: Set<String> = ["scopes", "metrics", "routes", "max_connections_per_upstream"]
     private static let routeFields: Set<String> = [
         "path", "methods", "upstream", "test_upstream", "scopes", "metric", "cost", "rate_limit",
         "timeout_seconds", "max_body_bytes", "openapi", "strip_prefix",
@@ -78,6 +81,9 @@ enum GatewaySettings {
         var gateway = GatewayConfig()
         if let scopes = fields["scopes"] { gateway.scopes = try descriptions(scopes, "gateway.scopes", source: source) }
         if let metrics = fields["metrics"] { gateway.metrics = try descriptions(metrics, "gateway.metrics", source: source) }
+        if let value = fields["max_connections_per_upstream"] {
+            gateway.maxConnectionsPerUpstream = try integer(value, "gateway.max_connections_per_upstream", 1...100_000)
+        }
         if let routes = fields["routes"] {
             guard case .array(let list) = routes else { throw ConfigError(description: "setting \"gateway.routes\" must be a list") }
             gateway.routes = try list.enumerated().map { index, route in try parseRoute(route, "gateway.routes[\(index)]", source: source) }

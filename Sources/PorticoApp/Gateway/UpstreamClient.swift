@@ -44,17 +44,28 @@ final class UpstreamClient: Sendable {
         var idleSince: NIODeadline
     }
 
+    /// Connections open to one origin (busy and idle), and the requests waiting for one.
+    private struct Slots {
+        var open = 0
+        var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
+    }
+
     private let group: any EventLoopGroup
     private let tls: NIOSSLContext
     private let idle = Mutex<[Origin: [Pooled]]>([:])
+    private let slots = Mutex<[Origin: Slots]>([:])
+    private let waiterIDs = Atomic<UInt64>(0)
+    /// Connections open to one origin at most; a request beyond waits for one (until its deadline).
+    let maxConnectionsPerOrigin: Int
     /// Idle connections kept per origin.
     static let maxIdlePerOrigin = 64
     /// An idle connection older than this is closed rather than reused: upstreams close idle
     /// keep-alive connections after a few seconds, and a request sent as they do would fail.
     static let maxIdleAge: TimeAmount = .seconds(4)
 
-    init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
+    init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, maxConnectionsPerOrigin: Int) throws {
         self.group = group
+        self.maxConnectionsPerOrigin = maxConnectionsPerOrigin
         self.tls = try NIOSSLContext(configuration: .makeClientConfiguration())
     }
 
@@ -68,15 +79,81 @@ final class UpstreamClient: Sendable {
 
     /// Sends `head` (and `body`, streamed) to `origin`; returns once the response head arrived, before `deadline`.
     func execute(_ origin: Origin, head: HTTPRequestHead, body: LimitedBody?, deadline: NIODeadline) async throws -> UpstreamResponse {
-        if let pooled = takeIdle(origin) {
-            do {
-                return try await exchange(pooled.channel, pooled.handler, origin, head: head, body: body, deadline: deadline, reused: true)
-            } catch Failure.stale where body == nil {
-                pooled.channel.close(promise: nil)
+        while true {
+            if let pooled = takeIdle(origin) {
+                do {
+                    return try await exchange(pooled.channel, pooled.handler, origin, head: head, body: body, deadline: deadline, reused: true)
+                } catch Failure.stale where body == nil {
+                    pooled.channel.close(promise: nil)
+                    continue
+                }
             }
+            if reserveSlot(origin) { break }
+            // Every connection to the origin is busy: wait until one is released or closed.
+            try await waitForSlot(origin, deadline: deadline)
         }
-        let (channel, handler) = try await connect(origin, deadline: deadline)
+        let (channel, handler): (any Channel, UpstreamHandler)
+        do {
+            (channel, handler) = try await connect(origin, deadline: deadline)
+        } catch {
+            freeSlot(origin)
+            throw error
+        }
+        channel.closeFuture.whenComplete { [self] _ in freeSlot(origin) }
         return try await exchange(channel, handler, origin, head: head, body: body, deadline: deadline, reused: false)
+    }
+
+    // MARK: Connection slots
+
+    private func reserveSlot(_ origin: Origin) -> Bool {
+        slots.withLock { slots in
+            guard slots[origin, default: Slots()].open < maxConnectionsPerOrigin else { return false }
+            slots[origin, default: Slots()].open += 1
+            return true
+        }
+    }
+
+    /// A connection closed: its slot is free, and the longest waiter may try again.
+    private func freeSlot(_ origin: Origin) {
+        let waiter = slots.withLock { slots -> CheckedContinuation<Void, any Error>? in
+            slots[origin, default: Slots()].open -= 1
+            return slots[origin]?.waiters.isEmpty == false ? slots[origin]?.waiters.removeFirst().continuation : nil
+        }
+        waiter?.resume()
+    }
+
+    /// A connection went back to the pool: the longest waiter may take it.
+    private func wakeWaiter(_ origin: Origin) {
+        let waiter = slots.withLock { slots -> CheckedContinuation<Void, any Error>? in
+            slots[origin]?.waiters.isEmpty == false ? slots[origin]?.waiters.removeFirst().continuation : nil
+        }
+        waiter?.resume()
+    }
+
+    private func waitForSlot(_ origin: Origin, deadline: NIODeadline) async throws {
+        let id = waiterIDs.add(1, ordering: .relaxed).newValue
+        let give: @Sendable (any Error) -> Void = { [self] error in
+            let waiter = slots.withLock { slots -> CheckedContinuation<Void, any Error>? in
+                guard let index = slots[origin]?.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return slots[origin]?.waiters.remove(at: index).continuation
+            }
+            waiter?.resume(throwing: error)
+        }
+        let timer = group.any().scheduleTask(deadline: deadline) { give(Failure.timeout) }
+        defer { timer.cancel() }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let free = slots.withLock { slots -> Bool in
+                    // Released while this task was getting here: no need to wait.
+                    if slots[origin, default: Slots()].open < maxConnectionsPerOrigin { return true }
+                    slots[origin, default: Slots()].waiters.append((id, continuation))
+                    return false
+                }
+                if free { continuation.resume() }
+            }
+        } onCancel: {
+            give(CancellationError())
+        }
     }
 
     private func exchange(
@@ -171,7 +248,7 @@ final class UpstreamClient: Sendable {
                 idle[origin, default: []].append(Pooled(channel: channel, handler: handler, idleSince: .now()))
                 return true
             }
-        if !kept { channel.close(promise: nil) }
+        if kept { wakeWaiter(origin) } else { channel.close(promise: nil) }
     }
 }
 

@@ -30,8 +30,8 @@ final class UpstreamProxy: Service, Sendable {
     private let metrics: PorticoMetrics
     private let logger: Logger
 
-    init(identity: IdentityTokens, gateway: GatewayTable, metrics: PorticoMetrics, logger: Logger) throws {
-        client = try UpstreamClient()
+    init(identity: IdentityTokens, gateway: GatewayTable, metrics: PorticoMetrics, logger: Logger, maxConnectionsPerUpstream: Int) throws {
+        client = try UpstreamClient(maxConnectionsPerOrigin: maxConnectionsPerUpstream)
         self.identity = identity
         self.gateway = gateway
         self.metrics = metrics

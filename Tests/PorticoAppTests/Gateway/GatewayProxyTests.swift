@@ -273,6 +273,24 @@ struct GatewayProxyTests {
         }
     }
 
+    @Test func connectionsToOneUpstreamAreBoundedAndRequestsBeyondWait() async throws {
+        let twoConnections: @Sendable (inout PorticoConfig) -> Void = { $0.gateway.maxConnectionsPerUpstream = 2 }
+        try await GatewayFixture.run(twoConnections) { portico, api, _, test in
+            let key = portico.testKey
+            let base = portico.runtime.baseURL.value
+            // URLSession opens a connection per request in flight (the test client has one connection).
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<6 {
+                    group.addTask { try await HTTP.request("GET", "\(base)/v1/orders/\(index)?delay_ms=300", key: key).status }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses == Array(repeating: 200, count: 6))
+            #expect(test.seen.count == 6)
+            #expect(test.peakInFlight == 2)
+        }
+    }
+
     @Test func theRoutesRateLimitRefusesWithTheUsualHeaders() async throws {
         try await GatewayFixture.run { portico, api, _, _ in
             let first = try await api.send(.get, "/v1/limited", key: portico.testKey)

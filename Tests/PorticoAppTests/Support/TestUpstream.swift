@@ -33,6 +33,7 @@ final class TestUpstream: Sendable {
     let port: Int
     private let log = Mutex<[Seen]>([])
     private let abandonedStreams = Mutex(0)
+    private let concurrency = Mutex<(current: Int, peak: Int)>((0, 0))
 
     private init(name: String, port: Int) {
         self.name = name
@@ -43,6 +44,8 @@ final class TestUpstream: Sendable {
     var seen: [Seen] { log.withLock { $0 } }
     /// Streamed responses whose reader went away before the end.
     var abandoned: Int { abandonedStreams.withLock { $0 } }
+    /// The most requests this upstream was answering at once.
+    var peakInFlight: Int { concurrency.withLock { $0.peak } }
 
     /// Runs upstreams named `names` (one server each) for the duration of `body`.
     static func with<T: Sendable>(_ names: [String], _ body: @Sendable ([TestUpstream]) async throws -> T) async throws -> T {
@@ -93,6 +96,11 @@ final class TestUpstream: Sendable {
             $0.append(Seen(method: request.method.rawValue, target: target, headers: request.headers, body: String(buffer: body)))
         }
         let query = request.uri.queryParameters
+        upstream.concurrency.withLock {
+            $0.current += 1
+            $0.peak = max($0.peak, $0.current)
+        }
+        defer { upstream.concurrency.withLock { $0.current -= 1 } }
         if let delay = query.get("delay_ms").flatMap(Int.init) { try await Task.sleep(for: .milliseconds(delay)) }
         var headers: HTTPFields = [
             .contentType: "application/json", HTTPField.Name("Keep-Alive")!: "timeout=5",
