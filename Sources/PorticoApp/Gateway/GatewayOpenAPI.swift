@@ -21,7 +21,9 @@ struct GatewayOpenAPI: Sendable {
 
     init(routes: [GatewayRoute]) {
         var operations: [OpenAPI.Operation] = []
-        var components: [String: [String: JSONValue]] = ["schemas": OpenAPI.schemas]
+        // Portico's own components, so an upstream's name that clashes with one is renamed.
+        let own = Self.porticoComponents
+        var components = own
         var tags: [(String, String)] = []
         var seenIDs = Set(OpenAPI.operations.map(\.id))
         for route in routes {
@@ -49,7 +51,7 @@ struct GatewayOpenAPI: Sendable {
             }
             operations += found
         }
-        components["schemas"] = components["schemas"]?.filter { OpenAPI.schemas[$0.key] == nil }
+        for (section, entries) in components { components[section] = entries.filter { own[section]?[$0.key] == nil } }
         self.operations = operations
         self.components = components.filter { !$0.value.isEmpty }
         self.tags = tags
@@ -84,6 +86,14 @@ struct GatewayOpenAPI: Sendable {
         document["components"] = .object(allComponents)
         return .object(document)
     }
+
+    /// The components of Portico's own document, by section.
+    private static let porticoComponents: [String: [String: JSONValue]] = {
+        guard case .object(let sections)? = OpenAPI.document["components"] else { return [:] }
+        return sections.reduce(into: [:]) { result, section in
+            if case .object(let entries) = section.value { result[section.key] = entries }
+        }
+    }()
 
     /// The headers Portico adds to every gateway response.
     static let porticoHeaders: [String: JSONValue] = [
@@ -143,7 +153,7 @@ struct GatewayOpenAPI: Sendable {
         for section in componentSections {
             guard case .object(let entries)? = own[section] else { continue }
             for (name, value) in entries.sorted(by: { $0.key < $1.key }) {
-                let existing = merged[section]?[name] ?? (section == "responses" && name == "Problem" ? .null : nil)
+                let existing = merged[section]?[name]
                 if existing == nil || existing == value { continue }
                 renames["#/components/\(section)/\(name)"] = "#/components/\(section)/Route\(route.index)\(name)"
             }

@@ -331,15 +331,13 @@ final class UpstreamHandler: ChannelDuplexHandler, @unchecked Sendable {
     }
 
     private let state = Mutex(State())
-    /// Set on the event loop when added; read from there only.
-    private var context: ChannelHandlerContext?
+    /// The connection, for resuming reads from the consuming task.
     private let channelBox = Mutex<(any Channel)?>(nil)
 
     var failure: (any Error)? { state.withLock { $0.failure } }
     var keepAlive: Bool { state.withLock { $0.head?.isKeepAlive ?? false } }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
         let channel = context.channel
         channelBox.withLock { $0 = channel }
     }

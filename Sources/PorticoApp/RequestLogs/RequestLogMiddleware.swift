@@ -52,7 +52,6 @@ struct RequestLogMiddleware: RouterMiddleware {
         )
         let succeeded = (200..<300).contains(response.status.code)
         let meters = succeeded ? facts.routeMeters + facts.reportedUsage : facts.reportedUsage
-        if let principal, tenant != nil, entry.status != 429 { admission.record(meters, for: principal.tenant) }
         var audit: AuditEntryRecord?
         if let principal, principal.isPlatform {
             audit = AuditActor(principal, context).entry(
@@ -64,7 +63,10 @@ struct RequestLogMiddleware: RouterMiddleware {
                 at: now
             )
         }
-        writer.enqueue(PendingLog(entry: entry, meters: meters, enqueuedAt: .now, audit: audit))
+        let pending = PendingLog(entry: entry, meters: meters, enqueuedAt: .now, audit: audit)
+        // The quota counters see exactly what the writer will meter (`PendingLog.isMetered`).
+        if pending.isMetered, let principal { admission.record(meters, for: principal.tenant) }
+        writer.enqueue(pending)
         return response
     }
 }
