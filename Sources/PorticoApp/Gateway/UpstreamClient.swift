@@ -57,6 +57,10 @@ final class UpstreamClient: Sendable {
     private let waiterIDs = Atomic<UInt64>(0)
     /// Connections open to one origin at most; a request beyond waits for one (until its deadline).
     let maxConnectionsPerOrigin: Int
+    /// Methods sent again on a new connection when a pooled one turns out closed: those RFC 9110
+    /// calls idempotent, and only without a body (a streamed body cannot be sent twice). A POST is
+    /// not: the upstream may have acted on it before closing.
+    static let retriable: Set<String> = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]
     /// Idle connections kept per origin.
     static let maxIdlePerOrigin = 64
     /// An idle connection older than this is closed rather than reused: upstreams close idle
@@ -83,7 +87,7 @@ final class UpstreamClient: Sendable {
             if let pooled = takeIdle(origin) {
                 do {
                     return try await exchange(pooled.channel, pooled.handler, origin, head: head, body: body, deadline: deadline, reused: true)
-                } catch Failure.stale where body == nil {
+                } catch Failure.stale where body == nil && Self.retriable.contains(head.method.rawValue) {
                     pooled.channel.close(promise: nil)
                     continue
                 }
@@ -328,6 +332,9 @@ final class UpstreamHandler: ChannelDuplexHandler, @unchecked Sendable {
         var bodyWaiter: CheckedContinuation<ByteBuffer?, any Error>?
         var readHeld = false
         var reused = false
+        /// Why the connection itself failed (closed, reset, a refused handshake), kept across
+        /// exchanges: it can fail before `begin`, between the pool handing it out and its use.
+        var broken: String?
     }
 
     private let state = Mutex(State())
@@ -344,7 +351,11 @@ final class UpstreamHandler: ChannelDuplexHandler, @unchecked Sendable {
 
     /// Starts a new exchange on this connection.
     func begin(reused: Bool) {
-        state.withLock { $0 = State(reused: reused) }
+        state.withLock { state in
+            let broken = state.broken
+            state = State(reused: reused, broken: broken)
+            if let broken { state.failure = reused ? UpstreamClient.Failure.stale : .unavailable(broken) }
+        }
     }
 
     func responseHead() async throws -> HTTPResponseHead {
@@ -449,13 +460,22 @@ final class UpstreamHandler: ChannelDuplexHandler, @unchecked Sendable {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        let (beforeHead, reused) = state.withLock { ($0.head == nil, $0.reused) }
-        fail(beforeHead && reused ? UpstreamClient.Failure.stale : UpstreamClient.Failure.unavailable("the upstream closed the connection"))
+        connectionFailed("the upstream closed the connection")
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        fail(UpstreamClient.Failure.unavailable("\(error)"))
+        connectionFailed("\(error)")
         context.close(promise: nil)
+    }
+
+    /// A pooled connection that fails before any response (closed, or reset) was closed by the
+    /// upstream while idle: stale, and the request may go again on a new one.
+    private func connectionFailed(_ reason: String) {
+        let failure = state.withLock { state -> UpstreamClient.Failure in
+            if state.broken == nil { state.broken = reason }
+            return state.head == nil && state.reused ? .stale : .unavailable(reason)
+        }
+        fail(failure)
     }
 }
