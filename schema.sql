@@ -21,9 +21,11 @@ CREATE TABLE organizations (
     -- added by a later migration (ALTER TABLE appends them just before the closing parenthesis):
     -- body_capture: request/response bodies kept in request logs (redacted);
     -- updated_at: bumped on plan/settings changes, which the key cache watches;
-    -- api_version: the organization's pinned API version (NULL: the oldest supported).
+    -- api_version: the organization's pinned API version (NULL: the oldest supported);
+    -- suspended_at: set by staff; every key answers 403, the dashboard is read-only, deliveries wait;
+    -- custom_limits: staff overrides of the plan's live limits (JSON: per_second, per_minute, monthly_quota).
     , body_capture INTEGER NOT NULL DEFAULT 0 CHECK (body_capture IN (0, 1))
-    , updated_at INTEGER NOT NULL DEFAULT 0, api_version TEXT);
+    , updated_at INTEGER NOT NULL DEFAULT 0, api_version TEXT, suspended_at INTEGER, custom_limits TEXT);
 
 CREATE TABLE users (
     id TEXT PRIMARY KEY NOT NULL,
@@ -72,7 +74,7 @@ CREATE INDEX api_keys_by_update ON api_keys(updated_at);
 CREATE TABLE audit_log (
     id TEXT PRIMARY KEY NOT NULL,
     organization_id TEXT REFERENCES organizations(id) ON DELETE CASCADE,
-    actor_type TEXT NOT NULL CHECK (actor_type IN ('user', 'api_key', 'cli', 'system')),
+    actor_type TEXT NOT NULL CHECK (actor_type IN ('user', 'api_key', 'cli', 'system', 'staff')),
     actor_id TEXT,
     action TEXT NOT NULL,
     target_type TEXT NOT NULL,
@@ -84,6 +86,9 @@ CREATE TABLE audit_log (
 );
 
 CREATE INDEX audit_log_by_organization ON audit_log(organization_id, id);
+
+-- The request timeline (operator console, dashboard): the audit rows one request wrote.
+CREATE INDEX audit_log_by_request ON audit_log(request_id) WHERE request_id IS NOT NULL;
 
 -- Business resources --------------------------------------------------------
 
@@ -277,6 +282,42 @@ CREATE TABLE dashboard_sessions (
 ) WITHOUT ROWID;
 
 CREATE INDEX dashboard_sessions_by_user ON dashboard_sessions(user_id);
+
+-- Operator console (/admin) ------------------------------------------------
+
+-- Staff: the team that runs Portico, made with `portico staff create`.
+-- totp_secret is sealed (secrets.key_file); totp_last_step is the last time
+-- step accepted, so a code is never accepted twice; disabled_at ends access.
+CREATE TABLE staff_users (
+    id TEXT PRIMARY KEY NOT NULL,
+    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    password_hash TEXT NOT NULL,
+    totp_secret TEXT,
+    totp_enabled_at INTEGER,
+    totp_last_step INTEGER NOT NULL DEFAULT 0,
+    disabled_at INTEGER,
+    created_at INTEGER NOT NULL
+);
+
+-- Recovery codes, shown once at enrollment; only their SHA-256 is kept.
+CREATE TABLE staff_recovery_codes (
+    staff_id TEXT NOT NULL REFERENCES staff_users(id) ON DELETE CASCADE,
+    code_hash BLOB NOT NULL,
+    used_at INTEGER,
+    PRIMARY KEY (staff_id, code_hash)
+) WITHOUT ROWID;
+
+-- Staff sessions by the SHA-256 of their cookie; verified_at is NULL until
+-- the second factor is passed (until then only the two-factor step is served).
+CREATE TABLE staff_sessions (
+    id_hash BLOB PRIMARY KEY NOT NULL,
+    staff_id TEXT NOT NULL REFERENCES staff_users(id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    verified_at INTEGER
+) WITHOUT ROWID;
+
+CREATE INDEX staff_sessions_by_staff ON staff_sessions(staff_id);
 
 CREATE TABLE invitations (
     id TEXT PRIMARY KEY NOT NULL,

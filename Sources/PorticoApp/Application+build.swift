@@ -136,6 +136,7 @@ func buildRouter(runtime: PorticoRuntime) -> Router<PorticoRequestContext> {
     }
     let dashboard = Dashboard(runtime: runtime)
     registerDashboard(dashboard, on: router)
+    registerConsole(Admin(runtime: runtime, dashboard: dashboard), on: router)
     DocsController(dashboard: dashboard).register(on: router)
 
     registerAPI(on: router, runtime: runtime, layers: routeLayers)
@@ -196,6 +197,15 @@ func registerDashboard(_ dashboard: Dashboard, on router: Router<PorticoRequestC
     MembersPages(dashboard: dashboard).register(on: group)
     AuditPage(dashboard: dashboard).register(on: group)
     // Anything else under /dashboard is a page-shaped 404, not the API's problem+json.
+    group.get("**") { _, _ -> Response in throw DashboardError.notFound }
+    group.post("**") { _, _ -> Response in throw DashboardError.notFound }
+}
+
+/// The operator console (`/admin`), for staff accounts only.
+func registerConsole(_ admin: Admin, on router: Router<PorticoRequestContext>) {
+    let group = router.group("admin").add(middleware: DashboardMiddleware(logger: admin.runtime.logger, home: Admin.home))
+    AdminAuthPages(admin: admin).register(on: group)
+    OrganizationsPage(admin: admin).register(on: group)
     group.get("**") { _, _ -> Response in throw DashboardError.notFound }
     group.post("**") { _, _ -> Response in throw DashboardError.notFound }
 }

@@ -52,6 +52,7 @@ public final class PorticoRuntime: Sendable {
     public let keys: KeyService
     public let platformKeys: PlatformKeys
     public let accounts: AccountService
+    public let staff: StaffService
     public let billing: BillingService
 
     /// Opens the database at `config.database.path`, migrating it unless
@@ -148,6 +149,7 @@ public final class PorticoRuntime: Sendable {
             hasher: PasswordHasher(cost: config.accounts.passwordHashCost),
             defaultPlan: config.billing.defaultPlan
         )
+        self.staff = StaffService(store: store, clock: clock, hasher: PasswordHasher(cost: config.accounts.passwordHashCost), secrets: secretBox)
     }
 
     /// Reads the `gateway` section again and puts it in force; an invalid one

@@ -9,7 +9,8 @@ struct Portico: AsyncParsableCommand {
         abstract: "A self-hosted developer API platform: keys, idempotency, audit, webhooks and more over one SQLite file.",
         subcommands: [
             Serve.self, Sandbox.self, Migrate.self, Check.self, Backup.self,
-            OrgCommand.self, UserCommand.self, KeyCommand.self, PlatformKeyCommand.self, GatewayCommand.self, InvoiceCommand.self, UsageCommand.self,
+            OrgCommand.self, UserCommand.self, StaffCommand.self, KeyCommand.self, PlatformKeyCommand.self, GatewayCommand.self, InvoiceCommand.self,
+            UsageCommand.self,
             OpenAPICommand.self,
         ]
     )

@@ -7,7 +7,8 @@ struct Sandbox: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Start a throwaway instance for CI: seed organizations, print one JSON line of URL and keys on stdout, serve until stopped.",
         discussion: """
-            The line's shape: {"url":"http://127.0.0.1:PORT","platform_key":"tk_test_…","organizations":[{"id":"org_…","name":"…",\
+            The line's shape: {"url":"http://127.0.0.1:PORT","platform_key":"tk_test_…",\
+            "staff":{"email":"…","password":"…","totp_secret":"BASE32…"},"organizations":[{"id":"org_…","name":"…",\
             "owner":{"email":"…","password":"…"},"keys":{"test_secret":"sk_test_…","live_secret":"sk_live_…",\
             "test_publishable":"pk_test_…","live_publishable":"pk_live_…"}}]}. Logs go to stderr. Without \
             --database the data lives in a temporary directory removed at exit.
@@ -59,11 +60,14 @@ struct Sandbox: AsyncParsableCommand {
         try await CLI.serve(runtime) {
             try await buildApplication(runtime: runtime, services: [ParentWatch(parent: parent, logger: runtime.logger)]) { [organizations] port in
                 do {
+                    // The staff account's password hash runs beside the organizations' (each takes a tenth of a second).
+                    async let staff = Self.seedStaff(runtime)
                     let seeded = try await Self.seed(runtime, organizations: organizations)
                     let platform = try await runtime.platformKeys.create(livemode: false, label: "sandbox", by: .system)
                     let line = SandboxLine(
                         url: "http://127.0.0.1:\(port)",
                         platformKey: platform.secret,
+                        staff: try await staff,
                         organizations: seeded.map(SandboxLine.Organization.init)
                     )
                     CLI.printLine(line.json)
@@ -72,6 +76,14 @@ struct Sandbox: AsyncParsableCommand {
                 }
             }
         }
+    }
+
+    /// A console account already enrolled in two-factor, so CI can sign in at /admin with its secret.
+    private static func seedStaff(_ runtime: PorticoRuntime) async throws -> SandboxLine.Staff {
+        let email = "staff-\(String(UUID().uuidString.lowercased().prefix(6)))@sandbox.portico.local"
+        let password = Base62.random(count: 24)
+        let (_, totp) = try await runtime.staff.createEnrolled(email: email, password: password, by: .system)
+        return SandboxLine.Staff(email: email, password: password, totpSecret: totp.base32Secret)
     }
 
     private static func seed(_ runtime: PorticoRuntime, organizations: Int) async throws -> [SeededOrganization] {
@@ -111,9 +123,17 @@ struct SandboxLine {
         }
     }
 
+    /// An operator-console account with two-factor on (`totp_secret` in base32, as authenticator apps take it).
+    struct Staff: Sendable {
+        var email: String
+        var password: String
+        var totpSecret: String
+    }
+
     var url: String
     /// A test-mode platform key (`tk_test_…`), for the team's backend under test.
     var platformKey: String
+    var staff: Staff
     var organizations: [Organization]
 
     /// Fields in the documented order (url first), which JSONEncoder does not promise.
@@ -124,7 +144,10 @@ struct SandboxLine {
                 + "\"keys\":{\"test_secret\":\(Self.quote(org.keys.testSecret)),\"live_secret\":\(Self.quote(org.keys.liveSecret)),"
                 + "\"test_publishable\":\(Self.quote(org.keys.testPublishable)),\"live_publishable\":\(Self.quote(org.keys.livePublishable))}}"
         }
-        return "{\"url\":\(Self.quote(url)),\"platform_key\":\(Self.quote(platformKey)),\"organizations\":[\(organizations.joined(separator: ","))]}"
+        let staff =
+            "{\"email\":\(Self.quote(staff.email)),\"password\":\(Self.quote(staff.password)),\"totp_secret\":\(Self.quote(staff.totpSecret))}"
+        return "{\"url\":\(Self.quote(url)),\"platform_key\":\(Self.quote(platformKey)),\"staff\":\(staff),"
+            + "\"organizations\":[\(organizations.joined(separator: ","))]}"
     }
 
     private static func quote(_ text: String) -> String {

@@ -73,6 +73,20 @@ public struct AccountService: Sendable {
 
     /// A checked user row with its password hashed, not yet stored.
     func newUser(email: String, password: String, name: String?) throws -> UserRecord {
+        let email = try Self.checkedCredentials(email: email, password: password)
+        let name = name?.trimmingCharacters(in: .whitespacesAndNewlines)
+        return UserRecord(
+            id: Identifier.make("usr", at: clock.nowMilliseconds),
+            email: email,
+            name: name?.isEmpty == false ? name : nil,
+            passwordHash: try hasher.hash(password),
+            createdAt: clock.nowMilliseconds
+        )
+    }
+
+    /// The rule every account's credentials follow (dashboard users and staff): a plausible
+    /// email, trimmed and lowercased (returned), and a password of 12 to 1,024 characters.
+    static func checkedCredentials(email: String, password: String) throws -> String {
         let email = email.trimmingCharacters(in: .whitespaces).lowercased()
         guard EmailAddress.isPlausible(email) else {
             throw KeyRequestError(param: "email", description: "'\(email)' is not an email address")
@@ -83,14 +97,7 @@ public struct AccountService: Sendable {
         guard password.count <= 1_024 else {
             throw KeyRequestError(param: "password", description: "a password must be at most 1,024 characters")
         }
-        let name = name?.trimmingCharacters(in: .whitespacesAndNewlines)
-        return UserRecord(
-            id: Identifier.make("usr", at: clock.nowMilliseconds),
-            email: email,
-            name: name?.isEmpty == false ? name : nil,
-            passwordHash: try hasher.hash(password),
-            createdAt: clock.nowMilliseconds
-        )
+        return email
     }
 
     /// Open sign-up: a new user who owns a new organization, in one transaction.

@@ -8,13 +8,12 @@ import PorticoStore
 /// invitation links, the organization switcher and the mode toggle.
 ///
 /// Forms without a session yet (sign-in, sign-up, invitations) carry a
-/// double-submit token: a random value in a short-lived `SameSite=Strict`
-/// cookie that the form must repeat.
+/// double-submit token (`PreSessionForm`).
 struct AuthPages: Sendable {
     typealias Context = PorticoRequestContext
     let dashboard: Dashboard
 
-    static let preSessionCookie = "portico_form"
+    private let preSession = PreSessionForm.dashboard
 
     func register(on router: RouterGroup<Context>) {
         router.get("login") { request, _ in try await self.loginForm(request) }
@@ -34,7 +33,7 @@ struct AuthPages: Sendable {
         if try await dashboard.sessions.viewer(of: request) != nil, error == nil { return WebPage.redirect(to: "/dashboard") }
         let next = Dashboard.safeReturnPath(request.uri.queryParameters.get("next"))
         let signup: HTML = dashboard.config.dashboard.signup == "open" ? "<p>No account? <a href=\"/dashboard/signup\">Sign up</a>.</p>" : ""
-        return preSessionPage(request, title: "Sign in", status: status) { token in
+        return preSession.page(request, title: "Sign in", status: status) { token in
             """
             <h1>Sign in to Portico</h1>
             \(Layout.alert(error))
@@ -52,7 +51,7 @@ struct AuthPages: Sendable {
 
     private func login(_ request: Request, context: Context) async throws -> Response {
         var request = request
-        let form = try await checkedPreSessionForm(&request, context: context)
+        let form = try await preSession.checked(&request, context: context)
         let email = (form.text("email") ?? "").lowercased()
         let password = form["password"] ?? ""
         let now = dashboard.clock.nowMilliseconds
@@ -78,7 +77,7 @@ struct AuthPages: Sendable {
         if try await dashboard.sessions.viewer(of: request) != nil { try await dashboard.sessions.end(request, actor: actor, viewer: nil) }
         let cookie = try await dashboard.sessions.start(userId: user.id, organizationId: organization.organization.id, actor: actor)
         var headers: HTTPFields = [.setCookie: cookie]
-        headers.append(HTTPField(name: .setCookie, value: "\(Self.preSessionCookie)=; Path=/dashboard; Max-Age=0; HttpOnly; SameSite=Strict"))
+        headers.append(preSession.expiredCookie)
         return WebPage.redirect(to: Dashboard.safeReturnPath(form["next"]), headers: headers)
     }
 
@@ -122,7 +121,7 @@ struct AuthPages: Sendable {
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         guard dashboard.config.dashboard.signup == "open" else { throw DashboardError.notFound }
-        return preSessionPage(request, title: "Sign up", status: status) { token in
+        return preSession.page(request, title: "Sign up", status: status) { token in
             """
             <h1>Create a Portico account</h1>
             \(Layout.alert(error))
@@ -142,7 +141,7 @@ struct AuthPages: Sendable {
     private func signup(_ request: Request, context: Context) async throws -> Response {
         guard dashboard.config.dashboard.signup == "open" else { throw DashboardError.notFound }
         var request = request
-        let form = try await checkedPreSessionForm(&request, context: context)
+        let form = try await preSession.checked(&request, context: context)
         let accounts = dashboard.runtime.accounts
         let actor = AuditActor(type: "user", id: nil, ip: context.clientIP?.description, requestID: context.requestID)
         do {
@@ -188,7 +187,7 @@ struct AuthPages: Sendable {
             <p><label for="name">Your name</label><input id="name" name="name" autocomplete="name"></p>
             <p><label for="password">Choose a password (at least 12 characters)</label><input id="password" name="password" type="password" autocomplete="new-password" minlength="12" required></p>
             """
-        return preSessionPage(request, title: "Join \(organization?.name ?? "an organization")", status: status) { token in
+        return preSession.page(request, title: "Join \(organization?.name ?? "an organization")", status: status) { token in
             """
             <h1>Join \(organization?.name ?? "an organization") on Portico</h1>
             <p>Invitation for <strong>\(invitation.email)</strong> as <strong>\(Role(rawValue: invitation.role)?.title ?? invitation.role)</strong>.</p>
@@ -204,7 +203,7 @@ struct AuthPages: Sendable {
 
     private func acceptInvitation(_ request: Request, context: Context) async throws -> Response {
         var request = request
-        let form = try await checkedPreSessionForm(&request, context: context)
+        let form = try await preSession.checked(&request, context: context)
         let (invitation, existing) = try await invitation(request, context: context)
         let password = form["password"] ?? ""
         let now = dashboard.clock.nowMilliseconds
@@ -262,29 +261,6 @@ struct AuthPages: Sendable {
             throw DashboardError.badRequest("This invitation link is not valid: it was used already, it expired, or it was mistyped.")
         }
         return (invitation, try await dashboard.store.user(email: invitation.email))
-    }
-
-    // MARK: Pre-session form tokens
-
-    /// A page whose form is posted before sign-in: `body` gets the form token, and the cookie is set when new.
-    private func preSessionPage(_ request: Request, title: String, status: HTTPResponse.Status, body: (String) -> HTML) -> Response {
-        let (token, cookie) = preSessionToken(request)
-        return WebPage.response(Layout.bare(title: title, body: body(token)), status: status, headers: cookie.map { [.setCookie: $0] } ?? [:])
-    }
-
-    /// The token for a form shown before sign-in, and the cookie to set when the browser has none yet.
-    private func preSessionToken(_ request: Request) -> (String, String?) {
-        if let existing = request.cookies[Self.preSessionCookie]?.value, existing.count == 32 { return (existing, nil) }
-        let token = Base62.random(count: 32)
-        return (token, "\(Self.preSessionCookie)=\(token); Path=/dashboard; Max-Age=3600; HttpOnly; SameSite=Strict")
-    }
-
-    private func checkedPreSessionForm(_ request: inout Request, context: Context) async throws -> FormData {
-        let form = try await FormData.read(&request, context: context)
-        guard let cookie = request.cookies[Self.preSessionCookie]?.value, let field = form["form_token"],
-            ConstantTime.equal(cookie.utf8, field.utf8)
-        else { throw DashboardError.staleForm }
-        return form
     }
 }
 

@@ -67,9 +67,14 @@ final class Dashboard: Sendable {
 
     /// Checks a password off the event loop (scrypt takes a tenth of a second and 128 MiB at OWASP's cost).
     func verifyPassword(_ password: String, user: UserRecord?) async throws -> Bool {
+        try await verifyPassword(password, storedHash: user?.passwordHash)
+    }
+
+    /// `verifyPassword` for any account's stored hash (a staff account's too); nil: no such account.
+    func verifyPassword(_ password: String, storedHash: String?) async throws -> Bool {
         let stored: String
-        if let user {
-            stored = user.passwordHash
+        if let storedHash {
+            stored = storedHash
         } else if let decoy = decoyHash.withLock({ $0 }) {
             stored = decoy
         } else {
@@ -78,12 +83,12 @@ final class Dashboard: Sendable {
             stored = decoy
         }
         let verified = try await NIOThreadPool.singleton.runIfActive { PasswordHasher.verify(password, against: stored) }
-        return verified && user != nil
+        return verified && storedHash != nil
     }
 
     /// A local dashboard path to return to after sign-in; anything else (another host, `//x`) becomes the overview.
-    static func safeReturnPath(_ path: String?) -> String {
-        guard let path, path.hasPrefix("/dashboard"), !path.hasPrefix("//"), !path.contains("\\"), !path.contains("://") else { return "/dashboard" }
+    static func safeReturnPath(_ path: String?, home: String = "/dashboard") -> String {
+        guard let path, path == home || path.hasPrefix(home + "/"), !path.contains("\\"), !path.contains("://") else { return home }
         return path
     }
 }

@@ -11,6 +11,8 @@ enum DashboardError: Error {
     /// A form that failed its checks: a missing or stale CSRF token, or a cross-site post.
     case staleForm
     case badRequest(String)
+    /// Somewhere else first (the console's two-factor step before any page).
+    case redirect(to: String)
 }
 
 /// Wraps every `/dashboard` route: refuses state-changing requests that a
@@ -20,23 +22,26 @@ enum DashboardError: Error {
 struct DashboardMiddleware: RouterMiddleware {
     typealias Context = PorticoRequestContext
     let logger: Logger
+    /// The area's root: `/dashboard`, or `/admin` for the operator console (its sign-in is `home/login`).
+    var home = "/dashboard"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             if request.method != .get, request.method != .head, !Self.isSameOrigin(request) { throw DashboardError.staleForm }
             return try await next(request, context)
         } catch let error as DashboardError {
-            return Self.page(for: error)
+            return Self.page(for: error, home: home)
         } catch let error as KeyRequestError {
-            return Self.message("That did not work", error.description, status: .badRequest)
+            return Self.message("That did not work", error.description, status: .badRequest, home: home)
         } catch let error as APIError {
-            return Self.message("That did not work", error.detail, status: error.status)
+            return Self.message("That did not work", error.detail, status: error.status, home: home)
         } catch {
             logger.error("dashboard request failed", metadata: ["request_id": "\(context.requestID)", "error": "\(error)"])
             return Self.message(
                 "Something went wrong",
                 "Portico could not complete this request. Request id: \(context.requestID).",
-                status: .internalServerError
+                status: .internalServerError,
+                home: home
             )
         }
     }
@@ -53,29 +58,32 @@ struct DashboardMiddleware: RouterMiddleware {
         return origin[schemeEnd.upperBound...].lowercased() == host.lowercased()
     }
 
-    static func page(for error: DashboardError) -> Response {
+    static func page(for error: DashboardError, home: String = "/dashboard") -> Response {
         switch error {
         case .signInRequired(let returnTo):
             let next = returnTo.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "/-_"))) ?? ""
-            return WebPage.redirect(to: "/dashboard/login?next=\(next)")
+            return WebPage.redirect(to: "\(home)/login?next=\(next)")
+        case .redirect(let location):
+            return WebPage.redirect(to: location)
         case .forbidden(let role):
             return message("Not allowed", "Your role (\(role.title)) cannot do this. Ask an owner or admin of the organization.", status: .forbidden)
         case .notFound:
-            return message("Not found", "There is nothing here, or it belongs to another organization or mode.", status: .notFound)
+            return message("Not found", "There is nothing here, or it belongs to another organization or mode.", status: .notFound, home: home)
         case .staleForm:
             return message(
                 "This form has expired",
                 "Go back, reload the page and try again. (Forms only work from Portico's own pages.)",
-                status: .forbidden
+                status: .forbidden,
+                home: home
             )
         case .badRequest(let detail):
-            return message("That did not work", detail, status: .badRequest)
+            return message("That did not work", detail, status: .badRequest, home: home)
         }
     }
 
-    static func message(_ title: String, _ detail: String, status: HTTPResponse.Status) -> Response {
+    static func message(_ title: String, _ detail: String, status: HTTPResponse.Status, home: String = "/dashboard") -> Response {
         WebPage.response(
-            Layout.bare(title: title, body: "<h1>\(title)</h1><p>\(detail)</p><p><a href=\"/dashboard\">Back to the dashboard</a></p>"),
+            Layout.bare(title: title, body: "<h1>\(title)</h1><p>\(detail)</p><p><a href=\"\(home)\">Back</a></p>"),
             status: status
         )
     }

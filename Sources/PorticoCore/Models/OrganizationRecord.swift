@@ -9,6 +9,12 @@ package struct OrganizationRecord: Codable, Sendable, Equatable {
     package var updatedAt: Int64
     /// The pinned API version requests without a `Portico-Version` header get (nil: the oldest supported).
     package var apiVersion: String?
+    /// When staff suspended it (nil: active): its keys answer 403, its dashboard is read-only, its deliveries wait.
+    package var suspendedAt: Int64?
+    /// Staff overrides of the plan's live limits, as JSON (`CustomLimits`); nil: the plan's.
+    package var customLimits: String?
+
+    package var isSuspended: Bool { suspendedAt != nil }
 
     package init(id: String, name: String, plan: String = "free", createdAt: Int64, bodyCapture: Bool = false, apiVersion: String? = nil) {
         self.id = id
@@ -26,5 +32,7 @@ package struct OrganizationRecord: Codable, Sendable, Equatable {
         case bodyCapture = "body_capture"
         case updatedAt = "updated_at"
         case apiVersion = "api_version"
+        case suspendedAt = "suspended_at"
+        case customLimits = "custom_limits"
     }
 }

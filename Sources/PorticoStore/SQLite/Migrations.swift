@@ -50,7 +50,63 @@ enum Migrations {
         Step("2026-11-30-no-secret-at-rest", migrate: v8),
         Step("2026-12-01-gateway-signing-keys", sql: v9),
         Step("2026-12-01-platform-keys-usage-records", sql: v10),
+        Step("2026-12-02-operator-console", sql: v11),
     ]
+
+    /// Staff accounts for `/admin`, suspension and custom limits on organizations, and `staff`
+    /// as an audit actor. SQLite cannot change a CHECK constraint in place, so `audit_log` is
+    /// rebuilt (its rows copied whole) under its own name.
+    private static let v11 = """
+        CREATE TABLE staff_users (
+            id TEXT PRIMARY KEY NOT NULL,
+            email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            password_hash TEXT NOT NULL,
+            totp_secret TEXT,
+            totp_enabled_at INTEGER,
+            totp_last_step INTEGER NOT NULL DEFAULT 0,
+            disabled_at INTEGER,
+            created_at INTEGER NOT NULL
+        );
+
+        CREATE TABLE staff_recovery_codes (
+            staff_id TEXT NOT NULL REFERENCES staff_users(id) ON DELETE CASCADE,
+            code_hash BLOB NOT NULL,
+            used_at INTEGER,
+            PRIMARY KEY (staff_id, code_hash)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE staff_sessions (
+            id_hash BLOB PRIMARY KEY NOT NULL,
+            staff_id TEXT NOT NULL REFERENCES staff_users(id) ON DELETE CASCADE,
+            created_at INTEGER NOT NULL,
+            last_seen_at INTEGER NOT NULL,
+            verified_at INTEGER
+        ) WITHOUT ROWID;
+
+        CREATE INDEX staff_sessions_by_staff ON staff_sessions(staff_id);
+
+        ALTER TABLE organizations ADD COLUMN suspended_at INTEGER;
+        ALTER TABLE organizations ADD COLUMN custom_limits TEXT;
+
+        CREATE TABLE audit_log_v11 (
+            id TEXT PRIMARY KEY NOT NULL,
+            organization_id TEXT REFERENCES organizations(id) ON DELETE CASCADE,
+            actor_type TEXT NOT NULL CHECK (actor_type IN ('user', 'api_key', 'cli', 'system', 'staff')),
+            actor_id TEXT,
+            action TEXT NOT NULL,
+            target_type TEXT NOT NULL,
+            target_id TEXT NOT NULL,
+            ip TEXT,
+            request_id TEXT,
+            details TEXT NOT NULL DEFAULT '{}',
+            created_at INTEGER NOT NULL
+        );
+        INSERT INTO audit_log_v11 SELECT * FROM audit_log;
+        DROP TABLE audit_log;
+        ALTER TABLE audit_log_v11 RENAME TO audit_log;
+        CREATE INDEX audit_log_by_organization ON audit_log(organization_id, id);
+        CREATE INDEX audit_log_by_request ON audit_log(request_id) WHERE request_id IS NOT NULL;
+        """
 
     private static let v10 = """
         CREATE TABLE platform_keys (

@@ -109,5 +109,5 @@ extension SQLiteStore {
 }
 
 extension SQLiteStore: AccountStore, KeyStore, CustomerStore, IdempotencyStore, WebhookStore, RequestLogStore, BillingStore, SessionStore,
-    AuditStore, GatewayKeyStore, PlatformStore, StorageMaintenance
+    AuditStore, GatewayKeyStore, PlatformStore, StaffStore, ConsoleStore, StorageMaintenance
 {}

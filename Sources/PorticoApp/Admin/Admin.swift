@@ -1,0 +1,92 @@
+import Foundation
+import Hummingbird
+import PorticoCore
+import PorticoStore
+
+/// What every console page shares: sessions, the throttles, and the checks
+/// every handler starts with (a verified staff session; a form of ours).
+final class Admin: Sendable {
+    typealias Context = PorticoRequestContext
+    static let home = "/admin"
+
+    let runtime: PorticoRuntime
+    /// For its timing-safe password check (the same decoy hash for unknown emails).
+    let dashboard: Dashboard
+    let sessions: StaffSessions
+    /// Failed passwords per email.
+    let throttle: LoginThrottle
+    /// Failed second-factor codes per account: six digits must not be guessable.
+    let codeThrottle: LoginThrottle
+
+    var store: any PorticoStorage { runtime.store }
+    var clock: any PorticoClock { runtime.clock }
+    var staff: StaffService { runtime.staff }
+
+    init(runtime: PorticoRuntime, dashboard: Dashboard) {
+        self.runtime = runtime
+        self.dashboard = dashboard
+        let settings = runtime.config.dashboard
+        self.sessions = StaffSessions(
+            store: runtime.store,
+            clock: runtime.clock,
+            settings: settings,
+            secureCookies: dashboard.sessions.secureCookies
+        )
+        self.throttle = LoginThrottle(attempts: settings.loginAttempts, windowMinutes: settings.loginWindowMinutes)
+        self.codeThrottle = LoginThrottle(attempts: settings.loginAttempts, windowMinutes: settings.loginWindowMinutes)
+    }
+
+    /// The signed-in, second-factor-verified viewer; otherwise a redirect to sign-in or to the second factor.
+    func viewer(_ request: Request) async throws -> StaffViewer {
+        guard let viewer = try await sessions.viewer(of: request) else {
+            throw DashboardError.signInRequired(returnTo: request.uri.path)
+        }
+        guard viewer.isVerified else { throw DashboardError.redirect(to: viewer.staff.isEnrolled ? "/admin/two-factor" : "/admin/enroll") }
+        return viewer
+    }
+
+    /// The posted form, after checking it carries this session's CSRF token.
+    func form(_ request: inout Request, context: Context, viewer: StaffViewer) async throws -> FormData {
+        let form = try await FormData.read(&request, context: context)
+        guard let token = form["csrf_token"], ConstantTime.equal(token.utf8, viewer.csrfToken.utf8) else { throw DashboardError.staleForm }
+        return form
+    }
+}
+
+/// The console's page shell: its own navigation and a plain sign-out form, no script.
+enum AdminLayout {
+    static let navigation: [Layout.NavItem] = [
+        Layout.NavItem(path: "/admin", title: "Organizations")
+    ]
+
+    static func page(_ viewer: StaffViewer, title: String, current: String, notice: String? = nil, body: HTML) -> HTML {
+        let nav = navigation.map { item -> HTML in
+            item.path == current
+                ? "<li><a href=\"\(item.path)\" aria-current=\"page\">\(item.title)</a></li>"
+                : "<li><a href=\"\(item.path)\">\(item.title)</a></li>"
+        }
+        return Layout.document(
+            title: "\(title) — Portico console",
+            body: """
+                <a class="skip" href="#main">Skip to content</a>
+                <header class="top console">
+                <a class="brand" href="/admin">Portico console</a>
+                <form method="post" action="/admin/logout" class="inline">\(csrf(viewer))
+                <span class="who">\(viewer.staff.email) · Staff</span>
+                <button type="submit">Sign out</button></form>
+                </header>
+                <div class="frame">
+                <nav aria-label="Console"><ul>\(nav)</ul></nav>
+                <main id="main">
+                \(notice.map { "<p class=\"notice\" role=\"status\">\($0)</p>" as HTML })
+                \(body)
+                </main>
+                </div>
+                """
+        )
+    }
+
+    static func csrf(_ viewer: StaffViewer) -> HTML {
+        "<input type=\"hidden\" name=\"csrf_token\" value=\"\(viewer.csrfToken)\">"
+    }
+}

@@ -1,0 +1,225 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PorticoCore
+import PorticoStore
+
+/// Signing in to the console: password, then the second factor, which is
+/// mandatory. An account's first sign-in enrolls it (the `otpauth://` URI,
+/// its QR code drawn as SVG on the server, and a first code), then shows
+/// its recovery codes once. Later sign-ins take a six-digit code (each
+/// time step once) or an unused recovery code. Both steps are throttled.
+struct AdminAuthPages: Sendable {
+    typealias Context = PorticoRequestContext
+    let admin: Admin
+    private let preSession = PreSessionForm.admin
+
+    func register(on router: RouterGroup<Context>) {
+        router.get("login") { request, _ in try await self.loginForm(request) }
+        router.post("login") { request, context in try await self.login(request, context: context) }
+        router.get("enroll") { request, _ in try await self.enrollForm(request) }
+        router.post("enroll") { request, context in try await self.enroll(request, context: context) }
+        router.get("two-factor") { request, _ in try await self.secondFactorForm(request) }
+        router.post("two-factor") { request, context in try await self.secondFactor(request, context: context) }
+        router.post("logout") { request, context in try await self.logout(request, context: context) }
+    }
+
+    // MARK: Password
+
+    private func loginForm(_ request: Request, email: String = "", error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        if error == nil, let viewer = try await admin.sessions.viewer(of: request), viewer.isVerified { return WebPage.redirect(to: Admin.home) }
+        let next = Dashboard.safeReturnPath(request.uri.queryParameters.get("next"), home: Admin.home)
+        return preSession.page(request, title: "Console sign-in", status: status) { token in
+            """
+            <h1>Portico console</h1>
+            <p>For the team that runs this Portico. Customers sign in at <a href="/dashboard/login">the dashboard</a>.</p>
+            \(Layout.alert(error))
+            <form method="post" action="/admin/login">
+            <input type="hidden" name="form_token" value="\(token)">
+            <input type="hidden" name="next" value="\(next)">
+            <p><label for="email">Staff email</label><input id="email" name="email" type="email" autocomplete="username" required value="\(email)"></p>
+            <p><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required></p>
+            <p><button type="submit">Continue</button></p>
+            </form>
+            """
+        }
+    }
+
+    private func login(_ request: Request, context: Context) async throws -> Response {
+        var request = request
+        let form = try await preSession.checked(&request, context: context)
+        let email = (form.text("email") ?? "").lowercased()
+        let now = admin.clock.nowMilliseconds
+        if let wait = admin.throttle.retryAfter(email, now: now) {
+            let minutes = max(1, Int((wait + 59_999) / 60_000))
+            return try await loginForm(
+                request,
+                email: email,
+                error: "Too many sign-in attempts for this account. Try again in \(minutes) minute\(minutes == 1 ? "" : "s").",
+                status: .tooManyRequests
+            )
+        }
+        let staff = try await admin.store.staff(email: email)
+        // A disabled account fails like a wrong password, after the same work.
+        guard try await admin.dashboard.verifyPassword(form["password"] ?? "", storedHash: staff?.passwordHash), let staff, !staff.isDisabled
+        else {
+            admin.throttle.recordFailure(email, now: now)
+            return try await loginForm(request, email: email, error: "Incorrect email or password.", status: .unauthorized)
+        }
+        admin.throttle.recordSuccess(email)
+        let actor = AuditActor(type: "staff", id: staff.id, ip: context.clientIP?.description, requestID: context.requestID)
+        // A new session at every sign-in: a cookie planted earlier is worth nothing.
+        if let previous = try await admin.sessions.viewer(of: request) { try await admin.sessions.end(request, viewer: previous, actor: actor) }
+        let cookie = try await admin.sessions.start(staff, actor: actor)
+        let next = Dashboard.safeReturnPath(form["next"], home: Admin.home)
+        let step = staff.isEnrolled ? "/admin/two-factor" : "/admin/enroll"
+        var headers: HTTPFields = [.setCookie: cookie]
+        headers.append(preSession.expiredCookie)
+        return WebPage.redirect(
+            to: next == Admin.home
+                ? step : "\(step)?next=\(next.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(["/", "-", "_"])) ?? "")",
+            headers: headers
+        )
+    }
+
+    /// A session past its password but not its second factor; otherwise back to sign-in (or in, when verified).
+    private func pendingViewer(_ request: Request) async throws -> StaffViewer {
+        guard let viewer = try await admin.sessions.viewer(of: request) else { throw DashboardError.signInRequired(returnTo: Admin.home) }
+        if viewer.isVerified { throw DashboardError.redirect(to: Admin.home) }
+        return viewer
+    }
+
+    // MARK: Enrollment
+
+    private func enrollForm(_ request: Request, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let viewer = try await pendingViewer(request)
+        guard !viewer.staff.isEnrolled else { throw DashboardError.redirect(to: "/admin/two-factor") }
+        let totp = try await admin.staff.pendingEnrollment(viewer.staff)
+        let uri = totp.provisioningURI(account: viewer.staff.email, issuer: StaffService.issuer)
+        let qr = HTML.trusted(try QRCode(text: uri).svg(title: "QR code of the two-factor secret for \(viewer.staff.email)"))
+        let secret = totp.base32Secret.chunked(4)
+        let next = Dashboard.safeReturnPath(request.uri.queryParameters.get("next"), home: Admin.home)
+        return WebPage.response(
+            Layout.bare(
+                title: "Set up two-factor authentication",
+                body: """
+                    <h1>Set up two-factor authentication</h1>
+                    <p>The console requires it. Scan this code with an authenticator app (1Password, Google Authenticator, Authy, …),
+                    then type the six-digit code it shows.</p>
+                    \(Layout.alert(error))
+                    <figure class="qr">\(qr)<figcaption>Cannot scan? Enter this key: <code>\(secret)</code></figcaption></figure>
+                    <details><summary>The setup link</summary><p><code class="wrap">\(uri)</code></p></details>
+                    <form method="post" action="/admin/enroll">
+                    <input type="hidden" name="csrf_token" value="\(viewer.csrfToken)">
+                    <input type="hidden" name="next" value="\(next)">
+                    <p><label for="code">Six-digit code</label><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" required></p>
+                    <p><button type="submit">Turn on two-factor authentication</button></p>
+                    </form>
+                    """
+            ),
+            status: status
+        )
+    }
+
+    private func enroll(_ request: Request, context: Context) async throws -> Response {
+        var request = request
+        let viewer = try await pendingViewer(request)
+        let form = try await admin.form(&request, context: context, viewer: viewer)
+        guard !viewer.staff.isEnrolled else { throw DashboardError.redirect(to: "/admin/two-factor") }
+        if let refusal = throttled(viewer) { return try await enrollForm(request, error: refusal, status: .tooManyRequests) }
+        let actor = viewer.actor(request: context)
+        guard let codes = try await admin.staff.completeEnrollment(viewer.staff, code: form["code"] ?? "", by: actor) else {
+            admin.codeThrottle.recordFailure(viewer.staff.id, now: admin.clock.nowMilliseconds)
+            return try await enrollForm(
+                request,
+                error: "That code is not right. Check the app's clock and type the current code.",
+                status: .unauthorized
+            )
+        }
+        admin.codeThrottle.recordSuccess(viewer.staff.id)
+        try await admin.sessions.verify(viewer, how: "enrollment", actor: actor)
+        let next = Dashboard.safeReturnPath(form["next"], home: Admin.home)
+        return WebPage.response(
+            Layout.bare(
+                title: "Recovery codes",
+                body: """
+                    <h1>Two-factor authentication is on</h1>
+                    <p>Keep these recovery codes somewhere safe. Each signs you in once if you lose your authenticator.
+                    <strong>They are shown only now.</strong></p>
+                    <ul class="codes">\(codes.map { "<li><code>\($0)</code></li>" as HTML })</ul>
+                    <p><a href="\(next)">Continue to the console</a></p>
+                    """
+            )
+        )
+    }
+
+    // MARK: Second factor
+
+    private func secondFactorForm(_ request: Request, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let viewer = try await pendingViewer(request)
+        guard viewer.staff.isEnrolled else { throw DashboardError.redirect(to: "/admin/enroll") }
+        let next = Dashboard.safeReturnPath(request.uri.queryParameters.get("next"), home: Admin.home)
+        return WebPage.response(
+            Layout.bare(
+                title: "Two-factor authentication",
+                body: """
+                    <h1>Two-factor authentication</h1>
+                    \(Layout.alert(error))
+                    <form method="post" action="/admin/two-factor">
+                    <input type="hidden" name="csrf_token" value="\(viewer.csrfToken)">
+                    <input type="hidden" name="next" value="\(next)">
+                    <p><label for="code">Code from your authenticator app, or a recovery code</label>
+                    <input id="code" name="code" autocomplete="one-time-code" required></p>
+                    <p><button type="submit">Sign in</button></p>
+                    </form>
+                    """
+            ),
+            status: status
+        )
+    }
+
+    private func secondFactor(_ request: Request, context: Context) async throws -> Response {
+        var request = request
+        let viewer = try await pendingViewer(request)
+        let form = try await admin.form(&request, context: context, viewer: viewer)
+        if let refusal = throttled(viewer) { return try await secondFactorForm(request, error: refusal, status: .tooManyRequests) }
+        let actor = viewer.actor(request: context)
+        let outcome = try await admin.staff.verifySecondFactor(viewer.staff, input: form["code"] ?? "", by: actor)
+        guard outcome != .refused else {
+            admin.codeThrottle.recordFailure(viewer.staff.id, now: admin.clock.nowMilliseconds)
+            return try await secondFactorForm(request, error: "That code is not right, or it was already used.", status: .unauthorized)
+        }
+        admin.codeThrottle.recordSuccess(viewer.staff.id)
+        try await admin.sessions.verify(viewer, how: outcome == .totp ? "totp" : "recovery_code", actor: actor)
+        return WebPage.redirect(to: Dashboard.safeReturnPath(form["next"], home: Admin.home))
+    }
+
+    private func logout(_ request: Request, context: Context) async throws -> Response {
+        var request = request
+        guard let viewer = try await admin.sessions.viewer(of: request) else { return WebPage.redirect(to: "/admin/login") }
+        _ = try await admin.form(&request, context: context, viewer: viewer)
+        try await admin.sessions.end(request, viewer: viewer, actor: viewer.actor(request: context))
+        return WebPage.redirect(to: "/admin/login", headers: [.setCookie: admin.sessions.expiredCookie])
+    }
+
+    // MARK: Checks
+
+    private func throttled(_ viewer: StaffViewer) -> String? {
+        guard let wait = admin.codeThrottle.retryAfter(viewer.staff.id, now: admin.clock.nowMilliseconds) else { return nil }
+        let minutes = max(1, Int((wait + 59_999) / 60_000))
+        return "Too many wrong codes. Try again in \(minutes) minute\(minutes == 1 ? "" : "s")."
+    }
+}
+
+extension String {
+    /// Groups of `size` characters separated by spaces (a secret to type by hand).
+    func chunked(_ size: Int) -> String {
+        var groups: [String] = []
+        var rest = Substring(self)
+        while !rest.isEmpty {
+            groups.append(String(rest.prefix(size)))
+            rest = rest.dropFirst(size)
+        }
+        return groups.joined(separator: " ")
+    }
+}

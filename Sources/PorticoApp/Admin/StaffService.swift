@@ -1,0 +1,128 @@
+import Crypto
+import Foundation
+import PorticoCore
+import PorticoStore
+
+/// Staff accounts and their second factor: made by the CLI (`portico staff
+/// create|list|disable`) and the sandbox, enrolled and checked by the
+/// `/admin` sign-in. TOTP is mandatory: an account without it can do
+/// nothing but enroll. The secret is sealed at rest (`SecretBox`, bound to
+/// the account's id); recovery codes are kept as SHA-256 only (each is 50
+/// random bits, so a fast hash is enough, as for API keys).
+public struct StaffService: Sendable {
+    let store: any StaffStore
+    let clock: any PorticoClock
+    let hasher: PasswordHasher
+    let secrets: SecretBox
+
+    /// Shown in authenticator apps beside the account.
+    static let issuer = "Portico"
+    static let recoveryCodeCount = 10
+
+    /// Creates an account (not yet enrolled: the first sign-in enrolls it).
+    package func create(email: String, password: String, by actor: AuditActor) async throws -> StaffRecord {
+        let email = try AccountService.checkedCredentials(email: email, password: password)
+        let now = clock.nowMilliseconds
+        let staff = StaffRecord(id: Identifier.make("stf", at: now), email: email, passwordHash: try hasher.hash(password), createdAt: now)
+        let audit = actor.entry("staff.created", organizationID: nil, targetType: "staff", targetID: staff.id, details: ["email": email], at: now)
+        try await store.createStaff(staff, audit: audit)
+        return staff
+    }
+
+    /// An account already enrolled, for the sandbox: its TOTP secret is returned so CI can sign in.
+    package func createEnrolled(email: String, password: String, by actor: AuditActor) async throws -> (StaffRecord, TOTP) {
+        let staff = try await create(email: email, password: password, by: actor)
+        let totp = TOTP.generate()
+        try await store.setPendingTOTPSecret(staffId: staff.id, sealedSecret: secrets.seal(totp.base32Secret, for: staff.id))
+        let (hashes, _) = Self.recoveryCodes()
+        let now = clock.nowMilliseconds
+        let audit = actor.entry("staff.two_factor_enrolled", organizationID: nil, targetType: "staff", targetID: staff.id, at: now)
+        // Enrolled at step 0: the first code the sandbox's user types is accepted.
+        _ = try await store.enrollTOTP(staffId: staff.id, step: 0, recoveryCodeHashes: hashes, at: now, audit: audit)
+        return (try await store.staff(id: staff.id) ?? staff, totp)
+    }
+
+    package func list() async throws -> [StaffRecord] { try await store.allStaff() }
+
+    /// Disables by email or id; nil when there is no such account.
+    package func disable(_ emailOrID: String, by actor: AuditActor) async throws -> StaffRecord? {
+        guard let staff = try await find(emailOrID) else { return nil }
+        let now = clock.nowMilliseconds
+        let audit = actor.entry(
+            "staff.disabled",
+            organizationID: nil,
+            targetType: "staff",
+            targetID: staff.id,
+            details: ["email": staff.email],
+            at: now
+        )
+        guard try await store.disableStaff(id: staff.id, at: now, audit: audit) else { return nil }
+        return try await store.staff(id: staff.id)
+    }
+
+    func find(_ emailOrID: String) async throws -> StaffRecord? {
+        emailOrID.hasPrefix("stf_") ? try await store.staff(id: emailOrID) : try await store.staff(email: emailOrID.lowercased())
+    }
+
+    // MARK: Two-factor
+
+    /// The secret being enrolled: the pending one if the account has one, else a new one, kept sealed.
+    func pendingEnrollment(_ staff: StaffRecord) async throws -> TOTP {
+        if let sealed = staff.totpSecret, let bytes = Base32.decode(try secrets.open(sealed, for: staff.id)) {
+            return TOTP(secret: bytes)
+        }
+        let totp = TOTP.generate()
+        try await store.setPendingTOTPSecret(staffId: staff.id, sealedSecret: secrets.seal(totp.base32Secret, for: staff.id))
+        return totp
+    }
+
+    /// Completes enrollment with a first code; returns the recovery codes (shown once), or nil for a wrong code.
+    func completeEnrollment(_ staff: StaffRecord, code: String, by actor: AuditActor) async throws -> [String]? {
+        guard !staff.isEnrolled else { return nil }
+        let totp = try await pendingEnrollment(staff)
+        let now = clock.nowMilliseconds
+        guard let step = totp.verify(code, at: now, after: 0) else { return nil }
+        let (hashes, codes) = Self.recoveryCodes()
+        let audit = actor.entry("staff.two_factor_enrolled", organizationID: nil, targetType: "staff", targetID: staff.id, at: now)
+        guard try await store.enrollTOTP(staffId: staff.id, step: step, recoveryCodeHashes: hashes, at: now, audit: audit) else { return nil }
+        return codes
+    }
+
+    /// What a second-factor check decided.
+    enum SecondFactor: Equatable {
+        case totp
+        case recoveryCode
+        case refused
+    }
+
+    /// Checks a six-digit code (each time step once) or a recovery code (each once).
+    func verifySecondFactor(_ staff: StaffRecord, input: String, by actor: AuditActor) async throws -> SecondFactor {
+        guard staff.isEnrolled, let sealed = staff.totpSecret, let secret = Base32.decode(try secrets.open(sealed, for: staff.id)) else {
+            return .refused
+        }
+        let typed = input.trimmingCharacters(in: .whitespaces)
+        let now = clock.nowMilliseconds
+        if typed.count == TOTP.digits {
+            guard let step = TOTP(secret: secret).verify(typed, at: now, after: staff.totpLastStep) else { return .refused }
+            return try await store.useTOTPStep(staffId: staff.id, step: step) ? .totp : .refused
+        }
+        let audit = actor.entry("staff.recovery_code_used", organizationID: nil, targetType: "staff", targetID: staff.id, at: now)
+        let used = try await store.useRecoveryCode(staffId: staff.id, codeHash: Self.hash(recoveryCode: typed), at: now, audit: audit)
+        return used ? .recoveryCode : .refused
+    }
+
+    /// Ten codes like `k7wq-3mzp-xa`: 10 base32 characters, 50 bits each.
+    static func recoveryCodes() -> (hashes: [Data], codes: [String]) {
+        let codes = (0..<recoveryCodeCount).map { _ -> String in
+            let characters = Array(TOTP.generate().base32Secret.lowercased().prefix(10))
+            return "\(String(characters[0..<4]))-\(String(characters[4..<8]))-\(String(characters[8..<10]))"
+        }
+        return (codes.map { hash(recoveryCode: $0) }, codes)
+    }
+
+    /// A typed code's hash: case, spaces and hyphens do not matter.
+    static func hash(recoveryCode: String) -> Data {
+        let normalized = recoveryCode.lowercased().filter { $0 != "-" && !$0.isWhitespace }
+        return Data(SHA256.hash(data: Data(normalized.utf8)))
+    }
+}
