@@ -37,6 +37,7 @@ let package = Package(
             dependencies: [
                 "PorticoApp",
                 "PorticoCore",
+                "PorticoStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

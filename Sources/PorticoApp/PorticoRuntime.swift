@@ -53,6 +53,7 @@ public final class PorticoRuntime: Sendable {
     public let platformKeys: PlatformKeys
     public let accounts: AccountService
     public let staff: StaffService
+    public let organizations: OrganizationAdministration
     public let billing: BillingService
 
     /// Opens the database at `config.database.path`, migrating it unless
@@ -149,6 +150,7 @@ public final class PorticoRuntime: Sendable {
             hasher: PasswordHasher(cost: config.accounts.passwordHashCost),
             defaultPlan: config.billing.defaultPlan
         )
+        self.organizations = OrganizationAdministration(store: store, clock: clock, authenticator: authenticator)
         self.staff = StaffService(store: store, clock: clock, hasher: PasswordHasher(cost: config.accounts.passwordHashCost), secrets: secretBox)
     }
 

@@ -7,7 +7,7 @@ struct OrgCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "org",
         abstract: "Manage organizations.",
-        subcommands: [Create.self, Update.self]
+        subcommands: [Create.self, Update.self, List.self, Show.self, Suspend.self, Reactivate.self]
     )
 
     struct Create: AsyncParsableCommand {

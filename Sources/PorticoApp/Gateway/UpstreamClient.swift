@@ -73,6 +73,9 @@ final class UpstreamClient: Sendable {
         self.tls = try NIOSSLContext(configuration: .makeClientConfiguration())
     }
 
+    /// Connections idle in the pool, across origins (tests wait for a release with it).
+    var idleCount: Int { idle.withLock { $0.values.reduce(0) { $0 + $1.count } } }
+
     func closeIdle() {
         let pooled = idle.withLock { idle in
             defer { idle = [:] }

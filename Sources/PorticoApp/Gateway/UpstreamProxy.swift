@@ -24,7 +24,7 @@ import Synchronization
 /// - A client that goes away mid-response ends the upstream request: the
 ///   response body stops being read and the client drops the connection.
 final class UpstreamProxy: Service, Sendable {
-    private let client: UpstreamClient
+    let client: UpstreamClient
     private let identity: IdentityTokens
     private let gateway: GatewayTable
     private let metrics: PorticoMetrics

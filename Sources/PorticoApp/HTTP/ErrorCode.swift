@@ -8,6 +8,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case apiKeyInQuery = "api_key_in_query"
     case insufficientScope = "insufficient_scope"
     case ipNotAllowed = "ip_not_allowed"
+    case organizationSuspended = "organization_suspended"
     case resourceNotFound = "resource_not_found"
     case routeNotFound = "route_not_found"
     case methodNotAllowed = "method_not_allowed"
@@ -40,7 +41,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     var status: HTTPResponse.Status {
         switch self {
         case .authenticationRequired, .invalidAPIKey, .apiKeyInQuery: .unauthorized
-        case .insufficientScope, .ipNotAllowed: .forbidden
+        case .insufficientScope, .ipNotAllowed, .organizationSuspended: .forbidden
         case .resourceNotFound, .routeNotFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
         case .invalidJSON, .parameterMissing, .parameterInvalid, .parameterUnknown, .idempotencyKeyInvalid: .badRequest
@@ -84,6 +85,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .apiKeyInQuery: "API key in query string"
         case .insufficientScope: "Insufficient scope"
         case .ipNotAllowed: "IP address not allowed"
+        case .organizationSuspended: "Organization suspended"
         case .resourceNotFound: "Resource not found"
         case .routeNotFound: "Route not found"
         case .methodNotAllowed: "Method not allowed"
@@ -126,6 +128,8 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .insufficientScope:
             "The key is valid but lacks the scope named in `detail`. Use a key with that scope or create a restricted key that has it."
         case .ipNotAllowed: "The key has an IP allowlist and the request came from an address outside it."
+        case .organizationSuspended:
+            "The operator of this Portico suspended the key's organization. Nothing was deleted; contact them to have it reactivated."
         case .resourceNotFound: "No object with this id exists for this organization in this mode (test or live)."
         case .routeNotFound: "No API route has this path. Check the API reference for the paths Portico serves."
         case .methodNotAllowed: "The path exists but not with this HTTP method. The `Allow` header lists the methods it accepts."

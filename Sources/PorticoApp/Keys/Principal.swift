@@ -28,9 +28,12 @@ final class Principal: Sendable, Equatable {
     /// A platform key acting for `organizationID` (named in `Portico-Organization`):
     /// its calls are audited, not metered, and not counted against the organization's limits.
     let isPlatform: Bool
+    /// Staff suspended the organization: its keys are refused (403 `organization_suspended`).
+    let isSuspended: Bool
 
     init(record: APIKeyRecord, organization: OrganizationRecord) {
         isPlatform = false
+        isSuspended = organization.isSuspended
         plan = organization.plan
         bodyCapture = organization.bodyCapture
         apiVersion = organization.apiVersion ?? APIVersions.first.id
@@ -50,6 +53,7 @@ final class Principal: Sendable, Equatable {
     /// A platform key acting for `organization`.
     init(platform key: PlatformKeyRecord, organization: OrganizationRecord) {
         isPlatform = true
+        isSuspended = organization.isSuspended
         plan = organization.plan
         bodyCapture = organization.bodyCapture
         apiVersion = organization.apiVersion ?? APIVersions.first.id

@@ -50,8 +50,12 @@ struct APIGatewayMiddleware: RouterMiddleware {
 
         let principal = try await authenticate(request, from: address)
         facts.principal = principal
-        // The team's own backend: audited, not metered, not counted against the tenant's limits.
+        // The team's own backend: audited, not metered, not counted against the tenant's limits
+        // (and it may still act for a suspended organization, to wind its business down).
         if principal.isPlatform { return try await next(request, context) }
+        if principal.isSuspended {
+            throw APIError(.organizationSuspended, "This key's organization is suspended. Contact the operator of this Portico.")
+        }
         // Moved out of the shared box while admission awaits, so no access to it spans a suspension.
         var limits = facts.limits
         facts.limits = []

@@ -18,6 +18,10 @@ package protocol AccountStore: Sendable {
         audit: AuditEntryRecord
     ) async throws -> OrganizationRecord?
 
+    /// Suspends (`suspendedAt` set) or reactivates (nil) an organization, bumping `updated_at` so
+    /// every process's key cache sees it; nil when the organization does not exist.
+    func setSuspended(organizationId: String, suspendedAt: Int64?, at now: Int64, audit: AuditEntryRecord) async throws -> OrganizationRecord?
+
     /// A duplicate email is `StoreError.conflict`.
     func createUser(_ user: UserRecord, membership: MembershipRecord?, audit: AuditEntryRecord) async throws
     func user(email: String) async throws -> UserRecord?

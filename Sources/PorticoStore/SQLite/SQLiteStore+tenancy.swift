@@ -41,6 +41,18 @@ extension SQLiteStore {
         }
     }
 
+    package func setSuspended(organizationId: String, suspendedAt: Int64?, at now: Int64, audit: AuditEntryRecord) async throws -> OrganizationRecord?
+    {
+        try await writeTransaction { db in
+            guard var organization = try OrganizationRecord.fetchOne(db, key: organizationId) else { return nil }
+            organization.suspendedAt = suspendedAt
+            organization.updatedAt = max(now, organization.updatedAt + 1)
+            try organization.update(db)
+            try audit.insert(db)
+            return organization
+        }
+    }
+
     /// Creates a user, optionally as a member of an organization, with its audit row.
     /// Throws `StoreError.conflict` when the email is taken.
     package func createUser(_ user: UserRecord, membership: MembershipRecord?, audit: AuditEntryRecord) async throws {

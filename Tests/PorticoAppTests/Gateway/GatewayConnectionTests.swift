@@ -19,6 +19,11 @@ struct GatewayConnectionTests {
         try await portico.run { api in try await body(portico, api) }
     }
 
+    private static func waitForIdleConnection(_ portico: TestPortico) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while portico.runtime.proxy.client.idleCount == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+    }
+
     @Test func aPooledConnectionTheUpstreamClosedIsRetriedOnceForAGetButNeverForAPost() async throws {
         try await RawUpstream.with(closeReused: true) { upstream in
             try await Self.run(upstream) { portico, api in
@@ -26,12 +31,15 @@ struct GatewayConnectionTests {
                 #expect(first.status == .ok)
                 #expect(first.json["connection"] as? Int == 1)
                 // The pooled connection is closed as this request arrives: it goes again on a new one.
+                // (A connection goes back to the pool just after its response: wait for it each time.)
+                try await Self.waitForIdleConnection(portico)
                 let second = try await api.send(.get, "/v1/orders/2", key: portico.testKey)
                 #expect(second.status == .ok)
                 #expect(second.json["connection"] as? Int == 2)
                 #expect(upstream.requests == ["GET /orders/1", "GET /orders/2", "GET /orders/2"])
 
                 // A POST on a stale connection may have been acted on: the client hears so, once.
+                try await Self.waitForIdleConnection(portico)
                 let post = try await api.send(.post, "/v1/orders/3/cancel", key: portico.testKey)
                 #expect(post.status == .badGateway)
                 #expect(post.json["code"] as? String == "upstream_unavailable")
@@ -48,6 +56,7 @@ struct GatewayConnectionTests {
                 #expect(head.status == .ok)
                 #expect(head.body.readableBytes == 0)
                 #expect(head.headers[.contentLength] == "32")
+                try await Self.waitForIdleConnection(portico)
                 let get = try await api.send(.get, "/v1/orders/1", key: portico.testKey)
                 #expect(get.status == .ok)
                 #expect(get.json["method"] as? String == "GET")
