@@ -103,7 +103,7 @@ public final class PorticoRuntime: Sendable {
             gateway: gateway,
             metrics: metrics,
             logger: logger,
-            maxConnectionsPerUpstream: config.gateway.maxConnectionsPerUpstream
+            settings: config.gateway
         )
         self.lastUsed = LastUsedTracker()
         self.authenticator = KeyAuthenticator(store: store, clock: clock, lastUsed: lastUsed)

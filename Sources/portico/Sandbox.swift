@@ -82,7 +82,7 @@ struct Sandbox: AsyncParsableCommand {
     private static func seedStaff(_ runtime: PorticoRuntime) async throws -> SandboxLine.Staff {
         let email = "staff-\(String(UUID().uuidString.lowercased().prefix(6)))@sandbox.portico.local"
         let password = Base62.random(count: 24)
-        let (_, totp) = try await runtime.staff.createEnrolled(email: email, password: password, by: .system)
+        let totp = try await runtime.staff.createEnrolled(email: email, password: password, by: .system)
         return SandboxLine.Staff(email: email, password: password, totpSecret: totp.base32Secret)
     }
 

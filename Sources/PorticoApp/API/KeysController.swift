@@ -23,7 +23,7 @@ struct KeysController: Sendable {
     func register(_ routes: APIRoutes) {
         routes.on(.get, "keys", scope: .keysRead, query: .checkedByHandler, handler: list)
         routes.on(.post, "keys", scope: .keysWrite, handler: create)
-        routes.on(.post, "keys/verify", scope: .keysRead, meter: "key_verifications", handler: verify)
+        routes.on(.post, "keys/verify", scope: .keysRead, meter: UsageMetric.keyVerifications, handler: verify)
         routes.on(.post, "keys/:id/roll", scope: .keysWrite, handler: roll)
         routes.on(.post, "keys/:id/revoke", scope: .keysWrite, handler: revoke)
     }

@@ -49,7 +49,7 @@ struct UsageRecordsController: Sendable {
             throw APIError(.parameterMissing, "idempotency_key is required (1 to 255 characters).", param: "idempotency_key")
         }
         let now = clock.nowMilliseconds
-        let given = try Self.timestamp(body.fields["timestamp"])
+        let given = try body.time("timestamp")
         let timestamp = given ?? now
         guard timestamp >= now - Self.maxAge, timestamp <= now + Self.maxSkew else {
             throw APIError.invalid("timestamp", "timestamp must be within the last 35 days and not in the future.")
@@ -93,19 +93,6 @@ struct UsageRecordsController: Sendable {
             admission.record([Meter(metric: metric, quantity: Int64(quantity))], for: principal.tenant)
         }
         return response
-    }
-
-    /// RFC 3339 text or Unix seconds; nil when absent.
-    private static func timestamp(_ value: JSONValue?) throws -> Int64? {
-        switch value {
-        case nil, .null?: return nil
-        case .string(let text)?: return try QueryValue.time(text, "timestamp")
-        case let number?:
-            guard let seconds = number.integer else {
-                throw APIError.invalid("timestamp", "timestamp must be an RFC 3339 time or Unix seconds.")
-            }
-            return try QueryValue.time(String(seconds), "timestamp")
-        }
     }
 }
 

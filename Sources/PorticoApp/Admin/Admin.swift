@@ -30,7 +30,7 @@ final class Admin: Sendable {
             store: runtime.store,
             clock: runtime.clock,
             settings: settings,
-            secureCookies: dashboard.sessions.secureCookies
+            secureCookies: dashboard.sessions.cookie.secure
         )
         self.throttle = LoginThrottle(attempts: settings.loginAttempts, windowMinutes: settings.loginWindowMinutes)
         self.codeThrottle = LoginThrottle(attempts: settings.loginAttempts, windowMinutes: settings.loginWindowMinutes)
@@ -47,9 +47,7 @@ final class Admin: Sendable {
 
     /// The posted form, after checking it carries this session's CSRF token.
     func form(_ request: inout Request, context: Context, viewer: StaffViewer) async throws -> FormData {
-        let form = try await FormData.read(&request, context: context)
-        guard let token = form["csrf_token"], ConstantTime.equal(token.utf8, viewer.csrfToken.utf8) else { throw DashboardError.staleForm }
-        return form
+        try await FormData.read(&request, context: context, csrfToken: viewer.csrfToken)
     }
 }
 
@@ -60,11 +58,7 @@ enum AdminLayout {
     ]
 
     static func page(_ viewer: StaffViewer, title: String, current: String, notice: String? = nil, body: HTML) -> HTML {
-        let nav = navigation.map { item -> HTML in
-            item.path == current
-                ? "<li><a href=\"\(item.path)\" aria-current=\"page\">\(item.title)</a></li>"
-                : "<li><a href=\"\(item.path)\">\(item.title)</a></li>"
-        }
+        let nav = Layout.menu(navigation, current: current)
         return Layout.document(
             title: "\(title) — Portico console",
             body: """
@@ -86,7 +80,5 @@ enum AdminLayout {
         )
     }
 
-    static func csrf(_ viewer: StaffViewer) -> HTML {
-        "<input type=\"hidden\" name=\"csrf_token\" value=\"\(viewer.csrfToken)\">"
-    }
+    static func csrf(_ viewer: StaffViewer) -> HTML { Layout.csrfField(viewer.csrfToken) }
 }

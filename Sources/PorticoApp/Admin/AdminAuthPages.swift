@@ -50,14 +50,8 @@ struct AdminAuthPages: Sendable {
         let form = try await preSession.checked(&request, context: context)
         let email = (form.text("email") ?? "").lowercased()
         let now = admin.clock.nowMilliseconds
-        if let wait = admin.throttle.retryAfter(email, now: now) {
-            let minutes = max(1, Int((wait + 59_999) / 60_000))
-            return try await loginForm(
-                request,
-                email: email,
-                error: "Too many sign-in attempts for this account. Try again in \(minutes) minute\(minutes == 1 ? "" : "s").",
-                status: .tooManyRequests
-            )
+        if let refusal = admin.throttle.refusal(email, now: now, "Too many sign-in attempts for this account.") {
+            return try await loginForm(request, email: email, error: refusal, status: .tooManyRequests)
         }
         let staff = try await admin.store.staff(email: email)
         // A disabled account fails like a wrong password, after the same work.
@@ -69,17 +63,13 @@ struct AdminAuthPages: Sendable {
         admin.throttle.recordSuccess(email)
         let actor = AuditActor(type: "staff", id: staff.id, ip: context.clientIP?.description, requestID: context.requestID)
         // A new session at every sign-in: a cookie planted earlier is worth nothing.
-        if let previous = try await admin.sessions.viewer(of: request) { try await admin.sessions.end(request, viewer: previous, actor: actor) }
+        if let previous = try await admin.sessions.viewer(of: request) { try await admin.sessions.end(viewer: previous, actor: actor) }
         let cookie = try await admin.sessions.start(staff, actor: actor)
         let next = Dashboard.safeReturnPath(form["next"], home: Admin.home)
         let step = staff.isEnrolled ? "/admin/two-factor" : "/admin/enroll"
         var headers: HTTPFields = [.setCookie: cookie]
         headers.append(preSession.expiredCookie)
-        return WebPage.redirect(
-            to: next == Admin.home
-                ? step : "\(step)?next=\(next.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(["/", "-", "_"])) ?? "")",
-            headers: headers
-        )
+        return WebPage.redirect(to: next == Admin.home ? step : "\(step)?next=\(Dashboard.encodedReturnPath(next))", headers: headers)
     }
 
     /// A session past its password but not its second factor; otherwise back to sign-in (or in, when verified).
@@ -110,7 +100,7 @@ struct AdminAuthPages: Sendable {
                     <figure class="qr">\(qr)<figcaption>Cannot scan? Enter this key: <code>\(secret)</code></figcaption></figure>
                     <details><summary>The setup link</summary><p><code class="wrap">\(uri)</code></p></details>
                     <form method="post" action="/admin/enroll">
-                    <input type="hidden" name="csrf_token" value="\(viewer.csrfToken)">
+                    \(AdminLayout.csrf(viewer))
                     <input type="hidden" name="next" value="\(next)">
                     <p><label for="code">Six-digit code</label><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" required></p>
                     <p><button type="submit">Turn on two-factor authentication</button></p>
@@ -166,7 +156,7 @@ struct AdminAuthPages: Sendable {
                     <h1>Two-factor authentication</h1>
                     \(Layout.alert(error))
                     <form method="post" action="/admin/two-factor">
-                    <input type="hidden" name="csrf_token" value="\(viewer.csrfToken)">
+                    \(AdminLayout.csrf(viewer))
                     <input type="hidden" name="next" value="\(next)">
                     <p><label for="code">Code from your authenticator app, or a recovery code</label>
                     <input id="code" name="code" autocomplete="one-time-code" required></p>
@@ -198,16 +188,14 @@ struct AdminAuthPages: Sendable {
         var request = request
         guard let viewer = try await admin.sessions.viewer(of: request) else { return WebPage.redirect(to: "/admin/login") }
         _ = try await admin.form(&request, context: context, viewer: viewer)
-        try await admin.sessions.end(request, viewer: viewer, actor: viewer.actor(request: context))
-        return WebPage.redirect(to: "/admin/login", headers: [.setCookie: admin.sessions.expiredCookie])
+        try await admin.sessions.end(viewer: viewer, actor: viewer.actor(request: context))
+        return WebPage.redirect(to: "/admin/login", headers: [.setCookie: admin.sessions.cookie.expired])
     }
 
     // MARK: Checks
 
     private func throttled(_ viewer: StaffViewer) -> String? {
-        guard let wait = admin.codeThrottle.retryAfter(viewer.staff.id, now: admin.clock.nowMilliseconds) else { return nil }
-        let minutes = max(1, Int((wait + 59_999) / 60_000))
-        return "Too many wrong codes. Try again in \(minutes) minute\(minutes == 1 ? "" : "s")."
+        admin.codeThrottle.refusal(viewer.staff.id, now: admin.clock.nowMilliseconds, "Too many wrong codes.")
     }
 }
 

@@ -20,14 +20,11 @@ struct OrganizationsPage: Sendable {
         let search = query.get("q")?.trimmingCharacters(in: .whitespaces)
         let order = query.get("sort").flatMap(OrganizationOrder.init(rawValue:)) ?? .name
         let page = max(1, query.get("page").flatMap(Int.init) ?? 1)
-        let now = admin.clock.nowMilliseconds
-        let (rows, total) = try await admin.store.organizationSummaries(
+        let (rows, total) = try await admin.runtime.organizations.list(
             search: search?.isEmpty == false ? search : nil,
             order: order,
             limit: Self.pageSize,
-            offset: (page - 1) * Self.pageSize,
-            monthStart: CivilTime.month(containing: now).start,
-            dayAgo: now - 86_400_000
+            offset: (page - 1) * Self.pageSize
         )
         let plans = admin.runtime.config.plans
         let table = Layout.table(

@@ -21,25 +21,28 @@ public struct StaffService: Sendable {
 
     /// Creates an account (not yet enrolled: the first sign-in enrolls it).
     package func create(email: String, password: String, by actor: AuditActor) async throws -> StaffRecord {
+        try await create(email: email, password: password, enrolled: nil, by: actor)
+    }
+
+    /// An account already enrolled (one write, no recovery codes: nobody would see them), for the
+    /// sandbox: its TOTP is returned so CI can sign in with it.
+    package func createEnrolled(email: String, password: String, by actor: AuditActor) async throws -> TOTP {
+        let totp = TOTP.generate()
+        _ = try await create(email: email, password: password, enrolled: totp, by: actor)
+        return totp
+    }
+
+    private func create(email: String, password: String, enrolled totp: TOTP?, by actor: AuditActor) async throws -> StaffRecord {
         let email = try AccountService.checkedCredentials(email: email, password: password)
         let now = clock.nowMilliseconds
-        let staff = StaffRecord(id: Identifier.make("stf", at: now), email: email, passwordHash: try hasher.hash(password), createdAt: now)
+        var staff = StaffRecord(id: Identifier.make("stf", at: now), email: email, passwordHash: try hasher.hash(password), createdAt: now)
+        if let totp {
+            staff.totpSecret = secrets.seal(totp.base32Secret, for: staff.id)
+            staff.totpEnabledAt = now
+        }
         let audit = actor.entry("staff.created", organizationID: nil, targetType: "staff", targetID: staff.id, details: ["email": email], at: now)
         try await store.createStaff(staff, audit: audit)
         return staff
-    }
-
-    /// An account already enrolled, for the sandbox: its TOTP secret is returned so CI can sign in.
-    package func createEnrolled(email: String, password: String, by actor: AuditActor) async throws -> (StaffRecord, TOTP) {
-        let staff = try await create(email: email, password: password, by: actor)
-        let totp = TOTP.generate()
-        try await store.setPendingTOTPSecret(staffId: staff.id, sealedSecret: secrets.seal(totp.base32Secret, for: staff.id))
-        let (hashes, _) = Self.recoveryCodes()
-        let now = clock.nowMilliseconds
-        let audit = actor.entry("staff.two_factor_enrolled", organizationID: nil, targetType: "staff", targetID: staff.id, at: now)
-        // Enrolled at step 0: the first code the sandbox's user types is accepted.
-        _ = try await store.enrollTOTP(staffId: staff.id, step: 0, recoveryCodeHashes: hashes, at: now, audit: audit)
-        return (try await store.staff(id: staff.id) ?? staff, totp)
     }
 
     package func list() async throws -> [StaffRecord] { try await store.allStaff() }
@@ -113,8 +116,9 @@ public struct StaffService: Sendable {
 
     /// Ten codes like `k7wq-3mzp-xa`: 10 base32 characters, 50 bits each.
     static func recoveryCodes() -> (hashes: [Data], codes: [String]) {
+        var generator = SystemRandomNumberGenerator()
         let codes = (0..<recoveryCodeCount).map { _ -> String in
-            let characters = Array(TOTP.generate().base32Secret.lowercased().prefix(10))
+            let characters = Array(Base32.encode((0..<7).map { _ in generator.next() }).lowercased().prefix(10))
             return "\(String(characters[0..<4]))-\(String(characters[4..<8]))-\(String(characters[8..<10]))"
         }
         return (codes.map { hash(recoveryCode: $0) }, codes)

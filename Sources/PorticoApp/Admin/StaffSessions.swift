@@ -7,7 +7,7 @@ import PorticoStore
 struct StaffViewer: Sendable {
     var session: StaffSessionRecord
     let staff: StaffRecord
-    /// Every form of this session carries it (`SessionManager.csrfToken(for:)`, the same derivation).
+    /// Every form of this session carries it (`SessionCookie.csrfToken(for:)`).
     let csrfToken: String
 
     /// Past the second factor: only then is any page but enrollment and the two-factor step served.
@@ -18,57 +18,48 @@ struct StaffViewer: Sendable {
     }
 }
 
-/// Staff sessions: the dashboard's design (a random 256-bit token in an
-/// `HttpOnly`, `SameSite=Strict` cookie, stored as its SHA-256, a new one at
-/// every sign-in, idle and absolute timeouts) under their own cookie and
-/// table, so a tenant's session is worth nothing here and a staff session
-/// nothing in a tenant's dashboard. A session starts unverified at the
-/// password and is verified by the second factor.
+/// Staff sessions: the dashboard's cookie rules (`SessionCookie`) under
+/// their own cookie (`portico_staff`) and table, so a tenant's session is
+/// worth nothing here and a staff session nothing in a tenant's dashboard.
+/// A session starts unverified at the password and is verified by the
+/// second factor; a disabled account's sessions end.
 final class StaffSessions: Sendable {
     private let store: any StaffStore
     private let clock: any PorticoClock
-    private let idleMilliseconds: Int64
-    private let absoluteMilliseconds: Int64
-    let secureCookies: Bool
-    let cookieName: String
-    private static let touchInterval: Int64 = 60_000
+    let cookie: SessionCookie
 
     init(store: any StaffStore, clock: any PorticoClock, settings: PorticoConfig.Dashboard, secureCookies: Bool) {
         self.store = store
         self.clock = clock
-        self.idleMilliseconds = Int64(settings.sessionIdleMinutes) * 60_000
-        self.absoluteMilliseconds = Int64(settings.sessionAbsoluteHours) * 3_600_000
-        self.secureCookies = secureCookies
-        self.cookieName = secureCookies ? "__Host-portico_staff" : "portico_staff"
+        self.cookie = SessionCookie(name: "portico_staff", settings: settings, secure: secureCookies)
     }
 
     /// Starts an unverified session for `staff`; returns the `Set-Cookie` value.
     func start(_ staff: StaffRecord, actor: AuditActor) async throws -> String {
-        let token = Base62.random(count: 43)
+        let (token, setCookie) = cookie.issue()
         let now = clock.nowMilliseconds
         try await store.insertStaffSession(
-            StaffSessionRecord(idHash: SessionManager.hash(token), staffId: staff.id, createdAt: now),
+            StaffSessionRecord(idHash: SessionCookie.hash(token), staffId: staff.id, createdAt: now),
             audit: actor.entry("staff.password_accepted", organizationID: nil, targetType: "staff", targetID: staff.id, at: now)
         )
-        return cookie(token, maxAge: absoluteMilliseconds / 1_000)
+        return setCookie
     }
 
     /// The viewer of `request`, verified or not; nil without a live session of an active account.
     func viewer(of request: Request) async throws -> StaffViewer? {
-        guard let token = request.cookies[cookieName]?.value, !token.isEmpty,
-            let (session, staff) = try await store.staffSession(idHash: SessionManager.hash(token))
+        guard let token = cookie.token(of: request), let (session, staff) = try await store.staffSession(idHash: SessionCookie.hash(token))
         else { return nil }
         let now = clock.nowMilliseconds
-        if staff.isDisabled || now - session.lastSeenAt > idleMilliseconds || now - session.createdAt > absoluteMilliseconds {
+        if staff.isDisabled || cookie.isExpired(createdAt: session.createdAt, lastSeenAt: session.lastSeenAt, now: now) {
             try await store.deleteStaffSession(idHash: session.idHash, audit: nil)
             return nil
         }
         var current = session
-        if now - session.lastSeenAt > Self.touchInterval {
+        if cookie.needsTouch(lastSeenAt: session.lastSeenAt, now: now) {
             current.lastSeenAt = now
             try await store.saveStaffSession(current, audit: nil)
         }
-        return StaffViewer(session: current, staff: staff, csrfToken: SessionManager.csrfToken(for: token))
+        return StaffViewer(session: current, staff: staff, csrfToken: SessionCookie.csrfToken(for: token))
     }
 
     /// The second factor passed: the session may now see the console.
@@ -88,14 +79,8 @@ final class StaffSessions: Sendable {
         try await store.saveStaffSession(session, audit: audit)
     }
 
-    func end(_ request: Request, viewer: StaffViewer, actor: AuditActor) async throws {
+    func end(viewer: StaffViewer, actor: AuditActor) async throws {
         let audit = actor.entry("staff.signed_out", organizationID: nil, targetType: "staff", targetID: viewer.staff.id, at: clock.nowMilliseconds)
         try await store.deleteStaffSession(idHash: viewer.session.idHash, audit: audit)
     }
-
-    func cookie(_ value: String, maxAge: Int64) -> String {
-        "\(cookieName)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Strict\(secureCookies ? "; Secure" : "")"
-    }
-
-    var expiredCookie: String { cookie("", maxAge: 0) }
 }

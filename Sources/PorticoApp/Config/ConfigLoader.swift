@@ -32,7 +32,7 @@ public enum ConfigLoader {
         guard let root = try? JSONDecoder().decode(JSONValue.self, from: data), case .object(let fields) = root else {
             throw ConfigError(description: "\(file) must hold a JSON object: {\"gateway\": {...}} or the gateway section itself")
         }
-        let gateway = try GatewaySettings.parse(fields["gateway"] ?? root, source: file)
+        let gateway = try GatewaySettings.parse(fields["gateway"] ?? root)
         _ = try GatewayDefinition(gateway, serverMaxBodyBytes: serverMaxBodyBytes)
         return gateway
     }
@@ -78,7 +78,7 @@ public enum ConfigLoader {
                 continue
             }
             if section == "gateway" {
-                config.gateway = try GatewaySettings.parse(value, source: source)
+                config.gateway = try GatewaySettings.parse(value)
                 continue
             }
             guard Setting.sections.contains(section) else {
@@ -119,6 +119,7 @@ public enum ConfigLoader {
     public static var settingNames: [String] {
         Setting.all.map(\.name) + Plan.defaults.keys.sorted().map { "plans.\($0)" } + [
             "gateway.scopes", "gateway.metrics", "gateway.routes", "gateway.max_connections_per_upstream",
+            "gateway.upstream_keepalive_seconds",
         ]
     }
 }

@@ -23,6 +23,10 @@ public struct GatewayConfig: Sendable, Equatable {
     /// Connections open to one upstream (host and port) at most; more concurrent requests wait for one.
     /// Read at start (a reload does not change it).
     public var maxConnectionsPerUpstream = 128
+    /// Seconds an idle upstream connection is kept for reuse. Below the upstream's own keep-alive
+    /// timeout (Node's is 5 s), so a request is not sent on a connection the upstream is closing.
+    /// Read at start.
+    public var upstreamKeepaliveSeconds = 4
 
     public init() {}
 
@@ -67,31 +71,34 @@ enum GatewaySettings {
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else {
             throw ConfigError(description: "\(environmentName) must hold a JSON object (the gateway section)")
         }
-        gateway = try parse(value, source: environmentName)
+        gateway = try parse(value)
     }
 
-    private static let sectionFields: Set<String> = ["scopes", "metrics", "routes", "max_connections_per_upstream"]
+    private static let sectionFields: Set<String> = ["scopes", "metrics", "routes", "max_connections_per_upstream", "upstream_keepalive_seconds"]
     private static let routeFields: Set<String> = [
         "path", "methods", "upstream", "test_upstream", "scopes", "metric", "cost", "rate_limit",
         "timeout_seconds", "max_body_bytes", "openapi", "strip_prefix",
     ]
 
-    static func parse(_ value: JSONValue, source: String) throws -> GatewayConfig {
+    static func parse(_ value: JSONValue) throws -> GatewayConfig {
         let fields = try ConfigFields.object(value, "gateway", allowed: sectionFields)
         var gateway = GatewayConfig()
-        if let scopes = fields["scopes"] { gateway.scopes = try descriptions(scopes, "gateway.scopes", source: source) }
-        if let metrics = fields["metrics"] { gateway.metrics = try descriptions(metrics, "gateway.metrics", source: source) }
+        if let scopes = fields["scopes"] { gateway.scopes = try descriptions(scopes, "gateway.scopes") }
+        if let metrics = fields["metrics"] { gateway.metrics = try descriptions(metrics, "gateway.metrics") }
         if let value = fields["max_connections_per_upstream"] {
             gateway.maxConnectionsPerUpstream = try integer(value, "gateway.max_connections_per_upstream", 1...100_000)
         }
+        if let value = fields["upstream_keepalive_seconds"] {
+            gateway.upstreamKeepaliveSeconds = try integer(value, "gateway.upstream_keepalive_seconds", 1...3_600)
+        }
         if let routes = fields["routes"] {
             guard case .array(let list) = routes else { throw ConfigError(description: "setting \"gateway.routes\" must be a list") }
-            gateway.routes = try list.enumerated().map { index, route in try parseRoute(route, "gateway.routes[\(index)]", source: source) }
+            gateway.routes = try list.enumerated().map { index, route in try parseRoute(route, "gateway.routes[\(index)]") }
         }
         return gateway
     }
 
-    private static func parseRoute(_ value: JSONValue, _ name: String, source: String) throws -> GatewayConfig.Route {
+    private static func parseRoute(_ value: JSONValue, _ name: String) throws -> GatewayConfig.Route {
         let fields = try ConfigFields.object(value, name, allowed: routeFields)
         func required(_ field: String) throws -> JSONValue {
             guard let value = fields[field] else { throw ConfigError(description: "setting \"\(name).\(field)\" is required") }
@@ -129,7 +136,7 @@ enum GatewaySettings {
 
     // MARK: Field readers
 
-    private static func descriptions(_ value: JSONValue, _ name: String, source: String) throws -> [String: String] {
+    private static func descriptions(_ value: JSONValue, _ name: String) throws -> [String: String] {
         guard case .object(let fields) = value else {
             throw ConfigError(description: "setting \"\(name)\" must be an object of names and descriptions")
         }

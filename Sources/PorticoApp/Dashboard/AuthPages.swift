@@ -55,14 +55,8 @@ struct AuthPages: Sendable {
         let email = (form.text("email") ?? "").lowercased()
         let password = form["password"] ?? ""
         let now = dashboard.clock.nowMilliseconds
-        if let wait = dashboard.throttle.retryAfter(email, now: now) {
-            let minutes = max(1, Int((wait + 59_999) / 60_000))
-            return try await loginForm(
-                request,
-                email: email,
-                error: "Too many sign-in attempts for this account. Try again in \(minutes) minute\(minutes == 1 ? "" : "s").",
-                status: .tooManyRequests
-            )
+        if let refusal = dashboard.throttle.refusal(email, now: now, "Too many sign-in attempts for this account.") {
+            return try await loginForm(request, email: email, error: refusal, status: .tooManyRequests)
         }
         let user = try await dashboard.store.user(email: email)
         guard try await dashboard.verifyPassword(password, user: user), let user,
@@ -86,7 +80,7 @@ struct AuthPages: Sendable {
         let viewer = try await dashboard.viewer(request)
         _ = try await dashboard.form(&request, context: context, viewer: viewer)
         try await dashboard.sessions.end(request, actor: viewer.actor(request: context), viewer: viewer)
-        return WebPage.redirect(to: "/dashboard/login", headers: [.setCookie: dashboard.sessions.expiredCookie])
+        return WebPage.redirect(to: "/dashboard/login", headers: [.setCookie: dashboard.sessions.cookie.expired])
     }
 
     // MARK: Organization and mode

@@ -43,9 +43,7 @@ final class Dashboard: Sendable {
 
     /// The posted form, after checking it carries this session's CSRF token.
     func form(_ request: inout Request, context: Context, viewer: Viewer) async throws -> FormData {
-        let form = try await FormData.read(&request, context: context)
-        guard let token = form["csrf_token"], ConstantTime.equal(token.utf8, viewer.csrfToken.utf8) else { throw DashboardError.staleForm }
-        return form
+        try await FormData.read(&request, context: context, csrfToken: viewer.csrfToken)
     }
 
     /// The viewer and their checked form for an action their role must allow: what every form handler starts with.
@@ -84,6 +82,11 @@ final class Dashboard: Sendable {
         }
         let verified = try await NIOThreadPool.singleton.runIfActive { PasswordHasher.verify(password, against: stored) }
         return verified && storedHash != nil
+    }
+
+    /// `path` as the value of a `next=` query parameter.
+    static func encodedReturnPath(_ path: String) -> String {
+        path.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "/-_"))) ?? ""
     }
 
     /// A local dashboard path to return to after sign-in; anything else (another host, `//x`) becomes the overview.

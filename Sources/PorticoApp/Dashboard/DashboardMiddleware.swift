@@ -61,8 +61,7 @@ struct DashboardMiddleware: RouterMiddleware {
     static func page(for error: DashboardError, home: String = "/dashboard") -> Response {
         switch error {
         case .signInRequired(let returnTo):
-            let next = returnTo.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "/-_"))) ?? ""
-            return WebPage.redirect(to: "\(home)/login?next=\(next)")
+            return WebPage.redirect(to: "\(home)/login?next=\(Dashboard.encodedReturnPath(returnTo))")
         case .redirect(let location):
             return WebPage.redirect(to: location)
         case .forbidden(let role):

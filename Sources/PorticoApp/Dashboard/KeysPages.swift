@@ -32,9 +32,8 @@ struct KeysPages: Sendable {
         }
         // Portico's scopes, then the gateway's custom ones with what they allow.
         let gateway = dashboard.runtime.gateway.definition
-        let described = Dictionary(gateway.customScopes.map { ($0.scope.name, $0.description) }, uniquingKeysWith: { first, _ in first })
         let scopeChoices = gateway.catalogue.scopes.map { scope -> HTML in
-            let note: HTML = described[scope.name].map { " — \($0)" as HTML } ?? .empty
+            let note: HTML = gateway.scopeDescriptions[scope.name].map { " — \($0)" as HTML } ?? .empty
             return "<label><input type=\"checkbox\" name=\"scopes\" value=\"\(scope.name)\"> <code>\(scope.name)</code>\(note)</label>"
         }
         let rows = keys.map { key -> HTML in

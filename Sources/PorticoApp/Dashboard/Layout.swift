@@ -27,11 +27,7 @@ enum Layout {
 
     /// A signed-in page. `current` is the navigation path to mark as the current page.
     static func page(_ viewer: Viewer, title: String, current: String, notice: String? = nil, body: HTML) -> HTML {
-        let nav = navigation.map { item -> HTML in
-            item.path == current
-                ? "<li><a href=\"\(item.path)\" aria-current=\"page\">\(item.title)</a></li>"
-                : "<li><a href=\"\(item.path)\">\(item.title)</a></li>"
-        }
+        let nav = menu(navigation, current: current)
         let switcher: HTML =
             viewer.organizations.count > 1
             ? """
@@ -97,9 +93,20 @@ enum Layout {
         message.map { "<p class=\"error\" role=\"alert\">\($0)</p>" } ?? .empty
     }
 
+    /// A menu's items, the current page marked for assistive technology.
+    static func menu(_ items: [NavItem], current: String) -> [HTML] {
+        items.map { item in
+            item.path == current
+                ? "<li><a href=\"\(item.path)\" aria-current=\"page\">\(item.title)</a></li>"
+                : "<li><a href=\"\(item.path)\">\(item.title)</a></li>"
+        }
+    }
+
     /// The hidden CSRF field every signed-in form carries.
-    static func csrf(_ viewer: Viewer) -> HTML {
-        "<input type=\"hidden\" name=\"csrf_token\" value=\"\(viewer.csrfToken)\">"
+    static func csrf(_ viewer: Viewer) -> HTML { csrfField(viewer.csrfToken) }
+
+    static func csrfField(_ token: String) -> HTML {
+        "<input type=\"hidden\" name=\"csrf_token\" value=\"\(token)\">"
     }
 
     static func option(_ value: String, _ label: String, selected: Bool) -> HTML {

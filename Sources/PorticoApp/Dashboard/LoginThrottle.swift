@@ -26,6 +26,13 @@ final class LoginThrottle: Sendable {
         }
     }
 
+    /// `reason` followed by how long `key` must wait ("Try again in 3 minutes."), or nil when it may try now.
+    func refusal(_ key: String, now: Int64, _ reason: String) -> String? {
+        guard let wait = retryAfter(key, now: now) else { return nil }
+        let minutes = max(1, Int((wait + 59_999) / 60_000))
+        return "\(reason) Try again in \(minutes) minute\(minutes == 1 ? "" : "s")."
+    }
+
     func recordFailure(_ email: String, now: Int64) {
         failures.withLock { failures in
             if failures.count >= capacity {

@@ -88,15 +88,14 @@ enum OpenAPI {
 
         struct Gateway: Sendable {
             var document: JSONValue
-            var scopes: [Scope]
             var route: GatewayRoute
         }
 
         /// Every scope a key needs to call it.
-        var scopes: [Scope] { gateway?.scopes ?? [scope] }
+        var scopes: [Scope] { gateway?.route.scopes ?? [scope] }
 
         var json: JSONValue {
-            if let gateway { return GatewayOpenAPI.augment(gateway.document, method: method, scopes: gateway.scopes, route: gateway.route) }
+            if let gateway { return GatewayOpenAPI.augment(gateway.document, method: method, route: gateway.route) }
             var operation: [String: JSONValue] = [
                 "operationId": .string(id), "tags": [.string(tag)], "summary": .string(summary),
                 "description": .string("Needs the `\(scope)` scope."),

@@ -19,6 +19,15 @@ struct GatewayOpenAPI: Sendable {
     private static let methods = ["get", "put", "post", "delete", "options", "head", "patch"]
     private static let componentSections = ["schemas", "parameters", "responses", "requestBodies", "headers", "examples"]
 
+    /// No gateway routes: nothing to add (and Portico's own document is not built for it).
+    static let none = GatewayOpenAPI()
+
+    private init() {
+        operations = []
+        components = [:]
+        tags = []
+    }
+
     init(routes: [GatewayRoute]) {
         var operations: [OpenAPI.Operation] = []
         // Portico's own components, so an upstream's name that clashes with one is renamed.
@@ -105,8 +114,9 @@ struct GatewayOpenAPI: Sendable {
 
     /// An upstream operation as Portico serves it: its own description plus
     /// Portico's security, problem responses, headers and required scopes.
-    static func augment(_ operation: JSONValue, method: String, scopes: [Scope], route: GatewayRoute) -> JSONValue {
+    static func augment(_ operation: JSONValue, method: String, route: GatewayRoute) -> JSONValue {
         guard case .object(var fields) = operation else { return operation }
+        let scopes = route.scopes
         let needs = scopes.map { "`\($0)`" }.joined(separator: ", ")
         var description = ""
         if case .string(let own)? = fields["description"] { description = own + "\n\n" }
@@ -241,7 +251,7 @@ struct GatewayOpenAPI: Sendable {
             status: status,
             response: response
         )
-        operation.gateway = OpenAPI.Operation.Gateway(document: fields, scopes: route.scopes, route: route)
+        operation.gateway = OpenAPI.Operation.Gateway(document: fields, route: route)
         return operation
     }
 

@@ -75,17 +75,16 @@ struct GatewayDefinition: Sendable {
     let routes: [GatewayRoute]
     /// Portico's scopes and the declared custom ones, in the order keys offer them.
     let catalogue: ScopeCatalogue
-    /// Custom scopes with their descriptions, in name order.
-    let customScopes: [(scope: Scope, description: String)]
+    /// Declared custom scopes with their descriptions, by name.
+    let scopeDescriptions: [String: String]
     /// Declared custom metrics with their descriptions.
     let metrics: [String: String]
     /// The routes' operations for the OpenAPI document and the reference.
     let openAPI: GatewayOpenAPI
-    /// `/v1/openapi.json` as served: Portico's document with the gateway's operations.
-    let openAPIJSON: String
-
-    /// Metric names Portico meters itself; a custom metric may not take one.
-    static let reservedMetrics: Set<String> = [UsageMetric.requests, "key_verifications"]
+    /// `/v1/openapi.json` as served: Portico's document with the gateway's operations, rendered at
+    /// its first request (start-up and config checks never pay for it).
+    var openAPIJSON: String { rendered.text }
+    private let rendered: RenderedOnce
 
     init(_ config: GatewayConfig, serverMaxBodyBytes: Int) throws {
         var custom: [(Scope, String)] = []
@@ -106,11 +105,11 @@ struct GatewayDefinition: Sendable {
                     description: "setting \"gateway.metrics\" has \"\(name)\"; a metric name is 1 to 40 of a-z, 0-9 and _, starting with a letter"
                 )
             }
-            guard !Self.reservedMetrics.contains(name) else {
+            guard !UsageMetric.reserved.contains(name) else {
                 throw ConfigError(description: "setting \"gateway.metrics\" declares \"\(name)\", which Portico meters itself")
             }
         }
-        customScopes = custom
+        scopeDescriptions = config.scopes
         metrics = config.metrics
         let catalogue = ScopeCatalogue(ScopeCatalogue.builtIn.scopes + custom.map(\.0))
         self.catalogue = catalogue
@@ -118,8 +117,9 @@ struct GatewayDefinition: Sendable {
             try GatewayRoute(route, index: index, section: config, catalogue: catalogue, serverMaxBodyBytes: serverMaxBodyBytes)
         }
         try Self.checkOverlaps(routes)
-        openAPI = GatewayOpenAPI(routes: routes)
-        openAPIJSON = openAPI.operations.isEmpty ? OpenAPI.json : OpenAPI.render(openAPI.document())
+        let openAPI = routes.isEmpty ? GatewayOpenAPI.none : GatewayOpenAPI(routes: routes)
+        self.openAPI = openAPI
+        rendered = RenderedOnce { openAPI.operations.isEmpty ? OpenAPI.json : OpenAPI.render(openAPI.document()) }
     }
 
     /// Portico's own `/v1` paths, which no gateway route may shadow.
@@ -148,5 +148,22 @@ struct GatewayDefinition: Sendable {
                 }
             }
         }
+    }
+}
+
+/// Text made by `make` at its first use, then kept.
+final class RenderedOnce: Sendable {
+    private let make: @Sendable () -> String
+    private let made = Mutex<String?>(nil)
+
+    init(_ make: @escaping @Sendable () -> String) {
+        self.make = make
+    }
+
+    var text: String {
+        if let text = made.withLock({ $0 }) { return text }
+        let text = make()
+        made.withLock { $0 = text }
+        return text
     }
 }

@@ -116,9 +116,9 @@ final class IdentityTokens: Sendable {
 
     /// Makes the first signing key if the database has none, then loads the published ones.
     func prepare(now: Int64) async throws {
-        if try await store.signingKeys(now: now).isEmpty {
-            try await store.addSigningKey(makeKey(now: now), retireOthersAt: now, onlyIfNone: true)
-        }
+        try await refresh(now: now)
+        guard keys.withLock({ $0.ids.isEmpty }) else { return }
+        try await store.addSigningKey(makeKey(now: now), retireOthersAt: now, onlyIfNone: true)
         try await refresh(now: now)
     }
 

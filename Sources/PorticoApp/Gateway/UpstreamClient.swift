@@ -64,12 +64,14 @@ final class UpstreamClient: Sendable {
     /// Idle connections kept per origin.
     static let maxIdlePerOrigin = 64
     /// An idle connection older than this is closed rather than reused: upstreams close idle
-    /// keep-alive connections after a few seconds, and a request sent as they do would fail.
-    static let maxIdleAge: TimeAmount = .seconds(4)
+    /// keep-alive connections after a few seconds, and a request sent as they do would fail
+    /// (`gateway.upstream_keepalive_seconds`).
+    let maxIdleAge: TimeAmount
 
-    init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, maxConnectionsPerOrigin: Int) throws {
+    init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, maxConnectionsPerOrigin: Int, maxIdleAge: TimeAmount) throws {
         self.group = group
         self.maxConnectionsPerOrigin = maxConnectionsPerOrigin
+        self.maxIdleAge = maxIdleAge
         self.tls = try NIOSSLContext(configuration: .makeClientConfiguration())
     }
 
@@ -238,7 +240,7 @@ final class UpstreamClient: Sendable {
         var stale: [any Channel] = []
         let found = idle.withLock { idle -> Pooled? in
             while let pooled = idle[origin]?.popLast() {
-                if pooled.channel.isActive, now - pooled.idleSince < Self.maxIdleAge { return pooled }
+                if pooled.channel.isActive, now - pooled.idleSince < maxIdleAge { return pooled }
                 stale.append(pooled.channel)
             }
             return nil

@@ -30,8 +30,11 @@ final class UpstreamProxy: Service, Sendable {
     private let metrics: PorticoMetrics
     private let logger: Logger
 
-    init(identity: IdentityTokens, gateway: GatewayTable, metrics: PorticoMetrics, logger: Logger, maxConnectionsPerUpstream: Int) throws {
-        client = try UpstreamClient(maxConnectionsPerOrigin: maxConnectionsPerUpstream)
+    init(identity: IdentityTokens, gateway: GatewayTable, metrics: PorticoMetrics, logger: Logger, settings: GatewayConfig) throws {
+        client = try UpstreamClient(
+            maxConnectionsPerOrigin: settings.maxConnectionsPerUpstream,
+            maxIdleAge: .seconds(Int64(settings.upstreamKeepaliveSeconds))
+        )
         self.identity = identity
         self.gateway = gateway
         self.metrics = metrics

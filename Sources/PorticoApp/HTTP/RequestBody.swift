@@ -102,6 +102,19 @@ struct RequestBody: Sendable {
         }
     }
 
+    /// A time: an RFC 3339 string or Unix seconds, as in query strings; nil when absent or null.
+    func time(_ name: String) throws -> Int64? {
+        switch fields[name] {
+        case nil, .null?: return nil
+        case .string(let text)?: return try QueryValue.time(text, name)
+        case let value?:
+            guard let seconds = value.integer else {
+                throw APIError.invalid(name, "\(name) must be an RFC 3339 time (2026-11-22T10:00:00Z) or Unix seconds.")
+            }
+            return try QueryValue.time(String(seconds), name)
+        }
+    }
+
     /// A string-to-string map with bounded size (Stripe's metadata rules). A
     /// null value for a key means "remove this key" when updating.
     func metadata(_ name: String, maxKeys: Int = 50, maxKeyLength: Int = 40, maxValueLength: Int = 500) throws -> Update<[String: String?]> {

@@ -1,3 +1,4 @@
+import HTTPTypes
 import NIOCore
 import PorticoCore
 
@@ -23,6 +24,10 @@ final class RequestFacts: @unchecked Sendable {
     var reportedUsage: [Meter] = []
     /// The gateway route this request matched, set by the body limit before anything reads the body.
     var gateway: GatewayTable.Match?
+
+    /// Whether a body with these headers may be held in memory whole: always on Portico's own
+    /// routes, on a gateway route only when small and of known length (`GatewayRoute.mayBuffer`).
+    func mayHold(_ headers: HTTPFields) -> Bool { gateway == nil || GatewayRoute.mayBuffer(headers) }
     /// The API version the request runs under, set by `APIVersionMiddleware` (the gateway forwards it).
     var apiVersion: String?
     /// Redacted request body, when the organization captures bodies.

@@ -74,7 +74,7 @@ struct IdempotencyLayer: RouteLayer {
         guard (200..<300).contains(response.status.code) else { return response }
         // A gateway response too large to hold (or of unknown length) streams through unstored:
         // a retry reaches the upstream again, with the same Idempotency-Key for it to recognise.
-        if context.facts.gateway != nil, !GatewayRoute.mayBuffer(response.headers) { return response }
+        if !context.facts.mayHold(response.headers) { return response }
         // A request that wrote nothing (a key verification, the sandbox clock) is stored on its own.
         let bytes = try await response.collectBody()
         let stored = IdempotentResponse(status: Int(response.status.code), contentType: response.headers[.contentType], body: Data(buffer: bytes))

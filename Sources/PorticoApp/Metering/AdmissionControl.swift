@@ -34,6 +34,19 @@ final class AdmissionControl: Sendable {
             monthlyQuotaIsHard = plan.monthlyQuotaIsHard(livemode: livemode)
             metricQuotas = limits.metricQuotas
         }
+
+        /// No limit at all: a platform key's (the team's own backend is never counted against a tenant).
+        static let unlimited = ModePolicies()
+
+        private init() {
+            keyBurst = nil
+            keyMinute = nil
+            organizationMinute = nil
+            dailyQuota = nil
+            monthlyQuota = nil
+            monthlyQuotaIsHard = false
+            metricQuotas = [:]
+        }
     }
 
     /// What one request was counted against, so that a later refusal (a
@@ -88,6 +101,7 @@ final class AdmissionControl: Sendable {
     func plan(for principal: Principal) -> Plan { plans[principal.plan] ?? defaultPlan }
 
     private func policies(for principal: Principal) -> ModePolicies {
+        if principal.isPlatform { return .unlimited }
         let plan = policies[principal.plan] ?? defaultPolicies
         return principal.livemode ? plan.live : plan.test
     }
@@ -216,6 +230,8 @@ final class AdmissionControl: Sendable {
         limit: RoutePolicies,
         into states: inout [LimitState]
     ) -> Bool {
+        // A platform key is not counted against the organization it acts for (as in `policies(for:)`).
+        if principal.isPlatform { return true }
         let subject = LimitKey(.route(principal.organizationID, livemode: principal.livemode, route: route))
         let counted = limiter.acquire(subject, burst: limit.burst, minute: limit.minute, now: clock.nowMilliseconds, into: &states)
         if !counted, let admission { refund(admission, for: principal) }

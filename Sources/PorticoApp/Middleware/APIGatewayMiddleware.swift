@@ -68,7 +68,7 @@ struct APIGatewayMiddleware: RouterMiddleware {
         if principal.bodyCapture, request.method != .get, request.method != .head {
             // A gateway route's body streams on to the upstream: it is held only when small and of known length.
             facts.requestBody =
-                facts.gateway == nil || GatewayRoute.mayBuffer(request.headers)
+                facts.mayHold(request.headers)
                 ? redactor.redact(try await RequestBody.collect(&request, context: context)) : GatewayRoute.notCaptured
         }
         return try await next(request, context)

@@ -1,4 +1,5 @@
 import Hummingbird
+import PorticoCore
 
 /// 429 `quota_exceeded` when the organization has used its plan's monthly
 /// quota of the route's metric (`metric_quotas`), checked before the route
@@ -6,7 +7,10 @@ import Hummingbird
 struct MetricQuotaCheck: RouteLayer {
     let admission: AdmissionControl
 
-    func applies(to route: RouteSpec) -> Bool { route.meter != nil }
+    /// Only routes metering a declared metric: Portico's own (`requests`, `key_verifications`) have no metric quota.
+    func applies(to route: RouteSpec) -> Bool {
+        route.meter.map { !UsageMetric.reserved.contains($0.metric) } ?? false
+    }
 
     func handle(_ request: Request, context: Context, route: RouteSpec, next: Handler) async throws -> Response {
         guard let meter = route.meter else { return try await next(request, context) }

@@ -26,7 +26,7 @@ struct RequestLogMiddleware: RouterMiddleware {
         var responseBody: String?
         if facts.principal?.bodyCapture == true {
             responseBody =
-                facts.gateway == nil || GatewayRoute.mayBuffer(response.headers)
+                facts.mayHold(response.headers)
                 ? redactor.redact(try await response.collectBody()) : GatewayRoute.notCaptured
         }
         let principal = facts.principal

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import PorticoCore
 
 extension HTTPField.Name {
     static let secFetchSite = Self("Sec-Fetch-Site")!
@@ -64,6 +65,13 @@ struct FormData: Sendable {
     static func read(_ request: inout Request, context: PorticoRequestContext) async throws -> FormData {
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
         return FormData(String(buffer: buffer))
+    }
+
+    /// The posted form of a signed-in page, once it carries the session's CSRF token (`csrf_token`).
+    static func read(_ request: inout Request, context: PorticoRequestContext, csrfToken: String) async throws -> FormData {
+        let form = try await read(&request, context: context)
+        guard let token = form["csrf_token"], ConstantTime.equal(token.utf8, csrfToken.utf8) else { throw DashboardError.staleForm }
+        return form
     }
 
     subscript(_ name: String) -> String? { fields[name]?.first }

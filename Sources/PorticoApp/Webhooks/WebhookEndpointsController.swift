@@ -130,8 +130,8 @@ struct WebhookEndpointsController: Sendable {
         let endpoint = try await endpoint(context)
         let body = try await RequestBody.decode(request, context: context)
         try body.allowOnly(["since", "until"])
-        let since = try Self.time(body, "since") ?? 0
-        let until = try Self.time(body, "until") ?? clock.nowMilliseconds + 1
+        let since = try body.time("since") ?? 0
+        let until = try body.time("until") ?? clock.nowMilliseconds + 1
         return try await context.respond(status: .accepted) { completion in
             try await service.startReplay(of: endpoint, since: since, until: until, completing: completion)
         } render: { job in
@@ -151,19 +151,6 @@ struct WebhookEndpointsController: Sendable {
         let id = try context.parameters.require("id")
         guard let endpoint = try await store.endpoint(id: id, scope: scope) else { throw APIError.notFound("webhook endpoint", id: id) }
         return endpoint
-    }
-
-    /// A body time: RFC 3339 string or Unix seconds, as in query strings.
-    private static func time(_ body: RequestBody, _ name: String) throws -> Int64? {
-        switch body.fields[name] {
-        case nil, .null?: return nil
-        case .string(let text)?: return try QueryValue.time(text, name)
-        case let value?:
-            guard let seconds = value.integer else {
-                throw APIError.invalid(name, "\(name) must be an RFC 3339 time (2026-11-22T10:00:00Z) or Unix seconds.")
-            }
-            return try QueryValue.time(String(seconds), name)
-        }
     }
 }
 

@@ -25,8 +25,6 @@ package struct ParsedAPIKey: Sendable, Equatable {
     var livemode: Bool
     package var token: String
 
-    /// A tenant key's kind; nil for a platform key.
-    var kind: APIKeyKind? { APIKeyKind.allCases.first { $0.prefixCode == code } }
     /// A platform key (`tk_`): the operating team's, made by the CLI, acting for any organization.
     package var isPlatform: Bool { code == APIKeyFormat.platformCode }
     /// `sk_test_`: the part that is safe to display and store.
@@ -45,10 +43,6 @@ package enum APIKeyFormat {
     /// Platform keys' code (`tk_live_…`: the team that runs Portico).
     static let platformCode = "tk"
 
-    static func prefix(kind: APIKeyKind, livemode: Bool) -> String {
-        "\(kind.prefixCode)_\(livemode ? "live" : "test")_"
-    }
-
     package static func generate(kind: APIKeyKind, livemode: Bool) -> ParsedAPIKey {
         generate(code: kind.prefixCode, livemode: livemode)
     }
@@ -58,8 +52,10 @@ package enum APIKeyFormat {
     }
 
     private static func generate(code: String, livemode: Bool) -> ParsedAPIKey {
-        let body = "\(code)_\(livemode ? "live" : "test")_" + Base62.random(count: randomLength)
-        return ParsedAPIKey(code: code, livemode: livemode, token: body + checksum(of: body.utf8))
+        var key = ParsedAPIKey(code: code, livemode: livemode, token: "")
+        let body = key.prefix + Base62.random(count: randomLength)
+        key.token = body + checksum(of: body.utf8)
+        return key
     }
 
     /// Parses and checksums a presented key; nil for anything malformed.

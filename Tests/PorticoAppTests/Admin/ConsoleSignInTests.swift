@@ -97,7 +97,7 @@ struct ConsoleSignInTests {
             #expect(try await portico.store.unusedRecoveryCodes(staffId: staff.id) == 9)
 
             // Every step is audited against the staff account.
-            let actions = try await portico.auditActions(actorID: staff.id)
+            let actions = try await portico.auditActions(about: staff.id)
             #expect(actions.contains("staff.two_factor_enrolled") && actions.contains("staff.recovery_code_used"))
             #expect(actions.filter { $0 == "staff.signed_in" }.count == 3)
         }
@@ -159,7 +159,7 @@ struct ConsoleSignInTests {
 
 extension TestPortico {
     /// Audit actions about the staff account `staffID` (its target), oldest first.
-    func auditActions(actorID staffID: String) async throws -> [String] {
+    func auditActions(about staffID: String) async throws -> [String] {
         try await store.auditEntries(targetId: staffID).sorted { $0.id < $1.id }.map(\.action)
     }
 }

@@ -37,6 +37,8 @@ struct GatewayConfigTests {
         let resolved = try #require(try GatewayDefinition(config.gateway, serverMaxBodyBytes: 1_000).routes.first)
         #expect(resolved.target(try #require(resolved.test), path: "/v1/orders/7", query: "a=1") == "/7?a=1")
         #expect(resolved.maxBodyBytes == 2_048)
+        #expect(config.gateway.upstreamKeepaliveSeconds == 4)
+        #expect(try Self.load(#"{"upstream_keepalive_seconds": 30}"#).gateway.upstreamKeepaliveSeconds == 30)
     }
 
     @Test(arguments: [
@@ -57,6 +59,7 @@ struct GatewayConfigTests {
         (#"{"scopes": {"orders": "x"}}"#, "gateway.scopes"),
         (#"{"scopes": {"customers:read": "x"}}"#, "gateway.scopes"),
         (#"{"metrics": {"requests": "x"}}"#, "gateway.metrics"),
+        (#"{"upstream_keepalive_seconds": 0}"#, "gateway.upstream_keepalive_seconds"),
     ])
     func anInvalidSettingIsNamed(gateway: String, field: String) throws {
         do {

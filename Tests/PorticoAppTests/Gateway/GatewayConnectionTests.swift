@@ -15,6 +15,8 @@ struct GatewayConnectionTests {
             route.testUpstream = upstream.base
             config.gateway.scopes = ["orders:read": "Read orders"]
             config.gateway.routes = [route]
+            // A loaded machine may take seconds between two requests: pooled connections must not age out meanwhile.
+            config.gateway.upstreamKeepaliveSeconds = 600
         }
         try await portico.run { api in try await body(portico, api) }
     }

@@ -103,6 +103,27 @@ struct PlatformKeyTests {
         }
     }
 
+    @Test func aPlatformKeyIsNotCountedAgainstTheOrganizationsRouteLimits() async throws {
+        let portico = try await TestPortico.make { config in
+            config.gateway.metrics = ["tokens": "Model tokens"]
+            config.rateLimits.routes["POST /v1/usage-records"] = RouteLimit(perSecond: nil, perMinute: 1)
+        }
+        try await portico.run { api in
+            let platform = try await portico.runtime.platformKeys.create(livemode: false, label: nil, by: .cli).secret
+            for job in 1...3 {
+                let body = #"{"metric":"tokens","quantity":1,"idempotency_key":"job-\#(job)"}"#
+                let recorded = try await api.send(
+                    .post,
+                    "/v1/usage-records",
+                    key: platform,
+                    json: body,
+                    headers: Self.acting(for: portico.organizationID)
+                )
+                #expect(recorded.status == .ok)
+            }
+        }
+    }
+
     @Test func aRevokedPlatformKeyIsRefused() async throws {
         let portico = try await Self.make()
         try await portico.run { api in
