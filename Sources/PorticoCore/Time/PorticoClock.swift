@@ -20,14 +20,20 @@ package struct SystemClock: PorticoClock {
 /// A clock that runs with real time plus an offset that can only move forward
 /// (the sandbox's fast-forward and tests' injected time).
 package final class OffsetClock: PorticoClock {
-    private let offset = Mutex<TimeInterval>(0)
+    private let state = Mutex<(offset: TimeInterval, frozenAt: Date?)>((0, nil))
 
     package init() {}
 
-    package var now: Date { Date().addingTimeInterval(offset.withLock { $0 }) }
+    package var now: Date { state.withLock { ($0.frozenAt ?? Date()).addingTimeInterval($0.offset) } }
 
     package func advance(by interval: TimeInterval) {
-        offset.withLock { $0 += max(0, interval) }
+        state.withLock { $0.offset += max(0, interval) }
+    }
+
+    /// Stops real time from moving the clock: from now on only `advance` does. For tests whose
+    /// schedule (a webhook retry 5 s later) must not come due while a loaded machine is slow.
+    package func freeze() {
+        state.withLock { $0.frozenAt = $0.frozenAt ?? Date() }
     }
 }
 

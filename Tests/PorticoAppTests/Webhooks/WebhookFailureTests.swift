@@ -79,6 +79,8 @@ import Testing
 
     @Test func retriesFollowTheScheduleUnderTheInjectedClockWithTheSameWebhookID() async throws {
         let portico = try await TestPortico.make()
+        // Only `advance` moves time: a slow machine must not bring the 5 s retry due by itself.
+        portico.clock.freeze()
         try await WebhookReceiver.with(.first(2, .init(status: .serviceUnavailable))) { receiver in
             try await portico.run { (api: APIClient) async throws in
                 let key = portico.testKey
@@ -207,6 +209,8 @@ import Testing
 
     @Test func redirectsAreNotFollowed() async throws {
         let portico = try await TestPortico.make()
+        // No retry 5 s later on a slow machine: the receiver's count is of the first attempt alone.
+        portico.clock.freeze()
         try await WebhookReceiver.with(.always(.init(status: .found, headers: [.location: "http://10.0.0.1/internal"]))) { receiver in
             try await portico.run { (api: APIClient) async throws in
                 let key = portico.testKey
