@@ -15,6 +15,8 @@ struct ConsoleSignInTests {
     /// A Portico with one staff account (not enrolled), run for `body`.
     static func run(_ body: @escaping @Sendable (TestPortico, Browser, StaffRecord) async throws -> Void) async throws {
         let portico = try await TestPortico.make()
+        // Codes are per 30-second step: only `advance` may move to the next one, however slow the machine.
+        portico.clock.freeze()
         let staff = try await portico.runtime.staff.create(email: "ops@portico.test", password: password, by: .cli)
         try await portico.run { api in try await body(portico, Browser(api.client), staff) }
     }

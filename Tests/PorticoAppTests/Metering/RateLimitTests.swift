@@ -165,6 +165,8 @@ struct RateLimitTests {
 
     @Test func aDailyQuotaRefusesUntilTheNextDay() async throws {
         let portico = try await Self.make(Self.plan(daily: 3))
+        // Only `advance` moves time, so Retry-After is compared with the instant it was computed at.
+        portico.clock.freeze()
         try await portico.run { (api: APIClient) async throws in
             for _ in 0..<3 { #expect(try await api.send(.get, "/v1/customers", key: portico.testKey).status == .ok) }
             let refused = try await api.send(.get, "/v1/customers", key: portico.testKey)
