@@ -22,7 +22,7 @@ extension OrgCommand {
             var offset = 0
             while true {
                 let (rows, total) = try await runtime.organizations.list(search: search, limit: 500, offset: offset)
-                for row in rows { print(json ? OrgJSON.summary(row) : OrgJSON.line(row)) }
+                for row in rows { print(json ? CommandJSON.summary(row) : CommandJSON.line(row)) }
                 offset += rows.count
                 if rows.isEmpty || offset >= total { break }
             }
@@ -46,7 +46,7 @@ extension OrgCommand {
                 CLI.fail("no organization \(organization)", code: 1)
             }
             if json {
-                print(OrgJSON.detail(record, members, keys))
+                print(CommandJSON.detail(record, members, keys))
                 return
             }
             print("\(record.id)  \(record.name)")
@@ -100,8 +100,8 @@ extension OrgCommand {
     }
 }
 
-/// The JSON the org commands print.
-enum OrgJSON {
+/// What the `--json` flags of the org and staff commands print.
+enum CommandJSON {
     static func line(_ row: OrganizationSummary) -> String {
         let organization = row.organization
         return
@@ -133,7 +133,8 @@ enum OrgJSON {
         ])
     }
 
-    private static func encode(_ object: [String: Any]) -> String {
+    /// One JSON object on one line, keys sorted (what every `--json` prints).
+    static func encode(_ object: [String: Any]) -> String {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }

@@ -46,8 +46,7 @@ struct StaffCommand: AsyncParsableCommand {
                         "id": staff.id, "email": staff.email, "status": state,
                         "two_factor": staff.isEnrolled, "created_at": RFC3339.string(milliseconds: staff.createdAt),
                     ]
-                    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-                    print(String(decoding: data, as: UTF8.self))
+                    print(CommandJSON.encode(object))
                 } else {
                     print("\(staff.id)  \(staff.email)  \(state)")
                 }

@@ -71,9 +71,7 @@ public struct StaffService: Sendable {
 
     /// The secret being enrolled: the pending one if the account has one, else a new one, kept sealed.
     func pendingEnrollment(_ staff: StaffRecord) async throws -> TOTP {
-        if let sealed = staff.totpSecret, let bytes = Base32.decode(try secrets.open(sealed, for: staff.id)) {
-            return TOTP(secret: bytes)
-        }
+        if let totp = try totp(of: staff) { return totp }
         let totp = TOTP.generate()
         try await store.setPendingTOTPSecret(staffId: staff.id, sealedSecret: secrets.seal(totp.base32Secret, for: staff.id))
         return totp
@@ -100,18 +98,22 @@ public struct StaffService: Sendable {
 
     /// Checks a six-digit code (each time step once) or a recovery code (each once).
     func verifySecondFactor(_ staff: StaffRecord, input: String, by actor: AuditActor) async throws -> SecondFactor {
-        guard staff.isEnrolled, let sealed = staff.totpSecret, let secret = Base32.decode(try secrets.open(sealed, for: staff.id)) else {
-            return .refused
-        }
+        guard staff.isEnrolled, let totp = try totp(of: staff) else { return .refused }
         let typed = input.trimmingCharacters(in: .whitespaces)
         let now = clock.nowMilliseconds
         if typed.count == TOTP.digits {
-            guard let step = TOTP(secret: secret).verify(typed, at: now, after: staff.totpLastStep) else { return .refused }
+            guard let step = totp.verify(typed, at: now, after: staff.totpLastStep) else { return .refused }
             return try await store.useTOTPStep(staffId: staff.id, step: step) ? .totp : .refused
         }
         let audit = actor.entry("staff.recovery_code_used", organizationID: nil, targetType: "staff", targetID: staff.id, at: now)
         let used = try await store.useRecoveryCode(staffId: staff.id, codeHash: Self.hash(recoveryCode: typed), at: now, audit: audit)
         return used ? .recoveryCode : .refused
+    }
+
+    /// The account's secret, opened; nil when it has none.
+    private func totp(of staff: StaffRecord) throws -> TOTP? {
+        guard let sealed = staff.totpSecret, let secret = Base32.decode(try secrets.open(sealed, for: staff.id)) else { return nil }
+        return TOTP(secret: secret)
     }
 
     /// Ten codes like `k7wq-3mzp-xa`: 10 base32 characters, 50 bits each.

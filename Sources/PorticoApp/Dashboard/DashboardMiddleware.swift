@@ -82,7 +82,10 @@ struct DashboardMiddleware: RouterMiddleware {
 
     static func message(_ title: String, _ detail: String, status: HTTPResponse.Status, home: String = "/dashboard") -> Response {
         WebPage.response(
-            Layout.bare(title: title, body: "<h1>\(title)</h1><p>\(detail)</p><p><a href=\"\(home)\">Back</a></p>"),
+            Layout.bare(
+                title: title,
+                body: "<h1>\(title)</h1><p>\(detail)</p><p><a href=\"\(home)\">Back to the \(home == Admin.home ? "console" : "dashboard")</a></p>"
+            ),
             status: status
         )
     }
