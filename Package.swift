@@ -39,6 +39,7 @@ let package = Package(
                 "PorticoCore",
                 "PorticoStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

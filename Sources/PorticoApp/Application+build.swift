@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// and the background services that run beside the server.
 ///
 /// `onServerRunning` receives the bound port (the sandbox prints it; port 0
-/// picks one); `services` run beside the built-in ones (the sandbox's `ParentWatch`).
+/// picks one); `services` run beside the built-in ones.
 public func buildApplication(
     runtime: PorticoRuntime,
     services extra: [any Service] = [],
@@ -290,9 +290,12 @@ func backgroundServices(runtime: PorticoRuntime) -> [any Service] {
 /// Runs the application until SIGTERM or SIGINT, then stops accepting
 /// connections, lets in-flight requests finish (up to
 /// `server.shutdown_grace_seconds`) and flushes batched state.
-public func runUntilSignalled(_ application: some ApplicationProtocol, runtime: PorticoRuntime) async throws {
+///
+/// `watchers` end the run as a signal would, by returning (the sandbox's
+/// `ParentWatch`).
+public func runUntilSignalled(_ application: some ApplicationProtocol, runtime: PorticoRuntime, watchers: [any Service] = []) async throws {
     var configuration = ServiceGroupConfiguration(
-        services: [application],
+        services: [.init(service: application)] + watchers.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: runtime.logger
     )

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import PorticoApp
+import ServiceLifecycle
 
 /// Options every command that opens the database accepts.
 struct GlobalOptions: ParsableArguments {
@@ -80,9 +81,13 @@ enum CLI {
 
     /// Builds and runs a server until it is signalled; a start-up failure (the
     /// port is taken, the disk is full) ends the process with its own status and one line.
-    static func serve(_ runtime: PorticoRuntime, _ build: () async throws -> some ApplicationProtocol) async throws {
+    static func serve(
+        _ runtime: PorticoRuntime,
+        watchers: [any Service] = [],
+        _ build: () async throws -> some ApplicationProtocol
+    ) async throws {
         do {
-            try await runUntilSignalled(try await build(), runtime: runtime)
+            try await runUntilSignalled(try await build(), runtime: runtime, watchers: watchers)
         } catch let failure as StartupFailure {
             fail(failure)
         } catch {

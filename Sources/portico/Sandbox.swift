@@ -57,8 +57,13 @@ struct Sandbox: AsyncParsableCommand {
             config.webhooks.allowedCidrs += ["127.0.0.0/8", "::1/128"]
         }
         // Seeded once the listener is bound (a port in use fails before anything is written).
-        try await CLI.serve(runtime) {
-            try await buildApplication(runtime: runtime, services: [ParentWatch(parent: parent, logger: runtime.logger)]) { [organizations] port in
+        let watch = ParentWatch(
+            parent: parent,
+            logger: runtime.logger,
+            exitAfter: .seconds(runtime.config.server.shutdownGraceSeconds + 20)
+        )
+        try await CLI.serve(runtime, watchers: [watch]) {
+            try await buildApplication(runtime: runtime) { [organizations] port in
                 do {
                     // The staff account's password hash runs beside the organizations' (each takes a tenth of a second).
                     async let staff = Self.seedStaff(runtime)

@@ -97,12 +97,13 @@ import Glibc
     @Test func sandboxExitsWhenItsParentDies() async throws {
         // A shell starts the sandbox in the background, prints its pid and exits once the sandbox has printed its line.
         let ready = FileManager.default.temporaryDirectory.appendingPathComponent("portico-orphan-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: ready) }
+        let log = ready + ".log"
+        defer { for path in [ready, log] { try? FileManager.default.removeItem(atPath: path) } }
         let shell = try ChildProcess(
             "/bin/sh",
             [
-                "-c", #""$0" sandbox --port 0 >"$1" 2>/dev/null & echo $!; while [ ! -s "$1" ]; do sleep 0.05; done"#,
-                PorticoProcess.binary.path, ready,
+                "-c", #""$0" sandbox --port 0 >"$1" 2>"$2" & echo $!; while [ ! -s "$1" ]; do sleep 0.05; done"#,
+                PorticoProcess.binary.path, ready, log,
             ],
             environment: PorticoProcess.environment([:])
         )
@@ -118,7 +119,7 @@ import Glibc
             if alive { try await Task.sleep(for: .milliseconds(50)) }
         }
         if alive { kill(pid, SIGKILL) }
-        #expect(!alive, "the orphaned sandbox kept running")
+        #expect(!alive, "the orphaned sandbox kept running; its log: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
     }
 }
 
