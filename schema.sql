@@ -90,6 +90,9 @@ CREATE INDEX audit_log_by_organization ON audit_log(organization_id, id);
 -- The request timeline (operator console, dashboard): the audit rows one request wrote.
 CREATE INDEX audit_log_by_request ON audit_log(request_id) WHERE request_id IS NOT NULL;
 
+-- The console's audit page: what staff did, newest first.
+CREATE INDEX audit_log_by_staff ON audit_log(id) WHERE actor_type = 'staff';
+
 -- Business resources --------------------------------------------------------
 
 CREATE TABLE customers (
@@ -198,6 +201,9 @@ CREATE TABLE events (
 
 CREATE INDEX events_by_tenant ON events(organization_id, livemode, id);
 
+-- The request timeline: the events one request emitted.
+CREATE INDEX events_by_request ON events(request_id) WHERE request_id IS NOT NULL;
+
 CREATE TABLE webhook_endpoints (
     id TEXT PRIMARY KEY NOT NULL,
     organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
@@ -217,6 +223,9 @@ CREATE TABLE webhook_endpoints (
 );
 
 CREATE INDEX webhook_endpoints_by_tenant ON webhook_endpoints(organization_id, livemode, id);
+
+-- The console's platform health: endpoints failing longest first.
+CREATE INDEX webhook_endpoints_failing ON webhook_endpoints(failing_since) WHERE failing_since IS NOT NULL;
 
 CREATE TABLE webhook_deliveries (
     id TEXT PRIMARY KEY NOT NULL,
@@ -347,6 +356,30 @@ CREATE TABLE request_stats (
     latency_bucket INTEGER NOT NULL,
     count INTEGER NOT NULL,
     PRIMARY KEY (organization_id, livemode, hour_start, status_class, latency_bucket)
+) WITHOUT ROWID;
+
+-- The console sorts organizations by 5xx over 24 h: the error rows alone.
+CREATE INDEX request_stats_errors ON request_stats(organization_id, hour_start) WHERE status_class >= 5;
+
+-- Platform-wide requests per route ("GET /v1/customers/{id}"), hour, status
+-- class and latency bucket: the console's platform health. Pruned with the
+-- log partitions.
+CREATE TABLE route_stats (
+    hour_start INTEGER NOT NULL,
+    route TEXT NOT NULL,
+    status_class INTEGER NOT NULL,
+    latency_bucket INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (hour_start, route, status_class, latency_bucket)
+) WITHOUT ROWID;
+
+-- Live requests per organization and UTC month: the console sorts 10,000
+-- organizations by it without summing their hours.
+CREATE TABLE organization_month_stats (
+    organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    month_start INTEGER NOT NULL,
+    requests INTEGER NOT NULL,
+    PRIMARY KEY (organization_id, month_start)
 ) WITHOUT ROWID;
 
 CREATE TABLE webhook_attempt_stats (

@@ -206,6 +206,10 @@ func registerConsole(_ admin: Admin, on router: Router<PorticoRequestContext>) {
     let group = router.group("admin").add(middleware: DashboardMiddleware(logger: admin.runtime.logger, home: Admin.home))
     AdminAuthPages(admin: admin).register(on: group)
     OrganizationsPage(admin: admin).register(on: group)
+    OrganizationPage(admin: admin).register(on: group)
+    FindPages(admin: admin).register(on: group)
+    StaffAuditPage(admin: admin).register(on: group)
+    HealthPage(admin: admin).register(on: group)
     group.get("**") { _, _ -> Response in throw DashboardError.notFound }
     group.post("**") { _, _ -> Response in throw DashboardError.notFound }
 }

@@ -150,7 +150,13 @@ public final class PorticoRuntime: Sendable {
             hasher: PasswordHasher(cost: config.accounts.passwordHashCost),
             defaultPlan: config.billing.defaultPlan
         )
-        self.organizations = OrganizationAdministration(store: store, clock: clock, authenticator: authenticator)
+        self.organizations = OrganizationAdministration(
+            store: store,
+            clock: clock,
+            authenticator: authenticator,
+            plans: config.plans,
+            partitionWidth: config.requestLogs.partitionWidth
+        )
         self.staff = StaffService(store: store, clock: clock, hasher: PasswordHasher(cost: config.accounts.passwordHashCost), secrets: secretBox)
     }
 

@@ -54,7 +54,9 @@ final class Admin: Sendable {
 /// The console's page shell: its own navigation and a plain sign-out form, no script.
 enum AdminLayout {
     static let navigation: [Layout.NavItem] = [
-        Layout.NavItem(path: "/admin", title: "Organizations")
+        Layout.NavItem(path: "/admin", title: "Organizations"),
+        Layout.NavItem(path: "/admin/health", title: "Platform health"),
+        Layout.NavItem(path: "/admin/audit", title: "Staff audit"),
     ]
 
     static func page(_ viewer: StaffViewer, title: String, current: String, notice: String? = nil, body: HTML) -> HTML {
@@ -65,6 +67,10 @@ enum AdminLayout {
                 <a class="skip" href="#main">Skip to content</a>
                 <header class="top console">
                 <a class="brand" href="/admin">Portico console</a>
+                <form method="get" action="/admin/find" class="inline" role="search">
+                <label for="find" class="visually-hidden">Find an id or email</label>
+                <input id="find" name="q" type="search" placeholder="req_…, evt_…, org_…, an email">
+                <button type="submit">Find</button></form>
                 <form method="post" action="/admin/logout" class="inline">\(csrf(viewer))
                 <span class="who">\(viewer.staff.email) · Staff</span>
                 <button type="submit">Sign out</button></form>

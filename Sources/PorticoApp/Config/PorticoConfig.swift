@@ -179,6 +179,11 @@ public struct PorticoConfig: Sendable, Equatable {
 
     public init() {}
 
+    /// The plan `organization` is on, with its custom limits applied; nil when no such plan is configured.
+    package func plan(for organization: OrganizationRecord) -> Plan? {
+        plans[organization.plan]?.overriding(organization.limitOverrides)
+    }
+
     /// The base URL clients use to reach this instance once it listens on `port`.
     func baseURL(port: Int) -> String {
         server.publicURL ?? "http://\(server.host.contains(":") ? "[\(server.host)]" : server.host):\(port)"

@@ -23,23 +23,41 @@ struct AuditPage: Sendable {
         } catch StoreError.notFound {
             throw DashboardError.badRequest("That page of the audit log does not exist; start from the newest.")
         }
-        let rows = page.items.map { entry -> HTML in
-            let details =
-                (try? JSONSerialization.jsonObject(with: Data(entry.details.utf8)) as? [String: Any])?
-                .sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") ?? ""
-            return """
-                <tr><td>\(Layout.time(entry.createdAt))</td><td><code>\(entry.action)</code></td>
-                <td>\(entry.actorType)\(entry.actorId.map { " \($0)" })</td><td>\(entry.targetType) <code>\(entry.targetId)</code></td>
-                <td>\(details)</td><td>\(entry.ip ?? "—")</td></tr>
-                """
-        }
         let older: HTML =
             page.hasMore ? page.items.last.map { "<p><a href=\"/dashboard/audit?starting_after=\($0.id)\">Older entries</a></p>" } ?? "" : ""
         let body: HTML = """
             <h1>Audit log</h1>
-            \(Layout.table(caption: "Newest first", headers: ["Time", "Action", "Actor", "Target", "Details", "IP"], rows: rows, empty: "Nothing recorded yet."))
+            \(Self.table(page.items, caption: "Newest first", forStaff: false))
             \(older)
             """
         return WebPage.response(Layout.page(viewer, title: "Audit log", current: "/dashboard/audit", body: body))
+    }
+
+    /// Audit rows as a table. Members see a staff action as "Portico staff", without the
+    /// staff member's id or address; the console (`forStaff`) sees both, and the
+    /// organization a row concerns.
+    static func table(_ entries: [AuditEntryRecord], caption: String, forStaff: Bool, empty: String = "Nothing recorded yet.") -> HTML {
+        let rows = entries.map { entry -> HTML in
+            let details =
+                (try? JSONSerialization.jsonObject(with: Data(entry.details.utf8)) as? [String: Any])?
+                .sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") ?? ""
+            let isStaff = entry.actorType == "staff"
+            let actor: HTML = isStaff && !forStaff ? "Portico staff" : "\(entry.actorType)\(entry.actorId.map { " \($0)" })"
+            let ip = isStaff && !forStaff ? "—" : entry.ip ?? "—"
+            let request: HTML =
+                entry.requestId.map { id in
+                    forStaff ? "<a href=\"/admin/requests/\(id)\"><code>\(id)</code></a>" : "<code>\(id)</code>"
+                } ?? "—"
+            let organization: HTML =
+                forStaff
+                ? "<td>\(entry.organizationId.map { "<a href=\"/admin/organizations/\($0)\"><code>\($0)</code></a>" as HTML } ?? "—")</td>" : ""
+            return """
+                <tr><td>\(Layout.time(entry.createdAt))</td><td><code>\(entry.action)</code></td>
+                <td>\(actor)</td>\(organization)<td>\(entry.targetType) <code>\(entry.targetId)</code></td>
+                <td>\(details)</td><td>\(ip)</td><td>\(request)</td></tr>
+                """
+        }
+        let headers = ["Time", "Action", "Actor"] + (forStaff ? ["Organization"] : []) + ["Target", "Details", "IP", "Request"]
+        return Layout.table(caption: caption, headers: headers, rows: rows, empty: empty)
     }
 }

@@ -78,7 +78,7 @@ struct AuthPages: Sendable {
     private func logout(_ request: Request, context: Context) async throws -> Response {
         var request = request
         let viewer = try await dashboard.viewer(request)
-        _ = try await dashboard.form(&request, context: context, viewer: viewer)
+        _ = try await dashboard.form(&request, context: context, viewer: viewer, whileSuspended: true)
         try await dashboard.sessions.end(request, actor: viewer.actor(request: context), viewer: viewer)
         return WebPage.redirect(to: "/dashboard/login", headers: [.setCookie: dashboard.sessions.cookie.expired])
     }
@@ -88,7 +88,7 @@ struct AuthPages: Sendable {
     private func switchOrganization(_ request: Request, context: Context) async throws -> Response {
         var request = request
         let viewer = try await dashboard.viewer(request)
-        let form = try await dashboard.form(&request, context: context, viewer: viewer)
+        let form = try await dashboard.form(&request, context: context, viewer: viewer, whileSuspended: true)
         guard let id = form["organization"], viewer.organizations.contains(where: { $0.organization.id == id }) else {
             throw DashboardError.notFound
         }
@@ -99,7 +99,7 @@ struct AuthPages: Sendable {
     private func switchMode(_ request: Request, context: Context) async throws -> Response {
         var request = request
         let viewer = try await dashboard.viewer(request)
-        let form = try await dashboard.form(&request, context: context, viewer: viewer)
+        let form = try await dashboard.form(&request, context: context, viewer: viewer, whileSuspended: true)
         try await dashboard.sessions.update(viewer, livemode: form["livemode"] == "1")
         let back = Dashboard.safeReturnPath(form["return_to"])
         // A detail page of the other mode's object would be a 404: go back to its list.
@@ -199,6 +199,7 @@ struct AuthPages: Sendable {
         var request = request
         let form = try await preSession.checked(&request, context: context)
         let (invitation, existing) = try await invitation(request, context: context)
+        if try await dashboard.store.organization(id: invitation.organizationId)?.isSuspended ?? true { throw DashboardError.suspended }
         let password = form["password"] ?? ""
         let now = dashboard.clock.nowMilliseconds
         let actor = AuditActor(type: "user", id: existing?.id, ip: context.clientIP?.description, requestID: context.requestID)

@@ -41,9 +41,13 @@ final class Dashboard: Sendable {
         return viewer
     }
 
-    /// The posted form, after checking it carries this session's CSRF token.
-    func form(_ request: inout Request, context: Context, viewer: Viewer) async throws -> FormData {
-        try await FormData.read(&request, context: context, csrfToken: viewer.csrfToken)
+    /// The posted form, after checking it carries this session's CSRF token. A suspended
+    /// organization's dashboard is read-only: only what `whileSuspended` allows (signing out,
+    /// switching organization or mode) goes through.
+    func form(_ request: inout Request, context: Context, viewer: Viewer, whileSuspended: Bool = false) async throws -> FormData {
+        let form = try await FormData.read(&request, context: context, csrfToken: viewer.csrfToken)
+        if viewer.organization.isSuspended, !whileSuspended { throw DashboardError.suspended }
+        return form
     }
 
     /// The viewer and their checked form for an action their role must allow: what every form handler starts with.

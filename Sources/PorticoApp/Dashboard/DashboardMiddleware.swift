@@ -13,6 +13,8 @@ enum DashboardError: Error {
     case badRequest(String)
     /// Somewhere else first (the console's two-factor step before any page).
     case redirect(to: String)
+    /// Staff suspended the organization: its dashboard is read-only.
+    case suspended
 }
 
 /// Wraps every `/dashboard` route: refuses state-changing requests that a
@@ -77,6 +79,13 @@ struct DashboardMiddleware: RouterMiddleware {
             )
         case .badRequest(let detail):
             return message("That did not work", detail, status: .badRequest, home: home)
+        case .suspended:
+            return message(
+                "This organization is suspended",
+                "Its dashboard is read-only and its API keys are refused until the operator reactivates it. Nothing was changed.",
+                status: .forbidden,
+                home: home
+            )
         }
     }
 

@@ -44,7 +44,10 @@ enum Layout {
             <span class="mode \(viewer.livemode ? "live" : "test")">\(viewer.livemode ? "Live mode" : "Test mode")</span>
             <button type="submit">Switch to \(viewer.livemode ? "test" : "live") mode</button></form>
             """
-        let banner: HTML = viewer.livemode ? "" : "<div class=\"test-banner\" role=\"status\">You are viewing test data.</div>"
+        let banner: HTML =
+            viewer.organization.isSuspended
+            ? "<div class=\"test-banner\" role=\"status\">This organization is suspended: the dashboard is read-only and API keys are refused.</div>"
+            : viewer.livemode ? "" : "<div class=\"test-banner\" role=\"status\">You are viewing test data.</div>"
         return document(
             title: "\(title) — \(viewer.organization.name) — Portico",
             body: """

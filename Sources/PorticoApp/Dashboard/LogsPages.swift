@@ -84,26 +84,19 @@ struct LogsPages: Sendable {
         return WebPage.response(Layout.page(viewer, title: "Request logs", current: "/dashboard/logs", body: body))
     }
 
+    /// One request's timeline: its log row, the events it emitted with their deliveries, its audit rows.
     private func detail(_ request: Request, context: Context) async throws -> Response {
         let viewer = try await dashboard.viewer(request)
         let id = try context.parameters.require("request_id")
-        guard let entry = try await dashboard.store.requestLog(requestId: id, scope: viewer.scope, width: dashboard.runtime.partitionWidth)
-        else { throw DashboardError.notFound }
+        let timeline = try await dashboard.store.requestTimeline(requestId: id, scope: viewer.scope, width: dashboard.runtime.partitionWidth)
+        guard !timeline.isEmpty else { throw DashboardError.notFound }
+        let title: HTML = timeline.log.map { "\($0.method) \($0.path)" } ?? "Request \(id)"
         let body: HTML = """
             <p><a href="/dashboard/logs">All request logs</a></p>
-            <h1>\(entry.method) \(entry.path)</h1>
-            \(Layout.facts(caption: "Request <code>\(entry.requestId)</code>", [
-                ("Status", "\(entry.status)"),
-                ("Route", "\(entry.route ?? "no route matched")"),
-                ("Duration", "\(String(format: "%.3f", Double(entry.durationMicroseconds) / 1_000)) ms"),
-                ("Time", Layout.time(entry.createdAt)),
-                ("Key", "<code>\(entry.keyId ?? "none")</code>"),
-                ("Client IP", "\(entry.ip ?? "—")"),
-                ("User agent", "\(entry.userAgent ?? "—")"),
-            ]))
-            <h2>Request body</h2>\(entry.requestBody.map { "<pre>\($0)</pre>" as HTML } ?? "<p>Not captured. An admin can turn on body capture in Settings.</p>")
-            <h2>Response body</h2>\(entry.responseBody.map { "<pre>\($0)</pre>" as HTML } ?? "<p>Not captured.</p>")
+            <h1>\(title)</h1>
+            \(RequestTimelineView.render(timeline, requestId: id, forStaff: false))
+            \(timeline.log?.requestBody == nil && timeline.log != nil ? "<p>An admin can turn on body capture in Settings.</p>" as HTML : .empty)
             """
-        return WebPage.response(Layout.page(viewer, title: "Request \(entry.requestId)", current: "/dashboard/logs", body: body))
+        return WebPage.response(Layout.page(viewer, title: "Request \(id)", current: "/dashboard/logs", body: body))
     }
 }

@@ -31,7 +31,7 @@ struct OverviewPage: Sendable {
         let since = now - now % 3_600_000 - 23 * 3_600_000
         let traffic = TrafficSummary(try await store.requestStats(scope: viewer.scope, from: since, until: now + 1))
         let webhooks = try await store.webhookAttemptStats(scope: viewer.scope, from: since, until: now + 1)
-        let plan = dashboard.config.plans[viewer.organization.plan]
+        let plan = dashboard.config.plan(for: viewer.organization)
         let quota = plan?.limits(livemode: viewer.livemode).monthlyQuota
         let endpoints = try await store.endpointCount(scope: viewer.scope)
         let quotaText: HTML =

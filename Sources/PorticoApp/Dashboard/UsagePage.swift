@@ -77,7 +77,7 @@ struct UsagePage: Sendable {
             perKey[row.keyId, default: 0] += row.quantity
         }
         let monthStart = CivilTime.month(containing: now).start
-        let plan = dashboard.config.plans[viewer.organization.plan]
+        let plan = dashboard.config.plan(for: viewer.organization)
         let limits = plan?.limits(livemode: viewer.livemode)
         let quotas =
             ([(UsageMetric.requests, limits?.monthlyQuota)]

@@ -30,10 +30,13 @@ final class Principal: Sendable, Equatable {
     let isPlatform: Bool
     /// Staff suspended the organization: its keys are refused (403 `organization_suspended`).
     let isSuspended: Bool
+    /// Staff overrides of the plan's live limits (an enterprise contract); nil: the plan's own.
+    let limitOverrides: LimitOverrides?
 
     init(record: APIKeyRecord, organization: OrganizationRecord) {
         isPlatform = false
         isSuspended = organization.isSuspended
+        limitOverrides = organization.limitOverrides
         plan = organization.plan
         bodyCapture = organization.bodyCapture
         apiVersion = organization.apiVersion ?? APIVersions.first.id
@@ -54,6 +57,7 @@ final class Principal: Sendable, Equatable {
     init(platform key: PlatformKeyRecord, organization: OrganizationRecord) {
         isPlatform = true
         isSuspended = organization.isSuspended
+        limitOverrides = organization.limitOverrides
         plan = organization.plan
         bodyCapture = organization.bodyCapture
         apiVersion = organization.apiVersion ?? APIVersions.first.id
@@ -75,7 +79,8 @@ final class Principal: Sendable, Equatable {
             || (lhs.keyID == rhs.keyID && lhs.organizationID == rhs.organizationID && lhs.livemode == rhs.livemode
                 && lhs.kind == rhs.kind && lhs.scopes == rhs.scopes && lhs.allowedNetworks == rhs.allowedNetworks
                 && lhs.expiresAt == rhs.expiresAt && lhs.revokedAt == rhs.revokedAt && lhs.plan == rhs.plan
-                && lhs.bodyCapture == rhs.bodyCapture && lhs.apiVersion == rhs.apiVersion && lhs.isPlatform == rhs.isPlatform)
+                && lhs.bodyCapture == rhs.bodyCapture && lhs.apiVersion == rhs.apiVersion && lhs.isPlatform == rhs.isPlatform
+                && lhs.isSuspended == rhs.isSuspended && lhs.limitOverrides == rhs.limitOverrides)
     }
 
     func isUsable(atMilliseconds now: Int64) -> Bool {

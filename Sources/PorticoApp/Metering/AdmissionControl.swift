@@ -97,11 +97,14 @@ final class AdmissionControl: Sendable {
         self.clock = clock
     }
 
-    /// The plan a principal's organization is on (the default plan if its name is no longer configured).
-    func plan(for principal: Principal) -> Plan { plans[principal.plan] ?? defaultPlan }
+    /// The plan a principal's organization is on (the default plan if its name is no longer
+    /// configured), with the organization's own limits applied.
+    func plan(for principal: Principal) -> Plan { (plans[principal.plan] ?? defaultPlan).overriding(principal.limitOverrides) }
 
     private func policies(for principal: Principal) -> ModePolicies {
         if principal.isPlatform { return .unlimited }
+        // Custom limits are live-mode only and rare: built per request for those organizations alone.
+        if principal.livemode, principal.limitOverrides != nil { return ModePolicies(plan(for: principal), livemode: true) }
         let plan = policies[principal.plan] ?? defaultPolicies
         return principal.livemode ? plan.live : plan.test
     }

@@ -87,7 +87,7 @@ public struct BillingService: Sendable {
         let now = clock.nowMilliseconds
         var invoices: [InvoiceRecord] = []
         for organization in try await store.organizations() where organization.createdAt < month.end {
-            let plan = plans[organization.plan] ?? Plan.defaults["free"]!
+            let plan = (plans[organization.plan] ?? Plan.defaults["free"]!).overriding(organization.limitOverrides)
             for livemode in [false, true] {
                 let used = usage[TenantScope(organizationId: organization.id, livemode: livemode)] ?? 0
                 invoices.append(

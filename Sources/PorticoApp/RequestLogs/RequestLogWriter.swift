@@ -107,6 +107,9 @@ final class RequestLogWriter: Service, Sendable {
     /// Records not committed yet: queued, or taken by a flush still in progress.
     var queueDepth: Int { state.withLock { $0.queue.count + $0.inFlight } }
 
+    /// When the oldest record still waiting was logged: how far the writer lags (nil when nothing waits).
+    var oldestQueuedAt: Int64? { state.withLock { $0.queue.first?.entry.createdAt } }
+
     func run() async throws {
         let spillReady = await restoreSpilled()
         let (bell, ringer) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -146,6 +149,7 @@ final class RequestLogWriter: Service, Sendable {
                         missing.map(\.entry),
                         usage: Self.usage(of: missing),
                         stats: TrafficSummary.increments(of: missing.lazy.map(\.entry)),
+                        routeStats: TrafficSummary.routeIncrements(of: missing.lazy.map(\.entry)),
                         audit: missing.compactMap(\.audit),
                         width: partitionWidth
                     )
@@ -202,6 +206,7 @@ final class RequestLogWriter: Service, Sendable {
                         batch.map(\.entry),
                         usage: Self.usage(of: batch),
                         stats: TrafficSummary.increments(of: batch.lazy.map(\.entry)),
+                        routeStats: TrafficSummary.routeIncrements(of: batch.lazy.map(\.entry)),
                         audit: batch.compactMap(\.audit),
                         width: partitionWidth
                     )

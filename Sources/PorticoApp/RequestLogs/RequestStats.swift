@@ -85,6 +85,26 @@ struct TrafficSummary: Equatable {
         }
         return stats.counts
     }
+
+    /// The platform-wide route statistics a batch of logs adds: every request, tenant or not,
+    /// per "METHOD route" (requests that matched no route share one line), hour, class and latency bucket.
+    static func routeIncrements(of entries: some Sequence<RequestLogEntry>) -> [RouteStatIncrement: Int64] {
+        var stats = RunLengthTally<RouteStatIncrement>()
+        for entry in entries {
+            stats.add(
+                RouteStatIncrement(
+                    hourStart: entry.createdAt - entry.createdAt % 3_600_000,
+                    route: "\(entry.method) \(entry.route ?? Self.unmatched)",
+                    statusClass: entry.status / 100,
+                    latencyBucket: LatencyHistogram.bucket(microseconds: entry.durationMicroseconds)
+                )
+            )
+        }
+        return stats.counts
+    }
+
+    /// The route-statistics name of requests that matched no route.
+    static let unmatched = "(no route)"
 }
 
 /// Counts occurrences of keys, remembering the last one: a batch of log rows

@@ -11,7 +11,7 @@ package struct OrganizationRecord: Codable, Sendable, Equatable {
     package var apiVersion: String?
     /// When staff suspended it (nil: active): its keys answer 403, its dashboard is read-only, its deliveries wait.
     package var suspendedAt: Int64?
-    /// Staff overrides of the plan's live limits, as JSON (`CustomLimits`); nil: the plan's.
+    /// Staff overrides of the plan's live limits, as JSON (`LimitOverrides`); nil: the plan's.
     package var customLimits: String?
 
     package var isSuspended: Bool { suspendedAt != nil }
@@ -35,4 +35,9 @@ package struct OrganizationRecord: Codable, Sendable, Equatable {
         case suspendedAt = "suspended_at"
         case customLimits = "custom_limits"
     }
+}
+
+extension OrganizationRecord {
+    /// Staff overrides of the plan's live limits; nil: the plan's own.
+    package var limitOverrides: LimitOverrides? { LimitOverrides(stored: customLimits) }
 }

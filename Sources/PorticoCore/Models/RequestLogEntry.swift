@@ -92,6 +92,21 @@ package struct RequestStatIncrement: Sendable, Hashable {
     }
 }
 
+/// One request counted in `route_stats`, platform-wide: "METHOD route", hour, status class and latency bucket.
+package struct RouteStatIncrement: Sendable, Hashable {
+    package var hourStart: Int64
+    package var route: String
+    package var statusClass: Int
+    package var latencyBucket: Int
+
+    package init(hourStart: Int64, route: String, statusClass: Int, latencyBucket: Int) {
+        self.hourStart = hourStart
+        self.route = route
+        self.statusClass = statusClass
+        self.latencyBucket = latencyBucket
+    }
+}
+
 /// A tenant's request counts over a time range, by status class and latency bucket.
 package struct RequestStatCount: Sendable, Equatable {
     package var statusClass: Int

@@ -8,19 +8,19 @@ package protocol AccountStore: Sendable {
     func organization(id: String) async throws -> OrganizationRecord?
     /// Every organization, by id.
     func organizations() async throws -> [OrganizationRecord]
-    /// Changes what is given (nil leaves it); nil when the organization does not exist.
-    func updateOrganization(
+    /// Applies `change` to the organization and bumps `updated_at` (which every process's key cache
+    /// watches), with the audit row, in one transaction; nil when the organization does not exist.
+    func modifyOrganization(
         id: String,
-        plan: String?,
-        bodyCapture: Bool?,
-        apiVersion: String?,
         at now: Int64,
-        audit: AuditEntryRecord
+        audit: AuditEntryRecord,
+        _ change: @escaping @Sendable (inout OrganizationRecord) -> Void
     ) async throws -> OrganizationRecord?
 
-    /// Suspends (`suspendedAt` set) or reactivates (nil) an organization, bumping `updated_at` so
-    /// every process's key cache sees it; nil when the organization does not exist.
-    func setSuspended(organizationId: String, suspendedAt: Int64?, at now: Int64, audit: AuditEntryRecord) async throws -> OrganizationRecord?
+    /// Deletes the organization and everything it owns, and the members who belong to no other
+    /// organization; staff audit rows about it are kept, detached (their details name it).
+    /// `audit` must name no organization (it would go with it). False when there was none.
+    func deleteOrganization(id: String, audit: AuditEntryRecord) async throws -> Bool
 
     /// A duplicate email is `StoreError.conflict`.
     func createUser(_ user: UserRecord, membership: MembershipRecord?, audit: AuditEntryRecord) async throws
@@ -55,6 +55,28 @@ package protocol AccountStore: Sendable {
 }
 
 extension AccountStore {
+    /// Changes what is given (nil leaves it); nil when the organization does not exist.
+    package func updateOrganization(
+        id: String,
+        plan: String?,
+        bodyCapture: Bool?,
+        apiVersion: String?,
+        at now: Int64,
+        audit: AuditEntryRecord
+    ) async throws -> OrganizationRecord? {
+        try await modifyOrganization(id: id, at: now, audit: audit) { organization in
+            if let plan { organization.plan = plan }
+            if let bodyCapture { organization.bodyCapture = bodyCapture }
+            if let apiVersion { organization.apiVersion = apiVersion }
+        }
+    }
+
+    /// Suspends (`suspendedAt` set) or reactivates (nil) an organization; nil when it does not exist.
+    package func setSuspended(organizationId: String, suspendedAt: Int64?, at now: Int64, audit: AuditEntryRecord) async throws -> OrganizationRecord?
+    {
+        try await modifyOrganization(id: organizationId, at: now, audit: audit) { $0.suspendedAt = suspendedAt }
+    }
+
     package func updateOrganization(
         id: String,
         plan: String?,

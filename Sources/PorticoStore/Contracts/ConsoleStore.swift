@@ -2,8 +2,8 @@ import Foundation
 import PorticoCore
 
 /// One organization as the operator console lists it: its row and the
-/// figures support looks at first, all from the hourly statistics tables
-/// (never the request-log partitions).
+/// figures support looks at first, all from the statistics tables (never
+/// the request-log partitions).
 package struct OrganizationSummary: Sendable, Equatable {
     package var organization: OrganizationRecord
     /// Live requests since the start of the month.
@@ -26,7 +26,55 @@ package enum OrganizationOrder: String, Sendable, CaseIterable {
     case name, newest, requests, errors
 }
 
-/// The operator console's reads across organizations.
+/// Platform-wide request counts of one route ("GET /v1/customers/{id}") by status class and latency bucket.
+package struct RouteStatCount: Sendable, Equatable {
+    package var route: String
+    package var statusClass: Int
+    package var latencyBucket: Int
+    package var count: Int64
+}
+
+/// An organization's traffic over a window, for the console's top lists.
+package struct OrganizationTraffic: Sendable, Equatable {
+    package var organizationId: String
+    package var name: String
+    package var requests: Int64
+    package var serverErrors: Int64
+}
+
+/// Live invoice totals of one month and plan (the console's revenue table).
+package struct RevenueLine: Sendable, Equatable {
+    package var periodStart: Int64
+    package var plan: String
+    package var currency: String
+    package var invoices: Int
+    package var base: Int64
+    package var overage: Int64
+    package var total: Int64
+}
+
+/// Everything one request left behind: its log row, the events it emitted,
+/// every delivery of those events with every attempt, and its audit rows.
+package struct RequestTimeline: Sendable {
+    package var log: RequestLogEntry?
+    package var events: [EventRecord]
+    package var deliveries: [(delivery: DeliveryView, attempts: [WebhookAttemptRecord])]
+    package var audit: [AuditEntryRecord]
+
+    package var isEmpty: Bool { log == nil && events.isEmpty && audit.isEmpty }
+    /// The organization the request belonged to, from whichever part names it.
+    package var organizationId: String? { log?.organizationId ?? events.first?.organizationId ?? audit.first?.organizationId }
+}
+
+/// Where an id found by the console's search leads.
+package struct LocatedID: Sendable, Equatable {
+    /// The organization that owns it (nil for a request that did not authenticate).
+    package var organizationId: String?
+    /// The request it belongs to, when there is one to show as a timeline.
+    package var requestId: String?
+}
+
+/// The operator console's reads across organizations, and its audit rows for what staff looked at.
 package protocol ConsoleStore: Sendable {
     /// A page of organizations matching `search` (part of a name, an `org_` id, or a member's
     /// email), in `order`, with the total that match. `monthStart` and `dayAgo` bound the figures.
@@ -38,4 +86,23 @@ package protocol ConsoleStore: Sendable {
         monthStart: Int64,
         dayAgo: Int64
     ) async throws -> (rows: [OrganizationSummary], total: Int)
+
+    /// Platform-wide route statistics over the hours in `[from, until)`.
+    func routeStats(from: Int64, until: Int64) async throws -> [RouteStatCount]
+    /// The organizations with the most requests (`byErrors`: 5xx answers) over the hours in `[from, until)`.
+    func topOrganizations(from: Int64, until: Int64, byErrors: Bool, limit: Int) async throws -> [OrganizationTraffic]
+    /// Endpoints failing now, longest first.
+    func failingEndpoints(limit: Int) async throws -> [WebhookEndpointRecord]
+    /// Live invoices summed by month and plan, newest month first, for periods starting at or after `since`.
+    func revenue(since: Int64) async throws -> [RevenueLine]
+
+    /// The request's timeline; `scope` limits it to one tenant's (a dashboard member's), nil is everything (staff).
+    func requestTimeline(requestId: String, scope: TenantScope?, width: Int64) async throws -> RequestTimeline
+    /// The organization (and request) an id of any kind belongs to; nil when nothing has that id.
+    func locate(id: String) async throws -> LocatedID?
+
+    /// Writes one audit row on its own (what staff looked at).
+    func insertAudit(_ entry: AuditEntryRecord) async throws
+    /// What staff did and looked at, newest first; `staffId` narrows it to one of them.
+    func staffAuditEntries(staffId: String?, page: PageRequest) async throws -> Page<AuditEntryRecord>
 }

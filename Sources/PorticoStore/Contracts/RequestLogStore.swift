@@ -11,12 +11,15 @@ package protocol RequestLogStore: Sendable {
     /// Drops partitions that end at or before `cutoff` (retention); returns those dropped.
     @discardableResult
     func dropRequestLogPartitions(endingAtOrBefore cutoff: Int64, width: Int64) async throws -> [String]
-    /// One batch: the log rows, their usage and statistics, and the audit
-    /// rows of calls that are audited (a platform key's), in one transaction.
+    /// One batch: the log rows, their usage and statistics (per tenant, which also feed
+    /// `organization_month_stats`, and per route), and the audit rows of calls that are
+    /// audited (a platform key's), in one transaction. Counters and audit rows of an
+    /// organization deleted meanwhile are left out; its log rows are kept.
     func appendRequestLogs(
         _ entries: [RequestLogEntry],
         usage: [UsageIncrement: Int64],
         stats: [RequestStatIncrement: Int64],
+        routeStats: [RouteStatIncrement: Int64],
         audit: [AuditEntryRecord],
         width: Int64
     ) async throws
@@ -39,6 +42,6 @@ package protocol RequestLogStore: Sendable {
 
 extension RequestLogStore {
     package func appendRequestLogs(_ entries: [RequestLogEntry], usage: [UsageIncrement: Int64], width: Int64) async throws {
-        try await appendRequestLogs(entries, usage: usage, stats: [:], audit: [], width: width)
+        try await appendRequestLogs(entries, usage: usage, stats: [:], routeStats: [:], audit: [], width: width)
     }
 }

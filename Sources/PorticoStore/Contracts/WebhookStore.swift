@@ -68,7 +68,7 @@ package protocol WebhookStore: Sendable {
 
     // MARK: Dispatch
 
-    /// Due deliveries of enabled endpoints (at most `perEndpoint` each, none of
+    /// Due deliveries of enabled endpoints of active (not suspended) organizations (at most `perEndpoint` each, none of
     /// `excludingEndpoints`), of which `claim` picks those this dispatcher takes; their jobs and the next due time.
     func claimDueWork(
         now: Int64,

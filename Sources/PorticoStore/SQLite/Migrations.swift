@@ -51,7 +51,38 @@ enum Migrations {
         Step("2026-12-01-gateway-signing-keys", sql: v9),
         Step("2026-12-01-platform-keys-usage-records", sql: v10),
         Step("2026-12-02-operator-console", sql: v11),
+        Step("2026-12-03-console-timeline", sql: v12),
     ]
+
+    /// What the operator console reads across organizations without scanning: the request
+    /// timeline's events and staff rows by index, platform-wide traffic per route and hour,
+    /// live requests per organization and month (both kept by the request-log writer, the
+    /// latter backfilled here from request_stats), failing endpoints.
+    private static let v12 = """
+        CREATE INDEX events_by_request ON events(request_id) WHERE request_id IS NOT NULL;
+        CREATE INDEX audit_log_by_staff ON audit_log(id) WHERE actor_type = 'staff';
+        CREATE INDEX request_stats_errors ON request_stats(organization_id, hour_start) WHERE status_class >= 5;
+        CREATE INDEX webhook_endpoints_failing ON webhook_endpoints(failing_since) WHERE failing_since IS NOT NULL;
+        CREATE TABLE route_stats (
+            hour_start INTEGER NOT NULL,
+            route TEXT NOT NULL,
+            status_class INTEGER NOT NULL,
+            latency_bucket INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (hour_start, route, status_class, latency_bucket)
+        ) WITHOUT ROWID;
+        CREATE TABLE organization_month_stats (
+            organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            month_start INTEGER NOT NULL,
+            requests INTEGER NOT NULL,
+            PRIMARY KEY (organization_id, month_start)
+        ) WITHOUT ROWID;
+        INSERT INTO organization_month_stats (organization_id, month_start, requests)
+            SELECT organization_id,
+                CAST(strftime('%s', date(hour_start / 1000, 'unixepoch', 'start of month')) AS INTEGER) * 1000,
+                sum(count)
+            FROM request_stats WHERE livemode = 1 GROUP BY 1, 2;
+        """
 
     /// Staff accounts for `/admin`, suspension and custom limits on organizations, and `staff`
     /// as an audit actor. SQLite cannot change a CHECK constraint in place, so `audit_log` is

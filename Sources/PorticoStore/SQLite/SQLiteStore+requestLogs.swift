@@ -106,6 +106,8 @@ extension SQLiteStore {
         try await writeTransaction { db in
             let doomed = try Self.partitions(db, width: width).filter { $0.end <= cutoff }
             for partition in doomed { try db.execute(sql: "DROP TABLE \(partition.name)") }
+            // Route statistics are kept as long as the rows they summarise.
+            try db.execute(sql: "DELETE FROM route_stats WHERE hour_start < ?", arguments: [cutoff])
             return doomed.map(\.name)
         }
     }
@@ -135,6 +137,41 @@ extension SQLiteStore {
         _ entries: [RequestLogEntry],
         usage: [UsageIncrement: Int64],
         stats: [RequestStatIncrement: Int64],
+        routeStats: [RouteStatIncrement: Int64],
+        audit: [AuditEntryRecord],
+        width: Int64
+    ) async throws {
+        do {
+            try await append(entries, usage: usage, stats: stats, routeStats: routeStats, audit: audit, width: width)
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
+            // Staff deleted an organization while its requests waited in the batch: its
+            // counters and audit rows have nothing to belong to; the log rows are kept.
+            let named = Set(usage.keys.map(\.organizationId) + stats.keys.map(\.organizationId) + audit.compactMap(\.organizationId))
+            let existing = try await read { db in
+                try Set(
+                    String.fetchAll(
+                        db,
+                        sql: "SELECT id FROM organizations WHERE id IN (\(named.map { _ in "?" }.joined(separator: ",")))",
+                        arguments: StatementArguments(Array(named))
+                    )
+                )
+            }
+            try await append(
+                entries,
+                usage: usage.filter { existing.contains($0.key.organizationId) },
+                stats: stats.filter { existing.contains($0.key.organizationId) },
+                routeStats: routeStats,
+                audit: audit.filter { $0.organizationId.map(existing.contains) ?? true },
+                width: width
+            )
+        }
+    }
+
+    private func append(
+        _ entries: [RequestLogEntry],
+        usage: [UsageIncrement: Int64],
+        stats: [RequestStatIncrement: Int64],
+        routeStats: [RouteStatIncrement: Int64],
         audit: [AuditEntryRecord],
         width: Int64
     ) async throws {
@@ -153,7 +190,11 @@ extension SQLiteStore {
                 if let known = lastID[start] {
                     last = known
                 } else {
-                    if try !db.tableExists(name) { try db.execute(sql: RequestLogPartition.createSQL(name)) }
+                    // Asked of sqlite_master, not GRDB's schema cache: a rolled-back batch that
+                    // created the table would leave the cache saying it exists.
+                    let exists =
+                        try Bool.fetchOne(db, sql: "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [name]) ?? false
+                    if !exists { try db.execute(sql: RequestLogPartition.createSQL(name)) }
                     last = try Int64.fetchOne(db, sql: "SELECT max(id) FROM \(name)") ?? 0
                 }
                 let insert = try db.cachedStatement(
@@ -176,11 +217,38 @@ extension SQLiteStore {
                     DO UPDATE SET count = count + excluded.count
                     """
             )
+            var months: [MonthKey: Int64] = [:]
             for (stat, quantity) in stats {
                 try count.execute(arguments: [
                     stat.organizationId, stat.livemode, stat.hourStart, stat.statusClass, stat.latencyBucket, quantity,
                 ])
+                if stat.livemode { months[MonthKey(stat.organizationId, CivilTime.month(containing: stat.hourStart).start), default: 0] += quantity }
             }
+            let month = try db.cachedStatement(
+                sql: """
+                    INSERT INTO organization_month_stats (organization_id, month_start, requests) VALUES (?, ?, ?)
+                    ON CONFLICT (organization_id, month_start) DO UPDATE SET requests = requests + excluded.requests
+                    """
+            )
+            for (key, quantity) in months { try month.execute(arguments: [key.organizationId, key.monthStart, quantity]) }
+            let route = try db.cachedStatement(
+                sql: """
+                    INSERT INTO route_stats (hour_start, route, status_class, latency_bucket, count) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (hour_start, route, status_class, latency_bucket) DO UPDATE SET count = count + excluded.count
+                    """
+            )
+            for (stat, quantity) in routeStats {
+                try route.execute(arguments: [stat.hourStart, stat.route, stat.statusClass, stat.latencyBucket, quantity])
+            }
+        }
+    }
+
+    private struct MonthKey: Hashable {
+        let organizationId: String
+        let monthStart: Int64
+        init(_ organizationId: String, _ monthStart: Int64) {
+            self.organizationId = organizationId
+            self.monthStart = monthStart
         }
     }
 

@@ -20,20 +20,15 @@ extension SQLiteStore {
         try await read { db in try OrganizationRecord.order(Column("id")).fetchAll(db) }
     }
 
-    /// Changes an organization's plan and/or body capture, with its audit row; nil when there is no such organization.
-    package func updateOrganization(
+    package func modifyOrganization(
         id: String,
-        plan: String?,
-        bodyCapture: Bool?,
-        apiVersion: String?,
         at now: Int64,
-        audit: AuditEntryRecord
+        audit: AuditEntryRecord,
+        _ change: @escaping @Sendable (inout OrganizationRecord) -> Void
     ) async throws -> OrganizationRecord? {
         try await writeTransaction { db in
             guard var organization = try OrganizationRecord.fetchOne(db, key: id) else { return nil }
-            if let plan { organization.plan = plan }
-            if let bodyCapture { organization.bodyCapture = bodyCapture }
-            if let apiVersion { organization.apiVersion = apiVersion }
+            change(&organization)
             organization.updatedAt = max(now, organization.updatedAt + 1)
             try organization.update(db)
             try audit.insert(db)
@@ -41,15 +36,29 @@ extension SQLiteStore {
         }
     }
 
-    package func setSuspended(organizationId: String, suspendedAt: Int64?, at now: Int64, audit: AuditEntryRecord) async throws -> OrganizationRecord?
-    {
-        try await writeTransaction { db in
-            guard var organization = try OrganizationRecord.fetchOne(db, key: organizationId) else { return nil }
-            organization.suspendedAt = suspendedAt
-            organization.updatedAt = max(now, organization.updatedAt + 1)
-            try organization.update(db)
+    package func deleteOrganization(id: String, audit: AuditEntryRecord) async throws -> Bool {
+        precondition(audit.organizationId == nil, "the organization's own audit rows go with it")
+        return try await writeTransaction { db in
+            guard try OrganizationRecord.exists(db, key: id) else { return false }
+            // Staff rows about it are kept (the console's record of who did what), detached from it.
+            try db.execute(
+                sql: """
+                    UPDATE audit_log SET organization_id = NULL, details = json_set(details, '$.organization', ?)
+                    WHERE organization_id = ? AND actor_type = 'staff'
+                    """,
+                arguments: [id, id]
+            )
+            // Members who belong nowhere else would be left with an account that opens nothing.
+            try db.execute(
+                sql: """
+                    DELETE FROM users WHERE id IN (SELECT user_id FROM memberships WHERE organization_id = ?)
+                    AND id NOT IN (SELECT user_id FROM memberships WHERE organization_id != ?)
+                    """,
+                arguments: [id, id]
+            )
+            try db.execute(sql: "DELETE FROM organizations WHERE id = ?", arguments: [id])
             try audit.insert(db)
-            return organization
+            return true
         }
     }
 

@@ -252,6 +252,7 @@ extension SQLiteStore {
                     SELECT id FROM webhook_deliveries INDEXED BY webhook_deliveries_due_by_endpoint
                     WHERE endpoint_id = e.id AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?)
                 WHERE e.status = 'enabled'
+                AND NOT EXISTS (SELECT 1 FROM organizations o WHERE o.id = e.organization_id AND o.suspended_at IS NOT NULL)
                 """
             var arguments: StatementArguments = [now, perEndpoint]
             if !excludingEndpoints.isEmpty {

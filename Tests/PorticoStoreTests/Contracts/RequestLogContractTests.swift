@@ -96,7 +96,7 @@ struct RequestLogContractTests {
                 type: "request",
                 at: Fixtures.now + 1_000
             )
-            try await store.appendRequestLogs(entries, usage: usage, stats: stats, audit: [audited], width: Self.width)
+            try await store.appendRequestLogs(entries, usage: usage, stats: stats, routeStats: [:], audit: [audited], width: Self.width)
             #expect(try await store.auditEntries(targetId: entries[0].requestId) == [audited])
 
             let page = try await store.requestLogs(scope: scope, filter: RequestLogFilter(), page: Fixtures.wholePage, width: Self.width)
@@ -139,7 +139,7 @@ struct RequestLogContractTests {
                     type: "request",
                     at: Fixtures.now + 1_000
                 )
-                try await store.appendRequestLogs(entries, usage: usage, stats: stats, audit: [audited], width: Self.width)
+                try await store.appendRequestLogs(entries, usage: usage, stats: stats, routeStats: [:], audit: [audited], width: Self.width)
                 #expect(try await store.auditEntries(targetId: entries[0].requestId) == [audited])
             }
 
@@ -159,24 +159,7 @@ struct RequestLogContractTests {
             let entries = [Fixtures.logEntry(scope, at: Fixtures.now + 1_000), Fixtures.logEntry(scope, at: Fixtures.now + 2_000)]
             let usage = [Fixtures.usageIncrement(scope, hourStart: Fixtures.now): Int64(2)]
             let stats = [Fixtures.statIncrement(scope, hourStart: Fixtures.now, statusClass: 2, latencyBucket: 1): Int64(2)]
-            // Statistics are written last; a row for an organization that does not exist
-            // fails after the log rows and the usage of the batch have been written.
-            let nowhere = TenantScope(organizationId: Identifier.make("org", at: Fixtures.now), livemode: false)
-            let failing = stats.merging([Fixtures.statIncrement(nowhere, hourStart: Fixtures.now, statusClass: 2, latencyBucket: 1): 1]) { $1 }
-
-            await #expect(throws: (any Error).self) {
-                try await store.appendRequestLogs(entries, usage: usage, stats: failing, audit: [], width: Self.width)
-            }
-
-            let page = try await store.requestLogs(scope: scope, filter: RequestLogFilter(), page: Fixtures.wholePage, width: Self.width)
-            #expect(page.items.isEmpty)
-            #expect(try await store.loggedRequestIDs(entries.map(\.requestId), width: Self.width).isEmpty)
-            #expect(try await store.usageTotal(scope: scope, metric: "requests", from: Fixtures.now, until: Fixtures.now + Self.width) == 0)
-            #expect(try await store.requestStats(scope: scope, from: Fixtures.now, until: Fixtures.now + Self.width).isEmpty)
-            // A refused row is not a storage failure: the store stays healthy.
-            #expect(!store.health.writesFailing)
-
-            // The same batch without the bad row is written whole, once.
+            let routes = [RouteStatIncrement(hourStart: Fixtures.now, route: "GET /v1/customers", statusClass: 2, latencyBucket: 1): Int64(2)]
             let organization = try #require(try await store.organization(id: scope.organizationId))
             let audited = Fixtures.audit(
                 "platform_key.request",
@@ -185,12 +168,68 @@ struct RequestLogContractTests {
                 type: "request",
                 at: Fixtures.now + 1_000
             )
-            try await store.appendRequestLogs(entries, usage: usage, stats: stats, audit: [audited], width: Self.width)
+            // Audit rows are written after the log rows and the usage: the second copy of
+            // one id fails the batch half-way.
+            await #expect(throws: (any Error).self) {
+                try await store.appendRequestLogs(
+                    entries,
+                    usage: usage,
+                    stats: stats,
+                    routeStats: routes,
+                    audit: [audited, audited],
+                    width: Self.width
+                )
+            }
+
+            let page = try await store.requestLogs(scope: scope, filter: RequestLogFilter(), page: Fixtures.wholePage, width: Self.width)
+            #expect(page.items.isEmpty)
+            #expect(try await store.loggedRequestIDs(entries.map(\.requestId), width: Self.width).isEmpty)
+            #expect(try await store.usageTotal(scope: scope, metric: "requests", from: Fixtures.now, until: Fixtures.now + Self.width) == 0)
+            #expect(try await store.requestStats(scope: scope, from: Fixtures.now, until: Fixtures.now + Self.width).isEmpty)
+            #expect(try await store.routeStats(from: Fixtures.now, until: Fixtures.now + Self.width).isEmpty)
+            #expect(try await store.auditEntries(targetId: entries[0].requestId).isEmpty)
+            // A refused row is not a storage failure: the store stays healthy.
+            #expect(!store.health.writesFailing)
+
+            // The same batch without the bad row is written whole, once.
+            try await store.appendRequestLogs(entries, usage: usage, stats: stats, routeStats: routes, audit: [audited], width: Self.width)
             #expect(try await store.auditEntries(targetId: entries[0].requestId) == [audited])
             #expect(
                 try await store.requestLogs(scope: scope, filter: RequestLogFilter(), page: Fixtures.wholePage, width: Self.width).items.count == 2
             )
             #expect(try await store.usageTotal(scope: scope, metric: "requests", from: Fixtures.now, until: Fixtures.now + Self.width) == 2)
+            #expect(try await store.routeStats(from: Fixtures.now, until: Fixtures.now + Self.width).map(\.count) == [2])
+        }
+    }
+
+    /// Staff deleted an organization while its requests waited in the writer's batch: the
+    /// batch is still written, without that organization's counters and audit rows.
+    @Test(arguments: StoreEngine.all)
+    func countersOfAnOrganizationDeletedMeanwhileAreLeftOut(engine: StoreEngine) async throws {
+        try await engine.with { store in
+            let kept = Fixtures.tenant(try await Fixtures.seededOrganization(in: store))
+            let gone = TenantScope(organizationId: Identifier.make("org", at: Fixtures.now), livemode: true)
+            let entries = [Fixtures.logEntry(kept, at: Fixtures.now + 1_000), Fixtures.logEntry(gone, at: Fixtures.now + 2_000)]
+            let usage = [
+                Fixtures.usageIncrement(kept, hourStart: Fixtures.now): Int64(1), Fixtures.usageIncrement(gone, hourStart: Fixtures.now): 1,
+            ]
+            let stats = [
+                Fixtures.statIncrement(kept, hourStart: Fixtures.now, statusClass: 2, latencyBucket: 1): Int64(1),
+                Fixtures.statIncrement(gone, hourStart: Fixtures.now, statusClass: 2, latencyBucket: 1): 1,
+            ]
+            let orphan = Fixtures.audit(
+                "platform_key.request",
+                organization: gone.organizationId,
+                target: entries[1].requestId,
+                type: "request",
+                at: Fixtures.now
+            )
+            try await store.appendRequestLogs(entries, usage: usage, stats: stats, routeStats: [:], audit: [orphan], width: Self.width)
+
+            #expect(try await store.loggedRequestIDs(entries.map(\.requestId), width: Self.width) == Set(entries.map(\.requestId)))
+            #expect(try await store.usageTotal(scope: kept, metric: "requests", from: Fixtures.now, until: Fixtures.now + Self.width) == 1)
+            #expect(try await store.requestStats(scope: kept, from: Fixtures.now, until: Fixtures.now + Self.width).map(\.count) == [1])
+            #expect(try await store.auditEntries(targetId: entries[1].requestId).isEmpty)
         }
     }
 
@@ -378,7 +417,7 @@ struct RequestLogContractTests {
                 Fixtures.statIncrement(Fixtures.tenant(other), hourStart: Fixtures.now, statusClass: 2, latencyBucket: 1): 11,
                 Fixtures.statIncrement(Fixtures.tenant(acme, livemode: true), hourStart: Fixtures.now, statusClass: 2, latencyBucket: 1): 13,
             ]
-            try await store.appendRequestLogs([], usage: [:], stats: stats, audit: [], width: Self.width)
+            try await store.appendRequestLogs([], usage: [:], stats: stats, routeStats: [:], audit: [], width: Self.width)
 
             func counts(from: Int64, until: Int64) async throws -> [String: Int64] {
                 let rows = try await store.requestStats(scope: scope, from: from, until: until)
