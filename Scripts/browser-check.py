@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The dashboard in a real browser: headless Chromium driven by Selenium.
 
-    python3 Scripts/browser-check.py URL OWNER_EMAIL OWNER_PASSWORD SCREENSHOT_DIR
+    python3 Scripts/browser-check.py URL OWNER_EMAIL OWNER_PASSWORD SCREENSHOT_DIR [STAFF_EMAIL STAFF_PASSWORD STAFF_TOTP_SECRET]
 
 URL is a running `portico sandbox` (its loopback webhook rule lets the
 receiver below take deliveries); the owner is the one its JSON line names.
@@ -12,15 +12,23 @@ succeed, sign out — then visits every other page. Every page is checked for
 console errors (a CSP violation is one) and with axe-core (WCAG 2 A/AA:
 labels, contrast, landmarks, names) and saved as NN-name.png under
 SCREENSHOT_DIR. A second browser with JavaScript switched off signs in, makes
-a key and opens every page. Exits 1 with a list of what failed; prints a
+a key and opens every page. With the sandbox's staff account (its `staff`
+object), the operator console is walked twice, with and without
+JavaScript: password and TOTP code, the organization table, one
+organization, suspend and reactivate it, the search box, platform health,
+the staff audit page. Exits 1 with a list of what failed; prints a
 summary either way.
 
 Needs Debian's chromium and chromium-driver, and selenium plus
 selenium-axe-python (which carries axe-core) from PyPI.
 """
 
+import base64
+import hashlib
+import hmac
 import http.server
 import json
+import struct
 import os
 import re
 import sys
@@ -38,10 +46,11 @@ from selenium.webdriver.support.wait import WebDriverWait
 from selenium_axe_python import Axe
 
 BASE, EMAIL, PASSWORD, SHOTS = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3], sys.argv[4]
+STAFF = sys.argv[5:8] if len(sys.argv) >= 8 else None
 os.makedirs(SHOTS, exist_ok=True)
 # Only an earlier run's own screenshots (NN-pass-page.png) are removed.
 for old in os.listdir(SHOTS):
-    if re.fullmatch(r"\d\d-(js|nojs)-[a-z0-9-]+\.png", old):
+    if re.fullmatch(r"\d\d-(js|nojs|console|console-nojs)-[a-z0-9-]+\.png", old):
         os.remove(os.path.join(SHOTS, old))
 
 failures = []
@@ -347,7 +356,55 @@ def without_javascript():
         driver.quit()
 
 
-for run in (full_flow, without_javascript):
+def totp(secret_base32, offset=0):
+    """RFC 6238: six digits, 30-second steps, HMAC-SHA1 (what authenticator apps compute)."""
+    key = base64.b32decode(secret_base32.upper() + "=" * (-len(secret_base32) % 8))
+    digest = hmac.new(key, struct.pack(">Q", int(time.time()) // 30 + offset), hashlib.sha1).digest()
+    start = digest[-1] & 0x0F
+    return f"{(struct.unpack('>I', digest[start:start + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
+
+
+def console(javascript):
+    """The operator console: sign in with password and code, then every page and one round of actions."""
+    email, password, secret = STAFF
+    label = "console" if javascript else "console-nojs"
+    driver = browser(javascript=javascript)
+    session = Session(driver, label, audit=javascript)
+    try:
+        again_if_detached(lambda: driver.get(BASE + "/admin/login"))
+        session.check("sign-in")
+        driver.find_element(By.ID, "email").send_keys(email)
+        driver.find_element(By.ID, "password").send_keys(password)
+        session.submit("/admin/login", "two-factor")
+        # Each step's code is accepted once: the second pass uses the next step's (allowed by the skew window).
+        driver.find_element(By.ID, "code").send_keys(totp(secret, 0 if javascript else 1))
+        session.submit("/admin/two-factor", "organizations")
+        if "/admin/two-factor" in driver.current_url or "Organizations" not in driver.page_source:
+            fail(f"{label}: the code did not open the console")
+            return
+        if not session.follow_first("main table a[href^='/admin/organizations/']", "organization", f"{label}: no organization link"):
+            return
+        organization = driver.current_url.split("/admin/organizations/")[1].split("?")[0]
+        if javascript:
+            session.submit(f"/admin/organizations/{organization}/suspend", "suspended")
+            if "Reactivate" not in driver.page_source:
+                fail(f"{label}: suspending did not offer to reactivate")
+            session.submit(f"/admin/organizations/{organization}/reactivate", "reactivated")
+        driver.find_element(By.ID, "find").send_keys(organization)
+        session.submit("/admin/find", "found")
+        if organization not in driver.current_url:
+            fail(f"{label}: finding {organization} led to {driver.current_url}")
+        session.open("/admin/health", "health")
+        session.open("/admin/audit", "audit")
+        if "staff.viewed" not in driver.page_source:
+            fail(f"{label}: the staff audit page does not show the views")
+        session.submit("/admin/logout", "signed-out")
+    finally:
+        driver.quit()
+
+
+runs = [full_flow, without_javascript] + ([lambda: console(True), lambda: console(False)] if STAFF else [])
+for run in runs:
     try:
         run()
     except Exception as error:  # a missing element or a driver error: report it with the rest

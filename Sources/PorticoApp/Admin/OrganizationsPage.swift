@@ -32,10 +32,10 @@ struct OrganizationsPage: Sendable {
             headers: ["Organization", "Plan", "Status", "Live requests this month", "5xx, 24 h", "Webhook failures, 24 h", "Last activity"],
             rows: rows.map { row in
                 let organization = row.organization
-                let quota = plans[organization.plan]?.live.monthlyQuota
+                let quota = admin.runtime.config.plan(for: organization)?.live.monthlyQuota
                 let usage: HTML = quota.map { "\(row.requestsThisMonth.formatted()) of \($0.formatted())" } ?? "\(row.requestsThisMonth.formatted())"
                 return """
-                    <tr><td>\(organization.name)<br><code>\(organization.id)</code></td><td>\(plans[organization.plan]?.name ?? organization.plan)</td>
+                    <tr><td><a href="/admin/organizations/\(organization.id)">\(organization.name)</a><br><code>\(organization.id)</code></td><td>\(plans[organization.plan]?.name ?? organization.plan)</td>
                     <td>\(organization.isSuspended ? "Suspended" : "Active")</td><td>\(usage)</td>
                     <td>\(Self.percent(row.errorRate24h))</td><td>\(Self.percent(row.webhookFailureRate24h))</td>
                     <td>\(Layout.time(row.lastActivityHour))</td></tr>
@@ -66,6 +66,7 @@ struct OrganizationsPage: Sendable {
                 viewer,
                 title: "Organizations",
                 current: "/admin",
+                notice: query.get("deleted") == "1" ? "Organization deleted. The staff audit page keeps the record." : nil,
                 body: """
                     <h1>Organizations</h1>
                     <form method="get" action="/admin" class="filters" role="search">

@@ -7,7 +7,9 @@ import Testing
 /// call made with it in the request log, add a webhook endpoint, see its
 /// delivery fail, retry it, see it succeed, sign out, visit every page; any
 /// console error or WCAG A/AA violation fails. A second pass does the same
-/// pages with JavaScript off. Screenshots of every page are left in
+/// pages with JavaScript off. Then the operator console, with and without
+/// JavaScript: password and TOTP, the organization table, one organization,
+/// suspend and reactivate, find, platform health, staff audit. Screenshots of every page are left in
 /// `.build/artifacts/browser/` (or `$BROWSER_SCREENSHOTS`).
 struct BrowserTests {
     @Test(.requires(.python3, .pythonModule("selenium"), .pythonModule("selenium_axe_python"), .chromium))
@@ -20,7 +22,10 @@ struct BrowserTests {
         let (status, report) = try PorticoProcess.script(
             "python3",
             "browser-check.py",
-            [sandbox.url, try #require(sandbox.owner["email"]), try #require(sandbox.owner["password"]), screenshots]
+            [
+                sandbox.url, try #require(sandbox.owner["email"]), try #require(sandbox.owner["password"]), screenshots,
+                try #require(sandbox.staff["email"]), try #require(sandbox.staff["password"]), try #require(sandbox.staff["totp_secret"]),
+            ]
         )
         #expect(status == 0, "\(report)")
         #expect(report.contains("browser check passed"))

@@ -13,14 +13,19 @@ struct PorticoProcess {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// A `portico sandbox` on a free port, its stderr drained, with what its JSON line says of the first organization.
-    static func sandbox(database: String? = nil) throws -> (process: Running, url: String, owner: [String: String], keys: [String: String]) {
+    static func sandbox(
+        database: String? = nil
+    ) throws -> (
+        process: Running, url: String, owner: [String: String], keys: [String: String], staff: [String: String]
+    ) {
         let sandbox = try Running(["sandbox", "--port", "0"] + (database.map { ["--database", $0] } ?? []))
         sandbox.drainStderr()
         let line = try #require(try JSONSerialization.jsonObject(with: Data(sandbox.firstLine().utf8)) as? [String: Any])
         let organization = try #require((line["organizations"] as? [[String: Any]])?.first)
         return (
             sandbox, try #require(line["url"] as? String),
-            try #require(organization["owner"] as? [String: String]), try #require(organization["keys"] as? [String: String])
+            try #require(organization["owner"] as? [String: String]), try #require(organization["keys"] as? [String: String]),
+            try #require(line["staff"] as? [String: String])
         )
     }
 

@@ -88,7 +88,7 @@ import Glibc
         try Data("\(getpid())\n".utf8).write(to: live.appendingPathComponent("owner.pid"))
         defer { try? FileManager.default.removeItem(at: live) }
 
-        let (sandbox, _, _, _) = try PorticoProcess.sandbox()
+        let (sandbox, _, _, _, _) = try PorticoProcess.sandbox()
         #expect(!FileManager.default.fileExists(atPath: abandoned.path), "the killed sandbox's folder was removed")
         #expect(FileManager.default.fileExists(atPath: live.path), "a running owner's folder is kept")
         #expect(sandbox.stop(SIGTERM) == 0)
@@ -128,7 +128,7 @@ extension StartupTests {
     /// status 2 instead of signing every delivery with the wrong key.
     @Test func aMissingSecretsKeyFileStopsTheStart() async throws {
         let database = CLITests.temporaryDatabase()
-        let (sandbox, url, _, keys) = try PorticoProcess.sandbox(database: database)
+        let (sandbox, url, _, keys, _) = try PorticoProcess.sandbox(database: database)
         let endpoint = try await HTTP.request(
             "POST",
             "\(url)/v1/webhook-endpoints",
