@@ -13,13 +13,13 @@ import Testing
 /// `.build/artifacts/browser/` (or `$BROWSER_SCREENSHOTS`).
 struct BrowserTests {
     @Test(.requires(.python3, .pythonModule("selenium"), .pythonModule("selenium_axe_python"), .chromium))
-    func theDashboardWorksInARealBrowser() throws {
+    func theDashboardWorksInARealBrowser() async throws {
         let sandbox = try PorticoProcess.sandbox()
         defer { _ = sandbox.process.stop(SIGTERM) }
         let screenshots =
             ProcessInfo.processInfo.environment["BROWSER_SCREENSHOTS"]
             ?? PorticoProcess.repositoryRoot.appendingPathComponent(".build/artifacts/browser").path
-        let (status, report) = try PorticoProcess.script(
+        let (status, report) = try await PorticoProcess.script(
             "python3",
             "browser-check.py",
             [

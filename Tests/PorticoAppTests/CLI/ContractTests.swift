@@ -7,10 +7,10 @@ import Testing
 /// schemathesis's report.
 struct ContractTests {
     @Test(.requires(.python3, .pythonModule("openapi_spec_validator"), .pythonModule("schemathesis")))
-    func schemathesisFindsNoServerErrorsOrSchemaViolations() throws {
+    func schemathesisFindsNoServerErrorsOrSchemaViolations() async throws {
         let sandbox = try PorticoProcess.sandbox()
         defer { _ = sandbox.process.stop(SIGTERM) }
-        let (status, report) = try PorticoProcess.script("bash", "api-contract.sh", [sandbox.url, try #require(sandbox.keys["test_secret"])])
+        let (status, report) = try await PorticoProcess.script("bash", "api-contract.sh", [sandbox.url, try #require(sandbox.keys["test_secret"])])
         #expect(status == 0, "\(report)")
         #expect(report.contains("openapi.json: valid OpenAPI 3.1"))
     }

@@ -30,8 +30,9 @@ struct PorticoProcess {
     }
 
     /// Runs `interpreter Scripts/name arguments…`, stdout and stderr together; the exit status and that output.
-    static func script(_ interpreter: String, _ name: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let (status, output, _) = try ChildProcess.run(
+    /// Off the cooperative pool: these scripts run for tens of seconds.
+    static func script(_ interpreter: String, _ name: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let (status, output, _) = try await ChildProcess.runOffPool(
             "/usr/bin/env",
             [interpreter, repositoryRoot.appendingPathComponent("Scripts/\(name)").path] + arguments,
             joinStderr: true

@@ -109,17 +109,48 @@ import Glibc
         )
         let pid = try #require(pid_t(String(decoding: shell.stdout.readLine(), as: UTF8.self).trimmingCharacters(in: .whitespaces)))
         #expect(shell.wait() == 0)
-        // A bound, not a timing claim: shutting down on a loaded machine can take a while.
+        // A bound, not a timing claim: shutting down on a loaded machine can take a while. The state is
+        // read again after every sleep, the deadline's included: a test task can be starved for longer
+        // than the whole bound (synchronous tests hold the cooperative pool's threads), and a verdict
+        // from before such a sleep would be stale.
         let deadline = ContinuousClock.now + .seconds(60)
         var alive = true
-        while alive, ContinuousClock.now < deadline {
+        while true {
             // Gone, or a zombie waiting for a reaper: either way it stopped.
             let state = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.split(separator: ")").last?.split(separator: " ").first
             alive = state != nil && state != "Z"
-            if alive { try await Task.sleep(for: .milliseconds(50)) }
+            guard alive, ContinuousClock.now < deadline else { break }
+            try await Task.sleep(for: .milliseconds(50))
         }
-        if alive { kill(pid, SIGKILL) }
-        #expect(!alive, "the orphaned sandbox kept running; its log: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        var diagnosis = ""
+        if alive {
+            // What it was doing: its state, signal masks and every thread's state and wait channel.
+            let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+            diagnosis = status.split(separator: "\n").filter {
+                ["State", "PPid", "Threads", "SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt"].contains($0.split(separator: ":").first ?? "")
+            }
+            .joined(separator: "; ")
+            let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+            diagnosis +=
+                "; threads: "
+                + threads.map { task in
+                    let stat =
+                        (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/stat", encoding: .utf8))?.split(separator: ")").last?.split(
+                            separator: " "
+                        ).first ?? "?"
+                    let wchan = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/wchan", encoding: .utf8)) ?? "?"
+                    let name =
+                        (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/comm", encoding: .utf8))?.trimmingCharacters(
+                            in: .whitespacesAndNewlines
+                        ) ?? "?"
+                    return "\(name) \(stat) \(wchan)"
+                }.joined(separator: ", ")
+            kill(pid, SIGKILL)
+        }
+        #expect(
+            !alive,
+            "the orphaned sandbox kept running (\(diagnosis)); its log: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")"
+        )
     }
 }
 

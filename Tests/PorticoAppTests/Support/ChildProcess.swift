@@ -87,6 +87,23 @@ final class ChildProcess: @unchecked Sendable {
         return (child.wait(), String(decoding: output, as: UTF8.self), String(decoding: errors?.finish() ?? Data(), as: UTF8.self))
     }
 
+    /// `run` on a thread of its own, for a child that runs long (a browser, a fuzzer, a linter):
+    /// waiting for it on one of the cooperative pool's threads (two on a two-core machine) would
+    /// stall every other test's awaits for as long, and their bounded waits with them.
+    static func runOffPool(
+        _ executable: String,
+        _ arguments: [String],
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        input: Data? = nil,
+        joinStderr: Bool = false
+    ) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try run(executable, arguments, environment: environment, input: input, joinStderr: joinStderr) })
+            }
+        }
+    }
+
     /// Reads a pipe to its end on a thread of its own.
     final class Drain: @unchecked Sendable {
         private var data = Data()

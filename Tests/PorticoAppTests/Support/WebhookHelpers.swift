@@ -15,7 +15,7 @@ extension APIClient {
 
     /// Polls `path` until `done` holds for its JSON (real time, bounded).
     @discardableResult
-    func poll(_ path: String, key: String, timeout: Duration = .seconds(15), until done: ([String: Any]) -> Bool) async throws -> [String: Any] {
+    func poll(_ path: String, key: String, timeout: Duration = .seconds(60), until done: ([String: Any]) -> Bool) async throws -> [String: Any] {
         let deadline = ContinuousClock.now + timeout
         while true {
             let json = try await send(.get, path, key: key).json
@@ -70,7 +70,7 @@ extension APIClient {
     }
 
     /// Waits until the endpoint's only (or newest) delivery has `attempts` attempts, then returns it with its attempts.
-    func delivery(key: String, endpoint: String, attempts: Int, timeout: Duration = .seconds(15)) async throws -> [String: Any] {
+    func delivery(key: String, endpoint: String, attempts: Int, timeout: Duration = .seconds(60)) async throws -> [String: Any] {
         let deadline = ContinuousClock.now + timeout
         while true {
             if let newest = try await deliveries(key: key, endpoint: endpoint).first, (newest["attempt_count"] as? Int ?? 0) >= attempts {

@@ -64,7 +64,7 @@ final class WebhookReceiver: Sendable {
 
     /// Waits (up to `timeout` of real time) until at least `count` deliveries arrived, then returns them all.
     @discardableResult
-    func waitFor(_ count: Int, timeout: Duration = .seconds(15)) async throws -> [Received] {
+    func waitFor(_ count: Int, timeout: Duration = .seconds(60)) async throws -> [Received] {
         let deadline = ContinuousClock.now + timeout
         while received.count < count {
             guard ContinuousClock.now < deadline else {
