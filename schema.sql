@@ -436,6 +436,31 @@ CREATE TABLE usage_records (
     UNIQUE (organization_id, livemode, idempotency_key)
 );
 
+-- Mail ------------------------------------------------------------------------
+--
+-- The outbox: a mail is written in the transaction of the change that causes
+-- it (an invitation, a reset, an alert) and sent by the mailer, which leases
+-- due rows (lease_until) so two never send one; a crash mid-send lets the
+-- lease run out and the mail is tried again. Bodies are sealed with the
+-- secrets key file: they may hold a single-use link.
+CREATE TABLE mail_outbox (
+    id TEXT PRIMARY KEY NOT NULL,
+    organization_id TEXT REFERENCES organizations(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    recipients TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('queued', 'sent', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER,
+    lease_until INTEGER,
+    last_error TEXT,
+    created_at INTEGER NOT NULL,
+    sent_at INTEGER
+);
+
+CREATE INDEX mail_outbox_due ON mail_outbox(next_attempt_at) WHERE status = 'queued';
+
 -- Request logs: one table per time partition -------------------------------------
 --
 -- Created at run time, ahead of need, as request_logs_YYYYMMDDHH (the UTC

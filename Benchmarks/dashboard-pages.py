@@ -12,9 +12,18 @@ p95 of --repeat requests each, measured as the loopback HTTP round trip
 (an upper bound of the server's time; the request and response cross
 127.0.0.1 only).
 
-    swift build -c release --product portico && Benchmarks/dashboard-pages.py [--rows 10000000] [--one-org]
+With --organizations N (default 10,000) it also adds N organizations, each
+with an owner, 24 hours of request statistics, this month's request count,
+two invoices and a share of the route statistics, signs in to the operator
+console as the sandbox's staff account (password and TOTP) and times the
+console's pages the same way: the organization table under every sort and
+a search, one organization, platform health, the staff audit page, the
+request timeline and the search box.
+
+    swift build -c release --product portico && Benchmarks/dashboard-pages.py [--rows 10000000] [--one-org] [--organizations 10000]
 """
-import argparse, calendar, http.client, importlib.util, json, os, random, re, signal, statistics, subprocess, tempfile, time
+import argparse, base64, calendar, hashlib, hmac, http.client, importlib.util, json, os, random, re, signal, statistics, struct
+import subprocess, tempfile, time
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -55,6 +64,62 @@ def sign_in(client, email, password):
     assert status == 303, f"sign-in answered {status}"
 
 
+def totp(secret):
+    """The current RFC 6238 code of a base32 secret."""
+    key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
+    digest = hmac.new(key, struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
+    start = digest[-1] & 0x0F
+    return f"{(struct.unpack('>I', digest[start:start + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
+
+
+def staff_sign_in(client, staff):
+    _, page, _ = client.request("GET", "/admin/login")
+    token = re.search(r'name="form_token" value="([^"]+)"', page).group(1)
+    status, _, _ = client.request("POST", "/admin/login", {"form_token": token, "next": "/admin", "email": staff["email"], "password": staff["password"]})
+    assert status == 303, f"staff sign-in answered {status}"
+    _, page, _ = client.request("GET", "/admin/two-factor")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    status, _, _ = client.request("POST", "/admin/two-factor", {"csrf_token": csrf, "code": totp(staff["totp_secret"])})
+    assert status == 303, f"staff code answered {status}"
+
+
+def organizations(db, count, now_ms):
+    """`count` organizations with an owner each, 24 hours of request statistics (1 % of them with 5xx),
+    this month's live requests, two months of invoices and route statistics, as the log writer and
+    the invoicer would have left them."""
+    hour = now_ms - now_ms % 3_600_000
+    month = calendar.timegm(time.gmtime(now_ms / 1000)[:2] + (1, 0, 0, 0)) * 1000
+    last_month = calendar.timegm(time.gmtime((month - 1) / 1000)[:2] + (1, 0, 0, 0)) * 1000
+    before_last = calendar.timegm(time.gmtime((last_month - 1) / 1000)[:2] + (1, 0, 0, 0)) * 1000
+    plans = ["free", "starter", "growth", "enterprise"]
+    rng = random.Random(7)
+    for i in range(count):
+        org, user = f"org_bench{i:06d}", f"usr_bench{i:06d}"
+        plan = plans[i % 4]
+        db.execute("INSERT INTO organizations (id, name, plan, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                   (org, f"Customer {i:05d} Ltd", plan, now_ms - 86_400_000 * 60, now_ms))
+        db.execute("INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, 'x', ?)", (user, f"owner{i}@customer{i}.test", now_ms))
+        db.execute("INSERT INTO memberships VALUES (?, ?, 'owner', ?)", (org, user, now_ms))
+        per_hour = rng.randrange(1, 500)
+        for h in range(24):
+            db.execute("INSERT INTO request_stats VALUES (?, 1, ?, 2, 20, ?)", (org, hour - h * 3_600_000, per_hour))
+            if i % 100 == 0:
+                db.execute("INSERT INTO request_stats VALUES (?, 1, ?, 5, 30, ?)", (org, hour - h * 3_600_000, rng.randrange(1, 50)))
+        db.execute("INSERT INTO organization_month_stats VALUES (?, ?, ?)", (org, month, per_hour * 24 * 20))
+        for start, end in ((before_last, last_month), (last_month, month)):
+            for livemode in (0, 1):
+                db.execute("""INSERT INTO invoices (id, organization_id, livemode, period_start, period_end, plan, currency, base_amount,
+                              included_quantity, usage_quantity, overage_quantity, overage_unit_amount, overage_amount, total, created_at)
+                              VALUES (?, ?, ?, ?, ?, ?, 'usd', 4900, 100000, ?, 0, 50, 0, 4900, ?)""",
+                           (f"inv_bench{i:06d}{livemode}{start}", org, livemode, start, end, plan, per_hour * 24 * 30, now_ms))
+    routes = ["GET /v1/customers", "GET /v1/customers/{id}", "POST /v1/customers", "GET /v1/events", "POST /v1/events"]
+    for h in range(24):
+        for route in routes:
+            for bucket in range(15, 30):
+                db.execute("INSERT INTO route_stats VALUES (?, ?, 2, ?, ?)", (hour - h * 3_600_000, route, bucket, rng.randrange(1, 5000)))
+    db.commit()
+
+
 def aggregates(db, org, start_ms, end_ms, rows_per_hour):
     """request_stats rows for the signed-in organization, as the log writer would have left them."""
     hour = start_ms - start_ms % 3_600_000
@@ -71,6 +136,7 @@ def main():
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--one-org", action="store_true", help="the signed-in organization owns every generated row")
+    parser.add_argument("--organizations", type=int, default=10_000, help="organizations added for the console's pages (0: none)")
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="portico-pagebench-")
     path = os.path.join(workdir, "portico.sqlite")
@@ -79,7 +145,7 @@ def main():
     sandbox = subprocess.Popen([log_query.BINARY, "sandbox", "--database", path], stdout=subprocess.PIPE, env=env)
     line = json.loads(sandbox.stdout.readline())
     organization = line["organizations"][0]
-    org, owner = organization["id"], organization["owner"]
+    org, owner, staff = organization["id"], organization["owner"], line["staff"]
     log_query.wait_http(line["url"])
     sandbox.send_signal(signal.SIGTERM)
     sandbox.wait()
@@ -101,6 +167,10 @@ def main():
     aggregates(db, org, start_ms, now_ms, own / max(1, (now_ms - start_ms) / 3_600_000))
     request_id = db.execute(f"SELECT request_id FROM {table} WHERE organization_id = ? ORDER BY id LIMIT 1 OFFSET 1000", (org,)).fetchone()[0]
     print(f"generated {n:,} rows into {table} in {time.perf_counter() - began:.0f} s; the signed-in organization owns {own:,}")
+    if args.organizations:
+        began = time.perf_counter()
+        organizations(db, args.organizations, now_ms)
+        print(f"added {args.organizations:,} organizations in {time.perf_counter() - began:.0f} s")
     db.close()
 
     port = 18000 + random.randrange(1000)
@@ -143,6 +213,32 @@ def main():
             worst = max(worst, p95)
             print(f"{name:56} {statistics.median(times):9.2f} {p95:9.2f}")
         print(f"slowest page p95: {worst:.2f} ms over {n:,} log rows")
+        if args.organizations:
+            console = Client(port)
+            staff_sign_in(console, staff)
+            console_pages = [
+                ("console: organizations by name", "/admin"),
+                ("console: organizations, newest", "/admin?sort=newest"),
+                ("console: organizations by requests this month", "/admin?sort=requests"),
+                ("console: organizations by 5xx in 24 h", "/admin?sort=errors"),
+                ("console: organizations, page 100", "/admin?sort=name&page=100"),
+                ("console: search by name", "/admin?q=Customer%200999"),
+                ("console: search by member email", "/admin?q=owner4242%40"),
+                ("console: one organization (view audited)", f"/admin/organizations/{org}"),
+                ("console: platform health", "/admin/health"),
+                ("console: staff audit", "/admin/audit"),
+                ("console: request timeline (view audited)", f"/admin/requests/{request_id}"),
+            ]
+            worst = 0.0
+            for name, page in console_pages:
+                status, _, _ = console.request("GET", page)
+                assert status == 200, f"{page} answered {status}"
+                times = [console.request("GET", page)[2] for _ in range(args.repeat)]
+                p95 = statistics.quantiles(times, n=20)[18]
+                worst = max(worst, p95)
+                print(f"{name:56} {statistics.median(times):9.2f} {p95:9.2f}")
+            _, _, find = console.request("GET", "/admin/find?q=owner4242%40customer4242.test")
+            print(f"slowest console page p95: {worst:.2f} ms with {args.organizations:,} organizations and {n:,} log rows")
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait()

@@ -172,6 +172,7 @@ func registerAPI(on router: Router<PorticoRequestContext>, runtime: PorticoRunti
         try await runtime.maintainRequestLogs()
         runtime.store.deliveriesQueued.fire()
     }.register(routes)
+    SandboxMailboxController(store: store, composer: runtime.mail, isSandbox: runtime.sandboxClock != nil).register(routes)
     routes.finish()
     return routes
 }
@@ -210,6 +211,7 @@ func registerConsole(_ admin: Admin, on router: Router<PorticoRequestContext>) {
     FindPages(admin: admin).register(on: group)
     StaffAuditPage(admin: admin).register(on: group)
     HealthPage(admin: admin).register(on: group)
+    MailPages(admin: admin).register(on: group)
     group.get("**") { _, _ -> Response in throw DashboardError.notFound }
     group.post("**") { _, _ -> Response in throw DashboardError.notFound }
 }
@@ -244,6 +246,7 @@ func backgroundServices(runtime: PorticoRuntime) -> [any Service] {
             logger: runtime.logger
         ) { try await runtime.sampleWebhookBacklog() },
         runtime.logWriter,
+    ] + (runtime.mailer.map { [$0] } ?? []) + [
         PeriodicService(
             name: "request-log-partitions",
             interval: .seconds(300),

@@ -53,6 +53,10 @@ public final class PorticoRuntime: Sendable {
     public let platformKeys: PlatformKeys
     public let accounts: AccountService
     public let staff: StaffService
+    /// Makes outbox rows (sealed bodies, ids).
+    let mail: MailComposer
+    /// Sends the outbox; nil without `mail.smtp_host`, and always in a sandbox (which keeps every mail).
+    let mailer: Mailer?
     public let organizations: OrganizationAdministration
     public let billing: BillingService
 
@@ -158,6 +162,21 @@ public final class PorticoRuntime: Sendable {
             partitionWidth: config.requestLogs.partitionWidth
         )
         self.staff = StaffService(store: store, clock: clock, hasher: PasswordHasher(cost: config.accounts.passwordHashCost), secrets: secretBox)
+        let composer = MailComposer(secrets: secretBox, sender: config.mail.sender)
+        self.mail = composer
+        let heloName = URL(string: config.baseURL(port: config.server.port))?.host ?? "localhost"
+        if !sandbox, let settings = config.mail.smtpSettings(heloName: heloName) {
+            self.mailer = Mailer(
+                store: store,
+                clock: clock,
+                composer: composer,
+                settings: settings,
+                maxAttempts: config.mail.maxAttempts,
+                logger: logger
+            )
+        } else {
+            self.mailer = nil
+        }
     }
 
     /// Reads the `gateway` section again and puts it in force; an invalid one

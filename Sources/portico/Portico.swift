@@ -10,7 +10,7 @@ struct Portico: AsyncParsableCommand {
         subcommands: [
             Serve.self, Sandbox.self, Migrate.self, Check.self, Backup.self,
             OrgCommand.self, UserCommand.self, StaffCommand.self, KeyCommand.self, PlatformKeyCommand.self, GatewayCommand.self, InvoiceCommand.self,
-            UsageCommand.self,
+            UsageCommand.self, MailCommand.self,
             OpenAPICommand.self,
         ]
     )

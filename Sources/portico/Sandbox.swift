@@ -55,6 +55,8 @@ struct Sandbox: AsyncParsableCommand {
             config.billing.defaultPlan = plan
             // CI runs its webhook receiver on this machine.
             config.webhooks.allowedCidrs += ["127.0.0.0/8", "::1/128"]
+            // Every mail is caught in the sandbox mailbox (GET /v1/sandbox/emails), never sent.
+            config.mail.smtpHost = nil
         }
         // Seeded once the listener is bound (a port in use fails before anything is written).
         let watch = ParentWatch(

@@ -30,6 +30,11 @@ struct Serve: AsyncParsableCommand {
             try await buildApplication(runtime: runtime) { port in
                 let url = "http://\(runtime.config.server.host):\(port)"
                 CLI.printLine("Portico is listening on \(url)")
+                if runtime.config.mail.smtpHost == nil {
+                    CLI.printLine(
+                        "Mail is not configured (mail.smtp_host): mails are kept in the outbox and listed for staff at /admin/mail."
+                    )
+                }
                 do {
                     if let firstRun = try await FirstRun.seedIfEmpty(runtime) { CLI.printLine(firstRun.banner(url: url)) }
                 } catch {

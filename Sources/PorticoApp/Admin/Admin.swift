@@ -57,6 +57,7 @@ enum AdminLayout {
         Layout.NavItem(path: "/admin", title: "Organizations"),
         Layout.NavItem(path: "/admin/health", title: "Platform health"),
         Layout.NavItem(path: "/admin/audit", title: "Staff audit"),
+        Layout.NavItem(path: "/admin/mail", title: "Mail"),
     ]
 
     static func page(_ viewer: StaffViewer, title: String, current: String, notice: String? = nil, body: HTML) -> HTML {

@@ -37,8 +37,19 @@ public enum ConfigLoader {
         return gateway
     }
 
+    /// The one place the SMTP password comes from.
+    static let mailPasswordVariable = "PORTICO_MAIL_SMTP_PASSWORD"
+
     /// Checks that need more than one setting.
     static func validate(_ config: PorticoConfig) throws {
+        guard MailAddress(config.mail.from) != nil else {
+            throw ConfigError(description: "setting \"mail.from\" must be a plain email address; got \"\(config.mail.from)\"")
+        }
+        if config.mail.smtpUsername != nil, config.mail.smtpSecurity == "none" {
+            throw ConfigError(
+                description: "setting \"mail.smtp_username\" needs \"mail.smtp_security\" starttls or tls: credentials are never sent in the clear"
+            )
+        }
         guard config.plans[config.billing.defaultPlan] != nil else {
             throw ConfigError(
                 description: "setting \"billing.default_plan\" names plan \"\(config.billing.defaultPlan)\", which is not defined in \"plans\""
@@ -89,6 +100,11 @@ public enum ConfigLoader {
             }
             for (key, value) in entries.sorted(by: { $0.key < $1.key }) {
                 let name = "\(section).\(key)"
+                if name == "mail.smtp_password" {
+                    throw ConfigError(
+                        description: "the SMTP password is read only from the environment (\(Self.mailPasswordVariable)), not from \(source)"
+                    )
+                }
                 guard let setting = Setting.byName[name] else {
                     throw ConfigError(description: "unknown setting \"\(name)\" in \(source)")
                 }
@@ -106,6 +122,10 @@ public enum ConfigLoader {
             }
             if variable == GatewaySettings.environmentName {
                 try GatewaySettings.apply(environmentJSON: value, to: &config.gateway)
+                continue
+            }
+            if variable == Self.mailPasswordVariable {
+                config.mail.smtpPassword = value
                 continue
             }
             guard let setting = Setting.byEnvironmentName[variable] else {
@@ -171,6 +191,14 @@ struct Setting: Sendable {
         integer("request_logs.body_capture_max_bytes", \.requestLogs.bodyCaptureMaxBytes, 256...1_048_576),
         integer("request_logs.spill_reserve_bytes", \.requestLogs.spillReserveBytes, 0...1_073_741_824),
         stringList("request_logs.sensitive_fields", \.requestLogs.sensitiveFields),
+        optionalString("mail.smtp_host", \.mail.smtpHost, valid: { !$0.isEmpty && !$0.contains(where: \.isWhitespace) }),
+        integer("mail.smtp_port", \.mail.smtpPort, 1...65_535),
+        choice("mail.smtp_security", \.mail.smtpSecurity, SMTPSettings.Security.allCases.map(\.rawValue)),
+        optionalString("mail.smtp_username", \.mail.smtpUsername, valid: { !$0.isEmpty }),
+        optionalString("mail.smtp_ca_file", \.mail.smtpCAFile, valid: { !$0.isEmpty }),
+        string("mail.from", \.mail.from),
+        integer("mail.timeout_seconds", \.mail.timeoutSeconds, 1...600),
+        integer("mail.max_attempts", \.mail.maxAttempts, 1...50),
         integer("rate_limits.ip_per_second", \.rateLimits.ipPerSecond, 0...10_000_000),
         integer("rate_limits.ip_per_minute", \.rateLimits.ipPerMinute, 0...100_000_000),
         integer("rate_limits.max_tracked_buckets", \.rateLimits.maxTrackedBuckets, 1_000...100_000_000),

@@ -152,6 +152,28 @@ public struct PorticoConfig: Sendable, Equatable {
         public var logSearchRows = 10_000
     }
 
+    /// Where mail goes (`mail.*`). With no `smtp_host` (the default) mails are kept in the
+    /// outbox for staff to read at `/admin/mail`; the sandbox always keeps them.
+    public struct Mail: Sendable, Equatable {
+        public var smtpHost: String?
+        public var smtpPort = 587
+        /// none, starttls or tls.
+        public var smtpSecurity = "starttls"
+        public var smtpUsername: String?
+        /// Only from `PORTICO_MAIL_SMTP_PASSWORD`: a config file may be read by more people than its secrets should be.
+        public var smtpPassword: String?
+        /// PEM roots to trust for the relay instead of the system's.
+        public var smtpCAFile: String?
+        public var from = "portico@localhost"
+        /// One deadline for a whole SMTP exchange.
+        public var timeoutSeconds = 30
+        /// Tries per mail before it is marked failed (1, 2, 4… minutes apart, at most 2 hours).
+        public var maxAttempts = 8
+
+        /// The sender, checked at load.
+        var sender: MailAddress { MailAddress(from) ?? MailAddress("portico@localhost")! }
+    }
+
     public struct Logging: Sendable, Equatable {
         /// trace, debug, info, notice, warning, error or critical.
         public var level = "info"
@@ -172,6 +194,7 @@ public struct PorticoConfig: Sendable, Equatable {
     public var webhooks = Webhooks()
     public var secrets = Secrets()
     public var dashboard = Dashboard()
+    public var mail = Mail()
     /// Plans by identifier (`organizations.plan`); see `Plan`.
     public var plans = Plan.defaults
     /// The team's own API behind Portico (`GatewayConfig`).

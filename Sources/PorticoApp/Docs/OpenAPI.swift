@@ -513,6 +513,16 @@ enum OpenAPI {
                 body: object(["seconds": integer(minimum: 1, maximum: 2_592_000)], required: ["seconds"]),
                 response: ref("SandboxClock")
             ),
+            Operation(
+                method: "get",
+                path: "/v1/sandbox/emails",
+                id: "listSandboxEmails",
+                tag: "Sandbox",
+                summary: "Every mail the sandbox caught, newest first (its platform key only)",
+                scope: .eventsRead,
+                parameters: list + [parameter("to", string(maxLength: 254))],
+                response: listOf("SandboxEmail")
+            ),
         ]
     }()
 
@@ -650,6 +660,10 @@ enum OpenAPI {
                 "completed_at": nullable(timestamp),
             ]),
             "SandboxClock": object(["object": ["const": "sandbox_clock"], "now": timestamp, "offset_seconds": integer(minimum: 0)]),
+            "SandboxEmail": object([
+                "object": ["const": "sandbox_email"], "id": string(), "kind": string(), "from": string(), "to": array(string()),
+                "subject": string(), "text": string(), "html": nullable(string()), "links": array(string()), "created_at": timestamp,
+            ]),
         ]
     }
 

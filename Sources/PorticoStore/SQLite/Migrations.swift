@@ -52,7 +52,28 @@ enum Migrations {
         Step("2026-12-01-platform-keys-usage-records", sql: v10),
         Step("2026-12-02-operator-console", sql: v11),
         Step("2026-12-03-console-timeline", sql: v12),
+        Step("2026-12-04-mail-outbox", sql: v13),
     ]
+
+    /// The mail outbox: every mail Portico sends, written with the change that causes it.
+    private static let v13 = """
+        CREATE TABLE mail_outbox (
+            id TEXT PRIMARY KEY NOT NULL,
+            organization_id TEXT REFERENCES organizations(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            recipients TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            body TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('queued', 'sent', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER,
+            lease_until INTEGER,
+            last_error TEXT,
+            created_at INTEGER NOT NULL,
+            sent_at INTEGER
+        );
+        CREATE INDEX mail_outbox_due ON mail_outbox(next_attempt_at) WHERE status = 'queued';
+        """
 
     /// What the operator console reads across organizations without scanning: the request
     /// timeline's events and staff rows by index, platform-wide traffic per route and hour,

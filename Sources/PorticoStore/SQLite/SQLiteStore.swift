@@ -12,6 +12,7 @@ package final class SQLiteStore: Sendable {
     package let configuration: StoreConfiguration
     /// Fired after every commit that queued webhook deliveries (the dispatcher waits on it).
     package let deliveriesQueued = WakeSignal()
+    package let mailQueued = WakeSignal()
     /// Whether writes are succeeding (full disk, I/O errors); `/readyz` reads it.
     package let health = StorageHealth()
 
@@ -109,5 +110,5 @@ extension SQLiteStore {
 }
 
 extension SQLiteStore: AccountStore, KeyStore, CustomerStore, IdempotencyStore, WebhookStore, RequestLogStore, BillingStore, SessionStore,
-    AuditStore, GatewayKeyStore, PlatformStore, StaffStore, ConsoleStore, StorageMaintenance
+    AuditStore, GatewayKeyStore, PlatformStore, StaffStore, ConsoleStore, MailStore, StorageMaintenance
 {}

@@ -109,6 +109,7 @@ struct CLITests {
         )
         let url = try #require(server.firstLine().split(separator: " ").last.map(String.init))
         let banner = server.child.isRunning ? readBanner(server) : ""
+        #expect(banner.contains("Mail is not configured (mail.smtp_host)"), "serve says at start that mail is off")
         let key = try #require(banner.split(separator: "\n").first { $0.contains("Test secret key:") }?.split(separator: " ").last.map(String.init))
         let orgID = try #require(
             banner.split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("org_") }.map { $0.trimmingCharacters(in: .punctuationCharacters) }

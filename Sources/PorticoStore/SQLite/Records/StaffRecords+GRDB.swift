@@ -9,3 +9,7 @@ extension StaffRecord: FetchableRecord, PersistableRecord {
 extension StaffSessionRecord: FetchableRecord, PersistableRecord {
     package static let databaseTableName = "staff_sessions"
 }
+
+extension MailRecord: FetchableRecord, PersistableRecord {
+    package static let databaseTableName = "mail_outbox"
+}

@@ -1,0 +1,129 @@
+import Foundation
+import PorticoCore
+import PorticoStore
+import Testing
+
+@testable import PorticoApp
+
+/// The outbox and the mailer: a queued mail reaches a real SMTP server once,
+/// a temporary failure is retried on the backoff schedule with the same
+/// Message-ID, a refusal fails at once, a leased mail is not taken twice,
+/// and with no relay configured mails wait (and staff can read them).
+@Suite(.requires(.python3, .pythonModule("aiosmtpd"), .pythonModule("cryptography")))
+struct MailOutboxTests {
+    static func portico(_ sink: SMTPSink?, maxAttempts: Int = 8) async throws -> TestPortico {
+        try await TestPortico.make { config in
+            config.mail.smtpHost = sink == nil ? nil : "127.0.0.1"
+            config.mail.smtpPort = sink?.port ?? 587
+            config.mail.smtpSecurity = "none"
+            config.mail.from = "portico@example.com"
+            config.mail.maxAttempts = maxAttempts
+        }
+    }
+
+    static func queue(_ portico: TestPortico, to address: String = "ada@example.org", text: String = "Hello\n") async throws -> MailRecord {
+        let mail = portico.runtime.mail.compose(
+            kind: "test",
+            to: [MailAddress(address)!],
+            subject: "Hello",
+            text: text,
+            html: "<p>Hello</p>",
+            organizationId: portico.organizationID,
+            at: portico.clock.nowMilliseconds
+        )
+        try await portico.store.insertMail(mail)
+        return mail
+    }
+
+    static func waitForStatus(_ portico: TestPortico, _ id: String, _ status: MailRecord.Status, attempts: Int? = nil) async throws -> MailRecord {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while true {
+            if let mail = try await portico.store.mail(id: id), mail.status == status, attempts.map({ mail.attempts == $0 }) ?? true { return mail }
+            guard ContinuousClock.now < deadline else { throw SMTPSink.SinkError(description: "mail \(id) did not reach \(status)") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    @Test func aQueuedMailIsSentOnceAndItsBodyIsSealedAtRest() async throws {
+        try await SMTPSink.with { sink in
+            let portico = try await Self.portico(sink)
+            try await portico.run { _ in
+                let mail = try await Self.queue(portico, text: "Reset: https://portico.example.com/reset/abc\n")
+                let sent = try await Self.waitForStatus(portico, mail.id, .sent)
+                #expect(sent.attempts == 1 && sent.sentAt != nil && sent.nextAttemptAt == nil)
+                let received = try #require(try await sink.waitFor(1).first)
+                #expect(received.header("Message-ID") == "<\(mail.id)@example.com>")
+                #expect(received.bodies.first == "Reset: https://portico.example.com/reset/abc\r\n")
+                #expect(SecretBox.isSealed(sent.body) && !sent.body.contains("reset/abc"))
+                #expect(sink.mails.count == 1)
+            }
+        }
+    }
+
+    @Test func aTemporaryFailureIsRetriedOnTheScheduleWithTheSameMessageID() async throws {
+        try await SMTPSink.with(["--fail-first", "1"]) { sink in
+            let portico = try await Self.portico(sink)
+            portico.clock.freeze()
+            try await portico.run { _ in
+                let mail = try await Self.queue(portico)
+                let waiting = try await Self.waitForStatus(portico, mail.id, .queued, attempts: 1)
+                #expect(waiting.nextAttemptAt == portico.clock.nowMilliseconds + 60_000)
+                #expect(waiting.lastError?.contains("451") == true)
+                #expect(sink.mails.isEmpty)
+                portico.clock.advance(by: 61)
+                portico.store.mailQueued.fire()
+                let sent = try await Self.waitForStatus(portico, mail.id, .sent)
+                #expect(sent.attempts == 2)
+                #expect(try await sink.waitFor(1).first?.header("Message-ID") == "<\(mail.id)@example.com>")
+            }
+        }
+        #expect((1...5).map(Mailer.backoff(afterAttempts:)) == [60_000, 120_000, 240_000, 480_000, 960_000])
+        #expect(Mailer.backoff(afterAttempts: 30) == 7_200_000)
+    }
+
+    @Test func aRefusalFailsAtOnceAndTheLastAttemptFailsToo() async throws {
+        try await SMTPSink.with(["--reject"]) { sink in
+            let portico = try await Self.portico(sink)
+            try await portico.run { _ in
+                let mail = try await Self.queue(portico)
+                let failed = try await Self.waitForStatus(portico, mail.id, .failed)
+                #expect(failed.attempts == 1 && failed.lastError?.contains("550") == true && failed.nextAttemptAt == nil)
+            }
+        }
+        try await SMTPSink.with(["--fail-first", "5"]) { sink in
+            let portico = try await Self.portico(sink, maxAttempts: 1)
+            try await portico.run { _ in
+                let mail = try await Self.queue(portico)
+                #expect(try await Self.waitForStatus(portico, mail.id, .failed).lastError?.contains("451") == true)
+            }
+        }
+    }
+
+    @Test func aLeasedMailIsNotClaimedTwiceUntilItsLeaseEnds() async throws {
+        let portico = try await Self.portico(nil)
+        let mail = try await Self.queue(portico)
+        let now = portico.clock.nowMilliseconds
+        #expect(try await portico.store.claimDueMail(now: now, leaseUntil: now + 90_000, limit: 10).map(\.id) == [mail.id])
+        #expect(try await portico.store.claimDueMail(now: now + 1_000, leaseUntil: now + 91_000, limit: 10).isEmpty)
+        #expect(try await portico.store.nextMailDue() == now + 90_000)
+        // The mailer died mid-send: once the lease is over, the mail is taken again.
+        #expect(try await portico.store.claimDueMail(now: now + 90_000, leaseUntil: now + 180_000, limit: 10).map(\.id) == [mail.id])
+    }
+
+    @Test func withoutARelayMailsWaitAndStaffReadThemWithLinksMasked() async throws {
+        let portico = try await Self.portico(nil)
+        #expect(portico.runtime.mailer == nil)
+        try await portico.run { api in
+            let mail = try await Self.queue(portico, text: "Join: https://portico.example.com/dashboard/invitations/secret-token\n")
+            let (staff, _, _) = try await OrganizationConsoleTests.signedInStaff(portico, api)
+            let list = try await staff.get("/admin/mail")
+            #expect(list.status == .ok && list.text.contains(mail.id) && list.text.contains("not configured"))
+            let page = try await staff.get("/admin/mail/\(mail.id)")
+            #expect(page.status == .ok)
+            #expect(page.text.contains("https://portico.example.com/… [link hidden]"))
+            #expect(!page.text.contains("secret-token"))
+            #expect(try await portico.auditActions(about: mail.id) == ["staff.viewed"])
+            #expect(try await portico.store.mail(id: mail.id)?.status == .queued)
+        }
+    }
+}
