@@ -436,6 +436,18 @@ CREATE TABLE usage_records (
     UNIQUE (organization_id, livemode, idempotency_key)
 );
 
+-- Password reset links: only the SHA-256 of a token is kept; a link works
+-- once, for an hour, and using it ends every session of the user.
+CREATE TABLE password_resets (
+    token_hash BLOB PRIMARY KEY NOT NULL,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER
+);
+
+CREATE INDEX password_resets_by_user ON password_resets(user_id);
+
 -- Mail ------------------------------------------------------------------------
 --
 -- The outbox: a mail is written in the transaction of the change that causes

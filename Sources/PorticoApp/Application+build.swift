@@ -186,6 +186,7 @@ func registerDashboard(_ dashboard: Dashboard, on router: Router<PorticoRequestC
     }
     let group = router.group("dashboard").add(middleware: DashboardMiddleware(logger: runtime.logger))
     AuthPages(dashboard: dashboard).register(on: group)
+    PasswordResetPages(dashboard: dashboard).register(on: group)
     OverviewPage(dashboard: dashboard).register(on: group)
     KeysPages(dashboard: dashboard).register(on: group)
     LogsPages(dashboard: dashboard).register(on: group)

@@ -87,8 +87,8 @@ struct HealthPage: Sendable {
                 empty: errors ? "No 5xx answers." : "No requests."
             )
         }
-        let busiest = try await store.topOrganizations(from: dayAgo, until: now + 1, byErrors: false, limit: 10)
-        let failingOrganizations = try await store.topOrganizations(from: dayAgo, until: now + 1, byErrors: true, limit: 10)
+        let busiest = try await store.busiestOrganizations(monthStart: CivilTime.month(containing: now).start, limit: 10)
+        let failingOrganizations = try await store.erroringOrganizations(from: dayAgo, until: now + 1, limit: 10)
         let endpoints = Layout.table(
             caption: "Failing longest first",
             headers: ["Endpoint", "Organization", "Failing since", "Status"],
@@ -130,9 +130,9 @@ struct HealthPage: Sendable {
                         ("Oldest due", Layout.time(backlog.oldestDueAt)),
                     ]))
                     <section aria-labelledby="routes"><h2 id="routes">Routes</h2>\(routeTables)</section>
-                    <section aria-labelledby="top"><h2 id="top">Organizations, last 24 hours</h2>
-                    \(organizations(busiest, caption: "Most requests", errors: false))
-                    \(organizations(failingOrganizations, caption: "Most 5xx answers", errors: true))</section>
+                    <section aria-labelledby="top"><h2 id="top">Organizations</h2>
+                    \(organizations(busiest, caption: "Most live requests this month", errors: false))
+                    \(organizations(failingOrganizations, caption: "Most 5xx answers, last 24 hours", errors: true))</section>
                     <section aria-labelledby="failing"><h2 id="failing">Webhook endpoints failing</h2>\(endpoints)</section>
                     <section aria-labelledby="revenue"><h2 id="revenue">Revenue</h2>\(revenueTable)</section>
                     """

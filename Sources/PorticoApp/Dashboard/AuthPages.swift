@@ -33,9 +33,14 @@ struct AuthPages: Sendable {
         if try await dashboard.sessions.viewer(of: request) != nil, error == nil { return WebPage.redirect(to: "/dashboard") }
         let next = Dashboard.safeReturnPath(request.uri.queryParameters.get("next"))
         let signup: HTML = dashboard.config.dashboard.signup == "open" ? "<p>No account? <a href=\"/dashboard/signup\">Sign up</a>.</p>" : ""
+        let reset: HTML =
+            request.uri.queryParameters.get("reset") == "1"
+            ? "<p class=\"notice\" role=\"status\">Your password is changed and every session of your account is signed out. Sign in with the new one.</p>"
+            : ""
         return preSession.page(request, title: "Sign in", status: status) { token in
             """
             <h1>Sign in to Portico</h1>
+            \(reset)
             \(Layout.alert(error))
             <form method="post" action="/dashboard/login">
             <input type="hidden" name="form_token" value="\(token)">
@@ -44,6 +49,7 @@ struct AuthPages: Sendable {
             <p><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required></p>
             <p><button type="submit">Sign in</button></p>
             </form>
+            <p><a href="/dashboard/password-reset">Forgot your password?</a></p>
             \(signup)
             """
         }

@@ -91,6 +91,26 @@ struct MembersPages: Sendable {
             createdAt: now,
             expiresAt: now + Int64(dashboard.config.dashboard.invitationTTLHours) * 3_600_000
         )
+        let link = "\(dashboard.runtime.baseURL.value)/dashboard/invitations/\(token)"
+        let words = MailContentTemplate.invitation(
+            organization: viewer.organization.name,
+            inviter: viewer.user.name ?? viewer.user.email,
+            role: role.title,
+            link: link,
+            validHours: dashboard.config.dashboard.invitationTTLHours
+        )
+        // The mail is queued with the invitation: both are committed, or neither.
+        let mail = MailAddress(email).map {
+            dashboard.runtime.mail.compose(
+                kind: "invitation",
+                to: [$0],
+                subject: words.subject,
+                text: words.text,
+                html: words.html,
+                organizationId: viewer.organization.id,
+                at: now
+            )
+        }
         try await dashboard.store.insertInvitation(
             invitation,
             audit: viewer.actor(request: context).entry(
@@ -100,10 +120,12 @@ struct MembersPages: Sendable {
                 targetID: invitation.id,
                 details: ["email": email, "role": role.rawValue],
                 at: now
-            )
+            ),
+            mail: mail
         )
-        let link = "\(dashboard.runtime.baseURL.value)/dashboard/invitations/\(token)"
-        return try await page(viewer, notice: "Invitation created for \(email).", link: link)
+        // With a relay the link goes by mail only; without one it is shown here too, so inviting still works.
+        guard dashboard.config.mail.smtpHost == nil else { return try await page(viewer, notice: "Invitation mailed to \(email).") }
+        return try await page(viewer, notice: "Invitation created for \(email) (mail is not configured: share this link).", link: link)
     }
 
     private func changeRole(_ request: Request, context: Context) async throws -> Response {

@@ -96,3 +96,28 @@ package struct UserOrganization: Sendable, Equatable {
         self.role = role
     }
 }
+
+/// A row of `password_resets`: a reset link, kept only as the SHA-256 of its token; usable once, until `expiresAt`.
+package struct PasswordResetRecord: Codable, Sendable, Equatable {
+    package var tokenHash: Data
+    package var userId: String
+    package var createdAt: Int64
+    package var expiresAt: Int64
+    package var usedAt: Int64?
+
+    package init(tokenHash: Data, userId: String, createdAt: Int64, expiresAt: Int64) {
+        self.tokenHash = tokenHash
+        self.userId = userId
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.usedAt = nil
+    }
+
+    package enum CodingKeys: String, CodingKey {
+        case tokenHash = "token_hash"
+        case userId = "user_id"
+        case createdAt = "created_at"
+        case expiresAt = "expires_at"
+        case usedAt = "used_at"
+    }
+}

@@ -38,7 +38,20 @@ package protocol AccountStore: Sendable {
     /// false when not a member; `StoreError.conflict` for the last owner.
     func removeMember(organizationId: String, userId: String, audit: AuditEntryRecord) async throws -> Bool
 
-    func insertInvitation(_ invitation: InvitationRecord, audit: AuditEntryRecord) async throws
+    /// The invitation, its audit row and (when given) the mail that carries its link, together.
+    func insertInvitation(_ invitation: InvitationRecord, audit: AuditEntryRecord, mail: MailRecord?) async throws
+    /// A reset link's row (its token hashed), its audit row and the mail carrying it, together.
+    func requestPasswordReset(_ reset: PasswordResetRecord, mail: MailRecord, audit: AuditEntryRecord) async throws
+    /// An unused, unexpired reset by its token's hash.
+    func passwordReset(tokenHash: Data, now: Int64) async throws -> PasswordResetRecord?
+    /// Uses the reset (once): sets the password, ends every session of the user and every other
+    /// reset link, writes `audit(userId)`; nil when the link is unknown, used or expired.
+    func resetPassword(
+        tokenHash: Data,
+        passwordHash: String,
+        now: Int64,
+        audit: @escaping @Sendable (String) -> AuditEntryRecord
+    ) async throws -> UserRecord?
     /// Invitations neither accepted nor expired at `now`.
     func pendingInvitations(organizationId: String, now: Int64) async throws -> [InvitationRecord]
     /// A pending invitation by its token's hash.
@@ -55,6 +68,10 @@ package protocol AccountStore: Sendable {
 }
 
 extension AccountStore {
+    package func insertInvitation(_ invitation: InvitationRecord, audit: AuditEntryRecord) async throws {
+        try await insertInvitation(invitation, audit: audit, mail: nil)
+    }
+
     /// Changes what is given (nil leaves it); nil when the organization does not exist.
     package func updateOrganization(
         id: String,

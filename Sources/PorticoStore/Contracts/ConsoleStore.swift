@@ -89,8 +89,10 @@ package protocol ConsoleStore: Sendable {
 
     /// Platform-wide route statistics over the hours in `[from, until)`.
     func routeStats(from: Int64, until: Int64) async throws -> [RouteStatCount]
-    /// The organizations with the most requests (`byErrors`: 5xx answers) over the hours in `[from, until)`.
-    func topOrganizations(from: Int64, until: Int64, byErrors: Bool, limit: Int) async throws -> [OrganizationTraffic]
+    /// The organizations with the most live requests in the month starting at `monthStart` (`organization_month_stats`).
+    func busiestOrganizations(monthStart: Int64, limit: Int) async throws -> [OrganizationTraffic]
+    /// The organizations with the most 5xx answers over the hours in `[from, until)` (the 5xx rows' partial index).
+    func erroringOrganizations(from: Int64, until: Int64, limit: Int) async throws -> [OrganizationTraffic]
     /// Endpoints failing now, longest first.
     func failingEndpoints(limit: Int) async throws -> [WebhookEndpointRecord]
     /// Live invoices summed by month and plan, newest month first, for periods starting at or after `since`.

@@ -53,7 +53,20 @@ enum Migrations {
         Step("2026-12-02-operator-console", sql: v11),
         Step("2026-12-03-console-timeline", sql: v12),
         Step("2026-12-04-mail-outbox", sql: v13),
+        Step("2026-12-05-password-resets", sql: v14),
     ]
+
+    /// Password reset links: the SHA-256 of each token, single use, short-lived.
+    private static let v14 = """
+        CREATE TABLE password_resets (
+            token_hash BLOB PRIMARY KEY NOT NULL,
+            user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            used_at INTEGER
+        );
+        CREATE INDEX password_resets_by_user ON password_resets(user_id);
+        """
 
     /// The mail outbox: every mail Portico sends, written with the change that causes it.
     private static let v13 = """

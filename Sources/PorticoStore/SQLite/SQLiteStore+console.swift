@@ -84,29 +84,35 @@ extension SQLiteStore {
         }
     }
 
-    package func topOrganizations(from: Int64, until: Int64, byErrors: Bool, limit: Int) async throws -> [OrganizationTraffic] {
+    package func busiestOrganizations(monthStart: Int64, limit: Int) async throws -> [OrganizationTraffic] {
         try await read { db in
-            // By errors: the partial index holds only the 5xx rows. By requests: every stats
-            // row of the window (one hour per organization and mode, times classes and buckets).
-            let source =
-                byErrors
-                ? "request_stats r INDEXED BY request_stats_errors WHERE r.status_class >= 5 AND r.hour_start >= ? AND r.hour_start < ?"
-                : "request_stats r WHERE r.hour_start >= ? AND r.hour_start < ?"
-            let totals =
-                byErrors
-                ? "0 AS requests, sum(r.count) AS errors"
-                : "sum(r.count) AS requests, sum(CASE WHEN r.status_class >= 5 THEN r.count ELSE 0 END) AS errors"
-            return try Row.fetchAll(
+            // One row per organization and month: summing hours across 10,000 organizations took
+            // 150 ms a page (Benchmarks/RESULTS.md); this reads the month's rows alone.
+            try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT t.organization_id, o.name, t.requests, t.errors FROM (
-                        SELECT r.organization_id, \(totals) FROM \(source)
-                        GROUP BY r.organization_id ORDER BY \(byErrors ? "errors" : "requests") DESC, r.organization_id LIMIT ?
+                    SELECT m.organization_id, o.name, m.requests FROM organization_month_stats m JOIN organizations o ON o.id = m.organization_id
+                    WHERE m.month_start = ? ORDER BY m.requests DESC, m.organization_id LIMIT ?
+                    """,
+                arguments: [monthStart, limit]
+            ).map { OrganizationTraffic(organizationId: $0[0], name: $0[1], requests: $0[2], serverErrors: 0) }
+        }
+    }
+
+    package func erroringOrganizations(from: Int64, until: Int64, limit: Int) async throws -> [OrganizationTraffic] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT t.organization_id, o.name, t.errors FROM (
+                        SELECT r.organization_id, sum(r.count) AS errors FROM request_stats r INDEXED BY request_stats_errors
+                        WHERE r.status_class >= 5 AND r.hour_start >= ? AND r.hour_start < ?
+                        GROUP BY r.organization_id ORDER BY errors DESC, r.organization_id LIMIT ?
                     ) t JOIN organizations o ON o.id = t.organization_id
-                    ORDER BY \(byErrors ? "t.errors" : "t.requests") DESC, t.organization_id
+                    ORDER BY t.errors DESC, t.organization_id
                     """,
                 arguments: [from, until, limit]
-            ).map { OrganizationTraffic(organizationId: $0[0], name: $0[1], requests: $0[2], serverErrors: $0[3]) }
+            ).map { OrganizationTraffic(organizationId: $0[0], name: $0[1], requests: 0, serverErrors: $0[2]) }
         }
     }
 

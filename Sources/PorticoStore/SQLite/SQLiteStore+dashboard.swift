@@ -131,10 +131,50 @@ extension SQLiteStore {
 
     // MARK: Invitations
 
-    package func insertInvitation(_ invitation: InvitationRecord, audit: AuditEntryRecord) async throws {
+    package func insertInvitation(_ invitation: InvitationRecord, audit: AuditEntryRecord, mail: MailRecord?) async throws {
         try await writeTransaction { db in
             try invitation.insert(db)
             try audit.insert(db)
+            if let mail { try self.insertMailInTransaction(mail, db) }
+        }
+    }
+
+    package func requestPasswordReset(_ reset: PasswordResetRecord, mail: MailRecord, audit: AuditEntryRecord) async throws {
+        try await writeTransaction { db in
+            try reset.insert(db)
+            try audit.insert(db)
+            try self.insertMailInTransaction(mail, db)
+        }
+    }
+
+    package func passwordReset(tokenHash: Data, now: Int64) async throws -> PasswordResetRecord? {
+        try await read { db in
+            try PasswordResetRecord.filter(Column("token_hash") == tokenHash && Column("used_at") == nil && Column("expires_at") > now).fetchOne(db)
+        }
+    }
+
+    package func resetPassword(
+        tokenHash: Data,
+        passwordHash: String,
+        now: Int64,
+        audit: @escaping @Sendable (String) -> AuditEntryRecord
+    ) async throws -> UserRecord? {
+        try await writeTransaction { db in
+            guard
+                var reset = try PasswordResetRecord.filter(
+                    Column("token_hash") == tokenHash && Column("used_at") == nil && Column("expires_at") > now
+                ).fetchOne(db),
+                var user = try UserRecord.fetchOne(db, key: reset.userId)
+            else { return nil }
+            reset.usedAt = now
+            try reset.update(db)
+            // Every other link of this user dies with this one, and every session.
+            try db.execute(sql: "UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL", arguments: [now, user.id])
+            try db.execute(sql: "DELETE FROM dashboard_sessions WHERE user_id = ?", arguments: [user.id])
+            user.passwordHash = passwordHash
+            try user.update(db)
+            try audit(user.id).insert(db)
+            return user
         }
     }
 

@@ -277,7 +277,8 @@ struct OrganizationConsoleTests {
             #expect(health.text.contains(CivilTime.monthLabel(month.start)))
             let lines = HealthPage.lines(try await portico.store.routeStats(from: month.start, until: month.end))
             #expect(lines.first { $0.route == "GET /v1/customers" }?.requests == 3)
-            #expect(try await portico.store.topOrganizations(from: month.start, until: month.end, byErrors: false, limit: 5).first?.requests == 3)
+            #expect(try await portico.store.busiestOrganizations(monthStart: month.start, limit: 5).first?.requests == 3)
+            #expect(try await portico.store.erroringOrganizations(from: month.start, until: month.end, limit: 5).isEmpty)
         }
     }
 }

@@ -112,6 +112,8 @@ import Testing
 
     @Test func exhaustedDeliveryIsDeadAndAnnounced() async throws {
         let portico = try await TestPortico.make()
+        // Only `advance` moves time: a retry coming due in real time on a slow machine would add attempts.
+        portico.clock.freeze()
         try await WebhookReceiver.with(.always(.init(status: .badGateway))) { failing in
             try await WebhookReceiver.with { watcher in
                 try await portico.run { (api: APIClient) async throws in
@@ -186,6 +188,8 @@ import Testing
 
     @Test func endpointFailingLongerThanTheLimitIsDisabled() async throws {
         let portico = try await TestPortico.make { $0.webhooks.autoDisableAfterHours = 1 }
+        // Only `advance` moves time: a retry coming due in real time on a slow machine would add attempts.
+        portico.clock.freeze()
         try await WebhookReceiver.with(.always(.init(status: .internalServerError))) { receiver in
             try await portico.run { (api: APIClient) async throws in
                 let key = portico.testKey

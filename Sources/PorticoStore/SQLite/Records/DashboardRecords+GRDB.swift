@@ -9,3 +9,7 @@ extension DashboardSessionRecord: FetchableRecord, PersistableRecord {
 extension InvitationRecord: FetchableRecord, PersistableRecord {
     package static let databaseTableName = "invitations"
 }
+
+extension PasswordResetRecord: FetchableRecord, PersistableRecord {
+    package static let databaseTableName = "password_resets"
+}
