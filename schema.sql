@@ -382,6 +382,20 @@ CREATE TABLE organization_month_stats (
     PRIMARY KEY (organization_id, month_start)
 ) WITHOUT ROWID;
 
+-- Live invoice totals per month, plan and currency: the console's revenue
+-- table. Added to as invoices are generated; kept when an organization is
+-- deleted (revenue once invoiced stays revenue).
+CREATE TABLE revenue_months (
+    period_start INTEGER NOT NULL,
+    plan TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    invoices INTEGER NOT NULL,
+    base_amount INTEGER NOT NULL,
+    overage_amount INTEGER NOT NULL,
+    total INTEGER NOT NULL,
+    PRIMARY KEY (period_start, plan, currency)
+) WITHOUT ROWID;
+
 CREATE TABLE webhook_attempt_stats (
     organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
     livemode INTEGER NOT NULL CHECK (livemode IN (0, 1)),

@@ -91,7 +91,8 @@ enum Migrations {
     /// What the operator console reads across organizations without scanning: the request
     /// timeline's events and staff rows by index, platform-wide traffic per route and hour,
     /// live requests per organization and month (both kept by the request-log writer, the
-    /// latter backfilled here from request_stats), failing endpoints.
+    /// latter backfilled here from request_stats), live invoice totals per month and plan
+    /// (kept by the invoicer, backfilled here), failing endpoints.
     private static let v12 = """
         CREATE INDEX events_by_request ON events(request_id) WHERE request_id IS NOT NULL;
         CREATE INDEX audit_log_by_staff ON audit_log(id) WHERE actor_type = 'staff';
@@ -111,6 +112,19 @@ enum Migrations {
             requests INTEGER NOT NULL,
             PRIMARY KEY (organization_id, month_start)
         ) WITHOUT ROWID;
+        CREATE TABLE revenue_months (
+            period_start INTEGER NOT NULL,
+            plan TEXT NOT NULL,
+            currency TEXT NOT NULL,
+            invoices INTEGER NOT NULL,
+            base_amount INTEGER NOT NULL,
+            overage_amount INTEGER NOT NULL,
+            total INTEGER NOT NULL,
+            PRIMARY KEY (period_start, plan, currency)
+        ) WITHOUT ROWID;
+        INSERT INTO revenue_months
+            SELECT period_start, plan, currency, count(*), sum(base_amount), sum(overage_amount), sum(total)
+            FROM invoices WHERE livemode = 1 GROUP BY 1, 2, 3;
         INSERT INTO organization_month_stats (organization_id, month_start, requests)
             SELECT organization_id,
                 CAST(strftime('%s', date(hour_start / 1000, 'unixepoch', 'start of month')) AS INTEGER) * 1000,

@@ -132,8 +132,8 @@ extension SQLiteStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT period_start, plan, currency, count(*), sum(base_amount), sum(overage_amount), sum(total) FROM invoices
-                    WHERE livemode = 1 AND period_start >= ? GROUP BY 1, 2, 3 ORDER BY 1 DESC, 7 DESC, 2
+                    SELECT period_start, plan, currency, invoices, base_amount, overage_amount, total FROM revenue_months
+                    WHERE period_start >= ? ORDER BY period_start DESC, total DESC, plan
                     """,
                 arguments: [since]
             ).map {

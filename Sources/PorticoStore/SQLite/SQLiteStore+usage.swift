@@ -60,9 +60,23 @@ extension SQLiteStore {
     package func insertInvoicesIfAbsent(_ invoices: [InvoiceRecord]) async throws -> [InvoiceRecord] {
         try await writeTransaction { db in
             var inserted: [InvoiceRecord] = []
+            let revenue = try db.cachedStatement(
+                sql: """
+                    INSERT INTO revenue_months VALUES (?, ?, ?, 1, ?, ?, ?)
+                    ON CONFLICT (period_start, plan, currency) DO UPDATE SET invoices = invoices + 1,
+                        base_amount = base_amount + excluded.base_amount, overage_amount = overage_amount + excluded.overage_amount,
+                        total = total + excluded.total
+                    """
+            )
             for invoice in invoices {
                 try invoice.insert(db, onConflict: .ignore)
-                if db.changesCount > 0 { inserted.append(invoice) }
+                guard db.changesCount > 0 else { continue }
+                inserted.append(invoice)
+                if invoice.livemode {
+                    try revenue.execute(arguments: [
+                        invoice.periodStart, invoice.plan, invoice.currency, invoice.baseAmount, invoice.overageAmount, invoice.total,
+                    ])
+                }
             }
             return inserted
         }

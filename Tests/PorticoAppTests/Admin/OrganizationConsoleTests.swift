@@ -278,6 +278,11 @@ struct OrganizationConsoleTests {
             let lines = HealthPage.lines(try await portico.store.routeStats(from: month.start, until: month.end))
             #expect(lines.first { $0.route == "GET /v1/customers" }?.requests == 3)
             #expect(try await portico.store.busiestOrganizations(monthStart: month.start, limit: 5).first?.requests == 3)
+            // Revenue is added to as live invoices are written, once: a second run adds nothing.
+            let revenue = try await portico.store.revenue(since: month.start)
+            #expect(revenue.map(\.invoices).reduce(0, +) == invoices.filter(\.livemode).count)
+            #expect(try await portico.runtime.billing.generateInvoices(monthStart: month.start).isEmpty)
+            #expect(try await portico.store.revenue(since: month.start) == revenue)
             #expect(try await portico.store.erroringOrganizations(from: month.start, until: month.end, limit: 5).isEmpty)
         }
     }
