@@ -159,13 +159,7 @@ struct OrganizationPage: Sendable {
             caption: "API keys (\(detail.keys.count)); secrets are never kept",
             headers: ["Key", "Mode", "Kind", "Shown as", "Created", "Last used", "State"],
             rows: detail.keys.map { key in
-                let state = KeyState(revokedAt: key.revokedAt, expiresAt: key.expiresAt, rolledToID: key.rolledToId, now: now)
-                let status: String =
-                    switch state {
-                    case .revoked: "Revoked"
-                    case .expired: "Expired"
-                    case .active(let expiresAt), .rolled(let expiresAt): expiresAt == nil ? "Active" : "Expires"
-                    }
+                let status = KeysPages.title(of: KeyState(revokedAt: key.revokedAt, expiresAt: key.expiresAt, rolledToID: key.rolledToId, now: now))
                 return """
                     <tr><td>\(key.label ?? "—")<br><code>\(key.id)</code></td><td>\(key.livemode ? "live" : "test")</td><td>\(key.kind)</td>
                     <td><code>\(key.prefix)…\(key.last4)</code></td><td>\(Layout.time(key.createdAt))</td><td>\(Layout.time(key.lastUsedAt))</td><td>\(status)</td></tr>

@@ -38,12 +38,7 @@ struct KeysPages: Sendable {
         }
         let rows = keys.map { key -> HTML in
             let state = KeyState(revokedAt: key.revokedAt, expiresAt: key.expiresAt, rolledToID: key.rolledToId, now: now)
-            let status: String =
-                switch state {
-                case .revoked: "Revoked"
-                case .expired: "Expired"
-                case .active(let expiresAt), .rolled(let expiresAt): expiresAt == nil ? "Active" : "Expires"
-                }
+            let status = Self.title(of: state)
             let active = state.isUsable
             let actions: HTML =
                 canManage && active
@@ -170,5 +165,14 @@ struct KeysPages: Sendable {
         else { throw DashboardError.notFound }
         try viewer.require(.manageKeys(live: key.livemode))
         return key
+    }
+
+    /// A key's state in a word, as the dashboard and the console show it.
+    static func title(of state: KeyState) -> String {
+        switch state {
+        case .revoked: "Revoked"
+        case .expired: "Expired"
+        case .active(let expiresAt), .rolled(let expiresAt): expiresAt == nil ? "Active" : "Expires"
+        }
     }
 }
