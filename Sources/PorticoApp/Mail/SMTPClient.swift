@@ -47,7 +47,7 @@ enum SMTPClient {
         let replies = SMTPReplyHandler()
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(
-                .nanoseconds(Int64(settings.timeout.components.seconds) * 1_000_000_000 + settings.timeout.components.attoseconds / 1_000_000_000)
+                .nanoseconds(settings.timeout.nanoseconds)
             )
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -66,7 +66,7 @@ enum SMTPClient {
         } catch {
             throw SMTPError(description: "could not connect to \(settings.host):\(settings.port): \(error)")
         }
-        let deadline = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(settings.timeout.components.seconds) * 1_000_000_000)) {
+        let deadline = channel.eventLoop.scheduleTask(in: .nanoseconds(settings.timeout.nanoseconds)) {
             replies.timedOut()
             channel.close(promise: nil)
         }

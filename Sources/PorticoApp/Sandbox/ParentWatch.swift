@@ -45,7 +45,7 @@ public struct ParentWatch: Service {
     /// A plain thread, not a task: it must fire even if the shutdown it
     /// guards has wedged the cooperative pool.
     private static func exitUnlessEnded(within limit: Duration, logger: Logger) {
-        let seconds = Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18
+        let seconds = Double(limit.nanoseconds) / 1e9
         Thread.detachNewThread {
             Thread.sleep(forTimeInterval: seconds)
             logger.error("the sandbox did not stop within \(limit) of its parent exiting; exiting now")
