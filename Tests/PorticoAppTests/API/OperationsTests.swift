@@ -96,7 +96,7 @@ struct MetricsLintTests {
                 #expect(typed > 10)
                 #expect(typed == helped)
                 let promtool = try #require(OutsideTool.executable("promtool"), "promtool is missing: apt-get install -y prometheus")
-                let lint = try ChildProcess.run(promtool, ["check", "metrics"], input: Data(text.utf8), joinStderr: true)
+                let lint = try await ChildProcess.run(promtool, ["check", "metrics"], input: Data(text.utf8), joinStderr: true)
                 #expect(lint.status == 0, "promtool: \(lint.stdout)")
             }
         }

@@ -7,7 +7,7 @@ import Testing
 /// enrollment URI to the largest version.
 struct QRCodeDecodingTests {
     @Test(.requires(.pythonModule("zxingcpp")))
-    func zxingReadsBackWhatWasEncoded() throws {
+    func zxingReadsBackWhatWasEncoded() async throws {
         let texts = [
             TOTP.generate().provisioningURI(account: "ops@example.com", issuer: "Portico"),
             TOTP.generate().provisioningURI(account: String(repeating: "long.name", count: 14) + "@example.com", issuer: "Portico"),
@@ -40,7 +40,7 @@ struct QRCodeDecodingTests {
                 out.append(found[0].text if found else None)
             print(json.dumps(out))
             """
-        let result = try ChildProcess.run("/usr/bin/env", ["python3", "-c", script], input: Data(input.utf8))
+        let result = try await ChildProcess.run("/usr/bin/env", ["python3", "-c", script], input: Data(input.utf8))
         #expect(result.status == 0, "\(result.stderr)")
         let decoded = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String?]
         #expect(decoded == texts.map { Optional($0) })

@@ -14,8 +14,8 @@ import Testing
 struct BrowserTests {
     @Test(.requires(.python3, .pythonModule("selenium"), .pythonModule("selenium_axe_python"), .chromium))
     func theDashboardWorksInARealBrowser() async throws {
-        let sandbox = try PorticoProcess.sandbox()
-        defer { _ = sandbox.process.stop(SIGTERM) }
+        let sandbox = try await PorticoProcess.sandbox()
+        defer { sandbox.process.end() }
         let screenshots =
             ProcessInfo.processInfo.environment["BROWSER_SCREENSHOTS"]
             ?? PorticoProcess.repositoryRoot.appendingPathComponent(".build/artifacts/browser").path

@@ -8,19 +8,19 @@ struct CLITests {
         FileManager.default.temporaryDirectory.appendingPathComponent("portico-cli-\(UUID().uuidString)/portico.sqlite").path
     }
 
-    @Test func helpExplainsEveryCommand() throws {
-        let help = try PorticoProcess.run(["--help"])
+    @Test func helpExplainsEveryCommand() async throws {
+        let help = try await PorticoProcess.run(["--help"])
         #expect(help.status == 0)
         for command in ["serve", "sandbox", "migrate", "check", "backup", "org", "user", "key"] {
             #expect(help.stdout.contains(command), "--help does not mention \(command)")
         }
-        let keyHelp = try PorticoProcess.run(["key", "--help"])
+        let keyHelp = try await PorticoProcess.run(["key", "--help"])
         for command in ["create", "list", "roll", "revoke"] { #expect(keyHelp.stdout.contains(command)) }
     }
 
     @Test func sandboxPrintsOneJSONLineAndServesUntilSIGTERM() async throws {
         let sandbox = try PorticoProcess.Running(["sandbox", "--port", "0", "--organizations", "2"])
-        let line = sandbox.firstLine()
+        let line = await sandbox.firstLine()
         let json = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         let url = try #require(json["url"] as? String)
         #expect(url.hasPrefix("http://127.0.0.1:") && !url.hasSuffix(":0"))
@@ -44,17 +44,17 @@ struct CLITests {
         let isolated = try await HTTP.request("GET", "\(url)/v1/customers/\(created.body["id"] as? String ?? "")", key: otherKeys["test_secret"])
         #expect(isolated.status == 404)
 
-        #expect(sandbox.stop(SIGTERM) == 0)
-        #expect(sandbox.remainingStdout().isEmpty, "sandbox printed more than one line on stdout")
+        await #expect(sandbox.stop(SIGTERM) == 0)
+        await #expect(sandbox.remainingStdout().isEmpty, "sandbox printed more than one line on stdout")
     }
 
-    @Test func invalidConfigStopsStartUpNamingTheSetting() throws {
+    @Test func invalidConfigStopsStartUpNamingTheSetting() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("portico-bad-\(UUID().uuidString).json").path
         try #"{"server": {"max_body_byte": 10}}"#.write(toFile: path, atomically: true, encoding: .utf8)
-        let result = try PorticoProcess.run(["serve", "--config", path])
+        let result = try await PorticoProcess.run(["serve", "--config", path])
         #expect(result.status != 0)
         #expect(result.stderr.contains("server.max_body_byte"))
-        let environment = try PorticoProcess.run(
+        let environment = try await PorticoProcess.run(
             ["migrate", "--database", Self.temporaryDatabase()],
             environment: ["PORTICO_DATABASE_SYNCHRONOUS": "sometimes"]
         )
@@ -64,40 +64,40 @@ struct CLITests {
 
     @Test func organizationsUsersAndKeysFromTheCommandLine() async throws {
         let database = Self.temporaryDatabase()
-        let org = try PorticoProcess.run(["org", "create", "--name", "CLI Co", "--database", database])
+        let org = try await PorticoProcess.run(["org", "create", "--name", "CLI Co", "--database", database])
         #expect(org.status == 0)
         let orgID = org.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(orgID.hasPrefix("org_"))
 
-        let user = try PorticoProcess.run(
+        let user = try await PorticoProcess.run(
             ["user", "create", "--email", "dev@cli.test", "--org", orgID, "--role", "developer", "--database", database],
             stdin: "correct horse battery staple\n"
         )
         #expect(user.status == 0)
         #expect(user.stdout.hasPrefix("usr_"))
-        let weak = try PorticoProcess.run(["user", "create", "--email", "weak@cli.test", "--database", database], stdin: "short\n")
+        let weak = try await PorticoProcess.run(["user", "create", "--email", "weak@cli.test", "--database", database], stdin: "short\n")
         #expect(weak.status != 0 && weak.stderr.contains("password"))
 
-        let created = try PorticoProcess.run(
+        let created = try await PorticoProcess.run(
             ["key", "create", "--org", orgID, "--mode", "test", "--kind", "restricted", "--scope", "customers:read", "--database", database])
         #expect(created.status == 0)
         let secret = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(secret.hasPrefix("rk_test_"))
         let keyID = try #require(created.stderr.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
 
-        let list = try PorticoProcess.run(["key", "list", "--org", orgID, "--database", database])
+        let list = try await PorticoProcess.run(["key", "list", "--org", orgID, "--database", database])
         #expect(list.stdout.contains(keyID) && list.stdout.contains("active"))
         #expect(!list.stdout.contains(secret))
 
-        let rolled = try PorticoProcess.run(["key", "roll", keyID, "--org", orgID, "--overlap-hours", "1", "--database", database])
+        let rolled = try await PorticoProcess.run(["key", "roll", keyID, "--org", orgID, "--overlap-hours", "1", "--database", database])
         #expect(rolled.status == 0 && rolled.stdout.hasPrefix("rk_test_"))
-        let revoked = try PorticoProcess.run(["key", "revoke", keyID, "--org", orgID, "--database", database])
+        let revoked = try await PorticoProcess.run(["key", "revoke", keyID, "--org", orgID, "--database", database])
         #expect(revoked.status == 0)
-        let after = try PorticoProcess.run(["key", "list", "--org", orgID, "--database", database])
+        let after = try await PorticoProcess.run(["key", "list", "--org", orgID, "--database", database])
         #expect(after.stdout.contains("revoked"))
-        let missing = try PorticoProcess.run(["key", "revoke", "key_nope", "--org", orgID, "--database", database])
+        let missing = try await PorticoProcess.run(["key", "revoke", "key_nope", "--org", orgID, "--database", database])
         #expect(missing.status != 0)
-        let noOrg = try PorticoProcess.run(["key", "create", "--org", "org_nope", "--database", database])
+        let noOrg = try await PorticoProcess.run(["key", "create", "--org", "org_nope", "--database", database])
         #expect(noOrg.status != 0 && noOrg.stderr.contains("no organization org_nope"))
     }
 
@@ -107,8 +107,8 @@ struct CLITests {
             ["serve", "--port", "0", "--database", database],
             environment: ["PORTICO_KEYS_CACHE_REFRESH_MS": "100", "PORTICO_ACCOUNTS_PASSWORD_HASH_COST": "10"]
         )
-        let url = try #require(server.firstLine().split(separator: " ").last.map(String.init))
-        let banner = server.child.isRunning ? readBanner(server) : ""
+        let url = try await #require(server.firstLine().split(separator: " ").last.map(String.init))
+        let banner = await server.child.isRunning ? readBanner(server) : ""
         #expect(banner.contains("Mail is not configured (mail.smtp_host)"), "serve says at start that mail is off")
         let key = try #require(banner.split(separator: "\n").first { $0.contains("Test secret key:") }?.split(separator: " ").last.map(String.init))
         let orgID = try #require(
@@ -116,37 +116,37 @@ struct CLITests {
         )
         #expect(try await HTTP.request("GET", "\(url)/v1/customers", key: key).status == 200)
 
-        let list = try PorticoProcess.run(["key", "list", "--org", orgID, "--database", database])
+        let list = try await PorticoProcess.run(["key", "list", "--org", orgID, "--database", database])
         let keyID = try #require(
             list.stdout.split(separator: "\n").first { $0.contains(String(key.suffix(4))) }?.split(separator: "\t").first.map(String.init)
         )
-        #expect(try PorticoProcess.run(["key", "revoke", keyID, "--org", orgID, "--database", database]).status == 0)
+        await #expect(try PorticoProcess.run(["key", "revoke", keyID, "--org", orgID, "--database", database]).status == 0)
         var status = 200
         for _ in 0..<50 where status == 200 {
             try await Task.sleep(for: .milliseconds(100))
             status = try await HTTP.request("GET", "\(url)/v1/customers", key: key).status
         }
         #expect(status == 401)
-        #expect(server.stop(SIGINT) == 0)
+        await #expect(server.stop(SIGINT) == 0)
     }
 
-    private func readBanner(_ server: PorticoProcess.Running) -> String {
+    private func readBanner(_ server: PorticoProcess.Running) async -> String {
         var lines: [String] = []
         while true {
-            let line = server.firstLine()
+            let line = await server.firstLine()
             lines.append(line)
             if line.hasPrefix("  curl") { break }
         }
         return lines.joined(separator: "\n")
     }
 
-    @Test func backupAndCheck() throws {
+    @Test func backupAndCheck() async throws {
         let database = Self.temporaryDatabase()
-        #expect(try PorticoProcess.run(["org", "create", "--name", "Backed Up", "--database", database]).status == 0)
+        await #expect(try PorticoProcess.run(["org", "create", "--name", "Backed Up", "--database", database]).status == 0)
         let destination = FileManager.default.temporaryDirectory.appendingPathComponent("portico-backup-\(UUID().uuidString).sqlite").path
-        let backup = try PorticoProcess.run(["backup", "--to", destination, "--database", database])
+        let backup = try await PorticoProcess.run(["backup", "--to", destination, "--database", database])
         #expect(backup.status == 0)
-        let check = try PorticoProcess.run(["check", "--database", destination])
+        let check = try await PorticoProcess.run(["check", "--database", destination])
         #expect(check.status == 0)
         #expect(check.stdout.contains("integrity: ok"))
 
@@ -155,19 +155,19 @@ struct CLITests {
         var bytes = try Data(contentsOf: URL(fileURLWithPath: destination))
         for index in stride(from: 4_096, to: min(bytes.count, 12_288), by: 7) { bytes[index] ^= 0xFF }
         try bytes.write(to: URL(fileURLWithPath: corrupt))
-        #expect(try PorticoProcess.run(["check", "--database", corrupt]).status != 0)
+        await #expect(try PorticoProcess.run(["check", "--database", corrupt]).status != 0)
         // A mistyped path is reported, not created.
         let missing = FileManager.default.temporaryDirectory.appendingPathComponent("portico-missing-\(UUID().uuidString).sqlite").path
-        let check404 = try PorticoProcess.run(["check", "--database", missing])
+        let check404 = try await PorticoProcess.run(["check", "--database", missing])
         #expect(check404.status != 0 && check404.stderr.contains("no database"))
         #expect(!FileManager.default.fileExists(atPath: missing))
     }
 
-    @Test func migrateReportsWhatItApplied() throws {
+    @Test func migrateReportsWhatItApplied() async throws {
         let database = Self.temporaryDatabase()
-        let first = try PorticoProcess.run(["migrate", "--database", database])
+        let first = try await PorticoProcess.run(["migrate", "--database", database])
         #expect(first.status == 0 && first.stdout.contains("applied"))
-        let second = try PorticoProcess.run(["migrate", "--database", database])
+        let second = try await PorticoProcess.run(["migrate", "--database", database])
         #expect(second.status == 0 && second.stdout.contains("schema is current"))
     }
 }
@@ -180,11 +180,11 @@ extension CLITests {
             ["serve", "--port", "0", "--database", database],
             environment: ["PORTICO_ACCOUNTS_PASSWORD_HASH_COST": "10"]
         )
-        let url = try #require(server.firstLine().split(separator: " ").last.map(String.init))
+        let url = try await #require(server.firstLine().split(separator: " ").last.map(String.init))
         let port = try #require(Int(url.split(separator: ":").last ?? ""))
         var key = ""
         while key.isEmpty {
-            let line = server.firstLine()
+            let line = await server.firstLine()
             if line.contains("Test secret key:") { key = String(line.split(separator: " ").last ?? "") }
         }
         let body = #"{"name":"In flight"}"#
@@ -201,23 +201,23 @@ extension CLITests {
         server.child.signal(SIGTERM)
         try await Task.sleep(for: .milliseconds(300))
         connection.send(String(body.dropFirst(5)))
-        let response = connection.readAll()
+        let response = await connection.blocking { $0.readAll() }
         #expect(response.hasPrefix("HTTP/1.1 200"), "in-flight request was not completed: \(response.prefix(200))")
         #expect(response.contains(#""name":"In flight""#))
-        #expect(server.child.wait() == 0)
+        await #expect(server.child.exited() == 0)
         #expect(throws: (any Error).self) { try RawHTTPConnection(port: port) }
         // The batched last_used_at was flushed on the way out.
-        let orgs = try PorticoProcess.run(["check", "--database", database])
+        let orgs = try await PorticoProcess.run(["check", "--database", database])
         #expect(orgs.status == 0)
-        let organization = try #require(try Self.organizationIDs(database: database).first)
-        let keys = try PorticoProcess.run(["key", "list", "--org", organization, "--database", database]).stdout
+        let organization = try await #require(try Self.organizationIDs(database: database).first)
+        let keys = try await PorticoProcess.run(["key", "list", "--org", organization, "--database", database]).stdout
         let used = keys.split(separator: "\n").first { $0.contains(String(key.suffix(4))) }
         #expect(used?.contains("last_used=never") == false)
     }
 
     /// Organization ids straight from the file, as an operator with sqlite3 would read them.
-    static func organizationIDs(database: String) throws -> [String] {
-        let text = try PorticoProcess.python(
+    static func organizationIDs(database: String) async throws -> [String] {
+        let text = try await PorticoProcess.python(
             "import sqlite3,sys; print('\\n'.join(r[0] for r in sqlite3.connect(sys.argv[1]).execute('select id from organizations')))",
             [database]
         )
@@ -228,7 +228,7 @@ extension CLITests {
 extension CLITests {
     @Test func keysNeverReachTheLogs() async throws {
         let sandbox = try PorticoProcess.Running(["sandbox"], environment: ["PORTICO_LOGGING_LEVEL": "trace"])
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(sandbox.firstLine().utf8)) as? [String: Any])
+        let json = try await #require(try JSONSerialization.jsonObject(with: Data(sandbox.firstLine().utf8)) as? [String: Any])
         let url = try #require(json["url"] as? String)
         let organization = try #require((json["organizations"] as? [[String: Any]])?.first)
         let keys = try #require(organization["keys"] as? [String: String])
@@ -237,8 +237,8 @@ extension CLITests {
         _ = try await HTTP.request("GET", "\(url)/v1/customers?api_key=\(key)", key: key)
         _ = try await HTTP.request("POST", "\(url)/v1/customers", key: key, json: #"{"name":"\#(key)"}"#)
         _ = try await HTTP.request("GET", "\(url)/v1/customers", key: String(key.dropLast()) + "x")
-        #expect(sandbox.stop(SIGTERM) == 0)
-        let logs = sandbox.stderr()
+        await #expect(sandbox.stop(SIGTERM) == 0)
+        let logs = await sandbox.stderr()
         #expect(logs.contains("request_id"), "expected request logs at trace level")
         for secret in keys.values {
             #expect(!logs.contains(String(secret.dropFirst(8))), "a key reached the logs")

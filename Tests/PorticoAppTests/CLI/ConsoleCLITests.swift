@@ -13,56 +13,58 @@ struct ConsoleCLITests {
         try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
     }
 
-    @Test func staffAndOrganizationCommandsDoWhatTheySay() throws {
+    @Test func staffAndOrganizationCommandsDoWhatTheySay() async throws {
         let database = Self.temporaryDatabase()
         let db = ["--database", database]
-        let created = try PorticoProcess.run(["staff", "create", "Ops@Example.com"] + db, stdin: "a long enough password\n")
+        let created = try await PorticoProcess.run(["staff", "create", "Ops@Example.com"] + db, stdin: "a long enough password\n")
         #expect(created.status == 0, "\(created.stderr)")
         #expect(created.stdout.hasPrefix("stf_"))
-        #expect(try PorticoProcess.run(["staff", "create", "ops@example.com"] + db, stdin: "a long enough password\n").status == 1)
-        #expect(try PorticoProcess.run(["staff", "create", "short@example.com"] + db, stdin: "short\n").status == 1)
+        await #expect(try PorticoProcess.run(["staff", "create", "ops@example.com"] + db, stdin: "a long enough password\n").status == 1)
+        await #expect(try PorticoProcess.run(["staff", "create", "short@example.com"] + db, stdin: "short\n").status == 1)
 
-        let listed = try PorticoProcess.run(["staff", "list", "--json"] + db)
+        let listed = try await PorticoProcess.run(["staff", "list", "--json"] + db)
         let staff = try Self.json(try #require(listed.stdout.split(separator: "\n").first))
         #expect(staff["email"] as? String == "ops@example.com")
         #expect(staff["status"] as? String == "not enrolled")
-        #expect(try PorticoProcess.run(["staff", "disable", "ops@example.com"] + db).status == 0)
-        #expect(try PorticoProcess.run(["staff", "list"] + db).stdout.contains("disabled"))
-        #expect(try PorticoProcess.run(["staff", "disable", "nobody@example.com"] + db).status == 1)
+        await #expect(try PorticoProcess.run(["staff", "disable", "ops@example.com"] + db).status == 0)
+        await #expect(try PorticoProcess.run(["staff", "list"] + db).stdout.contains("disabled"))
+        await #expect(try PorticoProcess.run(["staff", "disable", "nobody@example.com"] + db).status == 1)
 
-        let acme = try PorticoProcess.run(["org", "create", "--name", "Acme Rockets"] + db).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        _ = try PorticoProcess.run(["org", "create", "--name", "Globex"] + db)
-        #expect(
+        let acme = try await PorticoProcess.run(["org", "create", "--name", "Acme Rockets"] + db).stdout.trimmingCharacters(
+            in: .whitespacesAndNewlines
+        )
+        _ = try await PorticoProcess.run(["org", "create", "--name", "Globex"] + db)
+        await #expect(
             try PorticoProcess.run(["user", "create", "--email", "wile@acme.test", "--org", acme] + db, stdin: "a long enough password\n").status == 0
         )
 
         // Search by part of the name, by id, and by a member's email.
         for search in ["rocket", acme, "wile@acme"] {
-            let rows = try PorticoProcess.run(["org", "list", "--json", "--search", search] + db).stdout.split(separator: "\n")
+            let rows = try await PorticoProcess.run(["org", "list", "--json", "--search", search] + db).stdout.split(separator: "\n")
             #expect(try rows.map { try Self.json($0)["id"] as? String } == [acme], "search \(search)")
         }
-        #expect(try PorticoProcess.run(["org", "list"] + db).stdout.split(separator: "\n").count == 2)
+        await #expect(try PorticoProcess.run(["org", "list"] + db).stdout.split(separator: "\n").count == 2)
 
-        #expect(try PorticoProcess.run(["org", "suspend", acme] + db).status == 0)
-        let shown = try Self.json(Substring(try PorticoProcess.run(["org", "show", acme, "--json"] + db).stdout))
+        await #expect(try PorticoProcess.run(["org", "suspend", acme] + db).status == 0)
+        let shown = try Self.json(Substring(try await PorticoProcess.run(["org", "show", acme, "--json"] + db).stdout))
         #expect(shown["status"] as? String == "suspended")
         #expect((shown["members"] as? [[String: Any]])?.first?["email"] as? String == "wile@acme.test")
-        #expect(try PorticoProcess.run(["org", "reactivate", acme] + db).status == 0)
-        #expect(try PorticoProcess.run(["org", "show", acme] + db).stdout.contains("status: active"))
-        #expect(try PorticoProcess.run(["org", "suspend", "org_missing"] + db).status == 1)
+        await #expect(try PorticoProcess.run(["org", "reactivate", acme] + db).status == 0)
+        await #expect(try PorticoProcess.run(["org", "show", acme] + db).stdout.contains("status: active"))
+        await #expect(try PorticoProcess.run(["org", "suspend", "org_missing"] + db).status == 1)
     }
 
-    @Test func theSandboxLinePrintsAnEnrolledStaffAccount() throws {
+    @Test func theSandboxLinePrintsAnEnrolledStaffAccount() async throws {
         let database = Self.temporaryDatabase()
         let sandbox = try PorticoProcess.Running(["sandbox", "--port", "0", "--database", database])
         sandbox.drainStderr()
-        let line = try Self.json(Substring(sandbox.firstLine()))
-        _ = sandbox.stop()
+        let line = try Self.json(Substring(await sandbox.firstLine()))
+        _ = await sandbox.stop()
         let staff = try #require(line["staff"] as? [String: String])
         let secret = try #require(staff["totp_secret"])
         #expect(Base32.decode(secret)?.count == TOTP.secretLength)
         #expect((staff["password"] ?? "").count >= 12)
-        let listed = try PorticoProcess.run(["staff", "list", "--json", "--database", database]).stdout
+        let listed = try await PorticoProcess.run(["staff", "list", "--json", "--database", database]).stdout
         let account = try Self.json(try #require(listed.split(separator: "\n").first))
         #expect(account["email"] as? String == staff["email"])
         #expect(account["two_factor"] as? Bool == true)

@@ -8,8 +8,8 @@ import Testing
 struct ContractTests {
     @Test(.requires(.python3, .pythonModule("openapi_spec_validator"), .pythonModule("schemathesis")))
     func schemathesisFindsNoServerErrorsOrSchemaViolations() async throws {
-        let sandbox = try PorticoProcess.sandbox()
-        defer { _ = sandbox.process.stop(SIGTERM) }
+        let sandbox = try await PorticoProcess.sandbox()
+        defer { sandbox.process.end() }
         let (status, report) = try await PorticoProcess.script("bash", "api-contract.sh", [sandbox.url, try #require(sandbox.keys["test_secret"])])
         #expect(status == 0, "\(report)")
         #expect(report.contains("openapi.json: valid OpenAPI 3.1"))

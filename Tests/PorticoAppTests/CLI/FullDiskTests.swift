@@ -18,15 +18,21 @@ import Glibc
         let mountPoint: String
         var filler: String { mountPoint + "/filler" }
 
-        init?(megabytes: Int) {
-            mountPoint = FileManager.default.temporaryDirectory.appendingPathComponent("portico-disk-\(UUID().uuidString)").path
+        private init(mountPoint: String) {
+            self.mountPoint = mountPoint
+        }
+
+        /// Nil when the tmpfs cannot be mounted (not root).
+        static func mount(megabytes: Int) async -> SmallDisk? {
+            let mountPoint = FileManager.default.temporaryDirectory.appendingPathComponent("portico-disk-\(UUID().uuidString)").path
             try? FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
-            guard let mounted = try? ChildProcess.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(megabytes)m", "tmpfs", mountPoint]),
+            guard let mounted = try? await ChildProcess.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(megabytes)m", "tmpfs", mountPoint]),
                 mounted.status == 0
             else {
                 try? FileManager.default.removeItem(atPath: mountPoint)
                 return nil
             }
+            return SmallDisk(mountPoint: mountPoint)
         }
 
         /// Writes the filler until the disk refuses (ENOSPC).
@@ -42,7 +48,8 @@ import Glibc
         }
 
         deinit {
-            _ = try? ChildProcess.run("/bin/umount", ["-l", mountPoint])
+            // A lazy unmount returns at once; deinit cannot await.
+            _ = try? ChildProcess.runBlocking("/bin/umount", ["-l", mountPoint])
             try? FileManager.default.removeItem(atPath: mountPoint)
         }
     }
@@ -52,10 +59,10 @@ import Glibc
         "PORTICO_ACCOUNTS_PASSWORD_HASH_COST": "10",
     ]
 
-    static func start(_ database: String) throws -> (PorticoProcess.Running, url: String, key: String) {
+    static func start(_ database: String) async throws -> (PorticoProcess.Running, url: String, key: String) {
         let sandbox = try PorticoProcess.Running(["sandbox", "--port", "0", "--database", database], environment: environment)
         sandbox.drainStderr()
-        let line = try #require(try JSONSerialization.jsonObject(with: Data(sandbox.firstLine().utf8)) as? [String: Any])
+        let line = try #require(try JSONSerialization.jsonObject(with: Data(await sandbox.firstLine().utf8)) as? [String: Any])
         let url = try #require(line["url"] as? String)
         let key = try #require(((line["organizations"] as? [[String: Any]])?.first?["keys"] as? [String: String])?["test_secret"])
         return (sandbox, url, key)
@@ -71,12 +78,12 @@ import Glibc
     }
 
     @Test(.requires(.root)) func aFullDiskAnswers503AndLosesNothing() async throws {
-        guard let disk = SmallDisk(megabytes: 12) else {
+        guard let disk = await SmallDisk.mount(megabytes: 12) else {
             Self.cannotMount()
             return
         }
         let database = disk.mountPoint + "/portico.sqlite"
-        var (sandbox, url, key) = try Self.start(database)
+        var (sandbox, url, key) = try await Self.start(database)
         #expect(try await HTTP.request("POST", "\(url)/v1/customers", key: key, json: #"{"name":"before"}"#).status == 200)
 
         disk.fill()
@@ -127,23 +134,23 @@ import Glibc
             heldIDs.append(try #require(read.headers["Request-Id"] as? String))
         }
         try await Task.sleep(for: .milliseconds(300))  // a flush or two fail first
-        #expect(sandbox.stop(SIGTERM) == 0)
+        await #expect(sandbox.stop(SIGTERM) == 0)
         disk.free()
-        (sandbox, url, _) = try Self.start(database)
+        (sandbox, url, _) = try await Self.start(database)
         try await Self.expectLogged(heldIDs, url: url, key: key)
-        #expect(sandbox.stop(SIGTERM) == 0)
-        let check = try PorticoProcess.run(["check", "--database", database])
+        await #expect(sandbox.stop(SIGTERM) == 0)
+        let check = try await PorticoProcess.run(["check", "--database", database])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
         #expect(check.stdout.contains("integrity: ok"))
     }
 
     @Test(.requires(.root)) func startingOnAFullDiskExitsWithStatus4() async throws {
-        guard let disk = SmallDisk(megabytes: 2) else {
+        guard let disk = await SmallDisk.mount(megabytes: 2) else {
             Self.cannotMount()
             return
         }
         disk.fill()
-        let result = try PorticoProcess.run(
+        let result = try await PorticoProcess.run(
             ["serve", "--port", "0", "--database", disk.mountPoint + "/portico.sqlite"],
             environment: Self.environment
         )

@@ -20,7 +20,7 @@ struct GatewayCLITests {
             try Self.write([("/v1/orders/{id}", "orders:read")], upstream: upstream, to: file)
 
             let sandbox = try PorticoProcess.Running(["sandbox", "--port", "0", "--gateway-config", file])
-            let line = try #require(try JSONSerialization.jsonObject(with: Data(sandbox.firstLine().utf8)) as? [String: Any])
+            let line = try await #require(try JSONSerialization.jsonObject(with: Data(sandbox.firstLine().utf8)) as? [String: Any])
             let url = try #require(line["url"] as? String)
             let organization = try #require((line["organizations"] as? [[String: Any]])?.first)
             let key = try #require((organization["keys"] as? [String: String])?["test_secret"])
@@ -57,49 +57,49 @@ struct GatewayCLITests {
             try Self.write([("/v1/orders/{id}", "orders:read"), ("/v1/returns/{id}", "returns:read")], upstream: upstream, to: file)
             sandbox.child.signal(SIGHUP)
             let stderr = try #require(sandbox.child.stderr)
-            let refusal = await Task.detached {
+            let refusal = await offPool {
                 while true {
                     let line = String(decoding: stderr.readLine(), as: UTF8.self)
                     if line.isEmpty || line.contains("not reloaded") { return line }
                 }
-            }.value
+            }
             #expect(refusal.contains("returns:read"))
             #expect(try await HTTP.request("GET", url + "/v1/shipments/1", key: key).status == 200)
             #expect(try await HTTP.request("GET", url + "/v1/returns/1", key: key).status == 404)
             sandbox.drainStderr()
-            #expect(sandbox.stop() == 0)
+            await #expect(sandbox.stop() == 0)
         }
     }
 
-    @Test func platformKeysAndSigningKeysAreManagedFromTheCLI() throws {
+    @Test func platformKeysAndSigningKeysAreManagedFromTheCLI() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portico-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = ["--database", directory.appendingPathComponent("portico.sqlite").path]
 
-        let created = try PorticoProcess.run(["platform-key", "create", "--mode", "live", "--label", "billing-worker"] + database)
+        let created = try await PorticoProcess.run(["platform-key", "create", "--mode", "live", "--label", "billing-worker"] + database)
         #expect(created.status == 0)
         let secret = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(secret.hasPrefix("tk_live_"))
         let id = try #require(created.stderr.firstMatch(of: /pkey_[0-9A-Za-z]+/).map { String($0.output) })
-        let listed = try PorticoProcess.run(["platform-key", "list"] + database).stdout
+        let listed = try await PorticoProcess.run(["platform-key", "list"] + database).stdout
         #expect(listed.contains(id) && listed.contains("tk_live_…\(secret.suffix(4))") && listed.contains("billing-worker"))
         #expect(!listed.contains(secret))
-        #expect(try PorticoProcess.run(["platform-key", "revoke", id] + database).status == 0)
-        #expect(try PorticoProcess.run(["platform-key", "list"] + database).stdout.contains("revoked"))
-        #expect(try PorticoProcess.run(["platform-key", "revoke", "pkey_none"] + database).status == 1)
+        await #expect(try PorticoProcess.run(["platform-key", "revoke", id] + database).status == 0)
+        await #expect(try PorticoProcess.run(["platform-key", "list"] + database).stdout.contains("revoked"))
+        await #expect(try PorticoProcess.run(["platform-key", "revoke", "pkey_none"] + database).status == 1)
 
-        let first = try PorticoProcess.run(["gateway", "rotate-signing-key", "--overlap-hours", "1"] + database)
-        let second = try PorticoProcess.run(["gateway", "rotate-signing-key"] + database)
+        let first = try await PorticoProcess.run(["gateway", "rotate-signing-key", "--overlap-hours", "1"] + database)
+        let second = try await PorticoProcess.run(["gateway", "rotate-signing-key"] + database)
         #expect(first.status == 0 && second.status == 0)
         #expect(first.stdout.hasPrefix("sigkey_") && second.stdout.hasPrefix("sigkey_") && first.stdout != second.stdout)
     }
 
-    @Test func aRouteShadowingPorticosOwnStopsStartUpNamingBoth() throws {
+    @Test func aRouteShadowingPorticosOwnStopsStartUpNamingBoth() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("gateway-\(UUID().uuidString).json").path
         defer { try? FileManager.default.removeItem(atPath: file) }
         try Self.write([("/v1/customers/{id}", "orders:read")], upstream: "http://127.0.0.1:9", to: file)
-        let (status, _, stderr) = try PorticoProcess.run(["sandbox", "--port", "0", "--gateway-config", file])
+        let (status, _, stderr) = try await PorticoProcess.run(["sandbox", "--port", "0", "--gateway-config", file])
         #expect(status == 2)
         #expect(stderr.contains("gateway.routes[0].path"))
         #expect(stderr.contains("Portico's own route \"/v1/customers/{id}\""))

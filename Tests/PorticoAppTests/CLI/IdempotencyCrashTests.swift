@@ -12,7 +12,7 @@ import Testing
             ["sandbox", "--port", "0", "--database", database],
             environment: ["TEST_PORTICO_FAULTS": "after-commit=crash"]
         )
-        let line = try #require(try JSONSerialization.jsonObject(with: Data(crashing.firstLine().utf8)) as? [String: Any])
+        let line = try await #require(try JSONSerialization.jsonObject(with: Data(crashing.firstLine().utf8)) as? [String: Any])
         let url = try #require(line["url"] as? String)
         let key = try #require(((line["organizations"] as? [[String: Any]])?.first?["keys"] as? [String: String])?["test_secret"])
         let headers = ["Idempotency-Key": "crash-1"]
@@ -21,10 +21,10 @@ import Testing
         await #expect(throws: (any Error).self) {
             _ = try await HTTP.request("POST", "\(url)/v1/customers", key: key, json: body, headers: headers)
         }
-        #expect(crashing.child.wait() == 86, "the fault ends the process right after the commit")
+        await #expect(crashing.child.exited() == 86, "the fault ends the process right after the commit")
 
         let restarted = try PorticoProcess.Running(["sandbox", "--port", "0", "--database", database])
-        let second = try #require(try JSONSerialization.jsonObject(with: Data(restarted.firstLine().utf8)) as? [String: Any])
+        let second = try await #require(try JSONSerialization.jsonObject(with: Data(restarted.firstLine().utf8)) as? [String: Any])
         let newURL = try #require(second["url"] as? String)
         let retry = try await HTTP.request("POST", "\(newURL)/v1/customers", key: key, json: body, headers: headers)
         #expect(retry.status == 200)
@@ -32,6 +32,6 @@ import Testing
         let customers = try await HTTP.request("GET", "\(newURL)/v1/customers?limit=100", key: key).body["data"] as? [[String: Any]]
         #expect(customers?.count == 1, "the retry replayed the stored response instead of creating a second customer")
         #expect(customers?.first?["id"] as? String == retry.body["id"] as? String)
-        #expect(restarted.stop(SIGTERM) == 0)
+        await #expect(restarted.stop(SIGTERM) == 0)
     }
 }

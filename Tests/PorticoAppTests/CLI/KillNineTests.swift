@@ -28,7 +28,7 @@ import Testing
         let database = CLITests.temporaryDatabase()
         try await WebhookReceiver.with { receiver in
             let ledger = LedgerBox()
-            var (process, url, key) = try Self.start(database, key: nil)
+            var (process, url, key) = try await Self.start(database, key: nil)
             let endpoint = try await HTTP.request(
                 "POST",
                 "\(url)/v1/webhook-endpoints",
@@ -66,11 +66,11 @@ import Testing
                         }
                     }
                     try await Task.sleep(for: .milliseconds(Int.random(in: 30...400)))
-                    #expect(process.stop(SIGKILL) == SIGKILL)
+                    await #expect(process.stop(SIGKILL) == SIGKILL)
                     ledger.state.withLock { $0.kills += 1 }
                     try await group.waitForAll()
                 }
-                (process, url, _) = try Self.start(database, key: key)
+                (process, url, _) = try await Self.start(database, key: key)
             }
             for idempotencyKey in ledger.state.withLock({ $0.unanswered }) {
                 let retry = try await Self.create(url: url, key: key, idempotencyKey: idempotencyKey)
@@ -102,8 +102,8 @@ import Testing
                 if !undelivered.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
             }
             #expect(undelivered.isEmpty, "\(undelivered.count) committed events never delivered")
-            #expect(process.stop(SIGTERM) == 0)
-            let check = try PorticoProcess.run(["check", "--database", database])
+            await #expect(process.stop(SIGTERM) == 0)
+            let check = try await PorticoProcess.run(["check", "--database", database])
             #expect(check.status == 0 && check.stdout.contains("integrity: ok"), "\(check.stdout)\(check.stderr)")
             print(
                 "kill -9 suite: \(final.kills) kills, \(final.acknowledged.count) acknowledged writes, \(duplicated.count) duplicates, \(lost.count) lost, \(events.count) events delivered"
@@ -122,13 +122,13 @@ import Testing
     }
 
     /// Starts a sandbox on `database`; the first start's test key is kept for later ones.
-    static func start(_ database: String, key: String?) throws -> (PorticoProcess.Running, url: String, key: String) {
+    static func start(_ database: String, key: String?) async throws -> (PorticoProcess.Running, url: String, key: String) {
         let sandbox = try PorticoProcess.Running(
             ["sandbox", "--port", "0", "--database", database],
             environment: ["PORTICO_ACCOUNTS_PASSWORD_HASH_COST": "10"]
         )
         sandbox.drainStderr()
-        let line = try #require(try JSONSerialization.jsonObject(with: Data(sandbox.firstLine().utf8)) as? [String: Any])
+        let line = try #require(try JSONSerialization.jsonObject(with: Data(await sandbox.firstLine().utf8)) as? [String: Any])
         let url = try #require(line["url"] as? String)
         let seeded = try #require(((line["organizations"] as? [[String: Any]])?.first?["keys"] as? [String: String])?["test_secret"])
         return (sandbox, url, key ?? seeded)

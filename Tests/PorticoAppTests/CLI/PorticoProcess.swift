@@ -15,12 +15,12 @@ struct PorticoProcess {
     /// A `portico sandbox` on a free port, its stderr drained, with what its JSON line says of the first organization.
     static func sandbox(
         database: String? = nil
-    ) throws -> (
+    ) async throws -> (
         process: Running, url: String, owner: [String: String], keys: [String: String], staff: [String: String]
     ) {
         let sandbox = try Running(["sandbox", "--port", "0"] + (database.map { ["--database", $0] } ?? []))
         sandbox.drainStderr()
-        let line = try #require(try JSONSerialization.jsonObject(with: Data(sandbox.firstLine().utf8)) as? [String: Any])
+        let line = try #require(try JSONSerialization.jsonObject(with: Data(await sandbox.firstLine().utf8)) as? [String: Any])
         let organization = try #require((line["organizations"] as? [[String: Any]])?.first)
         return (
             sandbox, try #require(line["url"] as? String),
@@ -32,7 +32,7 @@ struct PorticoProcess {
     /// Runs `interpreter Scripts/name arguments…`, stdout and stderr together; the exit status and that output.
     /// Off the cooperative pool: these scripts run for tens of seconds.
     static func script(_ interpreter: String, _ name: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
-        let (status, output, _) = try await ChildProcess.runOffPool(
+        let (status, output, _) = try await ChildProcess.run(
             "/usr/bin/env",
             [interpreter, repositoryRoot.appendingPathComponent("Scripts/\(name)").path] + arguments,
             joinStderr: true
@@ -51,13 +51,13 @@ struct PorticoProcess {
         _ arguments: [String],
         stdin: String? = nil,
         environment: [String: String] = [:]
-    ) throws -> (status: Int32, stdout: String, stderr: String) {
-        try ChildProcess.run(binary.path, arguments, environment: Self.environment(environment), input: stdin.map { Data($0.utf8) })
+    ) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await ChildProcess.run(binary.path, arguments, environment: Self.environment(environment), input: stdin.map { Data($0.utf8) })
     }
 
     /// Runs `python3 -c script args…` to completion with `input` on stdin; returns what it printed on stdout.
-    static func python(_ script: String, _ arguments: [String] = [], input: Data? = nil) throws -> String {
-        try ChildProcess.run("/usr/bin/env", ["python3", "-c", script] + arguments, input: input).stdout
+    static func python(_ script: String, _ arguments: [String] = [], input: Data? = nil) async throws -> String {
+        try await ChildProcess.run("/usr/bin/env", ["python3", "-c", script] + arguments, input: input).stdout
     }
 
     /// A long-running `portico` (serve, sandbox) whose first stdout line is awaited.
@@ -68,18 +68,18 @@ struct PorticoProcess {
             child = try ChildProcess(PorticoProcess.binary.path, arguments, environment: PorticoProcess.environment(environment))
         }
 
-        /// Reads stdout up to the next newline (blocking; the process prints its first line once it listens).
-        func firstLine() -> String {
-            String(decoding: child.stdout.readLine(), as: UTF8.self)
+        /// Reads stdout up to the next newline (the process prints its first line once it listens).
+        func firstLine() async -> String {
+            await child.stdoutLine()
         }
 
-        func remainingStdout() -> String {
-            String(decoding: child.stdout.readAll(), as: UTF8.self)
+        func remainingStdout() async -> String {
+            await offPool { String(decoding: self.child.stdout.readAll(), as: UTF8.self) }
         }
 
         /// Everything the process wrote on stderr, to its end (call after it stopped).
-        func stderr() -> String {
-            String(decoding: child.stderr?.readAll() ?? Data(), as: UTF8.self)
+        func stderr() async -> String {
+            await offPool { String(decoding: self.child.stderr?.readAll() ?? Data(), as: UTF8.self) }
         }
 
         /// Keeps reading stderr on a background thread so a full pipe never
@@ -89,9 +89,16 @@ struct PorticoProcess {
         }
 
         /// Sends `signal` and waits for exit; returns the exit status (the signal's number if it ended the process).
-        func stop(_ signal: Int32 = SIGTERM) -> Int32 {
+        /// Sends SIGTERM and leaves the exit to be collected on a thread of its own (for a `defer`, which cannot await).
+        func end() {
+            child.signal(SIGTERM)
+            Thread.detachNewThread { [child] in child.wait() }
+        }
+
+        @discardableResult
+        func stop(_ signal: Int32 = SIGTERM) async -> Int32 {
             child.signal(signal)
-            return child.wait()
+            return await child.exited()
         }
     }
 }
@@ -119,9 +126,10 @@ enum HTTP {
         _ url: String,
         key: String? = nil,
         json: String? = nil,
-        headers: [String: String] = [:]
+        headers: [String: String] = [:],
+        timeout: TimeInterval = 60
     ) async throws -> (status: Int, body: [String: Any], headers: [AnyHashable: Any]) {
-        var request = URLRequest(url: URL(string: url)!)
+        var request = URLRequest(url: URL(string: url)!, timeoutInterval: timeout)
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         request.httpMethod = method
         request.cachePolicy = .reloadIgnoringLocalCacheData

@@ -77,13 +77,11 @@ final class RawHTTPConnection: @unchecked Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// Runs blocking socket calls on a dispatch thread: blocking a Swift
+    /// Runs blocking socket calls on a thread of their own: blocking a Swift
     /// concurrency thread would starve an in-process server of the threads its
     /// handlers need (two, on two cores).
     func blocking<T: Sendable>(_ work: @escaping @Sendable (RawHTTPConnection) -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: work(self)) }
-        }
+        await offPool { work(self) }
     }
 
     deinit { close(fd) }

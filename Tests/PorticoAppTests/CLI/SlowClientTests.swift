@@ -11,7 +11,7 @@ import Testing
             environment: ["PORTICO_SERVER_REQUEST_HEAD_TIMEOUT_SECONDS": "5"]
         )
         sandbox.drainStderr()
-        let line = try #require(try JSONSerialization.jsonObject(with: Data(sandbox.firstLine().utf8)) as? [String: Any])
+        let line = try await #require(try JSONSerialization.jsonObject(with: Data(sandbox.firstLine().utf8)) as? [String: Any])
         let url = try #require(line["url"] as? String)
         let port = try #require(Int(url.split(separator: ":").last ?? ""))
         let key = try #require(((line["organizations"] as? [[String: Any]])?.first?["keys"] as? [String: String])?["test_secret"])
@@ -33,7 +33,7 @@ import Testing
         slow.removeAll()
         #expect(try await Self.openDescriptors(url) < 100)
         #expect(try await HTTP.request("GET", "\(url)/v1/customers", key: key).status == 200)
-        #expect(sandbox.stop(SIGTERM) == 0)
+        await #expect(sandbox.stop(SIGTERM) == 0)
     }
 
     static func openDescriptors(_ url: String) async throws -> Int {

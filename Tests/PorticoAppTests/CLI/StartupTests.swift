@@ -58,10 +58,10 @@ import Glibc
         )
         let status = await Self.exitStatus(process)
         #expect(status == 3, "a taken port must end the process with status 3, not hang")
-        let stderr = process.stderr().split(separator: "\n")
+        let stderr = await process.stderr().split(separator: "\n")
         #expect(stderr.contains { $0 == "portico: cannot listen on 127.0.0.1:\(held.port): Address already in use" }, "\(stderr)")
-        #expect(process.remainingStdout().isEmpty, "nothing was announced")
-        #expect(try CLITests.organizationIDs(database: database).isEmpty, "no credentials were created that nobody saw")
+        await #expect(process.remainingStdout().isEmpty, "nothing was announced")
+        await #expect(try CLITests.organizationIDs(database: database).isEmpty, "no credentials were created that nobody saw")
     }
 
     /// A signal at any moment of start-up (here: at once, during migrations or seeding) ends the process promptly.
@@ -79,7 +79,7 @@ import Glibc
     @Test func sandboxRemovesFoldersOfKilledSandboxes() async throws {
         let temporary = FileManager.default.temporaryDirectory
         let dead = try ChildProcess("/bin/true", [], environment: [:])
-        dead.wait()
+        await dead.exited()
         let abandoned = temporary.appendingPathComponent("portico-sandbox-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: abandoned, withIntermediateDirectories: true)
         try Data("\(dead.pid)\n".utf8).write(to: abandoned.appendingPathComponent("owner.pid"))
@@ -88,10 +88,10 @@ import Glibc
         try Data("\(getpid())\n".utf8).write(to: live.appendingPathComponent("owner.pid"))
         defer { try? FileManager.default.removeItem(at: live) }
 
-        let (sandbox, _, _, _, _) = try PorticoProcess.sandbox()
+        let (sandbox, _, _, _, _) = try await PorticoProcess.sandbox()
         #expect(!FileManager.default.fileExists(atPath: abandoned.path), "the killed sandbox's folder was removed")
         #expect(FileManager.default.fileExists(atPath: live.path), "a running owner's folder is kept")
-        #expect(sandbox.stop(SIGTERM) == 0)
+        await #expect(sandbox.stop(SIGTERM) == 0)
     }
 
     @Test func sandboxExitsWhenItsParentDies() async throws {
@@ -107,8 +107,8 @@ import Glibc
             ],
             environment: PorticoProcess.environment([:])
         )
-        let pid = try #require(pid_t(String(decoding: shell.stdout.readLine(), as: UTF8.self).trimmingCharacters(in: .whitespaces)))
-        #expect(shell.wait() == 0)
+        let pid = try #require(pid_t(await shell.stdoutLine().trimmingCharacters(in: .whitespaces)))
+        await #expect(shell.exited() == 0)
         // A bound, not a timing claim: shutting down on a loaded machine can take a while. The state is
         // read again after every sleep, the deadline's included: a test task can be starved for longer
         // than the whole bound (synchronous tests hold the cooperative pool's threads), and a verdict
@@ -159,7 +159,7 @@ extension StartupTests {
     /// status 2 instead of signing every delivery with the wrong key.
     @Test func aMissingSecretsKeyFileStopsTheStart() async throws {
         let database = CLITests.temporaryDatabase()
-        let (sandbox, url, _, keys, _) = try PorticoProcess.sandbox(database: database)
+        let (sandbox, url, _, keys, _) = try await PorticoProcess.sandbox(database: database)
         let endpoint = try await HTTP.request(
             "POST",
             "\(url)/v1/webhook-endpoints",
@@ -167,10 +167,10 @@ extension StartupTests {
             json: #"{"url":"http://127.0.0.1:9/h","enabled_events":["*"]}"#
         )
         #expect(endpoint.status == 200)
-        #expect(sandbox.stop(SIGTERM) == 0)
+        await #expect(sandbox.stop(SIGTERM) == 0)
         try FileManager.default.removeItem(atPath: database + ".key")
         let restarted = try PorticoProcess.Running(["sandbox", "--port", "0", "--database", database])
         #expect(await Self.exitStatus(restarted) == 2)
-        #expect(restarted.stderr().contains("restore the original key file"))
+        await #expect(restarted.stderr().contains("restore the original key file"))
     }
 }

@@ -10,8 +10,8 @@ import Testing
         // The first delivery hangs (the process dies while waiting for it); later ones succeed.
         try await WebhookReceiver.with(.first(.init(delay: .seconds(60)))) { receiver in
             let first = try PorticoProcess.Running(["sandbox", "--port", "0", "--database", database])
-            let firstLine = first.firstLine()
-            if firstLine.isEmpty { Issue.record("sandbox said: \(first.stderr())") }
+            let firstLine = await first.firstLine()
+            if firstLine.isEmpty { Issue.record("sandbox said: \(await first.stderr())") }
             let line = try #require(try JSONSerialization.jsonObject(with: Data(firstLine.utf8)) as? [String: Any])
             let url = try #require(line["url"] as? String)
             let key = try #require(((line["organizations"] as? [[String: Any]])?.first?["keys"] as? [String: String])?["test_secret"])
@@ -26,10 +26,10 @@ import Testing
             let event = try await HTTP.request("POST", "\(url)/v1/events", key: key, json: #"{"type":"order.created","data":{"n":1}}"#)
             let eventID = try #require(event.body["id"] as? String)
             _ = try await receiver.waitFor(1)
-            #expect(first.stop(SIGKILL) == SIGKILL)
+            await #expect(first.stop(SIGKILL) == SIGKILL)
 
             let second = try PorticoProcess.Running(["sandbox", "--port", "0", "--database", database])
-            let restarted = try #require(try JSONSerialization.jsonObject(with: Data(second.firstLine().utf8)) as? [String: Any])
+            let restarted = try await #require(try JSONSerialization.jsonObject(with: Data(second.firstLine().utf8)) as? [String: Any])
             let newURL = try #require(restarted["url"] as? String)
             let received = try await receiver.waitFor(2)
             #expect(received.map(\.webhookID) == [eventID, eventID])
@@ -45,7 +45,7 @@ import Testing
             #expect(deliveries.count == 1)
             #expect(deliveries.first?["status"] as? String == "succeeded")
             #expect(deliveries.first?["attempt_count"] as? Int == 1, "the attempt cut short by the crash was never recorded")
-            #expect(second.stop(SIGTERM) == 0)
+            await #expect(second.stop(SIGTERM) == 0)
         }
     }
 }

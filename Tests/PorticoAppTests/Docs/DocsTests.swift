@@ -93,7 +93,7 @@ struct DocsTests {
                         "webhook-signature": delivery.signature ?? "",
                     ],
                 ])
-                let output = try PorticoProcess.python(script, input: input)
+                let output = try await PorticoProcess.python(script, input: input)
                 #expect(output.trimmingCharacters(in: .whitespacesAndNewlines) == "True False", "verifier printed: \(output)")
             }
         }

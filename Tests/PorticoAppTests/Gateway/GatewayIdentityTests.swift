@@ -29,7 +29,7 @@ struct GatewayIdentityTests {
             let url = portico.runtime.baseURL.value
             let audience = test.base + "/test"
 
-            let output = try PorticoProcess.python(Self.verifier, [url, token, audience])
+            let output = try await PorticoProcess.python(Self.verifier, [url, token, audience])
             let claims = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], "\(output)")
             #expect(claims["organization"] as? String == portico.organizationID)
             #expect(claims["mode"] as? String == "test")
@@ -43,11 +43,11 @@ struct GatewayIdentityTests {
             #expect(expires - issuedAt <= 60)
 
             // Another audience (the live upstream), a changed payload, or a token signed by no published key: refused.
-            let wrongAudience = try PorticoProcess.python(Self.verifier, [url, token, test.base + "/live"])
+            let wrongAudience = try await PorticoProcess.python(Self.verifier, [url, token, test.base + "/live"])
             #expect(wrongAudience.hasPrefix("invalid: InvalidAudienceError"))
             var parts = token.split(separator: ".").map(String.init)
             parts[1] = parts[1].replacingOccurrences(of: parts[1].prefix(4), with: String(parts[1].prefix(4).reversed()))
-            let tampered = try PorticoProcess.python(Self.verifier, [url, parts.joined(separator: "."), audience])
+            let tampered = try await PorticoProcess.python(Self.verifier, [url, parts.joined(separator: "."), audience])
             #expect(tampered.hasPrefix("invalid:"))
         }
     }

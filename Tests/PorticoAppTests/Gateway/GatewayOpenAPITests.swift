@@ -50,7 +50,7 @@ struct GatewayOpenAPITests {
     func theMergedDocumentIsValidOpenAPI() async throws {
         try await GatewayFixture.run { _, api, _, _ in
             let document = try await api.send(.get, "/v1/openapi.json").body
-            let output = try PorticoProcess.python(
+            let output = try await PorticoProcess.python(
                 """
                 import json, sys
                 from openapi_spec_validator import validate

@@ -341,13 +341,9 @@ struct GatewayProxyTests {
 extension RawHTTPConnection {
     /// Opens a connection, runs `work` on it off the concurrency pool, and closes it.
     static func blockingNew<T: Sendable>(port: Int, _ work: @escaping @Sendable (RawHTTPConnection) -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                guard let connection = try? RawHTTPConnection(port: port) else {
-                    fatalError("cannot connect to 127.0.0.1:\(port)")
-                }
-                continuation.resume(returning: work(connection))
-            }
+        await offPool {
+            guard let connection = try? RawHTTPConnection(port: port) else { fatalError("cannot connect to 127.0.0.1:\(port)") }
+            return work(connection)
         }
     }
 }

@@ -71,8 +71,20 @@ final class ChildProcess: @unchecked Sendable {
         stdin = input.map { FileHandle(fileDescriptor: $0.write, closeOnDealloc: true) }
     }
 
-    /// Runs to completion: writes `input` to stdin, collects stdout and stderr (read concurrently so neither pipe fills).
+    /// Runs to completion: writes `input` to stdin, collects stdout and stderr (read concurrently so
+    /// neither pipe fills). Waits on a thread of its own (see `offPool`).
     static func run(
+        _ executable: String,
+        _ arguments: [String],
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        input: Data? = nil,
+        joinStderr: Bool = false
+    ) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await offPool { try runBlocking(executable, arguments, environment: environment, input: input, joinStderr: joinStderr) }
+    }
+
+    /// `run`, blocking the calling thread: only for where no task runs (a trait's condition).
+    static func runBlocking(
         _ executable: String,
         _ arguments: [String],
         environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -85,23 +97,6 @@ final class ChildProcess: @unchecked Sendable {
         try child.stdin?.close()
         let output = child.stdout.readAll()
         return (child.wait(), String(decoding: output, as: UTF8.self), String(decoding: errors?.finish() ?? Data(), as: UTF8.self))
-    }
-
-    /// `run` on a thread of its own, for a child that runs long (a browser, a fuzzer, a linter):
-    /// waiting for it on one of the cooperative pool's threads (two on a two-core machine) would
-    /// stall every other test's awaits for as long, and their bounded waits with them.
-    static func runOffPool(
-        _ executable: String,
-        _ arguments: [String],
-        environment: [String: String] = ProcessInfo.processInfo.environment,
-        input: Data? = nil,
-        joinStderr: Bool = false
-    ) async throws -> (status: Int32, stdout: String, stderr: String) {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Result { try run(executable, arguments, environment: environment, input: input, joinStderr: joinStderr) })
-            }
-        }
     }
 
     /// Reads a pipe to its end on a thread of its own.
@@ -133,7 +128,18 @@ final class ChildProcess: @unchecked Sendable {
         }
     }
 
-    /// Waits for exit; the exit code, or the signal's number when a signal ended it (as `Process.terminationStatus`).
+    /// Waits for exit off the cooperative pool; the exit code, or the signal's number when a signal ended it.
+    @discardableResult
+    func exited() async -> Int32 {
+        await offPool { self.wait() }
+    }
+
+    /// Reads stdout up to the next newline, off the cooperative pool.
+    func stdoutLine() async -> String {
+        await offPool { String(decoding: self.stdout.readLine(), as: UTF8.self) }
+    }
+
+    /// Waits for exit, blocking the thread; the exit code, or the signal's number when a signal ended it (as `Process.terminationStatus`).
     @discardableResult
     func wait() -> Int32 {
         lock.withLock {

@@ -52,7 +52,8 @@ enum OutsideTool: CustomStringConvertible, Sendable {
 
     private static func importable(_ module: String) -> Bool {
         if let known = modules.withLock({ $0[module] }) { return known }
-        let found = executable("python3") != nil && (try? ChildProcess.run("/usr/bin/env", ["python3", "-c", "import \(module)"]).status) == 0
+        let found =
+            executable("python3") != nil && (try? ChildProcess.runBlocking("/usr/bin/env", ["python3", "-c", "import \(module)"]).status) == 0
         modules.withLock { $0[module] = found }
         return found
     }

@@ -44,7 +44,7 @@ final class SMTPSink: Sendable {
         self.caFile = caFile
     }
 
-    static func start(_ options: [String] = []) throws -> SMTPSink {
+    static func start(_ options: [String] = []) async throws -> SMTPSink {
         let script = PorticoProcess.repositoryRoot.appendingPathComponent("Scripts/smtp-sink.py").path
         let process = try ChildProcess(
             "/usr/bin/env",
@@ -52,14 +52,13 @@ final class SMTPSink: Sendable {
             environment: ProcessInfo.processInfo.environment,
             withStdin: true
         )
-        let first = String(decoding: process.stdout.readLine(), as: UTF8.self)
+        let first = await process.stdoutLine()
         guard let ready = try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any],
             let port = ready["port"] as? Int, let ca = ready["ca"] as? String
         else {
             process.stdin?.closeFile()
-            throw SinkError(
-                description: "smtp-sink.py did not start: \(first) \(String(decoding: process.stderr?.readAll() ?? Data(), as: UTF8.self))"
-            )
+            let errors = await offPool { String(decoding: process.stderr?.readAll() ?? Data(), as: UTF8.self) }
+            throw SinkError(description: "smtp-sink.py did not start: \(first) \(errors)")
         }
         let sink = SMTPSink(process: process, port: port, caFile: ca)
         Thread.detachNewThread { [sink] in
@@ -81,9 +80,15 @@ final class SMTPSink: Sendable {
 
     /// Runs a sink for the duration of `body`.
     static func with<T: Sendable>(_ options: [String] = [], _ body: (SMTPSink) async throws -> T) async throws -> T {
-        let sink = try start(options)
-        defer { sink.stop() }
-        return try await body(sink)
+        let sink = try await start(options)
+        do {
+            let result = try await body(sink)
+            await sink.stop()
+            return result
+        } catch {
+            await sink.stop()
+            throw error
+        }
     }
 
     var mails: [Received] { received.withLock { $0 } }
@@ -100,9 +105,9 @@ final class SMTPSink: Sendable {
         }
     }
 
-    func stop() {
+    func stop() async {
         process.stdin?.closeFile()
-        _ = process.wait()
+        await process.exited()
     }
 
     struct SinkError: Error, CustomStringConvertible {

@@ -33,7 +33,7 @@ extension APIClient {
 /// deliveries verify with a library we did not write.
 enum PythonVerifier {
     /// True when `Webhook(secret).verify(body, headers)` accepts the delivery.
-    static func verify(secret: String, _ received: WebhookReceiver.Received) throws -> Bool {
+    static func verify(secret: String, _ received: WebhookReceiver.Received) async throws -> Bool {
         let input = try JSONSerialization.data(withJSONObject: [
             "secret": secret, "body": received.body,
             "headers": [
@@ -51,7 +51,7 @@ enum PythonVerifier {
             except Exception as error:
                 print("invalid", error)
             """
-        return try PorticoProcess.python(script, input: input).hasPrefix("valid")
+        return try await PorticoProcess.python(script, input: input).hasPrefix("valid")
     }
 }
 

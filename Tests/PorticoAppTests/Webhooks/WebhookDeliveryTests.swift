@@ -41,7 +41,7 @@ import Testing
                             secret: secret
                         )
                     )
-                    #expect(try PythonVerifier.verify(secret: endpoint.secret, delivery), "standardwebhooks rejects \(delivery.body)")
+                    await #expect(try PythonVerifier.verify(secret: endpoint.secret, delivery), "standardwebhooks rejects \(delivery.body)")
                     let object = try #require((delivery.json["data"] as? [String: Any])?["object"] as? [String: Any])
                     #expect(object["id"] as? String == customerID)
                 }
@@ -53,7 +53,7 @@ import Testing
                 // A tampered body fails the outside check too.
                 var tampered = deliveries[0]
                 tampered.body = tampered.body.replacingOccurrences(of: "ada@example.com", with: "eve@example.com")
-                #expect(try !PythonVerifier.verify(secret: endpoint.secret, tampered))
+                await #expect(try !PythonVerifier.verify(secret: endpoint.secret, tampered))
 
                 let list = try await api.poll("/v1/webhook-deliveries?endpoint=\(endpoint.id)", key: key) { json in
                     let data = json["data"] as? [[String: Any]] ?? []
