@@ -23,9 +23,10 @@ CREATE TABLE organizations (
     -- updated_at: bumped on plan/settings changes, which the key cache watches;
     -- api_version: the organization's pinned API version (NULL: the oldest supported);
     -- suspended_at: set by staff; every key answers 403, the dashboard is read-only, deliveries wait;
-    -- custom_limits: staff overrides of the plan's live limits (JSON: per_second, per_minute, monthly_quota).
+    -- custom_limits: staff overrides of the plan's live limits (JSON: per_second, per_minute, monthly_quota);
+    -- require_two_factor: every member must sign in with a second factor.
     , body_capture INTEGER NOT NULL DEFAULT 0 CHECK (body_capture IN (0, 1))
-    , updated_at INTEGER NOT NULL DEFAULT 0, api_version TEXT, suspended_at INTEGER, custom_limits TEXT);
+    , updated_at INTEGER NOT NULL DEFAULT 0, api_version TEXT, suspended_at INTEGER, custom_limits TEXT, require_two_factor INTEGER NOT NULL DEFAULT 0 CHECK (require_two_factor IN (0, 1)));
 
 CREATE TABLE users (
     id TEXT PRIMARY KEY NOT NULL,
@@ -33,7 +34,20 @@ CREATE TABLE users (
     name TEXT,
     password_hash TEXT NOT NULL,
     created_at INTEGER NOT NULL
-);
+    -- added by later migrations: email_verified_at, when the address was
+    -- confirmed (NULL: an open sign-up that has not confirmed it yet);
+    -- totp_secret (sealed), totp_enabled_at, totp_last_step: two-factor
+    -- sign-in, as staff_users have it.
+    , email_verified_at INTEGER, totp_secret TEXT, totp_enabled_at INTEGER, totp_last_step INTEGER NOT NULL DEFAULT 0);
+
+-- A user's recovery codes, shown once when two-factor sign-in is turned on;
+-- only their SHA-256 is kept.
+CREATE TABLE user_recovery_codes (
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    code_hash BLOB NOT NULL,
+    used_at INTEGER,
+    PRIMARY KEY (user_id, code_hash)
+) WITHOUT ROWID;
 
 CREATE TABLE memberships (
     organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
@@ -288,7 +302,10 @@ CREATE TABLE dashboard_sessions (
     livemode INTEGER NOT NULL DEFAULT 0 CHECK (livemode IN (0, 1)),
     created_at INTEGER NOT NULL,
     last_seen_at INTEGER NOT NULL
-) WITHOUT ROWID;
+    -- added by a later migration: verified_at, when the second factor was
+    -- passed (NULL: only the two-factor step is served; a user without
+    -- two-factor sign-in is verified at sign-in).
+    , verified_at INTEGER) WITHOUT ROWID;
 
 CREATE INDEX dashboard_sessions_by_user ON dashboard_sessions(user_id);
 
@@ -461,6 +478,21 @@ CREATE TABLE password_resets (
 );
 
 CREATE INDEX password_resets_by_user ON password_resets(user_id);
+
+-- Address confirmation links, hashed like reset links: 'verify' confirms an
+-- open sign-up's address, 'change' moves an account to the address it was
+-- sent to. A link works once, for a day.
+CREATE TABLE email_confirmations (
+    token_hash BLOB PRIMARY KEY NOT NULL,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    email TEXT NOT NULL,
+    purpose TEXT NOT NULL CHECK (purpose IN ('verify', 'change')),
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER
+);
+
+CREATE INDEX email_confirmations_by_user ON email_confirmations(user_id);
 
 -- Mail ------------------------------------------------------------------------
 --

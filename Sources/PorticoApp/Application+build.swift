@@ -187,6 +187,8 @@ func registerDashboard(_ dashboard: Dashboard, on router: Router<PorticoRequestC
     let group = router.group("dashboard").add(middleware: DashboardMiddleware(logger: runtime.logger))
     AuthPages(dashboard: dashboard).register(on: group)
     PasswordResetPages(dashboard: dashboard).register(on: group)
+    AccountPages(dashboard: dashboard).register(on: group)
+    TwoFactorPages(dashboard: dashboard).register(on: group)
     OverviewPage(dashboard: dashboard).register(on: group)
     KeysPages(dashboard: dashboard).register(on: group)
     LogsPages(dashboard: dashboard).register(on: group)

@@ -72,8 +72,26 @@ struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
         abstract: "Manage dashboard users.",
-        subcommands: [Create.self]
+        subcommands: [Create.self, ResetTwoFactor.self]
     )
+
+    struct ResetTwoFactor: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reset-two-factor",
+            abstract: "Turn a user's two-factor sign-in off (they lost the app and the recovery codes); a notice is mailed to them."
+        )
+
+        @OptionGroup var options: GlobalOptions
+
+        @Argument(help: "The user's email.")
+        var email: String
+
+        func run() async throws {
+            let runtime = try options.openRuntime()
+            let id = try await CLI.report { try await runtime.resetTwoFactor(email: email, by: .cli).get() }
+            print("\(id) two-factor sign-in off; they set it up again from their account page")
+        }
+    }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

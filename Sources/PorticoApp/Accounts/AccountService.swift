@@ -71,16 +71,19 @@ public struct AccountService: Sendable {
         return user
     }
 
-    /// A checked user row with its password hashed, not yet stored.
-    func newUser(email: String, password: String, name: String?) throws -> UserRecord {
+    /// A checked user row with its password hashed, not yet stored. Its address counts as confirmed
+    /// (an operator typed it, or an invitation was sent to it) unless `verified` says otherwise.
+    func newUser(email: String, password: String, name: String?, verified: Bool = true) throws -> UserRecord {
         let email = try Self.checkedCredentials(email: email, password: password)
         let name = name?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let now = clock.nowMilliseconds
         return UserRecord(
-            id: Identifier.make("usr", at: clock.nowMilliseconds),
+            id: Identifier.make("usr", at: now),
             email: email,
             name: name?.isEmpty == false ? name : nil,
             passwordHash: try hasher.hash(password),
-            createdAt: clock.nowMilliseconds
+            createdAt: now,
+            emailVerifiedAt: verified ? now : nil
         )
     }
 
@@ -106,10 +109,12 @@ public struct AccountService: Sendable {
         password: String,
         name: String?,
         organizationName: String,
-        by actor: AuditActor
+        by actor: AuditActor,
+        confirmation: (@Sendable (UserRecord) -> (EmailConfirmationRecord, MailRecord)?)? = nil
     ) async throws -> (UserRecord, OrganizationRecord) {
         let organization = try newOrganization(name: organizationName)
-        let user = try newUser(email: email, password: password, name: name)
+        // With a confirmation link to send, the address stays unconfirmed until it is used.
+        let user = try newUser(email: email, password: password, name: name, verified: confirmation == nil)
         let membership = MembershipRecord(organizationId: organization.id, userId: user.id, role: "owner", createdAt: user.createdAt)
         var actor = actor
         actor.id = user.id
@@ -124,7 +129,7 @@ public struct AccountService: Sendable {
                 at: user.createdAt
             ),
         ]
-        try await store.signUp(user: user, organization: organization, membership: membership, audit: audit)
+        try await store.signUp(user: user, organization: organization, membership: membership, audit: audit, confirmation: confirmation?(user) ?? nil)
         return (user, organization)
     }
 }

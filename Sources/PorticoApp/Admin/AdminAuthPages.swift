@@ -84,8 +84,8 @@ struct AdminAuthPages: Sendable {
     private func enrollForm(_ request: Request, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         let viewer = try await pendingViewer(request)
         guard !viewer.staff.isEnrolled else { throw DashboardError.redirect(to: "/admin/two-factor") }
-        let totp = try await admin.staff.pendingEnrollment(viewer.staff)
-        let uri = totp.provisioningURI(account: viewer.staff.email, issuer: StaffService.issuer)
+        let totp = try await admin.staff.twoFactor.pendingEnrollment(viewer.staff.twoFactor)
+        let uri = totp.provisioningURI(account: viewer.staff.email, issuer: TwoFactor.issuer)
         let qr = HTML.trusted(try QRCode(text: uri).svg(title: "QR code of the two-factor secret for \(viewer.staff.email)"))
         let secret = totp.base32Secret.chunked(4)
         let next = Dashboard.safeReturnPath(request.uri.queryParameters.get("next"), home: Admin.home)
@@ -118,7 +118,7 @@ struct AdminAuthPages: Sendable {
         guard !viewer.staff.isEnrolled else { throw DashboardError.redirect(to: "/admin/two-factor") }
         if let refusal = throttled(viewer) { return try await enrollForm(request, error: refusal, status: .tooManyRequests) }
         let actor = viewer.actor(request: context)
-        guard let codes = try await admin.staff.completeEnrollment(viewer.staff, code: form["code"] ?? "", by: actor) else {
+        guard let codes = try await admin.staff.twoFactor.completeEnrollment(viewer.staff.twoFactor, code: form["code"] ?? "", by: actor) else {
             admin.codeThrottle.recordFailure(viewer.staff.id, now: admin.clock.nowMilliseconds)
             return try await enrollForm(
                 request,
@@ -174,7 +174,7 @@ struct AdminAuthPages: Sendable {
         let form = try await admin.form(&request, context: context, viewer: viewer)
         if let refusal = throttled(viewer) { return try await secondFactorForm(request, error: refusal, status: .tooManyRequests) }
         let actor = viewer.actor(request: context)
-        let outcome = try await admin.staff.verifySecondFactor(viewer.staff, input: form["code"] ?? "", by: actor)
+        let outcome = try await admin.staff.twoFactor.verify(viewer.staff.twoFactor, input: form["code"] ?? "", by: actor)
         guard outcome != .refused else {
             admin.codeThrottle.recordFailure(viewer.staff.id, now: admin.clock.nowMilliseconds)
             return try await secondFactorForm(request, error: "That code is not right, or it was already used.", status: .unauthorized)

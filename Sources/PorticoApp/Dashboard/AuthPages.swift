@@ -74,16 +74,25 @@ struct AuthPages: Sendable {
         dashboard.throttle.recordSuccess(email)
         let actor = AuditActor(type: "user", id: user.id, ip: context.clientIP?.description, requestID: context.requestID)
         // A new session id at every sign-in: whatever session cookie the browser held is dropped.
-        if try await dashboard.sessions.viewer(of: request) != nil { try await dashboard.sessions.end(request, actor: actor, viewer: nil) }
-        let cookie = try await dashboard.sessions.start(userId: user.id, organizationId: organization.organization.id, actor: actor)
+        if try await dashboard.sessions.session(of: request) != nil { try await dashboard.sessions.end(request, actor: actor, viewer: nil) }
+        let pending = user.hasTwoFactor
+        let cookie = try await dashboard.sessions.start(
+            userId: user.id,
+            organizationId: organization.organization.id,
+            actor: actor,
+            secondFactorPending: pending
+        )
         var headers: HTTPFields = [.setCookie: cookie]
         headers.append(preSession.expiredCookie)
-        return WebPage.redirect(to: Dashboard.safeReturnPath(form["next"]), headers: headers)
+        let next = Dashboard.safeReturnPath(form["next"])
+        let step = next == "/dashboard" ? TwoFactorPages.step : "\(TwoFactorPages.step)?next=\(Dashboard.encodedReturnPath(next))"
+        return WebPage.redirect(to: pending ? step : next, headers: headers)
     }
 
     private func logout(_ request: Request, context: Context) async throws -> Response {
         var request = request
-        let viewer = try await dashboard.viewer(request)
+        // Any session may end, one still waiting for its second factor included.
+        guard let viewer = try await dashboard.sessions.session(of: request) else { return WebPage.redirect(to: "/dashboard/login") }
         _ = try await dashboard.form(&request, context: context, viewer: viewer, whileSuspended: true)
         try await dashboard.sessions.end(request, actor: viewer.actor(request: context), viewer: viewer)
         return WebPage.redirect(to: "/dashboard/login", headers: [.setCookie: dashboard.sessions.cookie.expired])
@@ -106,7 +115,15 @@ struct AuthPages: Sendable {
         var request = request
         let viewer = try await dashboard.viewer(request)
         let form = try await dashboard.form(&request, context: context, viewer: viewer, whileSuspended: true)
-        try await dashboard.sessions.update(viewer, livemode: form["livemode"] == "1")
+        let live = form["livemode"] == "1"
+        guard !live || viewer.user.isEmailVerified else {
+            return DashboardMiddleware.message(
+                "Confirm your email address first",
+                "Live mode opens once \(viewer.user.email) is confirmed: use the link mailed to it, or send a new one from your account page.",
+                status: .forbidden
+            )
+        }
+        try await dashboard.sessions.update(viewer, livemode: live)
         let back = Dashboard.safeReturnPath(form["return_to"])
         // A detail page of the other mode's object would be a 404: go back to its list.
         return WebPage.redirect(to: Layout.navigation.first(where: { $0.path == back })?.path ?? "/dashboard")
@@ -144,13 +161,16 @@ struct AuthPages: Sendable {
         let form = try await preSession.checked(&request, context: context)
         let accounts = dashboard.runtime.accounts
         let actor = AuditActor(type: "user", id: nil, ip: context.clientIP?.description, requestID: context.requestID)
+        let links = EmailConfirmationLinks(runtime: dashboard.runtime)
+        let now = dashboard.clock.nowMilliseconds
         do {
             let (user, organization) = try await accounts.signUp(
                 email: form.text("email") ?? "",
                 password: form["password"] ?? "",
                 name: form.text("name"),
                 organizationName: form.text("organization") ?? "",
-                by: actor
+                by: actor,
+                confirmation: { user in MailAddress(user.email).map { links.make(for: user, email: $0, purpose: .verify, at: now) } }
             )
             let cookie = try await dashboard.sessions.start(userId: user.id, organizationId: organization.id, actor: actor)
             return WebPage.redirect(to: "/dashboard", headers: [.setCookie: cookie])
@@ -250,8 +270,15 @@ struct AuthPages: Sendable {
                 audit: audit
             )
         else { throw DashboardError.notFound }
-        let cookie = try await dashboard.sessions.start(userId: userId, organizationId: invitation.organizationId, actor: actor)
-        return WebPage.redirect(to: "/dashboard", headers: [.setCookie: cookie])
+        // An existing account with a second factor joins, then signs in with it like anywhere else.
+        let pending = existing?.hasTwoFactor == true
+        let cookie = try await dashboard.sessions.start(
+            userId: userId,
+            organizationId: invitation.organizationId,
+            actor: actor,
+            secondFactorPending: pending
+        )
+        return WebPage.redirect(to: pending ? TwoFactorPages.step : "/dashboard", headers: [.setCookie: cookie])
     }
 
     /// The open invitation named by the URL's token, and the account its email already has, if any.

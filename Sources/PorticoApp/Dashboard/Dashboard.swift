@@ -14,6 +14,8 @@ final class Dashboard: Sendable {
     let runtime: PorticoRuntime
     let sessions: SessionManager
     let throttle: LoginThrottle
+    /// Wrong second-factor codes per account.
+    let codeThrottle: LoginThrottle
     /// A hash checked when the email is unknown, so that answer takes as long as a wrong password.
     private let decoyHash = Mutex<String?>(nil)
 
@@ -31,12 +33,25 @@ final class Dashboard: Sendable {
             secureCookies: runtime.config.server.publicURL?.hasPrefix("https://") == true
         )
         self.throttle = LoginThrottle(attempts: settings.loginAttempts, windowMinutes: settings.loginWindowMinutes)
+        self.codeThrottle = LoginThrottle(attempts: settings.loginAttempts, windowMinutes: settings.loginWindowMinutes)
     }
 
-    /// The signed-in viewer, or a redirect to the sign-in form that comes back here.
+    /// Dashboard users' second factor.
+    var twoFactor: TwoFactor { TwoFactor(holder: .user, store: store, clock: clock, secrets: runtime.secretBox) }
+
+    /// The signed-in viewer, or a redirect: to the sign-in form that comes back here, to the
+    /// two-factor step of a session still waiting for it, or to two-factor setup when the
+    /// organization requires it of a member without one (only their account pages, signing out
+    /// and switching organization are served meanwhile).
     func viewer(_ request: Request) async throws -> Viewer {
-        guard let viewer = try await sessions.viewer(of: request) else {
+        guard let viewer = try await sessions.session(of: request) else {
             throw DashboardError.signInRequired(returnTo: request.uri.path)
+        }
+        guard viewer.isVerified else { throw DashboardError.redirect(to: TwoFactorPages.step) }
+        if viewer.organization.requireTwoFactor, !viewer.user.hasTwoFactor,
+            !["/dashboard/account", "/dashboard/logout", "/dashboard/switch"].contains(where: { request.uri.path.hasPrefix($0) })
+        {
+            throw DashboardError.redirect(to: TwoFactorPages.setup)
         }
         return viewer
     }
@@ -65,6 +80,12 @@ final class Dashboard: Sendable {
         let form = try await form(&request, context: context, viewer: viewer)
         try viewer.require(action(viewer))
         return (viewer, form)
+    }
+
+    /// Hashes a new password off the event loop (scrypt: see `verifyPassword`).
+    func hashPassword(_ password: String) async throws -> String {
+        let hasher = runtime.accounts.hasher
+        return try await NIOThreadPool.singleton.runIfActive { try hasher.hash(password) }
     }
 
     /// Checks a password off the event loop (scrypt takes a tenth of a second and 128 MiB at OWASP's cost).

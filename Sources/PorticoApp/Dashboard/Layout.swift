@@ -42,8 +42,12 @@ enum Layout {
             <input type="hidden" name="livemode" value="\(viewer.livemode ? "0" : "1")">
             <input type="hidden" name="return_to" value="\(current)">
             <span class="mode \(viewer.livemode ? "live" : "test")">\(viewer.livemode ? "Live mode" : "Test mode")</span>
-            <button type="submit">Switch to \(viewer.livemode ? "test" : "live") mode</button></form>
+            \(viewer.livemode || viewer.user.isEmailVerified ? "<button type=\"submit\">Switch to \(viewer.livemode ? "test" : "live") mode</button>" as HTML : "")</form>
             """
+        let unconfirmed: HTML =
+            viewer.user.isEmailVerified
+            ? ""
+            : "<div class=\"test-banner\" role=\"status\">Confirm your email address: a link went to \(viewer.user.email). Live mode opens once it is confirmed. <a href=\"/dashboard/account\">Your account</a></div>"
         let banner: HTML =
             viewer.organization.isSuspended
             ? "<div class=\"test-banner\" role=\"status\">This organization is suspended: the dashboard is read-only and API keys are refused.</div>"
@@ -57,9 +61,10 @@ enum Layout {
                 \(switcher)
                 \(mode)
                 <form method="post" action="/dashboard/logout" class="inline">\(csrf(viewer))
-                <span class="who">\(viewer.user.email) · \(viewer.role.title)</span>
+                <span class="who"><a href="/dashboard/account">\(viewer.user.email)</a> · \(viewer.role.title)</span>
                 <button type="submit">Sign out</button></form>
                 </header>
+                \(unconfirmed)
                 \(banner)
                 <div class="frame">
                 <nav aria-label="Dashboard"><ul>\(nav)<li><a href="/docs">Docs</a></li></ul></nav>

@@ -61,13 +61,10 @@ struct PasswordResetPages: Sendable {
             requests.recordFailure(email, now: now)
             let token = Base62.random(count: 40)
             let link = "\(dashboard.runtime.baseURL.value)/dashboard/password-reset/\(token)"
-            let words = MailContentTemplate.passwordReset(link: link, validMinutes: Self.validMinutes)
             let mail = dashboard.runtime.mail.compose(
                 kind: "password_reset",
-                to: [address],
-                subject: words.subject,
-                text: words.text,
-                html: words.html,
+                to: address,
+                .passwordReset(link: link, validMinutes: Self.validMinutes),
                 organizationId: nil,
                 at: now
             )
@@ -114,7 +111,7 @@ struct PasswordResetPages: Sendable {
         let hash: String
         do {
             _ = try AccountService.checkedCredentials(email: "reset@portico.invalid", password: password)
-            hash = try dashboard.runtime.accounts.hasher.hash(password)
+            hash = try await dashboard.hashPassword(password)
         } catch let error as KeyRequestError {
             return try await resetForm(request, context: context, error: error.description.sentence, status: .badRequest)
         }

@@ -16,6 +16,8 @@ struct Viewer: Sendable {
     let csrfToken: String
 
     var livemode: Bool { session.livemode }
+    /// Past the second factor (or signed in without one): only such a session sees the dashboard.
+    var isVerified: Bool { session.verifiedAt != nil }
     var scope: TenantScope { TenantScope(organizationId: organization.id, livemode: session.livemode) }
 
     /// Throws a 403 page unless the role allows `action`.
@@ -45,8 +47,10 @@ final class SessionManager: Sendable {
 
     static func hash(_ token: String) -> Data { SessionCookie.hash(token) }
 
-    /// Signs `userId` in to `organizationId` (test mode first); returns the `Set-Cookie` value.
-    func start(userId: String, organizationId: String, actor: AuditActor) async throws -> String {
+    /// Signs `userId` in to `organizationId` (test mode first); returns the `Set-Cookie` value. With
+    /// `secondFactorPending` the session serves only the two-factor step until `verify` (the
+    /// password was right: "user.password_accepted"); otherwise it is signed in ("user.signed_in").
+    func start(userId: String, organizationId: String, actor: AuditActor, secondFactorPending: Bool = false) async throws -> String {
         let (token, setCookie) = cookie.issue()
         let now = clock.nowMilliseconds
         let session = DashboardSessionRecord(
@@ -54,17 +58,43 @@ final class SessionManager: Sendable {
             userId: userId,
             organizationId: organizationId,
             livemode: false,
-            createdAt: now
+            createdAt: now,
+            verified: !secondFactorPending
         )
+        let action = secondFactorPending ? "user.password_accepted" : "user.signed_in"
         try await store.insertSession(
             session,
-            audit: actor.entry("user.signed_in", organizationID: organizationId, targetType: "user", targetID: userId, at: now)
+            audit: actor.entry(action, organizationID: organizationId, targetType: "user", targetID: userId, at: now)
         )
         return setCookie
     }
 
-    /// The signed-in viewer of `request`, or nil (no cookie, unknown, timed out, or no longer a member).
+    /// The second factor passed: the session may now see the dashboard.
+    func verify(_ viewer: Viewer, how: String, actor: AuditActor) async throws {
+        var session = viewer.session
+        let now = clock.nowMilliseconds
+        session.verifiedAt = now
+        session.lastSeenAt = now
+        let audit = actor.entry(
+            "user.signed_in",
+            organizationID: viewer.organization.id,
+            targetType: "user",
+            targetID: viewer.user.id,
+            details: ["second_factor": how],
+            at: now
+        )
+        try await store.saveSession(session, audit: audit)
+    }
+
+    /// The signed-in viewer of `request`, past any second factor; nil otherwise (no cookie,
+    /// unknown, timed out, no longer a member, or the second factor still to come).
     func viewer(of request: Request) async throws -> Viewer? {
+        guard let viewer = try await session(of: request), viewer.isVerified else { return nil }
+        return viewer
+    }
+
+    /// The viewer of `request`, verified or not.
+    func session(of request: Request) async throws -> Viewer? {
         guard let token = cookie.token(of: request), let (session, user, organizations) = try await store.session(idHash: Self.hash(token))
         else { return nil }
         let now = clock.nowMilliseconds
@@ -75,7 +105,7 @@ final class SessionManager: Sendable {
         var current = session
         if cookie.needsTouch(lastSeenAt: session.lastSeenAt, now: now) {
             current.lastSeenAt = now
-            try await store.saveSession(current)
+            try await store.saveSession(current, audit: nil)
         }
         // No longer a member of the session's organization: the session is worth nothing.
         guard let membership = organizations.first(where: { $0.organization.id == session.organizationId }),
@@ -105,6 +135,6 @@ final class SessionManager: Sendable {
         var session = viewer.session
         if let organizationId { session.organizationId = organizationId }
         if let livemode { session.livemode = livemode }
-        try await store.saveSession(session)
+        try await store.saveSession(session, audit: nil)
     }
 }

@@ -15,6 +15,7 @@ struct SettingsPage: Sendable {
         router.post("settings/plan") { request, context in try await self.changePlan(request, context: context) }
         router.post("settings/body-capture") { request, context in try await self.changeBodyCapture(request, context: context) }
         router.post("settings/api-version") { request, context in try await self.changeAPIVersion(request, context: context) }
+        router.post("settings/two-factor") { request, context in try await self.changeTwoFactor(request, context: context) }
     }
 
     private func page(_ viewer: Viewer, notice: String?) async throws -> Response {
@@ -53,8 +54,21 @@ struct SettingsPage: Sendable {
             <button type="submit">Pin version</button></form>
             """
             : ""
+        let required = organization.requireTwoFactor
+        let twoFactorForm: HTML =
+            viewer.role.may(.changeSettings)
+            ? """
+            <form method="post" action="/dashboard/settings/two-factor">\(Layout.csrf(viewer))
+            <input type="hidden" name="require" value="\(required ? "off" : "on")">
+            <button type="submit">\(required ? "Stop requiring two-factor sign-in" : "Require two-factor sign-in")</button></form>
+            """
+            : ""
         let body: HTML = """
             <h1>Settings</h1>
+            <section aria-labelledby="two-factor-heading"><h2 id="two-factor-heading">Two-factor sign-in</h2>
+            <p>Two-factor sign-in is <strong>\(required ? "required" : "not required")</strong> of this organization's members.
+            When required, a member without it is sent to set it up before seeing anything else, and cannot turn it off.</p>
+            \(twoFactorForm)</section>
             <section aria-labelledby="version-heading"><h2 id="version-heading">API version</h2>
             <p>Requests without a <code>Portico-Version</code> header use <strong>\(pinned)</strong>. The newest version is \(APIVersions.current.id);
             what changed is in the <a href="/docs/changelog">changelog</a>. Test a new version with the header before pinning it.</p>
@@ -93,6 +107,29 @@ struct SettingsPage: Sendable {
         let (viewer, form) = try await dashboard.submission(&request, context: context, requiring: .changeSettings)
         guard let value = form["body_capture"], value == "on" || value == "off" else { throw DashboardError.badRequest("Body capture is on or off.") }
         return try await update(viewer, context: context, bodyCapture: value == "on")
+    }
+
+    private func changeTwoFactor(_ request: Request, context: Context) async throws -> Response {
+        var request = request
+        let (viewer, form) = try await dashboard.submission(&request, context: context, requiring: .changeSettings)
+        guard let value = form["require"], value == "on" || value == "off" else {
+            throw DashboardError.badRequest("Two-factor sign-in is required or not.")
+        }
+        let require = value == "on"
+        // Whoever requires it has it: the setting must not send its own author to set it up.
+        guard !require || viewer.user.hasTwoFactor else {
+            throw DashboardError.badRequest("Set up two-factor sign-in for your own account first (on your account page).")
+        }
+        let now = dashboard.clock.nowMilliseconds
+        let audit = viewer.actor(request: context).entry(
+            require ? "organization.two_factor_required" : "organization.two_factor_not_required",
+            organizationID: viewer.organization.id,
+            targetType: "organization",
+            targetID: viewer.organization.id,
+            at: now
+        )
+        _ = try await dashboard.store.modifyOrganization(id: viewer.organization.id, at: now, audit: audit) { $0.requireTwoFactor = require }
+        return WebPage.redirect(to: "/dashboard/settings")
     }
 
     /// Through `BillingService`, as the CLI does: audited, and the key cache invalidated so requests see it at once.

@@ -77,4 +77,105 @@ struct MailContentTemplate: Sendable, Equatable {
             )
         )
     }
+
+    /// A link that confirms this address: an open sign-up's, or the new one of an address change.
+    static func confirmAddress(link: String, email: String, isChange: Bool, validHours: Int) -> Self {
+        let footer =
+            isChange
+            ? "You get this mail because someone asked to move a Portico account to this address. If it was not you, ignore it: nothing changes."
+            : "You get this mail because this address signed up on Portico. If it was not you, ignore it."
+        let purpose = isChange ? "Confirm \(email) as the address of your Portico account" : "Confirm \(email) to finish signing up on Portico"
+        let consequence =
+            isChange ? "Your account signs in with this address once you confirm it." : "Until you confirm it, your account stays in test mode."
+        return Self(
+            subject: isChange ? "Confirm your new Portico email address" : "Confirm your Portico email address",
+            text: """
+                \(purpose) (the link works once, for \(validHours) hours):
+                \(link)
+
+                \(consequence)
+
+                \(footer)
+
+                """,
+            html: frame(
+                """
+                <h1 style="font-size: 1.3em">Confirm your email address</h1>
+                <p>\(purpose).</p>
+                \(button(link, "Confirm the address"))
+                <p>The link works once, for \(validHours) hours. \(consequence)</p>
+                """,
+                footer: footer
+            )
+        )
+    }
+
+    /// To the old address when an account asks to move to another one: the owner learns of it even if it was not them.
+    static func addressChangeRequested(newEmail: String, accountURL: String) -> Self {
+        let footer = "You get this mail because it is the address of a Portico account."
+        let advice = "If it was not you, sign in and change your password at once: \(accountURL)"
+        return Self(
+            subject: "Your Portico account asked to move to another email address",
+            text: """
+                Your Portico account asked to move to \(newEmail). Nothing changes until that address confirms it.
+
+                \(advice)
+
+                \(footer)
+
+                """,
+            html: frame(
+                """
+                <h1 style="font-size: 1.3em">A change of address was asked for</h1>
+                <p>Your Portico account asked to move to <strong>\(newEmail)</strong>. Nothing changes until that address confirms it.</p>
+                <p>If it was not you, sign in and change your password at once: \(accountURL)</p>
+                """,
+                footer: footer
+            )
+        )
+    }
+
+    /// After a password change from the account page.
+    static func passwordChanged(accountURL: String) -> Self {
+        securityNotice(
+            subject: "Your Portico password was changed",
+            headline: "Your password was changed",
+            what: "The password of your Portico account was changed, and every other session of it signed out.",
+            advice: "If it was not you, reset your password from the sign-in page at once: \(accountURL)"
+        )
+    }
+
+    /// After two-factor sign-in was turned off.
+    static func twoFactorDisabled(accountURL: String) -> Self {
+        securityNotice(
+            subject: "Two-factor sign-in was turned off on your Portico account",
+            headline: "Two-factor sign-in is off",
+            what: "Your Portico account now signs in with its password alone.",
+            advice: "If it was not you, change your password and turn two-factor sign-in back on at once: \(accountURL)"
+        )
+    }
+
+    /// A change to how the account signs in, told to its address whoever made it.
+    private static func securityNotice(subject: String, headline: String, what: String, advice: String) -> Self {
+        let footer = "You get this mail because it is the address of a Portico account."
+        return Self(
+            subject: subject,
+            text: """
+                \(what)
+
+                \(advice)
+
+                \(footer)
+
+                """,
+            html: frame(
+                """
+                <h1 style="font-size: 1.3em">\(headline)</h1>
+                <p>\(what)</p>
+                <p>\(advice)</p>
+                """,
+                footer: footer
+            )
+        )
+    }
 }

@@ -39,6 +39,11 @@ struct MailComposer: Sendable {
         )
     }
 
+    /// A queued mail of `template`'s words to `to`.
+    func compose(kind: String, to: MailAddress, _ template: MailContentTemplate, organizationId: String?, at now: Int64) -> MailRecord {
+        compose(kind: kind, to: [to], subject: template.subject, text: template.text, html: template.html, organizationId: organizationId, at: now)
+    }
+
     /// The mail's bodies, unsealed.
     func content(of mail: MailRecord) throws -> MailContent {
         try JSONDecoder().decode(MailContent.self, from: Data(try secrets.open(mail.body, for: mail.id).utf8))

@@ -10,14 +10,18 @@ package struct DashboardSessionRecord: Codable, Sendable, Equatable {
     package var livemode: Bool
     package var createdAt: Int64
     package var lastSeenAt: Int64
+    /// When the second factor was passed, or the sign-in for an account without one; nil: only
+    /// the two-factor step is served.
+    package var verifiedAt: Int64?
 
-    package init(idHash: Data, userId: String, organizationId: String, livemode: Bool, createdAt: Int64) {
+    package init(idHash: Data, userId: String, organizationId: String, livemode: Bool, createdAt: Int64, verified: Bool = true) {
         self.idHash = idHash
         self.userId = userId
         self.organizationId = organizationId
         self.livemode = livemode
         self.createdAt = createdAt
         self.lastSeenAt = createdAt
+        self.verifiedAt = verified ? createdAt : nil
     }
 
     package enum CodingKeys: String, CodingKey {
@@ -27,6 +31,7 @@ package struct DashboardSessionRecord: Codable, Sendable, Equatable {
         case livemode
         case createdAt = "created_at"
         case lastSeenAt = "last_seen_at"
+        case verifiedAt = "verified_at"
     }
 }
 
@@ -98,6 +103,43 @@ package struct UserOrganization: Sendable, Equatable {
 }
 
 /// A row of `password_resets`: a reset link, kept only as the SHA-256 of its token; usable once, until `expiresAt`.
+/// A row of `email_confirmations`: a single-use link that confirms `email` for a user.
+package struct EmailConfirmationRecord: Codable, Sendable, Equatable {
+    package enum Purpose: String, Codable, Sendable {
+        /// An open sign-up confirms the address it signed up with.
+        case verify
+        /// The account moves to `email`, the address the link was sent to.
+        case change
+    }
+
+    package var tokenHash: Data
+    package var userId: String
+    package var email: String
+    package var purpose: Purpose
+    package var createdAt: Int64
+    package var expiresAt: Int64
+    package var usedAt: Int64?
+
+    package init(tokenHash: Data, userId: String, email: String, purpose: Purpose, createdAt: Int64, expiresAt: Int64) {
+        self.tokenHash = tokenHash
+        self.userId = userId
+        self.email = email
+        self.purpose = purpose
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.usedAt = nil
+    }
+
+    package enum CodingKeys: String, CodingKey {
+        case tokenHash = "token_hash"
+        case userId = "user_id"
+        case email, purpose
+        case createdAt = "created_at"
+        case expiresAt = "expires_at"
+        case usedAt = "used_at"
+    }
+}
+
 package struct PasswordResetRecord: Codable, Sendable, Equatable {
     package var tokenHash: Data
     package var userId: String

@@ -13,6 +13,8 @@ package struct OrganizationRecord: Codable, Sendable, Equatable {
     package var suspendedAt: Int64?
     /// Staff overrides of the plan's live limits, as JSON (`LimitOverrides`); nil: the plan's.
     package var customLimits: String?
+    /// Every member must sign in with a second factor (owners and admins set it).
+    package var requireTwoFactor: Bool
 
     package var isSuspended: Bool { suspendedAt != nil }
 
@@ -24,6 +26,7 @@ package struct OrganizationRecord: Codable, Sendable, Equatable {
         self.bodyCapture = bodyCapture
         self.updatedAt = createdAt
         self.apiVersion = apiVersion
+        self.requireTwoFactor = false
     }
 
     package enum CodingKeys: String, CodingKey {
@@ -34,6 +37,7 @@ package struct OrganizationRecord: Codable, Sendable, Equatable {
         case apiVersion = "api_version"
         case suspendedAt = "suspended_at"
         case customLimits = "custom_limits"
+        case requireTwoFactor = "require_two_factor"
     }
 }
 

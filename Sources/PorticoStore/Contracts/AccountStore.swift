@@ -31,7 +31,14 @@ package protocol AccountStore: Sendable {
     /// The organization's members, oldest first.
     func members(organizationId: String) async throws -> [Member]
     /// Open sign-up: organization, owner and membership together; a duplicate email is `StoreError.conflict`.
-    func signUp(user: UserRecord, organization: OrganizationRecord, membership: MembershipRecord, audit: [AuditEntryRecord]) async throws
+    /// With `confirmation`: the link that confirms the new address and the mail carrying it, in the same transaction.
+    func signUp(
+        user: UserRecord,
+        organization: OrganizationRecord,
+        membership: MembershipRecord,
+        audit: [AuditEntryRecord],
+        confirmation: (EmailConfirmationRecord, MailRecord)?
+    ) async throws
     /// Nil when not a member; `StoreError.conflict` when it would leave no owner.
     func updateMemberRole(organizationId: String, userId: String, role: String, audit: AuditEntryRecord) async throws -> MembershipRecord?
     /// Removes the membership and the user's sessions in that organization;
@@ -40,6 +47,23 @@ package protocol AccountStore: Sendable {
 
     /// The invitation, its audit row and (when given) the mail that carries its link, together.
     func insertInvitation(_ invitation: InvitationRecord, audit: AuditEntryRecord, mail: MailRecord?) async throws
+    /// Sets a user's password from the account page: every other session of the user ends
+    /// (`keepingSession` is the one making the change), and every reset link; the notice mail and audit row go with it.
+    func changePassword(userId: String, passwordHash: String, keepingSession: Data, mail: MailRecord?, audit: AuditEntryRecord) async throws
+    /// An address confirmation link (its token hashed) with the mails about it and its audit row, together;
+    /// the user's earlier links of the same purpose stop working.
+    func insertEmailConfirmation(_ confirmation: EmailConfirmationRecord, mails: [MailRecord], audit: AuditEntryRecord?) async throws
+    /// An unused, unexpired confirmation link by its token's hash.
+    func emailConfirmation(tokenHash: Data, now: Int64) async throws -> EmailConfirmationRecord?
+    /// Uses a confirmation link (once): `verify` marks the address confirmed (if the account still
+    /// has it), `change` moves the account to the link's address and ends every other link of the
+    /// user. Writes `audit(link, userBefore)`. Nil when the link is unknown, used or expired;
+    /// `StoreError.conflict` when another account has taken the address since.
+    func confirmEmail(
+        tokenHash: Data,
+        now: Int64,
+        audit: @escaping @Sendable (EmailConfirmationRecord, UserRecord) -> AuditEntryRecord
+    ) async throws -> UserRecord?
     /// A reset link's row (its token hashed), its audit row and the mail carrying it, together.
     func requestPasswordReset(_ reset: PasswordResetRecord, mail: MailRecord, audit: AuditEntryRecord) async throws
     /// An unused, unexpired reset by its token's hash.
@@ -68,6 +92,10 @@ package protocol AccountStore: Sendable {
 }
 
 extension AccountStore {
+    package func signUp(user: UserRecord, organization: OrganizationRecord, membership: MembershipRecord, audit: [AuditEntryRecord]) async throws {
+        try await signUp(user: user, organization: organization, membership: membership, audit: audit, confirmation: nil)
+    }
+
     package func insertInvitation(_ invitation: InvitationRecord, audit: AuditEntryRecord) async throws {
         try await insertInvitation(invitation, audit: audit, mail: nil)
     }

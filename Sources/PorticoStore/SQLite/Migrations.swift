@@ -54,7 +54,44 @@ enum Migrations {
         Step("2026-12-03-console-timeline", sql: v12),
         Step("2026-12-04-mail-outbox", sql: v13),
         Step("2026-12-05-password-resets", sql: v14),
+        Step("2026-12-06-email-confirmations", sql: v15),
+        Step("2026-12-07-user-two-factor", sql: v16),
     ]
+
+    /// Two-factor sign-in for dashboard users, as staff have it, and an organization setting that
+    /// requires it of every member. A session is verified once its second factor is passed; the
+    /// sessions that exist already were made without one being asked.
+    private static let v16 = """
+        ALTER TABLE users ADD COLUMN totp_secret TEXT;
+        ALTER TABLE users ADD COLUMN totp_enabled_at INTEGER;
+        ALTER TABLE users ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE user_recovery_codes (
+            user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            code_hash BLOB NOT NULL,
+            used_at INTEGER,
+            PRIMARY KEY (user_id, code_hash)
+        ) WITHOUT ROWID;
+        ALTER TABLE dashboard_sessions ADD COLUMN verified_at INTEGER;
+        UPDATE dashboard_sessions SET verified_at = created_at;
+        ALTER TABLE organizations ADD COLUMN require_two_factor INTEGER NOT NULL DEFAULT 0 CHECK (require_two_factor IN (0, 1));
+        """
+
+    /// Confirmed addresses: open sign-ups confirm theirs; an address change is confirmed from the new one.
+    /// Every account that exists already was made by an operator or an invitation: confirmed.
+    private static let v15 = """
+        ALTER TABLE users ADD COLUMN email_verified_at INTEGER;
+        UPDATE users SET email_verified_at = created_at;
+        CREATE TABLE email_confirmations (
+            token_hash BLOB PRIMARY KEY NOT NULL,
+            user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            email TEXT NOT NULL,
+            purpose TEXT NOT NULL CHECK (purpose IN ('verify', 'change')),
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            used_at INTEGER
+        );
+        CREATE INDEX email_confirmations_by_user ON email_confirmations(user_id);
+        """
 
     /// Password reset links: the SHA-256 of each token, single use, short-lived.
     private static let v14 = """

@@ -39,7 +39,8 @@ extension SQLiteStore {
         user: UserRecord,
         organization: OrganizationRecord,
         membership: MembershipRecord,
-        audit: [AuditEntryRecord]
+        audit: [AuditEntryRecord],
+        confirmation: (EmailConfirmationRecord, MailRecord)?
     ) async throws {
         try await writeTransaction { db in
             try organization.insert(db)
@@ -50,6 +51,79 @@ extension SQLiteStore {
             }
             try membership.insert(db)
             for entry in audit { try entry.insert(db) }
+            if let (link, mail) = confirmation {
+                try link.insert(db)
+                try self.insertMailInTransaction(mail, db)
+            }
+        }
+    }
+
+    // MARK: Account page: password and address
+
+    package func changePassword(userId: String, passwordHash: String, keepingSession: Data, mail: MailRecord?, audit: AuditEntryRecord) async throws {
+        try await writeTransaction { db in
+            try db.execute(sql: "UPDATE users SET password_hash = ? WHERE id = ?", arguments: [passwordHash, userId])
+            try db.execute(sql: "DELETE FROM dashboard_sessions WHERE user_id = ? AND id_hash != ?", arguments: [userId, keepingSession])
+            try db.execute(sql: "UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL", arguments: [audit.createdAt, userId])
+            try audit.insert(db)
+            if let mail { try self.insertMailInTransaction(mail, db) }
+        }
+    }
+
+    package func insertEmailConfirmation(_ confirmation: EmailConfirmationRecord, mails: [MailRecord], audit: AuditEntryRecord?) async throws {
+        try await writeTransaction { db in
+            try db.execute(
+                sql: "UPDATE email_confirmations SET used_at = ? WHERE user_id = ? AND purpose = ? AND used_at IS NULL",
+                arguments: [confirmation.createdAt, confirmation.userId, confirmation.purpose.rawValue]
+            )
+            try confirmation.insert(db)
+            for mail in mails { try self.insertMailInTransaction(mail, db) }
+            try audit?.insert(db)
+        }
+    }
+
+    package func emailConfirmation(tokenHash: Data, now: Int64) async throws -> EmailConfirmationRecord? {
+        try await read { db in try Self.pendingConfirmation(tokenHash, now, db) }
+    }
+
+    private static func pendingConfirmation(_ tokenHash: Data, _ now: Int64, _ db: Database) throws -> EmailConfirmationRecord? {
+        try EmailConfirmationRecord.filter(Column("token_hash") == tokenHash && Column("used_at") == nil && Column("expires_at") > now).fetchOne(db)
+    }
+
+    package func confirmEmail(
+        tokenHash: Data,
+        now: Int64,
+        audit: @escaping @Sendable (EmailConfirmationRecord, UserRecord) -> AuditEntryRecord
+    ) async throws -> UserRecord? {
+        try await writeTransaction { db in
+            guard var link = try Self.pendingConfirmation(tokenHash, now, db), var user = try UserRecord.fetchOne(db, key: link.userId) else {
+                return nil
+            }
+            let previous = user
+            link.usedAt = now
+            try link.update(db)
+            switch link.purpose {
+            case .verify:
+                // A sign-up link confirms only the address the account still has.
+                guard user.email.caseInsensitiveCompare(link.email) == .orderedSame else { return nil }
+                if user.emailVerifiedAt == nil { user.emailVerifiedAt = now }
+            case .change:
+                user.email = link.email
+                user.emailVerifiedAt = now
+                // Links sent to the old address stop working with it.
+                try db.execute(sql: "UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL", arguments: [now, user.id])
+                try db.execute(
+                    sql: "UPDATE email_confirmations SET used_at = ? WHERE user_id = ? AND used_at IS NULL",
+                    arguments: [now, user.id]
+                )
+            }
+            do {
+                try user.update(db)
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+                throw StoreError.conflict("another account has this email")
+            }
+            try audit(link, previous).insert(db)
+            return user
         }
     }
 
@@ -111,8 +185,11 @@ extension SQLiteStore {
         }
     }
 
-    package func saveSession(_ session: DashboardSessionRecord) async throws {
-        try await writeTransaction { db in try session.update(db) }
+    package func saveSession(_ session: DashboardSessionRecord, audit: AuditEntryRecord?) async throws {
+        try await writeTransaction { db in
+            try session.update(db)
+            try audit?.insert(db)
+        }
     }
 
     package func deleteSession(idHash: Data, audit: AuditEntryRecord?) async throws {

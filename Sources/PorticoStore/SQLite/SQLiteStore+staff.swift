@@ -41,60 +41,6 @@ extension SQLiteStore {
         }
     }
 
-    package func setPendingTOTPSecret(staffId: String, sealedSecret: String) async throws {
-        try await writeTransaction { db in
-            try db.execute(
-                sql: "UPDATE staff_users SET totp_secret = ? WHERE id = ? AND totp_enabled_at IS NULL",
-                arguments: [sealedSecret, staffId]
-            )
-        }
-    }
-
-    package func enrollTOTP(staffId: String, step: Int64, recoveryCodeHashes: [Data], at now: Int64, audit: AuditEntryRecord) async throws -> Bool {
-        try await writeTransaction { db in
-            try db.execute(
-                sql:
-                    "UPDATE staff_users SET totp_enabled_at = ?, totp_last_step = ? WHERE id = ? AND totp_enabled_at IS NULL AND totp_secret IS NOT NULL",
-                arguments: [now, step, staffId]
-            )
-            guard db.changesCount == 1 else { return false }
-            try db.execute(sql: "DELETE FROM staff_recovery_codes WHERE staff_id = ?", arguments: [staffId])
-            for hash in recoveryCodeHashes {
-                try db.execute(sql: "INSERT INTO staff_recovery_codes (staff_id, code_hash) VALUES (?, ?)", arguments: [staffId, hash])
-            }
-            try audit.insert(db)
-            return true
-        }
-    }
-
-    package func useTOTPStep(staffId: String, step: Int64) async throws -> Bool {
-        try await writeTransaction { db in
-            try db.execute(
-                sql: "UPDATE staff_users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ? AND totp_enabled_at IS NOT NULL",
-                arguments: [step, staffId, step]
-            )
-            return db.changesCount == 1
-        }
-    }
-
-    package func useRecoveryCode(staffId: String, codeHash: Data, at now: Int64, audit: AuditEntryRecord) async throws -> Bool {
-        try await writeTransaction { db in
-            try db.execute(
-                sql: "UPDATE staff_recovery_codes SET used_at = ? WHERE staff_id = ? AND code_hash = ? AND used_at IS NULL",
-                arguments: [now, staffId, codeHash]
-            )
-            guard db.changesCount == 1 else { return false }
-            try audit.insert(db)
-            return true
-        }
-    }
-
-    package func unusedRecoveryCodes(staffId: String) async throws -> Int {
-        try await read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM staff_recovery_codes WHERE staff_id = ? AND used_at IS NULL", arguments: [staffId]) ?? 0
-        }
-    }
-
     package func insertStaffSession(_ session: StaffSessionRecord, audit: AuditEntryRecord) async throws {
         try await writeTransaction { db in
             try session.insert(db)

@@ -96,7 +96,7 @@ struct ConsoleSignInTests {
             try await Self.signIn(fourth, staff.email, Self.password)
             let fourthToken = try #require(Browser.field("csrf_token", in: try await fourth.get("/admin/two-factor").text))
             #expect(try await fourth.post("/admin/two-factor", [("csrf_token", fourthToken), ("code", codes[3])]).status == .unauthorized)
-            #expect(try await portico.store.unusedRecoveryCodes(staffId: staff.id) == 9)
+            #expect(try await portico.store.unusedRecoveryCodes(.staff, id: staff.id) == 9)
 
             // Every step is audited against the staff account.
             let actions = try await portico.auditActions(about: staff.id)

@@ -54,6 +54,24 @@ struct ConsoleCLITests {
         await #expect(try PorticoProcess.run(["org", "suspend", "org_missing"] + db).status == 1)
     }
 
+    /// An operator turns two-factor sign-in off for a user who lost both the app and the codes.
+    @Test func userResetTwoFactorTurnsItOffAndTellsTheUser() async throws {
+        let database = Self.temporaryDatabase()
+        let db = ["--database", database]
+        await #expect(try PorticoProcess.run(["user", "create", "--email", "ada@example.com"] + db, stdin: "a long enough password\n").status == 0)
+        let without = try await PorticoProcess.run(["user", "reset-two-factor", "ada@example.com"] + db)
+        #expect(without.status == 1 && without.stderr.contains("has no two-factor sign-in"))
+        _ = try await BillingCLITests.query(database, "UPDATE users SET totp_secret = 'sealed', totp_enabled_at = 1 WHERE email = 'ada@example.com'")
+        _ = try await BillingCLITests.query(database, "INSERT INTO user_recovery_codes SELECT id, x'00', NULL FROM users")
+        let reset = try await PorticoProcess.run(["user", "reset-two-factor", "Ada@Example.com"] + db)
+        #expect(reset.status == 0, "\(reset.stderr)")
+        #expect(try await BillingCLITests.query(database, "SELECT totp_secret IS NULL AND totp_enabled_at IS NULL FROM users") == ["1"])
+        #expect(try await BillingCLITests.query(database, "SELECT count(*) FROM user_recovery_codes") == ["0"])
+        #expect(try await BillingCLITests.query(database, "SELECT kind, recipients FROM mail_outbox") == ["two_factor_disabled|ada@example.com"])
+        #expect(try await BillingCLITests.query(database, "SELECT actor_type FROM audit_log WHERE action = 'user.two_factor_disabled'") == ["cli"])
+        await #expect(try PorticoProcess.run(["user", "reset-two-factor", "nobody@example.com"] + db).status == 1)
+    }
+
     @Test func theSandboxLinePrintsAnEnrolledStaffAccount() async throws {
         let database = Self.temporaryDatabase()
         let sandbox = try PorticoProcess.Running(["sandbox", "--port", "0", "--database", database])

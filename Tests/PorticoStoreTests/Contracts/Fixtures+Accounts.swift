@@ -29,7 +29,8 @@ extension Fixtures {
             email: email,
             name: name,
             passwordHash: "$scrypt$ln=14,r=8,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
-            createdAt: time
+            createdAt: time,
+            emailVerifiedAt: time
         )
     }
 

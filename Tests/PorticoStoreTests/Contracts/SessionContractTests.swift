@@ -49,7 +49,7 @@ struct SessionContractTests {
             moved.organizationId = globex.id
             moved.livemode = true
             moved.lastSeenAt = Fixtures.now + 60_000
-            try await store.saveSession(moved)
+            try await store.saveSession(moved, audit: nil)
             #expect(try await store.session(idHash: session.idHash)?.0 == moved)
             #expect(try await store.session(idHash: other.idHash)?.0 == other)
         }

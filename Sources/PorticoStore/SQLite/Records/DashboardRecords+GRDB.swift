@@ -10,6 +10,10 @@ extension InvitationRecord: FetchableRecord, PersistableRecord {
     package static let databaseTableName = "invitations"
 }
 
+extension EmailConfirmationRecord: FetchableRecord, PersistableRecord {
+    package static let databaseTableName = "email_confirmations"
+}
+
 extension PasswordResetRecord: FetchableRecord, PersistableRecord {
     package static let databaseTableName = "password_resets"
 }

@@ -1,0 +1,37 @@
+import Foundation
+import PorticoCore
+
+/// Whose second factor: staff accounts and dashboard users keep theirs in
+/// their own tables, under the same rules.
+package enum TwoFactorHolder: String, Sendable, CaseIterable {
+    case staff
+    case user
+}
+
+/// TOTP secrets and recovery codes of staff and dashboard users. The one-time
+/// checks (a TOTP step, a recovery code) are compare-and-set, so two requests
+/// racing with the same code cannot both win.
+package protocol TwoFactorStore: Sendable {
+    /// Keeps a new sealed secret for an account not yet enrolled (a pending enrollment).
+    func setPendingTOTPSecret(_ holder: TwoFactorHolder, id: String, sealedSecret: String) async throws
+    /// Enrolls: the secret is in use from `step` on, with these recovery codes (their hashes);
+    /// false when the account was already enrolled or has no pending secret.
+    func enrollTOTP(
+        _ holder: TwoFactorHolder,
+        id: String,
+        step: Int64,
+        recoveryCodeHashes: [Data],
+        at now: Int64,
+        audit: AuditEntryRecord
+    ) async throws
+        -> Bool
+    /// Records `step` as used, only if it is later than the last one; false: replayed.
+    func useTOTPStep(_ holder: TwoFactorHolder, id: String, step: Int64) async throws -> Bool
+    /// Marks an unused recovery code used; false when unknown or already used.
+    func useRecoveryCode(_ holder: TwoFactorHolder, id: String, codeHash: Data, at now: Int64, audit: AuditEntryRecord) async throws -> Bool
+    /// Recovery codes not yet used.
+    func unusedRecoveryCodes(_ holder: TwoFactorHolder, id: String) async throws -> Int
+    /// Turns the second factor off: the secret and every recovery code go (a user's choice, or an
+    /// operator's for a user who lost both; staff cannot), with its audit row and notice mail.
+    func removeTOTP(_ holder: TwoFactorHolder, id: String, audit: AuditEntryRecord, mail: MailRecord?) async throws
+}
