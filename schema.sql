@@ -24,9 +24,10 @@ CREATE TABLE organizations (
     -- api_version: the organization's pinned API version (NULL: the oldest supported);
     -- suspended_at: set by staff; every key answers 403, the dashboard is read-only, deliveries wait;
     -- custom_limits: staff overrides of the plan's live limits (JSON: per_second, per_minute, monthly_quota);
-    -- require_two_factor: every member must sign in with a second factor.
+    -- require_two_factor: every member must sign in with a second factor;
+    -- notification_settings: the alert kinds not mailed (JSON list; NULL: all mailed).
     , body_capture INTEGER NOT NULL DEFAULT 0 CHECK (body_capture IN (0, 1))
-    , updated_at INTEGER NOT NULL DEFAULT 0, api_version TEXT, suspended_at INTEGER, custom_limits TEXT, require_two_factor INTEGER NOT NULL DEFAULT 0 CHECK (require_two_factor IN (0, 1)));
+    , updated_at INTEGER NOT NULL DEFAULT 0, api_version TEXT, suspended_at INTEGER, custom_limits TEXT, require_two_factor INTEGER NOT NULL DEFAULT 0 CHECK (require_two_factor IN (0, 1)), notification_settings TEXT);
 
 CREATE TABLE users (
     id TEXT PRIMARY KEY NOT NULL,
@@ -421,6 +422,16 @@ CREATE TABLE webhook_attempt_stats (
     failed INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (organization_id, livemode, hour_start)
 ) WITHOUT ROWID;
+
+-- Exhausted-delivery alert mails per endpoint: the first goes at once, later
+-- ones wait for a digest at most one an hour (pending counts them).
+CREATE TABLE endpoint_alert_digests (
+    endpoint_id TEXT PRIMARY KEY NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+    last_mailed_at INTEGER NOT NULL,
+    pending INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE INDEX endpoint_alert_digests_due ON endpoint_alert_digests(last_mailed_at) WHERE pending > 0;
 
 -- Gateway ---------------------------------------------------------------------
 

@@ -243,6 +243,12 @@ func backgroundServices(runtime: PorticoRuntime) -> [any Service] {
             logger: runtime.logger
         ) { try await runtime.pruneEvents() },
         PeriodicService(
+            name: "alert-digests",
+            interval: .seconds(60),
+            runOnShutdown: false,
+            logger: runtime.logger
+        ) { try await runtime.sendAlertDigests() },
+        PeriodicService(
             name: "webhook-backlog-metrics",
             interval: .seconds(5),
             runOnShutdown: false,

@@ -97,10 +97,18 @@ public final class PorticoRuntime: Sendable {
         self.sandboxClock = sandbox ? clock as? OffsetClock : nil
         self.logger = logger
         self.clock = clock
-        self.store = try SQLiteStore(configuration: config.storeConfiguration, migrate: migrate)
+        // Alert mails are written by the store in the transaction of what they are about; their words
+        // are the app's, which need the secrets key, read after the store opened (its failures come first).
+        let alerts = AlertMailsSlot()
+        var storeConfiguration = config.storeConfiguration
+        storeConfiguration.alertMails = { alerts.mails(for: $0) }
+        self.store = try SQLiteStore(configuration: storeConfiguration, migrate: migrate)
         (self.secretBox, self.secretKeyCreated) = try SecretBox.load(path: config.secretsKeyPath)
-        self.metrics = PorticoMetrics()
         self.baseURL = BaseURL(config.baseURL(port: config.server.port))
+        let composer = MailComposer(secrets: secretBox, sender: config.mail.sender)
+        self.mail = composer
+        alerts.fill(AlertMails(composer: composer, baseURL: baseURL))
+        self.metrics = PorticoMetrics()
         self.identity = IdentityTokens(store: store, secrets: secretBox, issuer: baseURL)
         self.proxy = try UpstreamProxy(
             identity: identity,
@@ -162,8 +170,6 @@ public final class PorticoRuntime: Sendable {
             partitionWidth: config.requestLogs.partitionWidth
         )
         self.staff = StaffService(store: store, clock: clock, hasher: PasswordHasher(cost: config.accounts.passwordHashCost), secrets: secretBox)
-        let composer = MailComposer(secrets: secretBox, sender: config.mail.sender)
-        self.mail = composer
         let heloName = URL(string: config.baseURL(port: config.server.port))?.host ?? "localhost"
         if !sandbox, let settings = config.mail.smtpSettings(heloName: heloName) {
             self.mailer = Mailer(
@@ -249,6 +255,12 @@ public final class PorticoRuntime: Sendable {
     @discardableResult
     func pruneEvents() async throws -> Int {
         try await store.pruneEvents(before: clock.nowMilliseconds - Int64(config.events.retentionDays) * 86_400_000)
+    }
+
+    /// Writes the alert digests now due (exhausted deliveries held back within the hour); how many.
+    @discardableResult
+    func sendAlertDigests() async throws -> Int {
+        try await store.sendDueAlertDigests(now: clock.nowMilliseconds)
     }
 
     /// Samples the webhook backlog into the metrics.

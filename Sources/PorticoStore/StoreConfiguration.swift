@@ -1,3 +1,5 @@
+import PorticoCore
+
 /// How the store opens its SQLite file.
 package struct StoreConfiguration: Sendable {
     /// SQLite's `synchronous` level in WAL mode.
@@ -19,11 +21,15 @@ package struct StoreConfiguration: Sendable {
     package var busyTimeoutMilliseconds: Int
     /// Reader connections in the pool; the single writer is separate.
     package var readerCount: Int
+    /// Words the alert mails the store writes in the transaction of what they are about
+    /// (`AlertMailRequest`): one mail per recipient. Nil: no alert mails (store tests, tools).
+    package var alertMails: (@Sendable (AlertMailRequest) -> [MailRecord])?
 
     package init(path: String, synchronous: Synchronous = .normal, busyTimeoutMilliseconds: Int = 5_000, readerCount: Int = 4) {
         self.path = path
         self.synchronous = synchronous
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         self.readerCount = readerCount
+        self.alertMails = nil
     }
 }

@@ -16,6 +16,7 @@ struct SettingsPage: Sendable {
         router.post("settings/body-capture") { request, context in try await self.changeBodyCapture(request, context: context) }
         router.post("settings/api-version") { request, context in try await self.changeAPIVersion(request, context: context) }
         router.post("settings/two-factor") { request, context in try await self.changeTwoFactor(request, context: context) }
+        router.post("settings/notifications") { request, context in try await self.changeNotifications(request, context: context) }
     }
 
     private func page(_ viewer: Viewer, notice: String?) async throws -> Response {
@@ -63,8 +64,30 @@ struct SettingsPage: Sendable {
             <button type="submit">\(required ? "Stop requiring two-factor sign-in" : "Require two-factor sign-in")</button></form>
             """
             : ""
+        let notifications = organization.notifications
+        let alertRows = AlertKind.allCases.map { kind -> HTML in
+            let on = notifications.mails(kind)
+            return viewer.role.may(.changeSettings)
+                ? """
+                <p><input type="checkbox" id="alert-\(kind.rawValue)" name="mail" value="\(kind.rawValue)"\(on ? " checked" : "")>
+                <label for="alert-\(kind.rawValue)">\(kind.title)</label></p>
+                """
+                : "<li>\(kind.title): \(on ? "mailed" : "not mailed")</li>"
+        }
+        let notificationsForm: HTML =
+            viewer.role.may(.changeSettings)
+            ? """
+            <form method="post" action="/dashboard/settings/notifications">\(Layout.csrf(viewer))
+            <fieldset><legend>Mail owners and admins when</legend>\(alertRows)</fieldset>
+            <button type="submit">Save notifications</button></form>
+            """
+            : "<ul>\(alertRows)</ul>"
         let body: HTML = """
             <h1>Settings</h1>
+            <section aria-labelledby="notifications-heading"><h2 id="notifications-heading">Notifications</h2>
+            <p>Each alert is also an event (<code>webhook_endpoint.disabled</code>, <code>webhook_delivery.exhausted</code>) your webhooks can receive,
+            whatever is chosen here.</p>
+            \(notificationsForm)</section>
             <section aria-labelledby="two-factor-heading"><h2 id="two-factor-heading">Two-factor sign-in</h2>
             <p>Two-factor sign-in is <strong>\(required ? "required" : "not required")</strong> of this organization's members.
             When required, a member without it is sent to set it up before seeing anything else, and cannot turn it off.</p>
@@ -107,6 +130,27 @@ struct SettingsPage: Sendable {
         let (viewer, form) = try await dashboard.submission(&request, context: context, requiring: .changeSettings)
         guard let value = form["body_capture"], value == "on" || value == "off" else { throw DashboardError.badRequest("Body capture is on or off.") }
         return try await update(viewer, context: context, bodyCapture: value == "on")
+    }
+
+    private func changeNotifications(_ request: Request, context: Context) async throws -> Response {
+        var request = request
+        let (viewer, form) = try await dashboard.submission(&request, context: context, requiring: .changeSettings)
+        let chosen = form.all("mail")
+        guard chosen.allSatisfy({ AlertKind(rawValue: $0) != nil }) else { throw DashboardError.badRequest("Choose among the alerts listed.") }
+        let settings = NotificationSettings(off: Set(AlertKind.allCases.filter { !chosen.contains($0.rawValue) }))
+        let now = dashboard.clock.nowMilliseconds
+        let audit = viewer.actor(request: context).entry(
+            "organization.notifications_changed",
+            organizationID: viewer.organization.id,
+            targetType: "organization",
+            targetID: viewer.organization.id,
+            details: ["off": settings.off.map(\.rawValue).sorted().joined(separator: ",")],
+            at: now
+        )
+        _ = try await dashboard.store.modifyOrganization(id: viewer.organization.id, at: now, audit: audit) {
+            $0.notificationSettings = settings.stored
+        }
+        return WebPage.redirect(to: "/dashboard/settings")
     }
 
     private func changeTwoFactor(_ request: Request, context: Context) async throws -> Response {

@@ -178,4 +178,59 @@ struct MailContentTemplate: Sendable, Equatable {
             )
         )
     }
+
+    /// To owners and admins: Portico disabled one of their webhook endpoints.
+    static func endpointDisabled(organization: String, url: String, livemode: Bool, reason: String?, link: String, settings: String) -> Self {
+        let why =
+            reason == "gone"
+            ? "it answered 410 Gone, which asks senders to stop"
+            : "its deliveries kept failing without a success for too long"
+        return alert(
+            subject: "Webhook endpoint disabled: \(url)",
+            headline: "A webhook endpoint was disabled",
+            what:
+                "Portico disabled the \(livemode ? "live" : "test")-mode webhook endpoint \(url) of \(organization): \(why). No events are sent to it until it is enabled again.",
+            link: link,
+            action: "Open the endpoint",
+            settings: settings
+        )
+    }
+
+    /// To owners and admins: deliveries ran out of attempts (one, or a digest of the hour's).
+    static func deliveriesExhausted(organization: String, url: String, livemode: Bool, count: Int, link: String, settings: String) -> Self {
+        let deliveries = count == 1 ? "A webhook delivery" : "\(count) webhook deliveries"
+        return alert(
+            subject: "\(deliveries) to \(url) ran out of attempts",
+            headline: "Webhook deliveries ran out of attempts",
+            what:
+                "\(deliveries) to the \(livemode ? "live" : "test")-mode endpoint \(url) of \(organization) failed every scheduled attempt and will not be tried again unless retried by hand. Portico mails about this endpoint at most once an hour.",
+            link: link,
+            action: "See the failed deliveries",
+            settings: settings
+        )
+    }
+
+    /// An alert's frame: what happened, where to look, and how to stop these mails.
+    private static func alert(subject: String, headline: String, what: String, link: String, action: String, settings: String) -> Self {
+        let footer = "You get this mail as an owner or admin of the organization. Choose which alerts are mailed in its settings: \(settings)"
+        return Self(
+            subject: subject,
+            text: """
+                \(what)
+
+                \(action): \(link)
+
+                \(footer)
+
+                """,
+            html: frame(
+                """
+                <h1 style="font-size: 1.3em">\(headline)</h1>
+                <p>\(what)</p>
+                \(button(link, action))
+                """,
+                footer: footer
+            )
+        )
+    }
 }

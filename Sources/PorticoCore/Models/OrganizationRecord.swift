@@ -15,6 +15,8 @@ package struct OrganizationRecord: Codable, Sendable, Equatable {
     package var customLimits: String?
     /// Every member must sign in with a second factor (owners and admins set it).
     package var requireTwoFactor: Bool
+    /// The alert kinds not mailed (`NotificationSettings`), as JSON; nil: all mailed.
+    package var notificationSettings: String?
 
     package var isSuspended: Bool { suspendedAt != nil }
 
@@ -38,10 +40,12 @@ package struct OrganizationRecord: Codable, Sendable, Equatable {
         case suspendedAt = "suspended_at"
         case customLimits = "custom_limits"
         case requireTwoFactor = "require_two_factor"
+        case notificationSettings = "notification_settings"
     }
 }
 
 extension OrganizationRecord {
     /// Staff overrides of the plan's live limits; nil: the plan's own.
     package var limitOverrides: LimitOverrides? { LimitOverrides(stored: customLimits) }
+    package var notifications: NotificationSettings { NotificationSettings(stored: notificationSettings) }
 }

@@ -22,5 +22,5 @@ package protocol StorageMaintenance: Sendable {
 /// (`Tests/PorticoStoreTests/Contracts`). App code holds the narrow
 /// protocol each part needs, never an engine.
 package typealias PorticoStorage = AccountStore & KeyStore & CustomerStore & IdempotencyStore & WebhookStore & RequestLogStore
-    & BillingStore & SessionStore & AuditStore & GatewayKeyStore & PlatformStore & StaffStore & TwoFactorStore & ConsoleStore & MailStore
+    & BillingStore & SessionStore & AuditStore & GatewayKeyStore & PlatformStore & StaffStore & TwoFactorStore & ConsoleStore & MailStore & AlertStore
     & StorageMaintenance

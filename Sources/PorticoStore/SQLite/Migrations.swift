@@ -56,7 +56,20 @@ enum Migrations {
         Step("2026-12-05-password-resets", sql: v14),
         Step("2026-12-06-email-confirmations", sql: v15),
         Step("2026-12-07-user-two-factor", sql: v16),
+        Step("2026-12-08-alerts", sql: v17),
     ]
+
+    /// Alert mails: which kinds an organization turned off, and per endpoint when its last
+    /// exhausted-deliveries mail went and how many exhausted deliveries wait for the next digest.
+    private static let v17 = """
+        ALTER TABLE organizations ADD COLUMN notification_settings TEXT;
+        CREATE TABLE endpoint_alert_digests (
+            endpoint_id TEXT PRIMARY KEY NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+            last_mailed_at INTEGER NOT NULL,
+            pending INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        CREATE INDEX endpoint_alert_digests_due ON endpoint_alert_digests(last_mailed_at) WHERE pending > 0;
+        """
 
     /// Two-factor sign-in for dashboard users, as staff have it, and an organization setting that
     /// requires it of every member. A session is verified once its second factor is passed; the

@@ -346,7 +346,23 @@ extension SQLiteStore {
         ])
         try Self.save(endpoint, changedFrom: before, db)
         endpoints[endpoint.id] = endpoint
-        for event in events { try self.publish(event, in: db) }
+        for event in events {
+            try self.publish(event, in: db)
+            // Owners and admins hear of it by mail too, in this same transaction.
+            switch AlertKind(rawValue: event.type) {
+            case .endpointDisabled:
+                try insertAlertMails(
+                    .endpointDisabled,
+                    organizationId: endpoint.organizationId,
+                    endpoint: endpoint,
+                    count: 1,
+                    at: event.createdAt,
+                    db
+                )
+            case .deliveriesExhausted: try alertDeliveryExhausted(endpoint, at: event.createdAt, db)
+            case nil: break
+            }
+        }
     }
 
     /// A tenant's webhook attempts over the hours in `[from, until)`: (succeeded, failed).

@@ -1,0 +1,46 @@
+import Foundation
+
+/// What Portico tells an organization's owners and admins about by mail, as
+/// well as by the event of the same type that webhooks receive.
+package enum AlertKind: String, CaseIterable, Sendable, Codable {
+    /// Portico disabled an endpoint (410 Gone, or failing for `webhooks.auto_disable_after_hours`).
+    case endpointDisabled = "webhook_endpoint.disabled"
+    /// Deliveries ran out of attempts: one mail at once, then at most one digest per endpoint per hour.
+    case deliveriesExhausted = "webhook_delivery.exhausted"
+
+    /// How the settings page names it.
+    package var title: String {
+        switch self {
+        case .endpointDisabled: "A webhook endpoint is disabled"
+        case .deliveriesExhausted: "Webhook deliveries run out of attempts (at most one mail an hour per endpoint)"
+        }
+    }
+
+    /// The least time between two mails of this kind about one subject.
+    package static let digestInterval: Int64 = 3_600_000
+}
+
+/// An organization's choice of alert mails (`organizations.notification_settings`):
+/// every kind is mailed unless turned off. Events are published either way.
+package struct NotificationSettings: Equatable, Sendable {
+    package var off: Set<AlertKind>
+
+    package init(off: Set<AlertKind> = []) {
+        self.off = off
+    }
+
+    /// From the stored JSON list of kinds turned off; nil or unreadable: all on.
+    package init(stored: String?) {
+        let names = stored.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
+        off = Set(names.compactMap(AlertKind.init(rawValue:)))
+    }
+
+    /// What to store: nil when every kind is on.
+    package var stored: String? {
+        guard !off.isEmpty else { return nil }
+        let names = off.map(\.rawValue).sorted()
+        return (try? JSONEncoder().encode(names)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    package func mails(_ kind: AlertKind) -> Bool { !off.contains(kind) }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import PorticoCore
+
+/// What an alert mail is about, handed to the app that words it
+/// (`StoreConfiguration.alertMails`). The engine decides whether one is owed
+/// (the organization's settings, the digest interval) and to whom (its
+/// owners and admins), and writes the mails in the transaction of what they
+/// are about, so an alert is never lost nor sent for something that did not
+/// happen.
+package struct AlertMailRequest: Sendable {
+    package var kind: AlertKind
+    package var organization: OrganizationRecord
+    /// Owners' and admins' addresses: one mail each (no one sees the others').
+    package var recipients: [String]
+    package var endpoint: WebhookEndpointRecord?
+    /// How many occurrences the mail covers (exhausted deliveries in a digest).
+    package var count: Int
+    package var at: Int64
+
+    package init(
+        kind: AlertKind,
+        organization: OrganizationRecord,
+        recipients: [String],
+        endpoint: WebhookEndpointRecord?,
+        count: Int,
+        at: Int64
+    ) {
+        self.kind = kind
+        self.organization = organization
+        self.recipients = recipients
+        self.endpoint = endpoint
+        self.count = count
+        self.at = at
+    }
+}
+
+/// Alert mails that are not written with their cause: digests that come due
+/// when their hour has passed.
+package protocol AlertStore: Sendable {
+    /// Writes the digest mails now due (exhausted deliveries held back within the hour after an
+    /// endpoint's last such mail); returns how many endpoints got one.
+    func sendDueAlertDigests(now: Int64) async throws -> Int
+    /// The earliest time a held-back digest comes due; nil when none waits.
+    func nextAlertDigestDue() async throws -> Int64?
+}

@@ -1,0 +1,96 @@
+import Foundation
+import GRDB
+import PorticoCore
+
+// MARK: - Alert mails, written in the transaction of what they are about
+
+extension SQLiteStore: AlertStore {
+    /// Writes `kind`'s mails about `organizationId` to its owners and admins, unless the
+    /// organization turned that kind off, nobody would get them, or no app words them.
+    func insertAlertMails(
+        _ kind: AlertKind,
+        organizationId: String,
+        endpoint: WebhookEndpointRecord?,
+        count: Int,
+        at now: Int64,
+        _ db: Database
+    ) throws {
+        guard let words = configuration.alertMails,
+            let organization = try OrganizationRecord.fetchOne(db, key: organizationId),
+            organization.notifications.mails(kind)
+        else { return }
+        let recipients = try String.fetchAll(
+            db,
+            sql: """
+                SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id
+                WHERE m.organization_id = ? AND m.role IN ('owner', 'admin') ORDER BY u.email
+                """,
+            arguments: [organizationId]
+        )
+        guard !recipients.isEmpty else { return }
+        let request = AlertMailRequest(kind: kind, organization: organization, recipients: recipients, endpoint: endpoint, count: count, at: now)
+        for mail in words(request) { try insertMailInTransaction(mail, db) }
+    }
+
+    /// An exhausted delivery to `endpoint`: mailed at once when the endpoint's last such mail is
+    /// an hour old or there was none (with any held back), else held back for the digest.
+    func alertDeliveryExhausted(_ endpoint: WebhookEndpointRecord, at now: Int64, _ db: Database) throws {
+        let row = try Row.fetchOne(
+            db,
+            sql: "SELECT last_mailed_at, pending FROM endpoint_alert_digests WHERE endpoint_id = ?",
+            arguments: [endpoint.id]
+        )
+        let last: Int64? = row?["last_mailed_at"]
+        let pending: Int = row?["pending"] ?? 0
+        if let last, now - last < AlertKind.digestInterval {
+            try db.execute(sql: "UPDATE endpoint_alert_digests SET pending = pending + 1 WHERE endpoint_id = ?", arguments: [endpoint.id])
+            return
+        }
+        try insertAlertMails(.deliveriesExhausted, organizationId: endpoint.organizationId, endpoint: endpoint, count: pending + 1, at: now, db)
+        try db.execute(
+            sql: """
+                INSERT INTO endpoint_alert_digests (endpoint_id, last_mailed_at, pending) VALUES (?, ?, 0)
+                ON CONFLICT (endpoint_id) DO UPDATE SET last_mailed_at = excluded.last_mailed_at, pending = 0
+                """,
+            arguments: [endpoint.id, now]
+        )
+    }
+
+    package func sendDueAlertDigests(now: Int64) async throws -> Int {
+        try await writeTransaction { db in
+            let due = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT endpoint_id, pending FROM endpoint_alert_digests INDEXED BY endpoint_alert_digests_due
+                    WHERE pending > 0 AND last_mailed_at <= ? ORDER BY last_mailed_at
+                    """,
+                arguments: [now - AlertKind.digestInterval]
+            )
+            var sent = 0
+            for row in due {
+                let id: String = row["endpoint_id"]
+                guard let endpoint = try WebhookEndpointRecord.fetchOne(db, key: id) else { continue }
+                try self.insertAlertMails(
+                    .deliveriesExhausted,
+                    organizationId: endpoint.organizationId,
+                    endpoint: endpoint,
+                    count: row["pending"],
+                    at: now,
+                    db
+                )
+                try db.execute(sql: "UPDATE endpoint_alert_digests SET last_mailed_at = ?, pending = 0 WHERE endpoint_id = ?", arguments: [now, id])
+                sent += 1
+            }
+            return sent
+        }
+    }
+
+    package func nextAlertDigestDue() async throws -> Int64? {
+        try await read { db in
+            try Int64.fetchOne(
+                db,
+                sql: "SELECT min(last_mailed_at) FROM endpoint_alert_digests INDEXED BY endpoint_alert_digests_due WHERE pending > 0"
+            ).map { $0 + AlertKind.digestInterval }
+        }
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import PorticoCore
+import PorticoStore
+import Testing
+
+@testable import PorticoApp
+
+/// Alert mails to an organization's owners and admins, written with the
+/// event they are about: a disabled endpoint at once; exhausted deliveries
+/// at once, then at most one digest per endpoint per hour; neither when the
+/// organization turned them off (the events are published either way).
+struct AlertMailTests {
+    static let adminEmail = "admin@acme.test"
+    static let developerEmail = "dev@acme.test"
+
+    /// An admin and a developer beside the seeded owner.
+    static func addMembers(_ portico: TestPortico) async throws {
+        for (email, role) in [(adminEmail, "admin"), (developerEmail, "developer")] {
+            _ = try await portico.runtime.accounts.createUser(
+                email: email,
+                password: "a long enough password",
+                organizationID: portico.organizationID,
+                role: role,
+                by: .cli
+            )
+        }
+    }
+
+    static func mails(_ portico: TestPortico, to address: String, kind: AlertKind) async throws -> [MailRecord] {
+        try await portico.store.mails(status: nil, recipient: address, page: PageRequest(limit: 50)).items.filter { $0.kind == kind.rawValue }
+    }
+
+    /// Waits until `count` deliveries to `endpoint` are dead.
+    static func dead(_ count: Int, _ api: APIClient, key: String, endpoint: String) async throws {
+        _ = try await api.poll("/v1/webhook-deliveries?endpoint=\(endpoint)&limit=100", key: key) { json in
+            ((json["data"] as? [[String: Any]]) ?? []).filter { $0["status"] as? String == "dead" }.count >= count
+        }
+    }
+
+    @Test func aDisabledEndpointIsMailedToOwnersAndAdminsOnly() async throws {
+        let portico = try await TestPortico.make()
+        try await Self.addMembers(portico)
+        try await WebhookReceiver.with(.first(.init(status: .gone))) { receiver in
+            try await portico.run { api in
+                let key = portico.testKey
+                let endpoint = try await api.createEndpoint(key: key, url: receiver.url, events: ["order.*"])
+                try await api.postEvent(key: key)
+                _ = try await api.poll("/v1/webhook-endpoints/\(endpoint.id)", key: key) { $0["status"] as? String == "disabled" }
+
+                for address in [portico.seed.ownerEmail, Self.adminEmail] {
+                    let mails = try await Self.mails(portico, to: address, kind: .endpointDisabled)
+                    #expect(mails.count == 1, "\(address)")
+                    let mail = try #require(mails.first)
+                    #expect(mail.recipients == address, "one mail each: no one sees the others' addresses")
+                    #expect(mail.organizationId == portico.organizationID)
+                    #expect(mail.subject == "Webhook endpoint disabled: \(receiver.url)")
+                    let text = try portico.runtime.mail.content(of: mail).text
+                    #expect(text.contains("410 Gone") && text.contains("/dashboard/webhooks/\(endpoint.id)"))
+                }
+                #expect(try await Self.mails(portico, to: Self.developerEmail, kind: .endpointDisabled).isEmpty)
+            }
+        }
+    }
+
+    /// Waits until every delivery to `endpoint` has had `attempts` attempts; returns them.
+    static func attempted(_ attempts: Int, _ api: APIClient, key: String, endpoint: String) async throws -> [[String: Any]] {
+        let json = try await api.poll("/v1/webhook-deliveries?endpoint=\(endpoint)&limit=100", key: key) { json in
+            let deliveries = (json["data"] as? [[String: Any]]) ?? []
+            return !deliveries.isEmpty && deliveries.allSatisfy { ($0["attempt_count"] as? Int ?? 0) >= attempts }
+        }
+        return (json["data"] as? [[String: Any]]) ?? []
+    }
+
+    @Test func aFlappingEndpointGetsOneMailThenAtMostOneDigestAnHour() async throws {
+        let portico = try await TestPortico.make()
+        // Only `advance` moves time: the schedule's retries come due when the test says so.
+        portico.clock.freeze()
+        let owner = portico.seed.ownerEmail
+        try await WebhookReceiver.with(.always(.init(status: .internalServerError))) { receiver in
+            try await portico.run { api in
+                let key = portico.testKey
+                let scope = TenantScope(organizationId: portico.organizationID, livemode: false)
+                let endpoint = try await api.createEndpoint(key: key, url: receiver.url, events: ["order.*"])
+                for _ in 1...3 { try await api.postEvent(key: key) }
+                // Through the whole retry schedule: the three run out of attempts together.
+                for attempt in 1...7 {
+                    let deliveries = try await Self.attempted(attempt, api, key: key, endpoint: endpoint.id)
+                    var latest: Int64 = 0
+                    for delivery in deliveries {
+                        let id = try #require(delivery["id"] as? String)
+                        let (view, _) = try #require(try await portico.store.delivery(id: id, scope: scope))
+                        latest = max(latest, try #require(view.delivery.nextAttemptAt))
+                    }
+                    try await portico.advance(seconds: Double(max(latest - portico.clock.nowMilliseconds, 0)) / 1_000 + 0.5)
+                }
+                try await Self.dead(3, api, key: key, endpoint: endpoint.id)
+                var mails = try await Self.mails(portico, to: owner, kind: .deliveriesExhausted)
+                #expect(mails.count == 1, "the first at once, the other two held back")
+                #expect(mails.first?.subject == "A webhook delivery to \(receiver.url) ran out of attempts")
+                let first = try #require(mails.first)
+                let text = try portico.runtime.mail.content(of: first).text
+                #expect(text.contains("/dashboard/deliveries?endpoint=\(endpoint.id)"))
+                #expect(try await portico.runtime.sendAlertDigests() == 0, "not within the hour")
+                #expect(try await portico.store.nextAlertDigestDue() == portico.clock.nowMilliseconds + AlertKind.digestInterval)
+
+                try await portico.advance(seconds: 3_601)
+                #expect(try await portico.runtime.sendAlertDigests() == 1)
+                mails = try await Self.mails(portico, to: owner, kind: .deliveriesExhausted)
+                #expect(mails.count == 2)
+                #expect(mails.first?.subject == "2 webhook deliveries to \(receiver.url) ran out of attempts", "the digest covers the two held back")
+                #expect(try await portico.runtime.sendAlertDigests() == 0, "a digest goes once")
+                #expect(try await portico.store.nextAlertDigestDue() == nil)
+            }
+        }
+    }
+
+    @Test func alertsTurnedOffAreNotMailedButStillPublished() async throws {
+        let portico = try await TestPortico.make()
+        try await WebhookReceiver.with(.first(.init(status: .gone))) { receiver in
+            try await portico.run { api in
+                let owner = try await DashboardPagesTests.signedInOwner(portico, api)
+                let settings = try await owner.get("/dashboard/settings")
+                #expect(settings.text.contains("value=\"webhook_endpoint.disabled\" checked"))
+                // Only the exhausted-deliveries alert stays on.
+                let saved = try await owner.post(
+                    "/dashboard/settings/notifications",
+                    [("csrf_token", try await owner.csrfToken("/dashboard/settings")), ("mail", AlertKind.deliveriesExhausted.rawValue)]
+                )
+                #expect(saved.status == .seeOther)
+                let organization = try #require(try await portico.store.organization(id: portico.organizationID))
+                #expect(organization.notifications == NotificationSettings(off: [.endpointDisabled]))
+                let bogus = try await owner.post(
+                    "/dashboard/settings/notifications",
+                    [("csrf_token", try await owner.csrfToken("/dashboard/settings")), ("mail", "everything")]
+                )
+                #expect(bogus.status == .badRequest)
+
+                let key = portico.testKey
+                let endpoint = try await api.createEndpoint(key: key, url: receiver.url, events: ["order.*"])
+                try await api.postEvent(key: key)
+                _ = try await api.poll("/v1/webhook-endpoints/\(endpoint.id)", key: key) { $0["status"] as? String == "disabled" }
+                #expect(try await api.send(.get, "/v1/events?type=webhook_endpoint.disabled", key: key).list.count == 1)
+                #expect(try await Self.mails(portico, to: portico.seed.ownerEmail, kind: .endpointDisabled).isEmpty)
+            }
+        }
+    }
+
+    @Test func settingsRoundTripAndUnknownKindsAreIgnored() {
+        #expect(NotificationSettings(stored: nil) == NotificationSettings())
+        #expect(NotificationSettings().stored == nil)
+        let off = NotificationSettings(off: [.deliveriesExhausted])
+        #expect(NotificationSettings(stored: off.stored) == off)
+        #expect(NotificationSettings(stored: #"["webhook_delivery.exhausted","no.such.kind"]"#) == off)
+        #expect(NotificationSettings(stored: "not json").mails(.endpointDisabled))
+    }
+
+    @Test func alertMailsEscapeValues() {
+        let words = MailContentTemplate.endpointDisabled(
+            organization: "<script>alert(1)</script>",
+            url: "https://hooks.example/\"><b>x</b>",
+            livemode: true,
+            reason: "failing",
+            link: "https://p.example/dashboard/webhooks/we_1",
+            settings: "https://p.example/dashboard/settings"
+        )
+        #expect(!words.html.contains("<script>") && !words.html.contains("<b>x</b>"))
+        #expect(words.text.contains("live-mode"))
+    }
+}
