@@ -79,9 +79,12 @@ CREATE TABLE api_keys (
     last_used_at INTEGER,
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL
-);
+    -- added by a later migration: expiry_alerted_at, when api_key.expiring
+    -- was announced (once per key).
+    , expiry_alerted_at INTEGER);
 
 CREATE INDEX api_keys_by_organization ON api_keys(organization_id, livemode, id);
+CREATE INDEX api_keys_expiring ON api_keys(expires_at) WHERE expires_at IS NOT NULL AND expiry_alerted_at IS NULL;
 CREATE INDEX api_keys_by_update ON api_keys(updated_at);
 
 -- Audit log -----------------------------------------------------------------

@@ -249,6 +249,12 @@ func backgroundServices(runtime: PorticoRuntime) -> [any Service] {
             logger: runtime.logger
         ) { try await runtime.sendAlertDigests() },
         PeriodicService(
+            name: "expiring-keys",
+            interval: .seconds(3_600),
+            runOnShutdown: false,
+            logger: runtime.logger
+        ) { try await runtime.announceExpiringKeys() },
+        PeriodicService(
             name: "webhook-backlog-metrics",
             interval: .seconds(5),
             runOnShutdown: false,

@@ -263,6 +263,21 @@ public final class PorticoRuntime: Sendable {
         try await store.sendDueAlertDigests(now: clock.nowMilliseconds)
     }
 
+    /// Announces keys that expire within a week (`api_key.expiring`, event and alert mails, once per key); how many.
+    @discardableResult
+    func announceExpiringKeys() async throws -> Int {
+        try await store.announceExpiringKeys(now: clock.nowMilliseconds) { [clock] key in
+            let now = clock.nowMilliseconds
+            return try? Events.make(
+                AlertKind.keyExpiring.rawValue,
+                about: APIKeyResource(key, now: now),
+                scope: TenantScope(organizationId: key.organizationId, livemode: key.livemode),
+                requestID: nil,
+                at: now
+            )
+        }
+    }
+
     /// Samples the webhook backlog into the metrics.
     func sampleWebhookBacklog() async throws {
         let now = clock.nowMilliseconds

@@ -55,7 +55,7 @@ extension EventResource {
 enum Events {
     /// Namespaces only Portico emits; `POST /v1/events` refuses them so a
     /// receiver can trust that a `customer.deleted` really happened.
-    static let reservedPrefixes = ["customer.", "webhook_delivery.", "webhook_endpoint.", "portico."]
+    static let reservedPrefixes = ["customer.", "webhook_delivery.", "webhook_endpoint.", "api_key.", "usage.", "portico."]
 
     static func isReserved(_ type: String) -> Bool { reservedPrefixes.contains { type.hasPrefix($0) } }
 

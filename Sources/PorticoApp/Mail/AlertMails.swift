@@ -36,6 +36,16 @@ struct AlertMails: Sendable {
                 link: "\(dashboard)/deliveries?endpoint=\(endpoint.id)",
                 settings: settings
             )
+        case .keyExpiring:
+            guard let key = request.apiKey, let expiresAt = key.expiresAt else { return [] }
+            words = .keyExpiring(
+                organization: organization,
+                key: key.label.map { "\($0) (\(key.prefix)…\(key.last4))" } ?? "\(key.prefix)…\(key.last4)",
+                livemode: key.livemode,
+                expiresAt: RFC3339.string(milliseconds: expiresAt),
+                link: "\(dashboard)/keys",
+                settings: settings
+            )
         }
         return request.recipients.compactMap(MailAddress.init).map {
             composer.compose(kind: request.kind.rawValue, to: $0, words, organizationId: request.organization.id, at: request.at)

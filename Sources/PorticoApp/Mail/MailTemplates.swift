@@ -210,6 +210,19 @@ struct MailContentTemplate: Sendable, Equatable {
         )
     }
 
+    /// To owners and admins: a key stops working within a week (once per key).
+    static func keyExpiring(organization: String, key: String, livemode: Bool, expiresAt: String, link: String, settings: String) -> Self {
+        alert(
+            subject: "An API key of \(organization) expires on \(expiresAt.prefix(10))",
+            headline: "An API key expires soon",
+            what:
+                "The \(livemode ? "live" : "test")-mode API key \(key) of \(organization) expires at \(expiresAt). Requests made with it are refused from then on: roll it, or make a new one and move to it before then.",
+            link: link,
+            action: "Open the key",
+            settings: settings
+        )
+    }
+
     /// An alert's frame: what happened, where to look, and how to stop these mails.
     private static func alert(subject: String, headline: String, what: String, link: String, action: String, settings: String) -> Self {
         let footer = "You get this mail as an owner or admin of the organization. Choose which alerts are mailed in its settings: \(settings)"

@@ -7,14 +7,20 @@ package enum AlertKind: String, CaseIterable, Sendable, Codable {
     case endpointDisabled = "webhook_endpoint.disabled"
     /// Deliveries ran out of attempts: one mail at once, then at most one digest per endpoint per hour.
     case deliveriesExhausted = "webhook_delivery.exhausted"
+    /// A key expires within `keyExpiryNotice` (announced once per key; rolled and revoked keys are not).
+    case keyExpiring = "api_key.expiring"
 
     /// How the settings page names it.
     package var title: String {
         switch self {
         case .endpointDisabled: "A webhook endpoint is disabled"
         case .deliveriesExhausted: "Webhook deliveries run out of attempts (at most one mail an hour per endpoint)"
+        case .keyExpiring: "An API key expires within 7 days"
         }
     }
+
+    /// How long before a key's expiry it is announced.
+    package static let keyExpiryNotice: Int64 = 7 * 86_400_000
 
     /// The least time between two mails of this kind about one subject.
     package static let digestInterval: Int64 = 3_600_000

@@ -13,6 +13,7 @@ package struct AlertMailRequest: Sendable {
     /// Owners' and admins' addresses: one mail each (no one sees the others').
     package var recipients: [String]
     package var endpoint: WebhookEndpointRecord?
+    package var apiKey: APIKeyRecord?
     /// How many occurrences the mail covers (exhausted deliveries in a digest).
     package var count: Int
     package var at: Int64
@@ -22,6 +23,7 @@ package struct AlertMailRequest: Sendable {
         organization: OrganizationRecord,
         recipients: [String],
         endpoint: WebhookEndpointRecord?,
+        apiKey: APIKeyRecord? = nil,
         count: Int,
         at: Int64
     ) {
@@ -29,6 +31,7 @@ package struct AlertMailRequest: Sendable {
         self.organization = organization
         self.recipients = recipients
         self.endpoint = endpoint
+        self.apiKey = apiKey
         self.count = count
         self.at = at
     }
@@ -42,4 +45,8 @@ package protocol AlertStore: Sendable {
     func sendDueAlertDigests(now: Int64) async throws -> Int
     /// The earliest time a held-back digest comes due; nil when none waits.
     func nextAlertDigestDue() async throws -> Int64?
+    /// Announces every key that expires within `AlertKind.keyExpiryNotice` of `now` and was not
+    /// announced yet (neither revoked nor rolled): the event `event(key)` makes and the alert
+    /// mails, with the key marked, in one transaction. Returns how many keys.
+    func announceExpiringKeys(now: Int64, event: @escaping @Sendable (APIKeyRecord) -> EventRecord?) async throws -> Int
 }

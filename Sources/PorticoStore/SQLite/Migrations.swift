@@ -59,10 +59,13 @@ enum Migrations {
         Step("2026-12-08-alerts", sql: v17),
     ]
 
-    /// Alert mails: which kinds an organization turned off, and per endpoint when its last
-    /// exhausted-deliveries mail went and how many exhausted deliveries wait for the next digest.
+    /// Alert mails: which kinds an organization turned off; per endpoint when its last
+    /// exhausted-deliveries mail went and how many exhausted deliveries wait for the next digest;
+    /// which keys were announced as expiring.
     private static let v17 = """
         ALTER TABLE organizations ADD COLUMN notification_settings TEXT;
+        ALTER TABLE api_keys ADD COLUMN expiry_alerted_at INTEGER;
+        CREATE INDEX api_keys_expiring ON api_keys(expires_at) WHERE expires_at IS NOT NULL AND expiry_alerted_at IS NULL;
         CREATE TABLE endpoint_alert_digests (
             endpoint_id TEXT PRIMARY KEY NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
             last_mailed_at INTEGER NOT NULL,

@@ -11,6 +11,7 @@ extension SQLiteStore: AlertStore {
         _ kind: AlertKind,
         organizationId: String,
         endpoint: WebhookEndpointRecord?,
+        apiKey: APIKeyRecord? = nil,
         count: Int,
         at now: Int64,
         _ db: Database
@@ -28,7 +29,15 @@ extension SQLiteStore: AlertStore {
             arguments: [organizationId]
         )
         guard !recipients.isEmpty else { return }
-        let request = AlertMailRequest(kind: kind, organization: organization, recipients: recipients, endpoint: endpoint, count: count, at: now)
+        let request = AlertMailRequest(
+            kind: kind,
+            organization: organization,
+            recipients: recipients,
+            endpoint: endpoint,
+            apiKey: apiKey,
+            count: count,
+            at: now
+        )
         for mail in words(request) { try insertMailInTransaction(mail, db) }
     }
 
@@ -91,6 +100,27 @@ extension SQLiteStore: AlertStore {
                 db,
                 sql: "SELECT min(last_mailed_at) FROM endpoint_alert_digests INDEXED BY endpoint_alert_digests_due WHERE pending > 0"
             ).map { $0 + AlertKind.digestInterval }
+        }
+    }
+
+    package func announceExpiringKeys(now: Int64, event: @escaping @Sendable (APIKeyRecord) -> EventRecord?) async throws -> Int {
+        try await writeTransaction { db in
+            let keys = try APIKeyRecord.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM api_keys INDEXED BY api_keys_expiring
+                    WHERE expires_at IS NOT NULL AND expiry_alerted_at IS NULL AND expires_at > ? AND expires_at <= ?
+                        AND revoked_at IS NULL AND rolled_to_id IS NULL
+                    ORDER BY expires_at
+                    """,
+                arguments: [now, now + AlertKind.keyExpiryNotice]
+            )
+            for key in keys {
+                if let announcement = event(key) { _ = try self.publish(announcement, in: db) }
+                try self.insertAlertMails(.keyExpiring, organizationId: key.organizationId, endpoint: nil, apiKey: key, count: 1, at: now, db)
+                try db.execute(sql: "UPDATE api_keys SET expiry_alerted_at = ? WHERE id = ?", arguments: [now, key.id])
+            }
+            return keys.count
         }
     }
 }

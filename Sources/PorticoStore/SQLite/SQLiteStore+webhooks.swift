@@ -360,7 +360,7 @@ extension SQLiteStore {
                     db
                 )
             case .deliveriesExhausted: try alertDeliveryExhausted(endpoint, at: event.createdAt, db)
-            case nil: break
+            case .keyExpiring, nil: break
             }
         }
     }

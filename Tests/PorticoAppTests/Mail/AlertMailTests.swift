@@ -123,10 +123,11 @@ struct AlertMailTests {
                 let owner = try await DashboardPagesTests.signedInOwner(portico, api)
                 let settings = try await owner.get("/dashboard/settings")
                 #expect(settings.text.contains("value=\"webhook_endpoint.disabled\" checked"))
-                // Only the exhausted-deliveries alert stays on.
+                // Every alert but the disabled endpoint's stays on.
+                let kept = AlertKind.allCases.filter { $0 != .endpointDisabled }.map { ("mail", $0.rawValue) }
                 let saved = try await owner.post(
                     "/dashboard/settings/notifications",
-                    [("csrf_token", try await owner.csrfToken("/dashboard/settings")), ("mail", AlertKind.deliveriesExhausted.rawValue)]
+                    [("csrf_token", try await owner.csrfToken("/dashboard/settings"))] + kept
                 )
                 #expect(saved.status == .seeOther)
                 let organization = try #require(try await portico.store.organization(id: portico.organizationID))
@@ -167,5 +168,58 @@ struct AlertMailTests {
         )
         #expect(!words.html.contains("<script>") && !words.html.contains("<b>x</b>"))
         #expect(words.text.contains("live-mode"))
+    }
+}
+
+/// `api_key.expiring`: a key that expires within 7 days is announced once,
+/// by event and by mail; revoked and rolled keys are not.
+struct KeyExpiryAlertTests {
+    @Test func keysExpiringWithinAWeekAreAnnouncedOnce() async throws {
+        let portico = try await TestPortico.make()
+        portico.clock.freeze()
+        try await WebhookReceiver.with { watcher in
+            try await portico.run { api in
+                let key = portico.testKey
+                _ = try await api.createEndpoint(key: key, url: watcher.url, events: ["api_key.expiring"])
+                let now = portico.clock.nowMilliseconds
+                func create(_ label: String, days: Int64) async throws -> String {
+                    let expires = RFC3339.string(milliseconds: now + days * 86_400_000)
+                    let made = try await api.send(
+                        .post,
+                        "/v1/keys",
+                        key: key,
+                        json: #"{"label":"\#(label)","scopes":["customers:read"],"expires_at":"\#(expires)"}"#
+                    )
+                    #expect(made.status == .ok, "\(made.text)")
+                    return try #require(made.json["id"] as? String)
+                }
+                let soon = try await create("soon", days: 3)
+                _ = try await create("later", days: 30)
+                let revoked = try await create("revoked", days: 2)
+                #expect(try await api.send(.post, "/v1/keys/\(revoked)/revoke", key: key).status == .ok)
+
+                #expect(try await portico.runtime.announceExpiringKeys() == 1)
+                let mails = try await AlertMailTests.mails(portico, to: portico.seed.ownerEmail, kind: .keyExpiring)
+                #expect(mails.count == 1)
+                let mail = try #require(mails.first)
+                #expect(mail.subject.hasPrefix("An API key of Acme expires on "))
+                let text = try portico.runtime.mail.content(of: mail).text
+                #expect(text.contains("test-mode API key soon (") && text.contains("/dashboard/keys"))
+                let notice = try #require(try await watcher.waitFor(1).first)
+                #expect(notice.type == "api_key.expiring")
+                let object = (notice.json["data"] as? [String: Any])?["object"] as? [String: Any]
+                #expect(object?["id"] as? String == soon)
+                #expect(object?["secret"] == nil, "never the secret")
+                #expect(try await portico.runtime.announceExpiringKeys() == 0, "once per key")
+
+                // Three weeks on, the 30-day key is within its week; the expired and revoked ones are not announced.
+                portico.clock.advance(by: 24 * 86_400)
+                #expect(try await portico.runtime.announceExpiringKeys() == 1)
+                #expect(try await AlertMailTests.mails(portico, to: portico.seed.ownerEmail, kind: .keyExpiring).count == 2)
+                // Nobody may forge one.
+                let forged = try await api.send(.post, "/v1/events", key: key, json: #"{"type":"api_key.expiring","data":{}}"#)
+                #expect(forged.status == .badRequest)
+            }
+        }
     }
 }
