@@ -173,6 +173,21 @@ CREATE TABLE usage_buckets (
     PRIMARY KEY (organization_id, livemode, hour_start, metric, key_id)
 ) WITHOUT ROWID;
 
+-- Usage per tenant, metric and quota period (UTC month; UTC day too for
+-- requests), kept with the buckets so a quota's thresholds are checked
+-- without summing them; alerted is the highest threshold announced (0, 80
+-- or 100 percent: usage.threshold_reached, once per threshold per period).
+CREATE TABLE usage_periods (
+    organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    livemode INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+    metric TEXT NOT NULL,
+    period TEXT NOT NULL CHECK (period IN ('day', 'month')),
+    period_start INTEGER NOT NULL,
+    quantity INTEGER NOT NULL,
+    alerted INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (organization_id, livemode, metric, period, period_start)
+) WITHOUT ROWID;
+
 -- One invoice per organization, mode and calendar month (UTC); amounts in
 -- minor units of currency. The UNIQUE constraint makes generation idempotent.
 CREATE TABLE invoices (

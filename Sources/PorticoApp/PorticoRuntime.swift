@@ -99,15 +99,15 @@ public final class PorticoRuntime: Sendable {
         self.clock = clock
         // Alert mails are written by the store in the transaction of what they are about; their words
         // are the app's, which need the secrets key, read after the store opened (its failures come first).
-        let alerts = AlertMailsSlot()
+        let policy = AppStorePolicy(config: config, clock: clock)
         var storeConfiguration = config.storeConfiguration
-        storeConfiguration.alertMails = { alerts.mails(for: $0) }
+        storeConfiguration.policy = policy
         self.store = try SQLiteStore(configuration: storeConfiguration, migrate: migrate)
         (self.secretBox, self.secretKeyCreated) = try SecretBox.load(path: config.secretsKeyPath)
         self.baseURL = BaseURL(config.baseURL(port: config.server.port))
         let composer = MailComposer(secrets: secretBox, sender: config.mail.sender)
         self.mail = composer
-        alerts.fill(AlertMails(composer: composer, baseURL: baseURL))
+        policy.fill(AlertMails(composer: composer, baseURL: baseURL))
         self.metrics = PorticoMetrics()
         self.identity = IdentityTokens(store: store, secrets: secretBox, issuer: baseURL)
         self.proxy = try UpstreamProxy(

@@ -21,15 +21,15 @@ package struct StoreConfiguration: Sendable {
     package var busyTimeoutMilliseconds: Int
     /// Reader connections in the pool; the single writer is separate.
     package var readerCount: Int
-    /// Words the alert mails the store writes in the transaction of what they are about
-    /// (`AlertMailRequest`): one mail per recipient. Nil: no alert mails (store tests, tools).
-    package var alertMails: (@Sendable (AlertMailRequest) -> [MailRecord])?
+    /// What the store asks the app while it writes (the words of alert mails, the quotas to
+    /// watch, the event a threshold announces). Nil: no alerts (store tests, tools).
+    package var policy: (any StorePolicy)?
 
     package init(path: String, synchronous: Synchronous = .normal, busyTimeoutMilliseconds: Int = 5_000, readerCount: Int = 4) {
         self.path = path
         self.synchronous = synchronous
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         self.readerCount = readerCount
-        self.alertMails = nil
+        self.policy = nil
     }
 }

@@ -46,6 +46,14 @@ struct AlertMails: Sendable {
                 link: "\(dashboard)/keys",
                 settings: settings
             )
+        case .usageThreshold:
+            guard let crossing = request.crossing else { return [] }
+            words = .usageThreshold(
+                organization: organization,
+                crossing: crossing,
+                link: "\(dashboard)/usage",
+                settings: settings
+            )
         }
         return request.recipients.compactMap(MailAddress.init).map {
             composer.compose(kind: request.kind.rawValue, to: $0, words, organizationId: request.organization.id, at: request.at)
@@ -53,13 +61,77 @@ struct AlertMails: Sendable {
     }
 }
 
-/// `AlertMails` for a store opened before the secrets key is read: filled once, right after.
-final class AlertMailsSlot: Sendable {
-    private let filled = Mutex<AlertMails?>(nil)
+/// What the store asks of the app while it writes (`StorePolicy`): the words
+/// of alert mails (`AlertMails`, filled once the secrets key is read, right
+/// after the store opened), the quotas a tenant's plan and staff overrides
+/// set, and the `usage.threshold_reached` event.
+final class AppStorePolicy: StorePolicy {
+    let config: PorticoConfig
+    let clock: any PorticoClock
+    private let words = Mutex<AlertMails?>(nil)
 
-    func fill(_ mails: AlertMails) { filled.withLock { $0 = mails } }
+    init(config: PorticoConfig, clock: any PorticoClock) {
+        self.config = config
+        self.clock = clock
+    }
 
-    func mails(for request: AlertMailRequest) -> [MailRecord] {
-        filled.withLock { $0 }?.mails(for: request) ?? []
+    func fill(_ mails: AlertMails) { words.withLock { $0 = mails } }
+
+    var now: Int64 { clock.nowMilliseconds }
+
+    func alertMails(_ request: AlertMailRequest) -> [MailRecord] {
+        words.withLock { $0 }?.mails(for: request) ?? []
+    }
+
+    func quotas(of organization: OrganizationRecord, livemode: Bool, metric: String) -> [UsageQuota] {
+        guard let limits = config.plan(for: organization)?.limits(livemode: livemode) else { return [] }
+        if metric == UsageMetric.requests {
+            return [
+                limits.monthlyQuota.map { UsageQuota(period: .month, limit: Int64($0)) },
+                limits.dailyQuota.map { UsageQuota(period: .day, limit: Int64($0)) },
+            ].compactMap { $0 }
+        }
+        return limits.metricQuotas[metric].map { [UsageQuota(period: .month, limit: Int64($0))] } ?? []
+    }
+
+    func thresholdEvent(_ crossing: UsageThresholdCrossing, at now: Int64) -> EventRecord? {
+        try? Events.make(
+            AlertKind.usageThreshold.rawValue,
+            about: UsageThresholdResource(crossing),
+            scope: TenantScope(organizationId: crossing.organizationId, livemode: crossing.livemode),
+            requestID: nil,
+            at: now
+        )
+    }
+}
+
+/// `data.object` of `usage.threshold_reached`.
+struct UsageThresholdResource: Encodable {
+    let object = "usage_threshold"
+    var metric: String
+    var period: String
+    var periodStart: String
+    var periodEnd: String
+    /// Percent of the quota: 80 or 100.
+    var threshold: Int
+    var quantity: Int64
+    var quota: Int64
+    var livemode: Bool
+
+    init(_ crossing: UsageThresholdCrossing) {
+        metric = crossing.metric
+        period = crossing.period.name
+        periodStart = RFC3339.string(milliseconds: crossing.periodStart)
+        periodEnd = RFC3339.string(milliseconds: crossing.periodEnd)
+        threshold = crossing.threshold
+        quantity = crossing.quantity
+        quota = crossing.limit
+        livemode = crossing.livemode
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case object, metric, period, threshold, quantity, quota, livemode
+        case periodStart = "period_start"
+        case periodEnd = "period_end"
     }
 }

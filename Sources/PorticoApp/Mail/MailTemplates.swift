@@ -223,6 +223,22 @@ struct MailContentTemplate: Sendable, Equatable {
         )
     }
 
+    /// To owners and admins: usage reached 80 % or 100 % of a quota in its period.
+    static func usageThreshold(organization: String, crossing: UsageThresholdCrossing, link: String, settings: String) -> Self {
+        let period = crossing.period == .day ? "today (UTC)" : "this month"
+        let full = crossing.threshold >= 100
+        return alert(
+            subject: "\(organization) has used \(crossing.threshold) % of its \(crossing.livemode ? "live" : "test")-mode \(crossing.metric) quota",
+            headline: full ? "A quota is used up" : "A quota is \(crossing.threshold) % used",
+            what:
+                "\(organization) has used \(crossing.quantity) of its \(crossing.limit) \(crossing.metric) \(period) in \(crossing.livemode ? "live" : "test") mode."
+                + (full ? " Requests past the quota are refused, or billed as overage where the plan says so, until the period ends." : ""),
+            link: link,
+            action: "See usage",
+            settings: settings
+        )
+    }
+
     /// An alert's frame: what happened, where to look, and how to stop these mails.
     private static func alert(subject: String, headline: String, what: String, link: String, action: String, settings: String) -> Self {
         let footer = "You get this mail as an owner or admin of the organization. Choose which alerts are mailed in its settings: \(settings)"

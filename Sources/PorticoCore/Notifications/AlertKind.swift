@@ -9,6 +9,8 @@ package enum AlertKind: String, CaseIterable, Sendable, Codable {
     case deliveriesExhausted = "webhook_delivery.exhausted"
     /// A key expires within `keyExpiryNotice` (announced once per key; rolled and revoked keys are not).
     case keyExpiring = "api_key.expiring"
+    /// A metered quota reached 80 % or 100 % (once per threshold per period).
+    case usageThreshold = "usage.threshold_reached"
 
     /// How the settings page names it.
     package var title: String {
@@ -16,6 +18,7 @@ package enum AlertKind: String, CaseIterable, Sendable, Codable {
         case .endpointDisabled: "A webhook endpoint is disabled"
         case .deliveriesExhausted: "Webhook deliveries run out of attempts (at most one mail an hour per endpoint)"
         case .keyExpiring: "An API key expires within 7 days"
+        case .usageThreshold: "Usage reaches 80 % or 100 % of a quota"
         }
     }
 

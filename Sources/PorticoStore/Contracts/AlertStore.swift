@@ -14,6 +14,7 @@ package struct AlertMailRequest: Sendable {
     package var recipients: [String]
     package var endpoint: WebhookEndpointRecord?
     package var apiKey: APIKeyRecord?
+    package var crossing: UsageThresholdCrossing?
     /// How many occurrences the mail covers (exhausted deliveries in a digest).
     package var count: Int
     package var at: Int64
@@ -24,9 +25,11 @@ package struct AlertMailRequest: Sendable {
         recipients: [String],
         endpoint: WebhookEndpointRecord?,
         apiKey: APIKeyRecord? = nil,
+        crossing: UsageThresholdCrossing? = nil,
         count: Int,
         at: Int64
     ) {
+        self.crossing = crossing
         self.kind = kind
         self.organization = organization
         self.recipients = recipients
@@ -35,6 +38,20 @@ package struct AlertMailRequest: Sendable {
         self.count = count
         self.at = at
     }
+}
+
+/// What the store asks the app while it writes, so that alerts go in the
+/// transaction of their cause while their rules of wording and pricing stay
+/// the app's.
+package protocol StorePolicy: Sendable {
+    /// The app's clock (a sandbox's may run ahead): when a threshold is announced.
+    var now: Int64 { get }
+    /// One mail per recipient.
+    func alertMails(_ request: AlertMailRequest) -> [MailRecord]
+    /// The quotas on `metric` for the tenant (its plan's, with staff overrides); empty: none watched.
+    func quotas(of organization: OrganizationRecord, livemode: Bool, metric: String) -> [UsageQuota]
+    /// The `usage.threshold_reached` event; nil if it cannot be made.
+    func thresholdEvent(_ crossing: UsageThresholdCrossing, at now: Int64) -> EventRecord?
 }
 
 /// Alert mails that are not written with their cause: digests that come due

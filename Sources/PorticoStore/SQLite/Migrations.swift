@@ -61,8 +61,27 @@ enum Migrations {
 
     /// Alert mails: which kinds an organization turned off; per endpoint when its last
     /// exhausted-deliveries mail went and how many exhausted deliveries wait for the next digest;
-    /// which keys were announced as expiring.
+    /// which keys were announced as expiring; usage per tenant, metric and quota period (month,
+    /// and day for requests) with the highest threshold announced, counted from the hourly buckets.
     private static let v17 = """
+        CREATE TABLE usage_periods (
+            organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            livemode INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+            metric TEXT NOT NULL,
+            period TEXT NOT NULL CHECK (period IN ('day', 'month')),
+            period_start INTEGER NOT NULL,
+            quantity INTEGER NOT NULL,
+            alerted INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (organization_id, livemode, metric, period, period_start)
+        ) WITHOUT ROWID;
+        INSERT INTO usage_periods (organization_id, livemode, metric, period, period_start, quantity)
+            SELECT organization_id, livemode, metric, 'month',
+                CAST(strftime('%s', hour_start / 1000, 'unixepoch', 'start of month') AS INTEGER) * 1000, sum(quantity)
+            FROM usage_buckets GROUP BY organization_id, livemode, metric, 5;
+        INSERT INTO usage_periods (organization_id, livemode, metric, period, period_start, quantity)
+            SELECT organization_id, livemode, metric, 'day',
+                CAST(strftime('%s', hour_start / 1000, 'unixepoch', 'start of day') AS INTEGER) * 1000, sum(quantity)
+            FROM usage_buckets WHERE metric = 'requests' GROUP BY organization_id, livemode, metric, 5;
         ALTER TABLE organizations ADD COLUMN notification_settings TEXT;
         ALTER TABLE api_keys ADD COLUMN expiry_alerted_at INTEGER;
         CREATE INDEX api_keys_expiring ON api_keys(expires_at) WHERE expires_at IS NOT NULL AND expiry_alerted_at IS NULL;

@@ -12,11 +12,12 @@ extension SQLiteStore: AlertStore {
         organizationId: String,
         endpoint: WebhookEndpointRecord?,
         apiKey: APIKeyRecord? = nil,
+        crossing: UsageThresholdCrossing? = nil,
         count: Int,
         at now: Int64,
         _ db: Database
     ) throws {
-        guard let words = configuration.alertMails,
+        guard let policy = configuration.policy,
             let organization = try OrganizationRecord.fetchOne(db, key: organizationId),
             organization.notifications.mails(kind)
         else { return }
@@ -35,10 +36,11 @@ extension SQLiteStore: AlertStore {
             recipients: recipients,
             endpoint: endpoint,
             apiKey: apiKey,
+            crossing: crossing,
             count: count,
             at: now
         )
-        for mail in words(request) { try insertMailInTransaction(mail, db) }
+        for mail in policy.alertMails(request) { try insertMailInTransaction(mail, db) }
     }
 
     /// An exhausted delivery to `endpoint`: mailed at once when the endpoint's last such mail is
@@ -121,6 +123,82 @@ extension SQLiteStore: AlertStore {
                 try db.execute(sql: "UPDATE api_keys SET expiry_alerted_at = ? WHERE id = ?", arguments: [now, key.id])
             }
             return keys.count
+        }
+    }
+}
+
+// MARK: - Quota thresholds
+
+extension SQLiteStore {
+    private struct PeriodKey: Hashable {
+        var organizationId: String
+        var livemode: Bool
+        var metric: String
+        var period: QuotaPeriod
+        var start: Int64
+    }
+
+    /// Adds `usage` to its period counters (the month; the day too for requests) and, for each
+    /// counter whose quota (`StorePolicy.quotas`) it takes past a threshold not yet announced,
+    /// publishes `usage.threshold_reached` and writes its alert mails.
+    func addToPeriods(_ usage: [UsageIncrement: Int64], in db: Database) throws {
+        var totals: [PeriodKey: Int64] = [:]
+        for (bucket, quantity) in usage {
+            let periods: [QuotaPeriod] = bucket.metric == UsageMetric.requests ? [.month, .day] : [.month]
+            for period in periods {
+                let key = PeriodKey(
+                    organizationId: bucket.organizationId,
+                    livemode: bucket.livemode,
+                    metric: bucket.metric,
+                    period: period,
+                    start: period.bounds(containing: bucket.hourStart).start
+                )
+                totals[key, default: 0] += quantity
+            }
+        }
+        let upsert = try db.cachedStatement(
+            sql: """
+                INSERT INTO usage_periods (organization_id, livemode, metric, period, period_start, quantity) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (organization_id, livemode, metric, period, period_start) DO UPDATE SET quantity = quantity + excluded.quantity
+                RETURNING quantity, alerted
+                """
+        )
+        var organizations: [String: OrganizationRecord?] = [:]
+        for (key, quantity) in totals {
+            guard let row = try Row.fetchOne(upsert, arguments: [key.organizationId, key.livemode, key.metric, key.period.name, key.start, quantity])
+            else { continue }
+            guard let policy = configuration.policy else { continue }
+            let total: Int64 = row["quantity"]
+            let alerted: Int = row["alerted"]
+            if organizations[key.organizationId] == nil {
+                organizations[key.organizationId] = try OrganizationRecord.fetchOne(db, key: key.organizationId)
+            }
+            guard let organization = organizations[key.organizationId] ?? nil,
+                let quota = policy.quotas(of: organization, livemode: key.livemode, metric: key.metric).first(where: { $0.period == key.period })
+            else { continue }
+            let reached = quota.reached(by: total)
+            guard reached > alerted else { continue }
+            let now = policy.now
+            for threshold in UsageQuota.thresholds where threshold > alerted && threshold <= reached {
+                let crossing = UsageThresholdCrossing(
+                    organizationId: key.organizationId,
+                    livemode: key.livemode,
+                    metric: key.metric,
+                    period: key.period,
+                    periodStart: key.start,
+                    periodEnd: key.period.bounds(containing: key.start).end,
+                    threshold: threshold,
+                    quantity: total,
+                    limit: quota.limit
+                )
+                if let event = policy.thresholdEvent(crossing, at: now) { _ = try publish(event, in: db) }
+                try insertAlertMails(.usageThreshold, organizationId: key.organizationId, endpoint: nil, crossing: crossing, count: 1, at: now, db)
+            }
+            try db.execute(
+                sql:
+                    "UPDATE usage_periods SET alerted = ? WHERE organization_id = ? AND livemode = ? AND metric = ? AND period = ? AND period_start = ?",
+                arguments: [reached, key.organizationId, key.livemode, key.metric, key.period.name, key.start]
+            )
         }
     }
 }

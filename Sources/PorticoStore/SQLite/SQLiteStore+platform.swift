@@ -60,7 +60,7 @@ extension SQLiteStore {
                 metric: record.metric,
                 keyId: ""
             )
-            try Self.addUsage([bucket: record.quantity], in: db)
+            try self.addUsage([bucket: record.quantity], in: db)
             try audit.insert(db)
             return (record: record, created: true)
         }

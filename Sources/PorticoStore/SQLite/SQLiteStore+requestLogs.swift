@@ -118,8 +118,15 @@ extension SQLiteStore {
     /// one transaction: usage can never count a request whose log row was not
     /// written, or the reverse. A partition that is missing (the clock ran past
     /// those created ahead) is created here.
-    /// Adds to the hourly usage buckets (inside the caller's transaction).
-    static func addUsage(_ usage: [UsageIncrement: Int64], in db: Database) throws {
+    /// Adds to the hourly usage buckets and the period counters, and announces the quota
+    /// thresholds this reaches (inside the caller's transaction).
+    func addUsage(_ usage: [UsageIncrement: Int64], in db: Database) throws {
+        try Self.addToBuckets(usage, in: db)
+        try addToPeriods(usage, in: db)
+    }
+
+    /// Adds to the hourly usage buckets.
+    static func addToBuckets(_ usage: [UsageIncrement: Int64], in db: Database) throws {
         let upsert = try db.cachedStatement(
             sql: """
                 INSERT INTO usage_buckets (organization_id, livemode, hour_start, metric, key_id, quantity)
@@ -207,7 +214,7 @@ extension SQLiteStore {
                 lastID[start] = last
                 runStart = runEnd
             }
-            try Self.addUsage(usage, in: db)
+            try self.addUsage(usage, in: db)
             for entry in audit { try entry.insert(db) }
             let count = try db.cachedStatement(
                 sql: """

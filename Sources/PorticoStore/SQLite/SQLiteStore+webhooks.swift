@@ -360,7 +360,7 @@ extension SQLiteStore {
                     db
                 )
             case .deliveriesExhausted: try alertDeliveryExhausted(endpoint, at: event.createdAt, db)
-            case .keyExpiring, nil: break
+            case .keyExpiring, .usageThreshold, nil: break
             }
         }
     }

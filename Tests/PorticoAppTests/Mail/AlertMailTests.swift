@@ -223,3 +223,57 @@ struct KeyExpiryAlertTests {
         }
     }
 }
+
+/// `usage.threshold_reached`: usage reaching 80 % and 100 % of a quota is
+/// announced once per threshold per period, by event and by mail.
+struct UsageThresholdAlertTests {
+    @Test func eightyAndOneHundredPercentAreAnnouncedOncePerPeriod() async throws {
+        let portico = try await TestPortico.make { $0.plans["enterprise"]?.test.monthlyQuota = 10 }
+        portico.clock.freeze()
+        let scope = TenantScope(organizationId: portico.organizationID, livemode: false)
+        let month = CivilTime.month(containing: portico.clock.nowMilliseconds)
+        try await WebhookReceiver.with { watcher in
+            try await portico.run { api in
+                let key = portico.testKey
+                _ = try await api.createEndpoint(key: key, url: watcher.url, events: ["usage.*"])
+                @Sendable func used() async throws -> Int64 {
+                    await portico.flushLogs()
+                    return try await portico.store.usageTotal(scope: scope, metric: UsageMetric.requests, from: month.start, until: month.end)
+                }
+                func mails() async throws -> [MailRecord] {
+                    try await AlertMailTests.mails(portico, to: portico.seed.ownerEmail, kind: .usageThreshold)
+                }
+                while try await used() < 7 { _ = try await api.send(.get, "/v1/customers", key: key) }
+                #expect(try await mails().isEmpty)
+                _ = try await api.send(.get, "/v1/customers", key: key)
+                #expect(try await used() == 8)
+                var sent = try await mails()
+                #expect(sent.count == 1)
+                #expect(sent.first?.subject == "Acme has used 80 % of its test-mode requests quota")
+                _ = try await api.send(.get, "/v1/customers", key: key)
+                #expect(try await used() == 9)
+                #expect(try await mails().count == 1, "80 % once")
+                _ = try await api.send(.get, "/v1/customers", key: key)
+                #expect(try await used() == 10)
+                sent = try await mails()
+                #expect(sent.count == 2)
+                let texts = try sent.map { try portico.runtime.mail.content(of: $0).text }
+                #expect(texts.contains { $0.contains("has used 10 of its 10 requests this month in test mode. Requests past the quota are refused") })
+                #expect(Set(sent.map(\.subject)).contains("Acme has used 100 % of its test-mode requests quota"))
+
+                let events = try await watcher.waitFor(2).filter { $0.type == "usage.threshold_reached" }
+                let objects = events.compactMap { ($0.json["data"] as? [String: Any])?["object"] as? [String: Any] }
+                #expect(objects.compactMap { $0["threshold"] as? Int }.sorted() == [80, 100])
+                #expect(
+                    objects.allSatisfy { $0["metric"] as? String == "requests" && $0["quota"] as? Int == 10 && $0["period"] as? String == "month" }
+                )
+
+                let alerted = try await BillingCLITests.query(
+                    portico.databasePath,
+                    "SELECT alerted FROM usage_periods WHERE organization_id = '\(scope.organizationId)' AND livemode = 0 AND period = 'month'"
+                )
+                #expect(alerted == ["100"])
+            }
+        }
+    }
+}

@@ -70,6 +70,41 @@ struct MigrationTests {
         #expect(try upgraded.migrate().isEmpty)
     }
 
+    /// The alerts migration counts existing usage into its periods (UTC month, and UTC day for
+    /// requests), so the current month's thresholds are judged on all of it.
+    @Test func usageBeforeTheAlertsMigrationIsCountedIntoItsPeriods() async throws {
+        let path = Self.temporaryPath()
+        let old = try SQLiteStore(configuration: StoreConfiguration(path: path), migrate: false)
+        try old.migrate(upTo: "2026-12-07-user-two-factor")
+        // 2025-11-30T23:00Z, 2025-12-01T00:00Z and 01:00Z: two months, two days.
+        let hours: [Int64] = [1_764_543_600_000, 1_764_547_200_000, 1_764_550_800_000]
+        try await old.pool.write { db in
+            try db.execute(sql: "INSERT INTO organizations (id, name, created_at) VALUES ('org_1', 'Old Co', 1)")
+            for (index, hour) in hours.enumerated() {
+                for metric in ["requests", "tokens"] {
+                    try db.execute(
+                        sql:
+                            "INSERT INTO usage_buckets (organization_id, livemode, hour_start, metric, key_id, quantity) VALUES ('org_1', 1, ?, ?, 'key', ?)",
+                        arguments: [hour, metric, index + 1]
+                    )
+                }
+            }
+        }
+        try old.close()
+        let upgraded = try SQLiteStore(configuration: StoreConfiguration(path: path))
+        let rows = try await upgraded.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT metric, period, period_start, quantity FROM usage_periods ORDER BY metric, period, period_start")
+                .map { "\($0["metric"] as String) \($0["period"] as String) \($0["period_start"] as Int64) \($0["quantity"] as Int64)" }
+        }
+        #expect(
+            rows == [
+                "requests day 1764460800000 1", "requests day 1764547200000 5",
+                "requests month 1761955200000 1", "requests month 1764547200000 5",
+                "tokens month 1761955200000 1", "tokens month 1764547200000 5",
+            ]
+        )
+    }
+
     /// An upgrade from the schema that kept idempotent responses in the clear:
     /// a stored response is re-sealed (and still replays for its key), an
     /// in-flight claim is dropped, and neither the old plaintext body nor the
