@@ -352,6 +352,15 @@ CREATE TABLE staff_recovery_codes (
     PRIMARY KEY (staff_id, code_hash)
 ) WITHOUT ROWID;
 
+-- The staff's daily digest of platform problems: one row per UTC day it
+-- covers, written with its mails (none when there was nothing to report), so
+-- a day is reported once whatever restarts or processes check it.
+CREATE TABLE staff_digests (
+    day_start INTEGER PRIMARY KEY NOT NULL,
+    sent_at INTEGER NOT NULL,
+    problems INTEGER NOT NULL
+);
+
 -- Staff sessions by the SHA-256 of their cookie; verified_at is NULL until
 -- the second factor is passed (until then only the two-factor step is served).
 CREATE TABLE staff_sessions (

@@ -255,6 +255,12 @@ func backgroundServices(runtime: PorticoRuntime) -> [any Service] {
             logger: runtime.logger
         ) { try await runtime.announceExpiringKeys() },
         PeriodicService(
+            name: "staff-digest",
+            interval: .seconds(600),
+            runOnShutdown: false,
+            logger: runtime.logger
+        ) { try await runtime.sendStaffDigest() },
+        PeriodicService(
             name: "webhook-backlog-metrics",
             interval: .seconds(5),
             runOnShutdown: false,

@@ -278,6 +278,12 @@ public final class PorticoRuntime: Sendable {
         }
     }
 
+    /// Sends the staff's digest of the day that ended last, once (`StaffDigest`).
+    @discardableResult
+    func sendStaffDigest() async throws -> Bool {
+        try await StaffDigest(runtime: self).sendIfDue()
+    }
+
     /// Samples the webhook backlog into the metrics.
     func sampleWebhookBacklog() async throws {
         let now = clock.nowMilliseconds

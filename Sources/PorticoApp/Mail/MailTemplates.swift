@@ -239,6 +239,32 @@ struct MailContentTemplate: Sendable, Equatable {
         )
     }
 
+    /// To staff: yesterday's platform problems, one line each.
+    static func staffDigest(day: String, problems: [String], link: String) -> Self {
+        let footer = "You get this mail as an operator of this Portico; it comes only on days with something to report."
+        return Self(
+            subject: "Portico: \(problems.count) problem\(problems.count == 1 ? "" : "s") on \(day)",
+            text: """
+                Platform problems on \(day) (UTC):
+
+                \(problems.map { "- \($0)" }.joined(separator: "\n"))
+
+                Platform health: \(link)
+
+                \(footer)
+
+                """,
+            html: frame(
+                """
+                <h1 style="font-size: 1.3em">Platform problems on \(day)</h1>
+                <ul>\(problems.map { "<li>\($0)</li>" as HTML })</ul>
+                \(button(link, "Open platform health"))
+                """,
+                footer: footer
+            )
+        )
+    }
+
     /// An alert's frame: what happened, where to look, and how to stop these mails.
     private static func alert(subject: String, headline: String, what: String, link: String, action: String, settings: String) -> Self {
         let footer = "You get this mail as an owner or admin of the organization. Choose which alerts are mailed in its settings: \(settings)"

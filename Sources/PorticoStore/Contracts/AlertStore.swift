@@ -62,6 +62,11 @@ package protocol AlertStore: Sendable {
     func sendDueAlertDigests(now: Int64) async throws -> Int
     /// The earliest time a held-back digest comes due; nil when none waits.
     func nextAlertDigestDue() async throws -> Int64?
+    /// Records the staff digest of the day starting at `dayStart` with its mails (none when
+    /// `problems` is 0), once: false, writing nothing, when that day was recorded already.
+    func recordStaffDigest(dayStart: Int64, problems: Int, mails: [MailRecord], at now: Int64) async throws -> Bool
+    /// Whether the day starting at `dayStart` has its digest recorded.
+    func staffDigestRecorded(dayStart: Int64) async throws -> Bool
     /// Announces every key that expires within `AlertKind.keyExpiryNotice` of `now` and was not
     /// announced yet (neither revoked nor rolled): the event `event(key)` makes and the alert
     /// mails, with the key marked, in one transaction. Returns how many keys.

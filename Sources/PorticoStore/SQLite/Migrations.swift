@@ -61,9 +61,14 @@ enum Migrations {
 
     /// Alert mails: which kinds an organization turned off; per endpoint when its last
     /// exhausted-deliveries mail went and how many exhausted deliveries wait for the next digest;
-    /// which keys were announced as expiring; usage per tenant, metric and quota period (month,
+    /// which keys were announced as expiring; the staff digest sent for each day; usage per tenant, metric and quota period (month,
     /// and day for requests) with the highest threshold announced, counted from the hourly buckets.
     private static let v17 = """
+        CREATE TABLE staff_digests (
+            day_start INTEGER PRIMARY KEY NOT NULL,
+            sent_at INTEGER NOT NULL,
+            problems INTEGER NOT NULL
+        );
         CREATE TABLE usage_periods (
             organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
             livemode INTEGER NOT NULL CHECK (livemode IN (0, 1)),

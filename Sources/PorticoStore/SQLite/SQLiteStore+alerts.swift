@@ -105,6 +105,22 @@ extension SQLiteStore: AlertStore {
         }
     }
 
+    package func recordStaffDigest(dayStart: Int64, problems: Int, mails: [MailRecord], at now: Int64) async throws -> Bool {
+        try await writeTransaction { db in
+            try db.execute(
+                sql: "INSERT INTO staff_digests (day_start, sent_at, problems) VALUES (?, ?, ?) ON CONFLICT (day_start) DO NOTHING",
+                arguments: [dayStart, now, problems]
+            )
+            guard db.changesCount == 1 else { return false }
+            for mail in mails { try self.insertMailInTransaction(mail, db) }
+            return true
+        }
+    }
+
+    package func staffDigestRecorded(dayStart: Int64) async throws -> Bool {
+        try await read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM staff_digests WHERE day_start = ?", arguments: [dayStart]) ?? false }
+    }
+
     package func announceExpiringKeys(now: Int64, event: @escaping @Sendable (APIKeyRecord) -> EventRecord?) async throws -> Int {
         try await writeTransaction { db in
             let keys = try APIKeyRecord.fetchAll(
