@@ -35,6 +35,7 @@ import sys
 import threading
 import time
 import traceback
+import urllib.parse
 import urllib.request
 
 from selenium import webdriver
@@ -47,10 +48,13 @@ from selenium_axe_python import Axe
 
 BASE, EMAIL, PASSWORD, SHOTS = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3], sys.argv[4]
 STAFF = sys.argv[5:8] if len(sys.argv) >= 8 else None
+# With the sandbox's platform key and the organization it acts for, the last pass resets the
+# owner's password through the mail the sandbox catches (GET /v1/sandbox/emails).
+MAILBOX = (os.environ.get("SANDBOX_PLATFORM_KEY"), os.environ.get("SANDBOX_ORGANIZATION"))
 os.makedirs(SHOTS, exist_ok=True)
 # Only an earlier run's own screenshots (NN-pass-page.png) are removed.
 for old in os.listdir(SHOTS):
-    if re.fullmatch(r"\d\d-(js|nojs|console|console-nojs)-[a-z0-9-]+\.png", old):
+    if re.fullmatch(r"\d\d-(js|nojs|console|console-nojs|reset)-[a-z0-9-]+\.png", old):
         os.remove(os.path.join(SHOTS, old))
 
 failures = []
@@ -312,7 +316,8 @@ def full_flow():
         # Every other page, and the docs.
         for path, name in [("/dashboard", "overview-after"), ("/dashboard/events", "events"), ("/dashboard/usage", "usage"),
                            ("/dashboard/invoices", "invoices"), ("/dashboard/members", "members"), ("/dashboard/audit", "audit"),
-                           ("/dashboard/settings", "settings"), ("/docs", "docs"), ("/docs/api", "docs-api"),
+                           ("/dashboard/settings", "settings"), ("/dashboard/account", "account"),
+                           ("/dashboard/account/two-factor", "two-factor-setup"), ("/docs", "docs"), ("/docs/api", "docs-api"),
                            ("/docs/webhooks", "docs-webhooks"), ("/docs/changelog", "docs-changelog"), ("/docs/errors", "docs-errors")]:
             session.open(path, name)
         session.follow_first("main a[href^='/docs/errors/']", "docs-error", "docs: the error index links to no error page")
@@ -403,7 +408,48 @@ def console(javascript):
         driver.quit()
 
 
+def password_reset():
+    """"Forgot your password?" end to end: the link comes from the sandbox mailbox; the new password signs in."""
+    platform_key, organization = MAILBOX
+    driver = browser(javascript=True)
+    session = Session(driver, "reset")
+    try:
+        session.open("/dashboard/login", "sign-in")
+        session.follow(driver.find_element(By.LINK_TEXT, "Forgot your password?"), "ask")
+        driver.find_element(By.ID, "email").send_keys(EMAIL)
+        session.submit("/dashboard/password-reset", "asked")
+        if "If an account exists for" not in driver.page_source:
+            fail("reset: no notice after asking for a link")
+        query = urllib.parse.urlencode({"to": EMAIL, "limit": 1})
+        request = urllib.request.Request(f"{BASE}/v1/sandbox/emails?{query}",
+                                         headers={"Authorization": f"Bearer {platform_key}", "Portico-Organization": organization})
+        with urllib.request.urlopen(request) as response:
+            mails = json.load(response)["data"]
+        links = [link for mail in mails for link in mail["links"] if "/dashboard/password-reset/" in link]
+        if not links:
+            fail(f"reset: the sandbox mailbox has no reset link for {EMAIL}")
+            return
+        again_if_detached(lambda: driver.get(links[0]))
+        session.check("choose")
+        new_password = "a fresh passphrase from the browser check"
+        driver.find_element(By.ID, "password").send_keys(new_password)
+        session.submit(links[0].replace(BASE, ""), "reset-done")
+        if "/dashboard/login" not in driver.current_url:
+            fail(f"reset: setting the password led to {driver.current_url}, not the sign-in page")
+        driver.find_element(By.ID, "email").send_keys(EMAIL)
+        driver.find_element(By.ID, "password").send_keys(new_password, Keys.ENTER)
+        WebDriverWait(driver, 15).until(lambda d: "/dashboard/login" not in d.current_url)
+        session.check("signed-in-again")
+        again_if_detached(lambda: driver.get(links[0]))
+        if "This link no longer works" not in driver.page_source:
+            fail("reset: the link worked a second time")
+    finally:
+        driver.quit()
+
+
 runs = [full_flow, without_javascript] + ([lambda: console(True), lambda: console(False)] if STAFF else [])
+# Last: it changes the owner's password.
+runs += [password_reset] if all(MAILBOX) else []
 for run in runs:
     try:
         run()

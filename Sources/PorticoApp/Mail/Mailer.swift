@@ -64,9 +64,9 @@ struct MailComposer: Sendable {
     }
 }
 
-/// Sends the outbox through SMTP: claims due mails with a lease (the SMTP
-/// deadline plus a minute, so a crash mid-send is retried once the lease
-/// runs out and a slow send is never taken twice), sends each, records the
+/// Sends the outbox through SMTP: claims one due mail at a time with a lease
+/// (the SMTP deadline plus 15 seconds, so a crash mid-send is retried once the
+/// lease runs out and a slow send is never taken twice), sends it, records the
 /// outcome. A failure is tried again after 1, 2, 4… minutes (at most two
 /// hours) up to `mail.max_attempts`; a 5xx refusal fails at once. Runs only
 /// when `mail.smtp_host` is set; otherwise mails wait in the outbox.
@@ -87,6 +87,9 @@ final class Mailer: Service, Sendable {
         self.maxAttempts = maxAttempts
         self.logger = logger
     }
+
+    /// How long a lease outlasts the SMTP deadline: time to record the outcome.
+    static let leaseMargin: Int64 = 15_000
 
     /// The wait before try `attempts + 1` after `attempts` failed ones: 1, 2, 4… minutes, at most 2 hours.
     static func backoff(afterAttempts attempts: Int) -> Int64 {
@@ -110,8 +113,9 @@ final class Mailer: Service, Sendable {
         do {
             while !stopping.load(ordering: .relaxed) {
                 let now = clock.nowMilliseconds
-                let lease = Int64(settings.timeout.components.seconds) * 1_000 + 60_000
-                let due = try await store.claimDueMail(now: now, leaseUntil: now + lease, limit: 10)
+                // One at a time: the lease covers one exchange (its deadline) and the commit after it.
+                let lease = Int64(settings.timeout.components.seconds) * 1_000 + Self.leaseMargin
+                let due = try await store.claimDueMail(now: now, leaseUntil: now + lease, limit: 1)
                 guard !due.isEmpty else { break }
                 for mail in due { try await send(mail) }
             }

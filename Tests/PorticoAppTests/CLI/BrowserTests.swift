@@ -9,7 +9,8 @@ import Testing
 /// console error or WCAG A/AA violation fails. A second pass does the same
 /// pages with JavaScript off. Then the operator console, with and without
 /// JavaScript: password and TOTP, the organization table, one organization,
-/// suspend and reactivate, find, platform health, staff audit. Screenshots of every page are left in
+/// suspend and reactivate, find, platform health, staff audit. Last, "Forgot your password?" end to
+/// end, with the link from the sandbox mailbox. Screenshots of every page are left in
 /// `.build/artifacts/browser/` (or `$BROWSER_SCREENSHOTS`).
 struct BrowserTests {
     @Test(.requires(.python3, .pythonModule("selenium"), .pythonModule("selenium_axe_python"), .chromium))
@@ -25,7 +26,8 @@ struct BrowserTests {
             [
                 sandbox.url, try #require(sandbox.owner["email"]), try #require(sandbox.owner["password"]), screenshots,
                 try #require(sandbox.staff["email"]), try #require(sandbox.staff["password"]), try #require(sandbox.staff["totp_secret"]),
-            ]
+            ],
+            environment: ["SANDBOX_PLATFORM_KEY": sandbox.platformKey, "SANDBOX_ORGANIZATION": sandbox.organizationId]
         )
         #expect(status == 0, "\(report)")
         #expect(report.contains("browser check passed"))

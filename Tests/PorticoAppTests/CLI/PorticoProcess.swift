@@ -12,29 +12,47 @@ struct PorticoProcess {
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+    /// A running `portico sandbox` and what its JSON line says.
+    struct Sandbox {
+        let process: Running
+        let url: String
+        /// The first organization's owner (`email`, `password`) and keys.
+        let owner: [String: String]
+        let keys: [String: String]
+        let staff: [String: String]
+        let platformKey: String
+        let organizationId: String
+    }
+
     /// A `portico sandbox` on a free port, its stderr drained, with what its JSON line says of the first organization.
-    static func sandbox(
-        database: String? = nil
-    ) async throws -> (
-        process: Running, url: String, owner: [String: String], keys: [String: String], staff: [String: String]
-    ) {
+    static func sandbox(database: String? = nil) async throws -> Sandbox {
         let sandbox = try Running(["sandbox", "--port", "0"] + (database.map { ["--database", $0] } ?? []))
         sandbox.drainStderr()
         let line = try #require(try JSONSerialization.jsonObject(with: Data(await sandbox.firstLine().utf8)) as? [String: Any])
         let organization = try #require((line["organizations"] as? [[String: Any]])?.first)
-        return (
-            sandbox, try #require(line["url"] as? String),
-            try #require(organization["owner"] as? [String: String]), try #require(organization["keys"] as? [String: String]),
-            try #require(line["staff"] as? [String: String])
+        return Sandbox(
+            process: sandbox,
+            url: try #require(line["url"] as? String),
+            owner: try #require(organization["owner"] as? [String: String]),
+            keys: try #require(organization["keys"] as? [String: String]),
+            staff: try #require(line["staff"] as? [String: String]),
+            platformKey: try #require(line["platform_key"] as? String),
+            organizationId: try #require(organization["id"] as? String)
         )
     }
 
     /// Runs `interpreter Scripts/name arguments…`, stdout and stderr together; the exit status and that output.
     /// Off the cooperative pool: these scripts run for tens of seconds.
-    static func script(_ interpreter: String, _ name: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+    static func script(
+        _ interpreter: String,
+        _ name: String,
+        _ arguments: [String],
+        environment: [String: String] = [:]
+    ) async throws -> (status: Int32, output: String) {
         let (status, output, _) = try await ChildProcess.run(
             "/usr/bin/env",
             [interpreter, repositoryRoot.appendingPathComponent("Scripts/\(name)").path] + arguments,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
             joinStderr: true
         )
         return (status, output)

@@ -88,7 +88,7 @@ import Glibc
         try Data("\(getpid())\n".utf8).write(to: live.appendingPathComponent("owner.pid"))
         defer { try? FileManager.default.removeItem(at: live) }
 
-        let (sandbox, _, _, _, _) = try await PorticoProcess.sandbox()
+        let sandbox = try await PorticoProcess.sandbox().process
         #expect(!FileManager.default.fileExists(atPath: abandoned.path), "the killed sandbox's folder was removed")
         #expect(FileManager.default.fileExists(atPath: live.path), "a running owner's folder is kept")
         await #expect(sandbox.stop(SIGTERM) == 0)
@@ -159,7 +159,8 @@ extension StartupTests {
     /// status 2 instead of signing every delivery with the wrong key.
     @Test func aMissingSecretsKeyFileStopsTheStart() async throws {
         let database = CLITests.temporaryDatabase()
-        let (sandbox, url, _, keys, _) = try await PorticoProcess.sandbox(database: database)
+        let started = try await PorticoProcess.sandbox(database: database)
+        let (sandbox, url, keys) = (started.process, started.url, started.keys)
         let endpoint = try await HTTP.request(
             "POST",
             "\(url)/v1/webhook-endpoints",
