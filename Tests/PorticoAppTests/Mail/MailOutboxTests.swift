@@ -127,3 +127,106 @@ struct MailOutboxTests {
         }
     }
 }
+
+/// Every kind of mail Portico sends, with hostile values, through the real
+/// relay: each arrives with a plain-text and an HTML part, every value
+/// escaped in the HTML, its links on the instance's public URL.
+@Suite(.requires(.python3, .pythonModule("aiosmtpd"), .pythonModule("cryptography")))
+struct EveryMailTests {
+    static let hostile = "<script>alert(1)</script>"
+    static let base = "https://portico.example.com"
+
+    static var templates: [(String, MailContentTemplate)] {
+        let crossing = UsageThresholdCrossing(
+            organizationId: "org_1",
+            livemode: true,
+            metric: hostile,
+            period: .month,
+            periodStart: 0,
+            periodEnd: 1,
+            threshold: 80,
+            quantity: 8,
+            limit: 10
+        )
+        return [
+            (
+                "invitation",
+                .invitation(organization: hostile, inviter: hostile, role: "Admin", link: "\(base)/dashboard/invitations/t", validHours: 72)
+            ),
+            ("password_reset", .passwordReset(link: "\(base)/dashboard/password-reset/t", validMinutes: 60)),
+            (
+                "email_confirmation",
+                .confirmAddress(link: "\(base)/dashboard/confirm-email/t", email: "a@example.org", isChange: true, validHours: 24)
+            ),
+            ("email_change_requested", .addressChangeRequested(newEmail: hostile, accountURL: "\(base)/dashboard/account")),
+            ("password_changed", .passwordChanged(accountURL: "\(base)/dashboard/login")),
+            ("two_factor_disabled", .twoFactorDisabled(accountURL: "\(base)/dashboard/account")),
+            (
+                "webhook_endpoint.disabled",
+                .endpointDisabled(
+                    organization: hostile,
+                    url: hostile,
+                    livemode: false,
+                    reason: "gone",
+                    link: "\(base)/dashboard/webhooks/we_1",
+                    settings: "\(base)/dashboard/settings"
+                )
+            ),
+            (
+                "webhook_delivery.exhausted",
+                .deliveriesExhausted(
+                    organization: hostile,
+                    url: hostile,
+                    livemode: false,
+                    count: 3,
+                    link: "\(base)/dashboard/deliveries",
+                    settings: "\(base)/dashboard/settings"
+                )
+            ),
+            (
+                "api_key.expiring",
+                .keyExpiring(
+                    organization: hostile,
+                    key: hostile,
+                    livemode: true,
+                    expiresAt: "2026-12-08T00:00:00.000Z",
+                    link: "\(base)/dashboard/keys",
+                    settings: "\(base)/dashboard/settings"
+                )
+            ),
+            (
+                "usage.threshold_reached",
+                .usageThreshold(organization: hostile, crossing: crossing, link: "\(base)/dashboard/usage", settings: "\(base)/dashboard/settings")
+            ),
+            ("staff_digest", .staffDigest(day: "2026-11-30", problems: [hostile], link: "\(base)/admin/health")),
+        ]
+    }
+
+    @Test func everyKindArrivesWithBothPartsEscaped() async throws {
+        try await SMTPSink.with { sink in
+            let portico = try await MailOutboxTests.portico(sink)
+            try await portico.run { _ in
+                for (kind, words) in Self.templates {
+                    let mail = portico.runtime.mail.compose(
+                        kind: kind,
+                        to: MailAddress("ops@example.org")!,
+                        words,
+                        organizationId: nil,
+                        at: portico.clock.nowMilliseconds
+                    )
+                    try await portico.store.insertMail(mail)
+                }
+                let received = try await sink.waitFor(Self.templates.count)
+                #expect(received.count == Self.templates.count)
+                for mail in received {
+                    let subject = mail.header("Subject") ?? ""
+                    #expect(mail.bodies.count == 2, "\(subject): a text and an HTML part")
+                    let (text, html) = (mail.bodies.first ?? "", mail.bodies.last ?? "")
+                    #expect(!html.contains("<script>"), "\(subject): a value reached the HTML unescaped")
+                    let links = MailLinks.all(in: text)
+                    #expect(!links.isEmpty && links.allSatisfy { $0.hasPrefix(Self.base) }, "\(subject): \(links)")
+                }
+            }
+        }
+    }
+}
