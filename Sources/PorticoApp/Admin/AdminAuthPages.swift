@@ -85,9 +85,6 @@ struct AdminAuthPages: Sendable {
         let viewer = try await pendingViewer(request)
         guard !viewer.staff.isEnrolled else { throw DashboardError.redirect(to: "/admin/two-factor") }
         let totp = try await admin.staff.twoFactor.pendingEnrollment(viewer.staff.twoFactor)
-        let uri = totp.provisioningURI(account: viewer.staff.email, issuer: TwoFactor.issuer)
-        let qr = HTML.trusted(try QRCode(text: uri).svg(title: "QR code of the two-factor secret for \(viewer.staff.email)"))
-        let secret = totp.base32Secret.chunked(4)
         let next = Dashboard.safeReturnPath(request.uri.queryParameters.get("next"), home: Admin.home)
         return WebPage.response(
             Layout.bare(
@@ -97,12 +94,11 @@ struct AdminAuthPages: Sendable {
                     <p>The console requires it. Scan this code with an authenticator app (1Password, Google Authenticator, Authy, …),
                     then type the six-digit code it shows.</p>
                     \(Layout.alert(error))
-                    <figure class="qr">\(qr)<figcaption>Cannot scan? Enter this key: <code>\(secret)</code></figcaption></figure>
-                    <details><summary>The setup link</summary><p><code class="wrap">\(uri)</code></p></details>
+                    \(try TwoFactorViews.secret(totp, account: viewer.staff.email))
                     <form method="post" action="/admin/enroll">
                     \(AdminLayout.csrf(viewer))
                     <input type="hidden" name="next" value="\(next)">
-                    <p><label for="code">Six-digit code</label><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" required></p>
+                    \(TwoFactorViews.codeField)
                     <p><button type="submit">Turn on two-factor authentication</button></p>
                     </form>
                     """
@@ -120,11 +116,7 @@ struct AdminAuthPages: Sendable {
         let actor = viewer.actor(request: context)
         guard let codes = try await admin.staff.twoFactor.completeEnrollment(viewer.staff.twoFactor, code: form["code"] ?? "", by: actor) else {
             admin.codeThrottle.recordFailure(viewer.staff.id, now: admin.clock.nowMilliseconds)
-            return try await enrollForm(
-                request,
-                error: "That code is not right. Check the app's clock and type the current code.",
-                status: .unauthorized
-            )
+            return try await enrollForm(request, error: TwoFactorViews.wrongCode, status: .unauthorized)
         }
         admin.codeThrottle.recordSuccess(viewer.staff.id)
         try await admin.sessions.verify(viewer, how: "enrollment", actor: actor)
@@ -132,13 +124,7 @@ struct AdminAuthPages: Sendable {
         return WebPage.response(
             Layout.bare(
                 title: "Recovery codes",
-                body: """
-                    <h1>Two-factor authentication is on</h1>
-                    <p>Keep these recovery codes somewhere safe. Each signs you in once if you lose your authenticator.
-                    <strong>They are shown only now.</strong></p>
-                    <ul class="codes">\(codes.map { "<li><code>\($0)</code></li>" as HTML })</ul>
-                    <p><a href="\(next)">Continue to the console</a></p>
-                    """
+                body: TwoFactorViews.recoveryCodes(codes, heading: "Two-factor authentication is on", next: next, onward: "Continue to the console")
             )
         )
     }

@@ -82,8 +82,6 @@ struct TwoFactorPages: Sendable {
         let viewer = try await dashboard.viewer(request)
         guard !viewer.user.hasTwoFactor else { throw DashboardError.redirect(to: "/dashboard/account") }
         let totp = try await dashboard.twoFactor.pendingEnrollment(viewer.user.twoFactor)
-        let uri = totp.provisioningURI(account: viewer.user.email, issuer: TwoFactor.issuer)
-        let qr = HTML.trusted(try QRCode(text: uri).svg(title: "QR code of the two-factor secret for \(viewer.user.email)"))
         let required: HTML =
             viewer.organization.requireTwoFactor
             ? "<p class=\"notice\" role=\"status\">\(viewer.organization.name) requires two-factor sign-in of every member: set it up to go on.</p>"
@@ -94,10 +92,9 @@ struct TwoFactorPages: Sendable {
             <p>Scan this code with an authenticator app (1Password, Google Authenticator, Authy, …), then type the six-digit code it shows.
             From then on, signing in asks for a code after your password.</p>
             \(Layout.alert(error))
-            <figure class="qr">\(qr)<figcaption>Cannot scan? Enter this key: <code>\(totp.base32Secret.chunked(4))</code></figcaption></figure>
-            <details><summary>The setup link</summary><p><code class="wrap">\(uri)</code></p></details>
+            \(try TwoFactorViews.secret(totp, account: viewer.user.email))
             <form method="post" action="\(Self.setup)">\(Layout.csrf(viewer))
-            <p><label for="code">Six-digit code</label><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" required></p>
+            \(TwoFactorViews.codeField)
             <p><button type="submit">Turn on two-factor sign-in</button></p>
             </form>
             """
@@ -118,20 +115,10 @@ struct TwoFactorPages: Sendable {
             )
         else {
             dashboard.codeThrottle.recordFailure(viewer.user.id, now: dashboard.clock.nowMilliseconds)
-            return try await setupForm(
-                request,
-                error: "That code is not right. Check the app's clock and type the current code.",
-                status: .unauthorized
-            )
+            return try await setupForm(request, error: TwoFactorViews.wrongCode, status: .unauthorized)
         }
         dashboard.codeThrottle.recordSuccess(viewer.user.id)
-        let body: HTML = """
-            <h1>Two-factor sign-in is on</h1>
-            <p>Keep these recovery codes somewhere safe. Each signs you in once if you lose your authenticator.
-            <strong>They are shown only now.</strong></p>
-            <ul class="codes">\(codes.map { "<li><code>\($0)</code></li>" as HTML })</ul>
-            <p><a href="/dashboard">Continue to the dashboard</a></p>
-            """
+        let body = TwoFactorViews.recoveryCodes(codes, heading: "Two-factor sign-in is on", next: "/dashboard", onward: "Continue to the dashboard")
         return WebPage.response(Layout.page(viewer, title: "Recovery codes", current: "/dashboard/account", body: body))
     }
 
