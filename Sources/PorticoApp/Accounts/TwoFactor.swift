@@ -36,18 +36,30 @@ struct TwoFactor: Sendable {
     let clock: any PorticoClock
     let secrets: SecretBox
 
-    /// The secret being enrolled: the pending one if the account has one, else a new one, kept sealed.
-    func pendingEnrollment(_ account: Account) async throws -> TOTP {
-        if let totp = try totp(of: account) { return totp }
+    /// A secret to enroll, and the same sealed (bound to the account) for the form that shows it.
+    /// Nothing is stored until enrollment: a secret someone else saw on a setup page they
+    /// abandoned is never the one the account ends up with.
+    func newEnrollment(for account: Account) -> (totp: TOTP, sealed: String) {
         let totp = TOTP.generate()
-        try await store.setPendingTOTPSecret(holder, id: account.id, sealedSecret: secrets.seal(totp.base32Secret, for: account.id))
-        return totp
+        return (totp, secrets.seal(totp.base32Secret, for: account.id))
     }
 
-    /// Completes enrollment with a first code; returns the recovery codes (shown once), or nil for a wrong code.
-    func completeEnrollment(_ account: Account, code: String, by actor: AuditActor) async throws -> [String]? {
-        guard !account.isEnrolled else { return nil }
-        let totp = try await pendingEnrollment(account)
+    /// The secret a form carried back, if it was sealed for this account.
+    func enrollment(sealed: String, for account: Account) -> TOTP? {
+        guard let base32 = try? secrets.open(sealed, for: account.id), let secret = Base32.decode(base32) else { return nil }
+        return TOTP(secret: secret)
+    }
+
+    /// Enrolls the secret the form showed once a first code of it is right; every other session of
+    /// the account ends. The recovery codes (shown once), or nil for a wrong code or a bad form.
+    func completeEnrollment(
+        _ account: Account,
+        sealed: String,
+        code: String,
+        keepingSession: Data,
+        by actor: AuditActor
+    ) async throws -> [String]? {
+        guard !account.isEnrolled, let totp = enrollment(sealed: sealed, for: account) else { return nil }
         let now = clock.nowMilliseconds
         guard let step = totp.verify(code, at: now, after: 0) else { return nil }
         let (hashes, codes) = Self.recoveryCodes()
@@ -58,8 +70,17 @@ struct TwoFactor: Sendable {
             targetID: account.id,
             at: now
         )
-        guard try await store.enrollTOTP(holder, id: account.id, step: step, recoveryCodeHashes: hashes, at: now, audit: audit) else { return nil }
-        return codes
+        let enrolled = try await store.enrollTOTP(
+            holder,
+            id: account.id,
+            sealedSecret: sealed,
+            step: step,
+            recoveryCodeHashes: hashes,
+            keepingSession: keepingSession,
+            at: now,
+            audit: audit
+        )
+        return enrolled ? codes : nil
     }
 
     /// Checks a six-digit code (each time step once) or a recovery code (each once).

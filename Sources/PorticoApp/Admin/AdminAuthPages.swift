@@ -81,10 +81,19 @@ struct AdminAuthPages: Sendable {
 
     // MARK: Enrollment
 
-    private func enrollForm(_ request: Request, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+    /// `sealed`: the secret a refused form carried, shown again so the app that scanned it still matches.
+    private func enrollForm(
+        _ request: Request,
+        error: String? = nil,
+        sealed: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         let viewer = try await pendingViewer(request)
         guard !viewer.staff.isEnrolled else { throw DashboardError.redirect(to: "/admin/two-factor") }
-        let totp = try await admin.staff.twoFactor.pendingEnrollment(viewer.staff.twoFactor)
+        let twoFactor = admin.staff.twoFactor
+        let (totp, secret) =
+            sealed.flatMap { sealed in twoFactor.enrollment(sealed: sealed, for: viewer.staff.twoFactor).map { ($0, sealed) } }
+            ?? twoFactor.newEnrollment(for: viewer.staff.twoFactor)
         let next = Dashboard.safeReturnPath(request.uri.queryParameters.get("next"), home: Admin.home)
         return WebPage.response(
             Layout.bare(
@@ -98,6 +107,7 @@ struct AdminAuthPages: Sendable {
                     <form method="post" action="/admin/enroll">
                     \(AdminLayout.csrf(viewer))
                     <input type="hidden" name="next" value="\(next)">
+                    <input type="hidden" name="secret" value="\(secret)">
                     \(TwoFactorViews.codeField)
                     <p><button type="submit">Turn on two-factor authentication</button></p>
                     </form>
@@ -112,11 +122,21 @@ struct AdminAuthPages: Sendable {
         let viewer = try await pendingViewer(request)
         let form = try await admin.form(&request, context: context, viewer: viewer)
         guard !viewer.staff.isEnrolled else { throw DashboardError.redirect(to: "/admin/two-factor") }
-        if let refusal = throttled(viewer) { return try await enrollForm(request, error: refusal, status: .tooManyRequests) }
+        let sealed = form["secret"] ?? ""
+        if let refusal = throttled(viewer) { return try await enrollForm(request, error: refusal, sealed: sealed, status: .tooManyRequests) }
         let actor = viewer.actor(request: context)
-        guard let codes = try await admin.staff.twoFactor.completeEnrollment(viewer.staff.twoFactor, code: form["code"] ?? "", by: actor) else {
-            admin.codeThrottle.recordFailure(viewer.staff.id, now: admin.clock.nowMilliseconds)
-            return try await enrollForm(request, error: TwoFactorViews.wrongCode, status: .unauthorized)
+        // Counted before the check, cleared after a success: parallel guesses cannot all pass the limit.
+        admin.codeThrottle.recordFailure(viewer.staff.id, now: admin.clock.nowMilliseconds)
+        guard
+            let codes = try await admin.staff.twoFactor.completeEnrollment(
+                viewer.staff.twoFactor,
+                sealed: sealed,
+                code: form["code"] ?? "",
+                keepingSession: viewer.session.idHash,
+                by: actor
+            )
+        else {
+            return try await enrollForm(request, error: TwoFactorViews.wrongCode, sealed: sealed, status: .unauthorized)
         }
         admin.codeThrottle.recordSuccess(viewer.staff.id)
         try await admin.sessions.verify(viewer, how: "enrollment", actor: actor)
@@ -160,9 +180,10 @@ struct AdminAuthPages: Sendable {
         let form = try await admin.form(&request, context: context, viewer: viewer)
         if let refusal = throttled(viewer) { return try await secondFactorForm(request, error: refusal, status: .tooManyRequests) }
         let actor = viewer.actor(request: context)
+        // Counted before the check, cleared after a success: parallel guesses cannot all pass the limit.
+        admin.codeThrottle.recordFailure(viewer.staff.id, now: admin.clock.nowMilliseconds)
         let outcome = try await admin.staff.twoFactor.verify(viewer.staff.twoFactor, input: form["code"] ?? "", by: actor)
         guard outcome != .refused else {
-            admin.codeThrottle.recordFailure(viewer.staff.id, now: admin.clock.nowMilliseconds)
             return try await secondFactorForm(request, error: "That code is not right, or it was already used.", status: .unauthorized)
         }
         admin.codeThrottle.recordSuccess(viewer.staff.id)

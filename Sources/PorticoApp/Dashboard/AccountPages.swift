@@ -110,10 +110,12 @@ struct AccountPages: Sendable {
         if let refusal = dashboard.throttle.refusal(viewer.user.email, now: now, "Too many attempts for this account.") {
             return (refusal, .tooManyRequests)
         }
+        // Counted before the check, cleared after a success: parallel guesses cannot all pass the limit.
+        dashboard.throttle.recordFailure(viewer.user.email, now: now)
         guard try await dashboard.verifyPassword(password, user: viewer.user) else {
-            dashboard.throttle.recordFailure(viewer.user.email, now: now)
             return ("The current password is not right.", .unauthorized)
         }
+        dashboard.throttle.recordSuccess(viewer.user.email)
         return nil
     }
 

@@ -48,7 +48,7 @@ final class Dashboard: Sendable {
             throw DashboardError.signInRequired(returnTo: request.uri.path)
         }
         guard viewer.isVerified else { throw DashboardError.redirect(to: TwoFactorPages.step) }
-        if viewer.organization.requireTwoFactor, !viewer.user.hasTwoFactor,
+        if viewer.owesTwoFactorSetup,
             !["/dashboard/account", "/dashboard/logout", "/dashboard/switch"].contains(where: { request.uri.path.hasPrefix($0) })
         {
             throw DashboardError.redirect(to: TwoFactorPages.setup)

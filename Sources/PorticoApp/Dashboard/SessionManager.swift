@@ -18,6 +18,9 @@ struct Viewer: Sendable {
     var livemode: Bool { session.livemode }
     /// Past the second factor (or signed in without one): only such a session sees the dashboard.
     var isVerified: Bool { session.verifiedAt != nil }
+    /// The organization requires two-factor sign-in and this user has none yet: nothing but
+    /// setting it up (and their account, signing out, switching organization) is served.
+    var owesTwoFactorSetup: Bool { organization.requireTwoFactor && !user.hasTwoFactor }
     var scope: TenantScope { TenantScope(organizationId: organization.id, livemode: session.livemode) }
 
     /// Throws a 403 page unless the role allows `action`.
@@ -86,10 +89,12 @@ final class SessionManager: Sendable {
         try await store.saveSession(session, audit: audit)
     }
 
-    /// The signed-in viewer of `request`, past any second factor; nil otherwise (no cookie,
-    /// unknown, timed out, no longer a member, or the second factor still to come).
+    /// The signed-in viewer of `request`, past any second factor and owing no two-factor setup;
+    /// nil otherwise (no cookie, unknown, timed out, no longer a member, the second factor still
+    /// to come, or an organization requiring one the user lacks). Pages outside the dashboard
+    /// (the docs) use this; the dashboard's own go through `Dashboard.viewer`, which redirects.
     func viewer(of request: Request) async throws -> Viewer? {
-        guard let viewer = try await session(of: request), viewer.isVerified else { return nil }
+        guard let viewer = try await session(of: request), viewer.isVerified, !viewer.owesTwoFactorSetup else { return nil }
         return viewer
     }
 

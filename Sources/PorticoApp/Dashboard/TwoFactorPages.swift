@@ -66,9 +66,9 @@ struct TwoFactorPages: Sendable {
         let form = try await FormData.read(&request, context: context, csrfToken: viewer.csrfToken)
         if let refusal = throttled(viewer) { return try await stepForm(request, error: refusal, status: .tooManyRequests) }
         let actor = viewer.actor(request: context)
+        countAttempt(viewer)
         let outcome = try await dashboard.twoFactor.verify(viewer.user.twoFactor, input: form["code"] ?? "", by: actor)
         guard outcome != .refused else {
-            dashboard.codeThrottle.recordFailure(viewer.user.id, now: dashboard.clock.nowMilliseconds)
             return try await stepForm(request, error: "That code is not right, or it was already used.", status: .unauthorized)
         }
         dashboard.codeThrottle.recordSuccess(viewer.user.id)
@@ -78,10 +78,19 @@ struct TwoFactorPages: Sendable {
 
     // MARK: Setting it up and turning it off
 
-    private func setupForm(_ request: Request, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+    /// `sealed`: the secret a refused form carried, shown again so the app that scanned it still matches.
+    private func setupForm(
+        _ request: Request,
+        error: String? = nil,
+        sealed: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         let viewer = try await dashboard.viewer(request)
         guard !viewer.user.hasTwoFactor else { throw DashboardError.redirect(to: "/dashboard/account") }
-        let totp = try await dashboard.twoFactor.pendingEnrollment(viewer.user.twoFactor)
+        let twoFactor = dashboard.twoFactor
+        let (totp, secret) =
+            sealed.flatMap { sealed in twoFactor.enrollment(sealed: sealed, for: viewer.user.twoFactor).map { ($0, sealed) } }
+            ?? twoFactor.newEnrollment(for: viewer.user.twoFactor)
         let required: HTML =
             viewer.organization.requireTwoFactor
             ? "<p class=\"notice\" role=\"status\">\(viewer.organization.name) requires two-factor sign-in of every member: set it up to go on.</p>"
@@ -90,32 +99,41 @@ struct TwoFactorPages: Sendable {
             <h1>Set up two-factor sign-in</h1>
             \(required)
             <p>Scan this code with an authenticator app (1Password, Google Authenticator, Authy, …), then type the six-digit code it shows.
-            From then on, signing in asks for a code after your password.</p>
+            From then on, signing in asks for a code after your password, and every other session of your account is signed out now.</p>
             \(Layout.alert(error))
             \(try TwoFactorViews.secret(totp, account: viewer.user.email))
             <form method="post" action="\(Self.setup)">\(Layout.csrf(viewer))
+            <input type="hidden" name="secret" value="\(secret)">
             \(TwoFactorViews.codeField)
+            <p><label for="current_password">Current password</label><input id="current_password" name="current_password" type="password" autocomplete="current-password" required></p>
             <p><button type="submit">Turn on two-factor sign-in</button></p>
             </form>
             """
         return WebPage.response(Layout.page(viewer, title: "Two-factor sign-in", current: "/dashboard/account", body: body), status: status)
     }
 
+    /// Needs the current password too: a stolen session cookie must not bind its thief's authenticator.
     private func enroll(_ request: Request, context: Context) async throws -> Response {
         var request = request
         let viewer = try await dashboard.viewer(request)
         let form = try await dashboard.form(&request, context: context, viewer: viewer, whileSuspended: true)
         guard !viewer.user.hasTwoFactor else { throw DashboardError.redirect(to: "/dashboard/account") }
-        if let refusal = throttled(viewer) { return try await setupForm(request, error: refusal, status: .tooManyRequests) }
+        let sealed = form["secret"] ?? ""
+        if let refusal = throttled(viewer) { return try await setupForm(request, error: refusal, sealed: sealed, status: .tooManyRequests) }
+        countAttempt(viewer)
+        guard try await dashboard.verifyPassword(form["current_password"] ?? "", user: viewer.user) else {
+            return try await setupForm(request, error: "The current password is not right.", sealed: sealed, status: .unauthorized)
+        }
         guard
             let codes = try await dashboard.twoFactor.completeEnrollment(
                 viewer.user.twoFactor,
+                sealed: sealed,
                 code: form["code"] ?? "",
+                keepingSession: viewer.session.idHash,
                 by: viewer.actor(request: context)
             )
         else {
-            dashboard.codeThrottle.recordFailure(viewer.user.id, now: dashboard.clock.nowMilliseconds)
-            return try await setupForm(request, error: TwoFactorViews.wrongCode, status: .unauthorized)
+            return try await setupForm(request, error: TwoFactorViews.wrongCode, sealed: sealed, status: .unauthorized)
         }
         dashboard.codeThrottle.recordSuccess(viewer.user.id)
         let body = TwoFactorViews.recoveryCodes(codes, heading: "Two-factor sign-in is on", next: "/dashboard", onward: "Continue to the dashboard")
@@ -130,17 +148,22 @@ struct TwoFactorPages: Sendable {
         if let requiring = viewer.organizations.first(where: { $0.organization.requireTwoFactor }) {
             throw DashboardError.badRequest("\(requiring.organization.name) requires two-factor sign-in of its members, so it stays on.")
         }
-        let now = dashboard.clock.nowMilliseconds
         if let refusal = throttled(viewer) { throw DashboardError.badRequest(refusal) }
         let actor = viewer.actor(request: context)
+        countAttempt(viewer)
         guard try await dashboard.verifyPassword(form["current_password"] ?? "", user: viewer.user),
             try await dashboard.twoFactor.verify(viewer.user.twoFactor, input: form["code"] ?? "", by: actor) != .refused
         else {
-            dashboard.codeThrottle.recordFailure(viewer.user.id, now: now)
             throw DashboardError.badRequest("The password or the code is not right: two-factor sign-in stays on.")
         }
+        dashboard.codeThrottle.recordSuccess(viewer.user.id)
         try await dashboard.runtime.turnOffTwoFactor(of: viewer.user, by: actor)
         return WebPage.redirect(to: "/dashboard/account?two_factor=off")
+    }
+
+    /// Counted before the check and cleared after a success, so parallel guesses cannot all pass the limit.
+    private func countAttempt(_ viewer: Viewer) {
+        dashboard.codeThrottle.recordFailure(viewer.user.id, now: dashboard.clock.nowMilliseconds)
     }
 
     private func throttled(_ viewer: Viewer) -> String? {

@@ -7,7 +7,7 @@ package struct StaffRecord: Codable, Sendable, Equatable {
     package var email: String
     /// A PHC-style scrypt string; never the password.
     package var passwordHash: String
-    /// The TOTP secret, sealed (`SecretBox`); set at the first sign-in, in use once `totpEnabledAt` is.
+    /// The TOTP secret, sealed (`SecretBox`); set with `totpEnabledAt` at enrollment, never before.
     package var totpSecret: String?
     package var totpEnabledAt: Int64?
     /// The last TOTP time step accepted: a code for it or an earlier one is refused.

@@ -9,7 +9,7 @@ package struct UserRecord: Codable, Sendable, Equatable {
     /// When the address was confirmed; nil for an open sign-up that has not confirmed it yet
     /// (such an account cannot switch to live mode).
     package var emailVerifiedAt: Int64?
-    /// The TOTP secret, sealed (`SecretBox`): pending until `totpEnabledAt` is set.
+    /// The TOTP secret, sealed (`SecretBox`); set with `totpEnabledAt` at enrollment, never before.
     package var totpSecret: String?
     package var totpEnabledAt: Int64?
     /// The last TOTP time step accepted: a code for it or an earlier one is refused.

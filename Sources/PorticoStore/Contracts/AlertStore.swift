@@ -10,7 +10,8 @@ import PorticoCore
 package struct AlertMailRequest: Sendable {
     package var kind: AlertKind
     package var organization: OrganizationRecord
-    /// Owners' and admins' addresses: one mail each (no one sees the others').
+    /// Owners' and admins' confirmed addresses: one mail each (no one sees the others'; an
+    /// address someone signed up with but never confirmed gets nothing).
     package var recipients: [String]
     package var endpoint: WebhookEndpointRecord?
     package var apiKey: APIKeyRecord?

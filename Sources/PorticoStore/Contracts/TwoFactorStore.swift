@@ -12,19 +12,20 @@ package enum TwoFactorHolder: String, Sendable, CaseIterable {
 /// checks (a TOTP step, a recovery code) are compare-and-set, so two requests
 /// racing with the same code cannot both win.
 package protocol TwoFactorStore: Sendable {
-    /// Keeps a new sealed secret for an account not yet enrolled (a pending enrollment).
-    func setPendingTOTPSecret(_ holder: TwoFactorHolder, id: String, sealedSecret: String) async throws
-    /// Enrolls: the secret is in use from `step` on, with these recovery codes (their hashes);
-    /// false when the account was already enrolled or has no pending secret.
+    /// Enrolls: `sealedSecret` is in use from `step` on, with these recovery codes (their hashes),
+    /// and every session of the account but `keepingSession` ends; false, changing nothing, when
+    /// the account was enrolled already. No secret is kept before this: the one enrolled is the
+    /// one the enrolling form showed.
     func enrollTOTP(
         _ holder: TwoFactorHolder,
         id: String,
+        sealedSecret: String,
         step: Int64,
         recoveryCodeHashes: [Data],
+        keepingSession: Data,
         at now: Int64,
         audit: AuditEntryRecord
-    ) async throws
-        -> Bool
+    ) async throws -> Bool
     /// Records `step` as used, only if it is later than the last one; false: replayed.
     func useTOTPStep(_ holder: TwoFactorHolder, id: String, step: Int64) async throws -> Bool
     /// Marks an unused recovery code used; false when unknown or already used.

@@ -117,7 +117,8 @@ enum Migrations {
         """
 
     /// Confirmed addresses: open sign-ups confirm theirs; an address change is confirmed from the new one.
-    /// Every account that exists already was made by an operator or an invitation: confirmed.
+    /// Accounts made before confirmation existed count as confirmed (open sign-ups among them):
+    /// taking live mode away from them at an upgrade would break integrations that run.
     private static let v15 = """
         ALTER TABLE users ADD COLUMN email_verified_at INTEGER;
         UPDATE users SET email_verified_at = created_at;

@@ -25,7 +25,7 @@ extension SQLiteStore: AlertStore {
             db,
             sql: """
                 SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id
-                WHERE m.organization_id = ? AND m.role IN ('owner', 'admin') ORDER BY u.email
+                WHERE m.organization_id = ? AND m.role IN ('owner', 'admin') AND u.email_verified_at IS NOT NULL ORDER BY u.email
                 """,
             arguments: [organizationId]
         )

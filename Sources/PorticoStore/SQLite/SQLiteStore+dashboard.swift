@@ -64,10 +64,17 @@ extension SQLiteStore {
         try await writeTransaction { db in
             try db.execute(sql: "UPDATE users SET password_hash = ? WHERE id = ?", arguments: [passwordHash, userId])
             try db.execute(sql: "DELETE FROM dashboard_sessions WHERE user_id = ? AND id_hash != ?", arguments: [userId, keepingSession])
-            try db.execute(sql: "UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL", arguments: [audit.createdAt, userId])
+            try Self.endLinks(of: userId, at: audit.createdAt, db)
             try audit.insert(db)
             if let mail { try self.insertMailInTransaction(mail, db) }
         }
+    }
+
+    /// Ends every unused reset and address link of a user: a new password, or a new address,
+    /// leaves none of them working.
+    static func endLinks(of userId: String, at now: Int64, _ db: Database) throws {
+        try db.execute(sql: "UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL", arguments: [now, userId])
+        try db.execute(sql: "UPDATE email_confirmations SET used_at = ? WHERE user_id = ? AND used_at IS NULL", arguments: [now, userId])
     }
 
     package func insertEmailConfirmation(_ confirmation: EmailConfirmationRecord, mails: [MailRecord], audit: AuditEntryRecord?) async throws {
@@ -111,11 +118,7 @@ extension SQLiteStore {
                 user.email = link.email
                 user.emailVerifiedAt = now
                 // Links sent to the old address stop working with it.
-                try db.execute(sql: "UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL", arguments: [now, user.id])
-                try db.execute(
-                    sql: "UPDATE email_confirmations SET used_at = ? WHERE user_id = ? AND used_at IS NULL",
-                    arguments: [now, user.id]
-                )
+                try Self.endLinks(of: user.id, at: now, db)
             }
             do {
                 try user.update(db)
@@ -245,8 +248,9 @@ extension SQLiteStore {
             else { return nil }
             reset.usedAt = now
             try reset.update(db)
-            // Every other link of this user dies with this one, and every session.
-            try db.execute(sql: "UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL", arguments: [now, user.id])
+            // Every other link of this user dies with this one (an address change asked for with a
+            // stolen password included), and every session.
+            try Self.endLinks(of: user.id, at: now, db)
             try db.execute(sql: "DELETE FROM dashboard_sessions WHERE user_id = ?", arguments: [user.id])
             user.passwordHash = passwordHash
             try user.update(db)

@@ -12,36 +12,41 @@ extension TwoFactorHolder {
         case .user: ("users", "user_recovery_codes", "user_id")
         }
     }
+
+    /// The sessions table and its account column.
+    fileprivate var sessions: (table: String, owner: String) {
+        switch self {
+        case .staff: ("staff_sessions", "staff_id")
+        case .user: ("dashboard_sessions", "user_id")
+        }
+    }
 }
 
 extension SQLiteStore: TwoFactorStore {
-    package func setPendingTOTPSecret(_ holder: TwoFactorHolder, id: String, sealedSecret: String) async throws {
-        let (accounts, _, _) = holder.tables
-        try await writeTransaction { db in
-            try db.execute(sql: "UPDATE \(accounts) SET totp_secret = ? WHERE id = ? AND totp_enabled_at IS NULL", arguments: [sealedSecret, id])
-        }
-    }
-
     package func enrollTOTP(
         _ holder: TwoFactorHolder,
         id: String,
+        sealedSecret: String,
         step: Int64,
         recoveryCodeHashes: [Data],
+        keepingSession: Data,
         at now: Int64,
         audit: AuditEntryRecord
     ) async throws -> Bool {
         let (accounts, codes, owner) = holder.tables
+        let (sessions, sessionOwner) = holder.sessions
         return try await writeTransaction { db in
             try db.execute(
-                sql:
-                    "UPDATE \(accounts) SET totp_enabled_at = ?, totp_last_step = ? WHERE id = ? AND totp_enabled_at IS NULL AND totp_secret IS NOT NULL",
-                arguments: [now, step, id]
+                sql: "UPDATE \(accounts) SET totp_secret = ?, totp_enabled_at = ?, totp_last_step = ? WHERE id = ? AND totp_enabled_at IS NULL",
+                arguments: [sealedSecret, now, step, id]
             )
             guard db.changesCount == 1 else { return false }
             try db.execute(sql: "DELETE FROM \(codes) WHERE \(owner) = ?", arguments: [id])
             for hash in recoveryCodeHashes {
                 try db.execute(sql: "INSERT INTO \(codes) (\(owner), code_hash) VALUES (?, ?)", arguments: [id, hash])
             }
+            // Sessions that signed in without the second factor end with its arrival.
+            try db.execute(sql: "DELETE FROM \(sessions) WHERE \(sessionOwner) = ? AND id_hash != ?", arguments: [id, keepingSession])
             try audit.insert(db)
             return true
         }

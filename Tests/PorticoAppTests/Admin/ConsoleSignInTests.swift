@@ -57,12 +57,21 @@ struct ConsoleSignInTests {
             let totp = try Self.enrollmentSecret(enroll.text)
             let csrf = try #require(Browser.field("csrf_token", in: enroll.text))
 
-            let wrong = try await browser.post("/admin/enroll", [("csrf_token", csrf), ("code", "000000")])
+            let wrong = try await browser.post(
+                "/admin/enroll",
+                [("csrf_token", csrf), ("secret", Browser.field("secret", in: enroll.text) ?? ""), ("code", "000000")]
+            )
             #expect(wrong.status == .unauthorized)
-            let forged = try await browser.post("/admin/enroll", [("csrf_token", "forged"), ("code", Self.code(totp, portico))])
+            let forged = try await browser.post(
+                "/admin/enroll",
+                [("csrf_token", "forged"), ("secret", Browser.field("secret", in: enroll.text) ?? ""), ("code", Self.code(totp, portico))]
+            )
             #expect(forged.status == .forbidden)
 
-            let enrolled = try await browser.post("/admin/enroll", [("csrf_token", csrf), ("code", Self.code(totp, portico))])
+            let enrolled = try await browser.post(
+                "/admin/enroll",
+                [("csrf_token", csrf), ("secret", Browser.field("secret", in: enroll.text) ?? ""), ("code", Self.code(totp, portico))]
+            )
             #expect(enrolled.status == .ok)
             let codes = enrolled.text.matches(of: /<li><code>([a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{2})<\/code><\/li>/).map { String($0.1) }
             #expect(codes.count == 10)
@@ -112,10 +121,20 @@ struct ConsoleSignInTests {
             let csrf = try #require(Browser.field("csrf_token", in: enroll.text))
             let totp = try Self.enrollmentSecret(enroll.text)
             for _ in 0..<portico.runtime.config.dashboard.loginAttempts {
-                #expect(try await browser.post("/admin/enroll", [("csrf_token", csrf), ("code", "000001")]).status == .unauthorized)
+                #expect(
+                    try await browser.post(
+                        "/admin/enroll",
+                        [("csrf_token", csrf), ("secret", Browser.field("secret", in: enroll.text) ?? ""), ("code", "000001")]
+                    ).status == .unauthorized
+                )
             }
             // Even the right code waits now.
-            #expect(try await browser.post("/admin/enroll", [("csrf_token", csrf), ("code", Self.code(totp, portico))]).status == .tooManyRequests)
+            #expect(
+                try await browser.post(
+                    "/admin/enroll",
+                    [("csrf_token", csrf), ("secret", Browser.field("secret", in: enroll.text) ?? ""), ("code", Self.code(totp, portico))]
+                ).status == .tooManyRequests
+            )
         }
     }
 
@@ -154,7 +173,12 @@ struct ConsoleSignInTests {
         let enroll = try await console.get("/admin/enroll")
         let totp = try enrollmentSecret(enroll.text)
         let csrf = try #require(Browser.field("csrf_token", in: enroll.text))
-        #expect(try await console.post("/admin/enroll", [("csrf_token", csrf), ("code", code(totp, portico))]).status == .ok)
+        #expect(
+            try await console.post(
+                "/admin/enroll",
+                [("csrf_token", csrf), ("secret", Browser.field("secret", in: enroll.text) ?? ""), ("code", code(totp, portico))]
+            ).status == .ok
+        )
         return (console, totp)
     }
 }

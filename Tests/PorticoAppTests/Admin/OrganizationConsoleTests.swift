@@ -24,7 +24,10 @@ struct OrganizationConsoleTests {
         let enroll = try await browser.get("/admin/enroll")
         let totp = try ConsoleSignInTests.enrollmentSecret(enroll.text)
         let csrf = try #require(Browser.field("csrf_token", in: enroll.text))
-        let enrolled = try await browser.post("/admin/enroll", [("csrf_token", csrf), ("code", ConsoleSignInTests.code(totp, portico))])
+        let enrolled = try await browser.post(
+            "/admin/enroll",
+            [("csrf_token", csrf), ("secret", Browser.field("secret", in: enroll.text) ?? ""), ("code", ConsoleSignInTests.code(totp, portico))]
+        )
         try #require(enrolled.status == .ok)
         return (browser, csrf, staff.id)
     }

@@ -13,14 +13,18 @@ import Testing
 /// by an organization that says so.
 struct TwoFactorPagesTests {
     /// Sets two-factor sign-in up for the signed-in `browser`; its TOTP and recovery codes.
-    static func enroll(_ browser: Browser, _ portico: TestPortico) async throws -> (TOTP, [String]) {
+    static func enroll(_ browser: Browser, _ portico: TestPortico, password: String? = nil) async throws -> (TOTP, [String]) {
+        let password = password ?? portico.seed.ownerPassword
         let setup = try await browser.get(TwoFactorPages.setup)
         #expect(setup.status == .ok && setup.text.contains("<svg") && !setup.text.contains("<script"))
         let totp = try ConsoleSignInTests.enrollmentSecret(setup.text)
         let csrf = try #require(Browser.field("csrf_token", in: setup.text))
-        let wrong = try await browser.post(TwoFactorPages.setup, [("csrf_token", csrf), ("code", "000000")])
+        let secret = try #require(Browser.field("secret", in: setup.text))
+        let fields = [("csrf_token", csrf), ("secret", secret), ("current_password", password)]
+        let wrong = try await browser.post(TwoFactorPages.setup, fields + [("code", "000000")])
         #expect(wrong.status == .unauthorized)
-        let on = try await browser.post(TwoFactorPages.setup, [("csrf_token", csrf), ("code", ConsoleSignInTests.code(totp, portico))])
+        #expect(try ConsoleSignInTests.enrollmentSecret(wrong.text).base32Secret == totp.base32Secret, "a refused form shows its secret again")
+        let on = try await browser.post(TwoFactorPages.setup, fields + [("code", ConsoleSignInTests.code(totp, portico))])
         #expect(on.status == .ok && on.text.contains("Two-factor sign-in is on"))
         let codes = on.text.components(separatedBy: "<li><code>").dropFirst().map { String($0.prefix { $0 != "<" }) }
         #expect(codes.count == TwoFactor.recoveryCodeCount)
@@ -133,6 +137,11 @@ struct TwoFactorPagesTests {
                 #expect(try await member.get(path).headers[.location] == TwoFactorPages.setup, "\(path)")
             }
             #expect(try await member.get("/dashboard/account").status == .ok)
+            // Nor do the docs make the member a key meanwhile.
+            let keysBefore = try await portico.store.apiKeys(organizationId: portico.organizationID, livemode: nil).count
+            let docsKey = try await member.post("/docs/quickstart-key", [("csrf_token", try await member.csrfToken("/dashboard/account"))])
+            #expect(docsKey.headers[.location] == "/dashboard/login?next=/docs")
+            #expect(try await portico.store.apiKeys(organizationId: portico.organizationID, livemode: nil).count == keysBefore)
             let setup = try await member.get(TwoFactorPages.setup)
             #expect(setup.text.contains("Acme requires two-factor sign-in of every member"))
             let refused = try await member.post(
@@ -140,7 +149,7 @@ struct TwoFactorPagesTests {
                 [("csrf_token", try await member.csrfToken("/dashboard/account")), ("require", "off")]
             )
             #expect(refused.headers[.location] == TwoFactorPages.setup, "no setting changes before the member has it")
-            _ = try await Self.enroll(member, portico)
+            _ = try await Self.enroll(member, portico, password: password)
             #expect(try await member.get("/dashboard/keys").status == .ok)
             let notAllowed = try await member.post(
                 "/dashboard/settings/two-factor",
@@ -149,6 +158,45 @@ struct TwoFactorPagesTests {
             #expect(notAllowed.status == .forbidden, "a developer does not change settings")
             let actions = try await portico.store.auditEntries(targetId: portico.organizationID).map(\.action)
             #expect(actions.contains("organization.two_factor_required"))
+        }
+    }
+
+    /// A setup page's secret is used only by its own form (one seen on an abandoned page is never
+    /// enrolled later); enrolling takes the current password and signs out every other session.
+    @Test func enrollmentUsesTheFormsOwnSecretTakesThePasswordAndEndsOtherSessions() async throws {
+        let portico = try await TestPortico.make()
+        portico.clock.freeze()
+        try await portico.run { api in
+            let owner = try await DashboardPagesTests.signedInOwner(portico, api)
+            let elsewhere = try await DashboardPagesTests.signedInOwner(portico, api)
+            let first = try ConsoleSignInTests.enrollmentSecret(try await owner.get(TwoFactorPages.setup).text)
+            let page = try await owner.get(TwoFactorPages.setup)
+            let second = try ConsoleSignInTests.enrollmentSecret(page.text)
+            #expect(first.base32Secret != second.base32Secret, "nothing is kept before enrollment")
+            #expect(try await portico.store.user(email: portico.seed.ownerEmail)?.totpSecret == nil)
+
+            let csrf = try #require(Browser.field("csrf_token", in: page.text))
+            let secret = try #require(Browser.field("secret", in: page.text))
+            let code = ConsoleSignInTests.code(second, portico)
+            let noPassword = try await owner.post(
+                TwoFactorPages.setup,
+                [("csrf_token", csrf), ("secret", secret), ("current_password", "not the password"), ("code", code)]
+            )
+            #expect(noPassword.status == .unauthorized && noPassword.text.contains("The current password is not right."))
+            let forged = try await owner.post(
+                TwoFactorPages.setup,
+                [("csrf_token", csrf), ("secret", "forged"), ("current_password", portico.seed.ownerPassword), ("code", code)]
+            )
+            #expect(forged.status == .unauthorized)
+            #expect(try await portico.store.user(email: portico.seed.ownerEmail)?.hasTwoFactor == false)
+
+            let on = try await owner.post(
+                TwoFactorPages.setup,
+                [("csrf_token", csrf), ("secret", secret), ("current_password", portico.seed.ownerPassword), ("code", code)]
+            )
+            #expect(on.status == .ok)
+            #expect(try await owner.get("/dashboard").status == .ok)
+            #expect(try await elsewhere.get("/dashboard").status == .seeOther, "a session without the second factor ends with its arrival")
         }
     }
 }

@@ -14,10 +14,11 @@ import Testing
 struct AlertMailTests {
     static let adminEmail = "admin@acme.test"
     static let developerEmail = "dev@acme.test"
+    static let unconfirmedEmail = "unconfirmed@acme.test"
 
     /// An admin and a developer beside the seeded owner.
     static func addMembers(_ portico: TestPortico) async throws {
-        for (email, role) in [(adminEmail, "admin"), (developerEmail, "developer")] {
+        for (email, role) in [(adminEmail, "admin"), (developerEmail, "developer"), (unconfirmedEmail, "admin")] {
             _ = try await portico.runtime.accounts.createUser(
                 email: email,
                 password: "a long enough password",
@@ -26,6 +27,8 @@ struct AlertMailTests {
                 by: .cli
             )
         }
+        // An admin whose address was never confirmed (someone may have signed up with another's).
+        _ = try await BillingCLITests.query(portico.databasePath, "UPDATE users SET email_verified_at = NULL WHERE email = '\(unconfirmedEmail)'")
     }
 
     static func mails(_ portico: TestPortico, to address: String, kind: AlertKind) async throws -> [MailRecord] {
@@ -60,6 +63,10 @@ struct AlertMailTests {
                     #expect(text.contains("410 Gone") && text.contains("/dashboard/webhooks/\(endpoint.id)"))
                 }
                 #expect(try await Self.mails(portico, to: Self.developerEmail, kind: .endpointDisabled).isEmpty)
+                #expect(
+                    try await Self.mails(portico, to: Self.unconfirmedEmail, kind: .endpointDisabled).isEmpty,
+                    "unconfirmed addresses get no alerts"
+                )
             }
         }
     }

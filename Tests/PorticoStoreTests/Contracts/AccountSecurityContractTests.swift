@@ -55,6 +55,9 @@ struct AccountSecurityContractTests {
             for session in [here, there] {
                 try await store.insertSession(session, audit: Fixtures.audit("user.signed_in", organization: acme.id, target: ada.id))
             }
+            // An address change asked for with a stolen password must not outlive the new password.
+            let move = Self.link(ada, "thief@example.net", .change)
+            try await store.insertEmailConfirmation(move, mails: [], audit: nil)
             try await store.changePassword(
                 userId: ada.id,
                 passwordHash: "new-hash",
@@ -65,6 +68,7 @@ struct AccountSecurityContractTests {
             #expect(try await store.user(id: ada.id)?.passwordHash == "new-hash")
             #expect(try await store.session(idHash: here.idHash) != nil)
             #expect(try await store.session(idHash: there.idHash) == nil)
+            #expect(try await store.emailConfirmation(tokenHash: move.tokenHash, now: Fixtures.now + 2) == nil)
             #expect(try await store.mails(status: nil, recipient: ada.email, page: PageRequest(limit: 5)).items.map(\.kind) == ["password_changed"])
             #expect(try await store.auditEntries(targetId: ada.id).contains { $0.action == "user.password_changed" })
         }
@@ -146,14 +150,21 @@ struct AccountSecurityContractTests {
             try await store.createStaff(ops, audit: Fixtures.audit("staff.created", organization: nil, target: ops.id, type: "staff"))
             for (holder, id) in [(TwoFactorHolder.user, ada.id), (.staff, ops.id)] {
                 let enrolled = Fixtures.audit("\(holder.rawValue).two_factor_enrolled", organization: nil, target: id, type: holder.rawValue)
-                #expect(
-                    try await !store.enrollTOTP(holder, id: id, step: 10, recoveryCodeHashes: [], at: Fixtures.now, audit: enrolled),
-                    "no secret yet"
-                )
-                try await store.setPendingTOTPSecret(holder, id: id, sealedSecret: "sealed")
                 let codes = [Data([1]), Data([2])]
-                #expect(try await store.enrollTOTP(holder, id: id, step: 10, recoveryCodeHashes: codes, at: Fixtures.now, audit: enrolled))
-                #expect(try await !store.enrollTOTP(holder, id: id, step: 11, recoveryCodeHashes: codes, at: Fixtures.now, audit: enrolled), "once")
+                func enroll(step: Int64) async throws -> Bool {
+                    try await store.enrollTOTP(
+                        holder,
+                        id: id,
+                        sealedSecret: "sealed-\(step)",
+                        step: step,
+                        recoveryCodeHashes: codes,
+                        keepingSession: Data([0]),
+                        at: Fixtures.now,
+                        audit: enrolled
+                    )
+                }
+                #expect(try await enroll(step: 10))
+                #expect(try await !enroll(step: 11), "once: a second enrollment changes nothing")
                 #expect(try await !store.useTOTPStep(holder, id: id, step: 10), "the enrolling step is spent")
                 #expect(try await store.useTOTPStep(holder, id: id, step: 11))
                 #expect(try await !store.useTOTPStep(holder, id: id, step: 11))
@@ -164,6 +175,7 @@ struct AccountSecurityContractTests {
                 #expect(try await store.unusedRecoveryCodes(holder, id: id) == 1)
             }
             #expect(try await store.user(id: ada.id)?.hasTwoFactor == true)
+            #expect(try await store.user(id: ada.id)?.totpSecret == "sealed-10")
             #expect(try await store.staff(id: ops.id)?.isEnrolled == true)
 
             let off = Fixtures.audit("user.two_factor_disabled", organization: nil, target: ada.id, type: "user")
