@@ -183,9 +183,10 @@ extension SQLiteStore {
         for (key, quantity) in totals {
             guard let row = try Row.fetchOne(upsert, arguments: [key.organizationId, key.livemode, key.metric, key.period.name, key.start, quantity])
             else { continue }
-            guard let policy = configuration.policy else { continue }
             let total: Int64 = row["quantity"]
             let alerted: Int = row["alerted"]
+            // A period whose last threshold is announced needs no quota, nor its organization read, again.
+            guard let policy = configuration.policy, alerted < UsageQuota.thresholds.last ?? 0 else { continue }
             if organizations[key.organizationId] == nil {
                 organizations[key.organizationId] = try OrganizationRecord.fetchOne(db, key: key.organizationId)
             }
