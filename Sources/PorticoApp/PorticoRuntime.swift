@@ -107,7 +107,8 @@ public final class PorticoRuntime: Sendable {
         self.baseURL = BaseURL(config.baseURL(port: config.server.port))
         let composer = MailComposer(secrets: secretBox, sender: config.mail.sender)
         self.mail = composer
-        policy.fill(AlertMails(composer: composer, baseURL: baseURL))
+        let alerts = AlertMails(composer: composer, baseURL: baseURL)
+        policy.fill(alerts)
         self.metrics = PorticoMetrics()
         self.identity = IdentityTokens(store: store, secrets: secretBox, issuer: baseURL)
         self.proxy = try UpstreamProxy(
@@ -129,7 +130,13 @@ public final class PorticoRuntime: Sendable {
         )
         self.redactor = BodyRedactor(sensitiveFields: config.requestLogs.sensitiveFields, maxBytes: config.requestLogs.bodyCaptureMaxBytes)
         self.billing = BillingService(config: config, store: store, clock: clock, authenticator: authenticator)
-        self.keys = KeyService(store: store, clock: clock, authenticator: authenticator) { [gateway] in gateway.definition.catalogue }
+        self.keys = KeyService(
+            store: store,
+            clock: clock,
+            authenticator: authenticator,
+            catalogue: { [gateway] in gateway.definition.catalogue },
+            alerts: alerts
+        )
         self.platformKeys = PlatformKeys(store: store, clock: clock, authenticator: authenticator)
         self.addressPolicy = AddressPolicy(allowlist: config.webhooks.allowedCidrs.compactMap { CIDR($0) })
         self.webhookClient = try WebhookClient(

@@ -7,7 +7,7 @@ struct KeyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "key",
         abstract: "Manage API keys.",
-        subcommands: [Create.self, List.self, Roll.self, Revoke.self]
+        subcommands: [Create.self, List.self, Roll.self, Revoke.self, Check.self]
     )
 
     struct Create: AsyncParsableCommand {
@@ -82,12 +82,41 @@ struct KeyCommand: AsyncParsableCommand {
         @OptionGroup var options: GlobalOptions
         @Argument(help: "Key id (key_…).") var id: String
         @Option(help: "Organization id.") var org: String
+        @Option(help: "Why: leaked (mails the organization's owners), unused or other.") var reason: String?
+
+        func validate() throws {
+            if let reason, RevocationReason(rawValue: reason) == nil { throw ValidationError("--reason must be leaked, unused or other") }
+        }
 
         func run() async throws {
             let runtime = try options.openRuntime()
-            guard try await CLI.report({ try await runtime.keys.revoke(id: id, organizationID: org, by: .cli) }) != nil
+            let why = reason.flatMap(RevocationReason.init(rawValue:))
+            guard try await CLI.report({ try await runtime.keys.revoke(id: id, organizationID: org, reason: why, by: .cli) }) != nil
             else { CLI.fail("no key \(id) in organization \(org)", code: 1) }
             print("revoked \(id)")
+        }
+    }
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Say whether a string is a well-formed Portico key (prefix, mode, length, checksum), without a database.",
+            discussion: """
+                Exit status 0 for a well-formed key, 1 otherwise. Pass - to read the string from standard input \
+                (a key on the command line is visible to other users in the process list). Whether the key \
+                exists or is revoked is for the instance to say (POST /v1/keys/verify).
+                """
+        )
+
+        @Argument(help: "The string to check, or - to read it from standard input.") var string: String
+
+        func run() async throws {
+            let text = string == "-" ? (readLine(strippingNewline: true) ?? "") : string
+            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let check = KeyCheck(trimmed)
+            // Never echo a whole key back: its prefix and last four are enough to recognise it.
+            let shown = trimmed.count > 12 ? "\(trimmed.prefix(8))…\(trimmed.suffix(4))" : "'\(trimmed)'"
+            print("\(shown): \(check.description)")
+            if case .malformed = check { throw ExitCode(1) }
         }
     }
 }

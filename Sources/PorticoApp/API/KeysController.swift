@@ -113,15 +113,30 @@ struct KeysController: Sendable {
     @Sendable func revoke(_ request: Request, context: Context) async throws -> Response {
         let caller = try context.requirePrincipal()
         let id = try context.parameters.require("id")
+        let body = try await RequestBody.decode(request, context: context)
+        try body.allowOnly(["reason"])
+        let reason: RevocationReason?
+        switch body.fields["reason"] {
+        case nil, .null?: reason = nil
+        case .string(let text)?:
+            guard let known = RevocationReason(rawValue: text) else { throw Self.badReason }
+            reason = known
+        case _?: throw Self.badReason
+        }
         _ = try await ownKey(id, caller)
         let actor = AuditActor(caller, context)
         return try await context.respond { completion in
-            try await keys.revoke(id: id, organizationID: caller.organizationID, by: actor, completing: completion)
+            try await keys.revoke(id: id, organizationID: caller.organizationID, reason: reason, by: actor, completing: completion)
         } render: { [now = clock.nowMilliseconds] revoked in
             guard let revoked else { throw APIError.notFound("api_key", id: id) }
             return APIKeyResource(revoked, now: now)
         }
     }
+
+    static let badReason = APIError.invalid(
+        "reason",
+        "reason must be one of \(RevocationReason.allCases.map(\.rawValue).joined(separator: ", ")); leaked also mails the organization's owners."
+    )
 
     /// Tells another service whether a key is good, without the key having to
     /// pass through Portico. Keys of other organizations or the other mode are

@@ -48,6 +48,8 @@ struct KeysPages: Sendable {
                 <select id="overlap-\(key.id)" name="overlap_hours">\(overlapOptions)</select>
                 <button type="submit">Roll</button></form>
                 <form method="post" action="/dashboard/keys/\(key.id)/revoke" class="inline">\(Layout.csrf(viewer))
+                <label for="reason-\(key.id)" class="visually-hidden">Why</label>
+                <select id="reason-\(key.id)" name="reason">\(Self.reasonOptions)</select>
                 <button type="submit" class="danger">Revoke</button></form>
                 """
                 : ""
@@ -152,11 +154,22 @@ struct KeysPages: Sendable {
     private func revoke(_ request: Request, context: Context) async throws -> Response {
         var request = request
         let viewer = try await dashboard.viewer(request)
-        _ = try await dashboard.form(&request, context: context, viewer: viewer)
+        let form = try await dashboard.form(&request, context: context, viewer: viewer)
         let key = try await ownKey(context, viewer: viewer)
-        _ = try await dashboard.runtime.keys.revoke(id: key.id, organizationID: viewer.organization.id, by: viewer.actor(request: context))
+        _ = try await dashboard.runtime.keys.revoke(
+            id: key.id,
+            organizationID: viewer.organization.id,
+            reason: form["reason"].flatMap(RevocationReason.init(rawValue:)),
+            by: viewer.actor(request: context)
+        )
         return WebPage.redirect(to: "/dashboard/keys?revoked=\(key.id)")
     }
+
+    /// The revoke form's reasons; a leaked key's owners are mailed.
+    static let reasonOptions: HTML = """
+        <option value="">No reason given</option><option value="leaked">Leaked (mails the owners)</option>\
+        <option value="unused">No longer used</option><option value="other">Other</option>
+        """
 
     /// The key in the URL, if it belongs to the viewer's organization and mode and their role may change it.
     private func ownKey(_ context: Context, viewer: Viewer) async throws -> APIKeyRecord {

@@ -137,7 +137,7 @@ struct WebhooksPages: Sendable {
         var request = request
         let (viewer, form) = try await dashboard.submission(&request, context: context) { .manageWebhooks(live: $0.livemode) }
         do {
-            let input = try await EndpointInput(body: Self.body(form, includeStatus: false), policy: service.policy)
+            let input = try await EndpointInput(body: Self.body(form, includeStatus: false), policy: service.policy, livemode: viewer.scope.livemode)
             let endpoint = try await service.create(input, scope: viewer.scope, by: viewer.actor(request: context))
             return WebPage.redirect(to: "/dashboard/webhooks/\(endpoint.id)?done=created")
         } catch let error as APIError {
@@ -149,7 +149,7 @@ struct WebhooksPages: Sendable {
         var request = request
         let (viewer, endpoint, form) = try await managed(&request, context: context)
         do {
-            let input = try await EndpointInput(body: Self.body(form, includeStatus: true), policy: service.policy)
+            let input = try await EndpointInput(body: Self.body(form, includeStatus: true), policy: service.policy, livemode: viewer.scope.livemode)
             _ = try await service.update(id: endpoint.id, scope: viewer.scope, with: input, by: viewer.actor(request: context))
             return WebPage.redirect(to: "/dashboard/webhooks/\(endpoint.id)?done=saved")
         } catch let error as APIError {

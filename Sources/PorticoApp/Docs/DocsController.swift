@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import PorticoCore
 import PorticoStore
 
 /// `/docs`: the quickstart, the API reference rendered from the OpenAPI
@@ -30,6 +31,10 @@ struct DocsController: Sendable {
         }
         router.get("docs/webhooks") { _, _ in Self.page("Verifying webhooks", current: "/docs/webhooks", body: WebhookGuide.html) }
         router.get("docs/changelog") { _, _ in Self.page("Changelog", current: "/docs/changelog", body: Self.changelog) }
+        router.get("docs/leaked-keys") { _, _ in Self.page("Leaked keys", current: LeakedKeysGuide.path, body: LeakedKeysGuide.html) }
+        router.get("docs/leaked-keys/gitleaks.toml") { _, _ in
+            WebPage.asset(KeyPatterns.gitleaksConfig, contentType: "application/toml; charset=utf-8")
+        }
         router.get("docs/errors") { _, _ in Self.page("Error codes", current: "/docs/errors", body: Self.errorIndex) }
         router.get("docs/errors/:code") { _, context in
             let raw = try context.parameters.require("code")
@@ -41,7 +46,7 @@ struct DocsController: Sendable {
                     <p><a href="/docs/errors">All error codes</a></p>
                     <h1><code>\(code.rawValue)</code></h1>
                     <p><strong>HTTP \(Int(code.status.code)) — \(code.title)</strong></p>
-                    <p>\(code.explanation)</p>
+                    <p>\(Self.inlineCode(code.explanation))</p>
                     <h2>What the response looks like</h2>
                     <pre>{
                       "type": "\(dashboard.runtime.baseURL.value)/docs/errors/\(code.rawValue)",
@@ -205,7 +210,7 @@ struct DocsController: Sendable {
 
     static let navigation: [(String, String)] = [
         ("/docs", "Quickstart"), ("/docs/api", "API reference"), ("/docs/webhooks", "Webhooks"), ("/docs/errors", "Error codes"),
-        ("/docs/changelog", "Changelog"),
+        ("/docs/leaked-keys", "Leaked keys"), ("/docs/changelog", "Changelog"),
     ]
 
     static func page(_ title: String, current: String, body: HTML) -> Response {

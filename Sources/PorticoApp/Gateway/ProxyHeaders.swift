@@ -1,5 +1,6 @@
 import HTTPTypes
 import NIOHTTP1
+import PorticoCore
 
 extension HTTPField.Name {
     static let porticoUsage = Self("Portico-Usage")!
@@ -7,6 +8,7 @@ extension HTTPField.Name {
     static let porticoOrganization = Self("Portico-Organization")!
     static let porticoMode = Self("Portico-Mode")!
     static let porticoKeyID = Self("Portico-Key-Id")!
+    static let porticoTestOutcome = Self(ForcedOutcome.headerName)!
 }
 
 /// Which headers a proxy must not pass on (RFC 9110 §7.6.1) and which the
@@ -22,7 +24,7 @@ enum ProxyHeaders {
     /// (Portico's dashboard session shares the host), and what the gateway itself asserts.
     static let neverForwarded: Set<HTTPField.Name> = [
         .authorization, .cookie, .expect,
-        .porticoIdentity, .porticoOrganization, .porticoMode, .porticoKeyID, .requestID,
+        .porticoIdentity, .porticoOrganization, .porticoMode, .porticoKeyID, .porticoTestOutcome, .requestID,
         HTTPField.Name("Portico-Version")!, HTTPField.Name("Forwarded")!, HTTPField.Name("X-Forwarded-For")!,
         HTTPField.Name("X-Forwarded-Proto")!, HTTPField.Name("X-Forwarded-Host")!,
     ]

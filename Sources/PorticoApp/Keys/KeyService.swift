@@ -56,6 +56,8 @@ public struct KeyService: Sendable {
     let authenticator: KeyAuthenticator?
     /// The scopes keys may hold now: Portico's and the gateway's custom ones (reloadable, so read per call).
     var catalogue: @Sendable () -> ScopeCatalogue = { .builtIn }
+    /// Words the leaked-key notice; nil where no mail is sent.
+    var alerts: AlertMails? = nil
 
     public func create(_ request: NewKeyRequest, by actor: AuditActor) async throws -> IssuedKey {
         try await create(request, by: actor, completing: nil)
@@ -143,14 +145,30 @@ public struct KeyService: Sendable {
     package func revoke(
         id: String,
         organizationID: String,
+        reason: RevocationReason? = nil,
         by actor: AuditActor,
         completing completion: IdempotentCompletion<APIKeyRecord?>? = nil
     ) async throws -> APIKeyRecord? {
         let now = clock.nowMilliseconds
-        let audit = actor.entry("api_key.revoked", organizationID: organizationID, targetType: "api_key", targetID: id, at: now)
-        let key = try await store.revokeAPIKey(id: id, organizationId: organizationID, at: now, audit: audit, completing: completion)
+        let details = reason.map { ["reason": $0.rawValue] } ?? [:]
+        let audit = actor.entry("api_key.revoked", organizationID: organizationID, targetType: "api_key", targetID: id, details: details, at: now)
+        let mail = reason == .leaked ? try await leakNotices(keyID: id, organizationID: organizationID, by: actor, at: now) : []
+        let key = try await store.revokeAPIKey(id: id, organizationId: organizationID, at: now, audit: audit, mail: mail, completing: completion)
         authenticator?.invalidate()
         return key
+    }
+
+    /// The mails telling each owner (confirmed address) that a key was revoked as leaked;
+    /// the store writes them only if this call is the one that revokes it.
+    private func leakNotices(keyID: String, organizationID: String, by actor: AuditActor, at now: Int64) async throws -> [MailRecord] {
+        guard let alerts, let key = try await store.apiKey(id: keyID, organizationId: organizationID), key.revokedAt == nil,
+            let organization = try await store.organization(id: organizationID)
+        else { return [] }
+        let owners = try await store.members(organizationId: organizationID).filter {
+            $0.membership.role == "owner" && $0.user.emailVerifiedAt != nil
+        }
+        let who = [actor.type.replacingOccurrences(of: "_", with: " "), actor.id].compactMap { $0 }.joined(separator: " ")
+        return alerts.leakedKey(key, organization: organization, revokedBy: who, to: owners.map(\.user.email), at: now)
     }
 
     // MARK: Helpers

@@ -61,6 +61,22 @@ struct AlertMails: Sendable {
     }
 }
 
+extension AlertMails {
+    /// To each owner: a key was revoked as leaked (a security notice: it cannot be turned off).
+    func leakedKey(_ key: APIKeyRecord, organization: OrganizationRecord, revokedBy: String, to owners: [String], at now: Int64) -> [MailRecord] {
+        let words = MailContentTemplate.keyLeaked(
+            organization: organization.name,
+            key: key.label.map { "\($0) (\(key.prefix)…\(key.last4))" } ?? "\(key.prefix)…\(key.last4)",
+            livemode: key.livemode,
+            revokedBy: revokedBy,
+            link: "\(baseURL.value)/dashboard/audit"
+        )
+        return owners.compactMap(MailAddress.init).map {
+            composer.compose(kind: "api_key.leaked", to: $0, words, organizationId: organization.id, at: now)
+        }
+    }
+}
+
 /// What the store asks of the app while it writes (`StorePolicy`): the words
 /// of alert mails (`AlertMails`, filled once the secrets key is read, right
 /// after the store opened), the quotas a tenant's plan and staff overrides

@@ -223,6 +223,34 @@ struct MailContentTemplate: Sendable, Equatable {
         )
     }
 
+    /// To owners: a key was revoked because it leaked. A security notice, always sent.
+    static func keyLeaked(organization: String, key: String, livemode: Bool, revokedBy: String, link: String) -> Self {
+        let what =
+            "The \(livemode ? "live" : "test")-mode API key \(key) of \(organization) was revoked as leaked by \(revokedBy). It is refused from now on."
+        let advice = "Check the audit log for what it did before it was revoked, and move whatever used it to a new key"
+        let footer = "You get this mail as an owner of the organization; notices about leaked keys are always sent."
+        return Self(
+            subject: "An API key of \(organization) was revoked as leaked",
+            text: """
+                \(what)
+
+                \(advice): \(link)
+
+                \(footer)
+
+                """,
+            html: frame(
+                """
+                <h1 style="font-size: 1.3em">A leaked API key was revoked</h1>
+                <p>\(what)</p>
+                <p>\(advice).</p>
+                \(button(link, "Open the audit log"))
+                """,
+                footer: footer
+            )
+        )
+    }
+
     /// To owners and admins: usage reached 80 % or 100 % of a quota in its period.
     static func usageThreshold(organization: String, crossing: UsageThresholdCrossing, link: String, settings: String) -> Self {
         let period = crossing.period == .day ? "today (UTC)" : "this month"

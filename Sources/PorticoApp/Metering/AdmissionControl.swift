@@ -241,6 +241,25 @@ final class AdmissionControl: Sendable {
         return counted
     }
 
+    /// The 429 a test-mode request asked for with `Portico-Test-Outcome:
+    /// rate_limited`, as the key's own limit would give it: what `admission`
+    /// counted is given back, and the key's tightest rate limit reports itself
+    /// spent for one second (so a client's retry can be tested without waiting a minute).
+    func forcedRefusal(_ admission: Admission, for principal: Principal, states: inout [LimitState]) -> APIError {
+        refund(admission, for: principal)
+        let keyLimits = states.indices.filter { states[$0].policy.kind == .rate(.key, .burst) || states[$0].policy.kind == .rate(.key, .minute) }
+        if let index = keyLimits.min(by: { states[$0].isTighter(than: states[$1]) }) {
+            states[index].remaining = 0
+            states[index].resetSeconds = 1
+            states[index].retryAfterSeconds = 1
+        } else {
+            states.append(LimitState(policy: LimitPolicy(.key, .burst, quota: 1), remaining: 0, resetSeconds: 1, retryAfterSeconds: 1))
+        }
+        var error = refusal(states, principal: principal)!
+        error.detail += " " + ForcedOutcome.note
+        return error
+    }
+
     /// The problem to answer with when one of `states` refused the request.
     func refusal(_ states: [LimitState], principal: Principal?) -> APIError? {
         guard let hit = states.first(where: \.refused) else { return nil }

@@ -12,7 +12,8 @@ import PorticoCore
 ///    refused outright (URLs are logged everywhere);
 /// 3. the key's, organization's and plan's limits and quotas;
 /// 4. body capture for organizations that turned it on;
-/// 5. rate-limit headers on whatever response comes back.
+/// 5. a test-mode request's `Portico-Test-Outcome` (`ForcedOutcome`);
+/// 6. rate-limit headers on whatever response comes back.
 ///
 /// It sits just inside the problem renderer: every error passing through it,
 /// its own refusals and the routes' errors alike, leaves as an `APIError`
@@ -63,6 +64,9 @@ struct APIGatewayMiddleware: RouterMiddleware {
         facts.limits = limits
         guard let admitted else { throw admission.refusal(limits, principal: principal)! }
         facts.admission = admitted
+        if !principal.livemode, let forced = request.headers[.porticoTestOutcome] {
+            try await force(forced, admitted: admitted, principal: principal, facts: facts)
+        }
 
         var request = request
         if principal.bodyCapture, request.method != .get, request.method != .head {
@@ -72,6 +76,33 @@ struct APIGatewayMiddleware: RouterMiddleware {
                 ? redactor.redact(try await RequestBody.collect(&request, context: context)) : GatewayRoute.notCaptured
         }
         return try await next(request, context)
+    }
+
+    /// Acts on a test-mode `Portico-Test-Outcome` header: throws the forced
+    /// error (logged and rendered like a real one), or waits and lets the request on.
+    private func force(_ header: String, admitted: AdmissionControl.Admission, principal: Principal, facts: RequestFacts) async throws {
+        let outcome: ForcedOutcome
+        do {
+            outcome = try ForcedOutcome(header: header)
+        } catch {
+            throw APIError(.parameterInvalid, error.message, param: ForcedOutcome.headerName)
+        }
+        switch outcome {
+        case .slow(let milliseconds):
+            try await Task.sleep(for: .milliseconds(milliseconds))
+        case .rateLimited:
+            var limits = facts.limits
+            facts.limits = []
+            let refusal = admission.forcedRefusal(admitted, for: principal, states: &limits)
+            facts.limits = limits
+            throw refusal
+        case .serverError:
+            throw APIError(.internalError, "An internal error occurred. \(ForcedOutcome.note)")
+        case .upstreamTimeout:
+            throw APIError(.upstreamTimeout, "The service behind this route did not answer in time. \(ForcedOutcome.note)")
+        case .upstreamUnavailable:
+            throw APIError(.upstreamUnavailable, "The service behind this route could not be reached. \(ForcedOutcome.note)")
+        }
     }
 
     private func authenticate(_ request: Request, from address: IPAddress?) async throws -> Principal {

@@ -35,6 +35,8 @@ final class WebhookDispatcher: Service, Sendable {
     private let policy: AddressPolicy
     private let retry: RetryPolicy
     private let bookkeeping: DeliveryBookkeeping
+    /// The delivery timeout, which a simulated slow receiver (`fail.portico.test/slow`) uses up.
+    private let timeout: Duration
     private let maxConcurrency: Int
     private let perEndpoint: Int
     /// Claims an endpoint may hold: `perEndpoint` being sent plus as many sent and waiting for their record.
@@ -111,6 +113,7 @@ final class WebhookDispatcher: Service, Sendable {
             autoDisableAfterMilliseconds: Int64(settings.autoDisableAfterHours) * 3_600_000,
             maxAttempts: retry.maxAttempts
         )
+        self.timeout = .seconds(settings.timeoutSeconds)
         self.maxConcurrency = settings.maxConcurrency
         self.perEndpoint = settings.perEndpointConcurrency
         self.metrics = metrics
@@ -334,6 +337,7 @@ final class WebhookDispatcher: Service, Sendable {
         } catch {
             return .failure(.blocked, error.message)
         }
+        if !job.endpoint.livemode, let simulated = try? SimulatedReceiver(url) { return await simulate(simulated) }
         let addresses: [RawAddress]
         do {
             addresses = try await WebhookTarget.resolve(url, policy: policy)
@@ -356,6 +360,26 @@ final class WebhookDispatcher: Service, Sendable {
             ("webhook-signature", WebhookSignature.header(id: job.event.id, timestamp: timestamp, body: body.readableBytesView, secrets: secrets)),
         ]
         return await client.post(WebhookClient.Target(address: socket, url: url), headers: headers, body: body)
+    }
+
+    /// A test-mode delivery to `fail.portico.test`: nothing is sent, the outcome is what the path names.
+    private func simulate(_ receiver: SimulatedReceiver) async -> WebhookClient.Outcome {
+        let origin = "(simulated by \(SimulatedReceiver.host)\(receiver.rawValue))"
+        switch receiver {
+        case .timeout:
+            return .failure(.timeout, "The receiver did not answer within the timeout \(origin).")
+        case .serverError:
+            return .response(status: 500, retryAfterSeconds: nil, excerpt: #"{"error":"internal server error"}"#)
+        case .gone:
+            return .response(status: 410, retryAfterSeconds: nil, excerpt: #"{"error":"gone"}"#)
+        case .tls:
+            return .failure(.tls, "The TLS handshake failed: the certificate is not valid for \(SimulatedReceiver.host) \(origin).")
+        case .refused:
+            return .failure(.refused, "The connection was refused \(origin).")
+        case .slow:
+            try? await Task.sleep(for: timeout)
+            return .failure(.timeout, "The receiver accepted the connection but sent no complete response within the timeout \(origin).")
+        }
     }
 }
 

@@ -40,7 +40,7 @@ struct WebhookEndpointsController: Sendable {
         let caller = try context.requirePrincipal()
         let body = try await RequestBody.decode(request, context: context)
         try body.allowOnly(Self.writableFields.subtracting(["status"]))
-        let input = try await EndpointInput(body: body, policy: service.policy)
+        let input = try await EndpointInput(body: body, policy: service.policy, livemode: caller.livemode)
         let actor = AuditActor(caller, context)
         return try await context.respond { completion in
             try await service.create(input, scope: caller.tenant, by: actor, completing: completion)
@@ -67,7 +67,7 @@ struct WebhookEndpointsController: Sendable {
         let id = try context.parameters.require("id")
         let body = try await RequestBody.decode(request, context: context)
         try body.allowOnly(Self.writableFields)
-        let input = try await EndpointInput(body: body, policy: service.policy)
+        let input = try await EndpointInput(body: body, policy: service.policy, livemode: caller.livemode)
         guard let updated = try await service.update(id: id, scope: caller.tenant, with: input, by: AuditActor(caller, context)) else {
             throw APIError.notFound("webhook endpoint", id: id)
         }
@@ -155,7 +155,9 @@ struct WebhookEndpointsController: Sendable {
 }
 
 /// The validated fields of an endpoint create or update body. The URL is
-/// resolved and every address checked now, and again at every attempt.
+/// resolved and every address checked now, and again at every attempt;
+/// a test-mode URL on `fail.portico.test` is not resolved (it simulates a
+/// failing receiver), and live mode refuses that host.
 struct EndpointInput: Sendable {
     var url: WebhookURL?
     var enabledEvents: [String]?
@@ -163,13 +165,22 @@ struct EndpointInput: Sendable {
     var metadata: RequestBody.Update<[String: String?]>
     var status: WebhookEndpointRecord.Status?
 
-    init(body: RequestBody, policy: AddressPolicy) async throws {
+    init(body: RequestBody, policy: AddressPolicy, livemode: Bool) async throws {
         switch body.fields["url"] {
         case nil: url = nil
         case .string(let text)?:
             do {
                 let parsed = try WebhookURL.parse(text)
-                _ = try await WebhookTarget.resolve(parsed, policy: policy)
+                if try SimulatedReceiver(parsed) != nil {
+                    guard !livemode else {
+                        throw APIError.invalid(
+                            "url",
+                            "\(SimulatedReceiver.host) simulates failing receivers for test mode only; a live-mode endpoint needs a real URL."
+                        )
+                    }
+                } else {
+                    _ = try await WebhookTarget.resolve(parsed, policy: policy)
+                }
                 url = parsed
             } catch let error as WebhookURLError {
                 throw APIError.invalid("url", error.message)

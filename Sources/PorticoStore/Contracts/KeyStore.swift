@@ -11,12 +11,14 @@ package protocol KeyStore: Sendable {
     func apiKeys(scope: TenantScope, page: PageRequest) async throws -> Page<APIKeyRecord>
     /// Every key of an organization (one mode, or both when nil), newest first.
     func apiKeys(organizationId: String, livemode: Bool?) async throws -> [APIKeyRecord]
-    /// Revokes once (a second revoke changes and audits nothing); nil when the key does not exist.
+    /// Revokes once (a second revoke changes, audits and mails nothing); nil when the key does
+    /// not exist. `mail` (the leaked-key notice) is written with the revocation, only the first time.
     func revokeAPIKey(
         id: String,
         organizationId: String,
         at now: Int64,
         audit: AuditEntryRecord,
+        mail: [MailRecord],
         completing completion: IdempotentCompletion<APIKeyRecord?>?
     ) async throws -> APIKeyRecord?
     /// Inserts `replacement` and ends the old key at `oldExpiresAt`; nil when
@@ -36,6 +38,17 @@ package protocol KeyStore: Sendable {
 }
 
 extension KeyStore {
+    /// A revocation that mails nobody.
+    package func revokeAPIKey(
+        id: String,
+        organizationId: String,
+        at now: Int64,
+        audit: AuditEntryRecord,
+        completing completion: IdempotentCompletion<APIKeyRecord?>?
+    ) async throws -> APIKeyRecord? {
+        try await revokeAPIKey(id: id, organizationId: organizationId, at: now, audit: audit, mail: [], completing: completion)
+    }
+
     package func insertAPIKey(_ key: APIKeyRecord, audit: AuditEntryRecord) async throws {
         try await insertAPIKey(key, audit: audit, completing: nil)
     }

@@ -55,6 +55,7 @@ extension SQLiteStore {
         organizationId: String,
         at now: Int64,
         audit: AuditEntryRecord,
+        mail: [MailRecord],
         completing completion: IdempotentCompletion<APIKeyRecord?>?
     ) async throws -> APIKeyRecord? {
         try await write(completing: completion) { db in
@@ -69,6 +70,7 @@ extension SQLiteStore {
                 key.updatedAt = now
                 try key.update(db)
                 try audit.insert(db)
+                for mail in mail { try self.insertMailInTransaction(mail, db) }
             }
             return key
         }

@@ -199,6 +199,10 @@ struct EveryMailTests {
                 .usageThreshold(organization: hostile, crossing: crossing, link: "\(base)/dashboard/usage", settings: "\(base)/dashboard/settings")
             ),
             ("staff_digest", .staffDigest(day: "2026-11-30", problems: [hostile], link: "\(base)/admin/health")),
+            (
+                "api_key.leaked",
+                .keyLeaked(organization: hostile, key: hostile, livemode: true, revokedBy: hostile, link: "\(base)/dashboard/audit")
+            ),
         ]
     }
 
