@@ -180,6 +180,8 @@ func registerAPI(on router: Router<PorticoRequestContext>, runtime: PorticoRunti
 /// The server-rendered dashboard under `/dashboard`, behind its own middleware (pages, not problem+json).
 func registerDashboard(_ dashboard: Dashboard, on router: Router<PorticoRequestContext>) {
     let runtime = dashboard.runtime
+    // The root of the instance is its dashboard (a browser pointed at the bare address lands somewhere useful).
+    router.get("/") { _, _ in WebPage.redirect(to: "/dashboard") }
     router.get("dashboard/assets/portico.css") { _, _ in WebPage.asset(Stylesheet.css, contentType: "text/css; charset=utf-8") }
     for path in [SiteIcon.path, "/favicon.ico"] {
         router.get(RouterPath(path)) { _, _ in WebPage.asset(SiteIcon.svg, contentType: "image/svg+xml") }

@@ -6,8 +6,8 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the API, docs and metrics server until SIGTERM/SIGINT.",
         discussion: """
-            On a database with no organization yet, serve creates one with an owner user and a test \
-            secret key and prints them once, so a fresh install is usable at once.
+            On a database with no organization yet, serve creates one with an owner user, a test \
+            and a live secret key and prints them once, so a fresh install is usable at once.
             """
     )
 
@@ -30,6 +30,7 @@ struct Serve: AsyncParsableCommand {
             try await buildApplication(runtime: runtime) { port in
                 let url = "http://\(runtime.config.server.host):\(port)"
                 CLI.printLine("Portico is listening on \(url)")
+                CLI.printLine("  Dashboard:  \(url)/dashboard\n  Docs:       \(url)/docs")
                 if runtime.config.mail.smtpHost == nil {
                     CLI.printLine(
                         "Mail is not configured (mail.smtp_host): mails are kept in the outbox and listed for staff at /admin/mail."
@@ -45,17 +46,24 @@ struct Serve: AsyncParsableCommand {
     }
 }
 
-/// The organization, owner and first key a fresh database is given by `serve`.
+/// The organization, owner and first keys a fresh database is given by `serve`.
 struct FirstRun {
     var organization: String
     var email: String
     var password: String
     var testKey: String
+    var liveKey: String
 
     static func seedIfEmpty(_ runtime: PorticoRuntime) async throws -> FirstRun? {
         guard try await runtime.organizations().isEmpty else { return nil }
         let seed = try await Seeder(runtime: runtime).seedOrganization(name: "Default organization", ownerEmail: "owner@portico.local")
-        return FirstRun(organization: seed.organization.id, email: seed.ownerEmail, password: seed.ownerPassword, testKey: seed.keys.testSecret)
+        return FirstRun(
+            organization: seed.organization.id,
+            email: seed.ownerEmail,
+            password: seed.ownerPassword,
+            testKey: seed.keys.testSecret,
+            liveKey: seed.keys.liveSecret
+        )
     }
 
     func banner(url: String) -> String {
@@ -64,7 +72,8 @@ struct FirstRun {
         First start: created organization \(organization).
           Dashboard owner:  \(email) / \(password)
           Test secret key:  \(testKey)
-        These are shown once. Try:
+          Live secret key:  \(liveKey)
+        These are shown once (Portico keeps only their hashes). Try:
           curl -s \(url)/v1/customers -H 'Authorization: Bearer \(testKey)' -H 'Content-Type: application/json' -d '{"name":"Ada"}'
 
         """

@@ -18,6 +18,8 @@ enum OutsideTool: CustomStringConvertible, Sendable {
     case promtool
     /// Root, to mount a small tmpfs.
     case root
+    /// curl and bash, to run the README's walk-through as pasted.
+    case curl
 
     /// Whether `CI` is set: a missing tool is then a failure, not a skip.
     static let isCI = ProcessInfo.processInfo.environment["CI"].map { !$0.isEmpty } ?? false
@@ -29,6 +31,7 @@ enum OutsideTool: CustomStringConvertible, Sendable {
         case .chromium: (Self.executable("chromium") ?? Self.executable("chromium-browser")) != nil && Self.executable("chromedriver") != nil
         case .promtool: Self.executable("promtool") != nil
         case .root: getuid() == 0
+        case .curl: Self.executable("curl") != nil && Self.executable("bash") != nil
         }
     }
 
@@ -39,6 +42,7 @@ enum OutsideTool: CustomStringConvertible, Sendable {
         case .chromium: "chromium and chromedriver (apt-get install chromium chromium-driver)"
         case .promtool: "promtool (apt-get install prometheus)"
         case .root: "root (to mount a tmpfs)"
+        case .curl: "curl and bash (apt-get install curl)"
         }
     }
 
