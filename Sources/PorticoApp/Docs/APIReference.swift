@@ -12,7 +12,7 @@ enum APIReference {
         let sections = tags.map { tag, description -> HTML in
             let operations = all.filter { $0.tag == tag }
             return """
-                <section aria-labelledby="\(anchor(tag))"><h2 id="\(anchor(tag))">\(tag)</h2><p>\(description)</p>
+                <section aria-labelledby="\(anchor(tag))"><h2 id="\(anchor(tag))">\(tag)</h2><p>\(DocsController.inlineCode(description))</p>
                 \(operations.map { operation($0, baseURL: baseURL) })</section>
                 """
         }
@@ -31,7 +31,7 @@ enum APIReference {
         let samplePath = operation.path.replacingOccurrences(of: "{id}", with: "ID").replacingOccurrences(of: "{request_id}", with: "REQUEST_ID")
         let parameters = operation.parameters.compactMap { parameter -> HTML? in
             guard case .string(let name)? = parameter["name"] else { return nil }
-            return "<tr><td><code>\(name)</code></td><td>\(describe(parameter["schema"] ?? .null))</td></tr>"
+            return "<tr><td><code>\(name)</code></td><td>\(DocsController.inlineCode(describe(parameter["schema"] ?? .null)))</td></tr>"
         }
         let body = operation.body.map { sample($0) }
         let bodyJSON = body.map { compact($0) }
@@ -40,7 +40,7 @@ enum APIReference {
                 guard case .object(let properties)? = schema["properties"] else { return .empty }
                 let required = requiredNames(schema)
                 let rows = properties.sorted { $0.key < $1.key }.map { name, property -> HTML in
-                    "<tr><td><code>\(name)</code>\(required.contains(name) ? " (required)" : "")</td><td>\(describe(property))</td></tr>"
+                    "<tr><td><code>\(name)</code>\(required.contains(name) ? " (required)" : "")</td><td>\(DocsController.inlineCode(describe(property)))</td></tr>"
                 }
                 return
                     "<table><caption>Body (JSON)</caption><thead><tr><th scope=\"col\">Field</th><th scope=\"col\">Type</th></tr></thead><tbody>\(rows)</tbody></table>"
@@ -64,7 +64,7 @@ enum APIReference {
             console.log(response.status, await response.json());
             """
         return """
-            <article aria-labelledby="\(operation.id)"><h3 id="\(operation.id)"><code>\(method) \(operation.path)</code> — \(operation.summary)</h3>
+            <article aria-labelledby="\(operation.id)"><h3 id="\(operation.id)"><code>\(method) \(operation.path)</code> — \(DocsController.inlineCode(operation.summary))</h3>
             <p>\(operation.scopes.count == 1 ? "Scope" : "Scopes") \(operation.scopes.map { "<code>\($0)</code>" as HTML }). Answers \(operation.status) with \(schemaName(operation.response)); errors are problem documents.</p>
             \(parameters.isEmpty ? .empty : "<table><caption>Parameters</caption><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Type</th></tr></thead><tbody>\(parameters)</tbody></table>" as HTML)
             \(fields)

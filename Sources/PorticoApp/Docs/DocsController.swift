@@ -16,6 +16,7 @@ import PorticoStore
 struct DocsController: Sendable {
     typealias Context = PorticoRequestContext
     let dashboard: Dashboard
+    let search = DocsSearch()
 
     static let placeholderKey = "sk_test_YOUR_KEY"
 
@@ -31,6 +32,8 @@ struct DocsController: Sendable {
         }
         router.get("docs/webhooks") { _, _ in Self.page("Verifying webhooks", current: "/docs/webhooks", body: WebhookGuide.html) }
         router.get("docs/changelog") { _, _ in Self.page("Changelog", current: "/docs/changelog", body: Self.changelog) }
+        router.get("docs/testing") { _, _ in Self.page("Testing with the sandbox", current: TestingGuide.path, body: TestingGuide.html) }
+        router.get("docs/search") { request, _ in self.searchPage(request.uri.queryParameters.get("q") ?? "") }
         router.get("docs/leaked-keys") { _, _ in Self.page("Leaked keys", current: LeakedKeysGuide.path, body: LeakedKeysGuide.html) }
         router.get("docs/leaked-keys/gitleaks.toml") { _, _ in
             WebPage.asset(KeyPatterns.gitleaksConfig, contentType: "application/toml; charset=utf-8")
@@ -104,43 +107,50 @@ struct DocsController: Sendable {
         let body: HTML = """
             <h1>Quickstart</h1>
             \(keyNote)
-            <h2>1. Make a request</h2>
-            <pre>curl \(base)/v1/customers \\
-              -H "Authorization: Bearer \(shownKey)" \\
-              -H "Content-Type: application/json" \\
-              -d '{"name": "Ada Lovelace", "email": "ada@example.com"}'</pre>
-            <h2>2. The same from Python and JavaScript</h2>
-            <pre>import requests
-
-            response = requests.post(
-                "\(base)/v1/customers",
-                headers={"Authorization": "Bearer \(shownKey)", "Idempotency-Key": "signup-42"},
-                json={"name": "Ada Lovelace", "email": "ada@example.com"},
-            )
-            print(response.status_code, response.json())</pre>
-            <pre>const response = await fetch("\(base)/v1/customers", {
-              method: "POST",
-              headers: { Authorization: "Bearer \(shownKey)", "Content-Type": "application/json", "Idempotency-Key": "signup-42" },
-              body: JSON.stringify({ name: "Ada Lovelace", email: "ada@example.com" }),
-            });
-            console.log(response.status, await response.json());</pre>
-            <h2>3. See it</h2>
-            <p>The request is in the <a href="/dashboard/logs">request log</a> with its id (the <code>Request-Id</code> header), and the
-            <code>customer.created</code> event is under <a href="/dashboard/events">Events</a>. Add a <a href="/dashboard/webhooks">webhook endpoint</a>
-            to receive events, and <a href="/docs/webhooks">verify their signatures</a>.</p>
-            \(Self.gatewayGuide(dashboard.runtime.gateway.definition.openAPI.operations, base: base, key: shownKey))
-            <h2>Conventions</h2>
-            <ul>
-            <li>Test keys (<code>sk_test_</code>) see test data, live keys live data; they never mix.</li>
-            <li>Errors are <code>application/problem+json</code>; each <code>type</code> links to its <a href="/docs/errors">error page</a>.</li>
-            <li>Lists take <code>limit</code>, <code>starting_after</code> and <code>ending_before</code>, newest first.</li>
-            <li>POSTs take an <code>Idempotency-Key</code>: the same key and body answer the first response again.</li>
-            <li>Every <code>/v1</code> response carries <code>RateLimit</code> headers; a 429 has <code>Retry-After</code>.</li>
-            <li>Pin a version with <code>Portico-Version</code> (see the <a href="/docs/changelog">changelog</a>).</li>
-            </ul>
-            <p>Every operation is in the <a href="/docs/api">API reference</a> and in <a href="/v1/openapi.json">openapi.json</a>.</p>
+            \(Self.quickstartGuide(base: base, key: shownKey, gateway: dashboard.runtime.gateway.definition.openAPI.operations))
             """
         return Self.page("Quickstart", current: "/docs", body: body)
+    }
+
+    /// The quickstart's examples with `key` in them (the search index uses the placeholder).
+    static func quickstartGuide(base: String, key: String, gateway: [OpenAPI.Operation]) -> HTML {
+        """
+        <h2>1. Make a request</h2>
+        <pre>curl \(base)/v1/customers \\
+          -H "Authorization: Bearer \(key)" \\
+          -H "Content-Type: application/json" \\
+          -d '{"name": "Ada Lovelace", "email": "ada@example.com"}'</pre>
+        <h2>2. The same from Python and JavaScript</h2>
+        <pre>import requests
+
+        response = requests.post(
+            "\(base)/v1/customers",
+            headers={"Authorization": "Bearer \(key)", "Idempotency-Key": "signup-42"},
+            json={"name": "Ada Lovelace", "email": "ada@example.com"},
+        )
+        print(response.status_code, response.json())</pre>
+        <pre>const response = await fetch("\(base)/v1/customers", {
+          method: "POST",
+          headers: { Authorization: "Bearer \(key)", "Content-Type": "application/json", "Idempotency-Key": "signup-42" },
+          body: JSON.stringify({ name: "Ada Lovelace", email: "ada@example.com" }),
+        });
+        console.log(response.status, await response.json());</pre>
+        <h2>3. See it</h2>
+        <p>The request is in the <a href="/dashboard/logs">request log</a> with its id (the <code>Request-Id</code> header), and the
+        <code>customer.created</code> event is under <a href="/dashboard/events">Events</a>. Add a <a href="/dashboard/webhooks">webhook endpoint</a>
+        to receive events, and <a href="/docs/webhooks">verify their signatures</a>.</p>
+        \(gatewayGuide(gateway, base: base, key: key))
+        <h2>Conventions</h2>
+        <ul>
+        <li>Test keys (<code>sk_test_</code>) see test data, live keys live data; they never mix.</li>
+        <li>Errors are <code>application/problem+json</code>; each <code>type</code> links to its <a href="/docs/errors">error page</a>.</li>
+        <li>Lists take <code>limit</code>, <code>starting_after</code> and <code>ending_before</code>, newest first.</li>
+        <li>POSTs take an <code>Idempotency-Key</code>: the same key and body answer the first response again.</li>
+        <li>Every <code>/v1</code> response carries <code>RateLimit</code> headers; a 429 has <code>Retry-After</code>.</li>
+        <li>Pin a version with <code>Portico-Version</code> (see the <a href="/docs/changelog">changelog</a>).</li>
+        </ul>
+        <p>Every operation is in the <a href="/docs/api">API reference</a> and in <a href="/v1/openapi.json">openapi.json</a>.</p>
+        """
     }
 
     private func createQuickstartKey(_ request: Request, context: Context) async throws -> Response {
@@ -206,11 +216,61 @@ struct DocsController: Sendable {
         return parts.enumerated().map { index, part in index % 2 == 1 ? "<code>\(String(part))</code>" : "\(String(part))" as HTML }.joined()
     }
 
+    // MARK: Search
+
+    /// Every page the search covers, as rendered for a visitor who is not signed in.
+    func searchablePages() -> [(path: String, title: String, body: HTML)] {
+        let base = dashboard.runtime.baseURL.value
+        let gateway = dashboard.runtime.gateway.definition.openAPI
+        var pages: [(path: String, title: String, body: HTML)] = [
+            ("/docs", "Quickstart", Self.quickstartGuide(base: base, key: Self.placeholderKey, gateway: gateway.operations)),
+            ("/docs/api", "API reference", APIReference.html(baseURL: base, gateway: gateway)),
+            ("/docs/webhooks", "Verifying webhooks", WebhookGuide.html),
+            (TestingGuide.path, "Testing with the sandbox", TestingGuide.html),
+            (LeakedKeysGuide.path, "Leaked keys", LeakedKeysGuide.html),
+            ("/docs/changelog", "Changelog", Self.changelog),
+            ("/docs/errors", "Error codes", Self.errorIndex),
+        ]
+        for code in ErrorCode.allCases {
+            pages.append(("/docs/errors/\(code.rawValue)", "\(code.rawValue): \(code.title)", "<p>\(code.title)</p><p>\(code.explanation)</p>"))
+        }
+        return pages
+    }
+
+    private func searchPage(_ query: String) -> Response {
+        let pages = search.pages(key: dashboard.runtime.gateway.definition.openAPIJSON.hashValue, searchablePages)
+        let terms = DocsSearch.terms(query)
+        let hits = DocsSearch.search(query, in: pages)
+        let results: HTML
+        if terms.isEmpty {
+            results = "<p>Type words to find in the quickstart, the API reference, the guides, every error code and the changelog.</p>"
+        } else if hits.isEmpty {
+            results = "<p role=\"status\">Nothing in the docs has all of “\(query.prefix(DocsSearch.maxQueryLength))”.</p>"
+        } else {
+            let items = hits.map { hit -> HTML in
+                "<li><a href=\"\(hit.path)\">\(hit.title)</a><p>\(DocsSearch.highlighted(hit.snippet, terms: terms))</p></li>"
+            }
+            results =
+                "<p role=\"status\">\(hits.count) \(hits.count == 1 ? "page" : "pages") with “\(query.prefix(DocsSearch.maxQueryLength))”.</p><ol class=\"search-results\">\(items)</ol>"
+        }
+        return Self.page(
+            "Search",
+            current: "/docs/search",
+            body: """
+                <h1>Search the docs</h1>
+                <form method="get" action="/docs/search" role="search"><label for="docs-search-page">Words to find</label>
+                <input id="docs-search-page" type="search" name="q" value="\(query.prefix(DocsSearch.maxQueryLength))" maxlength="\(DocsSearch.maxQueryLength)">
+                <button type="submit">Search</button></form>
+                \(results)
+                """
+        )
+    }
+
     // MARK: Page shell
 
     static let navigation: [(String, String)] = [
         ("/docs", "Quickstart"), ("/docs/api", "API reference"), ("/docs/webhooks", "Webhooks"), ("/docs/errors", "Error codes"),
-        ("/docs/leaked-keys", "Leaked keys"), ("/docs/changelog", "Changelog"),
+        (TestingGuide.path, "Testing"), (LeakedKeysGuide.path, "Leaked keys"), ("/docs/changelog", "Changelog"),
     ]
 
     static func page(_ title: String, current: String, body: HTML) -> Response {
@@ -221,7 +281,10 @@ struct DocsController: Sendable {
             title: "\(title) — Portico docs",
             body: """
                 <a class="skip" href="#main">Skip to content</a>
-                <header class="top"><a class="brand" href="/docs">Portico docs</a><a href="/dashboard">Dashboard</a></header>
+                <header class="top"><a class="brand" href="/docs">Portico docs</a>
+                <form method="get" action="/docs/search" role="search" class="docs-search"><label for="docs-q" class="visually-hidden">Search the docs</label>
+                <input id="docs-q" type="search" name="q" placeholder="Search the docs" maxlength="\(DocsSearch.maxQueryLength)"><button type="submit">Search</button></form>
+                <a href="/dashboard">Dashboard</a></header>
                 <div class="frame"><nav aria-label="Docs"><ul>\(nav)</ul></nav>
                 <main id="main">\(body)</main></div>
                 """
