@@ -52,9 +52,11 @@ enum OpenAPI {
                 "responses": [
                     "Problem": [
                         "description": "An error, as an RFC 9457 problem document.",
+                        "headers": .object(ResponseHeaders.problem),
                         "content": ["application/problem+json": ["schema": ref("Problem")]],
                     ]
                 ],
+                "headers": .object(ResponseHeaders.components),
             ],
         ]
     }()
@@ -101,7 +103,10 @@ enum OpenAPI {
                 "description": .string("Needs the `\(scope)` scope."),
                 "x-portico-scope": .string(scope.name),
                 "responses": [
-                    status: ["description": "Success.", "content": ["application/json": ["schema": response]]],
+                    status: [
+                        "description": "Success.", "headers": .object(ResponseHeaders.success(post: method == "post")),
+                        "content": ["application/json": ["schema": response]],
+                    ],
                     "default": ["$ref": "#/components/responses/Problem"],
                 ],
             ]
@@ -534,7 +539,11 @@ enum OpenAPI {
                 [
                     "type": string(description: "A link to this error code's docs page", format: "uri"),
                     "title": string(), "status": integer(minimum: 400, maximum: 599), "detail": string(),
-                    "code": string(enum: ErrorCode.allCases.map(\.rawValue)),
+                    "code": openString(
+                        ErrorCode.allCases.map(\.rawValue),
+                        description:
+                            "A stable, machine-readable error code; `type` links to its docs page. New codes may be added at any time: handle an unknown code by its HTTP `status`."
+                    ),
                     "param": string(description: "The parameter at fault"),
                     "limit": string(description: "The rate limit or quota that refused the request (429 only)"),
                     "request_id": string(),
@@ -542,6 +551,10 @@ enum OpenAPI {
                 required: ["type", "title", "status", "detail", "code", "request_id"]
             ),
             "Deleted": object(["id": string(), "object": string(), "deleted": ["const": true]]),
+            "WebhookAttemptErrorKind": string(
+                description: "Why an attempt failed; `http` when the receiver answered outside 2xx.",
+                enum: WebhookAttemptRecord.ErrorKind.allCases.map(\.rawValue)
+            ),
             "Customer": object([
                 "id": string(), "object": ["const": "customer"], "name": nullable(string()), "email": nullable(string()),
                 "description": nullable(string()), "metadata": metadata, "livemode": boolean, "created_at": timestamp, "updated_at": timestamp,
@@ -644,7 +657,7 @@ enum OpenAPI {
                         object([
                             "attempted_at": timestamp, "duration_ms": integer(minimum: 0),
                             "status_code": nullable(integer(minimum: 100, maximum: 599)),
-                            "error_kind": nullable(string(enum: ["timeout", "refused", "dns", "tls", "blocked", "network", "http"])),
+                            "error_kind": nullable(ref("WebhookAttemptErrorKind")),
                             "response_excerpt": nullable(string()),
                         ])
                     ),
@@ -721,6 +734,16 @@ enum OpenAPI {
         return .object(schema)
     }
 
+    /// A string whose known values are listed but not closed (`examples` and the description, not
+    /// `enum`): a generated client must not fail on a value added after it was generated.
+    static func openString(_ known: [String], description: String) -> JSONValue {
+        [
+            "type": "string",
+            "description": .string(description + " Known values: " + known.map { "`\($0)`" }.joined(separator: ", ") + "."),
+            "examples": .array(known.map { .string($0) }),
+        ]
+    }
+
     static func integer(minimum: Int? = nil, maximum: Int? = nil) -> JSONValue {
         var schema: [String: JSONValue] = ["type": "integer"]
         if let minimum { schema["minimum"] = .number(Double(minimum)) }
@@ -735,11 +758,13 @@ enum OpenAPI {
         return .object(schema)
     }
 
-    /// The schema, or null (3.1: a `type` list, or `anyOf` for a reference).
+    /// The schema, or null (3.1: a `type` list, or `anyOf` for a reference or an enum — a `null`
+    /// inside an enum makes client generators such as openapi-python-client emit duplicate types).
     static func nullable(_ schema: JSONValue) -> JSONValue {
-        guard case .object(var fields) = schema, case .string(let type)? = fields["type"] else { return ["anyOf": [schema, ["type": "null"]]] }
+        guard case .object(var fields) = schema, case .string(let type)? = fields["type"], fields["enum"] == nil else {
+            return ["anyOf": [schema, ["type": "null"]]]
+        }
         fields["type"] = [.string(type), "null"]
-        if case .array(let values)? = fields["enum"] { fields["enum"] = .array(values + [.null]) }
         return .object(fields)
     }
 
@@ -772,10 +797,13 @@ enum OpenAPI {
     static var versionHeader: JSONValue {
         [
             "name": "Portico-Version", "in": "header", "required": false,
-            "schema": ["type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"],
+            // The default is the version this document describes, so a client generated from it sends it
+            // and gets the shapes it was generated for, whatever the organization is pinned to.
+            "schema": ["type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "default": .string(APIVersions.current.id)],
             "description": .string(
-                "The API version to use (\(APIVersions.all.map(\.id).joined(separator: ", "))); default: the organization's pinned version. "
-                    + "Echoed in the response. This document describes \(APIVersions.current.id); older versions differ as the changelog says."
+                "The API version to use (\(APIVersions.all.map(\.id).joined(separator: ", "))). Without the header the organization's pinned "
+                    + "version applies; the default shown is the version this document describes, which generated clients send. "
+                    + "Echoed in the response. Older versions differ as the changelog says."
             ),
         ]
     }
