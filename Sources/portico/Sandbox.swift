@@ -30,6 +30,9 @@ struct Sandbox: AsyncParsableCommand {
     @Option(help: "A JSON file with the gateway section ({\"gateway\": {...}}): Portico in front of the API under test. SIGHUP reloads it.")
     var gatewayConfig: String?
 
+    @Flag(help: "Fill each organization with about 30 days of sample customers, events, deliveries, request logs, usage and an invoice.")
+    var seedData = false
+
     @Option(help: "Plan of the seeded organizations. Enterprise (the default) keeps a CI suite clear of rate limits; pick free to exercise them.")
     var plan: String = "enterprise"
 
@@ -65,11 +68,12 @@ struct Sandbox: AsyncParsableCommand {
             exitAfter: .seconds(runtime.config.server.shutdownGraceSeconds + 20)
         )
         try await CLI.serve(runtime, watchers: [watch]) {
-            try await buildApplication(runtime: runtime) { [organizations] port in
+            try await buildApplication(runtime: runtime) { [organizations, seedData] port in
                 do {
                     // The staff account's password hash runs beside the organizations' (each takes a tenth of a second).
                     async let staff = Self.seedStaff(runtime)
                     let seeded = try await Self.seed(runtime, organizations: organizations)
+                    if seedData { for organization in seeded { try await Seeder(runtime: runtime).seedSampleData(organization) } }
                     let platform = try await runtime.platformKeys.create(livemode: false, label: "sandbox", by: .system)
                     let line = SandboxLine(
                         url: "http://127.0.0.1:\(port)",

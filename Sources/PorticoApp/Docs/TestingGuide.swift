@@ -14,7 +14,8 @@ enum TestingGuide {
             ("upstream_unavailable", "502 upstream_unavailable, as when your service cannot be reached (it is not called)"),
         ]
         let receivers: [(SimulatedReceiver, String)] = [
-            (.timeout, "a timeout, recorded at once"), (.serverError, "HTTP 500"),
+            (.ok, "HTTP 200, the one path that succeeds (a stand-in for a working receiver)"), (.timeout, "a timeout, recorded at once"),
+            (.serverError, "HTTP 500"),
             (.gone, "HTTP 410: the delivery is dead and the endpoint disabled"),
             (.tls, "a TLS handshake failure"), (.refused, "a refused connection"),
             (.slow, "a timeout after really waiting the delivery timeout (webhooks.timeout_seconds)"),
@@ -28,6 +29,11 @@ enum TestingGuide {
             <p>It prints one JSON line once it listens: its URL, a platform key, a staff sign-in and, per organization, the owner's sign-in and
             test and live keys. It serves until stopped or until its parent process dies, and removes its data at exit. Webhook URLs may point
             at loopback, so a test's receiver can run beside it.</p>
+            <h2>Seed data</h2>
+            <p><code>portico sandbox --seed-data</code> gives each organization about a month of history before it prints its line:
+            customers, events, request logs across routes and statuses, usage, a closed invoice, and test-mode webhook endpoints on
+            <code>\(SimulatedReceiver.host)</code> with deliveries that succeeded, are still retrying, and died. The dashboard has something
+            to show at once, and a test can page through real-looking lists.</p>
             <h2>Forced outcomes</h2>
             <p>Send <code>\(ForcedOutcome.headerName)</code> on a test-mode request to get a failure your client must handle. The request is
             authenticated and logged like a real one, a forced error's <code>detail</code> says it was forced, and a POST that failed this way

@@ -55,4 +55,9 @@ public struct Seeder: Sendable {
         )
         return SeededOrganization(organization: organization, ownerEmail: ownerEmail, ownerPassword: password, keys: keys)
     }
+
+    /// About thirty days of sample history for `seeded`'s organization (`portico sandbox --seed-data`).
+    public func seedSampleData(_ seeded: SeededOrganization) async throws {
+        try await SampleData(runtime: runtime).fill(seeded)
+    }
 }

@@ -366,6 +366,8 @@ final class WebhookDispatcher: Service, Sendable {
     private func simulate(_ receiver: SimulatedReceiver) async -> WebhookClient.Outcome {
         let origin = "(simulated by \(SimulatedReceiver.host)\(receiver.rawValue))"
         switch receiver {
+        case .ok:
+            return .response(status: 200, retryAfterSeconds: nil, excerpt: "ok")
         case .timeout:
             return .failure(.timeout, "The receiver did not answer within the timeout \(origin).")
         case .serverError:

@@ -7,6 +7,8 @@
 /// resolves: a live-mode endpoint there would only ever fail, so live mode
 /// refuses it at creation.
 package enum SimulatedReceiver: String, Sendable, CaseIterable {
+    /// The one path that works: answers 200 (a stand-in receiver for smoke tests and seed data).
+    case ok = "/200"
     /// No response within the delivery timeout (recorded at once, without waiting).
     case timeout = "/timeout"
     /// Answers 500 Internal Server Error.

@@ -23,4 +23,4 @@ package protocol StorageMaintenance: Sendable {
 /// protocol each part needs, never an engine.
 package typealias PorticoStorage = AccountStore & KeyStore & CustomerStore & IdempotencyStore & WebhookStore & RequestLogStore
     & BillingStore & SessionStore & AuditStore & GatewayKeyStore & PlatformStore & StaffStore & TwoFactorStore & ConsoleStore & MailStore & AlertStore
-    & StorageMaintenance
+    & SampleDataStore & StorageMaintenance

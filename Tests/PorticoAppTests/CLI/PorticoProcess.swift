@@ -25,8 +25,8 @@ struct PorticoProcess {
     }
 
     /// A `portico sandbox` on a free port, its stderr drained, with what its JSON line says of the first organization.
-    static func sandbox(database: String? = nil) async throws -> Sandbox {
-        let sandbox = try Running(["sandbox", "--port", "0"] + (database.map { ["--database", $0] } ?? []))
+    static func sandbox(database: String? = nil, arguments: [String] = []) async throws -> Sandbox {
+        let sandbox = try Running(["sandbox", "--port", "0"] + (database.map { ["--database", $0] } ?? []) + arguments)
         sandbox.drainStderr()
         let line = try #require(try JSONSerialization.jsonObject(with: Data(await sandbox.firstLine().utf8)) as? [String: Any])
         let organization = try #require((line["organizations"] as? [[String: Any]])?.first)

@@ -15,7 +15,7 @@ import Testing
             let key = portico.testKey
             let expected: [(path: String, kind: String, status: Int?)] = [
                 ("/timeout", "timeout", nil), ("/500", "http", 500), ("/tls", "tls", nil), ("/refused", "refused", nil),
-                ("/slow", "timeout", nil), ("/410", "http", 410),
+                ("/slow", "timeout", nil), ("/410", "http", 410), ("/200", "", 200),
             ]
             var endpoints: [String: String] = [:]
             for item in expected {
@@ -26,9 +26,11 @@ import Testing
                 let endpoint = try #require(endpoints[item.path])
                 let delivery = try await api.delivery(key: key, endpoint: endpoint, attempts: 1)
                 let attempt = try #require(delivery.attempts.first, "\(item.path): \(delivery)")
-                #expect(attempt["error_kind"] as? String == item.kind, "\(item.path): \(attempt)")
+                #expect((attempt["error_kind"] as? String ?? "") == item.kind, "\(item.path): \(attempt)")
                 #expect(attempt["status_code"] as? Int == item.status, "\(item.path): \(attempt)")
-                if item.path == "/410" {
+                if item.path == "/200" {
+                    #expect(delivery["status"] as? String == "succeeded")
+                } else if item.path == "/410" {
                     #expect(delivery["status"] as? String == "dead")
                     let disabled = try await api.send(.get, "/v1/webhook-endpoints/\(endpoint)", key: key)
                     #expect(disabled.json["status"] as? String == "disabled", "\(disabled.text)")
