@@ -16,7 +16,12 @@ a key and opens every page. With the sandbox's staff account (its `staff`
 object), the operator console is walked twice, with and without
 JavaScript: password and TOTP code, the organization table, one
 organization, suspend and reactivate it, the search box, platform health,
-the staff audit page. Exits 1 with a list of what failed; prints a
+the staff audit page. Every page is also checked for sideways scrolling
+(the document wider than the window) at 1280 px. Last, a phone pass at
+390×844 opens every page the passes above reached again (signed out first
+for the sign-in and reset pages, then signed in; the console with its own
+sign-in) and checks the same things at that width, saving NN-pass-page-phone.png
+beside the desktop screenshots. Exits 1 with a list of what failed; prints a
 summary either way.
 
 Needs Debian's chromium and chromium-driver, and selenium plus
@@ -59,6 +64,13 @@ for old in os.listdir(SHOTS):
 
 failures = []
 screenshots = []
+# (label, name, path) of every page the desktop passes checked, for the phone pass.
+visited = []
+# The owner's password now (the reset pass changes it).
+owner_password = PASSWORD
+# TOTP steps the console accepted: each step's code signs in once.
+staff_steps = []
+PHONE = (390, 844)
 
 
 def fail(message):
@@ -84,11 +96,11 @@ class Receiver(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def browser(javascript=True):
+def browser(javascript=True, size=(1280, 1400)):
     options = webdriver.ChromeOptions()
     options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                     "--window-size=1280,1400", "--lang=en-US"):
+                     f"--window-size={size[0]},{size[1]}", "--lang=en-US"):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     if not javascript:
@@ -135,23 +147,28 @@ def again_if_detached(step):
 
 
 class Session:
-    """One browser; `check` runs after every page it reaches."""
+    """One browser; `check` runs after every page it reaches. A phone session's
+    screenshots end in -phone and its pages are not recorded for the phone pass."""
 
-    def __init__(self, driver, label, audit=True):
-        self.driver, self.label, self.audit = driver, label, audit
+    def __init__(self, driver, label, audit=True, phone=False):
+        self.driver, self.label, self.audit, self.phone = driver, label, audit, phone
         self.axe = Axe(driver) if audit else None
+        # The action of the form being posted: a page shown at that address is no GET to open again.
+        self.posted = None
 
     def open(self, path, name):
         again_if_detached(lambda: self.driver.get(BASE + path))
         self.check(name)
 
-    def check(self, name):
-        """Console errors, accessibility, a heading, a screenshot."""
-        again_if_detached(lambda: self.check_once(name))
+    def check(self, name, again=True):
+        """Console errors, accessibility, a heading, no sideways scrolling, a screenshot.
+        `again`: the phone pass opens this address again (not for a link that works once)."""
+        again_if_detached(lambda: self.check_once(name, again))
 
-    def check_once(self, name):
+    def check_once(self, name, again=True):
         driver = self.driver
-        page = f"{self.label}:{name} ({driver.current_url.replace(BASE, '')})"
+        path = driver.current_url.replace(BASE, "").split("#")[0]
+        page = f"{self.label}:{name}{' on a phone' if self.phone else ''} ({path})"
         headings = driver.find_elements(By.TAG_NAME, "h1")
         if not headings:
             fail(f"{page}: no <h1>")
@@ -164,9 +181,17 @@ class Session:
         for entry in driver.get_log("browser"):
             if entry["level"] in ("SEVERE", "ERROR"):
                 fail(f"{page}: console {entry['level']}: {entry['message']}")
-        path = os.path.join(SHOTS, f"{len(screenshots) + 1:02d}-{self.label}-{name}.png")
-        driver.save_screenshot(path)
-        screenshots.append(path)
+        # The page itself must never scroll sideways (wide tables scroll in their own box). Against
+        # clientWidth, the window less its scroll bar: past that, the page scrolls.
+        window, visible, document = driver.execute_script(
+            "return [window.innerWidth, document.documentElement.clientWidth, document.documentElement.scrollWidth]")
+        if document > visible + 1:
+            fail(f"{page}: scrolls sideways at {window} px wide: scrollWidth {document} px > {visible} px visible")
+        shot = os.path.join(SHOTS, f"{len(screenshots) + 1:02d}-{self.label}-{name}{'-phone' if self.phone else ''}.png")
+        driver.save_screenshot(shot)
+        screenshots.append(shot)
+        if again and not self.phone and path.split("?")[0] != self.posted:
+            visited.append((self.label, name, path))
         print(f"ok   {page}: {headings[0].text if headings else '?'}", flush=True)
 
     def submit(self, form_action, name, button_text=None):
@@ -176,7 +201,11 @@ class Session:
         button = next((b for b in buttons if button_text is None or b.text == button_text), None)
         if button is None:
             raise AssertionError(f"no button {button_text!r} in the form posting to {form_action}")
-        self.follow(button, name)
+        self.posted = form_action if (form.get_attribute("method") or "get").lower() == "post" else None
+        try:
+            self.follow(button, name)
+        finally:
+            self.posted = None
 
     def follow(self, element, name):
         """Clicks a link or button and waits for the next page before checking it."""
@@ -361,12 +390,22 @@ def without_javascript():
         driver.quit()
 
 
-def totp(secret_base32, offset=0):
-    """RFC 6238: six digits, 30-second steps, HMAC-SHA1 (what authenticator apps compute)."""
+def totp(secret_base32, step):
+    """RFC 6238: six digits for one 30-second step, HMAC-SHA1 (what authenticator apps compute)."""
     key = base64.b32decode(secret_base32.upper() + "=" * (-len(secret_base32) % 8))
-    digest = hmac.new(key, struct.pack(">Q", int(time.time()) // 30 + offset), hashlib.sha1).digest()
+    digest = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
     start = digest[-1] & 0x0F
     return f"{(struct.unpack('>I', digest[start:start + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
+
+
+def staff_code(secret_base32):
+    """A code for a step later than every one used before: the console takes the step before,
+    the current one and the next (clock skew), each once. Waits for the clock when those are used."""
+    while int(time.time()) // 30 + 1 <= max(staff_steps, default=0):
+        time.sleep(1)
+    step = max(int(time.time()) // 30, max(staff_steps, default=0) + 1)
+    staff_steps.append(step)
+    return totp(secret_base32, step)
 
 
 def console(javascript):
@@ -381,8 +420,8 @@ def console(javascript):
         driver.find_element(By.ID, "email").send_keys(email)
         driver.find_element(By.ID, "password").send_keys(password)
         session.submit("/admin/login", "two-factor")
-        # Each step's code is accepted once: the second pass uses the next step's (allowed by the skew window).
-        driver.find_element(By.ID, "code").send_keys(totp(secret, 0 if javascript else 1))
+        # Each step's code is accepted once: a later pass uses a later step's (allowed by the skew window).
+        driver.find_element(By.ID, "code").send_keys(staff_code(secret))
         session.submit("/admin/two-factor", "organizations")
         if "/admin/two-factor" in driver.current_url or "Organizations" not in driver.page_source:
             fail(f"{label}: the code did not open the console")
@@ -410,6 +449,7 @@ def console(javascript):
 
 def password_reset():
     """"Forgot your password?" end to end: the link comes from the sandbox mailbox; the new password signs in."""
+    global owner_password
     platform_key, organization = MAILBOX
     driver = browser(javascript=True)
     session = Session(driver, "reset")
@@ -430,12 +470,14 @@ def password_reset():
             fail(f"reset: the sandbox mailbox has no reset link for {EMAIL}")
             return
         again_if_detached(lambda: driver.get(links[0]))
-        session.check("choose")
+        session.check("choose", again=False)  # the link works once
         new_password = "a fresh passphrase from the browser check"
         driver.find_element(By.ID, "password").send_keys(new_password)
         session.submit(links[0].replace(BASE, ""), "reset-done")
         if "/dashboard/login" not in driver.current_url:
             fail(f"reset: setting the password led to {driver.current_url}, not the sign-in page")
+        else:
+            owner_password = new_password
         driver.find_element(By.ID, "email").send_keys(EMAIL)
         driver.find_element(By.ID, "password").send_keys(new_password, Keys.ENTER)
         WebDriverWait(driver, 15).until(lambda d: "/dashboard/login" not in d.current_url)
@@ -447,9 +489,102 @@ def password_reset():
         driver.quit()
 
 
+def phone_browser():
+    """A browser with a phone's viewport. Chrome's window is 500 px wide at least, so the
+    viewport is set through DevTools (it stays so for every page the tab opens)."""
+    driver = browser(javascript=True, size=PHONE)
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": PHONE[0], "height": PHONE[1], "deviceScaleFactor": 1, "mobile": False})
+    width = driver.execute_script("return window.innerWidth")
+    if width != PHONE[0]:
+        driver.quit()
+        raise AssertionError(f"the phone window is {width} px wide, not {PHONE[0]}")
+    return driver
+
+
+def revisit(session, pages, seen):
+    """Opens each (path, (label, name)) not seen yet, checked under the name the desktop pass gave it."""
+    for path, (label, name) in pages:
+        if path in seen:
+            continue
+        seen.add(path)
+        session.label = label
+        session.open(path, name)
+
+
+def phone_menu(session):
+    """On a phone the menu is folded behind its summary; opened, its links lead on."""
+    driver = session.driver
+    summary = driver.find_element(By.CSS_SELECTOR, "nav details.menu > summary")
+    links = driver.find_elements(By.CSS_SELECTOR, "nav a[href='/dashboard/keys']")
+    if not summary.is_displayed() or any(link.is_displayed() for link in links):
+        fail("phone: the menu is not folded behind a summary")
+        return
+    summary.click()
+    link = next((link for link in links if link.is_displayed()), None)
+    if link is None:
+        fail("phone: the opened menu shows no link to API keys")
+        return
+    old = driver.find_element(By.TAG_NAME, "html")
+    link.click()
+    WebDriverWait(driver, 15).until(replaced(old))
+    if not driver.current_url.endswith("/dashboard/keys"):
+        fail(f"phone: the menu's API keys link led to {driver.current_url}")
+
+
+def phone():
+    """Every dashboard, docs and reset page the passes above reached, at 390×844: the sign-in and
+    reset pages signed out, the rest signed in (with the password the reset pass set, if it ran)."""
+    signed_out = ("/dashboard/login", "/dashboard/password-reset")
+    pages = {}
+    for label, name, path in visited:
+        if not label.startswith("console"):
+            pages.setdefault(path, (label, name))
+    driver = phone_browser()
+    session = Session(driver, "phone", phone=True)
+    seen = set()
+    try:
+        revisit(session, [(path, page) for path, page in pages.items() if path.startswith(signed_out)], seen)
+        again_if_detached(lambda: driver.get(BASE + "/dashboard/login"))
+        driver.find_element(By.ID, "email").send_keys(EMAIL)
+        driver.find_element(By.ID, "password").send_keys(owner_password, Keys.ENTER)
+        WebDriverWait(driver, 15).until(lambda d: "/dashboard/login" not in d.current_url)
+        phone_menu(session)
+        revisit(session, [(path, page) for path, page in pages.items() if not path.startswith(signed_out)], seen)
+    finally:
+        driver.quit()
+
+
+def phone_console():
+    """Every console page the passes above reached, at 390×844, after signing in there too."""
+    email, password, secret = STAFF
+    pages = {}
+    for label, name, path in visited:
+        if label.startswith("console"):
+            pages.setdefault(path, (label, name))
+    driver = phone_browser()
+    session = Session(driver, "console", phone=True)
+    try:
+        session.open("/admin/login", "sign-in")
+        driver.find_element(By.ID, "email").send_keys(email)
+        driver.find_element(By.ID, "password").send_keys(password)
+        session.submit("/admin/login", "two-factor")
+        driver.find_element(By.ID, "code").send_keys(staff_code(secret))
+        session.submit("/admin/two-factor", "organizations")
+        if "/admin/two-factor" in driver.current_url:
+            fail("console on a phone: the code did not open the console")
+            return
+        seen = {"/admin/login", "/admin/two-factor", driver.current_url.replace(BASE, "")}
+        revisit(session, list(pages.items()), seen)
+    finally:
+        driver.quit()
+
+
 runs = [full_flow, without_javascript] + ([lambda: console(True), lambda: console(False)] if STAFF else [])
-# Last: it changes the owner's password.
+# After the other passes: it changes the owner's password (the phone pass signs in with the new one).
 runs += [password_reset] if all(MAILBOX) else []
+# Last: every page again at a phone's width.
+runs += [phone] + ([phone_console] if STAFF else [])
 for run in runs:
     try:
         run()

@@ -77,7 +77,7 @@ enum AdminLayout {
                 <button type="submit">Sign out</button></form>
                 </header>
                 <div class="frame">
-                <nav aria-label="Console"><ul>\(nav)</ul></nav>
+                <nav aria-label="Console">\(Layout.sideMenu(nav))</nav>
                 <main id="main">
                 \(notice.map { "<p class=\"notice\" role=\"status\">\($0)</p>" as HTML })
                 \(body)

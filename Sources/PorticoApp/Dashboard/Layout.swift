@@ -67,7 +67,7 @@ enum Layout {
                 \(unconfirmed)
                 \(banner)
                 <div class="frame">
-                <nav aria-label="Dashboard"><ul>\(nav)<li><a href="/docs">Docs</a></li></ul></nav>
+                <nav aria-label="Dashboard">\(sideMenu(nav + ["<li><a href=\"/docs\">Docs</a></li>"]))</nav>
                 <main id="main">
                 \(notice.map { "<p class=\"notice\" role=\"status\">\($0)</p>" as HTML })
                 \(body)
@@ -101,6 +101,15 @@ enum Layout {
         message.map { "<p class=\"error\" role=\"alert\">\($0)</p>" } ?? .empty
     }
 
+    /// A side menu's items twice: a plain list beside the content on a wide
+    /// screen, and the same list in a `<details>` that a phone folds behind
+    /// "Menu" (no script: the browser opens and closes it). The stylesheet
+    /// displays one of the two; `display: none` takes the other out of the
+    /// tab order and the accessibility tree.
+    static func sideMenu(_ items: [HTML]) -> HTML {
+        "<ul class=\"menu-wide\">\(items)</ul><details class=\"menu\"><summary>Menu</summary><ul>\(items)</ul></details>"
+    }
+
     /// A menu's items, the current page marked for assistive technology.
     static func menu(_ items: [NavItem], current: String) -> [HTML] {
         items.map { item in
@@ -130,12 +139,14 @@ enum Layout {
     }
 
     /// A table with a header row; `rows` already rendered; `empty` shown when there are none.
+    /// A wide table scrolls sideways in its own box, never the page; the box is a
+    /// named region in the tab order so a keyboard can scroll it too.
     static func table(caption: String, headers: [String], rows: [HTML], empty: String) -> HTML {
         guard !rows.isEmpty else { return "<p class=\"empty\">\(empty)</p>" }
         return """
-            <table><caption>\(caption)</caption>
+            <div class="table-scroll" role="region" aria-label="\(caption)" tabindex="0"><table><caption>\(caption)</caption>
             <thead><tr>\(headers.map { "<th scope=\"col\">\($0)</th>" as HTML })</tr></thead>
-            <tbody>\(rows)</tbody></table>
+            <tbody>\(rows)</tbody></table></div>
             """
     }
 

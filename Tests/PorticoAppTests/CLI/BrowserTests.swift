@@ -10,8 +10,10 @@ import Testing
 /// pages with JavaScript off. Then the operator console, with and without
 /// JavaScript: password and TOTP, the organization table, one organization,
 /// suspend and reactivate, find, platform health, staff audit. Last, "Forgot your password?" end to
-/// end, with the link from the sandbox mailbox. Screenshots of every page are left in
-/// `.build/artifacts/browser/` (or `$BROWSER_SCREENSHOTS`).
+/// end, with the link from the sandbox mailbox. Every page fails the check if it scrolls
+/// sideways at 1280 px, and a last pass visits every page again at 390×844 (a phone:
+/// the menu folded, tables scrolling in their own box). Screenshots of every page at
+/// both widths (`-phone` suffix) are left in `.build/artifacts/browser/` (or `$BROWSER_SCREENSHOTS`).
 struct BrowserTests {
     @Test(.requires(.python3, .pythonModule("selenium"), .pythonModule("selenium_axe_python"), .chromium))
     func theDashboardWorksInARealBrowser() async throws {
