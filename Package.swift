@@ -40,6 +40,8 @@ let package = Package(
                 "PorticoStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // listen, logs tail and trigger talk to a Portico over HTTP.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -160,12 +160,13 @@ func registerAPI(on router: Router<PorticoRequestContext>, runtime: PorticoRunti
         authenticator: runtime.authenticator,
         defaultOverlapSeconds: config.keys.defaultRollOverlapHours * 3_600
     ).register(routes)
-    RequestLogsController(store: store, width: runtime.partitionWidth).register(routes)
+    RequestLogsController(store: store, width: runtime.partitionWidth, tail: runtime.logWriter.tail).register(routes)
     UsageController(store: store, billing: runtime.billing, admission: runtime.admission, clock: clock).register(routes)
     InvoicesController(store: store).register(routes)
     UsageRecordsController(store: store, admission: runtime.admission, gateway: runtime.gateway, clock: clock).register(routes)
     EventsController(store: store, clock: clock).register(routes)
     WebhookEndpointsController(service: runtime.webhookEndpoints).register(routes)
+    ListenController(service: runtime.webhookEndpoints, hub: runtime.listeners, excerptLimit: config.webhooks.responseExcerptBytes).register(routes)
     WebhookDeliveriesController(service: runtime.webhookEndpoints).register(routes)
     SandboxClockController(clock: runtime.sandboxClock) {
         // Partitions for the new "now" exist before a request is logged there; the scheduler looks again.

@@ -30,6 +30,8 @@ public final class PorticoRuntime: Sendable {
     let dispatcher: WebhookDispatcher
     let replayer: WebhookReplayer
     let webhookEndpoints: WebhookEndpointService
+    /// `portico listen` connections (the dispatcher sends their endpoints' deliveries down them).
+    let listeners = ListenerHub()
     /// Seals webhook signing secrets at rest; `secretKeyCreated` when this start made its key file.
     let secretBox: SecretBox
     let secretKeyCreated: Bool
@@ -152,7 +154,8 @@ public final class PorticoRuntime: Sendable {
             metrics: metrics,
             logger: logger,
             faults: faults,
-            secrets: secretBox
+            secrets: secretBox,
+            listeners: listeners
         )
         self.replayer = WebhookReplayer(store: store, clock: clock, logger: logger)
         self.webhookEndpoints = WebhookEndpointService(

@@ -11,6 +11,7 @@ struct Portico: AsyncParsableCommand {
             Serve.self, Sandbox.self, Migrate.self, Check.self, Backup.self,
             OrgCommand.self, UserCommand.self, StaffCommand.self, KeyCommand.self, PlatformKeyCommand.self, GatewayCommand.self, InvoiceCommand.self,
             UsageCommand.self, MailCommand.self,
+            Listen.self, LogsCommand.self, Trigger.self,
             OpenAPICommand.self,
         ]
     )

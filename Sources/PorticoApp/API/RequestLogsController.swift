@@ -7,15 +7,18 @@ import PorticoStore
 ///
 ///     GET /v1/request-logs                logs:read  (status, status_class, method, path_prefix, key_id, since, until; cursor pagination, newest first)
 ///     GET /v1/request-logs/{request_id}   logs:read
+///     GET /v1/request-logs/stream         logs:read  (status, status_class, method, path_prefix) rows as they commit, as server-sent events
 ///
 /// Logs appear once the writer commits their batch (within `request_logs.flush_interval_ms`).
 struct RequestLogsController: Sendable {
     typealias Context = PorticoRequestContext
     let store: any RequestLogStore
     let width: Int64
+    let tail: LogTail
 
     func register(_ routes: APIRoutes) {
         routes.on(.get, "request-logs", scope: .logsRead, query: .checkedByHandler, handler: list)
+        routes.on(.get, "request-logs/stream", scope: .logsRead, query: .checkedByHandler, handler: stream)
         routes.on(.get, "request-logs/:request_id", scope: .logsRead, handler: retrieve)
     }
 
@@ -45,6 +48,42 @@ struct RequestLogsController: Sendable {
             let param = query.page.startingAfter != nil ? "starting_after" : "ending_before"
             throw APIError(.invalidCursor, "\(param) names no request log of this organization and mode.", param: param)
         }
+    }
+
+    /// `portico logs tail`: a `ready` event, then one `request_log` event per matching row as its batch commits.
+    @Sendable func stream(_ request: Request, context: Context) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let query = request.uri.queryParameters
+        let allowed: Set<String> = ["status", "status_class", "method", "path_prefix"]
+        if let unknown = query.map({ String($0.key) }).sorted().first(where: { !allowed.contains($0) }) {
+            throw APIError(.parameterUnknown, "Received unknown query parameter: \(unknown).", param: unknown)
+        }
+        let statusClass = try QueryValue.choice(query["status_class"].map(String.init), "status_class", ["1xx", "2xx", "3xx", "4xx", "5xx"])
+        let filter = LogTail.Filter(
+            scope: principal.tenant,
+            status: try QueryValue.integer(query["status"].map(String.init), "status", in: 100...599),
+            statusClass: statusClass.flatMap { Int(String($0.prefix(1))) },
+            method: try QueryValue.choice(
+                query["method"].map { $0.uppercased() },
+                "method",
+                ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+            ),
+            pathPrefix: query["path_prefix"].map(String.init)
+        )
+        let (id, rows) = tail.subscribe(filter)
+        let ready = ServerSentEvent(event: "ready", data: #"{"livemode":\#(principal.livemode)}"#).encoded
+        let events = AsyncStream<String> { continuation in
+            continuation.yield(ready)
+            let forward = Task {
+                for await row in rows {
+                    let json = (try? JSONCoding.encoder.encode(RequestLogResource(row))).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+                    continuation.yield(ServerSentEvent(event: "request_log", id: row.requestId, data: json).encoded)
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in forward.cancel() }
+        }
+        return EventStreamResponse.make(events) { [tail] in tail.unsubscribe(id) }
     }
 
     @Sendable func retrieve(_ request: Request, context: Context) async throws -> Response {

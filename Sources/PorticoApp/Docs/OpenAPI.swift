@@ -85,6 +85,8 @@ enum OpenAPI {
         var bodyRequired = true
         var status = "200"
         var response: JSONValue
+        /// Answered with server-sent events (`text/event-stream`) rather than JSON; `response` describes the stream.
+        var eventStream = false
         /// Set on an operation of a gateway route: its upstream's own description, served with Portico's additions.
         var gateway: Gateway? = nil
 
@@ -104,8 +106,9 @@ enum OpenAPI {
                 "x-portico-scope": .string(scope.name),
                 "responses": [
                     status: [
-                        "description": "Success.", "headers": .object(ResponseHeaders.success(post: method == "post")),
-                        "content": ["application/json": ["schema": response]],
+                        "description": eventStream ? "A stream of server-sent events; see the schema's description." : "Success.",
+                        "headers": .object(ResponseHeaders.success(post: method == "post")),
+                        "content": .object([eventStream ? "text/event-stream" : "application/json": ["schema": response]]),
                     ],
                     "default": ["$ref": "#/components/responses/Problem"],
                 ],
@@ -259,6 +262,27 @@ enum OpenAPI {
                     parameter("until", queryTime),
                 ],
                 response: listOf("RequestLog")
+            ),
+            Operation(
+                method: "get",
+                path: "/v1/request-logs/stream",
+                id: "streamRequestLogs",
+                tag: "Request logs",
+                summary: "Follow request logs as they are written (`portico logs tail`)",
+                scope: .logsRead,
+                parameters: [
+                    parameter("status", integer(minimum: 100, maximum: 599)),
+                    parameter("status_class", string(enum: ["1xx", "2xx", "3xx", "4xx", "5xx"])),
+                    parameter("method", string()),
+                    parameter("path_prefix", string()),
+                ],
+                response: [
+                    "type": "string",
+                    "description": .string(
+                        "Server-sent events: first `ready` (data `{\"livemode\": …}`), then one `request_log` event per matching row of this organization and mode as it is written, its data a RequestLog and its id the request id. A comment line every 5 seconds keeps the connection open. It does not end on its own."
+                    ),
+                ],
+                eventStream: true
             ),
             Operation(
                 method: "get",
@@ -456,6 +480,41 @@ enum OpenAPI {
                 bodyRequired: false,
                 status: "202",
                 response: ref("WebhookReplay")
+            ),
+            Operation(
+                method: "get",
+                path: "/v1/webhook-endpoints/listen",
+                id: "listenWebhooks",
+                tag: "Webhooks",
+                summary: "Receive this mode's deliveries over the connection (`portico listen`)",
+                scope: .webhooksWrite,
+                parameters: [parameter("enabled_events", string(description: "Comma-separated event types or wildcards; default *"))],
+                response: [
+                    "type": "string",
+                    "description": .string(
+                        "Server-sent events. Opening the stream makes a temporary webhook endpoint (deleted when the stream ends). First `ready`, data `{\"endpoint_id\", \"secret\", \"livemode\", \"enabled_events\"}`; then one `delivery` event per attempt, data `{\"delivery_id\", \"event_type\", \"attempt\", \"headers\", \"body\"}`: post `body` with `headers` to your receiver and report its answer with `POST /v1/webhook-endpoints/{id}/listen-results` within `webhooks.timeout_seconds`. A comment line every 5 seconds keeps the connection open."
+                    ),
+                ],
+                eventStream: true
+            ),
+            Operation(
+                method: "post",
+                path: "/v1/webhook-endpoints/{id}/listen-results",
+                id: "reportListenResult",
+                tag: "Webhooks",
+                summary: "Report a local receiver's answer to a delivery sent down a listen stream",
+                scope: .webhooksWrite,
+                body: object(
+                    [
+                        "delivery_id": string(),
+                        "status": integer(minimum: 100, maximum: 599),
+                        "body": string(description: "The answer's body (kept up to webhooks.response_excerpt_bytes)"),
+                        "error": string(description: "When there was no answer", enum: ["timeout", "refused", "dns", "tls", "network"]),
+                        "message": string(maxLength: 500),
+                    ],
+                    required: ["delivery_id"]
+                ),
+                response: object(["object": ["const": "listen_result"], "delivery_id": string(), "recorded": ["const": true]])
             ),
             Operation(
                 method: "get",

@@ -48,6 +48,12 @@ enum TestingGuide {
             <table><caption>Paths on \(SimulatedReceiver.host)</caption>
             <thead><tr><th scope="col">URL</th><th scope="col">Every attempt</th></tr></thead>
             <tbody>\(receivers.map { "<tr><td><code>https://\(SimulatedReceiver.host)\($0.0.rawValue)</code></td><td>\($0.1)</td></tr>" as HTML })</tbody></table>
+            <h2>Webhooks on your laptop</h2>
+            <p><code>portico listen --forward-to http://localhost:3000/webhooks</code> (with <code>PORTICO_URL</code> and
+            <code>PORTICO_API_KEY</code> set) receives the key's mode's deliveries from any Portico over one connection, posts each, signed,
+            to your local URL, and reports your answer back as the attempt. It prints the signing secret to verify with.
+            <code>portico logs tail --status 4xx</code> prints request logs as they happen, and <code>portico trigger customer.created</code>
+            makes an event happen.</p>
             <h2>The clock</h2>
             <p>On a sandbox, <code>POST /v1/sandbox/clock/advance</code> with <code>{"seconds": 3600}</code> and a test key moves the whole
             instance forward: retries come due, deliveries run out of attempts, keys expire and quota periods end in seconds.</p>

@@ -27,7 +27,11 @@ final class RequestFacts: @unchecked Sendable {
 
     /// Whether a body with these headers may be held in memory whole: always on Portico's own
     /// routes, on a gateway route only when small and of known length (`GatewayRoute.mayBuffer`).
-    func mayHold(_ headers: HTTPFields) -> Bool { gateway == nil || GatewayRoute.mayBuffer(headers) }
+    func mayHold(_ headers: HTTPFields) -> Bool {
+        // An event stream does not end: never held, whatever the route.
+        guard headers[.contentType] != EventStreamResponse.contentType else { return false }
+        return gateway == nil || GatewayRoute.mayBuffer(headers)
+    }
     /// The API version the request runs under, set by `APIVersionMiddleware` (the gateway forwards it).
     var apiVersion: String?
     /// Redacted request body, when the organization captures bodies.

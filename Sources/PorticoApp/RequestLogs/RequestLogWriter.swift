@@ -75,6 +75,9 @@ final class RequestLogWriter: Service, Sendable {
     /// One flush at a time, so a flush that returns has really committed everything queued before it.
     private let flushing = AsyncGate()
 
+    /// Told of every committed batch (`portico logs tail`).
+    let tail = LogTail()
+
     init(config: PorticoConfig.RequestLogs, store: any RequestLogStore, metrics: PorticoMetrics, logger: Logger, spill: RequestLogSpill? = nil) {
         self.spill = spill
         self.failures = ThrottledLog(logger: logger, message: "request log batch failed; will retry")
@@ -223,6 +226,7 @@ final class RequestLogWriter: Service, Sendable {
                     return
                 }
                 failures.succeeded()
+                tail.publish(batch.lazy.map(\.entry))
                 start = batch.endIndex
                 state.withLock { $0.inFlight = taken.count - start }
                 metrics.logBatchSize.record(batch.count)

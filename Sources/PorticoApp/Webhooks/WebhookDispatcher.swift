@@ -35,6 +35,8 @@ final class WebhookDispatcher: Service, Sendable {
     private let policy: AddressPolicy
     private let retry: RetryPolicy
     private let bookkeeping: DeliveryBookkeeping
+    /// `portico listen` connections, which take the deliveries of their endpoints.
+    private let listeners: ListenerHub
     /// The delivery timeout, which a simulated slow receiver (`fail.portico.test/slow`) uses up.
     private let timeout: Duration
     private let maxConcurrency: Int
@@ -101,9 +103,11 @@ final class WebhookDispatcher: Service, Sendable {
         metrics: PorticoMetrics,
         logger: Logger,
         faults: FaultInjection = FaultInjection([:]),
-        secrets: SecretBox
+        secrets: SecretBox,
+        listeners: ListenerHub = ListenerHub()
     ) {
         self.secrets = secrets
+        self.listeners = listeners
         self.store = store
         self.clock = clock
         self.client = client
@@ -338,6 +342,17 @@ final class WebhookDispatcher: Service, Sendable {
             return .failure(.blocked, error.message)
         }
         if !job.endpoint.livemode, let simulated = try? SimulatedReceiver(url) { return await simulate(simulated) }
+        if url.hostName == ListenerHub.host {
+            let (headers, body) = signed(job, at: now)
+            let delivery = ListenerHub.Delivery(
+                deliveryId: job.delivery.id,
+                eventType: job.event.type,
+                attempt: job.delivery.attemptCount + 1,
+                headers: Dictionary(headers, uniquingKeysWith: { first, _ in first }),
+                body: String(buffer: body)
+            )
+            return await listeners.deliver(delivery, endpointID: job.endpoint.id, timeout: timeout)
+        }
         let addresses: [RawAddress]
         do {
             addresses = try await WebhookTarget.resolve(url, policy: policy)
@@ -350,6 +365,12 @@ final class WebhookDispatcher: Service, Sendable {
         guard let address = addresses.first, let socket = try? address.socketAddress(port: url.port) else {
             return .failure(.dns, "The host \(url.hostName) has no usable address.")
         }
+        let (headers, body) = signed(job, at: now)
+        return await client.post(WebhookClient.Target(address: socket, url: url), headers: headers, body: body)
+    }
+
+    /// The event's body and its Standard Webhooks headers, signed with every current secret of the endpoint.
+    private func signed(_ job: DeliveryJob, at now: Int64) -> (headers: [(String, String)], body: ByteBuffer) {
         let body = EventResource.body(job.event)
         // The timestamp is wall time, whatever the (sandbox) clock says: receivers compare it with their own clock.
         let timestamp = Int64(Date().timeIntervalSince1970)
@@ -359,7 +380,7 @@ final class WebhookDispatcher: Service, Sendable {
             ("webhook-timestamp", String(timestamp)),
             ("webhook-signature", WebhookSignature.header(id: job.event.id, timestamp: timestamp, body: body.readableBytesView, secrets: secrets)),
         ]
-        return await client.post(WebhookClient.Target(address: socket, url: url), headers: headers, body: body)
+        return (headers, body)
     }
 
     /// A test-mode delivery to `fail.portico.test`: nothing is sent, the outcome is what the path names.

@@ -110,6 +110,35 @@ struct WebhookEndpointService: Sendable {
     }
 
     /// Deletes the endpoint with its deliveries; false when there is no such endpoint.
+    /// The temporary endpoint of a `portico listen` connection: URL host `listen.portico.test`
+    /// (the dispatcher hands its deliveries to the connection), a fresh secret, audited like any.
+    func createListener(events: [String], scope: TenantScope, by actor: AuditActor) async throws -> WebhookEndpointRecord {
+        guard try await store.endpointCount(scope: scope) < settings.maxEndpoints else {
+            throw APIError(
+                .resourceLimitReached,
+                "This organization already has \(settings.maxEndpoints) webhook endpoints in this mode (webhooks.max_endpoints)."
+            )
+        }
+        let now = clock.nowMilliseconds
+        let id = Identifier.make("we", at: now)
+        let record = WebhookEndpointRecord(
+            id: id,
+            scope: scope,
+            url: "https://\(ListenerHub.host)/\(id)",
+            description: "portico listen (temporary: deleted when it disconnects)",
+            enabledEvents: StoredJSON.encode(events),
+            metadata: "{}",
+            secret: secrets.seal(WebhookSecret.generate().text, for: id),
+            createdAt: now
+        )
+        try await store.insertEndpoint(
+            record,
+            audit: audit(actor, "webhook_endpoint.created", record.id, scope, ["url": record.url, "listen": "true"], at: now),
+            completing: nil
+        )
+        return record
+    }
+
     func delete(id: String, scope: TenantScope, by actor: AuditActor) async throws -> Bool {
         try await store.deleteEndpoint(
             id: id,

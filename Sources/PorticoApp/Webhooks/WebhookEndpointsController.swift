@@ -171,6 +171,9 @@ struct EndpointInput: Sendable {
         case .string(let text)?:
             do {
                 let parsed = try WebhookURL.parse(text)
+                guard parsed.hostName != ListenerHub.host else {
+                    throw APIError.invalid("url", "\(ListenerHub.host) endpoints are made by portico listen, not by hand.")
+                }
                 if try SimulatedReceiver(parsed) != nil {
                     guard !livemode else {
                         throw APIError.invalid(

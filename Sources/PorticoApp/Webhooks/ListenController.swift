@@ -1,0 +1,147 @@
+import Foundation
+import Hummingbird
+import PorticoCore
+import PorticoStore
+
+/// `portico listen`: webhooks for a machine no one can reach.
+///
+///     GET  /v1/webhook-endpoints/listen                    webhooks:write  (enabled_events=a,b) a server-sent event stream
+///     POST /v1/webhook-endpoints/{id}/listen-results       webhooks:write  (delivery_id, status and body, or error and message)
+///
+/// Opening the stream makes a temporary endpoint of the key's organization
+/// and mode (URL host `listen.portico.test`), says `ready` with its id and
+/// signing secret, then sends one `delivery` event per attempt: the signed
+/// headers and the exact body. The CLI posts them to its local URL and
+/// reports the answer, which becomes the attempt (retries, dashboard and
+/// all). When the stream ends the endpoint is deleted.
+struct ListenController: Sendable {
+    typealias Context = PorticoRequestContext
+    let service: WebhookEndpointService
+    let hub: ListenerHub
+    /// The longest response excerpt kept, as for real attempts (`webhooks.response_excerpt_bytes`).
+    let excerptLimit: Int
+
+    func register(_ routes: APIRoutes) {
+        routes.on(.get, "webhook-endpoints/listen", scope: .webhooksWrite, query: .checkedByHandler, handler: listen)
+        routes.on(.post, "webhook-endpoints/:id/listen-results", scope: .webhooksWrite, handler: report)
+    }
+
+    @Sendable func listen(_ request: Request, context: Context) async throws -> Response {
+        let caller = try context.requirePrincipal()
+        let query = request.uri.queryParameters
+        if let unknown = query.map({ String($0.key) }).sorted().first(where: { $0 != "enabled_events" }) {
+            throw APIError(.parameterUnknown, "Received unknown query parameter: \(unknown).", param: unknown)
+        }
+        let events = (query["enabled_events"].map(String.init) ?? "*").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard (1...100).contains(events.count), events.allSatisfy({ EventTypePattern($0) != nil }) else {
+            throw APIError.invalid(
+                "enabled_events",
+                "enabled_events must be a comma-separated list of event types (customer.created), wildcards (customer.*) or *."
+            )
+        }
+        let actor = AuditActor(caller, context)
+        let endpoint = try await service.createListener(events: events, scope: caller.tenant, by: actor)
+        let deliveries = hub.open(endpointID: endpoint.id)
+        let ready = ListenReady(
+            endpointId: endpoint.id,
+            secret: try service.signingSecret(of: endpoint),
+            livemode: caller.livemode,
+            enabledEvents: events
+        )
+        let stream = AsyncStream<String> { continuation in
+            continuation.yield(ServerSentEvent(event: "ready", data: Self.json(ready)).encoded)
+            let forward = Task {
+                for await delivery in deliveries {
+                    continuation.yield(ServerSentEvent(event: "delivery", id: delivery.deliveryId, data: Self.json(delivery)).encoded)
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in forward.cancel() }
+        }
+        return EventStreamResponse.make(stream) { [hub, service] in
+            hub.close(endpointID: endpoint.id)
+            _ = try? await service.delete(id: endpoint.id, scope: caller.tenant, by: actor)
+        }
+    }
+
+    /// The local answer to one delivery, which the waiting attempt records.
+    @Sendable func report(_ request: Request, context: Context) async throws -> Response {
+        let caller = try context.requirePrincipal()
+        let id = try context.parameters.require("id")
+        let body = try await RequestBody.decode(request, context: context)
+        try body.allowOnly(["delivery_id", "status", "body", "error", "message"])
+        guard case .string(let deliveryID)? = body.fields["delivery_id"] else {
+            throw APIError(.parameterMissing, "delivery_id is required: the delivery the answer is for.", param: "delivery_id")
+        }
+        let outcome: WebhookClient.Outcome
+        switch (body.fields["status"], body.fields["error"]) {
+        case (let status?, nil):
+            guard let code = status.integer, (100...599).contains(code) else {
+                throw APIError.invalid("status", "status must be the local answer's HTTP status, 100 to 599.")
+            }
+            let text: String
+            switch body.fields["body"] {
+            case nil, .null?: text = ""
+            case .string(let value)?: text = value
+            case let other?: throw APIError.invalid("body", "body must be a string, not \(other.typeName).")
+            }
+            outcome = .response(status: code, retryAfterSeconds: nil, excerpt: String(decoding: text.utf8.prefix(excerptLimit), as: UTF8.self))
+        case (nil, .string(let error)?):
+            guard let kind = WebhookAttemptRecord.ErrorKind(rawValue: error), kind != .http, kind != .blocked else {
+                throw APIError.invalid("error", "error must be one of timeout, refused, dns, tls, network.")
+            }
+            let message: String
+            if case .string(let text)? = body.fields["message"] { message = String(text.prefix(500)) } else { message = "" }
+            outcome = .failure(kind, "The local receiver: \(message)")
+        default:
+            throw APIError.invalid("status", "Send status (and body) for an answer, or error (and message) when there was none; not both.")
+        }
+        guard let endpoint = try await service.store.endpoint(id: id, scope: caller.tenant), endpoint.isListener else {
+            throw APIError.notFound("webhook endpoint", id: id)
+        }
+        guard hub.report(endpointID: endpoint.id, deliveryID: deliveryID, outcome: outcome) else {
+            throw APIError(
+                .resourceNotFound,
+                "No attempt of delivery '\(deliveryID)' is waiting for an answer on this endpoint (it timed out, or was answered already).",
+                param: "delivery_id"
+            )
+        }
+        return try JSONCoding.response(ListenResult(deliveryId: deliveryID))
+    }
+
+    static func json(_ value: some Encodable) -> String {
+        (try? JSONCoding.encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
+
+/// The stream's first event.
+struct ListenReady: Encodable {
+    var endpointId: String
+    var secret: String
+    var livemode: Bool
+    var enabledEvents: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case endpointId = "endpoint_id"
+        case secret, livemode
+        case enabledEvents = "enabled_events"
+    }
+}
+
+/// What a report is answered with.
+struct ListenResult: Encodable {
+    let object = "listen_result"
+    var deliveryId: String
+    let recorded = true
+
+    enum CodingKeys: String, CodingKey {
+        case object
+        case deliveryId = "delivery_id"
+        case recorded
+    }
+}
+
+extension WebhookEndpointRecord {
+    /// A `portico listen` connection's temporary endpoint.
+    var isListener: Bool { (try? WebhookURL.parse(url))?.hostName == ListenerHub.host }
+}

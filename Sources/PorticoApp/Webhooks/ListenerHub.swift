@@ -1,0 +1,101 @@
+import Foundation
+import PorticoCore
+import Synchronization
+
+/// The connections of `portico listen`. Each owns a temporary webhook
+/// endpoint (URL host `listen.portico.test`) whose deliveries go down the
+/// connection's event stream instead of over HTTP; the CLI forwards each to
+/// a local URL and reports the local answer, which the dispatcher records as
+/// the attempt, like any other.
+///
+/// In memory, on the instance holding the connection: an attempt of an
+/// endpoint whose connection is gone fails as `refused`, and the endpoint is
+/// deleted when its connection ends.
+final class ListenerHub: Sendable {
+    /// The URL host of a listener's endpoint; never resolved, never connected to.
+    static let host = "listen.portico.test"
+
+    /// One delivery as the CLI forwards it: signed headers and the exact body.
+    struct Delivery: Sendable, Encodable {
+        var deliveryId: String
+        var eventType: String
+        var attempt: Int
+        var headers: [String: String]
+        var body: String
+
+        enum CodingKeys: String, CodingKey {
+            case deliveryId = "delivery_id"
+            case eventType = "event_type"
+            case attempt, headers, body
+        }
+    }
+
+    private struct Listener {
+        var stream: AsyncStream<Delivery>.Continuation
+        /// Attempts sent down the stream and waiting for the CLI's report, by delivery id.
+        var waiting: [String: CheckedContinuation<WebhookClient.Outcome, Never>] = [:]
+    }
+
+    private let listeners = Mutex<[String: Listener]>([:])
+
+    /// Starts listening for `endpointID`'s deliveries.
+    func open(endpointID: String) -> AsyncStream<Delivery> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Delivery.self, bufferingPolicy: .bufferingNewest(256))
+        listeners.withLock { $0[endpointID] = Listener(stream: continuation) }
+        return stream
+    }
+
+    /// Ends the listener: its waiting attempts fail as the connection's end.
+    func close(endpointID: String) {
+        let listener = listeners.withLock { $0.removeValue(forKey: endpointID) }
+        listener?.stream.finish()
+        for (_, waiter) in listener?.waiting ?? [:] {
+            waiter.resume(returning: .failure(.network, "portico listen disconnected before it reported the local answer."))
+        }
+    }
+
+    /// The dispatcher's side: hands `delivery` to the endpoint's listener and waits for its
+    /// report, at most `timeout`.
+    func deliver(_ delivery: Delivery, endpointID: String, timeout: Duration) async -> WebhookClient.Outcome {
+        let outcome = await withCheckedContinuation { (waiter: CheckedContinuation<WebhookClient.Outcome, Never>) in
+            let sent = listeners.withLock { listeners -> Bool in
+                guard var listener = listeners[endpointID], listener.waiting[delivery.deliveryId] == nil else { return false }
+                listener.waiting[delivery.deliveryId] = waiter
+                listeners[endpointID] = listener
+                if case .enqueued = listener.stream.yield(delivery) { return true }
+                listener.waiting[delivery.deliveryId] = nil
+                listeners[endpointID] = listener
+                return false
+            }
+            guard sent else {
+                waiter.resume(returning: .failure(.refused, "No portico listen is connected for this endpoint."))
+                return
+            }
+            Task {
+                try? await Task.sleep(for: timeout)
+                self.resolve(endpointID: endpointID, deliveryID: delivery.deliveryId) {
+                    .failure(.timeout, "portico listen did not report the local answer within the timeout.")
+                }
+            }
+        }
+        return outcome
+    }
+
+    /// The CLI's report of the local answer; false when no attempt of that delivery is waiting.
+    func report(endpointID: String, deliveryID: String, outcome: WebhookClient.Outcome) -> Bool {
+        resolve(endpointID: endpointID, deliveryID: deliveryID) { outcome }
+    }
+
+    @discardableResult
+    private func resolve(endpointID: String, deliveryID: String, _ outcome: () -> WebhookClient.Outcome) -> Bool {
+        let waiter = listeners.withLock { listeners -> CheckedContinuation<WebhookClient.Outcome, Never>? in
+            listeners[endpointID]?.waiting.removeValue(forKey: deliveryID)
+        }
+        guard let waiter else { return false }
+        waiter.resume(returning: outcome())
+        return true
+    }
+
+    /// Whether a listener is connected for `endpointID` (tests, the dashboard).
+    func isOpen(endpointID: String) -> Bool { listeners.withLock { $0[endpointID] != nil } }
+}

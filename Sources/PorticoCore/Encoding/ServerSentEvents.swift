@@ -1,0 +1,85 @@
+/// One server-sent event (the WHATWG `text/event-stream` format): what
+/// `portico listen` and `portico logs tail` receive, written by the server
+/// and read by the CLI with the same rules.
+package struct ServerSentEvent: Sendable, Equatable {
+    package var event: String?
+    package var id: String?
+    package var data: String
+
+    package init(event: String? = nil, id: String? = nil, data: String) {
+        self.event = event
+        self.id = id
+        self.data = data
+    }
+
+    /// The event as it goes on the wire: fields, each line of `data` on its own `data:` line, a blank line.
+    /// Line breaks in `event` and `id` (which cannot carry them) are dropped.
+    package var encoded: String {
+        var text = ""
+        if let event { text += "event: \(Self.oneLine(event))\n" }
+        if let id { text += "id: \(Self.oneLine(id))\n" }
+        // `\r\n` is one Character in Swift: split on every kind of line break.
+        for line in data.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
+            text += "data: \(line)\n"
+        }
+        return text + "\n"
+    }
+
+    /// A comment line: keeps an idle connection (and its proxies) from timing out, and
+    /// lets the server notice a client that went away.
+    package static let keepAlive = ": keep-alive\n\n"
+
+    private static func oneLine(_ text: String) -> String { text.filter { !$0.isNewline } }
+}
+
+/// Reads a `text/event-stream` in whatever chunks it arrives: comments are
+/// skipped, `data` lines joined with line breaks, an event dispatched at each
+/// blank line (one without data is dropped, as the specification says).
+package struct ServerSentEventParser: Sendable {
+    private var pending: [UInt8] = []
+    private var event: String?
+    private var id: String?
+    private var data: [String] = []
+    /// The longest line kept (a stream that never ends a line is cut off rather than buffered without end).
+    package static let maxLineBytes = 4 << 20
+
+    package init() {}
+
+    package mutating func feed(_ bytes: some Sequence<UInt8>) -> [ServerSentEvent] {
+        var events: [ServerSentEvent] = []
+        for byte in bytes {
+            guard byte == UInt8(ascii: "\n") else {
+                if pending.count < Self.maxLineBytes { pending.append(byte) }
+                continue
+            }
+            if pending.last == UInt8(ascii: "\r") { pending.removeLast() }
+            let line = String(decoding: pending, as: UTF8.self)
+            pending.removeAll(keepingCapacity: true)
+            if let dispatched = take(line) { events.append(dispatched) }
+        }
+        return events
+    }
+
+    private mutating func take(_ line: String) -> ServerSentEvent? {
+        if line.isEmpty {
+            defer {
+                event = nil
+                data = []
+            }
+            guard !data.isEmpty else { return nil }
+            return ServerSentEvent(event: event, id: id, data: data.joined(separator: "\n"))
+        }
+        if line.hasPrefix(":") { return nil }
+        let parts = line.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        let field = String(parts[0])
+        var value = parts.count > 1 ? String(parts[1]) : ""
+        if value.hasPrefix(" ") { value.removeFirst() }
+        switch field {
+        case "event": event = value
+        case "id": id = value
+        case "data": data.append(value)
+        default: break
+        }
+        return nil
+    }
+}
