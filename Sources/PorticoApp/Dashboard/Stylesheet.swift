@@ -40,7 +40,7 @@ enum Stylesheet {
            the visually hidden labels in their rows are clipped with them rather than widening the page. */
         .table-scroll { position: relative; overflow-x: auto; margin: 12px 0; } .table-scroll > table { margin: 0; }
         /* Other tables (facts, docs, forms) have no such box: long ids and URLs in them wrap anywhere so they fit. */
-        table.facts td, :not(.table-scroll) > table :is(code, a) { overflow-wrap: anywhere; }
+        table.facts td, :not(.table-scroll) > table :is(td, code, a), main :is(h1, h2, h3) code { overflow-wrap: anywhere; }
         tr.status-4xx td:nth-child(4) { color: var(--warn); font-weight: 600; } tr.status-5xx td:nth-child(4) { color: var(--danger); font-weight: 600; }
         pre { background: var(--soft); padding: 10px; overflow: auto; white-space: pre-wrap; }
         code { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; font-size: 13px; }
