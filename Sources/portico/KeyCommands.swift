@@ -113,8 +113,9 @@ struct KeyCommand: AsyncParsableCommand {
             let text = string == "-" ? (readLine(strippingNewline: true) ?? "") : string
             let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
             let check = KeyCheck(trimmed)
-            // Never echo a whole key back: its prefix and last four are enough to recognise it.
-            let shown = trimmed.count > 12 ? "\(trimmed.prefix(8))…\(trimmed.suffix(4))" : "'\(trimmed)'"
+            // Never echo a secret back: a key is shown as its prefix and last four, anything else not at all
+            // (it may be some other secret pasted by mistake).
+            let shown = if case .wellFormed = check { "\(trimmed.prefix(8))…\(trimmed.suffix(4))" } else { "the string" }
             print("\(shown): \(check.description)")
             if case .malformed = check { throw ExitCode(1) }
         }

@@ -28,7 +28,8 @@ struct Serve: AsyncParsableCommand {
         // create credentials that were never shown.
         try await CLI.serve(runtime) {
             try await buildApplication(runtime: runtime) { port in
-                let url = "http://\(runtime.config.server.host):\(port)"
+                let host = runtime.config.server.host
+                let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
                 CLI.printLine("Portico is listening on \(url)")
                 CLI.printLine("  Dashboard:  \(url)/dashboard\n  Docs:       \(url)/docs")
                 if runtime.config.mail.smtpHost == nil {

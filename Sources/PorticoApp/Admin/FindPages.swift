@@ -17,7 +17,8 @@ struct FindPages: Sendable {
     /// id of anything it owns, or a member's email); anything else searches organizations.
     private func find(_ request: Request) async throws -> Response {
         let viewer = try await admin.viewer(request)
-        let query = (request.uri.queryParameters.get("q") ?? "").trimmingCharacters(in: .whitespaces)
+        // A GET form: its query is form-encoded (a space arrives as `+`).
+        let query = (FormData(request.uri.query ?? "")["q"] ?? "").trimmingCharacters(in: .whitespaces)
         guard !query.isEmpty else { return WebPage.redirect(to: Admin.home) }
         if let path = try await admin.runtime.organizations.locate(query) { return WebPage.redirect(to: path) }
         let looksLikeID = query.range(of: #"^[a-z]+_[A-Za-z0-9]+$"#, options: .regularExpression) != nil

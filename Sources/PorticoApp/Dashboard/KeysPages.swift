@@ -159,10 +159,17 @@ struct KeysPages: Sendable {
         _ = try await dashboard.runtime.keys.revoke(
             id: key.id,
             organizationID: viewer.organization.id,
-            reason: form["reason"].flatMap(RevocationReason.init(rawValue:)),
+            reason: try Self.reason(form["reason"]),
             by: viewer.actor(request: context)
         )
         return WebPage.redirect(to: "/dashboard/keys?revoked=\(key.id)")
+    }
+
+    /// The form's reason: none, or one of `RevocationReason` (anything else is refused, as by the API).
+    static func reason(_ text: String?) throws -> RevocationReason? {
+        guard let text, !text.isEmpty else { return nil }
+        guard let reason = RevocationReason(rawValue: text) else { throw DashboardError.badRequest("Unknown reason.") }
+        return reason
     }
 
     /// The revoke form's reasons; a leaked key's owners are mailed.

@@ -33,7 +33,8 @@ struct DocsController: Sendable {
         router.get("docs/webhooks") { _, _ in Self.page("Verifying webhooks", current: "/docs/webhooks", body: WebhookGuide.html) }
         router.get("docs/changelog") { _, _ in Self.page("Changelog", current: "/docs/changelog", body: Self.changelog) }
         router.get("docs/testing") { _, _ in Self.page("Testing with the sandbox", current: TestingGuide.path, body: TestingGuide.html) }
-        router.get("docs/search") { request, _ in self.searchPage(request.uri.queryParameters.get("q") ?? "") }
+        // A GET form: its query is form-encoded (a space arrives as `+`).
+        router.get("docs/search") { request, _ in self.searchPage(FormData(request.uri.query ?? "")["q"] ?? "") }
         router.get("docs/leaked-keys") { _, _ in Self.page("Leaked keys", current: LeakedKeysGuide.path, body: LeakedKeysGuide.html) }
         router.get("docs/leaked-keys/gitleaks.toml") { _, _ in
             WebPage.asset(KeyPatterns.gitleaksConfig, contentType: "application/toml; charset=utf-8")

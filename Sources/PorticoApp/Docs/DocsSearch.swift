@@ -40,10 +40,17 @@ final class DocsSearch: Sendable {
         return built
     }
 
-    /// The query's terms: lowercased words, at most `maxTerms`.
+    /// The longest term kept, in UTF-8 bytes (no word in the docs is near it).
+    static let maxTermBytes = 64
+
+    /// The query's terms: lowercased words, at most `maxTerms`, each at most `maxTermBytes`.
+    /// Bounded in bytes, not characters: one character can hold any number of combining
+    /// marks, and a term's cost grows with its length.
     static func terms(_ query: String) -> [String] {
-        Array(
-            query.prefix(maxQueryLength).lowercased().split(whereSeparator: { $0.isWhitespace }).map(String.init).prefix(maxTerms)
+        let bounded = String(decoding: query.utf8.prefix(maxQueryLength * 4), as: UTF8.self)
+        return Array(
+            bounded.lowercased().split(whereSeparator: { $0.isWhitespace }).map(String.init)
+                .filter { $0.utf8.count <= maxTermBytes }.prefix(maxTerms)
         )
     }
 
@@ -54,13 +61,39 @@ final class DocsSearch: Sendable {
         let scored = pages.compactMap { page -> (Int, Hit)? in
             var score = 0
             for term in terms {
-                let count = page.folded.components(separatedBy: term).count - 1
+                let count = Self.occurrences(of: Array(term.utf8), in: page.folded)
                 guard count > 0 else { return nil }
                 score += count + (page.title.lowercased().contains(term) ? 10 : 0)
             }
             return (score, Hit(path: page.path, title: page.title, snippet: snippet(page.text, around: terms[0])))
         }
         return scored.sorted { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1.path < $1.1.path }.prefix(maxHits).map(\.1)
+    }
+
+    /// How often `needle` occurs in `text`, byte for byte (both lowercased already): a plain
+    /// scan whose cost is the text's length times at most `maxTermBytes`, whatever the Unicode.
+    static func occurrences(of needle: [UInt8], in text: String) -> Int {
+        guard !needle.isEmpty else { return 0 }
+        var text = text
+        return text.withUTF8 { haystack in
+            var count = 0
+            var index = 0
+            let last = haystack.count - needle.count
+            let first = needle[0]
+            while index <= last {
+                if haystack[index] == first {
+                    var matched = 1
+                    while matched < needle.count, haystack[index + matched] == needle[matched] { matched += 1 }
+                    if matched == needle.count {
+                        count += 1
+                        index += needle.count
+                        continue
+                    }
+                }
+                index += 1
+            }
+            return count
+        }
     }
 
     /// About 200 characters of `text` around the first occurrence of `term`.

@@ -242,6 +242,16 @@ enum OpenAPI {
                 tag: "Keys",
                 summary: "Revoke a key now",
                 scope: .keysWrite,
+                body: object(
+                    [
+                        "reason": string(
+                            description: "Why, kept in the audit log; `leaked` also mails the organization's owners (once)",
+                            enum: RevocationReason.allCases.map(\.rawValue)
+                        )
+                    ],
+                    required: []
+                ),
+                bodyRequired: false,
                 response: ref("APIKey")
             ),
             // Request logs

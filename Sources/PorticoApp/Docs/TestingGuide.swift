@@ -7,7 +7,10 @@ enum TestingGuide {
 
     static var html: HTML {
         let outcomes: [(String, String)] = [
-            ("rate_limited", "429 rate_limited with Retry-After: 1 and the key's RateLimit headers showing it spent; not counted against any limit"),
+            (
+                "rate_limited",
+                "429 rate_limited with Retry-After: 1 and the key's RateLimit headers showing it spent; not counted against the key's or organization's limits"
+            ),
             ("server_error", "500 internal_error"),
             ("slow=MS", "the normal response, after MS milliseconds (0 to \(ForcedOutcome.maxDelayMilliseconds))"),
             ("upstream_timeout", "504 upstream_timeout, as the gateway answers when your service is too slow (it is not called)"),

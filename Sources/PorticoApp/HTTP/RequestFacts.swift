@@ -34,6 +34,9 @@ final class RequestFacts: @unchecked Sendable {
     }
     /// The API version the request runs under, set by `APIVersionMiddleware` (the gateway forwards it).
     var apiVersion: String?
+    /// The response is a failure `Portico-Test-Outcome` asked for: the tenant's test, not the
+    /// platform's health, so `/metrics` leaves it out (the request log keeps it).
+    var forcedFailure = false
     /// Redacted request body, when the organization captures bodies.
     var requestBody: String?
 

@@ -167,7 +167,9 @@ public struct KeyService: Sendable {
         let owners = try await store.members(organizationId: organizationID).filter {
             $0.membership.role == "owner" && $0.user.emailVerifiedAt != nil
         }
-        let who = [actor.type.replacingOccurrences(of: "_", with: " "), actor.id].compactMap { $0 }.joined(separator: " ")
+        // Owners know their colleagues by address, not by user id.
+        var who = [actor.type.replacingOccurrences(of: "_", with: " "), actor.id].compactMap { $0 }.joined(separator: " ")
+        if actor.type == "user", let id = actor.id, let user = try await store.user(id: id) { who = user.email }
         return alerts.leakedKey(key, organization: organization, revokedBy: who, to: owners.map(\.user.email), at: now)
     }
 

@@ -35,7 +35,7 @@ struct APIGatewayMiddleware: RouterMiddleware {
             return response
         } catch {
             var apiError = ProblemMiddleware.apiError(for: error, request: request, context: context)
-            if let limit = apiError.limit { metrics.recordRateLimitHit(limit: limit) }
+            if let limit = apiError.limit, !facts.forcedFailure { metrics.recordRateLimitHit(limit: limit) }
             RateLimitHeaders.apply(facts.limits, authenticated: facts.principal != nil, to: &apiError.headers)
             throw apiError
         }
@@ -87,9 +87,14 @@ struct APIGatewayMiddleware: RouterMiddleware {
         } catch {
             throw APIError(.parameterInvalid, error.message, param: ForcedOutcome.headerName)
         }
-        switch outcome {
-        case .slow(let milliseconds):
+        if case .slow(let milliseconds) = outcome {
             try await Task.sleep(for: .milliseconds(milliseconds))
+            return
+        }
+        facts.forcedFailure = true
+        switch outcome {
+        case .slow:
+            break
         case .rateLimited:
             var limits = facts.limits
             facts.limits = []

@@ -13,7 +13,9 @@ struct MetricsMiddleware: RouterMiddleware {
         let duration = ContinuousClock.now - start
         // Every request no route matched shares one label, so probes cannot grow the series.
         let route = context.routeTemplate ?? "unmatched"
-        metrics.recordRequest(route: route, method: request.method.rawValue, status: Int(response.status.code), duration: duration)
+        if !context.facts.forcedFailure {
+            metrics.recordRequest(route: route, method: request.method.rawValue, status: Int(response.status.code), duration: duration)
+        }
         context.logger.debug(
             "request",
             metadata: [

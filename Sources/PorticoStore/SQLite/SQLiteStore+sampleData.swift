@@ -11,7 +11,12 @@ extension SQLiteStore: SampleDataStore {
             for endpoint in history.endpoints { try endpoint.insert(db) }
             for event in history.events { try event.insert(db) }
             for delivery in history.deliveries { try delivery.insert(db) }
-            for attempt in history.attempts { try attempt.insert(db) }
+            let deliveries = Dictionary(history.deliveries.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            for attempt in history.attempts {
+                try attempt.insert(db)
+                guard let delivery = deliveries[attempt.deliveryId] else { continue }
+                try self.countAttempt(of: delivery, at: attempt.attemptedAt, succeeded: attempt.errorKind == nil, db)
+            }
         }
         // Deliveries owed an attempt: let the dispatcher see when they fall due.
         if history.deliveries.contains(where: { $0.nextAttemptAt != nil }) { deliveriesQueued.fire() }

@@ -306,6 +306,19 @@ extension SQLiteStore {
         }
     }
 
+    /// Adds one attempt to the hourly counts the dashboard and the console read (`webhook_attempt_stats`).
+    func countAttempt(of delivery: WebhookDeliveryRecord, at attemptedAt: Int64, succeeded: Bool, _ db: Database) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO webhook_attempt_stats (organization_id, livemode, hour_start, succeeded, failed) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (organization_id, livemode, hour_start)
+                DO UPDATE SET succeeded = succeeded + excluded.succeeded, failed = failed + excluded.failed
+                """
+        ).execute(arguments: [
+            delivery.organizationId, delivery.livemode, attemptedAt - attemptedAt % 3_600_000, succeeded ? 1 : 0, succeeded ? 0 : 1,
+        ])
+    }
+
     private func record(_ outcome: AttemptOutcome, endpoints: inout [String: WebhookEndpointRecord], _ db: Database) throws {
         guard
             var delivery = try WebhookDeliveryRecord.fetchOne(
@@ -324,17 +337,7 @@ extension SQLiteStore {
         let events = outcome.apply(&delivery, &endpoint)
         try outcome.attempt.insert(db)
         // `apply` has just judged this attempt: the delivery is succeeded exactly when it was.
-        let succeeded = delivery.status == .succeeded
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO webhook_attempt_stats (organization_id, livemode, hour_start, succeeded, failed) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (organization_id, livemode, hour_start)
-                DO UPDATE SET succeeded = succeeded + excluded.succeeded, failed = failed + excluded.failed
-                """
-        ).execute(arguments: [
-            delivery.organizationId, delivery.livemode, outcome.attempt.attemptedAt - outcome.attempt.attemptedAt % 3_600_000,
-            succeeded ? 1 : 0, succeeded ? 0 : 1,
-        ])
+        try countAttempt(of: delivery, at: outcome.attempt.attemptedAt, succeeded: delivery.status == .succeeded, db)
         try db.cachedStatement(
             sql: """
                 UPDATE webhook_deliveries SET status = ?, attempt_count = ?, next_attempt_at = ?, last_attempt_at = ?,

@@ -29,6 +29,18 @@ import Testing
             #expect(!hostile.text.contains("<script>alert(1)"))
             #expect(hostile.text.contains("Nothing in the docs"))
 
+            // The docs' own form sends a space as `+`.
+            let formEncoded = try await api.send(.get, "/docs/search?q=rate+limit")
+            #expect(formEncoded.text.contains("search-results"), "rate+limit is two words")
+            #expect(formEncoded.text.contains(#"value="rate limit""#))
+
+            // A character with many combining marks is one Character but many bytes: the term is dropped, not scanned.
+            let marks = "e" + String(repeating: "%CC%81", count: 1_300)
+            let combining = try await api.send(.get, "/docs/search?q=\(marks)")
+            #expect(combining.status == .ok)
+            #expect(DocsSearch.terms("e" + String(repeating: "\u{301}", count: 1_300)).isEmpty)
+            #expect(DocsSearch.terms(String(repeating: "word ", count: 50)).count == DocsSearch.maxTerms)
+
             let empty = try await api.send(.get, "/docs/search")
             #expect(empty.status == .ok)
             #expect(!empty.text.contains("search-results"))

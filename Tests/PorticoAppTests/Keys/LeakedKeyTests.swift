@@ -121,6 +121,7 @@ import Testing
         let bad = try await PorticoProcess.run(["key", "check", mistyped])
         #expect(bad.status == 1)
         #expect(bad.stdout.contains("checksum"))
+        #expect(!bad.stdout.contains(mistyped.suffix(4)), "what is not a key is not echoed at all: \(bad.stdout)")
         let empty = try await PorticoProcess.run(["key", "check", "-"], stdin: "")
         #expect(empty.status == 1)
     }

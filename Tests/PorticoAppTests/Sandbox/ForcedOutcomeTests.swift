@@ -26,6 +26,7 @@ import Testing
             #expect(forced.headers[.retryAfter] == "1")
             #expect(forced.headers[HTTPField.Name("X-RateLimit-Remaining")!] == "0")
             #expect(forced.headers[HTTPField.Name("RateLimit-Policy")!]?.contains("key-") == true)
+            #expect(!portico.runtime.metrics.exposition().contains("portico_rate_limit_hits_total{"), "no rate-limit hit was counted")
             let after = try await api.send(.get, "/v1/customers", key: key)
             #expect(after.status == .ok)
             // The forced 429 was given back: the key's minute window counts the two real requests only.
@@ -71,6 +72,9 @@ import Testing
                 #expect(retried.headers[HTTPField.Name("Idempotent-Replayed")!] == nil)
             }
             #expect(try await api.send(.get, "/v1/customers?limit=100", key: key).list.count == 3, "only the retries created customers")
+            // The tenant's tests are not the platform's health: /metrics leaves forced failures out.
+            let metrics = portico.runtime.metrics.exposition()
+            for status in ["500", "502", "504"] { #expect(!metrics.contains(#"status="\#(status)""#), "\(status) in /metrics") }
             await portico.flushLogs()
             for status in [500, 504, 502] {
                 #expect(try await api.send(.get, "/v1/request-logs?status=\(status)", key: key).list.count == 1, "\(status) logged")

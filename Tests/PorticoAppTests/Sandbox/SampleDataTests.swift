@@ -45,6 +45,11 @@ import Testing
                 let due = try #require(Self.milliseconds(delivery["next_attempt_at"]))
                 #expect(due > now - 60_000, "owed attempts fall due later, not all at once at start")
             }
+            // Every attempt is in the hourly counts the dashboard and the console read.
+            let attempts = deliveries.reduce(0) { $0 + ($1["attempt_count"] as? Int ?? 0) }
+            let counted = try await portico.store.webhookAttemptStats(scope: portico.testScope, from: 0, until: now + 1)
+            #expect(counted.succeeded + counted.failed == Int64(attempts))
+            #expect(counted.failed > 0 && counted.succeeded > 0)
             let endpoints = try await api.send(.get, "/v1/webhook-endpoints", key: portico.testKey).list
             #expect(endpoints.count == 3)
             #expect(endpoints.allSatisfy { ($0["url"] as? String)?.hasPrefix("https://fail.portico.test/") == true })
