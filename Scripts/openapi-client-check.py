@@ -4,7 +4,9 @@ customers API with it: create (with an Idempotency-Key, replayed), list with
 limit=1 following starting_after, retrieve, update, delete, and a 404 problem,
 reading the response headers the document declares.
 
-usage: python3 Scripts/openapi-client-check.py BASE_URL TEST_SECRET_KEY
+usage: python3 Scripts/openapi-client-check.py BASE_URL TEST_SECRET_KEY [VERSION]
+With VERSION (YYYY-MM-DD) the client is generated from that dated version's
+document (/v1/openapi.json?version=VERSION) and must get that version's shapes.
 Prints one line per check and "all ok" at the end; exits 1 when any failed.
 """
 import glob
@@ -17,9 +19,10 @@ import urllib.request
 import uuid
 
 base_url, key = sys.argv[1], sys.argv[2]
+version = sys.argv[3] if len(sys.argv) > 3 else None
 work = tempfile.mkdtemp(prefix="portico-client-")
 document_path = os.path.join(work, "openapi.json")
-with urllib.request.urlopen(base_url + "/v1/openapi.json") as response:
+with urllib.request.urlopen(base_url + "/v1/openapi.json" + (f"?version={version}" if version else "")) as response:
     document = json.load(response)
 with open(document_path, "w") as f:
     json.dump(document, f)
@@ -122,6 +125,21 @@ with client:
     for c in (c1, c2):
         d = expect(delete_customer.sync_detailed(c.id, client=client), Deleted, f"delete {c.id}")
         check(d is not None and d.deleted is True and d.id == c.id, "deleted: true")
+
+    # The dated version's shapes: KeyVerification names the organization as that version does.
+    from portico_api_client.api.keys import verify_key  # noqa: E402
+    from portico_api_client.models import KeyVerification, VerifyKeyBody  # noqa: E402
+    verified = verify_key.sync_detailed(client=client, body=VerifyKeyBody(key=key))
+    kv = verified.parsed
+    check(isinstance(kv, KeyVerification) and kv.valid, f"verify key: {verified.status_code.value} {type(kv).__name__}")
+    # 2026-11-22 renamed key_verification.organization to organization_id; older documents keep the old name.
+    field = "organization" if version and version < "2026-11-22" else "organization_id"
+    check(field in KeyVerification.__annotations__, f"the generated KeyVerification has {field}: {sorted(KeyVerification.__annotations__)}")
+    check(isinstance(kv, KeyVerification) and str(getattr(kv, field, "")).startswith("org_"), f"verification carries {field}")
+    check(verified.headers.get("Portico-Version") == document["info"]["version"],
+          f"the server answered as {verified.headers.get('Portico-Version')} (document: {document['info']['version']})")
+    if version:
+        check(document["info"]["version"] == version, f"the document is version {version}")
 
     # error case: retrieve the deleted customer -> 404 problem
     r = get_customer.sync_detailed(c1.id, client=client)

@@ -127,11 +127,13 @@ func buildRouter(runtime: PorticoRuntime) -> Router<PorticoRequestContext> {
 
     OperationsController(store: store, clock: clock, metrics: runtime.metrics).register(on: router)
     // Portico's operations and the gateway's (`gateway.routes[].openapi`), as of the last reload.
-    router.get(RouterPath(OpenAPI.path)) { [gateway = runtime.gateway] _, _ in
-        Response(
+    // `?version=YYYY-MM-DD`: that dated version's document (the newest without it).
+    router.get(RouterPath(OpenAPI.path)) { [gateway = runtime.gateway] request, _ in
+        let version = try OpenAPI.requestedVersion(request.uri.queryParameters.get("version"))
+        return Response(
             status: .ok,
             headers: [.contentType: "application/json", .cacheControl: "public, max-age=300"],
-            body: .init(byteBuffer: ByteBuffer(string: gateway.definition.openAPIJSON))
+            body: .init(byteBuffer: ByteBuffer(string: gateway.definition.openAPIJSON(version: version)))
         )
     }
     let dashboard = Dashboard(runtime: runtime)

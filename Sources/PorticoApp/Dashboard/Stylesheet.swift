@@ -15,6 +15,8 @@ enum Stylesheet {
         header.top { display: flex; flex-wrap: wrap; gap: 16px; align-items: center; padding: 10px 20px; border-bottom: 1px solid var(--line); background: var(--soft); }
         .brand { font-weight: 700; font-size: 18px; text-decoration: none; color: var(--ink); margin-right: auto; }
         .docs-search { display: flex; gap: 6px; margin: 0; } .docs-search input { width: 14em; }
+        nav:has(> .inline-list) { display: flex; flex-wrap: wrap; gap: 0 12px; align-items: baseline; }
+        ul.inline-list { display: flex; flex-wrap: wrap; gap: 0 16px; list-style: none; padding: 0; margin: 0; }
         .test-banner { background: #fef3c7; color: var(--warn); padding: 4px 20px; font-weight: 600; }
         .mode.live { color: var(--ok); font-weight: 600; } .mode.test { color: var(--warn); font-weight: 600; }
         .frame { display: flex; }

@@ -6,27 +6,75 @@ import PorticoCore
 /// document from the routes: `OpenAPITests`). Every operation gets curl,
 /// Python and JavaScript examples with a sample body built from its schema.
 enum APIReference {
-    static func html(baseURL: String, gateway: GatewayOpenAPI) -> HTML {
+    /// The reference as of `version`: its response shapes (`OpenAPI.document(for:)`), what
+    /// changed since, and links to the other versions and to its own openapi.json.
+    static func html(baseURL: String, gateway: GatewayOpenAPI, version: APIVersion = APIVersions.current) -> HTML {
         let all = OpenAPI.operations + gateway.operations
         let tags = OpenAPI.tags + gateway.tags
+        let schemas = Self.schemas(for: version)
         let sections = tags.map { tag, description -> HTML in
             let operations = all.filter { $0.tag == tag }
             return """
                 <section aria-labelledby="\(anchor(tag))"><h2 id="\(anchor(tag))">\(tag)</h2><p>\(DocsController.inlineCode(description))</p>
-                \(operations.map { operation($0, baseURL: baseURL) })</section>
+                \(operations.map { operation($0, baseURL: baseURL, schemas: schemas) })</section>
                 """
         }
         let index = tags.map { tag, _ -> HTML in "<li><a href=\"#\(anchor(tag))\">\(tag)</a></li>" }
+        let isNewest = version.id == APIVersions.current.id
+        let document = isNewest ? "/v1/openapi.json" : "/v1/openapi.json?version=\(version.id)"
+        let versions = APIVersions.all.reversed().map { other -> HTML in
+            let label = "\(other.id)\(other.id == APIVersions.current.id ? " (newest)" : other.deprecatedAt != nil ? " (deprecated)" : "")"
+            let link = other.id == APIVersions.current.id ? "/docs/api" : "/docs/api?version=\(other.id)"
+            return other.id == version.id
+                ? "<li><a href=\"\(link)\" aria-current=\"page\">\(label)</a></li>" : "<li><a href=\"\(link)\">\(label)</a></li>"
+        }
+        let changes = APIVersions.changes(after: version.id)
+        let differences: HTML =
+            changes.isEmpty
+            ? .empty
+            : """
+            <p class="notice" role="note">This is version \(version.id). Since then: \(changes.map { "\(DocsController.inlineCode($0.summary)) " as HTML })
+            Requests use it when they send <code>Portico-Version: \(version.id)</code> or their organization is pinned to it.</p>
+            """
         return """
             <h1>API reference</h1>
-            <p>Every <code>/v1</code> operation, from <a href="/v1/openapi.json">openapi.json</a> (OpenAPI 3.1, version \(APIVersions.current.id)).
+            <p>Every <code>/v1</code> operation, from <a href="\(document)">openapi.json</a> (OpenAPI 3.1, version \(version.id)).
             Replace <code>\(DocsController.placeholderKey)</code> with a test key.</p>
+            <nav aria-label="API versions"><p>Versions:</p><ul class="inline-list">\(versions)</ul></nav>
+            \(differences)
             <ul>\(index)</ul>
             \(sections)
             """
     }
 
-    private static func operation(_ operation: OpenAPI.Operation, baseURL: String) -> HTML {
+    /// `components.schemas` as of `version`.
+    static func schemas(for version: APIVersion) -> [String: JSONValue] {
+        guard case .object(let schemas)? = OpenAPI.document(for: version)["components"]?["schemas"] else { return [:] }
+        return schemas
+    }
+
+    /// The fields of what an operation answers with (each item's, for a list), from `schemas`.
+    private static func responseFields(_ response: JSONValue, schemas: [String: JSONValue]) -> HTML {
+        var caption = "Response fields"
+        var schema = response
+        if case .object(let properties)? = response["properties"], let items = properties["data"]?["items"] {
+            caption = "Fields of each item in data"
+            schema = items
+        }
+        if case .string(let reference)? = schema["$ref"], let name = reference.split(separator: "/").last {
+            schema = schemas[String(name)] ?? schema
+        }
+        guard case .object(let properties)? = schema["properties"] else { return .empty }
+        let rows = properties.sorted { $0.key < $1.key }.map { name, property -> HTML in
+            "<tr><td><code>\(name)</code></td><td>\(DocsController.inlineCode(describe(property)))</td></tr>"
+        }
+        return """
+            <details><summary>\(caption)</summary><table><caption>\(caption)</caption><thead><tr><th scope="col">Field</th><th scope="col">Type</th></tr></thead>\
+            <tbody>\(rows)</tbody></table></details>
+            """
+    }
+
+    private static func operation(_ operation: OpenAPI.Operation, baseURL: String, schemas: [String: JSONValue]) -> HTML {
         let method = operation.method.uppercased()
         let samplePath = operation.path.replacingOccurrences(of: "{id}", with: "ID").replacingOccurrences(of: "{request_id}", with: "REQUEST_ID")
         let parameters = operation.parameters.compactMap { parameter -> HTML? in
@@ -68,6 +116,7 @@ enum APIReference {
             <p>\(operation.scopes.count == 1 ? "Scope" : "Scopes") \(operation.scopes.map { "<code>\($0)</code>" as HTML }). Answers \(operation.status) with \(schemaName(operation.response)); errors are problem documents.</p>
             \(parameters.isEmpty ? .empty : "<table><caption>Parameters</caption><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Type</th></tr></thead><tbody>\(parameters)</tbody></table>" as HTML)
             \(fields)
+            \(operation.eventStream ? .empty : responseFields(operation.response, schemas: schemas))
             <details><summary>curl</summary><pre>curl\(curlMethod) \(baseURL)\(samplePath) \\
               -H "Authorization: Bearer \(DocsController.placeholderKey)"\(curlBody)</pre></details>
             <details><summary>Python</summary><pre>\(python)</pre></details>

@@ -23,11 +23,17 @@ struct DocsController: Sendable {
     func register(on router: Router<Context>) {
         router.get("docs") { request, _ in try await self.quickstart(request, key: nil) }
         router.post("docs/quickstart-key") { request, context in try await self.createQuickstartKey(request, context: context) }
-        router.get("docs/api") { _, _ in
-            Self.page(
+        router.get("docs/api") { request, _ in
+            // `?version=`: the reference as of a dated version (an unknown one shows the newest).
+            let version = request.uri.queryParameters.get("version").flatMap { APIVersions.named(String($0)) } ?? APIVersions.current
+            return Self.page(
                 "API reference",
                 current: "/docs/api",
-                body: APIReference.html(baseURL: dashboard.runtime.baseURL.value, gateway: dashboard.runtime.gateway.definition.openAPI)
+                body: APIReference.html(
+                    baseURL: dashboard.runtime.baseURL.value,
+                    gateway: dashboard.runtime.gateway.definition.openAPI,
+                    version: version
+                )
             )
         }
         router.get("docs/webhooks") { _, _ in Self.page("Verifying webhooks", current: "/docs/webhooks", body: WebhookGuide.html) }

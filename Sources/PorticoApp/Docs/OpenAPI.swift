@@ -21,6 +21,62 @@ enum OpenAPI {
         return String(decoding: (try? encoder.encode(document)) ?? Data(), as: UTF8.self) + "\n"
     }
 
+    /// Each dated version's document as JSON text, by version id, rendered on first use.
+    static let versionedJSON: [String: String] = Dictionary(
+        uniqueKeysWithValues: APIVersions.all.map { ($0.id, $0.id == APIVersions.current.id ? json : render(document(for: $0))) }
+    )
+
+    /// The document as of `version`: its schemas with every later change undone
+    /// (`VersionChange.downgradeSchemas`), `info.version` and `Portico-Version`'s default
+    /// set to it, so a client generated from it asks for exactly those shapes.
+    static func document(for version: APIVersion) -> JSONValue {
+        guard version.id != APIVersions.current.id, case .object(var document) = document else { return document }
+        if case .object(var info)? = document["info"] {
+            info["version"] = .string(version.id)
+            document["info"] = .object(info)
+        }
+        if case .object(var components)? = document["components"], case .object(var schemas)? = components["schemas"] {
+            for change in APIVersions.changes(after: version.id) { change.downgradeSchemas(&schemas) }
+            components["schemas"] = .object(schemas)
+            document["components"] = .object(components)
+        }
+        if case .object(var paths)? = document["paths"] {
+            for (path, item) in paths {
+                guard case .object(var methods) = item else { continue }
+                for (method, operation) in methods {
+                    guard case .object(var fields) = operation, case .array(let parameters)? = fields["parameters"] else { continue }
+                    fields["parameters"] = .array(parameters.map { Self.pinned($0, to: version.id) })
+                    methods[method] = .object(fields)
+                }
+                paths[path] = .object(methods)
+            }
+            document["paths"] = .object(paths)
+        }
+        return .object(document)
+    }
+
+    /// The version a `?version=` names (the newest when there is none); 400 for one that is not served.
+    static func requestedVersion(_ text: String?) throws -> APIVersion {
+        guard let text, !text.isEmpty else { return APIVersions.current }
+        guard let version = APIVersions.named(text) else {
+            throw APIError.invalid(
+                "version",
+                "version must be one of the dated versions this Portico serves: \(APIVersions.all.map(\.id).joined(separator: ", "))."
+            )
+        }
+        return version
+    }
+
+    /// `parameter` with its default set to `version` when it is the `Portico-Version` header.
+    private static func pinned(_ parameter: JSONValue, to version: String) -> JSONValue {
+        guard case .object(var fields) = parameter, fields["name"] == "Portico-Version", case .object(var schema)? = fields["schema"] else {
+            return parameter
+        }
+        schema["default"] = .string(version)
+        fields["schema"] = .object(schema)
+        return .object(fields)
+    }
+
     /// Built once, on first use (the first request for it, or the first docs page), not at start-up.
     static let document: JSONValue = {
         var paths: [String: JSONValue] = [:]

@@ -66,10 +66,10 @@ struct GatewayOpenAPI: Sendable {
         self.tags = tags
     }
 
-    /// Portico's document with the gateway's operations, components and tags added.
-    func document() -> JSONValue {
-        guard case .object(var document) = OpenAPI.document else { return OpenAPI.document }
-        guard !operations.isEmpty else { return OpenAPI.document }
+    /// Portico's document (`base`: a dated version's) with the gateway's operations, components and tags added.
+    func document(base: JSONValue = OpenAPI.document) -> JSONValue {
+        guard case .object(var document) = base else { return base }
+        guard !operations.isEmpty else { return base }
         var paths: [String: JSONValue] = [:]
         if case .object(let existing)? = document["paths"] { paths = existing }
         for operation in operations {

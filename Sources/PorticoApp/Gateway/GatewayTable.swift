@@ -85,6 +85,18 @@ struct GatewayDefinition: Sendable {
     /// its first request (start-up and config checks never pay for it).
     var openAPIJSON: String { rendered.text }
     private let rendered: RenderedOnce
+    /// Older dated versions' documents, rendered at their first request.
+    private let renderedVersions = RenderedVersions()
+
+    /// `/v1/openapi.json?version=`: the document as of `version`, the gateway's operations included.
+    func openAPIJSON(version: APIVersion) -> String {
+        guard version.id != APIVersions.current.id else { return openAPIJSON }
+        return renderedVersions.text(for: version.id) { [openAPI] in
+            openAPI.operations.isEmpty
+                ? OpenAPI.versionedJSON[version.id] ?? OpenAPI.json
+                : OpenAPI.render(openAPI.document(base: OpenAPI.document(for: version)))
+        }
+    }
 
     init(_ config: GatewayConfig, serverMaxBodyBytes: Int) throws {
         var custom: [(Scope, String)] = []
@@ -164,6 +176,18 @@ final class RenderedOnce: Sendable {
         if let text = made.withLock({ $0 }) { return text }
         let text = make()
         made.withLock { $0 = text }
+        return text
+    }
+}
+
+/// Texts made on first request, one per key (the dated versions' documents): there are only ever a few.
+final class RenderedVersions: Sendable {
+    private let made = Mutex<[String: String]>([:])
+
+    func text(for key: String, _ make: () -> String) -> String {
+        if let text = made.withLock({ $0[key] }) { return text }
+        let text = make()
+        made.withLock { $0[key] = text }
         return text
     }
 }

@@ -19,11 +19,15 @@ protocol VersionChange: Sendable {
     func upgradeRequest(_ body: inout [String: JSONValue], route: String)
     /// Turns one object of this version's shape back into the previous version's.
     func downgrade(_ object: inout [String: JSONValue])
+    /// The same for the OpenAPI document's schemas (`components.schemas`, by name), so each
+    /// dated version has a document describing exactly its shapes.
+    func downgradeSchemas(_ schemas: inout [String: JSONValue])
 }
 
 extension VersionChange {
     var upgradesRequests: Bool { false }
     func upgradeRequest(_ body: inout [String: JSONValue], route: String) {}
+    func downgradeSchemas(_ schemas: inout [String: JSONValue]) {}
 }
 
 /// A dated version: the changes it introduced, and when it stops being served as is.
@@ -92,5 +96,21 @@ struct KeyVerificationOrganizationID: VersionChange {
 
     func downgrade(_ object: inout [String: JSONValue]) {
         object["organization"] = object.removeValue(forKey: "organization_id") ?? .null
+    }
+
+    func downgradeSchemas(_ schemas: inout [String: JSONValue]) {
+        guard case .object(var schema)? = schemas["KeyVerification"] else { return }
+        if case .object(var properties)? = schema["properties"] {
+            properties["organization"] = properties.removeValue(forKey: "organization_id")
+            schema["properties"] = .object(properties)
+        }
+        if case .array(let required)? = schema["required"] {
+            let names = required.compactMap { name -> String? in
+                guard case .string(let text) = name else { return nil }
+                return text == "organization_id" ? "organization" : text
+            }
+            schema["required"] = .array(names.sorted().map { .string($0) })
+        }
+        schemas["KeyVerification"] = .object(schema)
     }
 }
