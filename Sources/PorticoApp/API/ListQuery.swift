@@ -27,7 +27,7 @@ struct ListQuery {
             case "ending_before": endingBefore = value
             case _ where allowedFilters.contains(name): extra[name] = value
             default:
-                throw APIError(.parameterUnknown, "Received unknown query parameter: \(name).", param: name)
+                throw APIError.unknownParameter(name)
             }
         }
         if startingAfter != nil, endingBefore != nil {

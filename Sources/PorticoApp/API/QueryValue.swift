@@ -21,6 +21,11 @@ enum QueryValue {
         return value
     }
 
+    /// Refuses the first (in name order) of `names` that is not `allowed`.
+    static func refuseUnknown(_ names: some Sequence<String>, allowed: Set<String>) throws {
+        if let unknown = names.sorted().first(where: { !allowed.contains($0) }) { throw APIError.unknownParameter(unknown) }
+    }
+
     static func choice(_ text: String?, _ param: String, _ choices: [String]) throws -> String? {
         guard let text else { return nil }
         guard choices.contains(text) else {

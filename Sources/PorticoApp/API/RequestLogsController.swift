@@ -54,10 +54,7 @@ struct RequestLogsController: Sendable {
     @Sendable func stream(_ request: Request, context: Context) async throws -> Response {
         let principal = try context.requirePrincipal()
         let query = request.uri.queryParameters
-        let allowed: Set<String> = ["status", "status_class", "method", "path_prefix"]
-        if let unknown = query.map({ String($0.key) }).sorted().first(where: { !allowed.contains($0) }) {
-            throw APIError(.parameterUnknown, "Received unknown query parameter: \(unknown).", param: unknown)
-        }
+        try QueryValue.refuseUnknown(query.map { String($0.key) }, allowed: ["status", "status_class", "method", "path_prefix"])
         let statusClass = try QueryValue.choice(query["status_class"].map(String.init), "status_class", ["1xx", "2xx", "3xx", "4xx", "5xx"])
         let filter = LogTail.Filter(
             scope: principal.tenant,
@@ -71,19 +68,12 @@ struct RequestLogsController: Sendable {
             pathPrefix: query["path_prefix"].map(String.init)
         )
         let (id, rows) = tail.subscribe(filter)
-        let ready = ServerSentEvent(event: "ready", data: #"{"livemode":\#(principal.livemode)}"#).encoded
-        let events = AsyncStream<String> { continuation in
-            continuation.yield(ready)
-            let forward = Task {
-                for await row in rows {
-                    let json = (try? JSONCoding.encoder.encode(RequestLogResource(row))).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-                    continuation.yield(ServerSentEvent(event: "request_log", id: row.requestId, data: json).encoded)
-                }
-                continuation.finish()
-            }
-            continuation.onTermination = { _ in forward.cancel() }
-        }
-        return EventStreamResponse.make(events) { [tail] in tail.unsubscribe(id) }
+        return EventStreamResponse.make(
+            ready: ServerSentEvent(event: "ready", data: #"{"livemode":\#(principal.livemode)}"#),
+            items: rows,
+            event: { ServerSentEvent(event: "request_log", id: $0.requestId, data: EventStreamResponse.json(RequestLogResource($0))) },
+            onEnd: { [tail] in tail.unsubscribe(id) }
+        )
     }
 
     @Sendable func retrieve(_ request: Request, context: Context) async throws -> Response {

@@ -23,10 +23,7 @@ struct UsageController: Sendable {
     @Sendable func report(_ request: Request, context: Context) async throws -> Response {
         let principal = try context.requirePrincipal()
         let query = request.uri.queryParameters
-        let allowed: Set<String> = ["group_by", "since", "until", "metric", "key_id"]
-        if let unknown = query.map({ String($0.key) }).sorted().first(where: { !allowed.contains($0) }) {
-            throw APIError(.parameterUnknown, "Received unknown query parameter: \(unknown).", param: unknown)
-        }
+        try QueryValue.refuseUnknown(query.map { String($0.key) }, allowed: ["group_by", "since", "until", "metric", "key_id"])
         let now = clock.nowMilliseconds
         let month = CivilTime.month(containing: now)
         let groupBy = try QueryValue.choice(query["group_by"].map(String.init), "group_by", ["key", "hour", "day", "month"]) ?? "day"

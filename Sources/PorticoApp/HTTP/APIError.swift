@@ -35,6 +35,11 @@ struct APIError: Error, Sendable {
         headers: [.retryAfter: "5"]
     )
 
+    /// 400 `parameter_unknown`: a query parameter the route does not take.
+    static func unknownParameter(_ name: some StringProtocol) -> APIError {
+        APIError(.parameterUnknown, "Received unknown query parameter: \(name).", param: String(name))
+    }
+
     static func notFound(_ object: String, id: String) -> APIError {
         APIError(.resourceNotFound, "No such \(object): '\(id)'.", param: "id")
     }

@@ -15,6 +15,29 @@ enum EventStreamResponse {
     static let keepAliveInterval = Duration.seconds(5)
     static let contentType = "text/event-stream"
 
+    /// A stream that says `ready` first, then one event per item of `items` (each made by `event`).
+    static func make<Item: Sendable>(
+        ready: ServerSentEvent,
+        items: AsyncStream<Item>,
+        event: @escaping @Sendable (Item) -> ServerSentEvent,
+        onEnd: @escaping @Sendable () async -> Void
+    ) -> Response {
+        let events = AsyncStream<String> { continuation in
+            continuation.yield(ready.encoded)
+            let forward = Task {
+                for await item in items { continuation.yield(event(item).encoded) }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in forward.cancel() }
+        }
+        return make(events, onEnd: onEnd)
+    }
+
+    /// The same as JSON text for an event's data.
+    static func json(_ value: some Encodable) -> String {
+        (try? JSONCoding.encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
     static func make<Events: AsyncSequence & Sendable>(
         _ events: Events,
         onEnd: @escaping @Sendable () async -> Void

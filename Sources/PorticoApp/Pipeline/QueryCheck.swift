@@ -7,7 +7,7 @@ struct QueryCheck: RouteLayer {
 
     func handle(_ request: Request, context: Context, route: RouteSpec, next: Handler) async throws -> Response {
         if request.uri.query != nil, let unknown = request.uri.queryParameters.first?.key {
-            throw APIError(.parameterUnknown, "Received unknown query parameter: \(unknown).", param: String(unknown))
+            throw APIError.unknownParameter(unknown)
         }
         return try await next(request, context)
     }

@@ -29,9 +29,7 @@ struct ListenController: Sendable {
     @Sendable func listen(_ request: Request, context: Context) async throws -> Response {
         let caller = try context.requirePrincipal()
         let query = request.uri.queryParameters
-        if let unknown = query.map({ String($0.key) }).sorted().first(where: { $0 != "enabled_events" }) {
-            throw APIError(.parameterUnknown, "Received unknown query parameter: \(unknown).", param: unknown)
-        }
+        try QueryValue.refuseUnknown(query.map { String($0.key) }, allowed: ["enabled_events"])
         let events = (query["enabled_events"].map(String.init) ?? "*").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard (1...100).contains(events.count), events.allSatisfy({ EventTypePattern($0) != nil }) else {
             throw APIError.invalid(
@@ -48,20 +46,15 @@ struct ListenController: Sendable {
             livemode: caller.livemode,
             enabledEvents: events
         )
-        let stream = AsyncStream<String> { continuation in
-            continuation.yield(ServerSentEvent(event: "ready", data: Self.json(ready)).encoded)
-            let forward = Task {
-                for await delivery in deliveries {
-                    continuation.yield(ServerSentEvent(event: "delivery", id: delivery.deliveryId, data: Self.json(delivery)).encoded)
-                }
-                continuation.finish()
+        return EventStreamResponse.make(
+            ready: ServerSentEvent(event: "ready", data: EventStreamResponse.json(ready)),
+            items: deliveries,
+            event: { ServerSentEvent(event: "delivery", id: $0.deliveryId, data: EventStreamResponse.json($0)) },
+            onEnd: { [hub, service] in
+                hub.close(endpointID: endpoint.id)
+                _ = try? await service.delete(id: endpoint.id, scope: caller.tenant, by: actor)
             }
-            continuation.onTermination = { _ in forward.cancel() }
-        }
-        return EventStreamResponse.make(stream) { [hub, service] in
-            hub.close(endpointID: endpoint.id)
-            _ = try? await service.delete(id: endpoint.id, scope: caller.tenant, by: actor)
-        }
+        )
     }
 
     /// The local answer to one delivery, which the waiting attempt records.
@@ -109,9 +102,6 @@ struct ListenController: Sendable {
         return try JSONCoding.response(ListenResult(deliveryId: deliveryID))
     }
 
-    static func json(_ value: some Encodable) -> String {
-        (try? JSONCoding.encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
 }
 
 /// The stream's first event.

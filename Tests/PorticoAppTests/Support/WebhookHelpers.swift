@@ -94,3 +94,13 @@ extension Dictionary where Key == String, Value == Any {
         return end.milliseconds - start.milliseconds
     }
 }
+
+extension WebhookReceiver.Received {
+    /// Whether its Standard Webhooks signature verifies with `secret` (`whsec_…`); false when a header is missing.
+    func isSigned(with secret: String) -> Bool {
+        guard let secret = WebhookSecret(text: secret), let header = signature, let id = webhookID,
+            let timestamp = timestamp.flatMap({ Int64($0) })
+        else { return false }
+        return WebhookSignature.verify(header: header, id: id, timestamp: timestamp, body: Data(body.utf8), secret: secret)
+    }
+}
