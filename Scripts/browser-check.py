@@ -347,7 +347,11 @@ def full_flow():
                            ("/dashboard/invoices", "invoices"), ("/dashboard/members", "members"), ("/dashboard/audit", "audit"),
                            ("/dashboard/settings", "settings"), ("/dashboard/account", "account"),
                            ("/dashboard/account/two-factor", "two-factor-setup"), ("/docs", "docs"), ("/docs/api", "docs-api"),
-                           ("/docs/webhooks", "docs-webhooks"), ("/docs/changelog", "docs-changelog"), ("/docs/errors", "docs-errors")]:
+                           ("/docs/webhooks", "docs-webhooks"), ("/docs/changelog", "docs-changelog"),
+                           ("/docs/testing", "docs-testing"), ("/docs/leaked-keys", "docs-leaked-keys"),
+                           ("/docs/search?q=rate+limit", "docs-search"), ("/docs/api?version=2026-11-01", "docs-api-2026-11-01"),
+                           # Last: the error index, whose first link is followed next.
+                           ("/docs/errors", "docs-errors")]:
             session.open(path, name)
         session.follow_first("main a[href^='/docs/errors/']", "docs-error", "docs: the error index links to no error page")
         session.open("/dashboard/events", "events")
