@@ -239,7 +239,12 @@ struct DocsController: Sendable {
             ("/docs/errors", "Error codes", Self.errorIndex),
         ]
         for code in ErrorCode.allCases {
-            pages.append(("/docs/errors/\(code.rawValue)", "\(code.rawValue): \(code.title)", "<p>\(code.title)</p><p>\(code.explanation)</p>"))
+            pages.append(
+                (
+                    "/docs/errors/\(code.rawValue)", "\(code.rawValue): \(code.title)",
+                    "<p>\(code.title)</p><p>\(Self.inlineCode(code.explanation))</p>"
+                )
+            )
         }
         return pages
     }

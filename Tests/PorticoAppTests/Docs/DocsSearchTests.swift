@@ -18,6 +18,7 @@ import Testing
 
             let code = try await api.send(.get, "/docs/search?q=rate_limited")
             #expect(code.text.contains("href=\"/docs/errors/rate_limited\""))
+            #expect(!code.text.contains("`"), "snippets are text, not Markdown")
             #expect(code.text.contains("href=\"\(TestingGuide.path)\""), "the testing guide forces rate_limited")
 
             let forced = try await api.send(.get, "/docs/search?q=fail.portico.test")
