@@ -248,6 +248,12 @@ func backgroundServices(runtime: PorticoRuntime) -> [any Service] {
             logger: runtime.logger
         ) { try await runtime.pruneEvents() },
         PeriodicService(
+            name: "listener-sweep",
+            interval: .seconds(60),
+            runOnShutdown: false,
+            logger: runtime.logger
+        ) { try await runtime.sweepListenerEndpoints() },
+        PeriodicService(
             name: "alert-digests",
             interval: .seconds(60),
             runOnShutdown: false,

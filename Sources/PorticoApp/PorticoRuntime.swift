@@ -261,6 +261,17 @@ public final class PorticoRuntime: Sendable {
         if sealed > 0 { logger.notice("sealed webhook signing secrets stored in the clear", metadata: ["endpoints": "\(sealed)"]) }
     }
 
+    /// Deletes `portico listen` endpoints whose connection is gone (a server killed with SIGKILL
+    /// left them, or a client that vanished before its stream began); a minute's grace covers
+    /// one being opened right now. One instance holds every listener (SQLite).
+    func sweepListenerEndpoints() async throws {
+        let cutoff = clock.nowMilliseconds - 60_000
+        for endpoint in try await store.endpoints(urlPrefix: "https://\(ListenerHub.host)/")
+        where endpoint.createdAt < cutoff && !listeners.isOpen(endpointID: endpoint.id) {
+            _ = try await webhookEndpoints.delete(id: endpoint.id, scope: endpoint.scope, by: .system)
+        }
+    }
+
     /// Deletes events past `events.retention_days` (with their deliveries and attempts).
     @discardableResult
     func pruneEvents() async throws -> Int {

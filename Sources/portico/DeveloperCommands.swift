@@ -78,12 +78,17 @@ struct Listen: AsyncParsableCommand {
         request.headers.add(name: "User-Agent", value: "Portico-Webhooks/1 (portico listen)")
         for (name, value) in delivery["headers"] as? [String: String] ?? [:] { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(string: delivery["body"] as? String ?? ""))
-        var report: [String: Any] = ["delivery_id": deliveryID]
+        var report: [String: Any] = ["delivery_id": deliveryID, "attempt": delivery["attempt"] as? Int ?? 1]
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-            let body = try await response.body.collect(upTo: 64 << 10)
+            let response = try await Self.forwarder.execute(request, timeout: .seconds(10))
+            // Like the dispatcher: the start of the body is kept, the rest not read.
+            var body = ByteBuffer()
+            for try await part in response.body {
+                body.writeImmutableBuffer(part)
+                if body.readableBytes >= Self.excerptBytes { break }
+            }
             report["status"] = Int(response.status.code)
-            report["body"] = String(buffer: body)
+            report["body"] = String(decoding: body.readableBytesView.prefix(Self.excerptBytes), as: UTF8.self)
             CLI.printLine("\(Self.now())  <-- [\(response.status.code)] POST \(target) [\(deliveryID)]")
         } catch {
             let text = "\(error)"
@@ -108,6 +113,16 @@ struct Listen: AsyncParsableCommand {
     }
 
     static func now() -> String { RFC3339.string(milliseconds: Int64(Date().timeIntervalSince1970 * 1_000)) }
+
+    /// How much of the local answer is reported (the server keeps at most its own excerpt length).
+    static let excerptBytes = 64 << 10
+
+    /// Posts to the local URL as the dispatcher would: a 3xx is the answer, never followed.
+    /// Lives as long as the process (an HTTPClient must be shut down before it is freed).
+    static let forwarder = HTTPClient(
+        eventLoopGroupProvider: .singleton,
+        configuration: HTTPClient.Configuration(redirectConfiguration: .disallow)
+    )
 }
 
 /// `portico logs tail`.
@@ -206,13 +221,18 @@ struct Trigger: AsyncParsableCommand {
                     )
                 )
                 let id = created["id"] as? String ?? ""
+                if created["livemode"] as? Bool == true { CLI.printError("note: a live-mode key; the sample customer is live data") }
                 if eventType == "customer.updated" {
                     _ = try await Self.expect(api.send(.PATCH, "/v1/customers/\(id)", json: #"{"description":"Updated by portico trigger"}"#))
                 }
                 if eventType == "customer.deleted" { _ = try await Self.expect(api.send(.DELETE, "/v1/customers/\(id)")) }
-                let events = try await Self.expect(api.send(.GET, "/v1/events?limit=1&type=\(RemoteAPI.query(eventType))"))
-                let event = (events["data"] as? [[String: Any]])?.first?["id"] as? String ?? "?"
-                CLI.printLine("Triggered \(eventType): \(event) (customer \(id))")
+                // The event about this customer (not another client's), among the newest of its type.
+                // Reading events needs events:read; without it the trigger still happened.
+                let events = try? await Self.expect(api.send(.GET, "/v1/events?limit=100&type=\(RemoteAPI.query(eventType))"))
+                let event = (events?["data"] as? [[String: Any]])?.first { event in
+                    ((event["data"] as? [String: Any])?["object"] as? [String: Any])?["id"] as? String == id
+                }
+                CLI.printLine("Triggered \(eventType): \(event?["id"] as? String ?? "(its event id needs events:read)") (customer \(id))")
             default:
                 let body = RemoteAPI.encode([
                     "type": eventType,

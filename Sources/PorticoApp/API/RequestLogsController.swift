@@ -67,7 +67,12 @@ struct RequestLogsController: Sendable {
             ),
             pathPrefix: query["path_prefix"].map(String.init)
         )
-        let (id, rows) = tail.subscribe(filter)
+        guard let (id, rows) = tail.subscribe(filter) else {
+            throw APIError(
+                .resourceLimitReached,
+                "At most \(LogTail.maxPerTenant) request-log streams may be open at once per organization and mode; close one first."
+            )
+        }
         return EventStreamResponse.make(
             ready: ServerSentEvent(event: "ready", data: #"{"livemode":\#(principal.livemode)}"#),
             items: rows,

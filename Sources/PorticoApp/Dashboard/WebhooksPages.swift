@@ -149,7 +149,12 @@ struct WebhooksPages: Sendable {
         var request = request
         let (viewer, endpoint, form) = try await managed(&request, context: context)
         do {
-            let input = try await EndpointInput(body: Self.body(form, includeStatus: true), policy: service.policy, livemode: viewer.scope.livemode)
+            let input = try await EndpointInput(
+                body: Self.body(form, includeStatus: true),
+                policy: service.policy,
+                livemode: viewer.scope.livemode,
+                current: endpoint
+            )
             _ = try await service.update(id: endpoint.id, scope: viewer.scope, with: input, by: viewer.actor(request: context))
             return WebPage.redirect(to: "/dashboard/webhooks/\(endpoint.id)?done=saved")
         } catch let error as APIError {

@@ -113,14 +113,15 @@ enum APIReference {
             """
         return """
             <article aria-labelledby="\(operation.id)"><h3 id="\(operation.id)"><code>\(method) \(operation.path)</code> — \(DocsController.inlineCode(operation.summary))</h3>
-            <p>\(operation.scopes.count == 1 ? "Scope" : "Scopes") \(operation.scopes.map { "<code>\($0)</code>" as HTML }). Answers \(operation.status) with \(schemaName(operation.response)); errors are problem documents.</p>
+            <p>\(operation.scopes.count == 1 ? "Scope" : "Scopes") \(operation.scopes.map { "<code>\($0)</code>" as HTML }). Answers \(operation.status) with \(operation.eventStream ? "a stream of server-sent events (text/event-stream)" : schemaName(operation.response)); errors are problem documents.</p>
+            \(operation.eventStream ? "<p>\(DocsController.inlineCode(Self.text(operation.response["description"])))</p>" as HTML : .empty)
             \(parameters.isEmpty ? .empty : "<table><caption>Parameters</caption><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Type</th></tr></thead><tbody>\(parameters)</tbody></table>" as HTML)
             \(fields)
             \(operation.eventStream ? .empty : responseFields(operation.response, schemas: schemas))
-            <details><summary>curl</summary><pre>curl\(curlMethod) \(baseURL)\(samplePath) \\
+            <details><summary>curl</summary><pre>curl\(operation.eventStream ? " -N" : "")\(curlMethod) \(baseURL)\(samplePath) \\
               -H "Authorization: Bearer \(DocsController.placeholderKey)"\(curlBody)</pre></details>
-            <details><summary>Python</summary><pre>\(python)</pre></details>
-            <details><summary>JavaScript</summary><pre>\(javascript)</pre></details>
+            \(operation.eventStream ? .empty : "<details><summary>Python</summary><pre>\(python)</pre></details>" as HTML)
+            \(operation.eventStream ? .empty : "<details><summary>JavaScript</summary><pre>\(javascript)</pre></details>" as HTML)
             </article>
             """
     }
@@ -153,7 +154,13 @@ enum APIReference {
 
     private static func schemaName(_ schema: JSONValue) -> String {
         if case .string(let reference)? = schema["$ref"] { return "a " + (reference.split(separator: "/").last.map(String.init) ?? "") }
-        return "a list"
+        if schema["properties"]?["data"]?["items"] != nil { return "a list" }
+        return "an object"
+    }
+
+    private static func text(_ value: JSONValue?) -> String {
+        if case .string(let text)? = value { return text }
+        return ""
     }
 
     /// A plausible body: the required fields (all fields when none is required), with sample values.

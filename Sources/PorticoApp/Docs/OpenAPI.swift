@@ -573,12 +573,13 @@ enum OpenAPI {
                 body: object(
                     [
                         "delivery_id": string(),
+                        "attempt": integer(minimum: 1),
                         "status": integer(minimum: 100, maximum: 599),
                         "body": string(description: "The answer's body (kept up to webhooks.response_excerpt_bytes)"),
                         "error": string(description: "When there was no answer", enum: ["timeout", "refused", "dns", "tls", "network"]),
                         "message": string(maxLength: 500),
                     ],
-                    required: ["delivery_id"]
+                    required: ["delivery_id", "attempt"]
                 ),
                 response: object(["object": ["const": "listen_result"], "delivery_id": string(), "recorded": ["const": true]])
             ),

@@ -4,58 +4,42 @@ import Hummingbird
 import NIOCore
 import PorticoCore
 import ServiceLifecycle
+import Synchronization
 
-/// A `text/event-stream` response fed by `events` (already encoded), with a
-/// keep-alive comment every `keepAliveInterval` so a client that went away is
-/// noticed (its next write fails) and proxies keep the connection open. It
-/// ends when the client goes, when `events` finishes, or when the server
-/// shuts down gracefully; `onEnd` then runs once, in a task of its own (the
-/// request's may be cancelled).
+/// A `text/event-stream` response: a `ready` event, then one event per item
+/// of `items`, with a keep-alive comment every `keepAliveInterval` so a
+/// client that went away is noticed (its next write fails) and proxies keep
+/// the connection open. It ends when the client goes, when `items` finishes,
+/// or when the server shuts down gracefully.
+///
+/// `onEnd` runs exactly once, in a task of its own: when the stream ends, or
+/// when the response is dropped without its body ever running (a client that
+/// hung up while the handler was still working), so nothing opened for the
+/// stream is left behind. Every task of the stream starts with its body.
 enum EventStreamResponse {
     static let keepAliveInterval = Duration.seconds(5)
     static let contentType = "text/event-stream"
 
-    /// A stream that says `ready` first, then one event per item of `items` (each made by `event`).
     static func make<Item: Sendable>(
         ready: ServerSentEvent,
         items: AsyncStream<Item>,
         event: @escaping @Sendable (Item) -> ServerSentEvent,
         onEnd: @escaping @Sendable () async -> Void
     ) -> Response {
-        let events = AsyncStream<String> { continuation in
-            continuation.yield(ready.encoded)
-            let forward = Task {
-                for await item in items { continuation.yield(event(item).encoded) }
-                continuation.finish()
-            }
-            continuation.onTermination = { _ in forward.cancel() }
-        }
-        return make(events, onEnd: onEnd)
-    }
-
-    /// The same as JSON text for an event's data.
-    static func json(_ value: some Encodable) -> String {
-        (try? JSONCoding.encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
-
-    static func make<Events: AsyncSequence & Sendable>(
-        _ events: Events,
-        onEnd: @escaping @Sendable () async -> Void
-    ) -> Response where Events.Element == String {
-        let (lines, sink) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(1_024))
-        let feeder = Task {
-            do {
-                for try await event in events { sink.yield(event) }
-            } catch {}
-            sink.finish()
-        }
-        let ticker = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: keepAliveInterval)
-                sink.yield(ServerSentEvent.keepAlive)
-            }
-        }
+        let ending = StreamEnding(onEnd)
         let body = ResponseBody { writer in
+            let (lines, sink) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(1_024))
+            sink.yield(ready.encoded)
+            let feeder = Task {
+                for await item in items { sink.yield(event(item).encoded) }
+                sink.finish()
+            }
+            let ticker = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: keepAliveInterval)
+                    sink.yield(ServerSentEvent.keepAlive)
+                }
+            }
             await withGracefulShutdownHandler {
                 do {
                     for await text in lines { try await writer.write(ByteBuffer(string: text)) }
@@ -67,7 +51,7 @@ enum EventStreamResponse {
             }
             feeder.cancel()
             ticker.cancel()
-            Task { await onEnd() }
+            ending.run()
             try? await writer.finish(nil)
         }
         return Response(
@@ -76,4 +60,27 @@ enum EventStreamResponse {
             body: body
         )
     }
+
+    /// `value` as JSON text, for an event's data.
+    static func json(_ value: some Encodable) -> String {
+        (try? JSONCoding.encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
+
+/// Runs a stream's clean-up once: from the body's end, or from `deinit` when
+/// the response (and with it the body closure holding this) is dropped unsent.
+private final class StreamEnding: Sendable {
+    private let onEnd: @Sendable () async -> Void
+    private let done = Atomic(false)
+
+    init(_ onEnd: @escaping @Sendable () async -> Void) {
+        self.onEnd = onEnd
+    }
+
+    func run() {
+        guard !done.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        Task { [onEnd] in await onEnd() }
+    }
+
+    deinit { run() }
 }

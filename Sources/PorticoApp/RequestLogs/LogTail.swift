@@ -36,11 +36,19 @@ final class LogTail: Sendable {
     private let count = Atomic(0)
     private let nextID = Atomic(0)
 
-    /// Rows matching `filter` from now on, until `unsubscribe(id)`.
-    func subscribe(_ filter: Filter) -> (id: Int, rows: AsyncStream<RequestLogEntry>) {
+    /// Streams one tenant may hold open at once.
+    static let maxPerTenant = 16
+
+    /// Rows matching `filter` from now on, until `unsubscribe(id)`; nil when the tenant already holds `maxPerTenant`.
+    func subscribe(_ filter: Filter) -> (id: Int, rows: AsyncStream<RequestLogEntry>)? {
         let (rows, continuation) = AsyncStream.makeStream(of: RequestLogEntry.self, bufferingPolicy: .bufferingNewest(Self.bufferSize))
         let id = nextID.add(1, ordering: .relaxed).newValue
-        subscribers.withLock { $0[id] = Subscriber(filter: filter, stream: continuation) }
+        let added = subscribers.withLock { subscribers -> Bool in
+            guard subscribers.values.count(where: { $0.filter.scope == filter.scope }) < Self.maxPerTenant else { return false }
+            subscribers[id] = Subscriber(filter: filter, stream: continuation)
+            return true
+        }
+        guard added else { return nil }
         count.add(1, ordering: .relaxed)
         return (id, rows)
     }

@@ -39,13 +39,16 @@ struct ListenController: Sendable {
         }
         let actor = AuditActor(caller, context)
         let endpoint = try await service.createListener(events: events, scope: caller.tenant, by: actor)
+        let secret: String
+        do {
+            secret = try service.signingSecret(of: endpoint)
+        } catch {
+            _ = try? await service.delete(id: endpoint.id, scope: caller.tenant, by: actor)
+            throw error
+        }
+        // Nothing awaits from here to the response: the stream's clean-up owns the endpoint.
         let deliveries = hub.open(endpointID: endpoint.id)
-        let ready = ListenReady(
-            endpointId: endpoint.id,
-            secret: try service.signingSecret(of: endpoint),
-            livemode: caller.livemode,
-            enabledEvents: events
-        )
+        let ready = ListenReady(endpointId: endpoint.id, secret: secret, livemode: caller.livemode, enabledEvents: events)
         return EventStreamResponse.make(
             ready: ServerSentEvent(event: "ready", data: EventStreamResponse.json(ready)),
             items: deliveries,
@@ -62,9 +65,12 @@ struct ListenController: Sendable {
         let caller = try context.requirePrincipal()
         let id = try context.parameters.require("id")
         let body = try await RequestBody.decode(request, context: context)
-        try body.allowOnly(["delivery_id", "status", "body", "error", "message"])
+        try body.allowOnly(["delivery_id", "attempt", "status", "body", "error", "message"])
         guard case .string(let deliveryID)? = body.fields["delivery_id"] else {
             throw APIError(.parameterMissing, "delivery_id is required: the delivery the answer is for.", param: "delivery_id")
+        }
+        guard let attempt = body.fields["attempt"]?.integer, attempt >= 1 else {
+            throw APIError.invalid("attempt", "attempt is required: the attempt number the delivery event carried.")
         }
         let outcome: WebhookClient.Outcome
         switch (body.fields["status"], body.fields["error"]) {
@@ -92,10 +98,10 @@ struct ListenController: Sendable {
         guard let endpoint = try await service.store.endpoint(id: id, scope: caller.tenant), endpoint.isListener else {
             throw APIError.notFound("webhook endpoint", id: id)
         }
-        guard hub.report(endpointID: endpoint.id, deliveryID: deliveryID, outcome: outcome) else {
+        guard hub.report(endpointID: endpoint.id, deliveryID: deliveryID, attempt: attempt, outcome: outcome) else {
             throw APIError(
                 .resourceNotFound,
-                "No attempt of delivery '\(deliveryID)' is waiting for an answer on this endpoint (it timed out, or was answered already).",
+                "Attempt \(attempt) of delivery '\(deliveryID)' is not waiting for an answer on this endpoint (it timed out, or was answered already).",
                 param: "delivery_id"
             )
         }

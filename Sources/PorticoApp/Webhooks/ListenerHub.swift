@@ -28,11 +28,15 @@ final class ListenerHub: Sendable {
             case eventType = "event_type"
             case attempt, headers, body
         }
+
+        var attemptKey: String { Self.attemptKey(deliveryId, attempt) }
+        static func attemptKey(_ deliveryID: String, _ attempt: Int) -> String { "\(deliveryID)#\(attempt)" }
     }
 
     private struct Listener {
         var stream: AsyncStream<Delivery>.Continuation
-        /// Attempts sent down the stream and waiting for the CLI's report, by delivery id.
+        /// Attempts sent down the stream and waiting for the CLI's report, by `Delivery.attemptKey`
+        /// (a late report for an attempt that timed out must not answer the next one).
         var waiting: [String: CheckedContinuation<WebhookClient.Outcome, Never>] = [:]
     }
 
@@ -59,13 +63,16 @@ final class ListenerHub: Sendable {
     func deliver(_ delivery: Delivery, endpointID: String, timeout: Duration) async -> WebhookClient.Outcome {
         let outcome = await withCheckedContinuation { (waiter: CheckedContinuation<WebhookClient.Outcome, Never>) in
             let sent = listeners.withLock { listeners -> Bool in
-                guard var listener = listeners[endpointID], listener.waiting[delivery.deliveryId] == nil else { return false }
-                listener.waiting[delivery.deliveryId] = waiter
+                guard var listener = listeners[endpointID], listener.waiting[delivery.attemptKey] == nil else { return false }
+                listener.waiting[delivery.attemptKey] = waiter
                 listeners[endpointID] = listener
-                if case .enqueued = listener.stream.yield(delivery) { return true }
-                listener.waiting[delivery.deliveryId] = nil
-                listeners[endpointID] = listener
-                return false
+                // `.dropped` still enqueued this one (the oldest gave way and will time out).
+                if case .terminated = listener.stream.yield(delivery) {
+                    listener.waiting[delivery.attemptKey] = nil
+                    listeners[endpointID] = listener
+                    return false
+                }
+                return true
             }
             guard sent else {
                 waiter.resume(returning: .failure(.refused, "No portico listen is connected for this endpoint."))
@@ -73,7 +80,7 @@ final class ListenerHub: Sendable {
             }
             Task {
                 try? await Task.sleep(for: timeout)
-                self.resolve(endpointID: endpointID, deliveryID: delivery.deliveryId) {
+                self.resolve(endpointID: endpointID, key: delivery.attemptKey) {
                     .failure(.timeout, "portico listen did not report the local answer within the timeout.")
                 }
             }
@@ -81,15 +88,15 @@ final class ListenerHub: Sendable {
         return outcome
     }
 
-    /// The CLI's report of the local answer; false when no attempt of that delivery is waiting.
-    func report(endpointID: String, deliveryID: String, outcome: WebhookClient.Outcome) -> Bool {
-        resolve(endpointID: endpointID, deliveryID: deliveryID) { outcome }
+    /// The CLI's report of the local answer to one attempt; false when that attempt is not waiting.
+    func report(endpointID: String, deliveryID: String, attempt: Int, outcome: WebhookClient.Outcome) -> Bool {
+        resolve(endpointID: endpointID, key: Delivery.attemptKey(deliveryID, attempt)) { outcome }
     }
 
     @discardableResult
-    private func resolve(endpointID: String, deliveryID: String, _ outcome: () -> WebhookClient.Outcome) -> Bool {
+    private func resolve(endpointID: String, key: String, _ outcome: () -> WebhookClient.Outcome) -> Bool {
         let waiter = listeners.withLock { listeners -> CheckedContinuation<WebhookClient.Outcome, Never>? in
-            listeners[endpointID]?.waiting.removeValue(forKey: deliveryID)
+            listeners[endpointID]?.waiting.removeValue(forKey: key)
         }
         guard let waiter else { return false }
         waiter.resume(returning: outcome())

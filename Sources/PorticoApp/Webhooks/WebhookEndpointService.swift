@@ -109,7 +109,6 @@ struct WebhookEndpointService: Sendable {
         }
     }
 
-    /// Deletes the endpoint with its deliveries; false when there is no such endpoint.
     /// The temporary endpoint of a `portico listen` connection: URL host `listen.portico.test`
     /// (the dispatcher hands its deliveries to the connection), a fresh secret, audited like any.
     func createListener(events: [String], scope: TenantScope, by actor: AuditActor) async throws -> WebhookEndpointRecord {
@@ -139,6 +138,7 @@ struct WebhookEndpointService: Sendable {
         return record
     }
 
+    /// Deletes the endpoint with its deliveries; false when there is no such endpoint.
     func delete(id: String, scope: TenantScope, by actor: AuditActor) async throws -> Bool {
         try await store.deleteEndpoint(
             id: id,

@@ -67,7 +67,8 @@ struct WebhookEndpointsController: Sendable {
         let id = try context.parameters.require("id")
         let body = try await RequestBody.decode(request, context: context)
         try body.allowOnly(Self.writableFields)
-        let input = try await EndpointInput(body: body, policy: service.policy, livemode: caller.livemode)
+        guard let current = try await store.endpoint(id: id, scope: caller.tenant) else { throw APIError.notFound("webhook endpoint", id: id) }
+        let input = try await EndpointInput(body: body, policy: service.policy, livemode: caller.livemode, current: current)
         guard let updated = try await service.update(id: id, scope: caller.tenant, with: input, by: AuditActor(caller, context)) else {
             throw APIError.notFound("webhook endpoint", id: id)
         }
@@ -165,9 +166,16 @@ struct EndpointInput: Sendable {
     var metadata: RequestBody.Update<[String: String?]>
     var status: WebhookEndpointRecord.Status?
 
-    init(body: RequestBody, policy: AddressPolicy, livemode: Bool) async throws {
+    /// `current`: the endpoint being updated (its URL may be sent back unchanged, and a
+    /// `portico listen` endpoint's URL may not change).
+    init(body: RequestBody, policy: AddressPolicy, livemode: Bool, current: WebhookEndpointRecord? = nil) async throws {
         switch body.fields["url"] {
         case nil: url = nil
+        case .string(let text)? where current?.isListener == true:
+            guard text == current?.url else {
+                throw APIError.invalid("url", "A portico listen endpoint keeps its URL; make a new endpoint for another one.")
+            }
+            url = try? WebhookURL.parse(text)
         case .string(let text)?:
             do {
                 let parsed = try WebhookURL.parse(text)

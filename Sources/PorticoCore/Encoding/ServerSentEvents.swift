@@ -18,18 +18,43 @@ package struct ServerSentEvent: Sendable, Equatable {
         var text = ""
         if let event { text += "event: \(Self.oneLine(event))\n" }
         if let id { text += "id: \(Self.oneLine(id))\n" }
-        // `\r\n` is one Character in Swift: split on every kind of line break.
-        for line in data.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
-            text += "data: \(line)\n"
-        }
+        for line in Self.lines(data) { text += "data: \(line)\n" }
         return text + "\n"
+    }
+
+    /// `text` cut at the event-stream format's line breaks (`\r\n`, `\r`, `\n`) and no others:
+    /// U+2028 and its kind stay inside a line (JSON leaves them unescaped), and `\r\n`, one
+    /// `Character` in Swift, is one break. Scalars, not Characters, so no grapheme rule interferes.
+    static func lines(_ text: String) -> [String] {
+        var lines: [String] = []
+        var current = String.UnicodeScalarView()
+        var afterCR = false
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\r":
+                lines.append(String(current))
+                current = String.UnicodeScalarView()
+                afterCR = true
+                continue
+            case "\n":
+                if !afterCR {
+                    lines.append(String(current))
+                    current = String.UnicodeScalarView()
+                }
+            default:
+                current.append(scalar)
+            }
+            afterCR = false
+        }
+        lines.append(String(current))
+        return lines
     }
 
     /// A comment line: keeps an idle connection (and its proxies) from timing out, and
     /// lets the server notice a client that went away.
     package static let keepAlive = ": keep-alive\n\n"
 
-    private static func oneLine(_ text: String) -> String { text.filter { !$0.isNewline } }
+    private static func oneLine(_ text: String) -> String { lines(text).joined() }
 }
 
 /// Reads a `text/event-stream` in whatever chunks it arrives: comments are

@@ -28,6 +28,8 @@ package protocol WebhookStore: Sendable {
     func endpoint(id: String, scope: TenantScope) async throws -> WebhookEndpointRecord?
     func endpoints(scope: TenantScope, page: PageRequest) async throws -> Page<WebhookEndpointRecord>
     func endpointCount(scope: TenantScope) async throws -> Int
+    /// Every tenant's endpoints whose URL starts with `prefix` (`portico listen`'s, to sweep the orphaned).
+    func endpoints(urlPrefix prefix: String) async throws -> [WebhookEndpointRecord]
     /// Applies `change` and saves; audits only a real change. Disabling an
     /// endpoint makes the deliveries it still owes dead. Nil when there is no such endpoint.
     func updateEndpoint(

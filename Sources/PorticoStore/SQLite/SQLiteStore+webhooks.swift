@@ -86,6 +86,12 @@ extension SQLiteStore {
 
     /// Deletes the tenant's endpoint with its deliveries and attempts, and
     /// writes `audit`'s row; false (and nothing written) when there was none.
+    package func endpoints(urlPrefix prefix: String) async throws -> [WebhookEndpointRecord] {
+        try await read { db in
+            try WebhookEndpointRecord.filter(sql: "substr(url, 1, ?) = ?", arguments: [prefix.count, prefix]).fetchAll(db)
+        }
+    }
+
     package func deleteEndpoint(id: String, scope: TenantScope, audit: AuditEntryRecord) async throws -> Bool {
         try await writeTransaction { db in
             guard try WebhookEndpointRecord.scoped(scope).filter(WebhookEndpointRecord.Columns.id == id).deleteAll(db) > 0 else {

@@ -26,5 +26,10 @@ import Testing
         }
         var parser = ServerSentEventParser()
         #expect(parser.feed(Array("event: a\r\n\r\n: only a comment\n\n".utf8)).isEmpty, "no data, no event")
+        // JSON leaves U+2028, U+2029 and U+0085 unescaped: they are not line breaks of the format.
+        let json = #"{"name":"a\#u{2028}b\#u{2029}c\#u{85}d"}"#
+        var reader = ServerSentEventParser()
+        #expect(reader.feed(Array(ServerSentEvent(event: "delivery", data: json).encoded.utf8)).map(\.data) == [json])
+        #expect(ServerSentEvent.lines("a\rb\r\nc\nd") == ["a", "b", "c", "d"])
     }
 }
