@@ -59,9 +59,16 @@ struct DocsTests {
             for operation in OpenAPI.operations {
                 #expect(page.text.contains("id=\"\(operation.id)\""), "\(operation.id) is missing")
             }
-            for language in ["curl", "Python", "JavaScript"] {
-                #expect(page.text.components(separatedBy: "<summary>\(language)</summary>").count - 1 == OpenAPI.operations.count)
+            // Event streams never end: curl (with -N) only, no Python or JavaScript that would wait for a JSON body.
+            let streams = OpenAPI.operations.filter(\.eventStream).count
+            #expect(streams == 2)
+            for (language, count) in [
+                ("curl", OpenAPI.operations.count), ("Python", OpenAPI.operations.count - streams),
+                ("JavaScript", OpenAPI.operations.count - streams),
+            ] {
+                #expect(page.text.components(separatedBy: "<summary>\(language)</summary>").count - 1 == count, "\(language)")
             }
+            #expect(page.text.components(separatedBy: "curl -N").count - 1 == streams)
             #expect(
                 page.text.contains("json={&quot;email&quot;:&quot;ada@example.com&quot;")
                     || page.text.contains("&quot;name&quot;:&quot;Ada Lovelace&quot;")
