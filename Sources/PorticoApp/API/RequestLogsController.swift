@@ -25,16 +25,12 @@ struct RequestLogsController: Sendable {
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
         let scope = try context.requirePrincipal().tenant
         let query = try ListQuery(request.uri, extra: ["status", "status_class", "method", "path_prefix", "key_id", "since", "until"])
-        let statusClass = try QueryValue.choice(query.extra["status_class"], "status_class", ["1xx", "2xx", "3xx", "4xx", "5xx"])
+        let shared = try Self.sharedFilter { query.extra[$0] }
         let filter = RequestLogFilter(
-            status: try QueryValue.integer(query.extra["status"], "status", in: 100...599),
-            statusClass: statusClass.flatMap { Int(String($0.prefix(1))) },
-            method: try QueryValue.choice(
-                query.extra["method"]?.uppercased(),
-                "method",
-                ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
-            ),
-            pathPrefix: query.extra["path_prefix"],
+            status: shared.status,
+            statusClass: shared.statusClass,
+            method: shared.method,
+            pathPrefix: shared.pathPrefix,
             keyId: query.extra["key_id"],
             since: try QueryValue.time(query.extra["since"], "since"),
             until: try QueryValue.time(query.extra["until"], "until")
@@ -50,22 +46,32 @@ struct RequestLogsController: Sendable {
         }
     }
 
+    /// The filters the list and the stream share (`status`, `status_class`, `method`, `path_prefix`),
+    /// read through `value` and checked, each failing with a 400 that names it.
+    static func sharedFilter(
+        _ value: (String) -> String?
+    ) throws -> (status: Int?, statusClass: Int?, method: String?, pathPrefix: String?) {
+        let statusClass = try QueryValue.choice(value("status_class"), "status_class", ["1xx", "2xx", "3xx", "4xx", "5xx"])
+        return (
+            try QueryValue.integer(value("status"), "status", in: 100...599),
+            statusClass.flatMap { Int(String($0.prefix(1))) },
+            try QueryValue.choice(value("method")?.uppercased(), "method", ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]),
+            value("path_prefix")
+        )
+    }
+
     /// `portico logs tail`: a `ready` event, then one `request_log` event per matching row as its batch commits.
     @Sendable func stream(_ request: Request, context: Context) async throws -> Response {
         let principal = try context.requirePrincipal()
         let query = request.uri.queryParameters
         try QueryValue.refuseUnknown(query.map { String($0.key) }, allowed: ["status", "status_class", "method", "path_prefix"])
-        let statusClass = try QueryValue.choice(query["status_class"].map(String.init), "status_class", ["1xx", "2xx", "3xx", "4xx", "5xx"])
+        let shared = try Self.sharedFilter { query[Substring($0)].map(String.init) }
         let filter = LogTail.Filter(
             scope: principal.tenant,
-            status: try QueryValue.integer(query["status"].map(String.init), "status", in: 100...599),
-            statusClass: statusClass.flatMap { Int(String($0.prefix(1))) },
-            method: try QueryValue.choice(
-                query["method"].map { $0.uppercased() },
-                "method",
-                ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
-            ),
-            pathPrefix: query["path_prefix"].map(String.init)
+            status: shared.status,
+            statusClass: shared.statusClass,
+            method: shared.method,
+            pathPrefix: shared.pathPrefix
         )
         guard let (id, rows) = tail.subscribe(filter) else {
             throw APIError(

@@ -40,7 +40,7 @@ struct AlertMails: Sendable {
             guard let key = request.apiKey, let expiresAt = key.expiresAt else { return [] }
             words = .keyExpiring(
                 organization: organization,
-                key: key.label.map { "\($0) (\(key.prefix)…\(key.last4))" } ?? "\(key.prefix)…\(key.last4)",
+                key: Self.name(of: key),
                 livemode: key.livemode,
                 expiresAt: RFC3339.string(milliseconds: expiresAt),
                 link: "\(dashboard)/keys",
@@ -62,11 +62,16 @@ struct AlertMails: Sendable {
 }
 
 extension AlertMails {
+    /// How mails name a key: its label, if it has one, and its prefix and last four characters.
+    static func name(of key: APIKeyRecord) -> String {
+        key.label.map { "\($0) (\(key.prefix)…\(key.last4))" } ?? "\(key.prefix)…\(key.last4)"
+    }
+
     /// To each owner: a key was revoked as leaked (a security notice: it cannot be turned off).
     func leakedKey(_ key: APIKeyRecord, organization: OrganizationRecord, revokedBy: String, to owners: [String], at now: Int64) -> [MailRecord] {
         let words = MailContentTemplate.keyLeaked(
             organization: organization.name,
-            key: key.label.map { "\($0) (\(key.prefix)…\(key.last4))" } ?? "\(key.prefix)…\(key.last4)",
+            key: Self.name(of: key),
             livemode: key.livemode,
             revokedBy: revokedBy,
             link: "\(baseURL.value)/dashboard/audit"

@@ -87,27 +87,25 @@ struct APIGatewayMiddleware: RouterMiddleware {
         } catch {
             throw APIError(.parameterInvalid, error.message, param: ForcedOutcome.headerName)
         }
-        if case .slow(let milliseconds) = outcome {
+        let failure: APIError
+        switch outcome {
+        case .slow(let milliseconds):
             try await Task.sleep(for: .milliseconds(milliseconds))
             return
-        }
-        facts.forcedFailure = true
-        switch outcome {
-        case .slow:
-            break
         case .rateLimited:
             var limits = facts.limits
             facts.limits = []
-            let refusal = admission.forcedRefusal(admitted, for: principal, states: &limits)
+            failure = admission.forcedRefusal(admitted, for: principal, states: &limits)
             facts.limits = limits
-            throw refusal
         case .serverError:
-            throw APIError(.internalError, "An internal error occurred. \(ForcedOutcome.note)")
+            failure = APIError(.internalError, "An internal error occurred. \(ForcedOutcome.note)")
         case .upstreamTimeout:
-            throw APIError(.upstreamTimeout, "The service behind this route did not answer in time. \(ForcedOutcome.note)")
+            failure = APIError(.upstreamTimeout, "The service behind this route did not answer in time. \(ForcedOutcome.note)")
         case .upstreamUnavailable:
-            throw APIError(.upstreamUnavailable, "The service behind this route could not be reached. \(ForcedOutcome.note)")
+            failure = APIError(.upstreamUnavailable, "The service behind this route could not be reached. \(ForcedOutcome.note)")
         }
+        facts.forcedFailure = true
+        throw failure
     }
 
     private func authenticate(_ request: Request, from address: IPAddress?) async throws -> Principal {

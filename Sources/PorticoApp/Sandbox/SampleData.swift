@@ -270,7 +270,7 @@ private struct Tenant {
     /// The receiver's answer at `at`: (status, error kind, excerpt).
     mutating func answer(of endpoint: WebhookEndpointRecord, at: Int64) -> (Int?, WebhookAttemptRecord.ErrorKind?, String) {
         let outage = (start + 10 * 86_400_000)..<(start + 10 * 86_400_000 + 36 * 3_600_000)
-        switch endpoint.url.hasSuffix(SimulatedReceiver.ok.rawValue) ? SimulatedReceiver.ok : endpoint.url.hasSuffix("/410") ? .gone : .serverError {
+        switch (try? WebhookURL.parse(endpoint.url)).flatMap({ try? SimulatedReceiver($0) }) {
         case .ok where outage.contains(at): return (503, .http, "Service Unavailable")
         case .ok where Int.random(in: 0..<40, using: &random) == 0: return (nil, .timeout, "The receiver did not answer within the timeout.")
         case .ok: return (200, nil, "ok")
