@@ -16,12 +16,13 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     let config = runtime.config
+    let tls = try serverTLS(config.server)
     let router = try await prepareRouter(runtime: runtime)
     return Application(
         router: router,
-        server: .portico(limits: ConnectionLimits(config.server), counter: runtime.connections, baseURL: runtime.baseURL),
+        server: .portico(limits: ConnectionLimits(config.server), counter: runtime.connections, baseURL: runtime.baseURL, tls: tls),
         configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: nil),
-        services: backgroundServices(runtime: runtime) + extra,
+        services: backgroundServices(runtime: runtime, tls: tls) + extra,
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? config.server.port
             runtime.baseURL.set(config.baseURL(port: port))
@@ -29,6 +30,17 @@ public func buildApplication(
         },
         logger: runtime.logger
     )
+}
+
+/// The certificate and key to serve HTTPS with, read now: a file that cannot be
+/// used stops the start with exit status 2, as any invalid setting does.
+private func serverTLS(_ server: PorticoConfig.Server) throws -> ServerTLS? {
+    guard let certificate = server.tlsCertificate, let key = server.tlsKey else { return nil }
+    do {
+        return try ServerTLS(certificatePath: certificate, keyPath: key)
+    } catch {
+        throw StartupFailure(description: "invalid configuration: \(error)", exitStatus: 2)
+    }
 }
 
 /// The application's responder without a server or background services:
@@ -225,13 +237,12 @@ func registerConsole(_ admin: Admin, on router: Router<PorticoRequestContext>) {
 }
 
 /// Services that run beside the HTTP server; they stop after it has drained.
-func backgroundServices(runtime: PorticoRuntime) -> [any Service] {
+func backgroundServices(runtime: PorticoRuntime, tls: ServerTLS? = nil) -> [any Service] {
     let config = runtime.config
-    let store = runtime.store
     // Services stop in reverse order: the dispatcher before the client it uses.
     return [
         runtime.proxy,
-        GatewayReloader(runtime: runtime),
+        HangupReloader(runtime: runtime, tls: tls),
         PeriodicService(
             name: "identity-key-refresh",
             interval: .seconds(10),
@@ -241,12 +252,6 @@ func backgroundServices(runtime: PorticoRuntime) -> [any Service] {
         runtime.webhookClient,
         runtime.dispatcher,
         runtime.replayer,
-        PeriodicService(
-            name: "event-retention",
-            interval: .seconds(3_600),
-            runOnShutdown: false,
-            logger: runtime.logger
-        ) { try await runtime.pruneEvents() },
         PeriodicService(
             name: "listener-sweep",
             interval: .seconds(60),
@@ -279,6 +284,10 @@ func backgroundServices(runtime: PorticoRuntime) -> [any Service] {
         ) { try await runtime.sampleWebhookBacklog() },
         runtime.logWriter,
     ] + (runtime.mailer.map { [$0] } ?? []) + [
+        // Everything past `retention.*`, at start and daily.
+        PeriodicService(name: "retention", interval: .seconds(86_400), runAtStart: true, runOnShutdown: false, logger: runtime.logger) {
+            await runtime.applyRetention()
+        },
         PeriodicService(
             name: "request-log-partitions",
             interval: .seconds(300),
@@ -311,19 +320,15 @@ func backgroundServices(runtime: PorticoRuntime) -> [any Service] {
             runOnShutdown: true,
             logger: runtime.logger
         ) { try await runtime.flushKeyUsage() },
-        PeriodicService(
-            name: "dashboard-session-prune",
-            interval: .seconds(600),
-            runOnShutdown: false,
-            logger: runtime.logger
-        ) { try await runtime.pruneDashboardSessions() },
-        PeriodicService(
-            name: "idempotency-prune",
-            interval: .seconds(config.idempotency.pruneIntervalSeconds),
-            runOnShutdown: false,
-            logger: runtime.logger
-        ) { [clock = runtime.clock] in _ = try await store.pruneIdempotencyKeys(now: clock.nowMilliseconds) },
     ]
+        + (runtime.backups.map { backups in
+            // Checked every five minutes (and at start) against the newest backup's time.
+            [
+                PeriodicService(name: "scheduled-backup", interval: .seconds(300), runAtStart: true, runOnShutdown: false, logger: runtime.logger) {
+                    try await backups.runIfDue()
+                }
+            ]
+        } ?? [])
 }
 
 /// Runs the application until SIGTERM or SIGINT, then stops accepting

@@ -61,6 +61,8 @@ public final class PorticoRuntime: Sendable {
     let mailer: Mailer?
     public let organizations: OrganizationAdministration
     public let billing: BillingService
+    /// `backup.directory`'s schedule; nil when scheduled backups are off.
+    let backups: ScheduledBackups?
 
     /// Opens the database at `config.database.path`, migrating it unless
     /// `migrate` is false. A `sandbox` instance gets a clock that
@@ -193,6 +195,18 @@ public final class PorticoRuntime: Sendable {
         } else {
             self.mailer = nil
         }
+        if let directory = config.backup.directory {
+            self.backups = ScheduledBackups(
+                settings: config.backup,
+                directory: directory,
+                store: store,
+                clock: clock,
+                metrics: metrics,
+                logger: logger
+            )
+        } else {
+            self.backups = nil
+        }
     }
 
     /// Reads the `gateway` section again and puts it in force; an invalid one
@@ -209,13 +223,11 @@ public final class PorticoRuntime: Sendable {
         try await identity.rotate(now: clock.nowMilliseconds, overlap: TimeInterval(overlapSeconds))
     }
 
-    /// Deletes dashboard sessions past their idle or absolute timeout (they are refused anyway; this reclaims the rows).
-    func pruneDashboardSessions() async throws {
-        let now = clock.nowMilliseconds
-        _ = try await store.pruneSessions(
-            idleBefore: now - Int64(config.dashboard.sessionIdleMinutes) * 60_000,
-            createdBefore: now - Int64(config.dashboard.sessionAbsoluteHours) * 3_600_000
-        )
+    /// Deletes everything past its retention period (`retention.*`); the daily job, and tests.
+    @discardableResult
+    func applyRetention() async -> RetentionJob.Report {
+        await RetentionJob(policy: config.retentionPolicy, partitionWidth: partitionWidth, store: store, metrics: metrics, logger: logger)
+            .run(now: clock.nowMilliseconds)
     }
 
     /// Writes the pending `last_used_at` batch now (shutdown, tests).
@@ -230,23 +242,18 @@ public final class PorticoRuntime: Sendable {
     /// Width of one request-log partition in milliseconds.
     var partitionWidth: Int64 { config.requestLogs.partitionWidth }
 
-    /// Creates the partitions ahead of time and drops those past retention.
-    /// Runs at start-up and periodically; returns what it created and dropped.
+    /// Creates the partitions ahead of time (at start-up and every five minutes,
+    /// so a write never has to create a table); returns those it created.
+    /// Old ones are dropped by the retention job.
     @discardableResult
-    func maintainRequestLogs() async throws -> (created: [String], dropped: [String]) {
+    func maintainRequestLogs() async throws -> [String] {
         let now = clock.nowMilliseconds
         let width = partitionWidth
-        let created = try await store.createRequestLogPartitions(
+        return try await store.createRequestLogPartitions(
             from: now,
             through: now + Int64(config.requestLogs.partitionsAhead) * width,
             width: width
         )
-        let cutoff = now - Int64(config.requestLogs.retentionDays) * 86_400_000
-        let dropped = try await store.dropRequestLogPartitions(endingAtOrBefore: cutoff, width: width)
-        if !dropped.isEmpty {
-            logger.info("dropped request-log partitions past retention", metadata: ["partitions": "\(dropped.joined(separator: ","))"])
-        }
-        return (created, dropped)
     }
 
     /// Seals webhook signing secrets stored in the clear by an earlier version;
@@ -270,12 +277,6 @@ public final class PorticoRuntime: Sendable {
         where endpoint.createdAt < cutoff && !listeners.isOpen(endpointID: endpoint.id) {
             _ = try await webhookEndpoints.delete(id: endpoint.id, scope: endpoint.scope, by: .system)
         }
-    }
-
-    /// Deletes events past `events.retention_days` (with their deliveries and attempts).
-    @discardableResult
-    func pruneEvents() async throws -> Int {
-        try await store.pruneEvents(before: clock.nowMilliseconds - Int64(config.events.retentionDays) * 86_400_000)
     }
 
     /// Writes the alert digests now due (exhausted deliveries held back within the hour); how many.
@@ -317,13 +318,18 @@ public final class PorticoRuntime: Sendable {
 
     public func migrate() throws -> [String] { try store.migrate() }
 
+    /// What `migrate()` would apply, and what the database has that this build does not know.
+    public func migrationPlan() throws -> (pending: [String], unknown: [String]) {
+        (try store.pendingMigrations(), try store.unknownMigrations())
+    }
+
     public func check() async throws -> (integrityOK: Bool, schemaCurrent: Bool, report: String) {
         let result = try await store.check()
         let report = """
             integrity: \(result.integrity.joined(separator: "; "))
             journal_mode: \(result.journalMode)
             schema: \(result.appliedMigrations.last ?? "none") (expected \(result.expectedSchemaVersion))
-            """
+            """ + (result.unknownMigrations.isEmpty ? "" : "\nnewer than this build: \(result.unknownMigrations.joined(separator: ", "))")
         return (result.integrityOK, result.schemaCurrent, report)
     }
 

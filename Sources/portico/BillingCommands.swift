@@ -41,7 +41,7 @@ struct UsageCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Compare each tenant's metered usage with its request-log rows for a month; exits 1 on any difference.",
             discussion:
-                "Rows in partitions already dropped by retention are missing from the log side, so reconcile within request_logs.retention_days."
+                "Rows in partitions already dropped by retention are missing from the log side, so reconcile within retention.request_logs_days."
         )
 
         @OptionGroup var options: GlobalOptions

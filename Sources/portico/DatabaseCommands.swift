@@ -7,9 +7,31 @@ struct Migrate: AsyncParsableCommand {
 
     @OptionGroup var options: GlobalOptions
 
+    @Flag(help: "List the migrations that would be applied, and change nothing; exit 1 when the database is newer than this build.")
+    var dryRun = false
+
     func run() async throws {
-        let runtime = try options.openRuntime(migrate: false)
-        let applied = try runtime.migrate()
+        let runtime = try options.openRuntime(migrate: false, existing: dryRun)
+        if dryRun {
+            let plan = try runtime.migrationPlan()
+            if !plan.unknown.isEmpty {
+                CLI.fail(
+                    "the database is newer than this build: it has \(plan.unknown.joined(separator: ", ")), which this Portico does not know",
+                    code: 1
+                )
+            }
+            print(
+                plan.pending.isEmpty ? "schema is current; nothing to apply" : "pending:\n" + plan.pending.map { "  \($0)" }.joined(separator: "\n")
+            )
+            return
+        }
+        let applied: [String]
+        do {
+            applied = try runtime.migrate()
+        } catch {
+            if let failure = StartupFailure.schemaNewer(error) { CLI.fail(failure) }
+            throw error
+        }
         print(applied.isEmpty ? "schema is current" : "applied: \(applied.joined(separator: ", "))")
     }
 }

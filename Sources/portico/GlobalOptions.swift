@@ -34,6 +34,7 @@ struct GlobalOptions: ParsableArguments {
         migrate: Bool = true,
         existing: Bool = false,
         sandbox: Bool = false,
+        server: Bool = false,
         gatewayFile: String? = nil,
         adjust: (inout PorticoConfig) -> Void = { _ in }
     ) throws -> PorticoRuntime {
@@ -58,11 +59,14 @@ struct GlobalOptions: ParsableArguments {
         if existing, !FileManager.default.fileExists(atPath: config.database.path) {
             CLI.fail("no database at \(config.database.path)", code: 1)
         }
+        if server { CLI.holdDatabaseLock(config.database.path) }
         let logger = CLI.bootstrapLogging(config)
         do {
             return try PorticoRuntime(config: config, logger: logger, sandbox: sandbox, migrate: migrate, gatewaySource: reload)
         } catch {
-            if let failure = StartupFailure.storageUnavailable(config.database.path, error) { CLI.fail(failure) }
+            if let failure = StartupFailure.storageUnavailable(config.database.path, error) ?? StartupFailure.schemaNewer(error) {
+                CLI.fail(failure)
+            }
             CLI.fail("cannot open database \(config.database.path): \(error)")
         }
     }
@@ -73,6 +77,25 @@ enum CLI {
     static func fail(_ message: String, code: Int32 = 2) -> Never {
         FileHandle.standardError.write(Data("portico: \(message)\n".utf8))
         exit(code)
+    }
+
+    /// The shared lock a server holds on its database for its whole life
+    /// (`DatabaseLock`), taken before the database is opened or migrated.
+    nonisolated(unsafe) private static var databaseLock: DatabaseLock?
+
+    static func holdDatabaseLock(_ path: String) {
+        let manager = FileManager.default
+        do {
+            try manager.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+            // An empty file is an empty SQLite database; made private, as the data it will hold is.
+            if !manager.fileExists(atPath: path) { _ = manager.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) }
+            guard let lock = try DatabaseLock.shared(path: path) else {
+                fail("a restore is replacing \(path); start again once it has finished", code: 1)
+            }
+            databaseLock = lock
+        } catch {
+            fail("cannot open database \(path): \(error)", code: 4)
+        }
     }
 
     static func fail(_ failure: StartupFailure) -> Never {

@@ -20,7 +20,7 @@ struct Serve: AsyncParsableCommand {
     var port: Int?
 
     func run() async throws {
-        let runtime = try options.openRuntime { config in
+        let runtime = try options.openRuntime(server: true) { config in
             if let host { config.server.host = host }
             if let port { config.server.port = port }
         }
@@ -28,8 +28,9 @@ struct Serve: AsyncParsableCommand {
         // create credentials that were never shown.
         try await CLI.serve(runtime) {
             try await buildApplication(runtime: runtime) { port in
-                let host = runtime.config.server.host
-                let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+                let server = runtime.config.server
+                let scheme = server.tlsCertificate == nil ? "http" : "https"
+                let url = "\(scheme)://\(server.host.contains(":") ? "[\(server.host)]" : server.host):\(port)"
                 CLI.printLine("Portico is listening on \(url)")
                 CLI.printLine("  Dashboard:  \(url)/dashboard\n  Docs:       \(url)/docs")
                 if runtime.config.mail.smtpHost == nil {
@@ -42,6 +43,8 @@ struct Serve: AsyncParsableCommand {
                 } catch {
                     runtime.logger.error("could not create the first organization", metadata: ["error": "\(error)"])
                 }
+                // systemd's Type=notify: ready once requests are answered and a first start's keys exist.
+                SystemdNotify.send("READY=1\nSTATUS=Listening on \(url)")
             }
         }
     }

@@ -42,6 +42,17 @@ public enum ConfigLoader {
 
     /// Checks that need more than one setting.
     static func validate(_ config: PorticoConfig) throws {
+        if config.retention.deliveriesDays > config.retention.eventsDays {
+            throw ConfigError(
+                description:
+                    "setting \"retention.deliveries_days\" (\(config.retention.deliveriesDays)) cannot exceed \"retention.events_days\" (\(config.retention.eventsDays)): deliveries go with their event"
+            )
+        }
+        if (config.server.tlsCertificate == nil) != (config.server.tlsKey == nil) {
+            throw ConfigError(
+                description: "settings \"server.tls_certificate\" and \"server.tls_key\" go together: set both to serve HTTPS, or neither"
+            )
+        }
         guard MailAddress(config.mail.from) != nil else {
             throw ConfigError(description: "setting \"mail.from\" must be a plain email address; got \"\(config.mail.from)\"")
         }
@@ -93,6 +104,11 @@ public enum ConfigLoader {
                 continue
             }
             guard Setting.sections.contains(section) else {
+                if case .object(let entries) = value,
+                    let name = entries.keys.map({ "\(section).\($0)" }).sorted().first(where: { retired[$0] != nil })
+                {
+                    throw retiredError(name)
+                }
                 throw ConfigError(description: "unknown config section \"\(section)\" in \(source)")
             }
             guard case .object(let entries) = value else {
@@ -106,6 +122,7 @@ public enum ConfigLoader {
                     )
                 }
                 guard let setting = Setting.byName[name] else {
+                    if retired[name] != nil { throw retiredError(name) }
                     throw ConfigError(description: "unknown setting \"\(name)\" in \(source)")
                 }
                 try setting.apply(.json(value), &config)
@@ -129,10 +146,23 @@ public enum ConfigLoader {
                 continue
             }
             guard let setting = Setting.byEnvironmentName[variable] else {
+                if let name = retired.keys.first(where: { Setting.environmentName(of: $0) == variable }) { throw retiredError(name) }
                 throw ConfigError(description: "unknown setting in environment variable \(variable)")
             }
             try setting.apply(.environment(value), &config)
         }
+    }
+
+    /// Settings that moved or went away, with what to do instead: an old config
+    /// file stops the start with directions rather than a bare "unknown".
+    static let retired: [String: String] = [
+        "request_logs.retention_days": "it is now \"retention.request_logs_days\"",
+        "events.retention_days": "it is now \"retention.events_days\"",
+        "idempotency.prune_interval_seconds": "expired records are deleted by the daily retention job; remove it",
+    ]
+
+    private static func retiredError(_ name: String) -> ConfigError {
+        ConfigError(description: "setting \"\(name)\" was retired: \(retired[name] ?? "remove it")")
     }
 
     /// Every setting's dotted name, in `config.example.json` order.
@@ -154,7 +184,9 @@ struct Setting: Sendable {
     let name: String
     let apply: @Sendable (Input, inout PorticoConfig) throws -> Void
 
-    var environmentName: String {
+    var environmentName: String { Self.environmentName(of: name) }
+
+    static func environmentName(of name: String) -> String {
         "PORTICO_" + name.uppercased().replacingOccurrences(of: ".", with: "_")
     }
 
@@ -169,6 +201,11 @@ struct Setting: Sendable {
         integer("server.request_head_timeout_seconds", \.server.requestHeadTimeoutSeconds, 1...3_600),
         integer("server.body_timeout_seconds", \.server.bodyTimeoutSeconds, 1...86_400),
         integer("server.max_connections", \.server.maxConnections, 0...1_000_000),
+        optionalString("server.tls_certificate", \.server.tlsCertificate, valid: { !$0.isEmpty }),
+        optionalString("server.tls_key", \.server.tlsKey, valid: { !$0.isEmpty }),
+        optionalString("backup.directory", \.backup.directory, valid: { !$0.isEmpty }),
+        integer("backup.every_hours", \.backup.everyHours, 1...8_760),
+        integer("backup.keep", \.backup.keep, 1...1_000),
         string("database.path", \.database.path),
         optionalString("secrets.key_file", \.secrets.keyFile, valid: { !$0.isEmpty }),
         choice("database.synchronous", \.database.synchronous, ["normal", "full"]),
@@ -178,12 +215,10 @@ struct Setting: Sendable {
         integer("keys.last_used_flush_ms", \.keys.lastUsedFlushMs, 100...3_600_000),
         integer("keys.default_roll_overlap_hours", \.keys.defaultRollOverlapHours, 0...720),
         integer("idempotency.ttl_hours", \.idempotency.ttlHours, 1...720),
-        integer("idempotency.prune_interval_seconds", \.idempotency.pruneIntervalSeconds, 1...86_400),
         integer("accounts.password_hash_cost", \.accounts.passwordHashCost, 10...20),
         choice("logging.level", \.logging.level, ["trace", "debug", "info", "notice", "warning", "error", "critical"]),
         choice("logging.format", \.logging.format, ["json", "text"]),
         choice("request_logs.partition_hours", \.requestLogs.partitionHours, [1, 2, 3, 4, 6, 8, 12, 24]),
-        integer("request_logs.retention_days", \.requestLogs.retentionDays, 1...3_650),
         integer("request_logs.partitions_ahead", \.requestLogs.partitionsAhead, 1...48),
         integer("request_logs.batch_size", \.requestLogs.batchSize, 1...100_000),
         integer("request_logs.flush_interval_ms", \.requestLogs.flushIntervalMs, 10...60_000),
@@ -205,7 +240,11 @@ struct Setting: Sendable {
         Setting(name: "rate_limits.routes") { input, config in config.rateLimits.routes = try PlanSettings.routes(input) },
         string("billing.default_plan", \.billing.defaultPlan),
         integer("billing.invoice_check_interval_seconds", \.billing.invoiceCheckIntervalSeconds, 10...86_400),
-        integer("events.retention_days", \.events.retentionDays, 1...3_650),
+        integer("retention.request_logs_days", \.retention.requestLogsDays, 1...3_650),
+        integer("retention.events_days", \.retention.eventsDays, 1...3_650),
+        integer("retention.deliveries_days", \.retention.deliveriesDays, 1...3_650),
+        integer("retention.audit_days", \.retention.auditDays, 1...36_500),
+        integer("retention.mail_days", \.retention.mailDays, 1...3_650),
         integer("webhooks.timeout_seconds", \.webhooks.timeoutSeconds, 1...120),
         integer("webhooks.max_concurrency", \.webhooks.maxConcurrency, 1...10_000),
         integer("webhooks.per_endpoint_concurrency", \.webhooks.perEndpointConcurrency, 1...1_000),

@@ -28,6 +28,14 @@ public struct PorticoConfig: Sendable, Equatable {
         /// Open connections beyond which new ones are closed at once; 0 fits it to the
         /// file-descriptor limit (`ConnectionLimits.fitted`).
         public var maxConnections = 0
+        /// PEM certificate chain to serve HTTPS with (with `tlsKey`); reloaded on SIGHUP.
+        public var tlsCertificate: String? = nil
+        /// PEM private key of `tlsCertificate`, unencrypted (keep it mode 0600).
+        public var tlsKey: String? = nil
+
+        /// Clients reach this instance over HTTPS: Portico terminates TLS itself, or
+        /// `public_url` says a proxy in front does. Session cookies are then `__Host-` and `Secure`.
+        public var servesHTTPS: Bool { tlsCertificate != nil || publicURL?.hasPrefix("https://") == true }
     }
 
     public struct Database: Sendable, Equatable {
@@ -48,10 +56,8 @@ public struct PorticoConfig: Sendable, Equatable {
     }
 
     public struct Idempotency: Sendable, Equatable {
-        /// How long a stored response is replayed.
+        /// How long a stored response is replayed; expired records are deleted by the daily retention job.
         public var ttlHours = 24
-        /// How often expired records are pruned.
-        public var pruneIntervalSeconds = 3_600
     }
 
     public struct Accounts: Sendable, Equatable {
@@ -62,8 +68,6 @@ public struct PorticoConfig: Sendable, Equatable {
     public struct RequestLogs: Sendable, Equatable {
         /// Width of one log partition table in hours; a divisor of 24, so partitions align with UTC days.
         public var partitionHours = 24
-        /// Partitions older than this are dropped whole.
-        public var retentionDays = 30
         /// Partitions created ahead of the current one, so a write never has to create a table.
         public var partitionsAhead = 2
         /// The writer commits as soon as this many records wait…
@@ -102,9 +106,18 @@ public struct PorticoConfig: Sendable, Equatable {
         public var invoiceCheckIntervalSeconds = 3_600
     }
 
-    public struct Events: Sendable, Equatable {
-        /// Events (with their deliveries and attempts) older than this are deleted.
-        public var retentionDays = 30
+    /// How long each kind of data is kept (`retention.*`); the daily retention job applies it.
+    public struct Retention: Sendable, Equatable {
+        /// Request-log partitions (captured bodies included) entirely older than this are dropped whole.
+        public var requestLogsDays = 30
+        /// Events older than this are deleted with their deliveries and attempts.
+        public var eventsDays = 30
+        /// Finished deliveries (and their attempts, with the receivers' response excerpts) older than this are deleted; at most `eventsDays`.
+        public var deliveriesDays = 30
+        /// The audit log is kept longest: a year.
+        public var auditDays = 365
+        /// Mails in the outbox (bodies sealed) older than this are deleted, sent or not.
+        public var mailDays = 30
     }
 
     public struct Secrets: Sendable, Equatable {
@@ -174,6 +187,16 @@ public struct PorticoConfig: Sendable, Equatable {
         var sender: MailAddress { MailAddress(from) ?? MailAddress("portico@localhost")! }
     }
 
+    /// Scheduled backups (`backup.*`); off until `directory` is set.
+    public struct Backup: Sendable, Equatable {
+        /// Where scheduled backups go (`portico-<UTC time>.sqlite`); nil: no scheduled backups.
+        public var directory: String? = nil
+        /// Hours between backups, counted from the newest one in `directory` (so restarts do not delay it).
+        public var everyHours = 24
+        /// Verified backups kept; older ones are deleted once a new one has passed its integrity check.
+        public var keep = 7
+    }
+
     public struct Logging: Sendable, Equatable {
         /// trace, debug, info, notice, warning, error or critical.
         public var level = "info"
@@ -183,6 +206,7 @@ public struct PorticoConfig: Sendable, Equatable {
 
     public var server = Server()
     public var database = Database()
+    public var backup = Backup()
     public var keys = Keys()
     public var idempotency = Idempotency()
     public var accounts = Accounts()
@@ -190,7 +214,7 @@ public struct PorticoConfig: Sendable, Equatable {
     public var requestLogs = RequestLogs()
     public var rateLimits = RateLimits()
     public var billing = Billing()
-    public var events = Events()
+    public var retention = Retention()
     public var webhooks = Webhooks()
     public var secrets = Secrets()
     public var dashboard = Dashboard()
@@ -207,9 +231,24 @@ public struct PorticoConfig: Sendable, Equatable {
         plans[organization.plan]?.overriding(organization.limitOverrides)
     }
 
+    /// How long each kind of data is kept: `retention.*`, the idempotency window and the session timeouts.
+    package var retentionPolicy: RetentionPolicy {
+        RetentionPolicy(
+            requestLogsDays: retention.requestLogsDays,
+            eventsDays: retention.eventsDays,
+            deliveriesDays: retention.deliveriesDays,
+            auditDays: retention.auditDays,
+            mailDays: retention.mailDays,
+            idempotencyHours: idempotency.ttlHours,
+            sessionIdleMinutes: dashboard.sessionIdleMinutes,
+            sessionAbsoluteHours: dashboard.sessionAbsoluteHours
+        )
+    }
+
     /// The base URL clients use to reach this instance once it listens on `port`.
     func baseURL(port: Int) -> String {
-        server.publicURL ?? "http://\(server.host.contains(":") ? "[\(server.host)]" : server.host):\(port)"
+        server.publicURL
+            ?? "\(server.tlsCertificate == nil ? "http" : "https")://\(server.host.contains(":") ? "[\(server.host)]" : server.host):\(port)"
     }
 
     /// The file holding the key that seals webhook signing secrets (`secrets.key_file`, else beside the database).

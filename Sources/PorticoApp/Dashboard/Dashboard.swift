@@ -30,7 +30,7 @@ final class Dashboard: Sendable {
             store: runtime.store,
             clock: runtime.clock,
             settings: settings,
-            secureCookies: runtime.config.server.publicURL?.hasPrefix("https://") == true
+            secureCookies: runtime.config.server.servesHTTPS
         )
         self.throttle = LoginThrottle(attempts: settings.loginAttempts, windowMinutes: settings.loginWindowMinutes)
         self.codeThrottle = LoginThrottle(attempts: settings.loginAttempts, windowMinutes: settings.loginWindowMinutes)

@@ -82,6 +82,9 @@ struct SettingsPage: Sendable {
             <button type="submit">Save notifications</button></form>
             """
             : "<ul>\(alertRows)</ul>"
+        let retentionRows = dashboard.config.retentionPolicy.kinds.map { kind, kept, setting -> HTML in
+            "<tr><td>\(kind)</td><td>\(kept)</td><td><code>\(setting)</code></td></tr>"
+        }
         let body: HTML = """
             <h1>Settings</h1>
             <section aria-labelledby="notifications-heading"><h2 id="notifications-heading">Notifications</h2>
@@ -103,6 +106,10 @@ struct SettingsPage: Sendable {
             <p>Body capture is <strong>\(organization.bodyCapture ? "on" : "off")</strong>. When on, request and response bodies are kept in the request log
             (size-capped, with secrets, passwords, tokens and card-like numbers replaced) for debugging. Turn it off when you are done.</p>
             \(captureForm)</section>
+            <section aria-labelledby="retention-heading"><h2 id="retention-heading">Data retention</h2>
+            <p>How long Portico keeps each kind of data, for every organization on this installation; older data is deleted once a day.
+            The operators of this installation set these periods in its configuration.</p>
+            \(Layout.table(caption: "Retention periods", headers: ["Data", "Kept for", "Setting"], rows: retentionRows, empty: "No retention periods."))</section>
             """
         return WebPage.response(Layout.page(viewer, title: "Settings", current: "/dashboard/settings", notice: notice, body: body))
     }

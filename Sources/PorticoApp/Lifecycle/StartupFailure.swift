@@ -25,6 +25,12 @@ public struct StartupFailure: Error, CustomStringConvertible {
         return StartupFailure(description: "storage unavailable at \(path): \(reason); free space or fix the volume, then start again", exitStatus: 4)
     }
 
+    /// 5: a newer Portico migrated the database (a rollback without its backup); nothing was changed.
+    public static func schemaNewer(_ error: any Error) -> StartupFailure? {
+        guard let error = error as? StoreError, case .schemaNewer = error else { return nil }
+        return StartupFailure(description: error.description, exitStatus: 5)
+    }
+
     /// 3: the listener could not bind (address in use, not allowed, not local), if that is what `error` is.
     static func listenFailure(_ error: any Error, address: String) -> StartupFailure? {
         guard let error = error as? IOError, [EADDRINUSE, EACCES, EADDRNOTAVAIL].contains(error.errnoCode) else { return nil }

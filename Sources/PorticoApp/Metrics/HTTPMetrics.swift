@@ -47,7 +47,20 @@ public final class PorticoMetrics: Sendable {
         webhookInFlight = CoreMetrics.Gauge(label: "portico_webhook_attempts_in_flight", factory: factory)
         upstreamFailures = LabelledCounters(label: "portico_gateway_upstream_failures_total", dimension: "outcome", factory: factory)
         usageIgnored = CoreMetrics.Counter(label: "portico_gateway_usage_ignored_total", factory: factory)
+        backupLastSuccess = CoreMetrics.Gauge(label: "portico_backup_last_success_timestamp_seconds", factory: factory)
+        backupFailures = CoreMetrics.Counter(label: "portico_backup_failures_total", factory: factory)
+        retentionDeleted = LabelledCounters(label: "portico_retention_deleted_total", dimension: "kind", factory: factory)
     }
+
+    /// Rows (request-log partitions: partitions) the retention job deleted, by kind.
+    let retentionDeleted: LabelledCounters
+
+    // MARK: Scheduled backups
+
+    /// When the newest verified scheduled backup was written (Unix seconds): alert when it is older than `every_hours` allows.
+    let backupLastSuccess: CoreMetrics.Gauge
+    /// Scheduled backups that failed (the copy, its integrity check or the rename).
+    let backupFailures: CoreMetrics.Counter
 
     // MARK: Gateway
 
@@ -147,14 +160,14 @@ final class LabelledCounters: Sendable {
         self.factory = factory
     }
 
-    func increment(_ value: String) {
+    func increment(_ value: String, by amount: Int = 1) {
         let counter = handles.withLock { handles in
             if let existing = handles[value] { return existing }
             let made = CoreMetrics.Counter(label: label, dimensions: [(dimension, value)], factory: factory)
             handles[value] = made
             return made
         }
-        counter.increment()
+        counter.increment(by: amount)
     }
 }
 

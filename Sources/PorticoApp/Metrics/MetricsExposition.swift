@@ -7,6 +7,9 @@ import Foundation
 enum MetricsExposition {
     /// Every family Portico exports, with what it means.
     static let help: [String: String] = [
+        "portico_backup_failures_total": "Scheduled backups that failed (copy, integrity check or rename); older backups were kept.",
+        "portico_backup_last_success_timestamp_seconds": "When the newest verified scheduled backup was written (Unix time).",
+        "portico_retention_deleted_total": "Rows deleted by the daily retention job, by kind (request_log_partitions counts partitions).",
         "portico_http_requests_total": "HTTP requests served, by route template (unmatched for none), method and status.",
         "portico_http_request_duration_seconds": "Time from the first middleware to the response, by route template and method.",
         "portico_rate_limit_buckets": "Rate-limit buckets held in memory.",
@@ -25,9 +28,6 @@ enum MetricsExposition {
         "portico_webhook_oldest_due_age_seconds": "How overdue the most overdue webhook delivery is.",
     ]
 
-    /// The version `portico_build_info` reports.
-    static let version = "0.14.0"
-
     /// `registryText` with help lines inserted, then process and build metrics.
     static func render(_ registryText: String, startedAt: Date) -> String {
         var output = ""
@@ -43,7 +43,7 @@ enum MetricsExposition {
         output += """
             # HELP portico_build_info The running Portico build; always 1.
             # TYPE portico_build_info gauge
-            portico_build_info{version="\(version)"} 1
+            portico_build_info{version="\(BuildInfo.version)",commit="\(BuildInfo.commit)"} 1
 
             """
         return output

@@ -17,7 +17,7 @@ import PorticoStore
 struct SampleData {
     let runtime: PorticoRuntime
 
-    /// Days of history: inside `request_logs.retention_days` (30), so the next maintenance keeps them all.
+    /// Days of history: inside `retention.request_logs_days` (30), so the next maintenance keeps them all.
     static let days: Int64 = 29
     private static let day: Int64 = 86_400_000
 

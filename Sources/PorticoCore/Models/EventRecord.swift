@@ -1,5 +1,5 @@
 /// A row of `events`: something that happened in one tenant, kept for
-/// `events.retention_days` and fanned out to subscribed webhook endpoints.
+/// `retention.events_days` and fanned out to subscribed webhook endpoints.
 package struct EventRecord: Codable, Sendable, Equatable {
     package var id: String
     package var organizationId: String

@@ -10,9 +10,14 @@ package protocol StorageMaintenance: Sendable {
     func check() async throws -> StoreCheck
     /// A consistent online copy at `destination`, checked and renamed into place.
     func backup(to destination: String) async throws
-    /// Applies pending migrations; returns those applied.
+    /// Applies pending migrations; returns those applied. Throws `StoreError.schemaNewer`
+    /// rather than touch a database a newer build has migrated.
     @discardableResult
     func migrate() throws -> [String]
+    /// The migrations `migrate()` would apply, in order (`portico migrate --dry-run`).
+    func pendingMigrations() throws -> [String]
+    /// Migrations recorded in the database that this build does not know (a newer schema).
+    func unknownMigrations() throws -> [String]
     /// Closes the engine; further use is a programming error.
     func close() throws
 }
@@ -23,4 +28,4 @@ package protocol StorageMaintenance: Sendable {
 /// protocol each part needs, never an engine.
 package typealias PorticoStorage = AccountStore & KeyStore & CustomerStore & IdempotencyStore & WebhookStore & RequestLogStore
     & BillingStore & SessionStore & AuditStore & GatewayKeyStore & PlatformStore & StaffStore & TwoFactorStore & ConsoleStore & MailStore & AlertStore
-    & SampleDataStore & StorageMaintenance
+    & SampleDataStore & RetentionStore & ErasureStore & StorageMaintenance

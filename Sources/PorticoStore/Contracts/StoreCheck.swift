@@ -7,7 +7,9 @@ package struct StoreCheck: Sendable, Equatable {
     package var appliedMigrations: [String]
     package var expectedSchemaVersion: String
     package var journalMode: String
+    /// Migrations a newer build applied, which this one does not know.
+    package var unknownMigrations: [String] = []
 
     package var integrityOK: Bool { integrity == ["ok"] }
-    package var schemaCurrent: Bool { appliedMigrations.last == expectedSchemaVersion }
+    package var schemaCurrent: Bool { appliedMigrations.last == expectedSchemaVersion && unknownMigrations.isEmpty }
 }

@@ -6,10 +6,15 @@ package enum StoreError: Error, Equatable, CustomStringConvertible {
     case integrity(String)
     /// A referenced object (a cursor, say) does not exist for this tenant; the value names the parameter.
     case notFound(String)
+    /// The database holds migrations this build does not know: a newer Portico wrote it.
+    case schemaNewer(unknown: [String])
 
     package var description: String {
         switch self {
         case .conflict(let message), .integrity(let message), .notFound(let message): message
+        case .schemaNewer(let unknown):
+            "the database's schema is newer than this build knows (migrations \(unknown.joined(separator: ", "))): "
+                + "run the Portico that wrote it, or restore a backup taken before the upgrade"
         }
     }
 }

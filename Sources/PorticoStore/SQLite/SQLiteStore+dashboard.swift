@@ -204,9 +204,12 @@ extension SQLiteStore {
 
     /// Deletes sessions idle since `idleBefore` or created before `createdBefore`.
     package func pruneSessions(idleBefore: Int64, createdBefore: Int64) async throws -> Int {
-        try await writeTransaction { db in
-            try DashboardSessionRecord.filter(Column("last_seen_at") < idleBefore || Column("created_at") < createdBefore).deleteAll(db)
-        }
+        try await deleteInBatches(
+            from: "dashboard_sessions",
+            key: "id_hash",
+            where: "last_seen_at < ? OR created_at < ?",
+            [idleBefore.databaseValue, createdBefore.databaseValue]
+        )
     }
 
     // MARK: Invitations

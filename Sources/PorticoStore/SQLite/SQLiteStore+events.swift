@@ -60,8 +60,6 @@ extension SQLiteStore {
     /// Deletes events made before `cutoff` (milliseconds), with their
     /// deliveries and attempts (foreign-key cascades); returns how many.
     package func pruneEvents(before cutoff: Int64) async throws -> Int {
-        try await writeTransaction { db in
-            try EventRecord.filter(EventRecord.Columns.id < Identifier.lowerBound("evt", at: cutoff)).deleteAll(db)
-        }
+        try await deleteInBatches(from: "events", key: "id", where: "id < ?", [Identifier.lowerBound("evt", at: cutoff).databaseValue])
     }
 }

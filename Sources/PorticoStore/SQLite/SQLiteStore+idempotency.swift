@@ -53,9 +53,11 @@ extension SQLiteStore {
 
     /// Deletes expired records; returns how many.
     package func pruneIdempotencyKeys(now: Int64) async throws -> Int {
-        try await writeTransaction { db in
-            try db.execute(sql: "DELETE FROM idempotency_responses WHERE expires_at <= ?", arguments: [now])
-            return db.changesCount
-        }
+        try await deleteInBatches(
+            from: "idempotency_responses",
+            key: "organization_id, livemode, key_hash",
+            where: "expires_at <= ?",
+            [now.databaseValue]
+        )
     }
 }

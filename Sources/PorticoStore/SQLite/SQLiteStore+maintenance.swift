@@ -13,7 +13,7 @@ extension SQLiteStore {
 
     /// Full integrity check and schema version.
     package func check() async throws -> StoreCheck {
-        try await read { db in
+        var result = try await read { db in
             StoreCheck(
                 integrity: try String.fetchAll(db, sql: "PRAGMA integrity_check"),
                 appliedMigrations: Migrations.identifiers.filter(try Migrations.migrator().appliedIdentifiers(db).contains),
@@ -21,6 +21,8 @@ extension SQLiteStore {
                 journalMode: try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? ""
             )
         }
+        result.unknownMigrations = try unknownMigrations()
+        return result
     }
 
     /// The `synchronous` level a connection actually runs with (0 off, 1 normal, 2 full).
@@ -58,7 +60,7 @@ extension SQLiteStore {
         try Self.fsync(path: directory.path)
     }
 
-    private static func fsync(path: String) throws {
+    static func fsync(path: String) throws {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw StoreError.integrity("cannot open \(path) to sync it") }
         defer { Foundation.close(fd) }

@@ -46,12 +46,28 @@ package final class SQLiteStore: Sendable {
     /// Applies pending migrations; returns the identifiers applied.
     @discardableResult
     package func migrate() throws -> [String] {
+        let unknown = try unknownMigrations()
+        guard unknown.isEmpty else { throw StoreError.schemaNewer(unknown: unknown) }
         let before = try pool.read { try Migrations.migrator().appliedIdentifiers($0) }
         try Migrations.migrator().migrate(pool)
         let applied = Migrations.identifiers.filter { !before.contains($0) }
         // A migration may have dropped rows that held secrets: empty the WAL, which still has their old pages.
         if !applied.isEmpty { _ = try pool.writeWithoutTransaction { try $0.checkpoint(.truncate) } }
         return applied
+    }
+
+    package func pendingMigrations() throws -> [String] {
+        let applied = try pool.read { try Migrations.migrator().appliedIdentifiers($0) }
+        return Migrations.identifiers.filter { !applied.contains($0) }
+    }
+
+    package func unknownMigrations() throws -> [String] {
+        try pool.read { db in
+            // GRDB's own table; absent until the first migration.
+            guard try db.tableExists("grdb_migrations") else { return [] }
+            let known = Set(Migrations.identifiers)
+            return try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid").filter { !known.contains($0) }
+        }
     }
 
     /// Applies migrations up to and including `identifier` only (tests of upgrades).

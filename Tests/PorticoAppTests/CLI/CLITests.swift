@@ -108,7 +108,7 @@ struct CLITests {
             environment: ["PORTICO_KEYS_CACHE_REFRESH_MS": "100", "PORTICO_ACCOUNTS_PASSWORD_HASH_COST": "10"]
         )
         let url = try await #require(server.firstLine().split(separator: " ").last.map(String.init))
-        let banner = await server.child.isRunning ? readBanner(server) : ""
+        let banner = await server.child.isRunning ? server.banner() : ""
         #expect(banner.contains("Mail is not configured (mail.smtp_host)"), "serve says at start that mail is off")
         let key = try #require(banner.split(separator: "\n").first { $0.contains("Test secret key:") }?.split(separator: " ").last.map(String.init))
         let orgID = try #require(
@@ -128,16 +128,6 @@ struct CLITests {
         }
         #expect(status == 401)
         await #expect(server.stop(SIGINT) == 0)
-    }
-
-    private func readBanner(_ server: PorticoProcess.Running) async -> String {
-        var lines: [String] = []
-        while true {
-            let line = await server.firstLine()
-            lines.append(line)
-            if line.hasPrefix("  curl") { break }
-        }
-        return lines.joined(separator: "\n")
     }
 
     @Test func backupAndCheck() async throws {

@@ -91,6 +91,23 @@ struct PorticoProcess {
             await child.stdoutLine()
         }
 
+        /// A first start's banner, after the "listening" line: up to its example curl line.
+        func banner() async -> String {
+            var lines: [String] = []
+            while true {
+                let line = await firstLine()
+                lines.append(line)
+                if line.hasPrefix("  curl") || line.isEmpty && !child.isRunning { break }
+            }
+            return lines.joined(separator: "\n")
+        }
+
+        /// A first start's test secret key, read from its banner.
+        func bannerTestKey() async throws -> String {
+            let banner = await banner()
+            return try #require(banner.split(separator: "\n").first { $0.contains("Test secret key:") }?.split(separator: " ").last.map(String.init))
+        }
+
         func remainingStdout() async -> String {
             await offPool { String(decoding: self.child.stdout.readAll(), as: UTF8.self) }
         }

@@ -39,6 +39,12 @@ struct ConfigLoaderTests {
         (#"{"logging": {"level": "loud"}}"#, "logging.level"),
         (#"{"server": {"public_url": "ftp://x"}}"#, "server.public_url"),
         ("not json", "not valid JSON"),
+        (#"{"events": {"retention_days": 3}}"#, "it is now \"retention.events_days\""),
+        (#"{"request_logs": {"retention_days": 3}}"#, "it is now \"retention.request_logs_days\""),
+        (#"{"idempotency": {"prune_interval_seconds": 60}}"#, "daily retention job"),
+        (#"{"retention": {"deliveries_days": 40}}"#, "retention.deliveries_days"),
+        (#"{"server": {"tls_certificate": "/etc/portico/tls.crt"}}"#, "server.tls_key"),
+        (#"{"backup": {"every_hours": 0}}"#, "backup.every_hours"),
     ])
     func invalidOrUnknownSettingsAreNamed(json: String, name: String) throws {
         let path = try Self.write(json)
@@ -51,6 +57,8 @@ struct ConfigLoaderTests {
         #expect(unknown?.description.contains("PORTICO_SERVER_PROT") == true)
         let invalid = #expect(throws: ConfigError.self) { try ConfigLoader.load(file: nil, environment: ["PORTICO_DATABASE_READERS": "many"]) }
         #expect(invalid?.description.contains("database.readers") == true)
+        let retired = #expect(throws: ConfigError.self) { try ConfigLoader.load(file: nil, environment: ["PORTICO_EVENTS_RETENTION_DAYS": "3"]) }
+        #expect(retired?.description.contains("retention.events_days") == true)
     }
 
     @Test func missingFileIsAnError() {

@@ -80,14 +80,17 @@ import Testing
     }
 
     @Test func eventsPastRetentionAreDeletedWithTheirDeliveries() async throws {
-        let portico = try await TestPortico.make { $0.events.retentionDays = 1 }
+        let portico = try await TestPortico.make {
+            $0.retention.eventsDays = 1
+            $0.retention.deliveriesDays = 1
+        }
         try await portico.run { (api: APIClient) async throws in
             let key = portico.testKey
             _ = try await api.createEndpoint(key: key, url: "http://127.0.0.1:1/h")
             let old = try await api.postEvent(key: key)
             try await portico.advance(seconds: 86_400 + 60)
             let fresh = try await api.postEvent(key: key)
-            #expect(try await portico.runtime.pruneEvents() == 1)
+            #expect(await portico.runtime.applyRetention().deleted["events"] == 1)
             #expect(try await api.send(.get, "/v1/events/\(old)", key: key).status == .notFound)
             #expect(try await api.send(.get, "/v1/events/\(fresh)", key: key).status == .ok)
             let deliveries = try await api.send(.get, "/v1/webhook-deliveries", key: key).list

@@ -20,6 +20,10 @@ enum OutsideTool: CustomStringConvertible, Sendable {
     case root
     /// curl and bash, to run the README's walk-through as pasted.
     case curl
+    /// Root and util-linux's unshare, to run a binary in a mount namespace with the toolchain hidden.
+    case mountNamespace
+    /// systemd-analyze, to verify the unit file in deploy/.
+    case systemdAnalyze
 
     /// Whether `CI` is set: a missing tool is then a failure, not a skip.
     static let isCI = ProcessInfo.processInfo.environment["CI"].map { !$0.isEmpty } ?? false
@@ -32,6 +36,8 @@ enum OutsideTool: CustomStringConvertible, Sendable {
         case .promtool: Self.executable("promtool") != nil
         case .root: getuid() == 0
         case .curl: Self.executable("curl") != nil && Self.executable("bash") != nil
+        case .mountNamespace: getuid() == 0 && Self.executable("unshare") != nil
+        case .systemdAnalyze: Self.executable("systemd-analyze") != nil
         }
     }
 
@@ -43,6 +49,8 @@ enum OutsideTool: CustomStringConvertible, Sendable {
         case .promtool: "promtool (apt-get install prometheus)"
         case .root: "root (to mount a tmpfs)"
         case .curl: "curl and bash (apt-get install curl)"
+        case .mountNamespace: "root and unshare (util-linux), for a mount namespace"
+        case .systemdAnalyze: "systemd-analyze (apt-get install systemd)"
         }
     }
 

@@ -69,24 +69,10 @@ final class RawUpstream: Sendable {
     }
 
     private static func selfSignedContext() throws -> NIOSSLContext {
-        let key = P256.Signing.PrivateKey()
-        let name = try DistinguishedName { CommonName("127.0.0.1") }
-        let certificate = try Certificate(
-            version: .v3,
-            serialNumber: Certificate.SerialNumber(),
-            publicKey: Certificate.PublicKey(key.publicKey),
-            notValidBefore: Date().addingTimeInterval(-60),
-            notValidAfter: Date().addingTimeInterval(3_600),
-            issuer: name,
-            subject: name,
-            signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: Certificate.Extensions(),
-            issuerPrivateKey: Certificate.PrivateKey(key)
-        )
-        let pem = try certificate.serializeAsPEM().pemString
+        let made = try TestCertificate.make()
         let configuration = TLSConfiguration.makeServerConfiguration(
-            certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(pem.utf8), format: .pem))],
-            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(key.pemRepresentation.utf8), format: .pem))
+            certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(made.certificatePEM.utf8), format: .pem))],
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(made.keyPEM.utf8), format: .pem))
         )
         return try NIOSSLContext(configuration: configuration)
     }

@@ -55,11 +55,12 @@ struct TestPortico {
         return TestPortico(directory: directory, runtime: runtime, clock: clock, seed: seed)
     }
 
-    /// Runs `body` against the live server, then removes the database.
-    func run(_ body: @Sendable (APIClient) async throws -> Void) async throws {
+    /// Runs `body` against the live server (or, with `.router`, the application without a
+    /// listener: what a TLS-serving instance is tested through), then removes the database.
+    func run(_ setup: TestingSetup = .live, _ body: @Sendable (APIClient) async throws -> Void) async throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let app = try await buildApplication(runtime: runtime)
-        try await app.test(.live) { client in
+        try await app.test(setup) { client in
             try await body(APIClient(client: client))
         }
     }

@@ -1,11 +1,14 @@
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOSSL
 
 /// Hummingbird's HTTP/1.1 child channel with Portico's connection hygiene in
 /// front of it: `ConnectionGuard` first on the raw bytes, `HTTPPhaseHandler`
 /// after the codec, and parser limits from `ConnectionLimits`. One
-/// `ConnectionPhase` per connection ties the two together.
+/// `ConnectionPhase` per connection ties the two together. With `tls`, TLS
+/// comes before all of it, so the guard's limits and timeouts count the
+/// decrypted bytes and a handshake that never finishes is closed by them too.
 struct PorticoHTTPChannel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
 
@@ -13,6 +16,7 @@ struct PorticoHTTPChannel: ServerChildChannel {
     let limits: ConnectionLimits
     let counter: ConnectionCounter
     let baseURL: BaseURL
+    let tls: ServerTLS?
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let phase = ConnectionPhase()
@@ -21,6 +25,9 @@ struct PorticoHTTPChannel: ServerChildChannel {
                 ConnectionGuard(limits: limits, counter: counter, phase: phase, baseURL: baseURL),
                 position: .first
             )
+            if let tls {
+                try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.current), position: .first)
+            }
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
         }
@@ -52,8 +59,10 @@ struct PorticoHTTPChannel: ServerChildChannel {
 }
 
 extension HTTPServerBuilder {
-    /// HTTP/1.1 behind `ConnectionGuard` (see `PorticoHTTPChannel`).
-    static func portico(limits: ConnectionLimits, counter: ConnectionCounter, baseURL: BaseURL) -> HTTPServerBuilder {
-        HTTPServerBuilder { responder in PorticoHTTPChannel(responder: responder, limits: limits, counter: counter, baseURL: baseURL) }
+    /// HTTP/1.1 behind `ConnectionGuard`, over TLS when `tls` is given (see `PorticoHTTPChannel`).
+    static func portico(limits: ConnectionLimits, counter: ConnectionCounter, baseURL: BaseURL, tls: ServerTLS?) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in
+            PorticoHTTPChannel(responder: responder, limits: limits, counter: counter, baseURL: baseURL, tls: tls)
+        }
     }
 }

@@ -1,0 +1,33 @@
+import ArgumentParser
+import PorticoApp
+
+struct Restore: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replace the database with a backup, after checking it; refused while a server holds the database.",
+        discussion: """
+            FILE must pass SQLite's integrity check and have no migration newer than this build. \
+            The database it replaces (with its WAL) is moved aside to <database>.replaced-<time>, \
+            not deleted. The next `serve` migrates an older backup to the current schema. \
+            Webhook signing secrets in the backup open only with the key file they were sealed \
+            with (secrets.key_file, else <database>.key).
+            """
+    )
+
+    @OptionGroup var options: GlobalOptions
+
+    @Argument(help: "The backup: a file from `portico backup --to` or from backup.directory.")
+    var file: String
+
+    func run() async throws {
+        let config = try options.loadConfig()
+        do {
+            let outcome = try DatabaseRestore.run(backup: file, database: config.database.path)
+            print("restored \(file) (schema \(outcome.schemaVersion)) to \(config.database.path)")
+            if let replaced = outcome.replacedPath {
+                print("the database it replaced is at \(replaced); delete it once you no longer need it")
+            }
+        } catch {
+            CLI.fail("restore refused: \(error)", code: 1)
+        }
+    }
+}
