@@ -36,11 +36,12 @@ stamp=Sources/PorticoApp/Support/ReleaseStamp.swift
 trap 'rm -f "$stamp"' EXIT
 cat > "$stamp" <<SWIFT
 // Written by Scripts/release.sh for one build; not part of the repository.
+// Formatted as swift-format wants it: the format test may run during a build.
 #if PORTICO_RELEASE_STAMP
-    enum ReleaseStamp {
-        static let commit = "$commit"
-        static let buildDate = "$build_date"
-    }
+enum ReleaseStamp {
+    static let commit = "$commit"
+    static let buildDate = "$build_date"
+}
 #endif
 SWIFT
 

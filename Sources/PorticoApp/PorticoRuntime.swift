@@ -318,9 +318,10 @@ public final class PorticoRuntime: Sendable {
 
     public func migrate() throws -> [String] { try store.migrate() }
 
-    /// What `migrate()` would apply, and what the database has that this build does not know.
-    public func migrationPlan() throws -> (pending: [String], unknown: [String]) {
-        (try store.pendingMigrations(), try store.unknownMigrations())
+    /// What `migrate` would apply to the database at `path`, and what it has that this
+    /// build does not know; opens nothing but a read-only connection.
+    public static func migrationPlan(databasePath path: String) throws -> (pending: [String], unknown: [String]) {
+        try SQLiteStore.migrationPlan(at: path)
     }
 
     public func check() async throws -> (integrityOK: Bool, schemaCurrent: Bool, report: String) {

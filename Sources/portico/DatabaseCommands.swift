@@ -11,9 +11,10 @@ struct Migrate: AsyncParsableCommand {
     var dryRun = false
 
     func run() async throws {
-        let runtime = try options.openRuntime(migrate: false, existing: dryRun)
         if dryRun {
-            let plan = try runtime.migrationPlan()
+            let path = try options.loadConfig().database.path
+            guard FileManager.default.fileExists(atPath: path) else { CLI.fail("no database at \(path)", code: 1) }
+            let plan = try PorticoRuntime.migrationPlan(databasePath: path)
             if !plan.unknown.isEmpty {
                 CLI.fail(
                     "the database is newer than this build: it has \(plan.unknown.joined(separator: ", ")), which this Portico does not know",
@@ -25,6 +26,7 @@ struct Migrate: AsyncParsableCommand {
             )
             return
         }
+        let runtime = try options.openRuntime(migrate: false)
         let applied: [String]
         do {
             applied = try runtime.migrate()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PorticoApp
 
 struct Restore: AsyncParsableCommand {
@@ -18,11 +19,14 @@ struct Restore: AsyncParsableCommand {
     @Argument(help: "The backup: a file from `portico backup --to` or from backup.directory.")
     var file: String
 
+    @Flag(help: "Restore even though no database exists at the path yet (a new machine).")
+    var create = false
+
     func run() async throws {
         let config = try options.loadConfig()
         do {
-            let outcome = try DatabaseRestore.run(backup: file, database: config.database.path)
-            print("restored \(file) (schema \(outcome.schemaVersion)) to \(config.database.path)")
+            let outcome = try DatabaseRestore.run(backup: file, database: config.database.path, create: create)
+            print("restored \(file) (schema \(outcome.schemaVersion)) to \(URL(fileURLWithPath: config.database.path).path)")
             if let replaced = outcome.replacedPath {
                 print("the database it replaced is at \(replaced); delete it once you no longer need it")
             }

@@ -12,7 +12,7 @@ import PorticoStore
 struct AdminAuthPages: Sendable {
     typealias Context = PorticoRequestContext
     let admin: Admin
-    private let preSession = PreSessionForm.admin
+    private var preSession: PreSessionForm { .admin(secure: admin.sessions.cookie.secure) }
 
     func register(on router: RouterGroup<Context>) {
         router.get("login") { request, _ in try await self.loginForm(request) }

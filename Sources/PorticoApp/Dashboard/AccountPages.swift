@@ -14,7 +14,7 @@ struct AccountPages: Sendable {
     typealias Context = PorticoRequestContext
     let dashboard: Dashboard
     let links: EmailConfirmationLinks
-    private let preSession = PreSessionForm.dashboard
+    private var preSession: PreSessionForm { .dashboard(secure: dashboard.sessions.cookie.secure) }
     /// Confirmation mails asked for per account: the form must not flood an inbox.
     let mails: LoginThrottle
 

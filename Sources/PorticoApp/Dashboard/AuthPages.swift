@@ -13,7 +13,7 @@ struct AuthPages: Sendable {
     typealias Context = PorticoRequestContext
     let dashboard: Dashboard
 
-    private let preSession = PreSessionForm.dashboard
+    private var preSession: PreSessionForm { .dashboard(secure: dashboard.sessions.cookie.secure) }
 
     func register(on router: RouterGroup<Context>) {
         router.get("login") { request, _ in try await self.loginForm(request) }

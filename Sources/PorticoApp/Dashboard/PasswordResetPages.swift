@@ -11,7 +11,7 @@ import PorticoStore
 struct PasswordResetPages: Sendable {
     typealias Context = PorticoRequestContext
     let dashboard: Dashboard
-    private let preSession = PreSessionForm.dashboard
+    private var preSession: PreSessionForm { .dashboard(secure: dashboard.sessions.cookie.secure) }
     /// Mails asked for per address: a form must not become a way to flood someone's inbox.
     let requests: LoginThrottle
 

@@ -2,9 +2,8 @@ import Foundation
 
 /// The readiness protocol of systemd's `Type=notify` (sd_notify(3)): one
 /// datagram to the socket named by `NOTIFY_SOCKET`. `serve` says `READY=1`
-/// once it listens and has seeded a fresh database, and `STOPPING=1` when a
-/// signal starts the shutdown, so `systemctl start` returns only when
-/// requests are answered and dependants start after it.
+/// once it listens and has seeded a fresh database, so `systemctl start`
+/// returns only when requests are answered and dependants start after it.
 ///
 /// Written here because it is one `sendto`: libsystemd is not worth linking
 /// for it, and no Swift package in the mirror provides it.

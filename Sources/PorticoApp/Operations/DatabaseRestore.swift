@@ -14,30 +14,38 @@ public enum DatabaseRestore {
         case inUse(String)
         /// The backup is unreadable, damaged or from a newer Portico.
         case unusable(String)
+        /// No database at the path given, and `create` was not asked for.
+        case noDatabase(String)
 
         public var description: String {
             switch self {
             case .inUse(let path): "a running Portico holds \(path): stop it (systemctl stop portico), then restore"
             case .unusable(let reason): reason
+            case .noDatabase(let path):
+                "there is no database at \(path) (check --config or --database); pass --create to restore into a new file there"
             }
         }
     }
 
     /// Verifies `backup` (integrity, schema this build knows), then puts it in
-    /// place at `database`, moving the current file aside.
-    public static func run(backup: String, database: String) throws(Failure) -> Outcome {
+    /// place at `database`, moving the current file aside. A database that does
+    /// not exist yet is refused unless `create` (a mistyped or relative path
+    /// would otherwise make a new one where no server looks).
+    public static func run(backup: String, database: String, create: Bool = false) throws(Failure) -> Outcome {
         do {
             _ = try SQLiteStore.verifyBackup(at: backup)
         } catch {
             throw .unusable("\(error)")
         }
+        let exists = FileManager.default.fileExists(atPath: database)
+        guard exists || create else { throw .noDatabase(URL(fileURLWithPath: database).path) }
         let lock: DatabaseLock?
         do {
-            lock = FileManager.default.fileExists(atPath: database) ? try DatabaseLock.exclusive(path: database) : nil
+            lock = exists ? try DatabaseLock.exclusive(path: database) : nil
         } catch {
             throw .unusable("cannot open \(database): \(error)")
         }
-        if FileManager.default.fileExists(atPath: database), lock == nil { throw .inUse(database) }
+        if exists, lock == nil { throw .inUse(database) }
         defer { lock?.release() }
         do {
             let outcome = try SQLiteStore.restore(backup: backup, over: database)

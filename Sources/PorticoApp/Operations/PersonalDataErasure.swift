@@ -22,13 +22,27 @@ public struct PersonalDataErasure: Sendable {
         self.clock = runtime.clock
     }
 
+    /// A subject that could match more than the one person or organization meant.
+    public struct InvalidSubject: Error, CustomStringConvertible {
+        public var description: String
+    }
+
     /// Erases `subject`; returns what was removed, by where it lived, and whether the WAL was emptied.
     public func erase(_ subject: Subject, by actor: AuditActor = .cli) async throws -> (removed: [String: Int], walEmptied: Bool) {
+        switch subject {
+        case .customer(let id) where !Identifier.isWellFormed(id, prefix: "cus"):
+            throw InvalidSubject(description: "\"\(id)\" is not a customer id (cus_ and 22 letters or digits)")
+        case .organization(let id) where !Identifier.isWellFormed(id, prefix: "org"):
+            throw InvalidSubject(description: "\"\(id)\" is not an organization id (org_ and 22 letters or digits)")
+        case .email(let address) where MailAddress(address) == nil:
+            throw InvalidSubject(description: "\"\(address)\" is not an email address")
+        default: break
+        }
         let now = clock.nowMilliseconds
         let (storeSubject, targetType, targetID): (ErasureSubject, String, String) =
             switch subject {
             case .customer(let id): (.customer(id: id), "customer", id)
-            case .email(let address): (.email(address), "email", "address erased")
+            case .email(let address): (.email(MailAddress(address)?.address ?? address), "email", "address erased")
             case .organization(let id): (.organization(id: id), "organization", id)
             }
         let audit = actor.entry("personal_data.erased", organizationID: nil, targetType: targetType, targetID: targetID, at: now)

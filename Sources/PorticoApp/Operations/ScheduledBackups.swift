@@ -42,10 +42,15 @@ final class ScheduledBackups: Sendable {
     }
 
     /// Backs up when the newest backup is `every_hours` old (or there is none); returns the new file's path.
+    /// The gauge starts from the newest backup on disk, so a restart does not look like a missed backup.
     @discardableResult
     func runIfDue() async throws -> String? {
         let now = clock.nowMilliseconds
-        if let newest = try backups().last?.time, now - newest < everyMilliseconds { return nil }
+        // One dated in the future (the clock was set back) does not hold backups off.
+        if let newest = try backups().last(where: { $0.time <= now })?.time {
+            metrics.backupLastSuccess.record(Double(newest) / 1_000)
+            if now - newest < everyMilliseconds { return nil }
+        }
         return try await backUp(now: now)
     }
 

@@ -5,13 +5,18 @@ import PorticoCore
 /// Forms posted before there is a session to carry a CSRF token (the
 /// dashboard's sign-in, sign-up and invitations; the console's sign-in)
 /// carry a double-submit token instead: a random value in a short-lived
-/// `SameSite=Strict` cookie, scoped to its area's path, that the form must repeat.
+/// `SameSite=Strict` cookie, scoped to its area's path, that the form must
+/// repeat; `Secure` when the instance is reached over HTTPS, as its session
+/// cookie is.
 struct PreSessionForm: Sendable {
     let cookieName: String
     let path: String
+    let secure: Bool
 
-    static let dashboard = PreSessionForm(cookieName: "portico_form", path: "/dashboard")
-    static let admin = PreSessionForm(cookieName: "portico_admin_form", path: "/admin")
+    static func dashboard(secure: Bool) -> PreSessionForm { PreSessionForm(cookieName: "portico_form", path: "/dashboard", secure: secure) }
+    static func admin(secure: Bool) -> PreSessionForm { PreSessionForm(cookieName: "portico_admin_form", path: "/admin", secure: secure) }
+
+    private var attributes: String { "Path=\(path); HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "") }
 
     /// A page whose form is posted before sign-in: `body` gets the form token, and the cookie is set when new.
     func page(_ request: Request, title: String, status: HTTPResponse.Status, body: (String) -> HTML) -> Response {
@@ -23,7 +28,7 @@ struct PreSessionForm: Sendable {
     func token(_ request: Request) -> (String, String?) {
         if let existing = request.cookies[cookieName]?.value, existing.count == 32 { return (existing, nil) }
         let token = Base62.random(count: 32)
-        return (token, "\(cookieName)=\(token); Path=\(path); Max-Age=3600; HttpOnly; SameSite=Strict")
+        return (token, "\(cookieName)=\(token); Max-Age=3600; \(attributes)")
     }
 
     /// The posted form, once its token matches the cookie's.
@@ -35,5 +40,5 @@ struct PreSessionForm: Sendable {
     }
 
     /// Clears the token once signed in.
-    var expiredCookie: HTTPField { HTTPField(name: .setCookie, value: "\(cookieName)=; Path=\(path); Max-Age=0; HttpOnly; SameSite=Strict") }
+    var expiredCookie: HTTPField { HTTPField(name: .setCookie, value: "\(cookieName)=; Max-Age=0; \(attributes)") }
 }

@@ -5,6 +5,15 @@ import Synchronization
 /// which is what cursor pagination and "newest first" need without an index
 /// on a timestamp.
 package enum Identifier {
+    /// Whether `text` has the shape of an id with `prefix` (`cus_` and 22 base62 digits):
+    /// what a command that erases by id checks first, so a typo or an empty value never
+    /// matches more than one thing.
+    package static func isWellFormed(_ text: String, prefix: String) -> Bool {
+        let digits = text.utf8.dropFirst(prefix.utf8.count + 1)
+        return text.hasPrefix(prefix + "_") && digits.count == 22
+            && digits.allSatisfy { (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) }
+    }
+
     package static func make(_ prefix: String, at milliseconds: Int64) -> String {
         var generator = SystemRandomNumberGenerator()
         let random = UInt128(generator.next() as UInt64) << 16 | UInt128(generator.next() as UInt16)

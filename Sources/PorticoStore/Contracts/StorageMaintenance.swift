@@ -14,8 +14,6 @@ package protocol StorageMaintenance: Sendable {
     /// rather than touch a database a newer build has migrated.
     @discardableResult
     func migrate() throws -> [String]
-    /// The migrations `migrate()` would apply, in order (`portico migrate --dry-run`).
-    func pendingMigrations() throws -> [String]
     /// Migrations recorded in the database that this build does not know (a newer schema).
     func unknownMigrations() throws -> [String]
     /// Closes the engine; further use is a programming error.

@@ -19,7 +19,8 @@ package protocol WebhookStore: Sendable {
         -> Int
     func event(id: String, scope: TenantScope) async throws -> EventRecord?
     func events(scope: TenantScope, filter: EventFilter, page: PageRequest) async throws -> Page<EventRecord>
-    /// Deletes events created before `cutoff`, with their deliveries and attempts; returns how many events.
+    /// Deletes events created before `cutoff`, with their deliveries and attempts; returns how many
+    /// events. An event that a delivery is still owed for (a retry is scheduled) stays.
     func pruneEvents(before cutoff: Int64) async throws -> Int
 
     // MARK: Endpoints

@@ -9,14 +9,18 @@ extension SQLiteStore: ErasureStore {
     static let erasedJSON = #"{"erased":true}"#
 
     package func erase(_ subject: ErasureSubject, audit: AuditEntryRecord) async throws -> ErasureReport {
-        let report = try await pool.writeWithoutTransaction { db -> ErasureReport in
+        try await pool.writeWithoutTransaction { db -> ErasureReport in
             // Deleted and overwritten content is zeroed in the file, not left in free space.
             try db.execute(sql: "PRAGMA secure_delete = ON")
             defer { try? db.execute(sql: "PRAGMA secure_delete = OFF") }
             var report = ErasureReport()
             try db.inTransaction {
+                try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS erase_needles (needle TEXT PRIMARY KEY) WITHOUT ROWID")
+                try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS erase_ids (id TEXT PRIMARY KEY) WITHOUT ROWID")
+                try db.execute(sql: "DELETE FROM temp.erase_needles")
+                try db.execute(sql: "DELETE FROM temp.erase_ids")
                 switch subject {
-                case .customer(let id): try Self.eraseCustomers(ids: [id], emails: [], db, &report)
+                case .customer(let id): try Self.eraseCustomer(id, db, &report)
                 case .email(let address): try Self.eraseEmail(address, db, &report)
                 case .organization(let id): try Self.eraseOrganization(id, db, &report)
                 }
@@ -33,13 +37,24 @@ extension SQLiteStore: ErasureStore {
             }
             return report
         }
-        return report
+    }
+
+    private static func eraseCustomer(_ id: String, _ db: Database, _ report: inout ErasureReport) throws {
+        var emails = Set<String>()
+        if let email = try String.fetchOne(db, sql: "SELECT email FROM customers WHERE id = ?", arguments: [id]), !email.isEmpty {
+            emails.insert(email)
+        }
+        // A customer deleted through the API left its address in its events' data.
+        let mentions = try String.fetchAll(db, sql: "SELECT data FROM events WHERE instr(data, ?) > 0", arguments: [Self.quoted(id)])
+        for data in mentions { emails.formUnion(JSONWalk.strings(in: data, key: "email")) }
+        let exists = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM customers WHERE id = ?)", arguments: [id]) ?? false
+        guard exists || !mentions.isEmpty else { throw StoreError.notFound("no customer \(id), and no event mentions it") }
+        try eraseCustomers(ids: [id], emails: emails, db, &report)
     }
 
     private static func eraseEmail(_ address: String, _ db: Database, _ report: inout ErasureReport) throws {
-        let email = address
         // A dashboard account with this address goes too, unless it is the last owner of an organization.
-        if let user = try String.fetchOne(db, sql: "SELECT id FROM users WHERE email = ? COLLATE NOCASE", arguments: [email]) {
+        if let user = try String.fetchOne(db, sql: "SELECT id FROM users WHERE email = ? COLLATE NOCASE", arguments: [address]) {
             let soleOwned = try String.fetchAll(
                 db,
                 sql: """
@@ -56,80 +71,100 @@ extension SQLiteStore: ErasureStore {
             try db.execute(sql: "DELETE FROM users WHERE id = ?", arguments: [user])
             report.removed["dashboard_accounts"] = db.changesCount
         }
-        try db.execute(sql: "DELETE FROM invitations WHERE email = ? COLLATE NOCASE", arguments: [email])
+        try db.execute(sql: "DELETE FROM invitations WHERE email = ? COLLATE NOCASE", arguments: [address])
         report.removed["invitations"] = db.changesCount
-        try db.execute(sql: "DELETE FROM email_confirmations WHERE lower(email) = lower(?)", arguments: [email])
+        try db.execute(sql: "DELETE FROM email_confirmations WHERE lower(email) = lower(?)", arguments: [address])
         report.removed["address_confirmations"] = db.changesCount
-        let customers = try String.fetchAll(db, sql: "SELECT id FROM customers WHERE lower(email) = lower(?)", arguments: [email])
-        try eraseCustomers(ids: customers, emails: [email], db, &report)
+        var ids = Set(try String.fetchAll(db, sql: "SELECT id FROM customers WHERE lower(email) = lower(?)", arguments: [address]))
+        // Customers deleted through the API are known by their events.
+        let mentions = try String.fetchAll(
+            db,
+            sql: "SELECT data FROM events WHERE type GLOB 'customer.*' AND instr(lower(data), ?) > 0",
+            arguments: [Self.quoted(address.lowercased())]
+        )
+        for data in mentions { ids.formUnion(JSONWalk.strings(in: data, key: "id").filter { $0.hasPrefix("cus_") }) }
+        try eraseCustomers(ids: ids, emails: [address], db, &report)
     }
 
-    /// Deletes the customers and blanks every copy of their ids and emails (and of `emails`).
-    private static func eraseCustomers(ids: [String], emails: [String], _ db: Database, _ report: inout ErasureReport) throws {
-        // Matched as written, so other ids in a logged path keep their case; an address
-        // also as stored and in lower case.
-        var terms = Set(emails + emails.map { $0.lowercased() })
+    /// Deletes the customers and blanks every copy of their ids and addresses.
+    private static func eraseCustomers(ids: Set<String>, emails: Set<String>, _ db: Database, _ report: inout ErasureReport) throws {
+        var addresses = emails
         for id in ids {
-            terms.insert(id)
+            try db.execute(sql: "INSERT OR IGNORE INTO temp.erase_ids VALUES (?)", arguments: [id])
             if let email = try String.fetchOne(db, sql: "SELECT email FROM customers WHERE id = ?", arguments: [id]), !email.isEmpty {
-                terms.formUnion([email, email.lowercased()])
+                addresses.insert(email)
             }
         }
-        // An address also appears percent-encoded in logged paths (?email=ada%40example.com).
-        for term in terms where term.contains("@") {
-            terms.insert(term.replacingOccurrences(of: "@", with: "%40"))
+        // Matched as whole JSON strings ("…"), without case for addresses: a longer address
+        // that contains this one, or a short value, never matches.
+        for needle in ids.map(Self.quoted) + addresses.map({ Self.quoted($0.lowercased()) }) {
+            try db.execute(sql: "INSERT OR IGNORE INTO temp.erase_needles VALUES (lower(?))", arguments: [needle])
         }
-        try db.execute(sql: "DELETE FROM customers WHERE id IN (SELECT value FROM json_each(?))", arguments: [ids.jsonArray])
+        try db.execute(sql: "DELETE FROM customers WHERE id IN (SELECT id FROM temp.erase_ids)")
         report.removed["customers"] = db.changesCount
-        try scrub(terms: terms.sorted(), db, &report)
+        try scrub(db, &report)
+        for address in addresses {
+            try db.execute(
+                sql: "DELETE FROM mail_outbox WHERE instr(', ' || lower(recipients) || ', ', ', ' || lower(?) || ', ') > 0",
+                arguments: [address]
+            )
+            report.removed["mails", default: 0] += db.changesCount
+        }
     }
 
-    /// Blanks every copy of `terms` outside their own rows: event data (and so
-    /// the payloads webhooks are sent), delivery attempts' response excerpts, captured
-    /// request and response bodies and logged paths, audit details, and mail to them.
-    private static func scrub(terms: [String], _ db: Database, _ report: inout ErasureReport) throws {
-        guard !terms.isEmpty else { return }
-        let matches = { (column: String) in terms.map { _ in "instr(\(column), ?) > 0" }.joined(separator: " OR ") }
-        let arguments = StatementArguments(terms)
-
-        let events = try String.fetchAll(db, sql: "SELECT id FROM events WHERE \(matches("data"))", arguments: arguments)
-        try db.execute(
-            sql: "UPDATE events SET data = ? WHERE id IN (SELECT value FROM json_each(?))",
-            arguments: [erasedJSON, events.jsonArray]
-        )
+    /// Blanks every copy of the needles (`temp.erase_needles`) and of the ids in logged
+    /// paths (`temp.erase_ids`): event data (and so the payloads webhooks are sent), the
+    /// response excerpts of those events' attempts, captured request and response bodies,
+    /// logged paths, and audit details.
+    private static func scrub(_ db: Database, _ report: inout ErasureReport) throws {
+        let matches = { (column: String) in
+            "EXISTS (SELECT 1 FROM temp.erase_needles n WHERE instr(lower(\(column)), n.needle) > 0)"
+        }
+        let events = try String.fetchAll(db, sql: "SELECT id FROM events WHERE \(matches("data"))")
+        for event in events {
+            try db.execute(sql: "UPDATE events SET data = ? WHERE id = ?", arguments: [erasedJSON, event])
+            try db.execute(
+                sql: """
+                    UPDATE webhook_attempts SET response_excerpt = NULL
+                    WHERE response_excerpt IS NOT NULL AND delivery_id IN (SELECT id FROM webhook_deliveries WHERE event_id = ?)
+                    """,
+                arguments: [event]
+            )
+            report.removed["attempt_excerpts", default: 0] += db.changesCount
+        }
         report.removed["event_payloads"] = events.count
         try db.execute(
-            sql: """
-                UPDATE webhook_attempts SET response_excerpt = NULL WHERE response_excerpt IS NOT NULL AND (
-                    delivery_id IN (SELECT id FROM webhook_deliveries WHERE event_id IN (SELECT value FROM json_each(?)))
-                    OR \(matches("response_excerpt")))
-                """,
-            arguments: [events.jsonArray] + arguments
+            sql: "UPDATE webhook_attempts SET response_excerpt = NULL WHERE response_excerpt IS NOT NULL AND \(matches("response_excerpt"))"
         )
-        report.removed["attempt_excerpts"] = db.changesCount
+        report.removed["attempt_excerpts", default: 0] += db.changesCount
 
+        let ids = try String.fetchAll(db, sql: "SELECT id FROM temp.erase_ids")
         var logRows = 0
         for table in try requestLogTables(db) {
-            let where_ = "\(matches("path")) OR \(matches("request_body")) OR \(matches("response_body"))"
-            var path = "path"
-            for _ in terms { path = "replace(\(path), ?, '[erased]')" }
-            try db.execute(
-                sql: "UPDATE \(table) SET request_body = NULL, response_body = NULL, path = \(path) WHERE \(where_)",
-                arguments: arguments + arguments + arguments + arguments
+            let inPath = "EXISTS (SELECT 1 FROM temp.erase_ids i WHERE instr(path || '/', '/' || i.id || '/') > 0)"
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT id, path FROM \(table) WHERE \(inPath) OR \(matches("request_body")) OR \(matches("response_body"))"
             )
-            logRows += db.changesCount
+            for row in rows {
+                var path: String = row["path"]
+                for id in ids { path = Self.erasingSegment(id, in: path) }
+                try db.execute(
+                    sql: "UPDATE \(table) SET request_body = NULL, response_body = NULL, path = ? WHERE id = ?",
+                    arguments: [path, row["id"] as Int64]
+                )
+            }
+            logRows += rows.count
         }
         report.removed["request_logs"] = logRows
 
-        try db.execute(sql: "UPDATE audit_log SET details = ? WHERE \(matches("details"))", arguments: [erasedJSON] + arguments)
+        try db.execute(sql: "UPDATE audit_log SET details = ? WHERE \(matches("details"))", arguments: [erasedJSON])
         report.removed["audit_details"] = db.changesCount
-        try db.execute(sql: "DELETE FROM mail_outbox WHERE \(matches("recipients"))", arguments: arguments)
-        report.removed["mails"] = db.changesCount
     }
 
     private static func eraseOrganization(_ id: String, _ db: Database, _ report: inout ErasureReport) throws {
-        guard let name = try String.fetchOne(db, sql: "SELECT name FROM organizations WHERE id = ?", arguments: [id]) else {
-            throw StoreError.notFound("organization")
+        guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM organizations WHERE id = ?)", arguments: [id]) == true else {
+            throw StoreError.notFound("no organization \(id)")
         }
         var logRows = 0
         for table in try requestLogTables(db) {
@@ -137,22 +172,34 @@ extension SQLiteStore: ErasureStore {
             logRows += db.changesCount
         }
         report.removed["request_logs"] = logRows
-        // Members who belong nowhere else would keep an account that opens nothing.
-        try db.execute(
+        // Members who belong nowhere else would keep an account that opens nothing; mail to them goes too.
+        let leaving = try Row.fetchAll(
+            db,
             sql: """
-                DELETE FROM users WHERE id IN (SELECT user_id FROM memberships WHERE organization_id = ?)
+                SELECT id, email FROM users WHERE id IN (SELECT user_id FROM memberships WHERE organization_id = ?)
                 AND id NOT IN (SELECT user_id FROM memberships WHERE organization_id != ?)
                 """,
             arguments: [id, id]
         )
-        report.removed["dashboard_accounts"] = db.changesCount
+        for member in leaving {
+            try db.execute(sql: "DELETE FROM users WHERE id = ?", arguments: [member["id"] as String])
+            try db.execute(
+                sql: "DELETE FROM mail_outbox WHERE instr(', ' || lower(recipients) || ', ', ', ' || lower(?) || ', ') > 0",
+                arguments: [member["email"] as String]
+            )
+            report.removed["mails", default: 0] += db.changesCount
+        }
+        report.removed["dashboard_accounts"] = leaving.count
         // Everything else that is the organization's goes with it (foreign-key cascades), its audit log included.
         try db.execute(sql: "DELETE FROM organizations WHERE id = ?", arguments: [id])
         report.removed["organizations"] = db.changesCount
-        // Staff audit rows about it were kept when it was deleted before; they name it in their details.
+        // Staff rows about it, kept without an organization when it was deleted before, name it in their details.
         try db.execute(
-            sql: "UPDATE audit_log SET details = ? WHERE instr(details, ?) > 0 OR instr(details, ?) > 0",
-            arguments: [erasedJSON, id, name]
+            sql: """
+                UPDATE audit_log SET details = ?
+                WHERE organization_id IS NULL AND (target_id = ? OR json_extract(details, '$.organization') = ?)
+                """,
+            arguments: [erasedJSON, id, id]
         )
         report.removed["audit_details"] = db.changesCount
     }
@@ -160,11 +207,35 @@ extension SQLiteStore: ErasureStore {
     private static func requestLogTables(_ db: Database) throws -> [String] {
         try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'request_logs_[0-9]*' ORDER BY name")
     }
+
+    /// `value` as a JSON string literal's text, quotes included.
+    private static func quoted(_ value: String) -> String {
+        String(decoding: (try? JSONEncoder().encode(value)) ?? Data("\"\(value)\"".utf8), as: UTF8.self)
+    }
+
+    /// `path` with every whole segment equal to `id` replaced by `[erased]`.
+    static func erasingSegment(_ id: String, in path: String) -> String {
+        path.split(separator: "/", omittingEmptySubsequences: false).map { $0 == id ? "[erased]" : String($0) }.joined(separator: "/")
+    }
 }
 
-extension Array where Element == String {
-    /// The array as a JSON array, for `json_each(?)` (one argument however many values).
-    fileprivate var jsonArray: String {
-        String(decoding: (try? JSONEncoder().encode(self)) ?? Data("[]".utf8), as: UTF8.self)
+/// Reading string values out of stored JSON text (event data), for erasure.
+enum JSONWalk {
+    /// Every string value stored under `key`, at any depth.
+    static func strings(in json: String, key: String) -> Set<String> {
+        guard let root = try? JSONSerialization.jsonObject(with: Data(json.utf8)) else { return [] }
+        var found = Set<String>()
+        func walk(_ value: Any) {
+            if let object = value as? [String: Any] {
+                for (name, child) in object {
+                    if name == key, let text = child as? String { found.insert(text) }
+                    walk(child)
+                }
+            } else if let array = value as? [Any] {
+                array.forEach(walk)
+            }
+        }
+        walk(root)
+        return found
     }
 }

@@ -58,8 +58,15 @@ extension SQLiteStore {
     }
 
     /// Deletes events made before `cutoff` (milliseconds), with their
-    /// deliveries and attempts (foreign-key cascades); returns how many.
+    /// deliveries and attempts (foreign-key cascades); returns how many. Events
+    /// with a delivery still owed stay.
     package func pruneEvents(before cutoff: Int64) async throws -> Int {
-        try await deleteInBatches(from: "events", key: "id", where: "id < ?", [Identifier.lowerBound("evt", at: cutoff).databaseValue])
+        // An event a delivery is still owed for (retrying, or held for a suspended organization) stays until it is done.
+        try await deleteInBatches(
+            from: "events",
+            key: "id",
+            where: "id < ? AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = events.id AND d.next_attempt_at IS NOT NULL)",
+            [Identifier.lowerBound("evt", at: cutoff).databaseValue]
+        )
     }
 }

@@ -56,9 +56,18 @@ package final class SQLiteStore: Sendable {
         return applied
     }
 
-    package func pendingMigrations() throws -> [String] {
-        let applied = try pool.read { try Migrations.migrator().appliedIdentifiers($0) }
-        return Migrations.identifiers.filter { !applied.contains($0) }
+    /// What `migrate()` would apply to the database at `path`, and the migrations it has
+    /// that this build does not know, read through a read-only connection: a dry run
+    /// writes nothing, not even the WAL switch or a key file.
+    package static func migrationPlan(at path: String) throws -> (pending: [String], unknown: [String]) {
+        var configuration = Configuration()
+        configuration.readonly = true
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        defer { try? queue.close() }
+        return try queue.read { db in
+            let applied = try db.tableExists("grdb_migrations") ? try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") : []
+            return (Migrations.identifiers.filter { !applied.contains($0) }, applied.filter { !Migrations.identifiers.contains($0) })
+        }
     }
 
     package func unknownMigrations() throws -> [String] {

@@ -86,8 +86,10 @@ import Testing
         }
         try await portico.run { (api: APIClient) async throws in
             let key = portico.testKey
-            _ = try await api.createEndpoint(key: key, url: "http://127.0.0.1:1/h")
+            let endpoint = try await api.createEndpoint(key: key, url: "https://fail.portico.test/200").id
             let old = try await api.postEvent(key: key)
+            // Delivered (an event still owed a delivery would stay past its retention).
+            #expect(try await api.delivery(key: key, endpoint: endpoint, attempts: 1)["status"] as? String == "succeeded")
             try await portico.advance(seconds: 86_400 + 60)
             let fresh = try await api.postEvent(key: key)
             #expect(await portico.runtime.applyRetention().deleted["events"] == 1)

@@ -96,6 +96,59 @@ struct BackupRestoreTests {
         #expect(!contents.contains { $0.contains(".replaced-") || $0.contains(".restore-") })
     }
 
+    @Test func restoreCopiesTheWholeBackupAndKeepsEveryDatabaseItReplaced() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = directory.appendingPathComponent("portico.sqlite").path
+        #expect(try await PorticoProcess.run(["org", "create", "--name", "Current", "--database", database]).status == 0)
+        let good = directory.appendingPathComponent("good.sqlite").path
+        #expect(try await PorticoProcess.run(["backup", "--to", good, "--database", database]).status == 0)
+
+        // A copy whose last commit is still only in its WAL (the writer died before a checkpoint).
+        let withWAL = directory.appendingPathComponent("with-wal.sqlite").path
+        try FileManager.default.copyItem(atPath: good, toPath: withWAL)
+        _ = try await PorticoProcess.python(
+            """
+            import os, sqlite3, sys
+            c = sqlite3.connect(sys.argv[1])
+            c.execute("PRAGMA journal_mode = WAL")
+            c.execute("PRAGMA wal_autocheckpoint = 0")
+            c.execute("UPDATE organizations SET name = 'Only in the WAL'")
+            c.commit()
+            os._exit(0)  # no close, no checkpoint: the change stays in with-wal.sqlite-wal
+            """,
+            [withWAL]
+        )
+        #expect(FileManager.default.fileExists(atPath: withWAL + "-wal"))
+        let names = "import sqlite3, sys; print([r[0] for r in sqlite3.connect(sys.argv[1]).execute('SELECT name FROM organizations')])"
+        let first = try await PorticoProcess.run(["restore", withWAL, "--database", database])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(try await PorticoProcess.python(names, [database]).contains("Only in the WAL"), "the WAL's commit came along")
+
+        // Through a symbolic link: the database becomes a plain file, not the link.
+        let link = directory.appendingPathComponent("link.sqlite").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: good)
+        let second = try await PorticoProcess.run(["restore", link, "--database", database])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: database)) == nil, "the database is not a link to the backup")
+        #expect(try await PorticoProcess.python(names, [database]).contains("Current"))
+
+        // Two restores in one second each kept what they replaced, under its own name.
+        let replaced = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter {
+            $0.contains(".replaced-") && !$0.hasSuffix("-wal")
+        }
+        #expect(replaced.count == 2, "\(replaced)")
+
+        // A path where no database is: refused unless --create (a mistyped --config would otherwise restore into the dark).
+        let elsewhere = directory.appendingPathComponent("new/portico.sqlite").path
+        try FileManager.default.createDirectory(atPath: (elsewhere as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let missing = try await PorticoProcess.run(["restore", good, "--database", elsewhere])
+        #expect(missing.status == 1 && missing.stderr.contains("--create"), "\(missing.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: elsewhere))
+        #expect(try await PorticoProcess.run(["restore", good, "--database", elsewhere, "--create"]).status == 0)
+        #expect(try await PorticoProcess.run(["check", "--database", elsewhere]).status == 0)
+    }
+
     @Test func scheduledBackupsAreVerifiedNamedByTimeAndRotated() async throws {
         let backups = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: backups) }

@@ -110,6 +110,9 @@ struct HTTPSTests {
         #expect(portico.runtime.baseURL.value.hasPrefix("https://"), "links and problem types use https")
         try await portico.run(.router) { (api: APIClient) in
             let browser = Browser(api.client)
+            _ = try await browser.get("/dashboard/login")
+            let form = try #require(browser.lastSetCookies.first { $0.hasPrefix("portico_form=") })
+            #expect(form.contains("; Secure") && form.contains("HttpOnly"), "the sign-in form's token cookie too: \(form)")
             try await browser.signIn(portico.seed.ownerEmail, portico.seed.ownerPassword)
             let session = try #require(browser.lastSetCookies.first { $0.hasPrefix("__Host-portico_session=") })
             #expect(session.contains("; Secure") && session.contains("Path=/"))

@@ -96,6 +96,25 @@ import Testing
         }
     }
 
+    @Test func anEventStillOwedADeliveryOutlivesItsRetention() async throws {
+        let portico = try await TestPortico.make {
+            $0.retention.eventsDays = 1
+            $0.retention.deliveriesDays = 1
+        }
+        try await portico.run { (api: APIClient) async throws in
+            let key = portico.testKey
+            let endpoint = try await api.createEndpoint(key: key, url: "https://fail.portico.test/500", events: ["order.created"]).id
+            let event = try await api.postEvent(key: key)
+            let delivery = try await api.delivery(key: key, endpoint: endpoint, attempts: 1)
+            #expect(delivery["status"] as? String == "failed" && delivery["next_attempt_at"] is String, "a retry is scheduled")
+            // Two days on (the dispatcher not woken): past both periods, the retry still owed.
+            portico.clock.advance(by: 2 * 86_400)
+            let report = await portico.runtime.applyRetention()
+            #expect(report.deleted["events"] == 0 && report.deleted["deliveries"] == 0)
+            #expect(try await api.send(.get, "/v1/events/\(event)", key: key).status == .ok)
+        }
+    }
+
     @Test func theSettingsPageListsEveryPeriod() async throws {
         let portico = try await TestPortico.make { $0.retention.auditDays = 400 }
         try await portico.run { (api: APIClient) async throws in

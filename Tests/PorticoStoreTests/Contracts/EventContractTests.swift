@@ -154,7 +154,7 @@ struct EventContractTests {
     }
 
     @Test(arguments: StoreEngine.all)
-    func pruningDeletesOldEventsOfEveryTenantWithTheirDeliveries(engine: StoreEngine) async throws {
+    func pruningDeletesOldEventsOfEveryTenantWithTheirDeliveriesUnlessOneIsStillOwed(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = Fixtures.tenant(try await Fixtures.seededOrganization("Acme", in: store))
             let other = Fixtures.tenant(try await Fixtures.seededOrganization("Other", in: store))
@@ -163,12 +163,24 @@ struct EventContractTests {
             let old = Fixtures.webhookEvent("customer.created", scope: acme, at: Fixtures.now - 3 * day)
             let otherOld = Fixtures.webhookEvent("customer.created", scope: other, at: Fixtures.now - 2 * day)
             let recent = Fixtures.webhookEvent("customer.updated", scope: acme, at: Fixtures.now)
-            for event in [old, otherOld, recent] { try await store.insertEvent(event) }
+            // As old, but its delivery's retry is still to come: it stays until the delivery is done.
+            let retrying = Fixtures.webhookEvent("customer.deleted", scope: acme, at: Fixtures.now - 3 * day + 1)
+            for event in [old, otherOld, recent, retrying] { try await store.insertEvent(event) }
             let oldDelivery = try #require(
                 try await store.deliveries(scope: acme, filter: DeliveryFilter(eventId: old.id), page: Fixtures.wholePage).items.first
             )
+            let retryingDelivery = try #require(
+                try await store.deliveries(scope: acme, filter: DeliveryFilter(eventId: retrying.id), page: Fixtures.wholePage).items.first
+            )
             try await store.recordAttempts([
-                Fixtures.webhookAttempt(oldDelivery.delivery.id, at: old.createdAt + 1_000, statusCode: 500, leaving: .failed, retryAt: Fixtures.now)
+                Fixtures.webhookAttempt(oldDelivery.delivery.id, at: old.createdAt + 1_000, statusCode: 500, leaving: .dead, retryAt: nil),
+                Fixtures.webhookAttempt(
+                    retryingDelivery.delivery.id,
+                    at: retrying.createdAt + 1_000,
+                    statusCode: 500,
+                    leaving: .failed,
+                    retryAt: Fixtures.now
+                ),
             ])
 
             #expect(try await store.pruneEvents(before: Fixtures.now - day) == 2)
@@ -177,9 +189,10 @@ struct EventContractTests {
             #expect(try await store.event(id: otherOld.id, scope: other) == nil)
             #expect(try await store.delivery(id: oldDelivery.delivery.id, scope: acme)?.0.delivery == nil)
             #expect(try await store.event(id: recent.id, scope: acme) == recent)
+            #expect(try await store.event(id: retrying.id, scope: acme) == retrying)
             let left = try await store.deliveries(scope: acme, filter: DeliveryFilter(), page: Fixtures.wholePage).items
-            #expect(left.map(\.delivery.eventId) == [recent.id])
-            #expect(try await store.deliveryBacklog().owed == 1)
+            #expect(left.map(\.delivery.eventId) == [recent.id, retrying.id])
+            #expect(try await store.deliveryBacklog().owed == 2)
             #expect(try await store.pruneEvents(before: Fixtures.now - day) == 0)
         }
     }
