@@ -204,12 +204,7 @@ extension SQLiteStore {
 
     /// Deletes sessions idle since `idleBefore` or created before `createdBefore`.
     package func pruneSessions(idleBefore: Int64, createdBefore: Int64) async throws -> Int {
-        try await deleteInBatches(
-            from: "dashboard_sessions",
-            key: "id_hash",
-            where: "last_seen_at < ? OR created_at < ?",
-            [idleBefore.databaseValue, createdBefore.databaseValue]
-        )
+        try await pruneSessions(in: "dashboard_sessions", idleBefore: idleBefore, createdBefore: createdBefore)
     }
 
     // MARK: Invitations

@@ -51,8 +51,13 @@ extension SQLiteStore: RetentionStore {
     }
 
     package func pruneStaffSessions(idleBefore: Int64, createdBefore: Int64) async throws -> Int {
+        try await pruneSessions(in: "staff_sessions", idleBefore: idleBefore, createdBefore: createdBefore)
+    }
+
+    /// One rule for both session tables (the dashboard's and the console's): idle or too old.
+    func pruneSessions(in table: String, idleBefore: Int64, createdBefore: Int64) async throws -> Int {
         try await deleteInBatches(
-            from: "staff_sessions",
+            from: table,
             key: "id_hash",
             where: "last_seen_at < ? OR created_at < ?",
             [idleBefore.databaseValue, createdBefore.databaseValue]

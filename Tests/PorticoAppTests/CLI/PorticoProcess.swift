@@ -58,6 +58,13 @@ struct PorticoProcess {
         return (status, output)
     }
 
+    /// A new, empty directory under the system's temporary directory, for one test's files.
+    static func temporaryDirectory(_ purpose: String) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portico-\(purpose)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
     /// This process's environment without PORTICO_* (a developer's own settings must not leak in), plus `extra`.
     static func environment(_ extra: [String: String]) -> [String: String] {
         ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PORTICO_") }.merging(extra) { $1 }

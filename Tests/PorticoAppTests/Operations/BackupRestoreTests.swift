@@ -7,12 +7,6 @@ import Testing
 /// Scheduled backups and `portico restore`: the restore drill of
 /// docs/deployment.md, run against real processes.
 struct BackupRestoreTests {
-    static func temporaryDirectory() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portico-restore-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory
-    }
-
     static func createCustomer(_ url: String, key: String, name: String) async throws -> String {
         let created = try await HTTP.request("POST", "\(url)/v1/customers", key: key, json: #"{"name":"\#(name)"}"#)
         #expect(created.status == 200)
@@ -20,7 +14,7 @@ struct BackupRestoreTests {
     }
 
     @Test func theRestoreDrillBringsBackExactlyTheBackedUpState() async throws {
-        let directory = try Self.temporaryDirectory()
+        let directory = try PorticoProcess.temporaryDirectory("restore")
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = directory.appendingPathComponent("portico.sqlite").path
         let backup = directory.appendingPathComponent("drill.sqlite").path
@@ -64,7 +58,7 @@ struct BackupRestoreTests {
     }
 
     @Test func restoreRefusesAFileThatIsNotAWholePorticoDatabaseOfThisVersion() async throws {
-        let directory = try Self.temporaryDirectory()
+        let directory = try PorticoProcess.temporaryDirectory("restore")
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = directory.appendingPathComponent("portico.sqlite").path
         #expect(try await PorticoProcess.run(["org", "create", "--name", "Kept", "--database", database]).status == 0)
@@ -97,7 +91,7 @@ struct BackupRestoreTests {
     }
 
     @Test func restoreCopiesTheWholeBackupAndKeepsEveryDatabaseItReplaced() async throws {
-        let directory = try Self.temporaryDirectory()
+        let directory = try PorticoProcess.temporaryDirectory("restore")
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = directory.appendingPathComponent("portico.sqlite").path
         #expect(try await PorticoProcess.run(["org", "create", "--name", "Current", "--database", database]).status == 0)
@@ -150,7 +144,7 @@ struct BackupRestoreTests {
     }
 
     @Test func scheduledBackupsAreVerifiedNamedByTimeAndRotated() async throws {
-        let backups = try Self.temporaryDirectory()
+        let backups = try PorticoProcess.temporaryDirectory("restore")
         defer { try? FileManager.default.removeItem(at: backups) }
         try Data("not a backup".utf8).write(to: backups.appendingPathComponent("notes.txt"))
         let portico = try await TestPortico.make {

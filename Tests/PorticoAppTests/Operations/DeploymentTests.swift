@@ -6,14 +6,8 @@ import Testing
 /// Running as a service: systemd's readiness notification, the unit in
 /// `deploy/`, and upgrades (`migrate --dry-run`, a schema newer than the binary).
 struct DeploymentTests {
-    static func temporaryDirectory() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portico-deploy-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory
-    }
-
     @Test func serveTellsSystemdItIsReadyOnceItAnswers() async throws {
-        let directory = try Self.temporaryDirectory()
+        let directory = try PorticoProcess.temporaryDirectory("deploy")
         defer { try? FileManager.default.removeItem(at: directory) }
         // systemd's side of Type=notify: a datagram socket named by NOTIFY_SOCKET.
         let socketPath = directory.appendingPathComponent("notify").path
@@ -52,7 +46,7 @@ struct DeploymentTests {
     }
 
     @Test(.requires(.systemdAnalyze)) func theUnitFileVerifiesAndIsSandboxed() async throws {
-        let directory = try Self.temporaryDirectory()
+        let directory = try PorticoProcess.temporaryDirectory("deploy")
         defer { try? FileManager.default.removeItem(at: directory) }
         let unit = try String(contentsOf: PorticoProcess.repositoryRoot.appendingPathComponent("deploy/portico.service"), encoding: .utf8)
         #expect(unit.contains("\nType=notify\n") && unit.contains("ExecStart=/usr/local/bin/portico serve "))
@@ -78,7 +72,7 @@ struct DeploymentTests {
     }
 
     @Test func migrateDryRunListsWhatWouldBeAppliedAndANewerSchemaIsRefused() async throws {
-        let directory = try Self.temporaryDirectory()
+        let directory = try PorticoProcess.temporaryDirectory("deploy")
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = directory.appendingPathComponent("portico.sqlite").path
         let missing = try await PorticoProcess.run(["migrate", "--dry-run", "--database", database])

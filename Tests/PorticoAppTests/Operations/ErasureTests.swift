@@ -17,8 +17,7 @@ struct ErasureTests {
 
     /// A database with one organization (body capture on, and a plan whose test keys are not held to 5 requests a second) and a test key, made with the CLI.
     static func instance() async throws -> Instance {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portico-erase-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try PorticoProcess.temporaryDirectory("erase")
         let database = directory.appendingPathComponent("portico.sqlite").path
         let organization = try await PorticoProcess.run(["org", "create", "--name", "Erasure Test", "--database", database])
             .stdout.trimmingCharacters(in: .whitespacesAndNewlines)

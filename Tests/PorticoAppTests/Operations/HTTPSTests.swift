@@ -26,14 +26,8 @@ struct HTTPSTests {
         try await PorticoProcess.python(probe, [String(port), certificate]).split(whereSeparator: \.isWhitespace).map(String.init)
     }
 
-    static func temporaryDirectory() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portico-https-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory
-    }
-
     @Test func servesHTTPSAndPutsARenewedCertificateInForceOnSIGHUP() async throws {
-        let directory = try Self.temporaryDirectory()
+        let directory = try PorticoProcess.temporaryDirectory("https")
         defer { try? FileManager.default.removeItem(at: directory) }
         let first = try TestCertificate.make()
         let files = try first.write(to: directory)
@@ -77,7 +71,7 @@ struct HTTPSTests {
     }
 
     @Test func aStartWithUnusableCertificateFilesExitsWithStatusTwoNamingTheSetting() async throws {
-        let directory = try Self.temporaryDirectory()
+        let directory = try PorticoProcess.temporaryDirectory("https")
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = directory.appendingPathComponent("portico.sqlite").path
         let files = try TestCertificate.make().write(to: directory)
@@ -100,7 +94,7 @@ struct HTTPSTests {
     }
 
     @Test func sessionCookiesAreHostPrefixedAndSecureWhenPorticoServesHTTPS() async throws {
-        let directory = try Self.temporaryDirectory()
+        let directory = try PorticoProcess.temporaryDirectory("https")
         defer { try? FileManager.default.removeItem(at: directory) }
         let files = try TestCertificate.make().write(to: directory)
         let portico = try await TestPortico.make {

@@ -26,8 +26,7 @@ struct ReleaseArtefactTests {
     }
 
     @Test func theArtefactServesWithTheSwiftToolchainOutOfReach() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portico-release-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try PorticoProcess.temporaryDirectory("release")
         defer { try? FileManager.default.removeItem(at: directory) }
         let script = PorticoProcess.repositoryRoot.appendingPathComponent("Scripts/release.sh").path
         let build = try await ChildProcess.run(
