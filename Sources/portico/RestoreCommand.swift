@@ -30,6 +30,12 @@ struct Restore: AsyncParsableCommand {
             if let replaced = outcome.replacedPath {
                 print("the database it replaced is at \(replaced); delete it once you no longer need it")
             }
+            if !FileManager.default.fileExists(atPath: config.secretsKeyPath) {
+                CLI.printError(
+                    "warning: no key file at \(config.secretsKeyPath): the backup's webhook signing secrets, TOTP secrets and "
+                        + "signing keys open only with the key file of the Portico that wrote it; copy it there before starting"
+                )
+            }
         } catch {
             CLI.fail("restore refused: \(error)", code: 1)
         }

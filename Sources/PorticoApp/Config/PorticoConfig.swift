@@ -252,7 +252,7 @@ public struct PorticoConfig: Sendable, Equatable {
     }
 
     /// The file holding the key that seals webhook signing secrets (`secrets.key_file`, else beside the database).
-    var secretsKeyPath: String { secrets.keyFile ?? database.path + ".key" }
+    public var secretsKeyPath: String { secrets.keyFile ?? database.path + ".key" }
 
     var storeConfiguration: StoreConfiguration {
         StoreConfiguration(

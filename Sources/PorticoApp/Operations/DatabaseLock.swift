@@ -27,18 +27,28 @@ public final class DatabaseLock: Sendable {
     }
 
     private static func take(path: String, operation: Int32) throws -> DatabaseLock? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw CocoaError(
-                .fileReadNoPermission,
-                userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: String(cString: strerror(errno))]
-            )
-        }
-        guard flock(descriptor, operation | LOCK_NB) == 0 else {
+        // A restore renames a new file into place: a lock on the file that was there before
+        // protects nothing, so the locked file must still be the one at the path.
+        for _ in 0..<10 {
+            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else {
+                throw CocoaError(
+                    .fileReadNoPermission,
+                    userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: String(cString: strerror(errno))]
+                )
+            }
+            guard flock(descriptor, operation | LOCK_NB) == 0 else {
+                close(descriptor)
+                return nil
+            }
+            var locked = stat()
+            var current = stat()
+            if fstat(descriptor, &locked) == 0, stat(path, &current) == 0, locked.st_ino == current.st_ino, locked.st_dev == current.st_dev {
+                return DatabaseLock(descriptor: descriptor)
+            }
             close(descriptor)
-            return nil
         }
-        return DatabaseLock(descriptor: descriptor)
+        return nil
     }
 
     /// Gives the lock back (a restore, once the new file is in place).

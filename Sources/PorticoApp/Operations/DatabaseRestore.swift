@@ -31,22 +31,30 @@ public enum DatabaseRestore {
     /// place at `database`, moving the current file aside. A database that does
     /// not exist yet is refused unless `create` (a mistyped or relative path
     /// would otherwise make a new one where no server looks).
-    public static func run(backup: String, database: String, create: Bool = false) throws(Failure) -> Outcome {
+    public static func run(backup: String, database path: String, create: Bool = false) throws(Failure) -> Outcome {
         do {
             _ = try SQLiteStore.verifyBackup(at: backup)
         } catch {
             throw .unusable("\(error)")
         }
-        let exists = FileManager.default.fileExists(atPath: database)
-        guard exists || create else { throw .noDatabase(URL(fileURLWithPath: database).path) }
-        let lock: DatabaseLock?
+        // The file a link points to is the database (its directory, owner and mode), not the link.
+        let database = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        let manager = FileManager.default
+        if !manager.fileExists(atPath: database) {
+            guard create else { throw .noDatabase(database) }
+            // An empty, private file to hold the lock on, so a server starting meanwhile waits for it.
+            guard manager.createFile(atPath: database, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw .unusable("cannot create \(database)")
+            }
+        }
+        let taken: DatabaseLock?
         do {
-            lock = exists ? try DatabaseLock.exclusive(path: database) : nil
+            taken = try DatabaseLock.exclusive(path: database)
         } catch {
             throw .unusable("cannot open \(database): \(error)")
         }
-        if exists, lock == nil { throw .inUse(database) }
-        defer { lock?.release() }
+        guard let lock = taken else { throw .inUse(database) }
+        defer { lock.release() }
         do {
             let outcome = try SQLiteStore.restore(backup: backup, over: database)
             return Outcome(schemaVersion: outcome.schemaVersion, replacedPath: outcome.replacedPath)

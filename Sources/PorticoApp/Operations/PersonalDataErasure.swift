@@ -27,6 +27,15 @@ public struct PersonalDataErasure: Sendable {
         public var description: String
     }
 
+    /// One `@` between a non-empty local part and a domain with a dot, no spaces: any
+    /// address the API may have stored (internationalized ones included), never a
+    /// fragment that would match many.
+    static func isAddress(_ text: String) -> Bool {
+        let parts = text.trimmingCharacters(in: .whitespaces).split(separator: "@", omittingEmptySubsequences: false)
+        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")
+            && !text.trimmingCharacters(in: .whitespaces).contains(where: \.isWhitespace)
+    }
+
     /// Erases `subject`; returns what was removed, by where it lived, and whether the WAL was emptied.
     public func erase(_ subject: Subject, by actor: AuditActor = .cli) async throws -> (removed: [String: Int], walEmptied: Bool) {
         switch subject {
@@ -34,7 +43,7 @@ public struct PersonalDataErasure: Sendable {
             throw InvalidSubject(description: "\"\(id)\" is not a customer id (cus_ and 22 letters or digits)")
         case .organization(let id) where !Identifier.isWellFormed(id, prefix: "org"):
             throw InvalidSubject(description: "\"\(id)\" is not an organization id (org_ and 22 letters or digits)")
-        case .email(let address) where MailAddress(address) == nil:
+        case .email(let address) where !Self.isAddress(address):
             throw InvalidSubject(description: "\"\(address)\" is not an email address")
         default: break
         }
@@ -42,7 +51,7 @@ public struct PersonalDataErasure: Sendable {
         let (storeSubject, targetType, targetID): (ErasureSubject, String, String) =
             switch subject {
             case .customer(let id): (.customer(id: id), "customer", id)
-            case .email(let address): (.email(MailAddress(address)?.address ?? address), "email", "address erased")
+            case .email(let address): (.email(address.trimmingCharacters(in: .whitespaces)), "email", "address erased")
             case .organization(let id): (.organization(id: id), "organization", id)
             }
         let audit = actor.entry("personal_data.erased", organizationID: nil, targetType: targetType, targetID: targetID, at: now)

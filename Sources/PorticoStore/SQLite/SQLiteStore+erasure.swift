@@ -15,7 +15,11 @@ extension SQLiteStore: ErasureStore {
             defer { try? db.execute(sql: "PRAGMA secure_delete = OFF") }
             var report = ErasureReport()
             try db.inTransaction {
-                try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS erase_needles (needle TEXT PRIMARY KEY) WITHOUT ROWID")
+                // folded: matched against the lower-cased column (addresses); raw: only in text that is not JSON.
+                try db.execute(
+                    sql:
+                        "CREATE TEMP TABLE IF NOT EXISTS erase_needles (needle TEXT NOT NULL, folded INTEGER NOT NULL, raw INTEGER NOT NULL, PRIMARY KEY (needle, folded, raw)) WITHOUT ROWID"
+                )
                 try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS erase_ids (id TEXT PRIMARY KEY) WITHOUT ROWID")
                 try db.execute(sql: "DELETE FROM temp.erase_needles")
                 try db.execute(sql: "DELETE FROM temp.erase_ids")
@@ -44,11 +48,29 @@ extension SQLiteStore: ErasureStore {
         if let email = try String.fetchOne(db, sql: "SELECT email FROM customers WHERE id = ?", arguments: [id]), !email.isEmpty {
             emails.insert(email)
         }
-        // A customer deleted through the API left its address in its events' data.
-        let mentions = try String.fetchAll(db, sql: "SELECT data FROM events WHERE instr(data, ?) > 0", arguments: [Self.quoted(id)])
-        for data in mentions { emails.formUnion(JSONWalk.strings(in: data, key: "email")) }
-        let exists = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM customers WHERE id = ?)", arguments: [id]) ?? false
-        guard exists || !mentions.isEmpty else { throw StoreError.notFound("no customer \(id), and no event mentions it") }
+        // A customer deleted through the API left its address in its own events (data.object, and
+        // data.previous_attributes after a change); other events that mention the id are not its own.
+        emails.formUnion(
+            try String?.fetchAll(
+                db,
+                sql: """
+                    SELECT json_extract(data, '$.object.email') FROM events WHERE type GLOB 'customer.*' AND json_extract(data, '$.object.id') = ?
+                    UNION SELECT json_extract(data, '$.previous_attributes.email') FROM events WHERE type GLOB 'customer.*' AND json_extract(data, '$.object.id') = ?
+                    """,
+                arguments: [id, id]
+            ).compactMap { $0 }.filter { !$0.isEmpty }
+        )
+        let known =
+            try Bool.fetchOne(
+                db,
+                sql: "SELECT EXISTS (SELECT 1 FROM customers WHERE id = ?) OR EXISTS (SELECT 1 FROM events WHERE instr(data, ?) > 0)",
+                arguments: [id, Self.quoted(id)]
+            ) ?? false
+        // Request logs can outlive the events (whole partitions, dropped later).
+        let logged = try requestLogTables(db).contains { table in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(table) WHERE instr(path || '/', ?) > 0)", arguments: ["/\(id)/"]) ?? false
+        }
+        guard known || logged else { throw StoreError.notFound("no customer \(id), and neither an event nor a logged request mentions it") }
         try eraseCustomers(ids: [id], emails: emails, db, &report)
     }
 
@@ -76,13 +98,18 @@ extension SQLiteStore: ErasureStore {
         try db.execute(sql: "DELETE FROM email_confirmations WHERE lower(email) = lower(?)", arguments: [address])
         report.removed["address_confirmations"] = db.changesCount
         var ids = Set(try String.fetchAll(db, sql: "SELECT id FROM customers WHERE lower(email) = lower(?)", arguments: [address]))
-        // Customers deleted through the API are known by their events.
-        let mentions = try String.fetchAll(
-            db,
-            sql: "SELECT data FROM events WHERE type GLOB 'customer.*' AND instr(lower(data), ?) > 0",
-            arguments: [Self.quoted(address.lowercased())]
+        // Customers deleted through the API (or whose address was changed) are known by their own
+        // events' customer object; an address elsewhere in an event (free text) names nobody's id.
+        ids.formUnion(
+            try String?.fetchAll(
+                db,
+                sql: """
+                    SELECT json_extract(data, '$.object.id') FROM events WHERE type GLOB 'customer.*'
+                    AND (lower(json_extract(data, '$.object.email')) = lower(?) OR lower(json_extract(data, '$.previous_attributes.email')) = lower(?))
+                    """,
+                arguments: [address, address]
+            ).compactMap { $0 }
         )
-        for data in mentions { ids.formUnion(JSONWalk.strings(in: data, key: "id").filter { $0.hasPrefix("cus_") }) }
         try eraseCustomers(ids: ids, emails: [address], db, &report)
     }
 
@@ -95,10 +122,22 @@ extension SQLiteStore: ErasureStore {
                 addresses.insert(email)
             }
         }
-        // Matched as whole JSON strings ("…"), without case for addresses: a longer address
-        // that contains this one, or a short value, never matches.
-        for needle in ids.map(Self.quoted) + addresses.map({ Self.quoted($0.lowercased()) }) {
-            try db.execute(sql: "INSERT OR IGNORE INTO temp.erase_needles VALUES (lower(?))", arguments: [needle])
+        // Ids exactly, as whole JSON strings ("cus_…"); addresses as whole JSON strings without
+        // case, so a longer address that contains one, or a short value, never matches; in a
+        // captured body that is not JSON (a form, a cut-off body), an address anywhere, also
+        // percent-encoded.
+        var needles: [(String, folded: Bool, raw: Bool)] = ids.map { (Self.quoted($0), false, false) }
+        for address in addresses.map({ $0.lowercased() }) {
+            needles.append((Self.quoted(address), true, false))
+            needles.append((address, true, true))
+            if let encoded = address.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))),
+                encoded != address
+            {
+                needles.append((encoded.lowercased(), true, true))
+            }
+        }
+        for (needle, folded, raw) in needles {
+            try db.execute(sql: "INSERT OR IGNORE INTO temp.erase_needles VALUES (?, ?, ?)", arguments: [needle, folded, raw])
         }
         try db.execute(sql: "DELETE FROM customers WHERE id IN (SELECT id FROM temp.erase_ids)")
         report.removed["customers"] = db.changesCount
@@ -117,8 +156,12 @@ extension SQLiteStore: ErasureStore {
     /// response excerpts of those events' attempts, captured request and response bodies,
     /// logged paths, and audit details.
     private static func scrub(_ db: Database, _ report: inout ErasureReport) throws {
+        // A JSON column holds a needle as a whole string; a body that is not JSON holds an address anywhere.
         let matches = { (column: String) in
-            "EXISTS (SELECT 1 FROM temp.erase_needles n WHERE instr(lower(\(column)), n.needle) > 0)"
+            """
+            EXISTS (SELECT 1 FROM temp.erase_needles n WHERE \(column) IS NOT NULL AND (n.raw = 0 OR json_valid(\(column)) = 0)
+                AND instr(CASE WHEN n.folded THEN lower(\(column)) ELSE \(column) END, n.needle) > 0)
+            """
         }
         let events = try String.fetchAll(db, sql: "SELECT id FROM events WHERE \(matches("data"))")
         for event in events {
@@ -210,32 +253,13 @@ extension SQLiteStore: ErasureStore {
 
     /// `value` as a JSON string literal's text, quotes included.
     private static func quoted(_ value: String) -> String {
-        String(decoding: (try? JSONEncoder().encode(value)) ?? Data("\"\(value)\"".utf8), as: UTF8.self)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        return String(decoding: (try? encoder.encode(value)) ?? Data("\"\(value)\"".utf8), as: UTF8.self)
     }
 
     /// `path` with every whole segment equal to `id` replaced by `[erased]`.
     static func erasingSegment(_ id: String, in path: String) -> String {
         path.split(separator: "/", omittingEmptySubsequences: false).map { $0 == id ? "[erased]" : String($0) }.joined(separator: "/")
-    }
-}
-
-/// Reading string values out of stored JSON text (event data), for erasure.
-enum JSONWalk {
-    /// Every string value stored under `key`, at any depth.
-    static func strings(in json: String, key: String) -> Set<String> {
-        guard let root = try? JSONSerialization.jsonObject(with: Data(json.utf8)) else { return [] }
-        var found = Set<String>()
-        func walk(_ value: Any) {
-            if let object = value as? [String: Any] {
-                for (name, child) in object {
-                    if name == key, let text = child as? String { found.insert(text) }
-                    walk(child)
-                }
-            } else if let array = value as? [Any] {
-                array.forEach(walk)
-            }
-        }
-        walk(root)
-        return found
     }
 }

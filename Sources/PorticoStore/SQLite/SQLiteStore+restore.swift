@@ -67,15 +67,21 @@ extension SQLiteStore {
         let temporary = directory.appendingPathComponent(".\(target.lastPathComponent).restore-\(UUID().uuidString)")
         defer { try? manager.removeItem(at: temporary) }
         try copyVerified(from: backup, to: temporary.path)
+        // The service's user (systemd's DynamicUser) must still be able to open it; a new one is private.
+        var carried: [FileAttributeKey: Any] = [.posixPermissions: 0o600]
         if let attributes = try? manager.attributesOfItem(atPath: database) {
-            // The service's user (systemd's DynamicUser) must still be able to open it.
-            var carried: [FileAttributeKey: Any] = [:]
             for key in [FileAttributeKey.ownerAccountID, .groupOwnerAccountID, .posixPermissions] { carried[key] = attributes[key] }
-            try manager.setAttributes(carried, ofItemAtPath: temporary.path)
         }
+        try manager.setAttributes(carried, ofItemAtPath: temporary.path)
         try fsync(path: temporary.path)
 
         var replaced: String?
+        // An empty file is only the lock a restore into a new place made: nothing to keep.
+        if ((try? manager.attributesOfItem(atPath: database))?[.size] as? NSNumber)?.int64Value == 0,
+            !manager.fileExists(atPath: database + "-wal")
+        {
+            try manager.removeItem(atPath: database)
+        }
         if manager.fileExists(atPath: database) {
             let aside = try asideName(for: database, at: now)
             try move(database, to: aside)

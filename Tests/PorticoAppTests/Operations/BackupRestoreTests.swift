@@ -141,6 +141,21 @@ struct BackupRestoreTests {
         #expect(!FileManager.default.fileExists(atPath: elsewhere))
         #expect(try await PorticoProcess.run(["restore", good, "--database", elsewhere, "--create"]).status == 0)
         #expect(try await PorticoProcess.run(["check", "--database", elsewhere]).status == 0)
+        let created = try FileManager.default.attributesOfItem(atPath: elsewhere)
+        #expect((created[.posixPermissions] as? NSNumber)?.intValue == 0o600, "a new database is private")
+        let beside = try FileManager.default.contentsOfDirectory(atPath: (elsewhere as NSString).deletingLastPathComponent)
+        #expect(!beside.contains { $0.contains(".replaced-") }, "nothing to set aside: \(beside)")
+
+        // A database reached through a link: the file it points to is replaced, keeping its mode; the link stays.
+        let real = directory.appendingPathComponent("real.sqlite").path
+        #expect(try await PorticoProcess.run(["org", "create", "--name", "Behind a link", "--database", real]).status == 0)
+        try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: real)
+        let linked = directory.appendingPathComponent("linked.sqlite").path
+        try FileManager.default.createSymbolicLink(atPath: linked, withDestinationPath: real)
+        #expect(try await PorticoProcess.run(["restore", good, "--database", linked]).status == 0)
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: linked)) == real, "the link is still a link")
+        #expect((try FileManager.default.attributesOfItem(atPath: real)[.posixPermissions] as? NSNumber)?.intValue == 0o640)
+        #expect(try await PorticoProcess.python(names, [real]).contains("Current"))
     }
 
     @Test func scheduledBackupsAreVerifiedNamedByTimeAndRotated() async throws {
