@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PorticoCore
 import PorticoStore
+import Synchronization
 
 /// `backup.directory`: a consistent online copy of the database every
 /// `backup.every_hours`, named `portico-<UTC time>.sqlite`, and the newest
@@ -23,6 +24,8 @@ final class ScheduledBackups: Sendable {
     private let clock: any PorticoClock
     private let metrics: PorticoMetrics
     private let logger: Logger
+    /// One backup at a time: the scheduler's run at start and another caller must not both write one.
+    private let running = Mutex(false)
 
     init(
         settings: PorticoConfig.Backup,
@@ -43,8 +46,16 @@ final class ScheduledBackups: Sendable {
 
     /// Backs up when the newest backup is `every_hours` old (or there is none); returns the new file's path.
     /// The gauge starts from the newest backup on disk, so a restart does not look like a missed backup.
+    /// Returns nil when none is due, or one is being written right now.
     @discardableResult
     func runIfDue() async throws -> String? {
+        let claimed = running.withLock { running in
+            if running { return false }
+            running = true
+            return true
+        }
+        guard claimed else { return nil }
+        defer { running.withLock { $0 = false } }
         let now = clock.nowMilliseconds
         // One dated in the future (the clock was set back) does not hold backups off.
         if let newest = try backups().last(where: { $0.time <= now })?.time {
