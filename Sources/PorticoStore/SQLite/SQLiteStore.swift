@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import Synchronization
 
 /// The only gateway to Portico's SQLite file.
 ///
@@ -15,6 +16,8 @@ package final class SQLiteStore: Sendable {
     package let mailQueued = WakeSignal()
     /// Whether writes are succeeding (full disk, I/O errors); `/readyz` reads it.
     package let health = StorageHealth()
+    /// Set by the first `close()`; a second one does nothing (the pool must not be touched once closed).
+    private let closed = Mutex(false)
 
     /// Opens (creating if needed) the database file and applies pending migrations
     /// unless `migrate` is false.
@@ -86,6 +89,14 @@ package final class SQLiteStore: Sendable {
 
     /// Closes the pool; further use is a programming error.
     package func close() throws {
+        let first = closed.withLock { closed in
+            defer { closed = true }
+            return !closed
+        }
+        guard first else { return }
+        // Copy the WAL into the database file and empty it first: the pool's last connection
+        // to close may be a read-only one, which cannot, and the WAL would keep the newest commits.
+        _ = try? pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
         try pool.close()
     }
 }

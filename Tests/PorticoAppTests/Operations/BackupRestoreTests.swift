@@ -34,6 +34,8 @@ struct BackupRestoreTests {
         #expect(refused.status == 1 && refused.stderr.contains("a running Portico holds"), "\(refused.stderr)")
         #expect(try await HTTP.request("GET", "\(url)/v1/customers/\(lost)", key: key).status == 200)
         #expect(await server.stop() == 0)
+        let wal = (try? FileManager.default.attributesOfItem(atPath: database + "-wal"))?[.size] as? NSNumber
+        #expect((wal?.intValue ?? 0) == 0, "a stopped server's commits are all in the database file")
 
         // 4. Restore, with the server stopped.
         let restored = try await PorticoProcess.run(["restore", backup, "--database", database])
