@@ -28,9 +28,7 @@ struct Serve: AsyncParsableCommand {
         // create credentials that were never shown.
         try await CLI.serve(runtime) {
             try await buildApplication(runtime: runtime) { port in
-                let server = runtime.config.server
-                let scheme = server.tlsCertificate == nil ? "http" : "https"
-                let url = "\(scheme)://\(server.host.contains(":") ? "[\(server.host)]" : server.host):\(port)"
+                let url = runtime.config.listenURL(port: port)
                 CLI.printLine("Portico is listening on \(url)")
                 CLI.printLine("  Dashboard:  \(url)/dashboard\n  Docs:       \(url)/docs")
                 if runtime.config.mail.smtpHost == nil {

@@ -247,8 +247,12 @@ public struct PorticoConfig: Sendable, Equatable {
 
     /// The base URL clients use to reach this instance once it listens on `port`.
     func baseURL(port: Int) -> String {
-        server.publicURL
-            ?? "\(server.tlsCertificate == nil ? "http" : "https")://\(server.host.contains(":") ? "[\(server.host)]" : server.host):\(port)"
+        server.publicURL ?? listenURL(port: port)
+    }
+
+    /// The address this instance listens on (`https://` when it serves TLS; IPv6 hosts bracketed).
+    public func listenURL(port: Int) -> String {
+        "\(server.tlsCertificate == nil ? "http" : "https")://\(server.host.contains(":") ? "[\(server.host)]" : server.host):\(port)"
     }
 
     /// The file holding the key that seals webhook signing secrets (`secrets.key_file`, else beside the database).

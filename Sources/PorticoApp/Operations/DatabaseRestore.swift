@@ -32,8 +32,9 @@ public enum DatabaseRestore {
     /// not exist yet is refused unless `create` (a mistyped or relative path
     /// would otherwise make a new one where no server looks).
     public static func run(backup: String, database path: String, create: Bool = false) throws(Failure) -> Outcome {
+        let schemaVersion: String
         do {
-            _ = try SQLiteStore.verifyBackup(at: backup)
+            schemaVersion = try SQLiteStore.verifyBackup(at: backup)
         } catch {
             throw .unusable("\(error)")
         }
@@ -56,8 +57,7 @@ public enum DatabaseRestore {
         guard let lock = taken else { throw .inUse(database) }
         defer { lock.release() }
         do {
-            let outcome = try SQLiteStore.restore(backup: backup, over: database)
-            return Outcome(schemaVersion: outcome.schemaVersion, replacedPath: outcome.replacedPath)
+            return Outcome(schemaVersion: schemaVersion, replacedPath: try SQLiteStore.restore(backup: backup, over: database))
         } catch {
             throw .unusable("\(error)")
         }

@@ -14,6 +14,18 @@ enum Migrations {
 
     static var current: String { identifiers.last! }
 
+    /// The migrations recorded in `db`, in the order applied (GRDB's own table; absent until the first).
+    static func recorded(in db: Database) throws -> [String] {
+        guard try db.tableExists("grdb_migrations") else { return [] }
+        return try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid")
+    }
+
+    /// Those of `recorded` this build does not know: a newer Portico applied them.
+    static func unknown(in recorded: [String]) -> [String] {
+        let known = Set(identifiers)
+        return recorded.filter { !known.contains($0) }
+    }
+
     static func migrator(upTo target: String? = nil) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         for step in steps {

@@ -1,14 +1,6 @@
 import Foundation
 import GRDB
 
-/// What `restore` found in a backup and did with the database it replaced.
-package struct RestoreOutcome: Sendable, Equatable {
-    /// The backup's last migration: `serve` brings an older one up to date at start.
-    package var schemaVersion: String
-    /// Where the replaced database (and its WAL, if it had one) was moved; nil when there was none.
-    package var replacedPath: String?
-}
-
 extension SQLiteStore {
     /// Checks that `backup` is a whole Portico database this build can open:
     /// SQLite's integrity check passes and it has no migration newer than this
@@ -34,9 +26,8 @@ extension SQLiteStore {
             guard integrity == ["ok"] else {
                 throw StoreError.integrity("\(backup) failed its integrity check: \(integrity.prefix(5).joined(separator: "; "))")
             }
-            guard try db.tableExists("grdb_migrations") else { throw StoreError.integrity("\(backup) is not a Portico database") }
-            let applied = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid")
-            let unknown = applied.filter { !Migrations.identifiers.contains($0) }
+            let applied = try Migrations.recorded(in: db)
+            let unknown = Migrations.unknown(in: applied)
             guard unknown.isEmpty else { throw StoreError.schemaNewer(unknown: unknown) }
             guard let last = applied.last else { throw StoreError.integrity("\(backup) is not a Portico database") }
             // The tables every Portico database has had since its first migration.
@@ -47,8 +38,10 @@ extension SQLiteStore {
         }
     }
 
-    /// Puts a verified copy of `backup` in place at `database`. The caller holds
-    /// the database's exclusive lock (no server has it open).
+    /// Puts a copy of `backup`, which the caller checked with `verifyBackup`, in
+    /// place at `database`; returns where the replaced database (and its WAL)
+    /// was moved, nil when there was none. The caller holds the database's
+    /// exclusive lock (no server has it open).
     ///
     /// The copy is made with SQLite's backup API (so a backup that still has
     /// commits in a WAL beside it, or is reached through a symbolic link, is
@@ -59,8 +52,7 @@ extension SQLiteStore {
     /// shared-memory index is removed (it describes the old WAL), and the copy
     /// is renamed into place with the replaced file's owner and mode. A crash
     /// at any step leaves either the old database or the new one at `database`.
-    package static func restore(backup: String, over database: String, now: Date = Date()) throws -> RestoreOutcome {
-        let schemaVersion = try verifyBackup(at: backup)
+    package static func restore(backup: String, over database: String, now: Date = Date()) throws -> String? {
         let manager = FileManager.default
         let target = URL(fileURLWithPath: database)
         let directory = target.deletingLastPathComponent()
@@ -92,7 +84,7 @@ extension SQLiteStore {
         try? manager.removeItem(atPath: database + "-shm")
         try move(temporary.path, to: database)
         try fsync(path: directory.path)
-        return RestoreOutcome(schemaVersion: schemaVersion, replacedPath: replaced)
+        return replaced
     }
 
     /// A consistent single-file copy of `source` (read through its WAL, if any) at

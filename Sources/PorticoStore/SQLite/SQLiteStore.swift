@@ -68,18 +68,13 @@ package final class SQLiteStore: Sendable {
         let queue = try DatabaseQueue(path: path, configuration: configuration)
         defer { try? queue.close() }
         return try queue.read { db in
-            let applied = try db.tableExists("grdb_migrations") ? try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") : []
-            return (Migrations.identifiers.filter { !applied.contains($0) }, applied.filter { !Migrations.identifiers.contains($0) })
+            let recorded = try Migrations.recorded(in: db)
+            return (Migrations.identifiers.filter { !recorded.contains($0) }, Migrations.unknown(in: recorded))
         }
     }
 
     package func unknownMigrations() throws -> [String] {
-        try pool.read { db in
-            // GRDB's own table; absent until the first migration.
-            guard try db.tableExists("grdb_migrations") else { return [] }
-            let known = Set(Migrations.identifiers)
-            return try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid").filter { !known.contains($0) }
-        }
+        try pool.read { db in Migrations.unknown(in: try Migrations.recorded(in: db)) }
     }
 
     /// Applies migrations up to and including `identifier` only (tests of upgrades).
