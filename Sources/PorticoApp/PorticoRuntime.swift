@@ -290,7 +290,7 @@ public final class PorticoRuntime: Sendable {
     func announceExpiringKeys() async throws -> Int {
         try await store.announceExpiringKeys(now: clock.nowMilliseconds) { [clock] key in
             let now = clock.nowMilliseconds
-            return try? Events.make(
+            return Events.make(
                 AlertKind.keyExpiring.rawValue,
                 about: APIKeyResource(key, now: now),
                 scope: TenantScope(organizationId: key.organizationId, livemode: key.livemode),

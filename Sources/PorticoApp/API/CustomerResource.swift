@@ -3,62 +3,60 @@ import PorticoCore
 import PorticoStore
 
 /// The public JSON shape of a customer.
-struct CustomerResource: Encodable, Sendable {
-    var id: String
-    var name: String?
-    var email: String?
-    var description: String?
-    var metadata: [String: String]
-    var livemode: Bool
-    var createdAt: Int64
-    var updatedAt: Int64
+struct CustomerResource: JSONWritable, Sendable {
+    var record: CustomerRecord
 
     init(_ record: CustomerRecord) {
-        id = record.id
-        name = record.name
-        email = record.email
-        description = record.description
-        metadata = StoredMetadata.decode(record.metadata)
-        livemode = record.livemode
-        createdAt = record.createdAt
-        updatedAt = record.updatedAt
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, object, name, email, description, metadata, livemode
-        case createdAt = "created_at"
-        case updatedAt = "updated_at"
+        self.record = record
     }
 
     /// Every field is always present; absent values are `null`, as in Stripe.
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode("customer", forKey: .object)
-        try container.encode(name, forKey: .name)
-        try container.encode(email, forKey: .email)
-        try container.encode(description, forKey: .description)
-        try container.encode(metadata, forKey: .metadata)
-        try container.encode(livemode, forKey: .livemode)
-        try container.encode(RFC3339.string(milliseconds: createdAt), forKey: .createdAt)
-        try container.encode(RFC3339.string(milliseconds: updatedAt), forKey: .updatedAt)
+    /// `metadata` is the stored JSON object, spliced as is.
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("created_at", time: record.createdAt)
+            json.field("description", record.description)
+            json.field("email", record.email)
+            json.field("id", record.id)
+            json.field("livemode", record.livemode)
+            json.field("metadata", json: StoredMetadata.json(record.metadata))
+            json.field("name", record.name)
+            json.field("object", "customer")
+            json.field("updated_at", time: record.updatedAt)
+        }
     }
 }
 
-/// How a `metadata` map is kept in its TEXT column: a JSON object of strings.
+/// How a `metadata` map is kept in its TEXT column: a JSON object of
+/// strings, written by `encode` in the API's JSON style, so a response can
+/// splice it without parsing it.
 enum StoredMetadata {
     static func decode(_ text: String) -> [String: String] {
         (try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))) ?? [:]
     }
 
-    static func encode(_ metadata: [String: String]) throws -> String {
-        String(decoding: try JSONCoding.encoder.encode(metadata), as: UTF8.self)
+    static func encode(_ metadata: [String: String]) -> String {
+        var json = JSONWriter(capacity: 256)
+        json.value(metadata)
+        return String(buffer: json.buffer)
+    }
+
+    /// The stored text as it goes into a response; a column never written (empty) is `{}`.
+    static func json(_ text: String) -> String {
+        text.isEmpty ? "{}" : text
     }
 }
 
 /// `{"id":…,"object":"customer","deleted":true}`, the answer to a delete.
-struct DeletedResource: Encodable, Sendable {
+struct DeletedResource: JSONWritable, Sendable {
     var id: String
     var object: String
-    let deleted = true
+
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("deleted", true)
+            json.field("id", id)
+            json.field("object", object)
+        }
+    }
 }

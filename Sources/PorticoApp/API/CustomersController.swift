@@ -43,12 +43,12 @@ struct CustomersController: Sendable {
             name: input.name.value(or: nil),
             email: input.email.value(or: nil),
             description: input.description.value(or: nil),
-            metadata: try StoredMetadata.encode(metadata),
+            metadata: StoredMetadata.encode(metadata),
             createdAt: now,
             updatedAt: now
         )
         let resource = CustomerResource(record)
-        let event = try Events.make("customer.created", about: resource, scope: scope, requestID: context.requestID, at: now)
+        let event = Events.make("customer.created", about: resource, scope: scope, requestID: context.requestID, at: now)
         return try await context.respond { completion in
             try await store.insertCustomer(record, event: event, completing: completion)
         } render: { _ in
@@ -63,7 +63,7 @@ struct CustomersController: Sendable {
         let (cached, generation) = cache.lookup(key)
         if let cached { return JSONCoding.response(body: cached) }
         guard let record = try await store.customer(id: id, scope: scope) else { throw APIError.notFound("customer", id: id) }
-        let body = try JSONCoding.body(CustomerResource(record))
+        let body = JSONWriter.render(CustomerResource(record))
         cache.insert(key, body, readAt: generation)
         return JSONCoding.response(body: body)
     }
@@ -79,16 +79,16 @@ struct CustomersController: Sendable {
             input.description.apply(to: &customer.description)
             var metadata = StoredMetadata.decode(customer.metadata)
             input.metadata.apply(to: &metadata)
-            customer.metadata = (try? StoredMetadata.encode(metadata)) ?? customer.metadata
+            customer.metadata = StoredMetadata.encode(metadata)
             customer.updatedAt = max(now, customer.createdAt)
         } event: { [requestID = context.requestID] before, after in
             let resource = CustomerResource(after)
-            guard let previous = try Events.previousAttributes(before: CustomerResource(before), after: resource) else { return nil }
-            return try Events.make("customer.updated", about: resource, previous: previous, scope: scope, requestID: requestID, at: now)
+            guard let previous = Events.previousAttributes(before: CustomerResource(before), after: resource) else { return nil }
+            return Events.make("customer.updated", about: resource, previous: previous, scope: scope, requestID: requestID, at: now)
         }
         cache.invalidate(RepresentationCache.Key(scope: scope, id: id))
         guard let updated else { throw APIError.notFound("customer", id: id) }
-        return try JSONCoding.response(CustomerResource(updated))
+        return JSONCoding.response(CustomerResource(updated))
     }
 
     @Sendable func delete(_ request: Request, context: Context) async throws -> Response {
@@ -96,18 +96,18 @@ struct CustomersController: Sendable {
         let id = try context.parameters.require("id")
         let now = clock.nowMilliseconds
         let deleted = try await store.deleteCustomer(id: id, scope: scope) { [requestID = context.requestID] customer in
-            try Events.make("customer.deleted", about: CustomerResource(customer), scope: scope, requestID: requestID, at: now)
+            Events.make("customer.deleted", about: CustomerResource(customer), scope: scope, requestID: requestID, at: now)
         }
         cache.invalidate(RepresentationCache.Key(scope: scope, id: id))
         guard deleted else { throw APIError.notFound("customer", id: id) }
-        return try JSONCoding.response(DeletedResource(id: id, object: "customer"))
+        return JSONCoding.response(DeletedResource(id: id, object: "customer"))
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
         let scope = try context.requirePrincipal().tenant
         let query = try ListQuery(request.uri, extra: ["email"])
         let page = try await store.customers(scope: scope, email: query.extra["email"], page: query.page)
-        return try JSONCoding.response(
+        return JSONCoding.response(
             ListEnvelope<CustomerResource>(data: page.items.map { CustomerResource($0) }, hasMore: page.hasMore, url: "/v1/customers")
         )
     }

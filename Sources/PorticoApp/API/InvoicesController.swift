@@ -17,32 +17,35 @@ struct InvoicesController: Sendable {
         let scope = try context.requirePrincipal().tenant
         let query = try ListQuery(request.uri)
         let page = try await store.invoices(scope: scope, page: query.page)
-        return try JSONCoding.response(ListEnvelope(data: page.items.map(InvoiceResource.init), hasMore: page.hasMore, url: "/v1/invoices"))
+        return JSONCoding.response(ListEnvelope(data: page.items.map(InvoiceResource.init), hasMore: page.hasMore, url: "/v1/invoices"))
     }
 
     @Sendable func retrieve(_ request: Request, context: Context) async throws -> Response {
         let scope = try context.requirePrincipal().tenant
         let id = try context.parameters.require("id")
         guard let invoice = try await store.invoice(id: id, scope: scope) else { throw APIError.notFound("invoice", id: id) }
-        return try JSONCoding.response(InvoiceResource(invoice))
+        return JSONCoding.response(InvoiceResource(invoice))
     }
 }
 
 /// An invoice as the API shows it: amounts in minor units of `currency`.
-struct InvoiceResource: Encodable {
-    struct Line: Encodable {
+struct InvoiceResource: JSONWritable {
+    struct Line: JSONWritable {
         var description: String
         var quantity: Int64
-        @NullEncoded var unitAmount: Int64?
+        var unitAmount: Int64?
         var amount: Int64
 
-        enum CodingKeys: String, CodingKey {
-            case description, quantity, amount
-            case unitAmount = "unit_amount"
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.field("amount", amount)
+                json.field("description", description)
+                json.field("quantity", quantity)
+                json.field("unit_amount", unitAmount)
+            }
         }
     }
 
-    let object = "invoice"
     var id: String
     var livemode: Bool
     var plan: String
@@ -50,10 +53,10 @@ struct InvoiceResource: Encodable {
     var periodStart: String
     var periodEnd: String
     var baseAmount: Int64
-    @NullEncoded var includedQuantity: Int64?
+    var includedQuantity: Int64?
     var usageQuantity: Int64
     var overageQuantity: Int64
-    @NullEncoded var overageUnitAmount: Int64?
+    var overageUnitAmount: Int64?
     var overageAmount: Int64
     var total: Int64
     var lines: [Line]
@@ -90,16 +93,25 @@ struct InvoiceResource: Encodable {
         self.lines = lines
     }
 
-    enum CodingKeys: String, CodingKey {
-        case object, id, livemode, plan, currency, total, lines
-        case periodStart = "period_start"
-        case periodEnd = "period_end"
-        case baseAmount = "base_amount"
-        case includedQuantity = "included_quantity"
-        case usageQuantity = "usage_quantity"
-        case overageQuantity = "overage_quantity"
-        case overageUnitAmount = "overage_unit_amount"
-        case overageAmount = "overage_amount"
-        case createdAt = "created_at"
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("base_amount", baseAmount)
+            json.field("created_at", createdAt)
+            json.field("currency", currency)
+            json.field("id", id)
+            json.field("included_quantity", includedQuantity)
+            json.key("lines")
+            json.array(lines) { $0.value($1) }
+            json.field("livemode", livemode)
+            json.field("object", "invoice")
+            json.field("overage_amount", overageAmount)
+            json.field("overage_quantity", overageQuantity)
+            json.field("overage_unit_amount", overageUnitAmount)
+            json.field("period_end", periodEnd)
+            json.field("period_start", periodStart)
+            json.field("plan", plan)
+            json.field("total", total)
+            json.field("usage_quantity", usageQuantity)
+        }
     }
 }

@@ -33,7 +33,7 @@ struct KeysController: Sendable {
         let query = try ListQuery(request.uri)
         let page = try await store.apiKeys(scope: scope, page: query.page)
         let now = clock.nowMilliseconds
-        return try JSONCoding.response(
+        return JSONCoding.response(
             ListEnvelope(data: page.items.map { APIKeyResource($0, now: now) }, hasMore: page.hasMore, url: "/v1/keys")
         )
     }
@@ -153,7 +153,7 @@ struct KeysController: Sendable {
             return address
         }
         guard let principal = try await authenticator.principal(for: Substring(token)), principal.tenant == caller.tenant else {
-            return try JSONCoding.response(KeyVerification(code: "not_found"))
+            return JSONCoding.response(KeyVerification(code: "not_found"))
         }
         let now = clock.nowMilliseconds
         var verification = KeyVerification(code: "valid", principal: principal)
@@ -169,7 +169,7 @@ struct KeysController: Sendable {
             if let refused = states.first(where: \.refused) { verification.code = refused.isQuota ? "quota_exceeded" : "rate_limited" }
         }
         verification.valid = verification.code == "valid"
-        return try JSONCoding.response(verification)
+        return JSONCoding.response(verification)
     }
 
     // MARK: Helpers
@@ -192,101 +192,85 @@ struct KeysController: Sendable {
 }
 
 /// A key as the API shows it. The secret appears only in the create and roll answers.
-struct APIKeyResource: Encodable {
-    let object = "api_key"
-    var id: String
-    var livemode: Bool
-    var kind: String
-    @NullEncoded var label: String?
-    var redacted: String
-    var scopes: [String]
-    var allowedIPs: [String]
-    var status: String
-    @NullEncoded var expiresAt: String?
-    @NullEncoded var revokedAt: String?
-    @NullEncoded var rolledTo: String?
-    @NullEncoded var lastUsedAt: String?
-    var createdAt: String
+struct APIKeyResource: JSONWritable {
+    var record: APIKeyRecord
+    var now: Int64
     var secret: String?
 
     init(_ record: APIKeyRecord, now: Int64, secret: String? = nil) {
-        id = record.id
-        livemode = record.livemode
-        kind = record.kind
-        label = record.label
-        redacted = "\(record.prefix)…\(record.last4)"
-        scopes = ScopeSet(stored: record.scopes).listed
-        allowedIPs = record.allowedCidrs.split(separator: " ").map(String.init)
-        status = KeyState(revokedAt: record.revokedAt, expiresAt: record.expiresAt, rolledToID: record.rolledToId, now: now).apiStatus
-        expiresAt = record.expiresAt.map { RFC3339.string(milliseconds: $0) }
-        revokedAt = record.revokedAt.map { RFC3339.string(milliseconds: $0) }
-        rolledTo = record.rolledToId
-        lastUsedAt = record.lastUsedAt.map { RFC3339.string(milliseconds: $0) }
-        createdAt = RFC3339.string(milliseconds: record.createdAt)
+        self.record = record
+        self.now = now
         self.secret = secret
     }
 
-    enum CodingKeys: String, CodingKey {
-        case object, id, livemode, kind, label, redacted, scopes, status, secret
-        case allowedIPs = "allowed_ips"
-        case expiresAt = "expires_at"
-        case revokedAt = "revoked_at"
-        case rolledTo = "rolled_to"
-        case lastUsedAt = "last_used_at"
-        case createdAt = "created_at"
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("allowed_ips", record.allowedCidrs.split(separator: " ").map(String.init))
+            json.field("created_at", time: record.createdAt)
+            json.field("expires_at", time: record.expiresAt)
+            json.field("id", record.id)
+            json.field("kind", record.kind)
+            json.field("label", record.label)
+            json.field("last_used_at", time: record.lastUsedAt)
+            json.field("livemode", record.livemode)
+            json.field("object", "api_key")
+            json.field("redacted", "\(record.prefix)…\(record.last4)")
+            json.field("revoked_at", time: record.revokedAt)
+            json.field("rolled_to", record.rolledToId)
+            json.field("scopes", ScopeSet(stored: record.scopes).listed)
+            if let secret { json.field("secret", secret) }
+            let state = KeyState(revokedAt: record.revokedAt, expiresAt: record.expiresAt, rolledToID: record.rolledToId, now: now)
+            json.field("status", state.apiStatus)
+        }
     }
 }
 
 /// The answer of `POST /v1/keys/verify`.
-struct KeyVerification: Encodable {
-    struct Limit: Encodable {
-        var name: String
-        var limit: Int
-        var windowSeconds: Int
-        var remaining: Int
-        var resetSeconds: Int
+struct KeyVerification: JSONWritable {
+    struct Limit: JSONWritable {
+        var state: LimitState
 
         init(_ state: LimitState) {
-            name = state.policy.name
-            limit = state.policy.quota
-            windowSeconds = state.policy.windowSeconds
-            remaining = state.remaining
-            resetSeconds = state.resetSeconds
+            self.state = state
         }
 
-        enum CodingKeys: String, CodingKey {
-            case name, limit, remaining
-            case windowSeconds = "window_seconds"
-            case resetSeconds = "reset_seconds"
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.field("limit", state.policy.quota)
+                json.field("name", state.policy.name)
+                json.field("remaining", state.remaining)
+                json.field("reset_seconds", state.resetSeconds)
+                json.field("window_seconds", state.policy.windowSeconds)
+            }
         }
     }
 
-    let object = "key_verification"
     var valid = false
     var code: String
-    @NullEncoded var keyID: String?
-    @NullEncoded var organization: String?
-    @NullEncoded var livemode: Bool?
-    @NullEncoded var kind: String?
-    @NullEncoded var scopes: [String]?
-    @NullEncoded var expiresAt: String?
+    var principal: Principal?
     var limits: [Limit] = []
 
     init(code: String, principal: Principal? = nil) {
         self.code = code
-        keyID = principal?.keyID
-        organization = principal?.organizationID
-        livemode = principal?.livemode
-        kind = principal?.kind.rawValue
-        scopes = principal?.scopes.listed
-        expiresAt = principal?.expiresAt.map { RFC3339.string(milliseconds: $0) }
+        self.principal = principal
     }
 
-    enum CodingKeys: String, CodingKey {
-        case object, valid, code, livemode, kind, scopes, limits
-        case organization = "organization_id"
-        case keyID = "key_id"
-        case expiresAt = "expires_at"
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("code", code)
+            json.field("expires_at", time: principal?.expiresAt)
+            json.field("key_id", principal?.keyID)
+            json.field("kind", principal?.kind.rawValue)
+            json.key("limits")
+            json.array(limits) { $0.value($1) }
+            json.key("livemode")
+            if let livemode = principal?.livemode { json.bool(livemode) } else { json.null() }
+            json.field("object", "key_verification")
+            json.field("organization_id", principal?.organizationID)
+            json.key("scopes")
+            if let scopes = principal?.scopes.listed { json.array(scopes) { $0.string($1) } } else { json.null() }
+            json.field("valid", valid)
+        }
     }
 }
 

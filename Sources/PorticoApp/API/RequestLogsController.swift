@@ -37,7 +37,7 @@ struct RequestLogsController: Sendable {
         )
         do {
             let page = try await store.requestLogs(scope: scope, filter: filter, page: query.page, width: width)
-            return try JSONCoding.response(
+            return JSONCoding.response(
                 ListEnvelope(data: page.items.map(RequestLogResource.init), hasMore: page.hasMore, url: "/v1/request-logs")
             )
         } catch StoreError.notFound {
@@ -82,7 +82,7 @@ struct RequestLogsController: Sendable {
         return EventStreamResponse.make(
             ready: ServerSentEvent(event: "ready", data: #"{"livemode":\#(principal.livemode)}"#),
             items: rows,
-            event: { ServerSentEvent(event: "request_log", id: $0.requestId, data: EventStreamResponse.json(RequestLogResource($0))) },
+            event: { ServerSentEvent(event: "request_log", id: $0.requestId, data: JSONWriter.text(RequestLogResource($0))) },
             onEnd: { [tail] in tail.unsubscribe(id) }
         )
     }
@@ -93,50 +93,35 @@ struct RequestLogsController: Sendable {
         guard let entry = try await store.requestLog(requestId: id, scope: scope, width: width) else {
             throw APIError.notFound("request log", id: id)
         }
-        return try JSONCoding.response(RequestLogResource(entry))
+        return JSONCoding.response(RequestLogResource(entry))
     }
 }
 
 /// A request log as the API shows it; `id` is the request id.
-struct RequestLogResource: Encodable {
-    let object = "request_log"
-    var id: String
-    var livemode: Bool
-    var method: String
-    var path: String
-    @NullEncoded var route: String?
-    var status: Int
-    var durationMs: Double
-    @NullEncoded var keyID: String?
-    @NullEncoded var ip: String?
-    @NullEncoded var userAgent: String?
-    @NullEncoded var requestBody: String?
-    @NullEncoded var responseBody: String?
-    var createdAt: String
+struct RequestLogResource: JSONWritable {
+    var entry: RequestLogEntry
 
     init(_ entry: RequestLogEntry) {
-        id = entry.requestId
-        livemode = entry.livemode ?? false
-        method = entry.method
-        path = entry.path
-        route = entry.route
-        status = entry.status
-        durationMs = Double(entry.durationMicroseconds) / 1_000
-        keyID = entry.keyId
-        ip = entry.ip
-        userAgent = entry.userAgent
-        requestBody = entry.requestBody
-        responseBody = entry.responseBody
-        createdAt = RFC3339.string(milliseconds: entry.createdAt)
+        self.entry = entry
     }
 
-    enum CodingKeys: String, CodingKey {
-        case object, id, livemode, method, path, route, status, ip
-        case durationMs = "duration_ms"
-        case keyID = "key_id"
-        case userAgent = "user_agent"
-        case requestBody = "request_body"
-        case responseBody = "response_body"
-        case createdAt = "created_at"
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("created_at", time: entry.createdAt)
+            json.key("duration_ms")
+            json.number(Double(entry.durationMicroseconds) / 1_000)
+            json.field("id", entry.requestId)
+            json.field("ip", entry.ip)
+            json.field("key_id", entry.keyId)
+            json.field("livemode", entry.livemode ?? false)
+            json.field("method", entry.method)
+            json.field("object", "request_log")
+            json.field("path", entry.path)
+            json.field("request_body", entry.requestBody)
+            json.field("response_body", entry.responseBody)
+            json.field("route", entry.route)
+            json.field("status", entry.status)
+            json.field("user_agent", entry.userAgent)
+        }
     }
 }

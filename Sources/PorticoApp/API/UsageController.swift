@@ -64,7 +64,7 @@ struct UsageController: Sendable {
             let used = try await store.usageTotal(scope: principal.tenant, metric: UsageMetric.requests, from: dayStart, until: dayStart + 86_400_000)
             dayPeriod = QuotaPeriodResource(start: dayStart, end: dayStart + 86_400_000, used: used, quota: daily, enforced: true)
         }
-        return try JSONCoding.response(
+        return JSONCoding.response(
             UsageReport(
                 livemode: principal.livemode,
                 plan: principal.plan,
@@ -86,8 +86,7 @@ struct UsageController: Sendable {
 }
 
 /// The body of `GET /v1/usage`.
-struct UsageReport: Encodable {
-    let object = "usage"
+struct UsageReport: JSONWritable {
     var livemode: Bool
     var plan: String
     var groupBy: String
@@ -95,18 +94,27 @@ struct UsageReport: Encodable {
     var until: String
     var data: [UsageLine]
     var currentPeriod: QuotaPeriodResource
-    @NullEncoded var currentDay: QuotaPeriodResource?
+    var currentDay: QuotaPeriodResource?
 
-    enum CodingKeys: String, CodingKey {
-        case object, livemode, plan, since, until, data
-        case groupBy = "group_by"
-        case currentPeriod = "current_period"
-        case currentDay = "current_day"
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.key("current_day")
+            if let currentDay { json.value(currentDay) } else { json.null() }
+            json.field("current_period", currentPeriod)
+            json.key("data")
+            json.array(data) { $0.value($1) }
+            json.field("group_by", groupBy)
+            json.field("livemode", livemode)
+            json.field("object", "usage")
+            json.field("plan", plan)
+            json.field("since", since)
+            json.field("until", until)
+        }
     }
 }
 
 /// One metric's quantity for one period or key.
-struct UsageLine: Encodable {
+struct UsageLine: JSONWritable {
     struct Group: Hashable {
         var periodStart: Int64?
         var keyID: String?
@@ -116,23 +124,18 @@ struct UsageLine: Encodable {
     var group: Group
     var quantity: Int64
 
-    enum CodingKeys: String, CodingKey {
-        case metric, quantity
-        case periodStart = "period_start"
-        case keyID = "key_id"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(group.metric, forKey: .metric)
-        try container.encode(quantity, forKey: .quantity)
-        try container.encode(group.periodStart.map { RFC3339.string(milliseconds: $0) }, forKey: .periodStart)
-        try container.encode(group.keyID, forKey: .keyID)
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("key_id", group.keyID)
+            json.field("metric", group.metric)
+            json.field("period_start", time: group.periodStart)
+            json.field("quantity", quantity)
+        }
     }
 }
 
 /// A quota period: requests used against the plan's quota (null = unlimited).
-struct QuotaPeriodResource: Encodable {
+struct QuotaPeriodResource: JSONWritable {
     var start: Int64
     var end: Int64
     var used: Int64
@@ -140,21 +143,15 @@ struct QuotaPeriodResource: Encodable {
     /// Whether running out refuses requests (false: overage is billed).
     var enforced: Bool
 
-    enum CodingKeys: String, CodingKey {
-        case used, quota, remaining, enforced
-        case start = "period_start"
-        case end = "period_end"
-        case metric
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(RFC3339.string(milliseconds: start), forKey: .start)
-        try container.encode(RFC3339.string(milliseconds: end), forKey: .end)
-        try container.encode(UsageMetric.requests, forKey: .metric)
-        try container.encode(used, forKey: .used)
-        try container.encode(quota, forKey: .quota)
-        try container.encode(quota.map { max(0, Int64($0) - used) }, forKey: .remaining)
-        try container.encode(enforced, forKey: .enforced)
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("enforced", enforced)
+            json.field("metric", UsageMetric.requests)
+            json.field("period_end", time: end)
+            json.field("period_start", time: start)
+            json.field("quota", quota)
+            json.field("remaining", quota.map { max(0, Int64($0) - used) })
+            json.field("used", used)
+        }
     }
 }

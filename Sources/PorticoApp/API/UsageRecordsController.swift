@@ -97,28 +97,23 @@ struct UsageRecordsController: Sendable {
 }
 
 /// A recorded usage quantity, as the API shows it.
-struct UsageRecordResource: Encodable, Sendable {
-    let object = "usage_record"
-    let id: String
-    let metric: String
-    let quantity: Int64
-    let timestamp: String
-    let idempotencyKey: String
-    let livemode: Bool
-    let created: String
+struct UsageRecordResource: JSONWritable, Sendable {
+    var record: UsageRecord
 
     init(_ record: UsageRecord) {
-        id = record.id
-        metric = record.metric
-        quantity = record.quantity
-        timestamp = RFC3339.string(milliseconds: record.timestamp)
-        idempotencyKey = record.idempotencyKey
-        livemode = record.livemode
-        created = RFC3339.string(milliseconds: record.createdAt)
+        self.record = record
     }
 
-    enum CodingKeys: String, CodingKey {
-        case object, id, metric, quantity, timestamp, livemode, created
-        case idempotencyKey = "idempotency_key"
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("created", time: record.createdAt)
+            json.field("id", record.id)
+            json.field("idempotency_key", record.idempotencyKey)
+            json.field("livemode", record.livemode)
+            json.field("metric", record.metric)
+            json.field("object", "usage_record")
+            json.field("quantity", record.quantity)
+            json.field("timestamp", time: record.timestamp)
+        }
     }
 }

@@ -10,44 +10,30 @@ import PorticoStore
 /// Events Portico emits for a resource carry `data.object` (the resource as
 /// the API shows it) and, for `*.updated`, `data.previous_attributes`;
 /// events posted with `POST /v1/events` carry the `data` object as sent.
-struct EventResource: Encodable, Sendable {
-    var id: String
-    let object = "event"
-    var type: String
-    var data: JSONValue
-    var livemode: Bool
-    @NullEncoded var requestID: String?
-    var createdAt: String
+struct EventResource: JSONWritable, Sendable {
+    var record: EventRecord
 
     init(_ record: EventRecord) {
-        id = record.id
-        type = record.type
-        data = (try? JSONDecoder().decode(JSONValue.self, from: Data(record.data.utf8))) ?? .object([:])
-        livemode = record.livemode
-        requestID = record.requestId
-        createdAt = RFC3339.string(milliseconds: record.createdAt)
+        self.record = record
     }
 
-    enum CodingKeys: String, CodingKey {
-        case id, object, type, data, livemode
-        case requestID = "request_id"
-        case createdAt = "created_at"
+    /// The stored `data` text is spliced as is: it was written in this style
+    /// when the event was made, so neither a read nor a delivery attempt parses it.
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("created_at", time: record.createdAt)
+            json.field("data", json: record.data)
+            json.field("id", record.id)
+            json.field("livemode", record.livemode)
+            json.field("object", "event")
+            json.field("request_id", record.requestId)
+            json.field("type", record.type)
+        }
     }
-}
 
-extension EventResource {
-    /// The event's JSON, composed around the stored `data` text without
-    /// decoding it: the same bytes `GET /v1/events/{id}` sends (keys sorted,
-    /// compact), made cheaply for every delivery attempt. Every other field
-    /// is Portico-made ASCII that needs no escaping (ids, validated types,
-    /// RFC 3339 times).
+    /// The event's JSON: the same bytes `GET /v1/events/{id}` sends, made for every delivery attempt.
     static func body(_ record: EventRecord) -> ByteBuffer {
-        var text = #"{"created_at":""# + RFC3339.string(milliseconds: record.createdAt) + #"","data":"#
-        text += record.data
-        text += #","id":""# + record.id + #"","livemode":"# + (record.livemode ? "true" : "false")
-        text += #","object":"event","request_id":"# + (record.requestId.map { "\"\($0)\"" } ?? "null")
-        text += #","type":""# + record.type + #""}"#
-        return ByteBuffer(string: text)
+        JSONWriter.render(EventResource(record), capacity: record.data.utf8.count + 256)
     }
 }
 
@@ -63,24 +49,34 @@ enum Events {
     /// when given, `data.previous_attributes`.
     static func make(
         _ type: String,
-        about resource: some Encodable,
+        about resource: some JSONWritable,
         previous: [String: JSONValue]? = nil,
         scope: TenantScope,
         requestID: String?,
         at now: Int64
-    ) throws -> EventRecord {
-        var data = #"{"object":"# + String(decoding: try JSONCoding.encoder.encode(resource), as: UTF8.self)
-        if let previous {
-            data += #","previous_attributes":"# + String(decoding: try JSONCoding.encoder.encode(previous), as: UTF8.self)
+    ) -> EventRecord {
+        var json = JSONWriter()
+        json.object { json in
+            json.field("object", resource)
+            if let previous {
+                json.key("previous_attributes")
+                json.value(JSONValue.object(previous))
+            }
         }
-        data += "}"
-        return EventRecord(id: Identifier.make("evt", at: now), scope: scope, type: type, data: data, requestId: requestID, createdAt: now)
+        return EventRecord(
+            id: Identifier.make("evt", at: now),
+            scope: scope,
+            type: type,
+            data: String(buffer: json.buffer),
+            requestId: requestID,
+            createdAt: now
+        )
     }
 
     /// The fields of `after` that differ from `before`, with their old values
     /// (`updated_at` aside); nil when nothing changed.
-    static func previousAttributes(before: some Encodable, after: some Encodable) throws -> [String: JSONValue]? {
-        guard case .object(let old) = try JSONValue.encoding(before), case .object(let new) = try JSONValue.encoding(after) else { return nil }
+    static func previousAttributes(before: some JSONWritable, after: some JSONWritable) -> [String: JSONValue]? {
+        guard case .object(let old) = JSONValue.rendering(before), case .object(let new) = JSONValue.rendering(after) else { return nil }
         var changed: [String: JSONValue] = [:]
         for (key, value) in old where key != "updated_at" && new[key] != value { changed[key] = value }
         return changed.isEmpty ? nil : changed
@@ -88,8 +84,9 @@ enum Events {
 }
 
 extension JSONValue {
-    /// A value's JSON, as a `JSONValue`.
-    static func encoding(_ value: some Encodable) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: try JSONCoding.encoder.encode(value))
+    /// A resource's JSON, as a `JSONValue` (what an update changed).
+    static func rendering(_ value: some JSONWritable) -> JSONValue {
+        let buffer = JSONWriter.render(value)
+        return (try? StrictJSONParser.parse(Array(buffer.readableBytesView))) ?? .null
     }
 }

@@ -72,13 +72,13 @@ struct EventsController: Sendable {
             filter.type = pattern
         }
         let page = try await store.events(scope: scope, filter: filter, page: query.page)
-        return try JSONCoding.response(ListEnvelope(data: page.items.map(EventResource.init), hasMore: page.hasMore, url: "/v1/events"))
+        return JSONCoding.response(ListEnvelope(data: page.items.map(EventResource.init), hasMore: page.hasMore, url: "/v1/events"))
     }
 
     @Sendable func retrieve(_ request: Request, context: Context) async throws -> Response {
         let scope = try context.requirePrincipal().tenant
         let id = try context.parameters.require("id")
         guard let event = try await store.event(id: id, scope: scope) else { throw APIError.notFound("event", id: id) }
-        return try JSONCoding.response(EventResource(event))
+        return JSONCoding.response(EventResource(event))
     }
 }

@@ -61,10 +61,6 @@ enum EventStreamResponse {
         )
     }
 
-    /// `value` as JSON text, for an event's data.
-    static func json(_ value: some Encodable) -> String {
-        (try? JSONCoding.encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
 }
 
 /// Runs a stream's clean-up once: from the body's end, or from `deinit` when

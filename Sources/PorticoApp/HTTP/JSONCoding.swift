@@ -6,16 +6,18 @@ import PorticoCore
 
 /// JSON responses in the one style of the API (`CanonicalJSON`).
 enum JSONCoding {
+    /// Foundation's encoder in that style: what `JSONWriter` reproduces, still used for the
+    /// few cold answers that are not `JSONWritable` and for JSON Portico stores for itself.
     static let encoder = CanonicalJSON.encoder
 
-    /// A JSON response from an `Encodable` value.
-    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        response(body: try body(value), status: status)
+    /// A JSON response from a resource, written straight into the buffer that is sent.
+    static func response(_ value: some JSONWritable, status: HTTPResponse.Status = .ok) -> Response {
+        response(body: JSONWriter.render(value), status: status)
     }
 
-    /// A value's JSON as a buffer, ready to send or to cache.
-    static func body(_ value: some Encodable) throws -> ByteBuffer {
-        ByteBuffer(bytes: try encoder.encode(value))
+    /// A JSON response from an `Encodable` value (cold answers: reports, the sandbox's own routes).
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        response(body: ByteBuffer(bytes: try encoder.encode(value)), status: status)
     }
 
     /// A JSON response from already-encoded bytes.
@@ -25,33 +27,18 @@ enum JSONCoding {
 }
 
 /// `{"object":"list","data":[…],"has_more":…}`, the shape of every list.
-struct ListEnvelope<Item: Encodable>: Encodable {
-    let object = "list"
+struct ListEnvelope<Item: JSONWritable>: JSONWritable {
     var data: [Item]
     var hasMore: Bool
     var url: String
 
-    enum CodingKeys: String, CodingKey {
-        case object, data, url
-        case hasMore = "has_more"
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.key("data")
+            json.array(data) { $0.value($1) }
+            json.field("has_more", hasMore)
+            json.field("object", "list")
+            json.field("url", url)
+        }
     }
 }
-
-/// An optional property that encodes as an explicit `null` when absent
-/// (synthesized `Encodable` would leave the key out). The API's objects
-/// always carry every field, as Stripe's do.
-@propertyWrapper
-struct NullEncoded<Value: Encodable>: Encodable {
-    var wrappedValue: Value?
-
-    init(wrappedValue: Value?) {
-        self.wrappedValue = wrappedValue
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        if let wrappedValue { try container.encode(wrappedValue) } else { try container.encodeNil() }
-    }
-}
-
-extension NullEncoded: Sendable where Value: Sendable {}

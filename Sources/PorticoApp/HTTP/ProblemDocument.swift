@@ -7,7 +7,7 @@ import PorticoStore
 
 /// RFC 9457 problem details with Portico's extension members
 /// (`code`, `param`, `request_id`).
-struct ProblemDocument: Encodable, Sendable {
+struct ProblemDocument: JSONWritable, Sendable {
     var type: String
     var title: String
     var status: Int
@@ -17,9 +17,18 @@ struct ProblemDocument: Encodable, Sendable {
     var limit: String?
     var requestID: String
 
-    enum CodingKeys: String, CodingKey {
-        case type, title, status, detail, code, param, limit
-        case requestID = "request_id"
+    /// `param` and `limit` only when the error has them.
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("code", code)
+            json.field("detail", detail)
+            if let limit { json.field("limit", limit) }
+            if let param { json.field("param", param) }
+            json.field("request_id", requestID)
+            json.field("status", status)
+            json.field("title", title)
+            json.field("type", type)
+        }
     }
 
     init(_ error: APIError, baseURL: String, requestID: String) {
@@ -42,7 +51,7 @@ struct ProblemDocument: Encodable, Sendable {
 
     /// The document as JSON bytes.
     var body: ByteBuffer {
-        ByteBuffer(bytes: (try? JSONCoding.encoder.encode(self)) ?? Data())
+        JSONWriter.render(self, capacity: 512)
     }
 
     /// A problem answered by the connection layer, before any route or request context exists (414, 431).

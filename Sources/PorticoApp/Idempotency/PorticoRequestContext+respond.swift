@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -12,16 +13,16 @@ extension PorticoRequestContext {
     /// effect and its replayable response commit together. `render` may throw
     /// the request's error (a 404 when the write found nothing); inside the
     /// transaction that rolls the write back.
-    func respond<Value: Sendable, Resource: Encodable & Sendable>(
+    func respond<Value: Sendable, Resource: JSONWritable & Sendable>(
         status: HTTPResponse.Status = .ok,
         _ write: (IdempotentCompletion<Value>?) async throws -> Value,
         render: @escaping @Sendable (Value) throws -> Resource
     ) async throws -> Response {
-        guard let idempotency else { return try JSONCoding.response(render(try await write(nil)), status: status) }
-        let value = try await write(idempotency.completion(status: Int(status.code)) { try JSONCoding.encoder.encode(render($0)) })
+        guard let idempotency else { return JSONCoding.response(try render(try await write(nil)), status: status) }
+        let value = try await write(idempotency.completion(status: Int(status.code)) { Data(JSONWriter.render(try render($0)).readableBytesView) })
         if let stored = idempotency.committed { return JSONCoding.response(body: ByteBuffer(bytes: stored.body), status: status) }
         // No transaction ran (the service refused before writing): `render` throws that refusal.
-        let response = try JSONCoding.response(render(value), status: status)
+        let response = JSONCoding.response(try render(value), status: status)
         assertionFailure("a write answered \(status) without storing its idempotent response in its transaction")
         return response
     }

@@ -116,7 +116,7 @@ final class AppStorePolicy: StorePolicy {
     }
 
     func thresholdEvent(_ crossing: UsageThresholdCrossing, at now: Int64) -> EventRecord? {
-        try? Events.make(
+        Events.make(
             AlertKind.usageThreshold.rawValue,
             about: UsageThresholdResource(crossing),
             scope: TenantScope(organizationId: crossing.organizationId, livemode: crossing.livemode),
@@ -127,8 +127,7 @@ final class AppStorePolicy: StorePolicy {
 }
 
 /// `data.object` of `usage.threshold_reached`.
-struct UsageThresholdResource: Encodable {
-    let object = "usage_threshold"
+struct UsageThresholdResource: JSONWritable {
     var metric: String
     var period: String
     var periodStart: String
@@ -150,9 +149,17 @@ struct UsageThresholdResource: Encodable {
         livemode = crossing.livemode
     }
 
-    enum CodingKeys: String, CodingKey {
-        case object, metric, period, threshold, quantity, quota, livemode
-        case periodStart = "period_start"
-        case periodEnd = "period_end"
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("livemode", livemode)
+            json.field("metric", metric)
+            json.field("object", "usage_threshold")
+            json.field("period", period)
+            json.field("period_end", periodEnd)
+            json.field("period_start", periodStart)
+            json.field("quantity", quantity)
+            json.field("quota", quota)
+            json.field("threshold", threshold)
+        }
     }
 }

@@ -146,13 +146,13 @@ private struct Tenant {
                 name: "\(first) \(last)",
                 email: "\(first.lowercased()).\(last.lowercased())\(index)@example.com",
                 description: nil,
-                metadata: try StoredMetadata.encode(["plan": index % 3 == 0 ? "pro" : "starter"]),
+                metadata: StoredMetadata.encode(["plan": index % 3 == 0 ? "pro" : "starter"]),
                 createdAt: createdAt,
                 updatedAt: createdAt
             )
             let created = Identifier.make("req", at: createdAt)
             history.events.append(
-                try Events.make("customer.created", about: CustomerResource(record), scope: scope, requestID: created, at: createdAt)
+                Events.make("customer.created", about: CustomerResource(record), scope: scope, requestID: created, at: createdAt)
             )
             log("POST", "/v1/customers", route: "/v1/customers", status: 200, at: createdAt, requestID: created)
             let roll = Int.random(in: 0..<10, using: &random)
@@ -162,7 +162,7 @@ private struct Tenant {
                 record.updatedAt = updatedAt
                 let updated = Identifier.make("req", at: updatedAt)
                 history.events.append(
-                    try Events.make(
+                    Events.make(
                         "customer.updated",
                         about: CustomerResource(record),
                         previous: ["description": .null],
@@ -177,7 +177,7 @@ private struct Tenant {
                 let deletedAt = time(createdAt + 60_000, now)
                 let deleted = Identifier.make("req", at: deletedAt)
                 history.events.append(
-                    try Events.make("customer.deleted", about: CustomerResource(record), scope: scope, requestID: deleted, at: deletedAt)
+                    Events.make("customer.deleted", about: CustomerResource(record), scope: scope, requestID: deleted, at: deletedAt)
                 )
                 log("DELETE", "/v1/customers/\(record.id)", route: "/v1/customers/{id}", status: 200, at: deletedAt, requestID: deleted)
             } else {

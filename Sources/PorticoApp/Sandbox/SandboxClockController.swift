@@ -26,7 +26,7 @@ struct SandboxClockController: Sendable {
     }
 
     @Sendable func read(_ request: Request, context: Context) async throws -> Response {
-        try JSONCoding.response(SandboxClockResource(clock: try sandboxClock(context)))
+        JSONCoding.response(SandboxClockResource(clock: try sandboxClock(context)))
     }
 
     @Sendable func advance(_ request: Request, context: Context) async throws -> Response {
@@ -44,7 +44,7 @@ struct SandboxClockController: Sendable {
         } catch {
             context.logger.warning("after the sandbox clock moved, partitions or the scheduler could not follow", metadata: ["error": "\(error)"])
         }
-        return try JSONCoding.response(SandboxClockResource(clock: clock))
+        return JSONCoding.response(SandboxClockResource(clock: clock))
     }
 
     private func sandboxClock(_ context: Context) throws -> OffsetClock {
@@ -56,19 +56,25 @@ struct SandboxClockController: Sendable {
     }
 }
 
-struct SandboxClockResource: Encodable {
-    let object = "sandbox_clock"
+struct SandboxClockResource: JSONWritable {
     var now: String
     var offsetSeconds: Int
 
-    init(clock: OffsetClock) {
-        let now = clock.now
-        self.now = RFC3339.string(milliseconds: now.milliseconds)
-        offsetSeconds = Int(now.timeIntervalSince(Date()).rounded())
+    init(now: String, offsetSeconds: Int) {
+        self.now = now
+        self.offsetSeconds = offsetSeconds
     }
 
-    enum CodingKeys: String, CodingKey {
-        case object, now
-        case offsetSeconds = "offset_seconds"
+    init(clock: OffsetClock) {
+        let now = clock.now
+        self.init(now: RFC3339.string(milliseconds: now.milliseconds), offsetSeconds: Int(now.timeIntervalSince(Date()).rounded()))
+    }
+
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("now", now)
+            json.field("object", "sandbox_clock")
+            json.field("offset_seconds", offsetSeconds)
+        }
     }
 }

@@ -30,20 +30,19 @@ struct SandboxMailboxController: Sendable {
         }
         let page = try await store.mails(status: nil, recipient: recipient, page: query.page)
         let data = try page.items.map { try SandboxEmailResource($0, content: composer.content(of: $0), from: composer.sender) }
-        return try JSONCoding.response(ListEnvelope(data: data, hasMore: page.hasMore, url: "/v1/sandbox/emails"))
+        return JSONCoding.response(ListEnvelope(data: data, hasMore: page.hasMore, url: "/v1/sandbox/emails"))
     }
 }
 
 /// One caught mail as the sandbox mailbox shows it.
-struct SandboxEmailResource: Encodable {
-    let object = "sandbox_email"
+struct SandboxEmailResource: JSONWritable {
     var id: String
     var kind: String
     var from: String
     var to: [String]
     var subject: String
     var text: String
-    @NullEncoded var html: String?
+    var html: String?
     /// Every http(s) link in the text body, in order.
     var links: [String]
     var createdAt: String
@@ -60,9 +59,19 @@ struct SandboxEmailResource: Encodable {
         createdAt = RFC3339.string(milliseconds: mail.createdAt)
     }
 
-    enum CodingKeys: String, CodingKey {
-        case object, id, kind, from, to, subject, text, html, links
-        case createdAt = "created_at"
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("created_at", createdAt)
+            json.field("from", from)
+            json.field("html", html)
+            json.field("id", id)
+            json.field("kind", kind)
+            json.field("links", links)
+            json.field("object", "sandbox_email")
+            json.field("subject", subject)
+            json.field("text", text)
+            json.field("to", to)
+        }
     }
 }
 

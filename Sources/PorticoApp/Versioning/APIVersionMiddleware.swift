@@ -73,18 +73,22 @@ struct APIVersionMiddleware: RouterMiddleware {
         }
         let route = "\(request.method.rawValue) \(request.uri.path)"
         for change in changes.reversed() where change.upgradesRequests { change.upgradeRequest(&fields, route: route) }
-        request.body = .init(buffer: try JSONCoding.body(JSONValue.object(fields)))
+        request.body = .init(buffer: JSONWriter.render(JSONValue.object(fields)))
     }
 
     private func downgrade(_ response: inout Response, changes: [any VersionChange]) async throws {
-        let buffer = try await response.collectBody()
-        let text = String(buffer: buffer)
-        let relevant = changes.filter { change in change.objects.contains { text.contains("\"object\":\"\($0)\"") } }
-        guard !relevant.isEmpty, var value = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer)) else { return }
-        for change in relevant { Self.apply(change, to: &value) }
-        let body = try JSONCoding.body(value)
+        guard let body = Self.downgraded(try await response.collectBody(), changes: changes) else { return }
         response.body = .init(byteBuffer: body)
         if response.headers[.contentLength] != nil { response.headers[.contentLength] = String(body.readableBytes) }
+    }
+
+    /// A JSON body with `changes` undone, or nil when none touches an object in it (the body goes out as is).
+    static func downgraded(_ buffer: ByteBuffer, changes: [any VersionChange]) -> ByteBuffer? {
+        let text = String(buffer: buffer)
+        let relevant = changes.filter { change in change.objects.contains { text.contains("\"object\":\"\($0)\"") } }
+        guard !relevant.isEmpty, var value = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer)) else { return nil }
+        for change in relevant { apply(change, to: &value) }
+        return JSONWriter.render(value)
     }
 
     /// Downgrades every object the change touches, wherever it is nested (a list's `data`, an event's `data.object`).

@@ -2,11 +2,11 @@ import PorticoCore
 import PorticoStore
 
 extension DeliveryBookkeeping.Announcement {
-    /// The Portico event that tells the tenant about it, made at `now`; nil if it cannot be encoded.
+    /// The Portico event that tells the tenant about it, made at `now`.
     func event(at now: Int64) -> EventRecord? {
         switch self {
         case .deliveryExhausted(let delivery, let eventType):
-            try? Events.make(
+            Events.make(
                 self.eventType,
                 about: WebhookDeliveryResource(DeliveryView(delivery: delivery, eventType: eventType)),
                 scope: TenantScope(organizationId: delivery.organizationId, livemode: delivery.livemode),
@@ -14,7 +14,7 @@ extension DeliveryBookkeeping.Announcement {
                 at: now
             )
         case .endpointDisabled(let endpoint):
-            try? Events.make(self.eventType, about: WebhookEndpointResource(endpoint), scope: endpoint.scope, requestID: nil, at: now)
+            Events.make(self.eventType, about: WebhookEndpointResource(endpoint), scope: endpoint.scope, requestID: nil, at: now)
         }
     }
 }

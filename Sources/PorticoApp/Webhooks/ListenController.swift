@@ -50,9 +50,9 @@ struct ListenController: Sendable {
         let deliveries = hub.open(endpointID: endpoint.id)
         let ready = ListenReady(endpointId: endpoint.id, secret: secret, livemode: caller.livemode, enabledEvents: events)
         return EventStreamResponse.make(
-            ready: ServerSentEvent(event: "ready", data: EventStreamResponse.json(ready)),
+            ready: ServerSentEvent(event: "ready", data: JSONWriter.text(ready)),
             items: deliveries,
-            event: { ServerSentEvent(event: "delivery", id: $0.deliveryId, data: EventStreamResponse.json($0)) },
+            event: { ServerSentEvent(event: "delivery", id: $0.deliveryId, data: JSONWriter.text($0)) },
             onEnd: { [hub, service] in
                 hub.close(endpointID: endpoint.id)
                 _ = try? await service.delete(id: endpoint.id, scope: caller.tenant, by: actor)
@@ -105,35 +105,38 @@ struct ListenController: Sendable {
                 param: "delivery_id"
             )
         }
-        return try JSONCoding.response(ListenResult(deliveryId: deliveryID))
+        return JSONCoding.response(ListenResult(deliveryId: deliveryID))
     }
 
 }
 
 /// The stream's first event.
-struct ListenReady: Encodable {
+struct ListenReady: JSONWritable {
     var endpointId: String
     var secret: String
     var livemode: Bool
     var enabledEvents: [String]
 
-    enum CodingKeys: String, CodingKey {
-        case endpointId = "endpoint_id"
-        case secret, livemode
-        case enabledEvents = "enabled_events"
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("enabled_events", enabledEvents)
+            json.field("endpoint_id", endpointId)
+            json.field("livemode", livemode)
+            json.field("secret", secret)
+        }
     }
 }
 
 /// What a report is answered with.
-struct ListenResult: Encodable {
-    let object = "listen_result"
+struct ListenResult: JSONWritable {
     var deliveryId: String
-    let recorded = true
 
-    enum CodingKeys: String, CodingKey {
-        case object
-        case deliveryId = "delivery_id"
-        case recorded
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("delivery_id", deliveryId)
+            json.field("object", "listen_result")
+            json.field("recorded", true)
+        }
     }
 }
 

@@ -16,17 +16,22 @@ final class ListenerHub: Sendable {
     static let host = "listen.portico.test"
 
     /// One delivery as the CLI forwards it: signed headers and the exact body.
-    struct Delivery: Sendable, Encodable {
+    struct Delivery: Sendable, JSONWritable {
         var deliveryId: String
         var eventType: String
         var attempt: Int
         var headers: [String: String]
         var body: String
 
-        enum CodingKeys: String, CodingKey {
-            case deliveryId = "delivery_id"
-            case eventType = "event_type"
-            case attempt, headers, body
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.field("attempt", attempt)
+                json.field("body", body)
+                json.field("delivery_id", deliveryId)
+                json.field("event_type", eventType)
+                json.key("headers")
+                json.value(headers)
+            }
         }
 
         var attemptKey: String { Self.attemptKey(deliveryId, attempt) }

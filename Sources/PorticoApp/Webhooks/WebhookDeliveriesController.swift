@@ -28,7 +28,7 @@ struct WebhookDeliveriesController: Sendable {
             status: status.flatMap(WebhookDeliveryRecord.Status.init)
         )
         let page = try await store.deliveries(scope: scope, filter: filter, page: query.page)
-        return try JSONCoding.response(
+        return JSONCoding.response(
             ListEnvelope(data: page.items.map { WebhookDeliveryResource($0) }, hasMore: page.hasMore, url: "/v1/webhook-deliveries")
         )
     }
@@ -39,7 +39,7 @@ struct WebhookDeliveriesController: Sendable {
         guard let (delivery, attempts) = try await store.delivery(id: id, scope: scope) else {
             throw APIError.notFound("webhook delivery", id: id)
         }
-        return try JSONCoding.response(WebhookDeliveryResource(delivery, attempts: attempts))
+        return JSONCoding.response(WebhookDeliveryResource(delivery, attempts: attempts))
     }
 
     /// Makes the delivery due now; the answer (202) shows it `pending`. A

@@ -49,7 +49,7 @@ struct WebhookEndpointService: Sendable {
             url: url.text,
             description: input.description.value(or: nil),
             enabledEvents: StoredJSON.encode(events),
-            metadata: try StoredMetadata.encode(metadata),
+            metadata: StoredMetadata.encode(metadata),
             secret: secrets.seal(WebhookSecret.generate().text, for: id),
             createdAt: now
         )
@@ -74,7 +74,7 @@ struct WebhookEndpointService: Sendable {
             input.description.apply(to: &endpoint.description)
             var metadata = StoredMetadata.decode(endpoint.metadata)
             input.metadata.apply(to: &metadata)
-            endpoint.metadata = try StoredMetadata.encode(metadata)
+            endpoint.metadata = StoredMetadata.encode(metadata)
             if let status = input.status, status != endpoint.status {
                 endpoint.status = status
                 endpoint.disabledReason = status == .disabled ? "manual" : nil
@@ -180,7 +180,7 @@ struct WebhookEndpointService: Sendable {
         guard endpoint.status == .enabled else {
             throw APIError(.endpointDisabled, "This endpoint is disabled; enable it before sending a test.")
         }
-        let event = try Events.make(
+        let event = Events.make(
             "portico.test",
             about: WebhookEndpointResource(endpoint),
             scope: endpoint.scope,

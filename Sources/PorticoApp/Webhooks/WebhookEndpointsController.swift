@@ -53,13 +53,13 @@ struct WebhookEndpointsController: Sendable {
         let scope = try context.requirePrincipal().tenant
         let query = try ListQuery(request.uri)
         let page = try await store.endpoints(scope: scope, page: query.page)
-        return try JSONCoding.response(
+        return JSONCoding.response(
             ListEnvelope(data: page.items.map { WebhookEndpointResource($0) }, hasMore: page.hasMore, url: "/v1/webhook-endpoints")
         )
     }
 
     @Sendable func retrieve(_ request: Request, context: Context) async throws -> Response {
-        try JSONCoding.response(WebhookEndpointResource(try await endpoint(context)))
+        JSONCoding.response(WebhookEndpointResource(try await endpoint(context)))
     }
 
     @Sendable func update(_ request: Request, context: Context) async throws -> Response {
@@ -72,7 +72,7 @@ struct WebhookEndpointsController: Sendable {
         guard let updated = try await service.update(id: id, scope: caller.tenant, with: input, by: AuditActor(caller, context)) else {
             throw APIError.notFound("webhook endpoint", id: id)
         }
-        return try JSONCoding.response(WebhookEndpointResource(updated))
+        return JSONCoding.response(WebhookEndpointResource(updated))
     }
 
     @Sendable func delete(_ request: Request, context: Context) async throws -> Response {
@@ -81,12 +81,12 @@ struct WebhookEndpointsController: Sendable {
         guard try await service.delete(id: id, scope: caller.tenant, by: AuditActor(caller, context)) else {
             throw APIError.notFound("webhook endpoint", id: id)
         }
-        return try JSONCoding.response(DeletedResource(id: id, object: "webhook_endpoint"))
+        return JSONCoding.response(DeletedResource(id: id, object: "webhook_endpoint"))
     }
 
     @Sendable func secret(_ request: Request, context: Context) async throws -> Response {
         let endpoint = try await endpoint(context)
-        return try JSONCoding.response(WebhookSecretResource(endpoint, secret: try service.signingSecret(of: endpoint), now: clock.nowMilliseconds))
+        return JSONCoding.response(WebhookSecretResource(endpoint, secret: try service.signingSecret(of: endpoint), now: clock.nowMilliseconds))
     }
 
     /// `overlap_seconds`: how long the old secret keeps signing (default `webhooks.rotation_overlap_hours`).
@@ -144,7 +144,7 @@ struct WebhookEndpointsController: Sendable {
         let scope = try context.requirePrincipal().tenant
         let id = try context.parameters.require("id")
         guard let job = try await store.replay(id: id, scope: scope) else { throw APIError.notFound("webhook replay", id: id) }
-        return try JSONCoding.response(WebhookReplayResource(job))
+        return JSONCoding.response(WebhookReplayResource(job))
     }
 
     private func endpoint(_ context: Context) async throws -> WebhookEndpointRecord {

@@ -5,164 +5,131 @@ import PorticoStore
 /// The public JSON shape of a webhook endpoint. `secret` appears only in the
 /// answer to the create call; afterwards it is read with
 /// `GET /v1/webhook-endpoints/{id}/secret`.
-struct WebhookEndpointResource: Encodable, Sendable {
-    var id: String
-    let object = "webhook_endpoint"
-    var url: String
-    @NullEncoded var description: String?
-    var enabledEvents: [String]
-    var metadata: [String: String]
-    var status: String
-    @NullEncoded var disabledReason: String?
-    var livemode: Bool
-    var createdAt: String
-    var updatedAt: String
+struct WebhookEndpointResource: JSONWritable, Sendable {
+    var record: WebhookEndpointRecord
+    /// The opened signing secret, only in the answer to the create call.
     var secret: String?
 
-    /// `secret`: the opened signing secret, only in the answer to the create call.
     init(_ record: WebhookEndpointRecord, secret: String? = nil) {
-        id = record.id
-        url = record.url
-        description = record.description
-        enabledEvents = StoredJSON.stringArray(record.enabledEvents)
-        metadata = StoredMetadata.decode(record.metadata)
-        status = record.status.rawValue
-        disabledReason = record.disabledReason
-        livemode = record.livemode
-        createdAt = RFC3339.string(milliseconds: record.createdAt)
-        updatedAt = RFC3339.string(milliseconds: record.updatedAt)
+        self.record = record
         self.secret = secret
     }
 
-    enum CodingKeys: String, CodingKey {
-        case id, object, url, description, metadata, status, livemode, secret
-        case enabledEvents = "enabled_events"
-        case disabledReason = "disabled_reason"
-        case createdAt = "created_at"
-        case updatedAt = "updated_at"
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("created_at", time: record.createdAt)
+            json.field("description", record.description)
+            json.field("disabled_reason", record.disabledReason)
+            json.key("enabled_events")
+            json.array(StoredJSON.stringArray(record.enabledEvents)) { $0.string($1) }
+            json.field("id", record.id)
+            json.field("livemode", record.livemode)
+            json.field("metadata", json: StoredMetadata.json(record.metadata))
+            json.field("object", "webhook_endpoint")
+            if let secret { json.field("secret", secret) }
+            json.field("status", record.status.rawValue)
+            json.field("updated_at", time: record.updatedAt)
+            json.field("url", record.url)
+        }
     }
 }
 
 /// `GET /v1/webhook-endpoints/{id}/secret` and the answer to `rotate-secret`.
-struct WebhookSecretResource: Encodable, Sendable {
-    let object = "webhook_endpoint_secret"
+struct WebhookSecretResource: JSONWritable, Sendable {
     var endpointID: String
     var secret: String
     /// Until when the previous secret also signs deliveries (during a rotation).
-    @NullEncoded var previousSecretExpiresAt: String?
+    var previousSecretExpiresAt: Int64?
 
     init(_ record: WebhookEndpointRecord, secret: String, now: Int64) {
         endpointID = record.id
         self.secret = secret
-        previousSecretExpiresAt = record.previousSecretExpiresAt.flatMap { $0 > now ? RFC3339.string(milliseconds: $0) : nil }
+        previousSecretExpiresAt = record.previousSecretExpiresAt.flatMap { $0 > now ? $0 : nil }
     }
 
-    enum CodingKeys: String, CodingKey {
-        case object, secret
-        case endpointID = "endpoint_id"
-        case previousSecretExpiresAt = "previous_secret_expires_at"
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("endpoint_id", endpointID)
+            json.field("object", "webhook_endpoint_secret")
+            json.field("previous_secret_expires_at", time: previousSecretExpiresAt)
+            json.field("secret", secret)
+        }
     }
 }
 
 /// The public JSON shape of a delivery; `attempts` only when one delivery is retrieved.
-struct WebhookDeliveryResource: Encodable, Sendable {
-    var id: String
-    let object = "webhook_delivery"
-    var endpointID: String
-    var eventID: String
-    var eventType: String
-    var status: String
-    var attemptCount: Int
-    @NullEncoded var nextAttemptAt: String?
-    @NullEncoded var lastAttemptAt: String?
-    @NullEncoded var lastStatusCode: Int?
-    var livemode: Bool
-    var createdAt: String
-    var attempts: [WebhookAttemptResource]?
+struct WebhookDeliveryResource: JSONWritable, Sendable {
+    var view: DeliveryView
+    var attempts: [WebhookAttemptRecord]?
 
     init(_ view: DeliveryView, attempts: [WebhookAttemptRecord]? = nil) {
-        let record = view.delivery
-        id = record.id
-        endpointID = record.endpointId
-        eventID = record.eventId
-        eventType = view.eventType
-        status = record.status.rawValue
-        attemptCount = record.attemptCount
-        nextAttemptAt = record.nextAttemptAt.map(RFC3339.string(milliseconds:))
-        lastAttemptAt = record.lastAttemptAt.map(RFC3339.string(milliseconds:))
-        lastStatusCode = record.lastStatusCode
-        livemode = record.livemode
-        createdAt = RFC3339.string(milliseconds: record.createdAt)
-        self.attempts = attempts?.map(WebhookAttemptResource.init)
+        self.view = view
+        self.attempts = attempts
     }
 
-    enum CodingKeys: String, CodingKey {
-        case id, object, status, livemode, attempts
-        case endpointID = "endpoint_id"
-        case eventID = "event_id"
-        case eventType = "event_type"
-        case attemptCount = "attempt_count"
-        case nextAttemptAt = "next_attempt_at"
-        case lastAttemptAt = "last_attempt_at"
-        case lastStatusCode = "last_status_code"
-        case createdAt = "created_at"
+    func write(to json: inout JSONWriter) {
+        let record = view.delivery
+        json.object { json in
+            json.field("attempt_count", record.attemptCount)
+            if let attempts {
+                json.key("attempts")
+                json.array(attempts) { $0.value(WebhookAttemptResource($1)) }
+            }
+            json.field("created_at", time: record.createdAt)
+            json.field("endpoint_id", record.endpointId)
+            json.field("event_id", record.eventId)
+            json.field("event_type", view.eventType)
+            json.field("id", record.id)
+            json.field("last_attempt_at", time: record.lastAttemptAt)
+            json.field("last_status_code", record.lastStatusCode)
+            json.field("livemode", record.livemode)
+            json.field("next_attempt_at", time: record.nextAttemptAt)
+            json.field("object", "webhook_delivery")
+            json.field("status", record.status.rawValue)
+        }
     }
 }
 
 /// One attempt: when, how long, what came back. `error_kind` is null for a
 /// 2xx, `http` for another status, else why no response came (timeout,
 /// refused, dns, tls, blocked, network).
-struct WebhookAttemptResource: Encodable, Sendable {
-    var attemptedAt: String
-    var durationMs: Int64
-    @NullEncoded var statusCode: Int?
-    @NullEncoded var errorKind: String?
-    @NullEncoded var responseExcerpt: String?
+struct WebhookAttemptResource: JSONWritable, Sendable {
+    var record: WebhookAttemptRecord
 
     init(_ record: WebhookAttemptRecord) {
-        attemptedAt = RFC3339.string(milliseconds: record.attemptedAt)
-        durationMs = record.durationMs
-        statusCode = record.statusCode
-        errorKind = record.errorKind?.rawValue
-        responseExcerpt = record.responseExcerpt
+        self.record = record
     }
 
-    enum CodingKeys: String, CodingKey {
-        case attemptedAt = "attempted_at"
-        case durationMs = "duration_ms"
-        case statusCode = "status_code"
-        case errorKind = "error_kind"
-        case responseExcerpt = "response_excerpt"
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("attempted_at", time: record.attemptedAt)
+            json.field("duration_ms", record.durationMs)
+            json.field("error_kind", record.errorKind?.rawValue)
+            json.field("response_excerpt", record.responseExcerpt)
+            json.field("status_code", record.statusCode)
+        }
     }
 }
 
 /// A replay job: how far it got.
-struct WebhookReplayResource: Encodable, Sendable {
-    var id: String
-    let object = "webhook_replay"
-    var endpointID: String
-    var since: String
-    var until: String
-    var status: String
-    var queued: Int
-    var createdAt: String
-    @NullEncoded var completedAt: String?
+struct WebhookReplayResource: JSONWritable, Sendable {
+    var record: WebhookReplayRecord
 
     init(_ record: WebhookReplayRecord) {
-        id = record.id
-        endpointID = record.endpointId
-        since = RFC3339.string(milliseconds: record.since)
-        until = RFC3339.string(milliseconds: record.until)
-        status = record.status.rawValue
-        queued = record.queued
-        createdAt = RFC3339.string(milliseconds: record.createdAt)
-        completedAt = record.completedAt.map(RFC3339.string(milliseconds:))
+        self.record = record
     }
 
-    enum CodingKeys: String, CodingKey {
-        case id, object, since, until, status, queued
-        case endpointID = "endpoint_id"
-        case createdAt = "created_at"
-        case completedAt = "completed_at"
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("completed_at", time: record.completedAt)
+            json.field("created_at", time: record.createdAt)
+            json.field("endpoint_id", record.endpointId)
+            json.field("id", record.id)
+            json.field("object", "webhook_replay")
+            json.field("queued", record.queued)
+            json.field("since", time: record.since)
+            json.field("status", record.status.rawValue)
+            json.field("until", time: record.until)
+        }
     }
 }
