@@ -24,6 +24,13 @@ package struct Page<Item: Sendable>: Sendable {
         self.items = items
         self.hasMore = hasMore
     }
+
+    /// The page from up to `limit + 1` rows read in the direction paged (oldest first for
+    /// `ending_before`, else newest first): the extra row only says that more exist.
+    package init(rows: [Item], limit: Int, ascending: Bool) {
+        let items = rows.prefix(limit)
+        self.init(items: ascending ? items.reversed() : Array(items), hasMore: rows.count > limit)
+    }
 }
 
 /// A page of request logs from a search that may have stopped before the

@@ -153,7 +153,7 @@ extension SQLiteStore {
             }
             var events = try EventRecord.fetchAll(
                 db,
-                sql: "SELECT * FROM events INDEXED BY events_by_request WHERE request_id = ? ORDER BY id",
+                sql: "SELECT \(EventRecord.columns) FROM events INDEXED BY events_by_request WHERE request_id = ? ORDER BY id",
                 arguments: [requestId]
             )
             var audit = try AuditEntryRecord.fetchAll(

@@ -13,7 +13,12 @@ extension SQLiteStore {
     }
 
     package func customer(id: String, scope: TenantScope) async throws -> CustomerRecord? {
-        try await read { db in try CustomerRecord.scoped(scope).filter(CustomerRecord.Columns.id == id).fetchOne(db) }
+        try await readOneStatement { db in
+            try CustomerRecord.fetchOne(
+                db.cachedStatement(sql: "SELECT \(CustomerRecord.columns) FROM customers WHERE id = ? AND organization_id = ? AND livemode = ?"),
+                arguments: [id, scope.organizationId, scope.livemode]
+            )
+        }
     }
 
     /// Applies `change` to the tenant's customer and saves it, and publishes
@@ -56,11 +61,9 @@ extension SQLiteStore {
     }
 
     package func customers(scope: TenantScope, email: String?, page: PageRequest) async throws -> Page<CustomerRecord> {
-        try await read { db in
-            var request = CustomerRecord.scoped(scope)
-            if let email { request = request.filter(CustomerRecord.Columns.email == email) }
-            return try request.page(page, id: CustomerRecord.Columns.id, db: db)
-        }
+        let query = TenantPageQuery(table: "customers", columns: CustomerRecord.columns, scope: scope, page: page)
+            .filter("email = ?", email)
+        return try await readOneStatement { db in try query.fetch(db, as: CustomerRecord.self) }
     }
 }
 
@@ -82,16 +85,61 @@ extension WebhookDeliveryRecord: TenantScopedRecord {}
 extension WebhookReplayRecord: TenantScopedRecord {}
 
 extension QueryInterfaceRequest where RowDecoder: FetchableRecord & Sendable {
-    /// Fetches one cursor page ordered by a time-sortable id column, newest first.
+    /// Fetches one cursor page ordered by a time-sortable id column, newest first
+    /// (the colder lists; the API's hot ones use `TenantPageQuery`).
     func page(_ page: PageRequest, id: Column, db: Database) throws -> Page<RowDecoder> {
         let limit = page.limit
         if let before = page.endingBefore {
-            let rows = try filter(id > before).order(id.asc).limit(limit + 1).fetchAll(db)
-            return Page(items: Array(rows.prefix(limit).reversed()), hasMore: rows.count > limit)
+            return Page(rows: try filter(id > before).order(id.asc).limit(limit + 1).fetchAll(db), limit: limit, ascending: true)
         }
         var request = self
         if let after = page.startingAfter { request = request.filter(id < after) }
-        let rows = try request.order(id.desc).limit(limit + 1).fetchAll(db)
-        return Page(items: Array(rows.prefix(limit)), hasMore: rows.count > limit)
+        return Page(rows: try request.order(id.desc).limit(limit + 1).fetchAll(db), limit: limit, ascending: false)
+    }
+}
+
+/// One cursor page of a tenant's rows as a single SQL statement, cached on
+/// its connection: the hot lists (`/v1/customers`, `/v1/events`) skip the
+/// query interface, whose SQL generation and fresh statement (parse,
+/// authorizer) cost more than the read itself. The statement text depends
+/// only on which filters are set, so each connection caches a handful.
+struct TenantPageQuery {
+    let table: String
+    let columns: String
+    let scope: TenantScope
+    let page: PageRequest
+    private var conditions: [String] = []
+    private var arguments: [any DatabaseValueConvertible & Sendable] = []
+
+    init(table: String, columns: String, scope: TenantScope, page: PageRequest) {
+        self.table = table
+        self.columns = columns
+        self.scope = scope
+        self.page = page
+    }
+
+    /// Adds `condition` (one `?`) when `value` is set.
+    func filter(_ condition: String, _ value: (any DatabaseValueConvertible & Sendable)?) -> Self {
+        guard let value else { return self }
+        var query = self
+        query.conditions.append(condition)
+        query.arguments.append(value)
+        return query
+    }
+
+    func fetch<Record: FetchableRecord & Sendable>(_ db: Database, as _: Record.Type) throws -> Page<Record> {
+        let ascending = page.endingBefore != nil
+        var conditions = ["organization_id = ?", "livemode = ?"] + self.conditions
+        var arguments: [any DatabaseValueConvertible] = [scope.organizationId, scope.livemode] + self.arguments
+        if let cursor = page.endingBefore ?? page.startingAfter {
+            conditions.append(ascending ? "id > ?" : "id < ?")
+            arguments.append(cursor)
+        }
+        arguments.append(page.limit + 1)
+        let statement = try db.cachedStatement(
+            sql: "SELECT \(columns) FROM \(table) WHERE \(conditions.joined(separator: " AND ")) ORDER BY id \(ascending ? "ASC" : "DESC") LIMIT ?"
+        )
+        let rows = try Record.fetchAll(statement, arguments: StatementArguments(arguments))
+        return Page(rows: rows, limit: page.limit, ascending: ascending)
     }
 }

@@ -34,27 +34,30 @@ extension SQLiteStore {
     }
 
     package func event(id: String, scope: TenantScope) async throws -> EventRecord? {
-        try await read { db in try EventRecord.scoped(scope).filter(EventRecord.Columns.id == id).fetchOne(db) }
+        try await readOneStatement { db in
+            try EventRecord.fetchOne(
+                db.cachedStatement(sql: "SELECT \(EventRecord.columns) FROM events WHERE id = ? AND organization_id = ? AND livemode = ?"),
+                arguments: [id, scope.organizationId, scope.livemode]
+            )
+        }
     }
 
     /// A page of the tenant's events, newest first. A wildcard type filter
     /// (`customer.*`) is a prefix match on whole segments.
     package func events(scope: TenantScope, filter: EventFilter, page: PageRequest) async throws -> Page<EventRecord> {
-        try await read { db in
-            var request = EventRecord.scoped(scope)
-            if let since = filter.since { request = request.filter(EventRecord.Columns.id >= Identifier.lowerBound("evt", at: since)) }
-            if let until = filter.until { request = request.filter(EventRecord.Columns.id < Identifier.lowerBound("evt", at: until)) }
-            if let pattern = filter.type, pattern.description != "*" {
-                if pattern.description.hasSuffix(".*") {
-                    // `customer.*` → LIKE 'customer.%' with `_` (LIKE's one-character wildcard) escaped.
-                    let prefix = pattern.description.dropLast().replacingOccurrences(of: "_", with: "\\_")
-                    request = request.filter(EventRecord.Columns.type.like(prefix + "%", escape: "\\"))
-                } else {
-                    request = request.filter(EventRecord.Columns.type == pattern.description)
-                }
+        var query = TenantPageQuery(table: "events", columns: EventRecord.columns, scope: scope, page: page)
+            .filter("id >= ?", filter.since.map { Identifier.lowerBound("evt", at: $0) })
+            .filter("id < ?", filter.until.map { Identifier.lowerBound("evt", at: $0) })
+        if let pattern = filter.type, pattern.description != "*" {
+            if pattern.description.hasSuffix(".*") {
+                // `customer.*` → LIKE 'customer.%' with `_` (LIKE's one-character wildcard) escaped.
+                let prefix = pattern.description.dropLast().replacingOccurrences(of: "_", with: "\\_")
+                query = query.filter("type LIKE ? ESCAPE '\\'", prefix + "%")
+            } else {
+                query = query.filter("type = ?", pattern.description)
             }
-            return try request.page(page, id: EventRecord.Columns.id, db: db)
         }
+        return try await readOneStatement { [query] db in try query.fetch(db, as: EventRecord.self) }
     }
 
     /// Deletes events made before `cutoff` (milliseconds), with their

@@ -71,8 +71,7 @@ extension SQLiteStore {
 
     static func partitions(_ db: Database, width: Int64) throws -> [RequestLogPartitionInfo] {
         let names = try String.fetchAll(
-            db,
-            sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'request_logs_[0-9]*'"
+            db.cachedStatement(sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'request_logs_[0-9]*'")
         )
         let starts = names.compactMap { name in RequestLogPartition.start(name: name).map { (name, $0) } }.sorted { $0.1 < $1.1 }
         return starts.enumerated().map { index, item in
@@ -361,10 +360,13 @@ extension SQLiteStore {
                 }
                 let sql = """
                     SELECT \(RequestLogEntry.columns) FROM \(partition.name) INDEXED BY \(partition.name)_by_tenant
-                    WHERE \(conditions.joined(separator: " AND ")) ORDER BY id \(ascending ? "ASC" : "DESC") LIMIT \(wanted - rows.count)
+                    WHERE \(conditions.joined(separator: " AND ")) ORDER BY id \(ascending ? "ASC" : "DESC") LIMIT ?
                     """
+                // The unfiltered page (the common one) is cached per partition and direction; filtered
+                // ones vary too much (every combination of five filters) to keep each prepared.
+                let statement = try arguments.isEmpty ? db.cachedStatement(sql: sql) : db.makeStatement(sql: sql)
                 let range: StatementArguments = [scope.organizationId, scope.livemode, from, upper]
-                rows += try RequestLogEntry.fetchAll(db, sql: sql, arguments: range + arguments)
+                rows += try RequestLogEntry.fetchAll(statement, arguments: range + arguments + [wanted - rows.count])
                 if stoppedAt != nil { break }
             }
             let items = Array(rows.prefix(page.limit))
@@ -407,7 +409,7 @@ extension SQLiteStore {
                 SELECT \(RequestLogEntry.columns) FROM \(partition.name) INDEXED BY \(partition.name)_by_request
                 WHERE request_id = ? AND organization_id = ? AND livemode = ?
                 """
-            if let row = try RequestLogEntry.fetchOne(db, sql: sql, arguments: [requestId, scope.organizationId, scope.livemode]) {
+            if let row = try RequestLogEntry.fetchOne(db.cachedStatement(sql: sql), arguments: [requestId, scope.organizationId, scope.livemode]) {
                 return row
             }
         }

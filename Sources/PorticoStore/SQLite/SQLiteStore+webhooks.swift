@@ -286,7 +286,7 @@ extension SQLiteStore {
         var events: [String: EventRecord] = [:]
         let deliveryStatement = try db.cachedStatement(sql: "SELECT * FROM webhook_deliveries WHERE id = ? AND next_attempt_at IS NOT NULL")
         let endpointStatement = try db.cachedStatement(sql: "SELECT * FROM webhook_endpoints WHERE id = ?")
-        let eventStatement = try db.cachedStatement(sql: "SELECT * FROM events WHERE id = ?")
+        let eventStatement = try db.cachedStatement(sql: "SELECT \(EventRecord.columns) FROM events WHERE id = ?")
         return try ids.compactMap { id in
             guard let delivery = try WebhookDeliveryRecord.fetchOne(deliveryStatement, arguments: [id]) else { return nil }
             if endpoints[delivery.endpointId] == nil {

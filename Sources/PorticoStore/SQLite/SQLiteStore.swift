@@ -138,6 +138,20 @@ extension SQLiteStore {
             }
         }
     }
+
+    /// One statement on a pooled reader connection, outside an explicit transaction.
+    ///
+    /// A single SELECT is its own read transaction in SQLite, so `read`'s
+    /// BEGIN and COMMIT (two more statements, each parsed anew by GRDB) buy
+    /// nothing for it. Only for a `value` that runs exactly one statement:
+    /// two statements here could see two different commits.
+    func readOneStatement<T: Sendable>(_ value: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            pool.asyncUnsafeRead { database in
+                continuation.resume(with: Result { try value(database.get()) })
+            }
+        }
+    }
 }
 
 extension SQLiteStore: AccountStore, KeyStore, CustomerStore, IdempotencyStore, WebhookStore, RequestLogStore, BillingStore, SessionStore,

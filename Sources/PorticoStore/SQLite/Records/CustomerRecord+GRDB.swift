@@ -11,4 +11,26 @@ extension CustomerRecord: FetchableRecord, PersistableRecord {
         package static let livemode = Column(CodingKeys.livemode)
         package static let email = Column(CodingKeys.email)
     }
+
+    /// Every read selects these, in this order (`databaseSelection` pins the
+    /// query interface to it), so `init(row:)` reads by position: the
+    /// `Decodable` default looked each column up by name, case-insensitively.
+    static let columns = "id, organization_id, livemode, name, email, description, metadata, created_at, updated_at"
+    package static var databaseSelection: [any SQLSelectable] {
+        columns.split(separator: ",").map { Column($0.trimmingCharacters(in: .whitespaces)) }
+    }
+
+    package init(row: Row) {
+        self.init(
+            id: row[0],
+            organizationId: row[1],
+            livemode: row[2],
+            name: row[3],
+            email: row[4],
+            description: row[5],
+            metadata: row[6],
+            createdAt: row[7],
+            updatedAt: row[8]
+        )
+    }
 }

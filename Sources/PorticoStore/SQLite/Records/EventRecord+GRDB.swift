@@ -15,16 +15,23 @@ extension EventRecord: FetchableRecord, PersistableRecord {
         package static let createdAt = Column("created_at")
     }
 
-    /// Decoded by hand: every attempt reads its event.
-    package init(row: Row) throws {
+    /// Every read selects these, in this order (`databaseSelection` pins the
+    /// query interface to it), so `init(row:)` reads by position.
+    static let columns = "id, organization_id, livemode, type, data, request_id, created_at"
+    package static var databaseSelection: [any SQLSelectable] {
+        columns.split(separator: ",").map { Column($0.trimmingCharacters(in: .whitespaces)) }
+    }
+
+    /// Decoded by hand, by position: every list and every delivery attempt reads events.
+    package init(row: Row) {
         self.init(
-            id: row["id"],
-            organizationId: row["organization_id"],
-            livemode: row["livemode"],
-            type: row["type"],
-            data: row["data"],
-            requestId: row["request_id"],
-            createdAt: row["created_at"]
+            id: row[0],
+            organizationId: row[1],
+            livemode: row[2],
+            type: row[3],
+            data: row[4],
+            requestId: row[5],
+            createdAt: row[6]
         )
     }
 }

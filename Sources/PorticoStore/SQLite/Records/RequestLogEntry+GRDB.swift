@@ -4,28 +4,30 @@ import GRDBSQLite
 import PorticoCore
 
 extension RequestLogEntry: FetchableRecord {
+    /// By position: every read selects `columns`, in that order.
     package init(row: Row) {
         self.init(
-            id: row["id"],
-            createdAt: row["created_at"],
-            requestId: row["request_id"],
-            organizationId: row["organization_id"],
-            livemode: row["livemode"],
-            keyId: row["key_id"],
-            method: row["method"],
-            path: row["path"],
-            route: row["route"],
-            status: row["status"],
-            durationMicroseconds: row["duration_us"],
-            ip: row["ip"],
-            userAgent: row["user_agent"],
-            requestBody: row["request_body"],
-            responseBody: row["response_body"]
+            id: row[0],
+            createdAt: row[1],
+            requestId: row[2],
+            organizationId: row[3],
+            livemode: row[4],
+            keyId: row[5],
+            method: row[6],
+            path: row[7],
+            route: row[8],
+            status: row[9],
+            durationMicroseconds: row[10],
+            ip: row[11],
+            userAgent: row[12],
+            requestBody: row[13],
+            responseBody: row[14]
         )
     }
 }
 
 extension RequestLogEntry {
+    /// What every read of a log row selects, in the order `init(row:)` reads.
     static let columns =
         "id, created_at, request_id, organization_id, livemode, key_id, method, path, route, status, duration_us, ip, user_agent, request_body, response_body"
 
