@@ -38,7 +38,7 @@ enum StoredMetadata {
     static func encode(_ metadata: [String: String]) -> String {
         var json = JSONWriter(capacity: 256)
         json.value(metadata)
-        return String(buffer: json.buffer)
+        return String(decoding: json.bytes, as: UTF8.self)
     }
 
     /// The stored text as it goes into a response; a column never written (empty) is `{}`.

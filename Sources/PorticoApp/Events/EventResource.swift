@@ -67,7 +67,7 @@ enum Events {
             id: Identifier.make("evt", at: now),
             scope: scope,
             type: type,
-            data: String(buffer: json.buffer),
+            data: String(decoding: json.bytes, as: UTF8.self),
             requestId: requestID,
             createdAt: now
         )

@@ -26,12 +26,18 @@ protocol JSONWritable {
 /// Commas are the writer's business: `needsComma` is set after each complete
 /// value and cleared when a container opens or a key is written.
 struct JSONWriter {
-    private(set) var buffer: ByteBuffer
+    /// The bytes so far. An array, not the `ByteBuffer` they end in: appending a
+    /// byte to an array is inlined, where each `ByteBuffer` write checks
+    /// uniqueness and capacity (a fifth of a list's rendering, measured).
+    private(set) var bytes: [UInt8] = []
     private var needsComma = false
 
     init(capacity: Int = 1_024) {
-        buffer = ByteBufferAllocator().buffer(capacity: capacity)
+        bytes.reserveCapacity(capacity)
     }
+
+    /// The JSON written, as a buffer to send.
+    var buffer: ByteBuffer { ByteBuffer(bytes: bytes) }
 
     /// The JSON of one value, ready to send or to store.
     static func render(_ value: some JSONWritable, capacity: Int = 1_024) -> ByteBuffer {
@@ -42,36 +48,38 @@ struct JSONWriter {
 
     /// The same, as text (stored event data).
     static func text(_ value: some JSONWritable) -> String {
-        String(buffer: render(value))
+        var json = JSONWriter()
+        value.write(to: &json)
+        return String(decoding: json.bytes, as: UTF8.self)
     }
 
     // MARK: Containers
 
     mutating func object(_ fields: (inout JSONWriter) -> Void) {
         separate()
-        buffer.writeInteger(UInt8(ascii: "{"))
+        bytes.append(UInt8(ascii: "{"))
         needsComma = false
         fields(&self)
-        buffer.writeInteger(UInt8(ascii: "}"))
+        bytes.append(UInt8(ascii: "}"))
         needsComma = true
     }
 
     mutating func array<Items: Sequence>(_ items: Items, _ element: (inout JSONWriter, Items.Element) -> Void) {
         separate()
-        buffer.writeInteger(UInt8(ascii: "["))
+        bytes.append(UInt8(ascii: "["))
         needsComma = false
         for item in items { element(&self, item) }
-        buffer.writeInteger(UInt8(ascii: "]"))
+        bytes.append(UInt8(ascii: "]"))
         needsComma = true
     }
 
     /// A key the caller spells: ASCII that needs no escaping, written in sorted order.
     mutating func key(_ name: StaticString) {
         separate()
-        buffer.writeInteger(UInt8(ascii: "\""))
-        buffer.writeStaticString(name)
-        buffer.writeInteger(UInt8(ascii: "\""))
-        buffer.writeInteger(UInt8(ascii: ":"))
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
         needsComma = false
     }
 
@@ -79,7 +87,7 @@ struct JSONWriter {
     mutating func key(_ name: String) {
         separate()
         writeEscaped(name)
-        buffer.writeInteger(UInt8(ascii: ":"))
+        bytes.append(UInt8(ascii: ":"))
         needsComma = false
     }
 
@@ -94,27 +102,31 @@ struct JSONWriter {
     /// A string known to need no escaping (Portico's ids, validated event types, times).
     mutating func plainString(_ value: String) {
         separate()
-        buffer.writeInteger(UInt8(ascii: "\""))
-        buffer.writeString(value)
-        buffer.writeInteger(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: value.utf8)
+        bytes.append(UInt8(ascii: "\""))
         needsComma = true
     }
 
     mutating func bool(_ value: Bool) {
         separate()
-        buffer.writeStaticString(value ? "true" : "false")
+        writeStatic(value ? "true" : "false")
         needsComma = true
     }
 
     mutating func null() {
         separate()
-        buffer.writeStaticString("null")
+        writeStatic("null")
         needsComma = true
     }
 
     mutating func integer(_ value: some BinaryInteger) {
         separate()
-        buffer.writeString(String(value))
+        if let small = Int64(exactly: value) {
+            Self.appendDecimal(small, to: &bytes)
+        } else {
+            bytes.append(contentsOf: String(value).utf8)
+        }
         needsComma = true
     }
 
@@ -123,25 +135,23 @@ struct JSONWriter {
         precondition(value.isFinite, "JSON has no \(value)")
         separate()
         let text = value.description
-        buffer.writeString(text.hasSuffix(".0") ? String(text.dropLast(2)) : text)
+        bytes.append(contentsOf: (text.hasSuffix(".0") ? String(text.dropLast(2)) : text).utf8)
         needsComma = true
     }
 
     /// An RFC 3339 UTC time, the API's one date format.
     mutating func time(milliseconds: Int64) {
-        plainString(RFC3339.string(milliseconds: milliseconds))
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        RFC3339.append(milliseconds: milliseconds, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
     }
 
     /// JSON that is already in this style (stored when written): spliced, not parsed.
     mutating func json(_ text: String) {
         separate()
-        buffer.writeString(text)
-        needsComma = true
-    }
-
-    mutating func json(_ bytes: ByteBuffer) {
-        separate()
-        buffer.writeImmutableBuffer(bytes)
+        bytes.append(contentsOf: text.utf8)
         needsComma = true
     }
 
@@ -244,37 +254,57 @@ struct JSONWriter {
     // MARK: Bytes
 
     private mutating func separate() {
-        if needsComma { buffer.writeInteger(UInt8(ascii: ",")) }
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+    }
+
+    private mutating func writeStatic(_ text: StaticString) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    /// Decimal digits without going through `String`.
+    private static func appendDecimal(_ value: Int64, to bytes: inout [UInt8]) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)  // 20 digits at most, written backwards
+        withUnsafeMutableBytes(of: &digits) { scratch in
+            var index = scratch.count
+            repeat {
+                index -= 1
+                scratch[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            bytes.append(contentsOf: scratch[index...])
+        }
     }
 
     /// A quoted string with Foundation's escapes; runs of bytes that need none are copied whole.
     private mutating func writeEscaped(_ text: String) {
-        buffer.writeInteger(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: "\""))
         var text = text
-        text.withUTF8 { bytes in
+        text.withUTF8 { utf8 in
             var start = 0
-            for index in bytes.indices {
-                let byte = bytes[index]
+            for index in utf8.indices {
+                let byte = utf8[index]
                 guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                if index > start { buffer.writeBytes(UnsafeBufferPointer(rebasing: bytes[start..<index])) }
+                if index > start { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index])) }
                 start = index + 1
                 switch byte {
-                case UInt8(ascii: "\""): buffer.writeStaticString("\\\"")
-                case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
-                case 0x08: buffer.writeStaticString("\\b")
-                case 0x0C: buffer.writeStaticString("\\f")
-                case 0x0A: buffer.writeStaticString("\\n")
-                case 0x0D: buffer.writeStaticString("\\r")
-                case 0x09: buffer.writeStaticString("\\t")
+                case UInt8(ascii: "\""): writeStatic("\\\"")
+                case UInt8(ascii: "\\"): writeStatic("\\\\")
+                case 0x08: writeStatic("\\b")
+                case 0x0C: writeStatic("\\f")
+                case 0x0A: writeStatic("\\n")
+                case 0x0D: writeStatic("\\r")
+                case 0x09: writeStatic("\\t")
                 default:
-                    buffer.writeStaticString("\\u00")
-                    buffer.writeInteger(Self.hexDigits[Int(byte >> 4)])
-                    buffer.writeInteger(Self.hexDigits[Int(byte & 0x0F)])
+                    writeStatic("\\u00")
+                    bytes.append(Self.hexDigits[Int(byte >> 4)])
+                    bytes.append(Self.hexDigits[Int(byte & 0x0F)])
                 }
             }
-            if bytes.count > start { buffer.writeBytes(UnsafeBufferPointer(rebasing: bytes[start...])) }
+            if utf8.count > start { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...])) }
         }
-        buffer.writeInteger(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: "\""))
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
