@@ -144,7 +144,7 @@ extension SQLiteStore {
 
     package func requestTimeline(requestId: String, scope: TenantScope?, width: Int64) async throws -> RequestTimeline {
         try await read { db in
-            let partitions = try Self.partitions(db, width: width)
+            let partitions = try self.partitions(db, width: width)
             let log: RequestLogEntry?
             if let scope {
                 log = try Self.requestLog(db, requestId: requestId, scope: scope, partitions: partitions)

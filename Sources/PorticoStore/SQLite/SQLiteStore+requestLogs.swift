@@ -66,10 +66,22 @@ extension SQLiteStore {
 
     /// Every existing partition, oldest first.
     package func requestLogPartitions(width: Int64) async throws -> [RequestLogPartitionInfo] {
-        try await read { db in try Self.partitions(db, width: width) }
+        try await read { db in try self.partitions(db, width: width) }
     }
 
-    static func partitions(_ db: Database, width: Int64) throws -> [RequestLogPartitionInfo] {
+    /// Every existing partition, oldest first, as `readPartitions` last found them while
+    /// the schema has not changed since: `PRAGMA schema_version` (read from the file's
+    /// header, so any process's CREATE or DROP changes it) replaces a scan of
+    /// `sqlite_master` and the sorting of its names on every request-log read.
+    func partitions(_ db: Database, width: Int64) throws -> [RequestLogPartitionInfo] {
+        let version = try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA schema_version")) ?? 0
+        if let known = partitionCache.withLock({ $0 }), known.version == version, known.width == width { return known.partitions }
+        let partitions = try Self.readPartitions(db, width: width)
+        partitionCache.withLock { $0 = PartitionList(version: version, width: width, partitions: partitions) }
+        return partitions
+    }
+
+    static func readPartitions(_ db: Database, width: Int64) throws -> [RequestLogPartitionInfo] {
         let names = try String.fetchAll(
             db.cachedStatement(sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'request_logs_[0-9]*'")
         )
@@ -84,7 +96,7 @@ extension SQLiteStore {
     @discardableResult
     package func createRequestLogPartitions(from: Int64, through: Int64, width: Int64) async throws -> [String] {
         try await writeTransaction { db in
-            let existing = Set(try Self.partitions(db, width: width).map(\.name))
+            let existing = Set(try self.partitions(db, width: width).map(\.name))
             var created: [String] = []
             var start = RequestLogPartition.start(of: from, width: width)
             while start <= through {
@@ -103,7 +115,7 @@ extension SQLiteStore {
     @discardableResult
     package func dropRequestLogPartitions(endingAtOrBefore cutoff: Int64, width: Int64) async throws -> [String] {
         try await writeTransaction { db in
-            let doomed = try Self.partitions(db, width: width).filter { $0.end <= cutoff }
+            let doomed = try self.partitions(db, width: width).filter { $0.end <= cutoff }
             for partition in doomed { try db.execute(sql: "DROP TABLE \(partition.name)") }
             // Route statistics are kept as long as the rows they summarise.
             try db.execute(sql: "DELETE FROM route_stats WHERE hour_start < ?", arguments: [cutoff])
@@ -295,7 +307,7 @@ extension SQLiteStore {
         scanBudget: Int?
     ) async throws -> RequestLogSearch {
         try await read { db in
-            let partitions = try Self.partitions(db, width: width)
+            let partitions = try self.partitions(db, width: width)
             var lower = filter.since.map(RequestLogPartition.firstID(at:)) ?? 0
             var upper = filter.until.map(RequestLogPartition.firstID(at:)) ?? Int64.max
             let ascending = page.endingBefore != nil
@@ -382,7 +394,7 @@ extension SQLiteStore {
     /// The tenant's log row for a request id, or nil.
     package func requestLog(requestId: String, scope: TenantScope, width: Int64) async throws -> RequestLogEntry? {
         try await read { db in
-            try Self.requestLog(db, requestId: requestId, scope: scope, partitions: Self.partitions(db, width: width))
+            try Self.requestLog(db, requestId: requestId, scope: scope, partitions: self.partitions(db, width: width))
         }
     }
 
@@ -390,7 +402,7 @@ extension SQLiteStore {
     package func loggedRequestIDs(_ requestIds: [String], width: Int64) async throws -> Set<String> {
         try await read { db in
             var found: Set<String> = []
-            for partition in try Self.partitions(db, width: width) {
+            for partition in try self.partitions(db, width: width) {
                 let statement = try db.cachedStatement(
                     sql: "SELECT 1 FROM \(partition.name) INDEXED BY \(partition.name)_by_request WHERE request_id = ? LIMIT 1"
                 )
@@ -421,7 +433,7 @@ extension SQLiteStore {
     package func meteredRequestCounts(from: Int64, until: Int64, width: Int64) async throws -> [TenantScope: Int64] {
         try await read { db in
             var counts: [TenantScope: Int64] = [:]
-            for partition in try Self.partitions(db, width: width) where partition.end > from && partition.start < until {
+            for partition in try self.partitions(db, width: width) where partition.end > from && partition.start < until {
                 let rows = try Row.fetchAll(
                     db,
                     sql: """

@@ -20,6 +20,14 @@ package final class SQLiteStore: Sendable {
     package let health = StorageHealth()
     /// Set by the first `close()`; a second one does nothing (the pool must not be touched once closed).
     private let closed = Mutex(false)
+    /// The request-log partitions and the schema version they were read at (`partitions(_:width:)`).
+    let partitionCache = Mutex<PartitionList?>(nil)
+
+    struct PartitionList {
+        var version: Int64
+        var width: Int64
+        var partitions: [RequestLogPartitionInfo]
+    }
 
     /// Opens (creating if needed) the database file and applies pending migrations
     /// unless `migrate` is false.

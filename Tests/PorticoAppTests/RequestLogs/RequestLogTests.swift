@@ -316,7 +316,7 @@ struct RequestLogTests {
 
     /// Every row of every partition.
     static func allRows(_ db: Database, width: Int64 = 86_400_000) throws -> [RequestLogEntry] {
-        try SQLiteStore.partitions(db, width: width).flatMap { partition in
+        try SQLiteStore.readPartitions(db, width: width).flatMap { partition in
             try RequestLogEntry.fetchAll(db, sql: "SELECT \(RequestLogEntry.columns) FROM \(partition.name)")
         }
     }
