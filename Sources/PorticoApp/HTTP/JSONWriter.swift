@@ -131,8 +131,9 @@ struct JSONWriter {
     }
 
     /// Foundation's rule for a `Double`: the shortest round-trip digits, `1.0` as `1`.
+    /// JSON has no NaN or infinity (Foundation threw; no resource can hold one): `null`.
     mutating func number(_ value: Double) {
-        precondition(value.isFinite, "JSON has no \(value)")
+        guard value.isFinite else { return null() }
         separate()
         let text = value.description
         bytes.append(contentsOf: (text.hasSuffix(".0") ? String(text.dropLast(2)) : text).utf8)

@@ -192,7 +192,8 @@ private struct Tenant {
             let createdAt = time(start, now - 600_000)
             let order = "ord_" + Base62.random(count: 12)
             let amount = Int.random(in: 5..<400, using: &random) * 100
-            let data = #"{"order":"\#(order)","amount":\#(amount),"currency":"usd"}"#
+            // Written as `POST /v1/events` stores data (keys in order): responses splice it as is.
+            let data = JSONWriter.text(JSONValue.object(["order": .string(order), "amount": .number(Double(amount)), "currency": "usd"]))
             let request = Identifier.make("req", at: createdAt)
             history.events.append(
                 EventRecord(

@@ -72,7 +72,9 @@ extension SQLiteStore {
     /// Every existing partition, oldest first, as `readPartitions` last found them while
     /// the schema has not changed since: `PRAGMA schema_version` (read from the file's
     /// header, so any process's CREATE or DROP changes it) replaces a scan of
-    /// `sqlite_master` and the sorting of its names on every request-log read.
+    /// `sqlite_master` and the sorting of its names on every request-log read. Callers read
+    /// the list before any DDL of their own transaction: a rolled-back CREATE or DROP would
+    /// leave the version number it had already used for the cached list.
     func partitions(_ db: Database, width: Int64) throws -> [RequestLogPartitionInfo] {
         let version = try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA schema_version")) ?? 0
         if let known = partitionCache.withLock({ $0 }), known.version == version, known.width == width { return known.partitions }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import PorticoCore
+import PorticoStore
 import Testing
 
 @testable import PorticoApp
@@ -33,6 +34,12 @@ import Testing
                 #expect(((usage.json["data"] as? [[String: Any]]) ?? []).count >= 25, "usage on most days: \(usage.text.prefix(300))")
                 let invoices = try await api.send(.get, "/v1/invoices", key: key).list
                 #expect(!invoices.isEmpty, "the month before is invoiced")
+            }
+            // Stored event data goes into responses as it is, so it must be in the canonical style.
+            let stored = try await portico.store.events(scope: portico.testScope, filter: EventFilter(), page: PageRequest(limit: 100))
+            #expect(stored.items.contains { $0.type == "order.created" })
+            for event in stored.items {
+                #expect(JSONWriter.text(try StrictJSONParser.parse(Array(event.data.utf8))) == event.data, "\(event.type): \(event.data)")
             }
             // Test-mode webhooks: deliveries that succeeded, failed (retry due later) and died.
             let deliveries = try await Self.all("/v1/webhook-deliveries", api: api, key: portico.testKey)
