@@ -50,7 +50,7 @@ struct EventsController: Sendable {
             id: Identifier.make("evt", at: now),
             scope: scope,
             type: type,
-            data: String(decoding: try JSONCoding.encoder.encode(data), as: UTF8.self),
+            data: JSONWriter.text(data),
             requestId: context.requestID,
             createdAt: now
         )

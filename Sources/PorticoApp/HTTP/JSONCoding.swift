@@ -6,18 +6,13 @@ import PorticoCore
 
 /// JSON responses in the one style of the API (`CanonicalJSON`).
 enum JSONCoding {
-    /// Foundation's encoder in that style: what `JSONWriter` reproduces, still used for the
-    /// few cold answers that are not `JSONWritable` and for JSON Portico stores for itself.
+    /// Foundation's encoder in that style: what `JSONWriter` reproduces, still used for JSON
+    /// outside the API's responses (the docs' examples, the gateway's key set).
     static let encoder = CanonicalJSON.encoder
 
     /// A JSON response from a resource, written straight into the buffer that is sent.
     static func response(_ value: some JSONWritable, status: HTTPResponse.Status = .ok) -> Response {
         response(body: JSONWriter.render(value), status: status)
-    }
-
-    /// A JSON response from an `Encodable` value (cold answers: reports, the sandbox's own routes).
-    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        response(body: ByteBuffer(bytes: try encoder.encode(value)), status: status)
     }
 
     /// A JSON response from already-encoded bytes.

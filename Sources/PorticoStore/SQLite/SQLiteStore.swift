@@ -149,17 +149,6 @@ extension SQLiteStore {
         try await onReaderThread { [pool] in try pool.unsafeRead(value) }
     }
 
-    /// The threads every read runs on, as many as the cores (at least two).
-    ///
-    /// A read is synchronous SQLite work, so it must not run on the
-    /// cooperative pool or an event loop. GRDB's own async reads hop twice
-    /// (to the pool's semaphore queue, then to the reader's serial queue)
-    /// before the continuation hops back; here a read is one hand-off to an
-    /// idle thread, which takes a reader connection and runs the statement
-    /// inline (`DatabasePool.read` on an idle serial queue does not switch
-    /// threads). Issue 17 measured 8–30 % more reads a second on 2 cores.
-    /// Shared by every store of the process, so a test run's many stores
-    /// do not each start threads.
     /// Runs `body` on a reader thread. Not cancellable once asked for, like GRDB's own
     /// callback reads before it: a request whose client went away still gets its answer.
     private func onReaderThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
@@ -171,6 +160,17 @@ extension SQLiteStore {
         }
     }
 
+    /// The threads every read runs on, as many as the cores (at least two).
+    ///
+    /// A read is synchronous SQLite work, so it must not run on the
+    /// cooperative pool or an event loop. GRDB's own async reads hop twice
+    /// (to the pool's semaphore queue, then to the reader's serial queue)
+    /// before the continuation hops back; here a read is one hand-off to an
+    /// idle thread, which takes a reader connection and runs the statement
+    /// inline (`DatabasePool.read` on an idle serial queue does not switch
+    /// threads). Issue 17 measured 8–30 % more reads a second on 2 cores.
+    /// Shared by every store of the process, so a test run's many stores
+    /// do not each start threads.
     static let readerThreads: NIOThreadPool = {
         let threads = NIOThreadPool(numberOfThreads: max(2, System.coreCount))
         threads.start()
