@@ -2,7 +2,7 @@ import NIOCore
 import PorticoCore
 
 /// A value that writes its own JSON: every API resource, so a response is
-/// rendered straight into the `ByteBuffer` that is sent, with no `Encodable`
+/// rendered straight into the bytes that are sent, with no `Encodable`
 /// machinery in between (issue 17 measured Foundation's encoder at a fifth of
 /// a list request's cost).
 protocol JSONWritable {
@@ -14,7 +14,7 @@ protocol JSONWritable {
 /// writes for the same values:
 ///
 /// - compact; object keys in UTF-8 byte order. A resource writes its fields
-///   in that order itself (`JSONWriterTests` holds every resource to the old
+///   in that order itself (`ResourceRenderingTests` holds every resource to the old
 ///   encoder's output); dictionaries are sorted here.
 /// - strings escape `"`, `\` and the C0 controls only (`\b \f \n \r \t`,
 ///   else `\u00xx`); everything else, `/` and non-ASCII included, is written as is.
@@ -41,16 +41,18 @@ struct JSONWriter {
 
     /// The JSON of one value, ready to send or to store.
     static func render(_ value: some JSONWritable, capacity: Int = 1_024) -> ByteBuffer {
-        var json = JSONWriter(capacity: capacity)
-        value.write(to: &json)
-        return json.buffer
+        written(value, capacity: capacity).buffer
     }
 
-    /// The same, as text (stored event data).
+    /// The same, as text (stored event data, metadata).
     static func text(_ value: some JSONWritable) -> String {
-        var json = JSONWriter()
+        String(decoding: written(value).bytes, as: UTF8.self)
+    }
+
+    private static func written(_ value: some JSONWritable, capacity: Int = 1_024) -> JSONWriter {
+        var json = JSONWriter(capacity: capacity)
         value.write(to: &json)
-        return String(decoding: json.bytes, as: UTF8.self)
+        return json
     }
 
     // MARK: Containers
@@ -96,15 +98,6 @@ struct JSONWriter {
     mutating func string(_ value: String) {
         separate()
         writeEscaped(value)
-        needsComma = true
-    }
-
-    /// A string known to need no escaping (Portico's ids, validated event types, times).
-    mutating func plainString(_ value: String) {
-        separate()
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: value.utf8)
-        bytes.append(UInt8(ascii: "\""))
         needsComma = true
     }
 
@@ -205,11 +198,6 @@ struct JSONWriter {
     mutating func field(_ name: StaticString, _ value: String?) {
         key(name)
         if let value { string(value) } else { null() }
-    }
-
-    mutating func field(_ name: StaticString, plain value: String?) {
-        key(name)
-        if let value { plainString(value) } else { null() }
     }
 
     mutating func field(_ name: StaticString, _ value: Bool) {

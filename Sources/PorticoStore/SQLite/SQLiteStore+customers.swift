@@ -13,12 +13,7 @@ extension SQLiteStore {
     }
 
     package func customer(id: String, scope: TenantScope) async throws -> CustomerRecord? {
-        try await readOneStatement { db in
-            try CustomerRecord.fetchOne(
-                db.cachedStatement(sql: "SELECT \(CustomerRecord.columns) FROM customers WHERE id = ? AND organization_id = ? AND livemode = ?"),
-                arguments: [id, scope.organizationId, scope.livemode]
-            )
-        }
+        try await readOneStatement { db in try CustomerRecord.fetchOne(db, id: id, scope: scope) }
     }
 
     /// Applies `change` to the tenant's customer and saves it, and publishes
@@ -61,9 +56,8 @@ extension SQLiteStore {
     }
 
     package func customers(scope: TenantScope, email: String?, page: PageRequest) async throws -> Page<CustomerRecord> {
-        let query = TenantPageQuery(table: "customers", columns: CustomerRecord.columns, scope: scope, page: page)
-            .filter("email = ?", email)
-        return try await readOneStatement { db in try query.fetch(db, as: CustomerRecord.self) }
+        let query = TenantPageQuery<CustomerRecord>(scope: scope, page: page).filter("email = ?", email)
+        return try await readOneStatement { db in try query.fetch(db) }
     }
 }
 
@@ -98,22 +92,39 @@ extension QueryInterfaceRequest where RowDecoder: FetchableRecord & Sendable {
     }
 }
 
-/// One cursor page of a tenant's rows as a single SQL statement, cached on
-/// its connection: the hot lists (`/v1/customers`, `/v1/events`) skip the
-/// query interface, whose SQL generation and fresh statement (parse,
-/// authorizer) cost more than the read itself. The statement text depends
-/// only on which filters are set, so each connection caches a handful.
-struct TenantPageQuery {
-    let table: String
-    let columns: String
+/// A tenant's record read by position: every read selects `columns`, in
+/// that order (`databaseSelection` pins the query interface to it), so
+/// `init(row:)` reads `row[0]`, `row[1]`… The hot reads go through one
+/// statement cached on their connection: the query interface's SQL
+/// generation and fresh statement (parse, authorizer) cost more than the read.
+package protocol PositionalRecord: FetchableRecord, TableRecord, Sendable {
+    static var columns: String { get }
+}
+
+extension PositionalRecord {
+    package static var databaseSelection: [any SQLSelectable] {
+        columns.split(separator: ",").map { Column($0.trimmingCharacters(in: .whitespaces)) }
+    }
+
+    /// The tenant's row with this id.
+    static func fetchOne(_ db: Database, id: String, scope: TenantScope) throws -> Self? {
+        try fetchOne(
+            db.cachedStatement(sql: "SELECT \(columns) FROM \(databaseTableName) WHERE id = ? AND organization_id = ? AND livemode = ?"),
+            arguments: [id, scope.organizationId, scope.livemode]
+        )
+    }
+}
+
+/// One cursor page of a tenant's rows as a single cached statement (the
+/// API's `/v1/customers` and `/v1/events`). The statement text depends only
+/// on which filters are set, so each connection caches a handful.
+struct TenantPageQuery<Record: PositionalRecord> {
     let scope: TenantScope
     let page: PageRequest
     private var conditions: [String] = []
     private var arguments: [any DatabaseValueConvertible & Sendable] = []
 
-    init(table: String, columns: String, scope: TenantScope, page: PageRequest) {
-        self.table = table
-        self.columns = columns
+    init(scope: TenantScope, page: PageRequest) {
         self.scope = scope
         self.page = page
     }
@@ -127,7 +138,7 @@ struct TenantPageQuery {
         return query
     }
 
-    func fetch<Record: FetchableRecord & Sendable>(_ db: Database, as _: Record.Type) throws -> Page<Record> {
+    func fetch(_ db: Database) throws -> Page<Record> {
         let ascending = page.endingBefore != nil
         var conditions = ["organization_id = ?", "livemode = ?"] + self.conditions
         var arguments: [any DatabaseValueConvertible] = [scope.organizationId, scope.livemode] + self.arguments
@@ -137,9 +148,11 @@ struct TenantPageQuery {
         }
         arguments.append(page.limit + 1)
         let statement = try db.cachedStatement(
-            sql: "SELECT \(columns) FROM \(table) WHERE \(conditions.joined(separator: " AND ")) ORDER BY id \(ascending ? "ASC" : "DESC") LIMIT ?"
+            sql: """
+                SELECT \(Record.columns) FROM \(Record.databaseTableName) WHERE \(conditions.joined(separator: " AND "))
+                ORDER BY id \(ascending ? "ASC" : "DESC") LIMIT ?
+                """
         )
-        let rows = try Record.fetchAll(statement, arguments: StatementArguments(arguments))
-        return Page(rows: rows, limit: page.limit, ascending: ascending)
+        return Page(rows: try Record.fetchAll(statement, arguments: StatementArguments(arguments)), limit: page.limit, ascending: ascending)
     }
 }

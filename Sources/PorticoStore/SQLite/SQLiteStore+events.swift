@@ -34,18 +34,13 @@ extension SQLiteStore {
     }
 
     package func event(id: String, scope: TenantScope) async throws -> EventRecord? {
-        try await readOneStatement { db in
-            try EventRecord.fetchOne(
-                db.cachedStatement(sql: "SELECT \(EventRecord.columns) FROM events WHERE id = ? AND organization_id = ? AND livemode = ?"),
-                arguments: [id, scope.organizationId, scope.livemode]
-            )
-        }
+        try await readOneStatement { db in try EventRecord.fetchOne(db, id: id, scope: scope) }
     }
 
     /// A page of the tenant's events, newest first. A wildcard type filter
     /// (`customer.*`) is a prefix match on whole segments.
     package func events(scope: TenantScope, filter: EventFilter, page: PageRequest) async throws -> Page<EventRecord> {
-        var query = TenantPageQuery(table: "events", columns: EventRecord.columns, scope: scope, page: page)
+        var query = TenantPageQuery<EventRecord>(scope: scope, page: page)
             .filter("id >= ?", filter.since.map { Identifier.lowerBound("evt", at: $0) })
             .filter("id < ?", filter.until.map { Identifier.lowerBound("evt", at: $0) })
         if let pattern = filter.type, pattern.description != "*" {
@@ -57,7 +52,7 @@ extension SQLiteStore {
                 query = query.filter("type = ?", pattern.description)
             }
         }
-        return try await readOneStatement { [query] db in try query.fetch(db, as: EventRecord.self) }
+        return try await readOneStatement { [query] db in try query.fetch(db) }
     }
 
     /// Deletes events made before `cutoff` (milliseconds), with their

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import PorticoCore
 
-extension CustomerRecord: FetchableRecord, PersistableRecord {
+extension CustomerRecord: PositionalRecord, PersistableRecord {
     package static let databaseTableName = "customers"
 
     package enum Columns {
@@ -12,14 +12,9 @@ extension CustomerRecord: FetchableRecord, PersistableRecord {
         package static let email = Column(CodingKeys.email)
     }
 
-    /// Every read selects these, in this order (`databaseSelection` pins the
-    /// query interface to it), so `init(row:)` reads by position: the
-    /// `Decodable` default looked each column up by name, case-insensitively.
-    static let columns = "id, organization_id, livemode, name, email, description, metadata, created_at, updated_at"
-    package static var databaseSelection: [any SQLSelectable] {
-        columns.split(separator: ",").map { Column($0.trimmingCharacters(in: .whitespaces)) }
-    }
+    package static let columns = "id, organization_id, livemode, name, email, description, metadata, created_at, updated_at"
 
+    /// By position (the `Decodable` default looked each column up by name, case-insensitively).
     package init(row: Row) {
         self.init(
             id: row[0],

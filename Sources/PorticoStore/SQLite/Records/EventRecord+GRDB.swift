@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import PorticoCore
 
-extension EventRecord: FetchableRecord, PersistableRecord {
+extension EventRecord: PositionalRecord, PersistableRecord {
     package static let databaseTableName = "events"
     package static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
     package static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
@@ -15,12 +15,7 @@ extension EventRecord: FetchableRecord, PersistableRecord {
         package static let createdAt = Column("created_at")
     }
 
-    /// Every read selects these, in this order (`databaseSelection` pins the
-    /// query interface to it), so `init(row:)` reads by position.
-    static let columns = "id, organization_id, livemode, type, data, request_id, created_at"
-    package static var databaseSelection: [any SQLSelectable] {
-        columns.split(separator: ",").map { Column($0.trimmingCharacters(in: .whitespaces)) }
-    }
+    package static let columns = "id, organization_id, livemode, type, data, request_id, created_at"
 
     /// Decoded by hand, by position: every list and every delivery attempt reads events.
     package init(row: Row) {
