@@ -30,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         // The upstream's `Portico-Usage` header (an RFC 9651 structured-field dictionary).
         .package(url: "https://github.com/apple/swift-http-structured-headers.git", from: "1.7.0"),
+        // The PostgreSQL engine (`database.url = postgres://…`).
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .executableTarget(
@@ -114,6 +116,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The PostgreSQL engine of the store's contracts (docs/scaling.md).
+        .target(
+            name: "PorticoPostgres",
+            dependencies: [
+                "PorticoCore",
+                "PorticoStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "PorticoCoreTests",
             dependencies: ["PorticoCore"],
@@ -121,7 +135,13 @@ let package = Package(
         ),
         .testTarget(
             name: "PorticoStoreTests",
-            dependencies: ["PorticoCore", "PorticoStore"],
+            dependencies: [
+                "PorticoCore",
+                "PorticoStore",
+                "PorticoPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -316,7 +316,7 @@ public final class PorticoRuntime: Sendable {
 
     // MARK: Operations the CLI exposes
 
-    public func migrate() throws -> [String] { try store.migrate() }
+    public func migrate() async throws -> [String] { try await store.migrate() }
 
     /// What `migrate` would apply to the database at `path`, and what it has that this
     /// build does not know; opens nothing but a read-only connection.

@@ -29,7 +29,7 @@ struct Migrate: AsyncParsableCommand {
         let runtime = try options.openRuntime(migrate: false)
         let applied: [String]
         do {
-            applied = try runtime.migrate()
+            applied = try await runtime.migrate()
         } catch {
             if let failure = StartupFailure.schemaNewer(error) { CLI.fail(failure) }
             throw error

@@ -13,10 +13,13 @@ package final class StorageHealth: Sendable {
     package var writesFailing: Bool { failing.load(ordering: .relaxed) }
 
     func observe(_ error: any Error) {
-        if StorageFailure.isStorageFailure(error) { failing.store(true, ordering: .relaxed) }
+        if StorageFailure.isStorageFailure(error) { failed() }
     }
 
-    func succeeded() {
+    /// A write met a storage failure (the engine decides what counts as one).
+    package func failed() { failing.store(true, ordering: .relaxed) }
+
+    package func succeeded() {
         if failing.load(ordering: .relaxed) { failing.store(false, ordering: .relaxed) }
     }
 }

@@ -13,9 +13,9 @@ package protocol StorageMaintenance: Sendable {
     /// Applies pending migrations; returns those applied. Throws `StoreError.schemaNewer`
     /// rather than touch a database a newer build has migrated.
     @discardableResult
-    func migrate() throws -> [String]
+    func migrate() async throws -> [String]
     /// Migrations recorded in the database that this build does not know (a newer schema).
-    func unknownMigrations() throws -> [String]
+    func unknownMigrations() async throws -> [String]
     /// Closes the engine; further use is a programming error.
     func close() throws
 }

@@ -10,6 +10,20 @@ package struct StoreCheck: Sendable, Equatable {
     /// Migrations a newer build applied, which this one does not know.
     package var unknownMigrations: [String] = []
 
+    package init(
+        integrity: [String],
+        appliedMigrations: [String],
+        expectedSchemaVersion: String,
+        journalMode: String,
+        unknownMigrations: [String] = []
+    ) {
+        self.integrity = integrity
+        self.appliedMigrations = appliedMigrations
+        self.expectedSchemaVersion = expectedSchemaVersion
+        self.journalMode = journalMode
+        self.unknownMigrations = unknownMigrations
+    }
+
     package var integrityOK: Bool { integrity == ["ok"] }
     package var schemaCurrent: Bool { appliedMigrations.last == expectedSchemaVersion && unknownMigrations.isEmpty }
 }

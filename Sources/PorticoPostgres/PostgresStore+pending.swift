@@ -1,0 +1,763 @@
+import Foundation
+import PorticoCore
+import PorticoStore
+
+/// The contracts not yet written for PostgreSQL (issue 22 is under way): each
+/// throws, and `database.url = postgres://…` refuses to start while any is
+/// left. The contract suite runs the finished aggregates on both engines.
+struct PostgresPending: Error, CustomStringConvertible {
+    let function: String
+    var description: String { "\(function) is not yet implemented on PostgreSQL" }
+}
+
+// MARK: AccountStore (not yet on PostgreSQL)
+
+extension PostgresStore {
+    package func createOrganization(_ organization: OrganizationRecord, audit: AuditEntryRecord) async throws {
+        throw PostgresPending(function: #function)
+    }
+
+    package func organization(id: String) async throws -> OrganizationRecord? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func organizations() async throws -> [OrganizationRecord] {
+        throw PostgresPending(function: #function)
+    }
+
+    package func modifyOrganization(
+        id: String,
+        at now: Int64,
+        audit: AuditEntryRecord,
+        _ change: @escaping @Sendable (inout OrganizationRecord) -> Void
+    ) async throws -> OrganizationRecord? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func deleteOrganization(id: String, audit: AuditEntryRecord) async throws -> Bool {
+        throw PostgresPending(function: #function)
+    }
+
+    package func createUser(_ user: UserRecord, membership: MembershipRecord?, audit: AuditEntryRecord) async throws {
+        throw PostgresPending(function: #function)
+    }
+
+    package func user(email: String) async throws -> UserRecord? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func user(id: String) async throws -> UserRecord? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func organizations(ofUser userId: String) async throws -> [UserOrganization] {
+        throw PostgresPending(function: #function)
+    }
+
+    package func members(organizationId: String) async throws -> [Member] {
+        throw PostgresPending(function: #function)
+    }
+
+    package func signUp(
+        user: UserRecord,
+        organization: OrganizationRecord,
+        membership: MembershipRecord,
+        audit: [AuditEntryRecord],
+        confirmation: (EmailConfirmationRecord, MailRecord)?
+    ) async throws {
+        throw PostgresPending(function: #function)
+    }
+
+    package func updateMemberRole(organizationId: String, userId: String, role: String, audit: AuditEntryRecord) async throws -> MembershipRecord? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func removeMember(organizationId: String, userId: String, audit: AuditEntryRecord) async throws -> Bool {
+        throw PostgresPending(function: #function)
+    }
+
+    package func insertInvitation(_ invitation: InvitationRecord, audit: AuditEntryRecord, mail: MailRecord?) async throws {
+        throw PostgresPending(function: #function)
+    }
+
+    package func changePassword(userId: String, passwordHash: String, keepingSession: Data, mail: MailRecord?, audit: AuditEntryRecord) async throws {
+        throw PostgresPending(function: #function)
+    }
+
+    package func insertEmailConfirmation(_ confirmation: EmailConfirmationRecord, mails: [MailRecord], audit: AuditEntryRecord?) async throws {
+        throw PostgresPending(function: #function)
+    }
+
+    package func emailConfirmation(tokenHash: Data, now: Int64) async throws -> EmailConfirmationRecord? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func confirmEmail(
+        tokenHash: Data,
+        now: Int64,
+        audit: @escaping @Sendable (EmailConfirmationRecord, UserRecord) -> AuditEntryRecord
+    ) async throws -> UserRecord? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func requestPasswordReset(_ reset: PasswordResetRecord, mail: MailRecord, audit: AuditEntryRecord) async throws {
+        throw PostgresPending(function: #function)
+    }
+
+    package func passwordReset(tokenHash: Data, now: Int64) async throws -> PasswordResetRecord? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func resetPassword(
+        tokenHash: Data,
+        passwordHash: String,
+        now: Int64,
+        audit: @escaping @Sendable (String) -> AuditEntryRecord
+    ) async throws -> UserRecord? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func pendingInvitations(organizationId: String, now: Int64) async throws -> [InvitationRecord] {
+        throw PostgresPending(function: #function)
+    }
+
+    package func invitation(tokenHash: Data, now: Int64) async throws -> InvitationRecord? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func acceptInvitation(
+        tokenHash: Data,
+        newUser: UserRecord?,
+        existingUserId: String?,
+        now: Int64,
+        audit: AuditEntryRecord
+    ) async throws -> (InvitationRecord, userId: String)? {
+        throw PostgresPending(function: #function)
+    }
+
+}
+
+// MARK: AlertStore (not yet on PostgreSQL)
+
+extension PostgresStore {
+    package func sendDueAlertDigests(now: Int64) async throws -> Int {
+        throw PostgresPending(function: #function)
+    }
+
+    package func nextAlertDigestDue() async throws -> Int64? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func recordStaffDigest(dayStart: Int64, problems: Int, mails: [MailRecord], at now: Int64) async throws -> Bool {
+        throw PostgresPending(function: #function)
+    }
+
+    package func staffDigestRecorded(dayStart: Int64) async throws -> Bool {
+        throw PostgresPending(function: #function)
+    }
+
+    package func announceExpiringKeys(now: Int64, event: @escaping @Sendable (APIKeyRecord) -> EventRecord?) async throws -> Int {
+        throw PostgresPending(function: #function)
+    }
+
+}
+
+// MARK: AuditStore (not yet on PostgreSQL)
+
+extension PostgresStore {
+    package func auditEntries(organizationId: String, page: PageRequest) async throws -> Page<AuditEntryRecord> {
+        throw PostgresPending(function: #function)
+    }
+
+    package func auditEntries(targetId: String) async throws -> [AuditEntryRecord] {
+        throw PostgresPending(function: #function)
+    }
+
+}
+
+// MARK: BillingStore (not yet on PostgreSQL)
+
+extension PostgresStore {
+    package func usage(scope: TenantScope, from: Int64, until: Int64, metric: String?, keyId: String?) async throws -> [UsageRow] {
+        throw PostgresPending(function: #function)
+    }
+
+    package func usageTotal(scope: TenantScope, metric: String, from: Int64, until: Int64) async throws -> Int64 {
+        throw PostgresPending(function: #function)
+    }
+
+    package func usageTotals(metric: String, from: Int64, until: Int64) async throws -> [TenantScope: Int64] {
+        throw PostgresPending(function: #function)
+    }
+
+    package func meteredRequestCounts(from: Int64, until: Int64, width: Int64) async throws -> [TenantScope: Int64] {
+        throw PostgresPending(function: #function)
+    }
+
+    package func insertInvoicesIfAbsent(_ invoices: [InvoiceRecord]) async throws -> [InvoiceRecord] {
+        throw PostgresPending(function: #function)
+    }
+
+    package func invoice(id: String, scope: TenantScope) async throws -> InvoiceRecord? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func invoices(scope: TenantScope, page: PageRequest) async throws -> Page<InvoiceRecord> {
+        throw PostgresPending(function: #function)
+    }
+
+}
+
+// MARK: ConsoleStore (not yet on PostgreSQL)
+
+extension PostgresStore {
+    package func organizationSummaries(
+        search: String?,
+        order: OrganizationOrder,
+        limit: Int,
+        offset: Int,
+        monthStart: Int64,
+        dayAgo: Int64
+    ) async throws -> (rows: [OrganizationSummary], total: Int) {
+        throw PostgresPending(function: #function)
+    }
+
+    package func routeStats(from: Int64, until: Int64) async throws -> [RouteStatCount] {
+        throw PostgresPending(function: #function)
+    }
+
+    package func busiestOrganizations(monthStart: Int64, limit: Int) async throws -> [OrganizationTraffic] {
+        throw PostgresPending(function: #function)
+    }
+
+    package func erroringOrganizations(from: Int64, until: Int64, limit: Int) async throws -> [OrganizationTraffic] {
+        throw PostgresPending(function: #function)
+    }
+
+    package func failingEndpoints(limit: Int) async throws -> [WebhookEndpointRecord] {
+        throw PostgresPending(function: #function)
+    }
+
+    package func revenue(since: Int64) async throws -> [RevenueLine] {
+        throw PostgresPending(function: #function)
+    }
+
+    package func requestTimeline(requestId: String, scope: TenantScope?, width: Int64) async throws -> RequestTimeline {
+        throw PostgresPending(function: #function)
+    }
+
+    package func locate(id: String) async throws -> LocatedID? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func insertAudit(_ entry: AuditEntryRecord) async throws {
+        throw PostgresPending(function: #function)
+    }
+
+    package func staffAuditEntries(staffId: String?, page: PageRequest) async throws -> Page<AuditEntryRecord> {
+        throw PostgresPending(function: #function)
+    }
+
+}
+
+// MARK: CustomerStore (not yet on PostgreSQL)
+
+extension PostgresStore {
+    package func insertCustomer(_ customer: CustomerRecord, event: EventRecord, completing completion: IdempotentCompletion<Void>?) async throws {
+        throw PostgresPending(function: #function)
+    }
+
+    package func customer(id: String, scope: TenantScope) async throws -> CustomerRecord? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func updateCustomer(
+        id: String,
+        scope: TenantScope,
+        _ change: @escaping @Sendable (inout CustomerRecord) -> Void,
+        event: @escaping @Sendable (_ before: CustomerRecord, _ after: CustomerRecord) throws -> EventRecord?
+    ) async throws -> CustomerRecord? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func deleteCustomer(
+        id: String,
+        scope: TenantScope,
+        event: @escaping @Sendable (CustomerRecord) throws -> EventRecord
+    ) async throws -> Bool {
+        throw PostgresPending(function: #function)
+    }
+
+    package func customers(scope: TenantScope, email: String?, page: PageRequest) async throws -> Page<CustomerRecord> {
+        throw PostgresPending(function: #function)
+    }
+
+}
+
+// MARK: ErasureStore (not yet on PostgreSQL)
+
+extension PostgresStore {
+    package func erase(_ subject: ErasureSubject, audit: AuditEntryRecord) async throws -> ErasureReport {
+        throw PostgresPending(function: #function)
+    }
+
+}
+
+// MARK: GatewayKeyStore (not yet on PostgreSQL)
+
+extension PostgresStore {
+    package func signingKeys(now: Int64) async throws -> [SigningKeyRecord] {
+        throw PostgresPending(function: #function)
+    }
+
+    @discardableResult
+    package func addSigningKey(_ key: SigningKeyRecord, retireOthersAt: Int64, onlyIfNone: Bool) async throws -> Bool {
+        throw PostgresPending(function: #function)
+    }
+
+}
+
+// MARK: IdempotencyStore (not yet on PostgreSQL)
+
+extension PostgresStore {
+    package func idempotentResponse(for request: IdempotentRequest, now: Int64) async throws -> (requestHash: Data, response: IdempotentResponse)? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func saveIdempotentResponse(_ response: IdempotentResponse, for request: IdempotentRequest) async throws {
+        throw PostgresPending(function: #function)
+    }
+
+    package func pruneIdempotencyKeys(now: Int64) async throws -> Int {
+        throw PostgresPending(function: #function)
+    }
+
+}
+
+// MARK: KeyStore (not yet on PostgreSQL)
+
+extension PostgresStore {
+    package func insertAPIKey(_ key: APIKeyRecord, audit: AuditEntryRecord, completing completion: IdempotentCompletion<Void>?) async throws {
+        throw PostgresPending(function: #function)
+    }
+
+    package func apiKey(secretHash hash: Data) async throws -> (key: APIKeyRecord, organization: OrganizationRecord)? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func apiKey(id: String, organizationId: String) async throws -> APIKeyRecord? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func apiKeys(scope: TenantScope, page: PageRequest) async throws -> Page<APIKeyRecord> {
+        throw PostgresPending(function: #function)
+    }
+
+    package func apiKeys(organizationId: String, livemode: Bool?) async throws -> [APIKeyRecord] {
+        throw PostgresPending(function: #function)
+    }
+
+    package func revokeAPIKey(
+        id: String,
+        organizationId: String,
+        at now: Int64,
+        audit: AuditEntryRecord,
+        mail: [MailRecord],
+        completing completion: IdempotentCompletion<APIKeyRecord?>?
+    ) async throws -> APIKeyRecord? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func rollAPIKey(
+        id: String,
+        organizationId: String,
+        replacement: APIKeyRecord,
+        oldExpiresAt: Int64,
+        audit: AuditEntryRecord,
+        completing completion: IdempotentCompletion<APIKeyRecord?>?
+    ) async throws -> APIKeyRecord? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func recordKeyUsage(_ lastUsed: [String: Int64]) async throws {
+        throw PostgresPending(function: #function)
+    }
+
+    package func apiKeysRevision() async throws -> String {
+        throw PostgresPending(function: #function)
+    }
+
+}
+
+// MARK: MailStore (not yet on PostgreSQL)
+
+extension PostgresStore {
+    package func insertMail(_ mail: MailRecord) async throws {
+        throw PostgresPending(function: #function)
+    }
+
+    package func claimDueMail(now: Int64, leaseUntil: Int64, limit: Int) async throws -> [MailRecord] {
+        throw PostgresPending(function: #function)
+    }
+
+    package func finishMail(id: String, outcome: MailOutcome) async throws {
+        throw PostgresPending(function: #function)
+    }
+
+    package func mail(id: String) async throws -> MailRecord? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func mails(status: MailRecord.Status?, recipient: String?, page: PageRequest) async throws -> Page<MailRecord> {
+        throw PostgresPending(function: #function)
+    }
+
+    package func nextMailDue() async throws -> Int64? {
+        throw PostgresPending(function: #function)
+    }
+
+}
+
+// MARK: PlatformStore (not yet on PostgreSQL)
+
+extension PostgresStore {
+    package func insertPlatformKey(_ key: PlatformKeyRecord, audit: AuditEntryRecord) async throws {
+        throw PostgresPending(function: #function)
+    }
+
+    package func platformKey(secretHash hash: Data) async throws -> PlatformKeyRecord? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func platformKeys() async throws -> [PlatformKeyRecord] {
+        throw PostgresPending(function: #function)
+    }
+
+    package func revokePlatformKey(id: String, at now: Int64, audit: AuditEntryRecord) async throws -> PlatformKeyRecord? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func recordUsage(
+        _ record: UsageRecord,
+        audit: AuditEntryRecord,
+        completing completion: IdempotentCompletion<UsageRecord>?
+    ) async throws -> (record: UsageRecord, created: Bool) {
+        throw PostgresPending(function: #function)
+    }
+
+}
+
+// MARK: RequestLogStore (not yet on PostgreSQL)
+
+extension PostgresStore {
+    package func requestLogPartitions(width: Int64) async throws -> [RequestLogPartitionInfo] {
+        throw PostgresPending(function: #function)
+    }
+
+    @discardableResult
+    package func createRequestLogPartitions(from: Int64, through: Int64, width: Int64) async throws -> [String] {
+        throw PostgresPending(function: #function)
+    }
+
+    @discardableResult
+    package func dropRequestLogPartitions(endingAtOrBefore cutoff: Int64, width: Int64) async throws -> [String] {
+        throw PostgresPending(function: #function)
+    }
+
+    package func appendRequestLogs(
+        _ entries: [RequestLogEntry],
+        usage: [UsageIncrement: Int64],
+        stats: [RequestStatIncrement: Int64],
+        routeStats: [RouteStatIncrement: Int64],
+        audit: [AuditEntryRecord],
+        width: Int64
+    ) async throws {
+        throw PostgresPending(function: #function)
+    }
+
+    package func requestStats(scope: TenantScope, from: Int64, until: Int64) async throws -> [RequestStatCount] {
+        throw PostgresPending(function: #function)
+    }
+
+    package func requestLogs(scope: TenantScope, filter: RequestLogFilter, page: PageRequest, width: Int64) async throws -> Page<RequestLogEntry> {
+        throw PostgresPending(function: #function)
+    }
+
+    package func searchRequestLogs(
+        scope: TenantScope,
+        filter: RequestLogFilter,
+        page: PageRequest,
+        width: Int64,
+        scanBudget: Int?
+    ) async throws -> RequestLogSearch {
+        throw PostgresPending(function: #function)
+    }
+
+    package func requestLog(requestId: String, scope: TenantScope, width: Int64) async throws -> RequestLogEntry? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func loggedRequestIDs(_ requestIds: [String], width: Int64) async throws -> Set<String> {
+        throw PostgresPending(function: #function)
+    }
+
+}
+
+// MARK: RetentionStore (not yet on PostgreSQL)
+
+extension PostgresStore {
+    package func pruneDeliveries(finishedBefore cutoff: Int64) async throws -> Int {
+        throw PostgresPending(function: #function)
+    }
+
+    package func pruneAuditEntries(before cutoff: Int64) async throws -> Int {
+        throw PostgresPending(function: #function)
+    }
+
+    package func pruneMail(before cutoff: Int64) async throws -> Int {
+        throw PostgresPending(function: #function)
+    }
+
+    package func pruneStaffSessions(idleBefore: Int64, createdBefore: Int64) async throws -> Int {
+        throw PostgresPending(function: #function)
+    }
+
+    package func pruneExpiredLinks(now: Int64) async throws -> Int {
+        throw PostgresPending(function: #function)
+    }
+
+}
+
+// MARK: SampleDataStore (not yet on PostgreSQL)
+
+extension PostgresStore {
+    package func insertSampleHistory(_ history: SampleHistory) async throws {
+        throw PostgresPending(function: #function)
+    }
+
+}
+
+// MARK: SessionStore (not yet on PostgreSQL)
+
+extension PostgresStore {
+    package func insertSession(_ session: DashboardSessionRecord, audit: AuditEntryRecord) async throws {
+        throw PostgresPending(function: #function)
+    }
+
+    package func session(idHash: Data) async throws -> (DashboardSessionRecord, UserRecord, [UserOrganization])? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func saveSession(_ session: DashboardSessionRecord, audit: AuditEntryRecord?) async throws {
+        throw PostgresPending(function: #function)
+    }
+
+    package func deleteSession(idHash: Data, audit: AuditEntryRecord?) async throws {
+        throw PostgresPending(function: #function)
+    }
+
+    package func pruneSessions(idleBefore: Int64, createdBefore: Int64) async throws -> Int {
+        throw PostgresPending(function: #function)
+    }
+
+}
+
+// MARK: StaffStore (not yet on PostgreSQL)
+
+extension PostgresStore {
+    package func createStaff(_ staff: StaffRecord, audit: AuditEntryRecord) async throws {
+        throw PostgresPending(function: #function)
+    }
+
+    package func staff(email: String) async throws -> StaffRecord? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func staff(id: String) async throws -> StaffRecord? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func allStaff() async throws -> [StaffRecord] {
+        throw PostgresPending(function: #function)
+    }
+
+    package func disableStaff(id: String, at now: Int64, audit: AuditEntryRecord) async throws -> Bool {
+        throw PostgresPending(function: #function)
+    }
+
+    package func insertStaffSession(_ session: StaffSessionRecord, audit: AuditEntryRecord) async throws {
+        throw PostgresPending(function: #function)
+    }
+
+    package func staffSession(idHash: Data) async throws -> (StaffSessionRecord, StaffRecord)? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func saveStaffSession(_ session: StaffSessionRecord, audit: AuditEntryRecord?) async throws {
+        throw PostgresPending(function: #function)
+    }
+
+    package func deleteStaffSession(idHash: Data, audit: AuditEntryRecord?) async throws {
+        throw PostgresPending(function: #function)
+    }
+
+}
+
+// MARK: TwoFactorStore (not yet on PostgreSQL)
+
+extension PostgresStore {
+    package func enrollTOTP(
+        _ holder: TwoFactorHolder,
+        id: String,
+        sealedSecret: String,
+        step: Int64,
+        recoveryCodeHashes: [Data],
+        keepingSession: Data,
+        at now: Int64,
+        audit: AuditEntryRecord
+    ) async throws -> Bool {
+        throw PostgresPending(function: #function)
+    }
+
+    package func useTOTPStep(_ holder: TwoFactorHolder, id: String, step: Int64) async throws -> Bool {
+        throw PostgresPending(function: #function)
+    }
+
+    package func useRecoveryCode(_ holder: TwoFactorHolder, id: String, codeHash: Data, at now: Int64, audit: AuditEntryRecord) async throws -> Bool {
+        throw PostgresPending(function: #function)
+    }
+
+    package func unusedRecoveryCodes(_ holder: TwoFactorHolder, id: String) async throws -> Int {
+        throw PostgresPending(function: #function)
+    }
+
+    package func removeTOTP(_ holder: TwoFactorHolder, id: String, audit: AuditEntryRecord, mail: MailRecord?) async throws {
+        throw PostgresPending(function: #function)
+    }
+
+}
+
+// MARK: WebhookStore (not yet on PostgreSQL)
+
+extension PostgresStore {
+    @discardableResult
+    package func insertEvent(
+        _ event: EventRecord,
+        onlyTo endpoint: WebhookEndpointRecord?,
+        completing completion: IdempotentCompletion<Int>?
+    ) async throws -> Int {
+        throw PostgresPending(function: #function)
+    }
+
+    package func event(id: String, scope: TenantScope) async throws -> EventRecord? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func events(scope: TenantScope, filter: EventFilter, page: PageRequest) async throws -> Page<EventRecord> {
+        throw PostgresPending(function: #function)
+    }
+
+    package func pruneEvents(before cutoff: Int64) async throws -> Int {
+        throw PostgresPending(function: #function)
+    }
+
+    package func insertEndpoint(
+        _ endpoint: WebhookEndpointRecord,
+        audit: AuditEntryRecord,
+        completing completion: IdempotentCompletion<Void>?
+    ) async throws {
+        throw PostgresPending(function: #function)
+    }
+
+    package func endpoint(id: String, scope: TenantScope) async throws -> WebhookEndpointRecord? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func endpoints(scope: TenantScope, page: PageRequest) async throws -> Page<WebhookEndpointRecord> {
+        throw PostgresPending(function: #function)
+    }
+
+    package func endpointCount(scope: TenantScope) async throws -> Int {
+        throw PostgresPending(function: #function)
+    }
+
+    package func endpoints(urlPrefix prefix: String) async throws -> [WebhookEndpointRecord] {
+        throw PostgresPending(function: #function)
+    }
+
+    package func updateEndpoint(
+        id: String,
+        scope: TenantScope,
+        audit: AuditEntryRecord?,
+        completing completion: IdempotentCompletion<WebhookEndpointRecord?>?,
+        _ change: @escaping @Sendable (inout WebhookEndpointRecord) throws -> Void
+    ) async throws -> WebhookEndpointRecord? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func sealEndpointSecrets(
+        isSealed: @escaping @Sendable (String) -> Bool,
+        seal: @escaping @Sendable (_ secret: String, _ endpointID: String) -> String
+    ) async throws -> (sealed: Int, foundSealed: Bool) {
+        throw PostgresPending(function: #function)
+    }
+
+    package func deleteEndpoint(id: String, scope: TenantScope, audit: AuditEntryRecord) async throws -> Bool {
+        throw PostgresPending(function: #function)
+    }
+
+    package func deliveries(scope: TenantScope, filter: DeliveryFilter, page: PageRequest) async throws -> Page<DeliveryView> {
+        throw PostgresPending(function: #function)
+    }
+
+    package func delivery(id: String, scope: TenantScope) async throws -> (DeliveryView, [WebhookAttemptRecord])? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func retryDelivery(
+        id: String,
+        scope: TenantScope,
+        now: Int64,
+        completing completion: IdempotentCompletion<Result<DeliveryView, RetryRefusal>?>?
+    ) async throws -> Result<DeliveryView, RetryRefusal>? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func insertReplay(_ replay: WebhookReplayRecord, completing completion: IdempotentCompletion<Void>?) async throws {
+        throw PostgresPending(function: #function)
+    }
+
+    package func replay(id: String, scope: TenantScope) async throws -> WebhookReplayRecord? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func runningReplays() async throws -> [WebhookReplayRecord] {
+        throw PostgresPending(function: #function)
+    }
+
+    package func continueReplay(id: String, after cursor: String?, chunk: Int, now: Int64) async throws -> String? {
+        throw PostgresPending(function: #function)
+    }
+
+    package func claimDueWork(
+        now: Int64,
+        excludingEndpoints: Set<String>,
+        perEndpoint: Int,
+        claim: @escaping @Sendable ([(id: String, endpointId: String)]) -> [String]
+    ) async throws -> DueWork {
+        throw PostgresPending(function: #function)
+    }
+
+    package func recordAttempts(_ outcomes: [AttemptOutcome]) async throws {
+        throw PostgresPending(function: #function)
+    }
+
+    package func webhookAttemptStats(scope: TenantScope, from: Int64, until: Int64) async throws -> (succeeded: Int64, failed: Int64) {
+        throw PostgresPending(function: #function)
+    }
+
+    package func deliveryBacklog() async throws -> (owed: Int, oldestDueAt: Int64?) {
+        throw PostgresPending(function: #function)
+    }
+
+}

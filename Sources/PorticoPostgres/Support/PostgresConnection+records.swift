@@ -1,0 +1,62 @@
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// The few shapes every method of the engine needs: rows as records, one
+/// value, an insert or update built from a record's coding keys.
+extension PostgresConnection {
+    /// Every row of `query` as a `T`.
+    func all<T: Decodable>(_ type: T.Type, _ query: PostgresQuery, logger: Logger) async throws -> [T] {
+        var records: [T] = []
+        for try await row in try await self.query(query, logger: logger) {
+            records.append(try RowCoding.decode(T.self, from: row))
+        }
+        return records
+    }
+
+    /// The first row of `query` as a `T`, nil when there is none.
+    func one<T: Decodable>(_ type: T.Type, _ query: PostgresQuery, logger: Logger) async throws -> T? {
+        try await all(type, query, logger: logger).first
+    }
+
+    /// The first column of every row.
+    func column<T: PostgresDecodable>(_ type: T.Type, _ query: PostgresQuery, logger: Logger) async throws -> [T] {
+        var values: [T] = []
+        for try await row in try await self.query(query, logger: logger) {
+            values.append(try row.decode(T.self))
+        }
+        return values
+    }
+
+    /// The first column of the first row; nil when there is no row (or it is NULL, for an optional `T`).
+    func value<T: PostgresDecodable>(_ type: T.Type, _ query: PostgresQuery, logger: Logger) async throws -> T? {
+        try await column(type, query, logger: logger).first
+    }
+
+    /// Runs a statement and returns how many rows it changed.
+    @discardableResult
+    func run(_ query: PostgresQuery, logger: Logger) async throws -> Int {
+        // The async row sequence hides the command tag; the future-based query keeps it.
+        let result: EventLoopFuture<PostgresQueryResult> = self.query(query, logger: logger)
+        return try await result.get().metadata.rows ?? 0
+    }
+
+    /// `INSERT INTO table (…) VALUES (…)` of every coded property of `record`, plus `suffix` (`ON CONFLICT …`).
+    @discardableResult
+    func insert<T: Encodable>(_ record: T, into table: String, suffix: String = "", logger: Logger) async throws -> Int {
+        let (columns, bindings) = try RowCoding.encode(record)
+        let placeholders = (1...columns.count).map { "$\($0)" }.joined(separator: ", ")
+        let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(placeholders)) \(suffix)"
+        return try await run(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+    }
+
+    /// `UPDATE table SET … WHERE key = …` of every coded property of `record` but the key.
+    @discardableResult
+    func update<T: Encodable>(_ record: T, in table: String, key: String = "id", logger: Logger) async throws -> Int {
+        let (columns, bindings) = try RowCoding.encode(record)
+        guard let keyIndex = columns.firstIndex(of: key) else { preconditionFailure("\(T.self) has no \(key)") }
+        let assignments = columns.enumerated().filter { $0.offset != keyIndex }.map { "\($0.element) = $\($0.offset + 1)" }
+        let sql = "UPDATE \(table) SET \(assignments.joined(separator: ", ")) WHERE \(key) = $\(keyIndex + 1)"
+        return try await run(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+    }
+}
