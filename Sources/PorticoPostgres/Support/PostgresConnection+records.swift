@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import PorticoStore
 import PostgresNIO
 
 /// The few shapes every method of the engine needs: rows as records, one
@@ -58,5 +59,32 @@ extension PostgresConnection {
         let assignments = columns.enumerated().filter { $0.offset != keyIndex }.map { "\($0.element) = $\($0.offset + 1)" }
         let sql = "UPDATE \(table) SET \(assignments.joined(separator: ", ")) WHERE \(key) = $\(keyIndex + 1)"
         return try await run(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+    }
+}
+
+extension PostgresConnection {
+    /// One cursor page of `table`'s rows matching `condition`, ordered by a time-sortable id,
+    /// newest first (oldest first read back for `ending_before`), as SQLite's `page` does.
+    func page<T: Decodable>(
+        _ type: T.Type,
+        from table: String,
+        where condition: PostgresQuery,
+        id: String = "id",
+        page: PageRequest,
+        logger: Logger
+    ) async throws -> Page<T> {
+        var query = condition
+        query.sql = "SELECT * FROM \(table) WHERE (\(condition.sql))"
+        let ascending = page.endingBefore != nil
+        if let before = page.endingBefore {
+            query.binds.append(before)
+            query.sql += " AND \(id) > $\(query.binds.count)"
+        } else if let after = page.startingAfter {
+            query.binds.append(after)
+            query.sql += " AND \(id) < $\(query.binds.count)"
+        }
+        query.binds.append(Int64(page.limit + 1))
+        query.sql += " ORDER BY \(id) \(ascending ? "ASC" : "DESC") LIMIT $\(query.binds.count)"
+        return Page(rows: try await all(T.self, query, logger: logger), limit: page.limit, ascending: ascending)
     }
 }

@@ -5,7 +5,7 @@ import Testing
 
 /// Organizations, users, memberships and invitations as every engine must keep them.
 struct AccountContractTests {
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func organizationsAreReadBackByIdAndListedInIdOrder(engine: StoreEngine) async throws {
         try await engine.with { store in
             let globex = try await Fixtures.insert(Fixtures.organization("Globex", at: Fixtures.now + 1), into: store)
@@ -19,7 +19,7 @@ struct AccountContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func updatingAnOrganizationChangesOnlyWhatIsGivenAndAuditsIt(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -61,7 +61,7 @@ struct AccountContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func usersAreFoundByEmailOrIdAndAnEmailIsTakenOnceWhateverItsCase(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -93,7 +93,7 @@ struct AccountContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func signingUpCreatesTheOrganizationItsOwnerAndTheirMembershipTogether(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = Fixtures.organization("Acme")
@@ -117,7 +117,7 @@ struct AccountContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func aSignUpWithATakenEmailLeavesNoOrganizationBehind(engine: StoreEngine) async throws {
         try await engine.with { store in
             let ada = try await Fixtures.insert(Fixtures.user("ada@example.com"), memberOf: nil, into: store)
@@ -142,7 +142,7 @@ struct AccountContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func membersAreListedOldestFirstAndAUsersOrganizationsByName(engine: StoreEngine) async throws {
         try await engine.with { store in
             // Globex is older than Acme, so by name is not by id.
@@ -172,7 +172,7 @@ struct AccountContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func aRoleChangeIsSavedAndAuditedAndANonMemberIsNil(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -210,7 +210,7 @@ struct AccountContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func theLastOwnerCanBeNeitherDemotedNorRemoved(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -267,7 +267,7 @@ struct AccountContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func removingAMemberEndsTheirSessionsInThatOrganizationOnly(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -300,7 +300,7 @@ struct AccountContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func invitationsArePendingUntilTheyExpire(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -336,7 +336,7 @@ struct AccountContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func acceptingAnInvitationCreatesTheNewUserAsAMemberOnce(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -377,7 +377,7 @@ struct AccountContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func acceptingAnInvitationAddsAnExistingUserAndKeepsAMembersRole(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -414,7 +414,7 @@ struct AccountContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func anExpiredOrFailedAcceptanceChangesNothing(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)

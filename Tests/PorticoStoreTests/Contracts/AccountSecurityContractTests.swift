@@ -45,7 +45,7 @@ struct AccountSecurityContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func aPasswordChangeKeepsOnlyTheSessionMakingIt(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -74,7 +74,7 @@ struct AccountSecurityContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func aConfirmationLinkWorksOnceAndANewerOneReplacesIt(engine: StoreEngine) async throws {
         try await engine.with { store in
             var unconfirmed = Fixtures.user("ada@example.com")
@@ -98,7 +98,7 @@ struct AccountSecurityContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func anAddressChangeMovesTheAccountAndEndsItsOtherLinks(engine: StoreEngine) async throws {
         try await engine.with { store in
             let ada = try await Fixtures.insert(Fixtures.user("ada@example.com"), memberOf: nil, into: store)
@@ -123,7 +123,7 @@ struct AccountSecurityContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func anAddressTakenMeanwhileChangesNothing(engine: StoreEngine) async throws {
         try await engine.with { store in
             let ada = try await Fixtures.insert(Fixtures.user("ada@example.com"), memberOf: nil, into: store)
@@ -137,7 +137,7 @@ struct AccountSecurityContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func secondFactorsAreCompareAndSetForStaffAndUsers(engine: StoreEngine) async throws {
         try await engine.with { store in
             let ada = try await Fixtures.insert(Fixtures.user("ada@example.com"), memberOf: nil, into: store)

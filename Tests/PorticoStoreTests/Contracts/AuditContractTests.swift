@@ -5,7 +5,7 @@ import Testing
 
 /// The audit log as every engine must keep it.
 struct AuditContractTests {
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func entriesAreReadBackNewestFirstPerOrganizationAndOldestFirstPerTarget(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = Fixtures.organization("Acme")

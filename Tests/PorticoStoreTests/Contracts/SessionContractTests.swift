@@ -5,7 +5,7 @@ import Testing
 
 /// Dashboard sessions as every engine must keep them.
 struct SessionContractTests {
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func aSessionIsReadWithItsUserAndTheirOrganizations(engine: StoreEngine) async throws {
         try await engine.with { store in
             let globex = try await Fixtures.insert(Fixtures.organization("Globex"), into: store)
@@ -29,7 +29,7 @@ struct SessionContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func aSavedSessionKeepsItsNewOrganizationModeAndLastSeenTime(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -55,7 +55,7 @@ struct SessionContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func deletingASessionEndsItWithOrWithoutAnAuditEntry(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -87,7 +87,7 @@ struct SessionContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func pruningDeletesIdleAndTooOldSessionsOnly(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -119,7 +119,7 @@ struct SessionContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func aSessionReadsTheUsersCurrentMemberships(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
