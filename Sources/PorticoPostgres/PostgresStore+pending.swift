@@ -120,40 +120,6 @@ extension PostgresStore {
 
 }
 
-// MARK: CustomerStore (not yet on PostgreSQL)
-
-extension PostgresStore {
-    package func insertCustomer(_ customer: CustomerRecord, event: EventRecord, completing completion: IdempotentCompletion<Void>?) async throws {
-        throw PostgresPending(function: #function)
-    }
-
-    package func customer(id: String, scope: TenantScope) async throws -> CustomerRecord? {
-        throw PostgresPending(function: #function)
-    }
-
-    package func updateCustomer(
-        id: String,
-        scope: TenantScope,
-        _ change: @escaping @Sendable (inout CustomerRecord) -> Void,
-        event: @escaping @Sendable (_ before: CustomerRecord, _ after: CustomerRecord) throws -> EventRecord?
-    ) async throws -> CustomerRecord? {
-        throw PostgresPending(function: #function)
-    }
-
-    package func deleteCustomer(
-        id: String,
-        scope: TenantScope,
-        event: @escaping @Sendable (CustomerRecord) throws -> EventRecord
-    ) async throws -> Bool {
-        throw PostgresPending(function: #function)
-    }
-
-    package func customers(scope: TenantScope, email: String?, page: PageRequest) async throws -> Page<CustomerRecord> {
-        throw PostgresPending(function: #function)
-    }
-
-}
-
 // MARK: ErasureStore (not yet on PostgreSQL)
 
 extension PostgresStore {
@@ -172,78 +138,6 @@ extension PostgresStore {
 
     @discardableResult
     package func addSigningKey(_ key: SigningKeyRecord, retireOthersAt: Int64, onlyIfNone: Bool) async throws -> Bool {
-        throw PostgresPending(function: #function)
-    }
-
-}
-
-// MARK: IdempotencyStore (not yet on PostgreSQL)
-
-extension PostgresStore {
-    package func idempotentResponse(for request: IdempotentRequest, now: Int64) async throws -> (requestHash: Data, response: IdempotentResponse)? {
-        throw PostgresPending(function: #function)
-    }
-
-    package func saveIdempotentResponse(_ response: IdempotentResponse, for request: IdempotentRequest) async throws {
-        throw PostgresPending(function: #function)
-    }
-
-    package func pruneIdempotencyKeys(now: Int64) async throws -> Int {
-        throw PostgresPending(function: #function)
-    }
-
-}
-
-// MARK: KeyStore (not yet on PostgreSQL)
-
-extension PostgresStore {
-    package func insertAPIKey(_ key: APIKeyRecord, audit: AuditEntryRecord, completing completion: IdempotentCompletion<Void>?) async throws {
-        throw PostgresPending(function: #function)
-    }
-
-    package func apiKey(secretHash hash: Data) async throws -> (key: APIKeyRecord, organization: OrganizationRecord)? {
-        throw PostgresPending(function: #function)
-    }
-
-    package func apiKey(id: String, organizationId: String) async throws -> APIKeyRecord? {
-        throw PostgresPending(function: #function)
-    }
-
-    package func apiKeys(scope: TenantScope, page: PageRequest) async throws -> Page<APIKeyRecord> {
-        throw PostgresPending(function: #function)
-    }
-
-    package func apiKeys(organizationId: String, livemode: Bool?) async throws -> [APIKeyRecord] {
-        throw PostgresPending(function: #function)
-    }
-
-    package func revokeAPIKey(
-        id: String,
-        organizationId: String,
-        at now: Int64,
-        audit: AuditEntryRecord,
-        mail: [MailRecord],
-        completing completion: IdempotentCompletion<APIKeyRecord?>?
-    ) async throws -> APIKeyRecord? {
-        throw PostgresPending(function: #function)
-    }
-
-    package func rollAPIKey(
-        id: String,
-        organizationId: String,
-        replacement: APIKeyRecord,
-        oldExpiresAt: Int64,
-        audit: AuditEntryRecord,
-        completing completion: IdempotentCompletion<APIKeyRecord?>?
-    ) async throws -> APIKeyRecord? {
-        throw PostgresPending(function: #function)
-    }
-
-    package func recordKeyUsage(_ lastUsed: [String: Int64]) async throws {
-        throw PostgresPending(function: #function)
-    }
-
-    package func apiKeysRevision() async throws -> String {
         throw PostgresPending(function: #function)
     }
 
@@ -371,23 +265,6 @@ extension PostgresStore {
 // MARK: WebhookStore (not yet on PostgreSQL)
 
 extension PostgresStore {
-    @discardableResult
-    package func insertEvent(
-        _ event: EventRecord,
-        onlyTo endpoint: WebhookEndpointRecord?,
-        completing completion: IdempotentCompletion<Int>?
-    ) async throws -> Int {
-        throw PostgresPending(function: #function)
-    }
-
-    package func event(id: String, scope: TenantScope) async throws -> EventRecord? {
-        throw PostgresPending(function: #function)
-    }
-
-    package func events(scope: TenantScope, filter: EventFilter, page: PageRequest) async throws -> Page<EventRecord> {
-        throw PostgresPending(function: #function)
-    }
-
     package func pruneEvents(before cutoff: Int64) async throws -> Int {
         throw PostgresPending(function: #function)
     }

@@ -72,19 +72,23 @@ extension PostgresStore {
     /// body's own errors (a `StoreError.conflict`, say) come out as they are.
     @discardableResult
     func write<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let afterCommit = AfterCommit()
         do {
-            let value = try await client.withConnection { connection in
-                try await connection.query("BEGIN", logger: logger)
-                do {
-                    let value = try await body(connection)
-                    try await connection.query("COMMIT", logger: logger)
-                    return value
-                } catch {
-                    _ = try? await connection.query("ROLLBACK", logger: logger)
-                    throw error
+            let value = try await Self.$afterCommit.withValue(afterCommit) {
+                try await client.withConnection { connection in
+                    try await connection.query("BEGIN", logger: logger)
+                    do {
+                        let value = try await body(connection)
+                        try await connection.query("COMMIT", logger: logger)
+                        return value
+                    } catch {
+                        _ = try? await connection.query("ROLLBACK", logger: logger)
+                        throw error
+                    }
                 }
             }
             health.succeeded()
+            afterCommit.run()
             return value
         } catch {
             if Self.isStorageFailure(error) { health.failed() }
@@ -109,6 +113,20 @@ extension PostgresStore {
                 _ = try? await connection.query("ROLLBACK", logger: logger)
                 throw error
             }
+        }
+    }
+
+    /// Wake-ups a transaction asks for, fired once it has committed (a dispatcher woken
+    /// earlier would look before the new deliveries are visible and sleep again).
+    @TaskLocal static var afterCommit: AfterCommit?
+
+    final class AfterCommit: Sendable {
+        private let signals = Mutex<[WakeSignal]>([])
+
+        func fire(_ signal: WakeSignal) { signals.withLock { $0.append(signal) } }
+
+        func run() {
+            for signal in signals.withLock({ $0 }) { signal.fire() }
         }
     }
 

@@ -5,6 +5,10 @@ import PostgresNIO
 /// keys (the column names), as GRDB does for the SQLite engine: one record
 /// type, two engines, no second list of columns to keep in step.
 ///
+/// Keys are snake-cased (`requestId` → `request_id`), as GRDB's
+/// `convertToSnakeCase` does for the records that spell their keys in Swift's
+/// case; keys already written as columns pass unchanged.
+///
 /// Only what the records hold is supported: text, integers, booleans,
 /// doubles, bytes (`Data` ⇄ BYTEA), optionals of them, and enums with a raw
 /// value of one of them.
@@ -12,6 +16,22 @@ enum RowCoding {
     /// Decodes `T` from the row by column name.
     static func decode<T: Decodable>(_ type: T.Type, from row: PostgresRow) throws -> T {
         try T(from: RowDecoder(row: row.makeRandomAccess()))
+    }
+
+    /// The column a coding key names.
+    static func column(_ key: some CodingKey) -> String {
+        let name = key.stringValue
+        guard name.contains(where: \.isUppercase) else { return name }
+        var column = ""
+        for character in name {
+            if character.isUppercase {
+                column.append("_")
+                column.append(contentsOf: character.lowercased())
+            } else {
+                column.append(character)
+            }
+        }
+        return column
     }
 
     /// The record's columns and their values, in its coding keys' order.
@@ -45,20 +65,22 @@ private struct RowDecoder: Decoder {
 private struct RowContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let row: PostgresRandomAccessRow
     var codingPath: [any CodingKey] { [] }
-    var allKeys: [Key] { row.compactMap { Key(stringValue: $0.columnName) } }
+    var allKeys: [Key] { [] }
 
-    func contains(_ key: Key) -> Bool { row.contains(key.stringValue) }
+    func contains(_ key: Key) -> Bool { row.contains(RowCoding.column(key)) }
 
     func decodeNil(forKey key: Key) throws -> Bool {
-        guard row.contains(key.stringValue) else { return true }
-        return row[key.stringValue].bytes == nil
+        let column = RowCoding.column(key)
+        guard row.contains(column) else { return true }
+        return row[column].bytes == nil
     }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-        guard row.contains(key.stringValue) else {
-            throw DecodingError.keyNotFound(key, .init(codingPath: [], debugDescription: "no column \(key.stringValue) in the row"))
+        let column = RowCoding.column(key)
+        guard row.contains(column) else {
+            throw DecodingError.keyNotFound(key, .init(codingPath: [], debugDescription: "no column \(column) in the row"))
         }
-        return try CellDecoder(cell: row[key.stringValue]).decode(type)
+        return try CellDecoder(cell: row[column]).decode(type)
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
@@ -137,12 +159,12 @@ private struct RowEncodingContainer<Key: CodingKey>: KeyedEncodingContainerProto
     var codingPath: [any CodingKey] { [] }
 
     mutating func encodeNil(forKey key: Key) throws {
-        storage.columns.append(key.stringValue)
+        storage.columns.append(RowCoding.column(key))
         storage.bindings.appendNull()
     }
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        storage.columns.append(key.stringValue)
+        storage.columns.append(RowCoding.column(key))
         try CellEncoder.bind(value, into: storage)
     }
 

@@ -34,7 +34,9 @@ package struct IdempotentRequest: Sendable {
 
 /// Another request with the same key committed its response first; this
 /// request's transaction was rolled back, so it changed nothing.
-package struct IdempotencyKeyTaken: Error, Sendable {}
+package struct IdempotencyKeyTaken: Error, Sendable {
+    package init() {}
+}
 
 /// Stores an idempotent request's response in the same transaction as the
 /// request's own writes.

@@ -5,7 +5,7 @@ import Testing
 
 /// Customers, and the events their changes publish, as every engine must keep them.
 struct CustomerContractTests {
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func insertingACustomerPublishesItsEventWithIt(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -20,7 +20,7 @@ struct CustomerContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func anotherTenantOrModeNeitherSeesNorChangesACustomer(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -50,7 +50,7 @@ struct CustomerContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func updatingAppliesTheChangeAndPublishesWhatTheEventMakesOfBeforeAndAfter(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -83,7 +83,7 @@ struct CustomerContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func anUpdateWhoseEventIsNilSavesButPublishesNothing(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -111,7 +111,7 @@ struct CustomerContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func deletingRemovesTheCustomerAndPublishesItsEventOnce(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -137,7 +137,7 @@ struct CustomerContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func aDeleteWhoseEventFailsKeepsTheCustomer(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -153,7 +153,7 @@ struct CustomerContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func customersArePagedNewestFirstInBothDirections(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -182,7 +182,7 @@ struct CustomerContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func theEmailFilterMatchesExactlyThatEmail(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -211,7 +211,7 @@ struct CustomerContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func aCustomerIsInsertedWithItsIdempotentResponse(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -230,7 +230,7 @@ struct CustomerContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func aCompletionThatCannotRenderRollsBackTheCustomerAndItsEvent(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)

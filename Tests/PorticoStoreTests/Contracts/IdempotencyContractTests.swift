@@ -22,7 +22,7 @@ struct IdempotencyContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func aSavedResponseIsFoundByItsKeyWithTheHashOfTheRequestThatStoredIt(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -42,7 +42,7 @@ struct IdempotencyContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func anotherKeyModeOrOrganizationFindsNothing(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -66,7 +66,7 @@ struct IdempotencyContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func aResponseIsGoneAtItsExpiryTime(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -78,7 +78,7 @@ struct IdempotencyContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func pruningDeletesOnlyExpiredResponses(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -102,7 +102,7 @@ struct IdempotencyContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func aLiveKeyIsTakenAndKeepsItsFirstResponse(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -118,7 +118,7 @@ struct IdempotencyContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func concurrentSavesOfOneKeyLetExactlyOneWin(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -147,7 +147,7 @@ struct IdempotencyContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func concurrentWritesWithOneKeyCommitExactlyOneCustomer(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -182,7 +182,7 @@ struct IdempotencyContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func aWriteWhoseKeyIsAlreadyStoredIsRefusedWhole(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -209,7 +209,7 @@ struct IdempotencyContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func anExpiredKeyIsTakenOverByTheNextRequest(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)

@@ -6,7 +6,7 @@ import Testing
 
 /// API keys as every engine must keep them.
 struct KeyContractTests {
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func aKeyIsFoundBySecretHashWithItsOrganizationWhateverItsState(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -24,7 +24,7 @@ struct KeyContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func aKeyIsFoundByIdOnlyInItsOrganization(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -39,7 +39,7 @@ struct KeyContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func keysAreListedNewestFirstPerModeAndPagedBothWays(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -70,7 +70,7 @@ struct KeyContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func revokingTwiceAuditsOnce(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -101,7 +101,7 @@ struct KeyContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func revokingAnotherOrganizationsKeyOrNoKeyIsNil(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -123,7 +123,7 @@ struct KeyContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func rollingInsertsTheReplacementAndEndsTheOldKey(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -151,7 +151,7 @@ struct KeyContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func rollingNeverExtendsTheOldKeysLife(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -170,7 +170,7 @@ struct KeyContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func rollingARevokedOrRolledKeyConflictsAndAMissingKeyIsNil(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -233,7 +233,7 @@ struct KeyContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func recordingUsageNeverMovesLastUsedBackwardsNorTheRevision(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -257,7 +257,7 @@ struct KeyContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func theRevisionChangesWhenAKeyOrAnOrganizationChanges(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -299,7 +299,7 @@ struct KeyContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func keyWritesStoreTheirIdempotentResponsesWithThem(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)
@@ -331,7 +331,7 @@ struct KeyContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func aRollWhoseResponseCannotBeRenderedChangesNothing(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.insert(Fixtures.organization("Acme"), into: store)

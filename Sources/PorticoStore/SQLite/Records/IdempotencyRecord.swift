@@ -21,6 +21,28 @@ package struct IdempotencyRecord: Codable, Sendable, Equatable, FetchableRecord,
     package var createdAt: Int64
     package var expiresAt: Int64
 
+    package init(
+        organizationId: String,
+        livemode: Bool,
+        keyHash: Data,
+        requestHash: Data,
+        responseStatus: Int,
+        responseContentType: String?,
+        responseSealed: Data,
+        createdAt: Int64,
+        expiresAt: Int64
+    ) {
+        self.organizationId = organizationId
+        self.livemode = livemode
+        self.keyHash = keyHash
+        self.requestHash = requestHash
+        self.responseStatus = responseStatus
+        self.responseContentType = responseContentType
+        self.responseSealed = responseSealed
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+    }
+
     enum CodingKeys: String, CodingKey {
         case organizationId = "organization_id"
         case livemode
