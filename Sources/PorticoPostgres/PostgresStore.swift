@@ -24,12 +24,24 @@ package final class PostgresStore: Sendable {
     package let deliveriesQueued = WakeSignal()
     package let mailQueued = WakeSignal()
     package let health = StorageHealth()
+    /// How long a claimed delivery is this instance's alone (`claimDueWork`): longer than an
+    /// attempt can take, so no two instances attempt it at once; an instance that dies holds
+    /// its deliveries this long before another takes them over.
+    package let deliveryLeaseMilliseconds: Int64
+    /// This process's name on the deliveries it leases (random per store).
+    package let instanceID = UUID().uuidString.lowercased()
     private let running: Mutex<Task<Void, Never>?>
 
     /// Connects lazily: the first statement opens the first connection. Call `migrate()` before use.
-    package init(url: PostgresURL, maximumConnections: Int = 20, policy: (any StorePolicy)? = nil, logger: Logger = Logger(label: "portico.postgres"))
-    {
+    package init(
+        url: PostgresURL,
+        maximumConnections: Int = 20,
+        deliveryLeaseMilliseconds: Int64 = 60_000,
+        policy: (any StorePolicy)? = nil,
+        logger: Logger = Logger(label: "portico.postgres")
+    ) {
         self.url = url
+        self.deliveryLeaseMilliseconds = deliveryLeaseMilliseconds
         self.policy = policy
         self.logger = logger
         var configuration = PostgresClient.Configuration(

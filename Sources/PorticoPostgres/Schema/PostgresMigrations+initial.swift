@@ -218,9 +218,11 @@ extension PostgresMigrations {
         CREATE INDEX webhook_endpoints_by_tenant ON webhook_endpoints (organization_id, livemode, id);
         CREATE INDEX webhook_endpoints_failing ON webhook_endpoints (failing_since) WHERE failing_since IS NOT NULL;
 
-        -- lease_until: the instance that claimed the delivery's attempt holds it
-        -- until then (FOR UPDATE SKIP LOCKED), so one instance at a time attempts
-        -- it and a dead instance's attempt is taken over when the lease ends.
+        -- lease_owner, lease_until: the instance that claimed the delivery's
+        -- attempt (FOR UPDATE SKIP LOCKED) holds it until then, so one instance at a
+        -- time attempts it and a dead instance's attempt is taken over when the
+        -- lease ends. Its own instance still sees it (its dispatcher tracks what it
+        -- has in flight); recording the attempt frees it.
         CREATE TABLE webhook_deliveries (
             id TEXT COLLATE "C" PRIMARY KEY,
             organization_id TEXT COLLATE "C" NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
@@ -234,6 +236,7 @@ extension PostgresMigrations {
             last_status_code BIGINT,
             created_at BIGINT NOT NULL,
             updated_at BIGINT NOT NULL,
+            lease_owner TEXT,
             lease_until BIGINT
         );
 

@@ -5,6 +5,12 @@ package struct DeliveryJob: Sendable {
     package var delivery: WebhookDeliveryRecord
     package var endpoint: WebhookEndpointRecord
     package var event: EventRecord
+
+    package init(delivery: WebhookDeliveryRecord, endpoint: WebhookEndpointRecord, event: EventRecord) {
+        self.delivery = delivery
+        self.endpoint = endpoint
+        self.event = event
+    }
 }
 
 /// One finished attempt and what it does to its delivery and endpoint.
@@ -27,4 +33,10 @@ package struct DueWork: Sendable {
     /// Claimed, but no longer owed an attempt by the time their jobs were read: release them.
     package var claimedButGone: [(id: String, endpointId: String)]
     package var nextDueAt: Int64?
+
+    package init(jobs: [DeliveryJob], claimedButGone: [(id: String, endpointId: String)], nextDueAt: Int64?) {
+        self.jobs = jobs
+        self.claimedButGone = claimedButGone
+        self.nextDueAt = nextDueAt
+    }
 }

@@ -5,7 +5,7 @@ import Testing
 
 /// Events and their fan-out to webhook endpoints, as every engine must keep them.
 struct EventContractTests {
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func anEventIsQueuedForEveryEnabledEndpointOfItsTenantSubscribedToItsType(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.seededOrganization("Acme", in: store)
@@ -40,7 +40,7 @@ struct EventContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func anEventNoEndpointWantsIsKeptWithNothingQueued(engine: StoreEngine) async throws {
         try await engine.with { store in
             let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: store))
@@ -54,7 +54,7 @@ struct EventContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func anEventSentOnlyToOneEndpointIsQueuedForThatEndpointAlone(engine: StoreEngine) async throws {
         try await engine.with { store in
             let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: store))
@@ -70,7 +70,7 @@ struct EventContractTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(1)), arguments: StoreEngine.notYetOnPostgres)
+    @Test(.timeLimit(.minutes(1)), arguments: StoreEngine.all)
     func queuingDeliveriesWakesTheDispatcher(engine: StoreEngine) async throws {
         try await engine.with { store in
             let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: store))
@@ -84,7 +84,7 @@ struct EventContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func anEventIsReadOnlyInItsOwnTenant(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.seededOrganization("Acme", in: store)
@@ -100,7 +100,7 @@ struct EventContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func eventsFilterByExactTypeOrByAPrefixOfWholeSegments(engine: StoreEngine) async throws {
         try await engine.with { store in
             let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: store))
@@ -123,7 +123,7 @@ struct EventContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func eventsFilterByTimeAndPageNewestFirst(engine: StoreEngine) async throws {
         try await engine.with { store in
             let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: store))
@@ -153,7 +153,7 @@ struct EventContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func pruningDeletesOldEventsOfEveryTenantWithTheirDeliveriesUnlessOneIsStillOwed(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = Fixtures.tenant(try await Fixtures.seededOrganization("Acme", in: store))

@@ -26,7 +26,7 @@ struct MaintenanceContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func checkReportsIntegrityAndTheCurrentSchema(engine: StoreEngine) async throws {
         try await engine.with { store in
             let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: store))
@@ -52,7 +52,7 @@ struct MaintenanceContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func aBackupIsWrittenWhileTheStoreKeepsServing(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.seededOrganization("Acme", in: store)

@@ -54,7 +54,7 @@ struct WebhookDeliveryContractTests {
 
     // MARK: Deliveries
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func deliveriesFilterByEndpointEventAndStatusAndPageNewestFirst(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.seededOrganization(in: store)
@@ -92,7 +92,7 @@ struct WebhookDeliveryContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func aDeliveryIsReadWithItsAttemptsOldestFirst(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.seededOrganization(in: store)
@@ -125,7 +125,7 @@ struct WebhookDeliveryContractTests {
 
     // MARK: Retries
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func retryingMakesADeliveryPendingAndDueNow(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.seededOrganization(in: store)
@@ -158,7 +158,7 @@ struct WebhookDeliveryContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func retryingADeliveryThatIsNotTheTenantsFindsNothing(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.seededOrganization(in: store)
@@ -182,7 +182,7 @@ struct WebhookDeliveryContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func retryingADeliveryOfADisabledEndpointIsRefused(engine: StoreEngine) async throws {
         try await engine.with { store in
             let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: store))
@@ -206,7 +206,7 @@ struct WebhookDeliveryContractTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(1)), arguments: StoreEngine.notYetOnPostgres)
+    @Test(.timeLimit(.minutes(1)), arguments: StoreEngine.all)
     func requeuingByRetryOrReplayWakesTheDispatcher(engine: StoreEngine) async throws {
         try await engine.with { store in
             let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: store))
@@ -239,7 +239,7 @@ struct WebhookDeliveryContractTests {
 
     // MARK: Replays
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func aReplayRequeuesTheEndpointsFailedAndDeadDeliveriesInChunksThenCompletes(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.seededOrganization(in: store)
@@ -314,7 +314,7 @@ struct WebhookDeliveryContractTests {
 
     // MARK: Dispatch
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func claimingOffersTheDueDeliveriesOfEnabledEndpointsOldestDueFirst(engine: StoreEngine) async throws {
         try await engine.with { store in
             let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: store))
@@ -344,7 +344,7 @@ struct WebhookDeliveryContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func claimingOffersAtMostPerEndpointEachAndNoneOfTheExcludedEndpoints(engine: StoreEngine) async throws {
         try await engine.with { store in
             let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: store))
@@ -367,7 +367,7 @@ struct WebhookDeliveryContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func onlyTheDeliveriesTheClaimPicksBecomeJobsAndClaimingChangesNothingStored(engine: StoreEngine) async throws {
         try await engine.with { store in
             let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: store))
@@ -392,7 +392,7 @@ struct WebhookDeliveryContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func twoDispatchersSharingAClaimedSetNeverGetTheSameDelivery(engine: StoreEngine) async throws {
         try await engine.with { store in
             let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: store))
@@ -416,7 +416,7 @@ struct WebhookDeliveryContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func recordingAnAttemptAppliesItsOutcomeToTheDeliveryAndItsEndpoint(engine: StoreEngine) async throws {
         try await engine.with { store in
             let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: store))
@@ -451,7 +451,7 @@ struct WebhookDeliveryContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func anOutcomeThatDisablesItsEndpointKillsWhatItStillOwesAndPublishesItsEvents(engine: StoreEngine) async throws {
         try await engine.with { store in
             let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: store))
@@ -487,7 +487,7 @@ struct WebhookDeliveryContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func anAttemptWhoseDeliveryIsGoneIsSkipped(engine: StoreEngine) async throws {
         try await engine.with { store in
             let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: store))
@@ -509,7 +509,7 @@ struct WebhookDeliveryContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func attemptStatisticsCountSucceededAndFailedAttemptsByHour(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.seededOrganization(in: store)
@@ -537,7 +537,7 @@ struct WebhookDeliveryContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func theBacklogCountsWhatIsOwedAcrossTenantsAndTheOldestDueTime(engine: StoreEngine) async throws {
         try await engine.with { store in
             let empty = try await store.deliveryBacklog()

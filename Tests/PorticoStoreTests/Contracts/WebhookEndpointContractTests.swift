@@ -7,7 +7,7 @@ import Testing
 struct WebhookEndpointContractTests {
     private struct ChangeRefused: Error {}
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func anInsertedEndpointIsReadBackInItsTenantOnlyAndAudited(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.seededOrganization("Acme", in: store)
@@ -25,7 +25,7 @@ struct WebhookEndpointContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func endpointsAreListedNewestFirstInPages(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.seededOrganization(in: store)
@@ -47,7 +47,7 @@ struct WebhookEndpointContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func anUpdateIsSavedAndAudited(engine: StoreEngine) async throws {
         try await engine.with { store in
             let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: store))
@@ -76,7 +76,7 @@ struct WebhookEndpointContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func anUpdateThatChangesNothingIsNotAudited(engine: StoreEngine) async throws {
         try await engine.with { store in
             let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: store))
@@ -96,7 +96,7 @@ struct WebhookEndpointContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func updatingAnEndpointThatIsNotTheTenantsChangesNothing(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.seededOrganization(in: store)
@@ -120,7 +120,7 @@ struct WebhookEndpointContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func aChangeThatThrowsSavesNothing(engine: StoreEngine) async throws {
         try await engine.with { store in
             let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: store))
@@ -143,7 +143,7 @@ struct WebhookEndpointContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func disablingAnEndpointKillsTheDeliveriesItOwes(engine: StoreEngine) async throws {
         try await engine.with { store in
             let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: store))
@@ -187,7 +187,7 @@ struct WebhookEndpointContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func sealingSealsOnlySecretsInTheClearAndOnlyOnce(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = Fixtures.tenant(try await Fixtures.seededOrganization("Acme", in: store))
@@ -218,7 +218,7 @@ struct WebhookEndpointContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func sealingAStoreOfClearSecretsFindsNoneSealedAlready(engine: StoreEngine) async throws {
         try await engine.with { store in
             let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: store))
@@ -234,7 +234,7 @@ struct WebhookEndpointContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func deletingAnEndpointDeletesItsDeliveries(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.seededOrganization(in: store)
