@@ -495,7 +495,7 @@ extension PostgresMigrations {
             user_agent TEXT,
             request_body TEXT,
             response_body TEXT,
-            PRIMARY KEY (created_at, id)
+            PRIMARY KEY (id, created_at)
         ) PARTITION BY RANGE (created_at);
 
         CREATE INDEX request_logs_by_tenant ON request_logs (organization_id, livemode, id);

@@ -42,6 +42,12 @@ package struct RequestLogSearch: Sendable {
     /// row examined. Older rows were not searched; continue after it.
     package var stoppedAt: String?
 
+    package init(items: [RequestLogEntry], hasMore: Bool, stoppedAt: String?) {
+        self.items = items
+        self.hasMore = hasMore
+        self.stoppedAt = stoppedAt
+    }
+
     /// Where the next page starts: after the last item, or after the last row examined.
     package var nextCursor: String? {
         guard hasMore else { return nil }

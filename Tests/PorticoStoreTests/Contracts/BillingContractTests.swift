@@ -14,7 +14,7 @@ struct BillingContractTests {
 
     // MARK: Usage
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func usageRowsAreReadByMetricAndKeyOldestHourFirst(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.seededOrganization(in: store)
@@ -53,7 +53,7 @@ struct BillingContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func usageAddsUpAcrossBatches(engine: StoreEngine) async throws {
         try await engine.with { store in
             let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: store))
@@ -67,7 +67,7 @@ struct BillingContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func usageTotalsAreGivenPerTenant(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.seededOrganization("Acme", in: store)
@@ -91,7 +91,7 @@ struct BillingContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func meteredRequestsAreCountedFromTheLogsLeavingOutUnauthenticatedAndRefusedOnes(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.seededOrganization("Acme", in: store)
@@ -118,7 +118,7 @@ struct BillingContractTests {
 
     // MARK: Invoices
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func invoicesAreInsertedOncePerOrganizationModeAndPeriod(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.seededOrganization(in: store)
@@ -140,7 +140,7 @@ struct BillingContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func anInvoiceIsReadOnlyInItsTenant(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.seededOrganization("Acme", in: store)
@@ -156,7 +156,7 @@ struct BillingContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func invoicesAreListedNewestFirstInPages(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.seededOrganization(in: store)

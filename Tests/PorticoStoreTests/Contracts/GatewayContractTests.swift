@@ -9,7 +9,7 @@ struct GatewayContractTests {
         SigningKeyRecord(id: id, algorithm: "ES256", privateKey: "enc1:\(id)", createdAt: time)
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func aRotationRetiresTheSigningKeyAtTheOverlapsEnd(engine: StoreEngine) async throws {
         try await engine.with { store in
             #expect(try await store.addSigningKey(Self.signingKey("sigkey_a", at: Fixtures.now), retireOthersAt: Fixtures.now, onlyIfNone: true))
@@ -38,7 +38,7 @@ struct GatewayContractTests {
         )
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func platformKeysAreFoundByHashRevokedOnceAndAudited(engine: StoreEngine) async throws {
         try await engine.with { store in
             let key = Self.platformKey("pkey_1")
@@ -76,7 +76,7 @@ struct GatewayContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func usageIsRecordedOncePerIdempotencyKeyIntoItsHour(engine: StoreEngine) async throws {
         try await engine.with { store in
             let organization = try await Fixtures.seededOrganization(in: store)

@@ -18,7 +18,7 @@ struct RequestLogContractTests {
 
     // MARK: Partitions
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func partitionsAreCreatedAheadListedOldestFirstAndDroppedByRetention(engine: StoreEngine) async throws {
         try await engine.with { store in
             let created = try await store.createRequestLogPartitions(from: Fixtures.now, through: Fixtures.now + 2 * Self.width, width: Self.width)
@@ -46,7 +46,7 @@ struct RequestLogContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func droppingAPartitionDropsItsLogsButNotTheUsageTheyCounted(engine: StoreEngine) async throws {
         try await engine.with { store in
             let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: store))
@@ -70,7 +70,7 @@ struct RequestLogContractTests {
 
     // MARK: Writing
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func aBatchIsReadBackWithItsUsageAndStatistics(engine: StoreEngine) async throws {
         try await engine.with { store in
             let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: store))
@@ -121,7 +121,7 @@ struct RequestLogContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func batchesAddUpInUsageAndStatistics(engine: StoreEngine) async throws {
         try await engine.with { store in
             let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: store))
@@ -152,7 +152,7 @@ struct RequestLogContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func aBatchThatFailsHalfWayCommitsNothing(engine: StoreEngine) async throws {
         try await engine.with { store in
             let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: store))
@@ -204,7 +204,7 @@ struct RequestLogContractTests {
 
     /// Staff deleted an organization while its requests waited in the writer's batch: the
     /// batch is still written, without that organization's counters and audit rows.
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func countersOfAnOrganizationDeletedMeanwhileAreLeftOut(engine: StoreEngine) async throws {
         try await engine.with { store in
             let kept = Fixtures.tenant(try await Fixtures.seededOrganization(in: store))
@@ -235,7 +235,7 @@ struct RequestLogContractTests {
 
     // MARK: Reading
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func requestLogsFilterByStatusMethodPathKeyAndTime(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.seededOrganization("Acme", in: store)
@@ -277,7 +277,7 @@ struct RequestLogContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func requestLogsPageNewestFirstInBothDirections(engine: StoreEngine) async throws {
         try await engine.with { store in
             let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: store))
@@ -303,7 +303,7 @@ struct RequestLogContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func aSearchWithAScanBudgetStopsAndSaysWhereToContinue(engine: StoreEngine) async throws {
         try await engine.with { store in
             let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: store))
@@ -357,7 +357,7 @@ struct RequestLogContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func aCursorThatNamesNoRequestOfTheTenantIsNotFound(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.seededOrganization("Acme", in: store)
@@ -382,7 +382,7 @@ struct RequestLogContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func aRequestLogIsReadOnlyInItsTenantButKnownAsLoggedAcrossAll(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.seededOrganization("Acme", in: store)
@@ -402,7 +402,7 @@ struct RequestLogContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func requestStatisticsAreSummedPerTenantOverTheHoursAsked(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.seededOrganization("Acme", in: store)
