@@ -10,58 +10,6 @@ struct PostgresPending: Error, CustomStringConvertible {
     var description: String { "\(function) is not yet implemented on PostgreSQL" }
 }
 
-// MARK: ConsoleStore (not yet on PostgreSQL)
-
-extension PostgresStore {
-    package func organizationSummaries(
-        search: String?,
-        order: OrganizationOrder,
-        limit: Int,
-        offset: Int,
-        monthStart: Int64,
-        dayAgo: Int64
-    ) async throws -> (rows: [OrganizationSummary], total: Int) {
-        throw PostgresPending(function: #function)
-    }
-
-    package func routeStats(from: Int64, until: Int64) async throws -> [RouteStatCount] {
-        throw PostgresPending(function: #function)
-    }
-
-    package func busiestOrganizations(monthStart: Int64, limit: Int) async throws -> [OrganizationTraffic] {
-        throw PostgresPending(function: #function)
-    }
-
-    package func erroringOrganizations(from: Int64, until: Int64, limit: Int) async throws -> [OrganizationTraffic] {
-        throw PostgresPending(function: #function)
-    }
-
-    package func failingEndpoints(limit: Int) async throws -> [WebhookEndpointRecord] {
-        throw PostgresPending(function: #function)
-    }
-
-    package func revenue(since: Int64) async throws -> [RevenueLine] {
-        throw PostgresPending(function: #function)
-    }
-
-    package func requestTimeline(requestId: String, scope: TenantScope?, width: Int64) async throws -> RequestTimeline {
-        throw PostgresPending(function: #function)
-    }
-
-    package func locate(id: String) async throws -> LocatedID? {
-        throw PostgresPending(function: #function)
-    }
-
-    package func insertAudit(_ entry: AuditEntryRecord) async throws {
-        throw PostgresPending(function: #function)
-    }
-
-    package func staffAuditEntries(staffId: String?, page: PageRequest) async throws -> Page<AuditEntryRecord> {
-        throw PostgresPending(function: #function)
-    }
-
-}
-
 // MARK: ErasureStore (not yet on PostgreSQL)
 
 extension PostgresStore {
@@ -104,3 +52,4 @@ extension PostgresStore {
     }
 
 }
+

@@ -14,7 +14,7 @@ extension PostgresStore {
     private static let appendLockKey: Int64 = 0x706f_7274_6963_6f02
 
     /// The columns every log read selects, in `logEntry(_:)`'s order.
-    private static let logColumns =
+    static let logColumns =
         "id, created_at, request_id, organization_id, livemode, key_id, method, path, route, status, duration_us, ip, user_agent, request_body, response_body"
 
     private static func logEntry(_ row: PostgresRow) throws -> RequestLogEntry {
@@ -38,7 +38,7 @@ extension PostgresStore {
         )
     }
 
-    private static func logEntries(_ query: PostgresQuery, _ connection: PostgresConnection, _ logger: Logger) async throws -> [RequestLogEntry] {
+    static func logEntries(_ query: PostgresQuery, _ connection: PostgresConnection, _ logger: Logger) async throws -> [RequestLogEntry] {
         var entries: [RequestLogEntry] = []
         for try await row in try await connection.query(query, logger: logger) { entries.append(try logEntry(row)) }
         return entries
@@ -394,5 +394,17 @@ extension PostgresStore {
             }
             return counts
         }
+    }
+}
+
+extension PostgresStore {
+    /// A request's log row in the tenant's log, or (scope nil) whatever its tenant: the newest wins.
+    func requestLogEntry(_ connection: PostgresConnection, requestId: String, scope: TenantScope?) async throws -> RequestLogEntry? {
+        if let scope { return try await Self.requestLog(connection, requestId: requestId, scope: scope, logger) }
+        return try await Self.logEntries(
+            "SELECT \(unescaped: Self.logColumns) FROM request_logs WHERE request_id = \(requestId) ORDER BY id DESC LIMIT 1",
+            connection,
+            logger
+        ).first
     }
 }

@@ -17,6 +17,24 @@ package struct OrganizationSummary: Sendable, Equatable {
     /// The start of the latest hour with any request.
     package var lastActivityHour: Int64?
 
+    package init(
+        organization: OrganizationRecord,
+        requestsThisMonth: Int64,
+        requests24h: Int64,
+        serverErrors24h: Int64,
+        webhookAttempts24h: Int64,
+        webhookFailures24h: Int64,
+        lastActivityHour: Int64? = nil
+    ) {
+        self.organization = organization
+        self.requestsThisMonth = requestsThisMonth
+        self.requests24h = requests24h
+        self.serverErrors24h = serverErrors24h
+        self.webhookAttempts24h = webhookAttempts24h
+        self.webhookFailures24h = webhookFailures24h
+        self.lastActivityHour = lastActivityHour
+    }
+
     package var errorRate24h: Double? { requests24h == 0 ? nil : Double(serverErrors24h) / Double(requests24h) }
     package var webhookFailureRate24h: Double? { webhookAttempts24h == 0 ? nil : Double(webhookFailures24h) / Double(webhookAttempts24h) }
 }
@@ -32,6 +50,13 @@ package struct RouteStatCount: Sendable, Equatable {
     package var statusClass: Int
     package var latencyBucket: Int
     package var count: Int64
+
+    package init(route: String, statusClass: Int, latencyBucket: Int, count: Int64) {
+        self.route = route
+        self.statusClass = statusClass
+        self.latencyBucket = latencyBucket
+        self.count = count
+    }
 }
 
 /// An organization's traffic over a window, for the console's top lists.
@@ -40,6 +65,13 @@ package struct OrganizationTraffic: Sendable, Equatable {
     package var name: String
     package var requests: Int64
     package var serverErrors: Int64
+
+    package init(organizationId: String, name: String, requests: Int64, serverErrors: Int64) {
+        self.organizationId = organizationId
+        self.name = name
+        self.requests = requests
+        self.serverErrors = serverErrors
+    }
 }
 
 /// Live invoice totals of one month and plan (the console's revenue table).
@@ -51,6 +83,16 @@ package struct RevenueLine: Sendable, Equatable {
     package var base: Int64
     package var overage: Int64
     package var total: Int64
+
+    package init(periodStart: Int64, plan: String, currency: String, invoices: Int, base: Int64, overage: Int64, total: Int64) {
+        self.periodStart = periodStart
+        self.plan = plan
+        self.currency = currency
+        self.invoices = invoices
+        self.base = base
+        self.overage = overage
+        self.total = total
+    }
 }
 
 /// Everything one request left behind: its log row, the events it emitted,
@@ -60,6 +102,18 @@ package struct RequestTimeline: Sendable {
     package var events: [EventRecord]
     package var deliveries: [(delivery: DeliveryView, attempts: [WebhookAttemptRecord])]
     package var audit: [AuditEntryRecord]
+
+    package init(
+        log: RequestLogEntry? = nil,
+        events: [EventRecord],
+        deliveries: [(delivery: DeliveryView, attempts: [WebhookAttemptRecord])],
+        audit: [AuditEntryRecord]
+    ) {
+        self.log = log
+        self.events = events
+        self.deliveries = deliveries
+        self.audit = audit
+    }
 
     package var isEmpty: Bool { log == nil && events.isEmpty && audit.isEmpty }
     /// The organization the request belonged to, from whichever part names it.
@@ -72,6 +126,11 @@ package struct LocatedID: Sendable, Equatable {
     package var organizationId: String?
     /// The request it belongs to, when there is one to show as a timeline.
     package var requestId: String?
+
+    package init(organizationId: String? = nil, requestId: String? = nil) {
+        self.organizationId = organizationId
+        self.requestId = requestId
+    }
 }
 
 /// The operator console's reads across organizations, and its audit rows for what staff looked at.
