@@ -18,9 +18,14 @@ extension PostgresStore {
         let needle = trimmed?.isEmpty == false ? trimmed : nil
         // ILIKE: SQLite's LIKE ignores ASCII case too.
         let pattern = needle.map {
-            "%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+            "%"
+                + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(
+                    of: "_",
+                    with: "\\_"
+                ) + "%"
         }
-        let requestsMonth = "coalesce((SELECT requests FROM organization_month_stats m WHERE m.organization_id = o.id AND m.month_start = \(monthStart)), 0)"
+        let requestsMonth =
+            "coalesce((SELECT requests FROM organization_month_stats m WHERE m.organization_id = o.id AND m.month_start = \(monthStart)), 0)"
         let errorsDay =
             "(SELECT coalesce(sum(count), 0) FROM request_stats r WHERE r.organization_id = o.id AND r.hour_start >= \(dayAgo) AND r.status_class >= 5)"
         let ordering: String
@@ -159,8 +164,20 @@ extension PostgresStore {
                 logger: logger
             )
             var lines: [RevenueLine] = []
-            for try await (start, plan, currency, invoices, base, overage, total) in rows.decode((Int64, String, String, Int64, Int64, Int64, Int64).self) {
-                lines.append(RevenueLine(periodStart: start, plan: plan, currency: currency, invoices: Int(invoices), base: base, overage: overage, total: total))
+            for try await (start, plan, currency, invoices, base, overage, total) in rows.decode(
+                (Int64, String, String, Int64, Int64, Int64, Int64).self
+            ) {
+                lines.append(
+                    RevenueLine(
+                        periodStart: start,
+                        plan: plan,
+                        currency: currency,
+                        invoices: Int(invoices),
+                        base: base,
+                        overage: overage,
+                        total: total
+                    )
+                )
             }
             return lines
         }
@@ -169,8 +186,16 @@ extension PostgresStore {
     package func requestTimeline(requestId: String, scope: TenantScope?, width: Int64) async throws -> RequestTimeline {
         try await readSnapshot { connection in
             let log = try await self.requestLogEntry(connection, requestId: requestId, scope: scope)
-            var events = try await connection.all(EventRecord.self, "SELECT * FROM events WHERE request_id = \(requestId) ORDER BY id", logger: logger)
-            var audit = try await connection.all(AuditEntryRecord.self, "SELECT * FROM audit_log WHERE request_id = \(requestId) ORDER BY id", logger: logger)
+            var events = try await connection.all(
+                EventRecord.self,
+                "SELECT * FROM events WHERE request_id = \(requestId) ORDER BY id",
+                logger: logger
+            )
+            var audit = try await connection.all(
+                AuditEntryRecord.self,
+                "SELECT * FROM audit_log WHERE request_id = \(requestId) ORDER BY id",
+                logger: logger
+            )
             if let scope {
                 events = events.filter { $0.organizationId == scope.organizationId && $0.livemode == scope.livemode }
                 audit = audit.filter { $0.organizationId == scope.organizationId && $0.actorType != "staff" }

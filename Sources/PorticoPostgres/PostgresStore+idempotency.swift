@@ -64,7 +64,12 @@ extension PostgresStore {
     }
 
     package func pruneIdempotencyKeys(now: Int64) async throws -> Int {
-        try await write { connection in try await connection.run("DELETE FROM idempotency_responses WHERE expires_at <= \(now)", logger: logger) }
+        try await deleteInBatches(
+            from: "idempotency_responses",
+            key: "organization_id, livemode, key_hash",
+            where: "expires_at <= $1",
+            Self.bindings(now)
+        )
     }
 
     /// One write transaction; with a completion, the request's response is stored in it too

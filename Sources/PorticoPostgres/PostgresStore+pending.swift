@@ -18,38 +18,3 @@ extension PostgresStore {
     }
 
 }
-
-// MARK: RetentionStore (not yet on PostgreSQL)
-
-extension PostgresStore {
-    package func pruneDeliveries(finishedBefore cutoff: Int64) async throws -> Int {
-        throw PostgresPending(function: #function)
-    }
-
-    package func pruneAuditEntries(before cutoff: Int64) async throws -> Int {
-        throw PostgresPending(function: #function)
-    }
-
-    package func pruneMail(before cutoff: Int64) async throws -> Int {
-        throw PostgresPending(function: #function)
-    }
-
-    package func pruneStaffSessions(idleBefore: Int64, createdBefore: Int64) async throws -> Int {
-        throw PostgresPending(function: #function)
-    }
-
-    package func pruneExpiredLinks(now: Int64) async throws -> Int {
-        throw PostgresPending(function: #function)
-    }
-
-}
-
-// MARK: SampleDataStore (not yet on PostgreSQL)
-
-extension PostgresStore {
-    package func insertSampleHistory(_ history: SampleHistory) async throws {
-        throw PostgresPending(function: #function)
-    }
-
-}
-

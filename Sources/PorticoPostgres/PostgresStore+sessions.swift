@@ -52,17 +52,14 @@ extension PostgresStore {
         try await pruneSessions(in: "dashboard_sessions", idleBefore: idleBefore, createdBefore: createdBefore)
     }
 
-    /// Deletes sessions idle since `idleBefore` or older than `createdBefore`.
+    /// One rule for both session tables (the dashboard's and the console's): idle or too old.
     func pruneSessions(in table: String, idleBefore: Int64, createdBefore: Int64) async throws -> Int {
-        try await write { connection in
-            try await connection.run(
-                PostgresQuery(
-                    unsafeSQL: "DELETE FROM \(table) WHERE last_seen_at < $1 OR created_at < $2",
-                    binds: Self.bindings(idleBefore, createdBefore)
-                ),
-                logger: logger
-            )
-        }
+        try await deleteInBatches(
+            from: table,
+            key: "id_hash",
+            where: "last_seen_at < $1 OR created_at < $2",
+            Self.bindings(idleBefore, createdBefore)
+        )
     }
 
     /// Bindings for a statement whose SQL names a table chosen at run time.

@@ -413,26 +413,9 @@ extension PostgresStore {
         guard var endpoint = endpoints[delivery.endpointId] else { return }
         let before = endpoint
         let events = outcome.apply(&delivery, &endpoint)
-        let attempt = outcome.attempt
-        try await connection.run(
-            """
-            INSERT INTO webhook_attempts (delivery_id, attempted_at, duration_ms, status_code, error_kind, response_excerpt)
-            VALUES (\(attempt.deliveryId), \(attempt.attemptedAt), \(attempt.durationMs), \(attempt.statusCode.map(Int64.init)),
-                \(attempt.errorKind?.rawValue), \(attempt.responseExcerpt))
-            """,
-            logger: logger
-        )
-        let hour = attempt.attemptedAt - attempt.attemptedAt % 3_600_000
-        let succeeded: Int64 = delivery.status == .succeeded ? 1 : 0
-        try await connection.run(
-            """
-            INSERT INTO webhook_attempt_stats (organization_id, livemode, hour_start, succeeded, failed)
-            VALUES (\(delivery.organizationId), \(delivery.livemode), \(hour), \(succeeded), \(1 - succeeded))
-            ON CONFLICT (organization_id, livemode, hour_start) DO UPDATE SET succeeded = webhook_attempt_stats.succeeded + excluded.succeeded,
-                failed = webhook_attempt_stats.failed + excluded.failed
-            """,
-            logger: logger
-        )
+        try await Self.insertAttempt(outcome.attempt, connection, logger)
+        // `apply` has just judged this attempt: the delivery is succeeded exactly when it was.
+        try await Self.countAttempt(of: delivery, at: outcome.attempt.attemptedAt, succeeded: delivery.status == .succeeded, connection, logger)
         try await connection.run(
             """
             UPDATE webhook_deliveries SET status = \(delivery.status.rawValue), attempt_count = \(Int64(delivery.attemptCount)),
@@ -461,6 +444,39 @@ extension PostgresStore {
             case .keyExpiring, .usageThreshold, nil: break
             }
         }
+    }
+
+    /// An attempt's row (its id is the table's own sequence).
+    static func insertAttempt(_ attempt: WebhookAttemptRecord, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.run(
+            """
+            INSERT INTO webhook_attempts (delivery_id, attempted_at, duration_ms, status_code, error_kind, response_excerpt)
+            VALUES (\(attempt.deliveryId), \(attempt.attemptedAt), \(attempt.durationMs), \(attempt.statusCode.map(Int64.init)),
+                \(attempt.errorKind?.rawValue), \(attempt.responseExcerpt))
+            """,
+            logger: logger
+        )
+    }
+
+    /// Adds one attempt to the hourly counts the dashboard and the console read.
+    static func countAttempt(
+        of delivery: WebhookDeliveryRecord,
+        at attemptedAt: Int64,
+        succeeded: Bool,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws {
+        let hour = attemptedAt - attemptedAt % 3_600_000
+        let success: Int64 = succeeded ? 1 : 0
+        try await connection.run(
+            """
+            INSERT INTO webhook_attempt_stats (organization_id, livemode, hour_start, succeeded, failed)
+            VALUES (\(delivery.organizationId), \(delivery.livemode), \(hour), \(success), \(1 - success))
+            ON CONFLICT (organization_id, livemode, hour_start) DO UPDATE SET succeeded = webhook_attempt_stats.succeeded + excluded.succeeded,
+                failed = webhook_attempt_stats.failed + excluded.failed
+            """,
+            logger: logger
+        )
     }
 
     package func webhookAttemptStats(scope: TenantScope, from: Int64, until: Int64) async throws -> (succeeded: Int64, failed: Int64) {

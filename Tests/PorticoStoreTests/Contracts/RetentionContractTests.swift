@@ -6,7 +6,7 @@ import Testing
 /// What the retention job deletes, as every engine must: finished deliveries
 /// with their attempts (never one still owed), and audit entries by age.
 struct RetentionContractTests {
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func finishedDeliveriesGoWithTheirAttemptsAndOwedOnesStay(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = Fixtures.tenant(try await Fixtures.seededOrganization("Acme", in: store))
@@ -38,7 +38,7 @@ struct RetentionContractTests {
         }
     }
 
-    @Test(arguments: StoreEngine.notYetOnPostgres)
+    @Test(arguments: StoreEngine.all)
     func auditEntriesOlderThanTheCutoffGo(engine: StoreEngine) async throws {
         try await engine.with { store in
             let acme = try await Fixtures.seededOrganization("Acme", in: store)
