@@ -5,9 +5,6 @@ import PorticoCore
 // MARK: - Erasure of personal data
 
 extension SQLiteStore: ErasureStore {
-    /// What replaces a JSON value (event data, audit details) that held erased data.
-    static let erasedJSON = #"{"erased":true}"#
-
     package func erase(_ subject: ErasureSubject, audit: AuditEntryRecord) async throws -> ErasureReport {
         try await pool.writeWithoutTransaction { db -> ErasureReport in
             // Deleted and overwritten content is zeroed in the file, not left in free space.
@@ -64,7 +61,7 @@ extension SQLiteStore: ErasureStore {
             try Bool.fetchOne(
                 db,
                 sql: "SELECT EXISTS (SELECT 1 FROM customers WHERE id = ?) OR EXISTS (SELECT 1 FROM events WHERE instr(data, ?) > 0)",
-                arguments: [id, Self.quoted(id)]
+                arguments: [id, ErasureText.quoted(id)]
             ) ?? false
         // Request logs can outlive the events (whole partitions, dropped later).
         let logged = try requestLogTables(db).contains { table in
@@ -126,9 +123,9 @@ extension SQLiteStore: ErasureStore {
         // case, so a longer address that contains one, or a short value, never matches; in a
         // captured body that is not JSON (a form, a cut-off body), an address anywhere, also
         // percent-encoded.
-        var needles: [(String, folded: Bool, raw: Bool)] = ids.map { (Self.quoted($0), false, false) }
+        var needles: [(String, folded: Bool, raw: Bool)] = ids.map { (ErasureText.quoted($0), false, false) }
         for address in addresses.map({ $0.lowercased() }) {
-            needles.append((Self.quoted(address), true, false))
+            needles.append((ErasureText.quoted(address), true, false))
             needles.append((address, true, true))
             if let encoded = address.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))),
                 encoded != address
@@ -165,7 +162,7 @@ extension SQLiteStore: ErasureStore {
         }
         let events = try String.fetchAll(db, sql: "SELECT id FROM events WHERE \(matches("data"))")
         for event in events {
-            try db.execute(sql: "UPDATE events SET data = ? WHERE id = ?", arguments: [erasedJSON, event])
+            try db.execute(sql: "UPDATE events SET data = ? WHERE id = ?", arguments: [ErasureText.erasedJSON, event])
             try db.execute(
                 sql: """
                     UPDATE webhook_attempts SET response_excerpt = NULL
@@ -191,7 +188,7 @@ extension SQLiteStore: ErasureStore {
             )
             for row in rows {
                 var path: String = row["path"]
-                for id in ids { path = Self.erasingSegment(id, in: path) }
+                for id in ids { path = ErasureText.erasingSegment(id, in: path) }
                 try db.execute(
                     sql: "UPDATE \(table) SET request_body = NULL, response_body = NULL, path = ? WHERE id = ?",
                     arguments: [path, row["id"] as Int64]
@@ -201,7 +198,7 @@ extension SQLiteStore: ErasureStore {
         }
         report.removed["request_logs"] = logRows
 
-        try db.execute(sql: "UPDATE audit_log SET details = ? WHERE \(matches("details"))", arguments: [erasedJSON])
+        try db.execute(sql: "UPDATE audit_log SET details = ? WHERE \(matches("details"))", arguments: [ErasureText.erasedJSON])
         report.removed["audit_details"] = db.changesCount
     }
 
@@ -242,7 +239,7 @@ extension SQLiteStore: ErasureStore {
                 UPDATE audit_log SET details = ?
                 WHERE organization_id IS NULL AND (target_id = ? OR json_extract(details, '$.organization') = ?)
                 """,
-            arguments: [erasedJSON, id, id]
+            arguments: [ErasureText.erasedJSON, id, id]
         )
         report.removed["audit_details"] = db.changesCount
     }
@@ -251,15 +248,4 @@ extension SQLiteStore: ErasureStore {
         try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'request_logs_[0-9]*' ORDER BY name")
     }
 
-    /// `value` as a JSON string literal's text, quotes included.
-    private static func quoted(_ value: String) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .withoutEscapingSlashes
-        return String(decoding: (try? encoder.encode(value)) ?? Data("\"\(value)\"".utf8), as: UTF8.self)
-    }
-
-    /// `path` with every whole segment equal to `id` replaced by `[erased]`.
-    static func erasingSegment(_ id: String, in path: String) -> String {
-        path.split(separator: "/", omittingEmptySubsequences: false).map { $0 == id ? "[erased]" : String($0) }.joined(separator: "/")
-    }
 }

@@ -8,7 +8,7 @@ import Testing
 @testable import PorticoStore
 
 /// A storage engine the contract suite runs against. Every contract test
-/// takes `StoreEngine.notYetOnPostgres` as its arguments: SQLite, and PostgreSQL when a
+/// takes `StoreEngine.all` as its arguments: SQLite, and PostgreSQL when a
 /// test cluster is at hand (`TestPostgres`; always under CI, where a missing
 /// cluster fails the PostgreSQL cases instead of skipping them).
 struct StoreEngine: Sendable, CustomTestStringConvertible {
@@ -19,10 +19,6 @@ struct StoreEngine: Sendable, CustomTestStringConvertible {
     var testDescription: String { name }
 
     static let all: [StoreEngine] = TestPostgres.isWanted ? [.sqlite, .postgres] : [.sqlite]
-
-    /// The suites whose aggregate the PostgreSQL engine does not implement yet
-    /// (issue 22 is under way; `PostgresStore+pending.swift` lists them).
-    static let notYetOnPostgres: [StoreEngine] = [.sqlite]
 
     static let sqlite = StoreEngine(name: "SQLite") {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("portico-contract-\(UUID().uuidString).sqlite").path
