@@ -52,6 +52,7 @@ let package = Package(
             dependencies: [
                 "PorticoCore",
                 "PorticoStore",
+                "PorticoPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),

@@ -29,7 +29,7 @@ case ${1:-} in
       [ "$(id -u)" = 0 ] && chown postgres: "$dir"
       as_postgres "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
       as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w start -o \
-        "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" >/dev/null
+        "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=600" >/dev/null
     fi
     echo "export PORTICO_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:$port/postgres"
     ;;

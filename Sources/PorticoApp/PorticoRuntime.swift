@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PorticoCore
+import PorticoPostgres
 import PorticoStore
 
 /// Everything one Portico instance shares: the store, the clock, metrics, the
@@ -9,7 +10,7 @@ import PorticoStore
 public final class PorticoRuntime: Sendable {
     public let config: PorticoConfig
     public let logger: Logger
-    /// Everything Portico stores; built here (the composition root) on the SQLite engine, held as its contracts.
+    /// Everything Portico stores, on the engine `database.url` names, held as its contracts.
     let store: any PorticoStorage
     let clock: any PorticoClock
     let metrics: PorticoMetrics
@@ -85,13 +86,54 @@ public final class PorticoRuntime: Sendable {
         )
     }
 
+    /// Opens the engine `database.url` names: the SQLite file (as `init` does), or a
+    /// PostgreSQL database, migrated unless `migrate` is false (a database a newer build
+    /// migrated is refused either way, as on SQLite).
+    public static func open(
+        config: PorticoConfig,
+        logger: Logger,
+        sandbox: Bool = false,
+        migrate: Bool = true,
+        gatewaySource: (@Sendable () throws -> GatewayConfig)? = nil
+    ) async throws -> PorticoRuntime {
+        let clock: any PorticoClock = sandbox ? OffsetClock() : SystemClock()
+        guard case .postgres(let url) = try config.databaseEngine else {
+            return try PorticoRuntime(config: config, logger: logger, clock: clock, sandbox: sandbox, migrate: migrate, gatewaySource: gatewaySource)
+        }
+        let policy = AppStorePolicy(config: config, clock: clock)
+        let store = PostgresStore(url: url, maximumConnections: config.database.maxConnections, policy: policy, logger: logger)
+        do {
+            if migrate {
+                try await store.migrate()
+            } else {
+                let unknown = try await store.unknownMigrations()
+                guard unknown.isEmpty else { throw StoreError.schemaNewer(unknown: unknown) }
+            }
+        } catch {
+            try? store.close()
+            throw error
+        }
+        return try PorticoRuntime(
+            config: config,
+            logger: logger,
+            clock: clock,
+            sandbox: sandbox,
+            migrate: migrate,
+            gatewaySource: gatewaySource,
+            opened: (store, policy)
+        )
+    }
+
+    /// `opened`: a store already open on another engine, and the policy it was given; nil:
+    /// the SQLite file at `database.path`, opened here.
     init(
         config: PorticoConfig,
         logger: Logger,
         clock: any PorticoClock,
         sandbox: Bool = false,
         migrate: Bool = true,
-        gatewaySource: (@Sendable () throws -> GatewayConfig)? = nil
+        gatewaySource: (@Sendable () throws -> GatewayConfig)? = nil,
+        opened: (store: any PorticoStorage, policy: AppStorePolicy)? = nil
     ) throws {
         self.config = config
         self.gatewaySource = gatewaySource
@@ -103,10 +145,14 @@ public final class PorticoRuntime: Sendable {
         self.clock = clock
         // Alert mails are written by the store in the transaction of what they are about; their words
         // are the app's, which need the secrets key, read after the store opened (its failures come first).
-        let policy = AppStorePolicy(config: config, clock: clock)
-        var storeConfiguration = config.storeConfiguration
-        storeConfiguration.policy = policy
-        self.store = try SQLiteStore(configuration: storeConfiguration, migrate: migrate)
+        let policy = opened?.policy ?? AppStorePolicy(config: config, clock: clock)
+        if let opened {
+            self.store = opened.store
+        } else {
+            var storeConfiguration = config.storeConfiguration
+            storeConfiguration.policy = policy
+            self.store = try SQLiteStore(configuration: storeConfiguration, migrate: migrate)
+        }
         (self.secretBox, self.secretKeyCreated) = try SecretBox.load(path: config.secretsKeyPath)
         self.baseURL = BaseURL(config.baseURL(port: config.server.port))
         let composer = MailComposer(secrets: secretBox, sender: config.mail.sender)

@@ -54,7 +54,11 @@ package final class PostgresStore: Sendable {
         )
         configuration.options.maximumConnections = maximumConnections
         configuration.options.minimumConnections = 0
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        // The pool's own log: a lease asked for in the instant before `run()` starts is reported
+        // as a warning though it simply waits; real failures reach the caller as errors.
+        var background = logger
+        background.logLevel = max(logger.logLevel, .error)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: background)
         self.client = client
         self.running = Mutex(Task { await client.run() })
     }

@@ -59,7 +59,7 @@ package struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
 
     package struct ParseError: Error, CustomStringConvertible {
         package let description: String
-        init(_ description: String) { self.description = description }
+        package init(_ description: String) { self.description = description }
     }
 
     /// The URL without its password (logs, errors, `portico check`).

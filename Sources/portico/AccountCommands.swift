@@ -19,7 +19,7 @@ struct OrgCommand: AsyncParsableCommand {
         var name: String
 
         func run() async throws {
-            let runtime = try options.openRuntime()
+            let runtime = try await options.openRuntime()
             let organization = try await CLI.report { try await runtime.accounts.createOrganization(name: name, by: .cli) }
             print(organization.id)
         }
@@ -53,7 +53,7 @@ struct OrgCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let runtime = try options.openRuntime()
+            let runtime = try await options.openRuntime()
             try await CLI.report {
                 try await runtime.billing.updateOrganization(
                     id: organization,
@@ -87,7 +87,7 @@ struct UserCommand: AsyncParsableCommand {
         var email: String
 
         func run() async throws {
-            let runtime = try options.openRuntime()
+            let runtime = try await options.openRuntime()
             let id = try await CLI.report { try await runtime.resetTwoFactor(email: email, by: .cli).get() }
             print("\(id) two-factor sign-in off; they set it up again from their account page")
         }
@@ -113,7 +113,7 @@ struct UserCommand: AsyncParsableCommand {
         var name: String?
 
         func run() async throws {
-            let runtime = try options.openRuntime()
+            let runtime = try await options.openRuntime()
             guard let password = readLine(strippingNewline: true), !password.isEmpty else {
                 CLI.fail("pipe the password on stdin, e.g. `echo \"$PASSWORD\" | portico user create --email …`")
             }

@@ -21,7 +21,7 @@ struct InvoiceCommand: AsyncParsableCommand {
         var month: String?
 
         func run() async throws {
-            let runtime = try options.openRuntime()
+            let runtime = try await options.openRuntime()
             let start = try monthStart(month, runtime: runtime)
             let created = try await CLI.report { try await runtime.billing.generateInvoiceSummaries(monthStart: start) }
             for line in created { print(line) }
@@ -50,7 +50,7 @@ struct UsageCommand: AsyncParsableCommand {
         var month: String?
 
         func run() async throws {
-            let runtime = try options.openRuntime()
+            let runtime = try await options.openRuntime()
             let start = try month == nil ? runtime.billing.currentMonthStart : monthStart(month, runtime: runtime)
             let lines = try await runtime.billing.reconcile(monthStart: start)
             var differences = 0

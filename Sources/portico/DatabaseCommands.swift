@@ -26,7 +26,7 @@ struct Migrate: AsyncParsableCommand {
             )
             return
         }
-        let runtime = try options.openRuntime(migrate: false)
+        let runtime = try await options.openRuntime(migrate: false)
         let applied: [String]
         do {
             applied = try await runtime.migrate()
@@ -46,7 +46,7 @@ struct Check: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
-        let runtime = try options.openRuntime(migrate: false, existing: true)
+        let runtime = try await options.openRuntime(migrate: false, existing: true)
         let result = try await runtime.check()
         print(result.report)
         guard result.integrityOK, result.schemaCurrent else { throw ExitCode(1) }
@@ -65,7 +65,7 @@ struct Backup: AsyncParsableCommand {
     var to: String
 
     func run() async throws {
-        let runtime = try options.openRuntime(migrate: false, existing: true)
+        let runtime = try await options.openRuntime(migrate: false, existing: true)
         do {
             try await runtime.backup(to: to)
         } catch {

@@ -41,7 +41,7 @@ struct Erase: AsyncParsableCommand {
             CLI.fail("a running Portico holds \(config.database.path): stop it, erase, then start it again", code: 1)
         }
         defer { lock.release() }
-        let runtime = try options.openRuntime()
+        let runtime = try await options.openRuntime()
         let subject: PersonalDataErasure.Subject =
             if let customer { .customer(customer) } else if let email { .email(email) } else { .organization(organization ?? "") }
         do {

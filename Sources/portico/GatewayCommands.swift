@@ -21,7 +21,7 @@ struct PlatformKeyCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let runtime = try options.openRuntime()
+            let runtime = try await options.openRuntime()
             let (id, secret) = try await runtime.platformKeys.create(livemode: mode == "live", label: label, by: .cli)
             print(secret)
             CLI.printError("created \(id)")
@@ -34,7 +34,7 @@ struct PlatformKeyCommand: AsyncParsableCommand {
         @OptionGroup var options: GlobalOptions
 
         func run() async throws {
-            let runtime = try options.openRuntime()
+            let runtime = try await options.openRuntime()
             for line in try await runtime.platformKeys.describe() { print(line) }
         }
     }
@@ -46,7 +46,7 @@ struct PlatformKeyCommand: AsyncParsableCommand {
         @Argument(help: "Platform key id (pkey_…).") var id: String
 
         func run() async throws {
-            let runtime = try options.openRuntime()
+            let runtime = try await options.openRuntime()
             guard try await runtime.platformKeys.revoke(id: id, by: .cli) else { CLI.fail("no platform key \(id)", code: 1) }
             CLI.printError("revoked \(id)")
         }
@@ -74,7 +74,7 @@ struct GatewayCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let runtime = try options.openRuntime()
+            let runtime = try await options.openRuntime()
             let id = try await runtime.rotateSigningKey(overlapSeconds: overlapHours * 3_600)
             print(id)
             CLI.printError("signing with \(id); the previous key stays published for \(overlapHours) h")

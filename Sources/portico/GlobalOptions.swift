@@ -37,7 +37,7 @@ struct GlobalOptions: ParsableArguments {
         server: Bool = false,
         gatewayFile: String? = nil,
         adjust: (inout PorticoConfig) -> Void = { _ in }
-    ) throws -> PorticoRuntime {
+    ) async throws -> PorticoRuntime {
         var config = try loadConfig()
         let environment = ProcessInfo.processInfo.environment
         let file = self.config ?? environment["PORTICO_CONFIG"]
@@ -56,18 +56,22 @@ struct GlobalOptions: ParsableArguments {
             }
         }
         adjust(&config)
-        if existing, !FileManager.default.fileExists(atPath: config.database.path) {
-            CLI.fail("no database at \(config.database.path)", code: 1)
+        let engine = try config.databaseEngine
+        if case .sqlite(let path) = engine {
+            if existing, !FileManager.default.fileExists(atPath: path) {
+                CLI.fail("no database at \(path)", code: 1)
+            }
+            // One server per SQLite file; on PostgreSQL several share one database (docs/scaling.md).
+            if server { CLI.holdDatabaseLock(path) }
         }
-        if server { CLI.holdDatabaseLock(config.database.path) }
         let logger = CLI.bootstrapLogging(config)
         do {
-            return try PorticoRuntime(config: config, logger: logger, sandbox: sandbox, migrate: migrate, gatewaySource: reload)
+            return try await PorticoRuntime.open(config: config, logger: logger, sandbox: sandbox, migrate: migrate, gatewaySource: reload)
         } catch {
             if let failure = StartupFailure.storageUnavailable(config.database.path, error) ?? StartupFailure.schemaNewer(error) {
                 CLI.fail(failure)
             }
-            CLI.fail("cannot open database \(config.database.path): \(error)")
+            CLI.fail("cannot open database \(engine.description): \(String(reflecting: error))")
         }
     }
 }

@@ -28,7 +28,7 @@ struct KeyCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let runtime = try options.openRuntime()
+            let runtime = try await options.openRuntime()
             let request = NewKeyRequest(
                 organizationID: org,
                 livemode: mode == "live",
@@ -51,7 +51,7 @@ struct KeyCommand: AsyncParsableCommand {
         @Option(help: "Organization id.") var org: String
 
         func run() async throws {
-            let runtime = try options.openRuntime()
+            let runtime = try await options.openRuntime()
             for line in try await runtime.describeKeys(organizationID: org) { print(line) }
         }
     }
@@ -67,7 +67,7 @@ struct KeyCommand: AsyncParsableCommand {
         @Option(help: "Hours the old key keeps working (default keys.default_roll_overlap_hours).") var overlapHours: Double?
 
         func run() async throws {
-            let runtime = try options.openRuntime()
+            let runtime = try await options.openRuntime()
             let overlap = (overlapHours ?? Double(runtime.config.keys.defaultRollOverlapHours)) * 3_600
             guard let issued = try await CLI.report({ try await runtime.keys.roll(id: id, organizationID: org, overlap: overlap, by: .cli) })
             else { CLI.fail("no key \(id) in organization \(org)", code: 1) }
@@ -89,7 +89,7 @@ struct KeyCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let runtime = try options.openRuntime()
+            let runtime = try await options.openRuntime()
             let why = reason.flatMap(RevocationReason.init(rawValue:))
             guard try await CLI.report({ try await runtime.keys.revoke(id: id, organizationID: org, reason: why, by: .cli) }) != nil
             else { CLI.fail("no key \(id) in organization \(org)", code: 1) }

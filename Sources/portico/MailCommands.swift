@@ -21,7 +21,7 @@ struct MailCommand: AsyncParsableCommand {
         var address: String
 
         func run() async throws {
-            let runtime = try options.openRuntime()
+            let runtime = try await options.openRuntime()
             switch try await CLI.report({ try await MailCheck(runtime: runtime).send(to: address) }) {
             case .sent(let id, let relay):
                 print("Sent a test mail to \(address) through \(relay) (\(id)).")

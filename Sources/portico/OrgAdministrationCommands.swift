@@ -18,7 +18,7 @@ extension OrgCommand {
         var json = false
 
         func run() async throws {
-            let runtime = try options.openRuntime()
+            let runtime = try await options.openRuntime()
             var offset = 0
             while true {
                 let (rows, total) = try await runtime.organizations.list(search: search, limit: 500, offset: offset)
@@ -41,7 +41,7 @@ extension OrgCommand {
         var json = false
 
         func run() async throws {
-            let runtime = try options.openRuntime()
+            let runtime = try await options.openRuntime()
             guard let (record, members, keys) = try await runtime.organizations.show(organization) else {
                 CLI.fail("no organization \(organization)", code: 1)
             }
@@ -74,7 +74,7 @@ extension OrgCommand {
         var organization: String
 
         func run() async throws {
-            let runtime = try options.openRuntime()
+            let runtime = try await options.openRuntime()
             guard try await runtime.organizations.setSuspended(organization, true, by: .cli) != nil else {
                 CLI.fail("no organization \(organization)", code: 1)
             }
@@ -91,7 +91,7 @@ extension OrgCommand {
         var organization: String
 
         func run() async throws {
-            let runtime = try options.openRuntime()
+            let runtime = try await options.openRuntime()
             guard try await runtime.organizations.setSuspended(organization, false, by: .cli) != nil else {
                 CLI.fail("no organization \(organization)", code: 1)
             }

@@ -49,7 +49,7 @@ struct Sandbox: AsyncParsableCommand {
         let path = database ?? temporaryDirectory!.appendingPathComponent("portico.sqlite").path
 
         let options = try GlobalOptions.parse(config.map { ["--config", $0] } ?? [])
-        let runtime = try options.openRuntime(sandbox: true, server: true, gatewayFile: gatewayConfig) { config in
+        let runtime = try await options.openRuntime(sandbox: true, server: true, gatewayFile: gatewayConfig) { config in
             config.server.host = "127.0.0.1"
             config.server.port = port
             config.database.path = path

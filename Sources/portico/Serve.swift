@@ -20,7 +20,7 @@ struct Serve: AsyncParsableCommand {
     var port: Int?
 
     func run() async throws {
-        let runtime = try options.openRuntime(server: true) { config in
+        let runtime = try await options.openRuntime(server: true) { config in
             if let host { config.server.host = host }
             if let port { config.server.port = port }
         }

@@ -20,7 +20,7 @@ struct StaffCommand: AsyncParsableCommand {
         var email: String
 
         func run() async throws {
-            let runtime = try options.openRuntime()
+            let runtime = try await options.openRuntime()
             guard let password = readLine(strippingNewline: true), !password.isEmpty else {
                 CLI.fail("pipe the password on stdin, e.g. `echo \"$PASSWORD\" | portico staff create ops@example.com`")
             }
@@ -38,7 +38,7 @@ struct StaffCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let runtime = try options.openRuntime()
+            let runtime = try await options.openRuntime()
             for staff in try await runtime.staff.list() {
                 let state = staff.isDisabled ? "disabled" : staff.isEnrolled ? "active" : "not enrolled"
                 if json {
@@ -63,7 +63,7 @@ struct StaffCommand: AsyncParsableCommand {
         var account: String
 
         func run() async throws {
-            let runtime = try options.openRuntime()
+            let runtime = try await options.openRuntime()
             guard let staff = try await CLI.report({ try await runtime.staff.disable(account, by: .cli) }) else {
                 CLI.fail("no staff account \(account)", code: 1)
             }

@@ -1,5 +1,6 @@
 import Foundation
 import PorticoCore
+import PorticoPostgres
 
 /// A setting that could not be accepted; start-up stops with this message.
 public struct ConfigError: Error, CustomStringConvertible, Equatable {
@@ -20,6 +21,8 @@ public enum ConfigLoader {
         }
         try apply(environment: environment, to: &config)
         try validate(config)
+        // `sqlite:PATH` is `database.path` said the other way: every file beside the database follows it.
+        if case .sqlite(let path) = try config.databaseEngine { config.database.path = path }
         return config
     }
 
@@ -46,6 +49,18 @@ public enum ConfigLoader {
             throw ConfigError(
                 description:
                     "setting \"retention.deliveries_days\" (\(config.retention.deliveriesDays)) cannot exceed \"retention.events_days\" (\(config.retention.eventsDays)): deliveries go with their event"
+            )
+        }
+        let engine: DatabaseEngine
+        do {
+            engine = try config.databaseEngine
+        } catch let error as PostgresURL.ParseError {
+            throw ConfigError(description: "setting \"database.url\": \(error.description)")
+        }
+        if case .postgres = engine, config.secrets.keyFile == nil {
+            throw ConfigError(
+                description:
+                    "setting \"secrets.key_file\" is required with PostgreSQL: every instance must seal and open webhook secrets with the same key file"
             )
         }
         if (config.server.tlsCertificate == nil) != (config.server.tlsKey == nil) {
@@ -207,6 +222,8 @@ struct Setting: Sendable {
         integer("backup.every_hours", \.backup.everyHours, 1...8_760),
         integer("backup.keep", \.backup.keep, 1...1_000),
         string("database.path", \.database.path),
+        optionalString("database.url", \.database.url, valid: { !$0.isEmpty }),
+        integer("database.max_connections", \.database.maxConnections, 1...1_000),
         optionalString("secrets.key_file", \.secrets.keyFile, valid: { !$0.isEmpty }),
         choice("database.synchronous", \.database.synchronous, ["normal", "full"]),
         integer("database.busy_timeout_ms", \.database.busyTimeoutMs, 0...600_000),

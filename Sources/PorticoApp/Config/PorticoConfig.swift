@@ -39,6 +39,11 @@ public struct PorticoConfig: Sendable, Equatable {
     }
 
     public struct Database: Sendable, Equatable {
+        /// `sqlite:PATH` (the embedded default; `path` names the file) or
+        /// `postgres://user@host:port/database` (docs/scaling.md). Nil: `sqlite:` + `path`.
+        public var url: String?
+        /// Pooled connections per instance on PostgreSQL.
+        public var maxConnections = 20
         public var path = "portico.sqlite"
         /// `normal` (default) or `full`; see docs/operations.md, "Durability".
         public var synchronous = "normal"
@@ -253,6 +258,11 @@ public struct PorticoConfig: Sendable, Equatable {
     /// The address this instance listens on (`https://` when it serves TLS; IPv6 hosts bracketed).
     public func listenURL(port: Int) -> String {
         "\(server.tlsCertificate == nil ? "http" : "https")://\(server.host.contains(":") ? "[\(server.host)]" : server.host):\(port)"
+    }
+
+    /// Which engine `database.url` names, and where.
+    package var databaseEngine: DatabaseEngine {
+        get throws { try DatabaseEngine(url: database.url, path: database.path) }
     }
 
     /// The file holding the key that seals webhook signing secrets (`secrets.key_file`, else beside the database).

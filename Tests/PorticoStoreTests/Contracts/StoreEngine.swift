@@ -3,6 +3,7 @@ import Logging
 import PorticoCore
 import PorticoPostgres
 import PostgresNIO
+import Synchronization
 import Testing
 
 @testable import PorticoStore
@@ -34,14 +35,9 @@ struct StoreEngine: Sendable, CustomTestStringConvertible {
 
     /// A database of its own on the test cluster, migrated by the store, dropped afterwards.
     static let postgres = StoreEngine(name: "PostgreSQL") {
-        let url = try await TestPostgres.shared.createDatabase()
-        let store = PostgresStore(url: url, maximumConnections: 4, logger: TestPostgres.quietLogger)
-        do {
-            try await store.migrate()
-        } catch {
-            try? store.close()
-            throw error
-        }
+        let url = try await TestPostgres.shared.createDatabase(migrated: true)
+        // A copy of a database the migrations built once (`TestPostgres.template`).
+        let store = PostgresStore(url: url, maximumConnections: 2, logger: TestPostgres.quietLogger)
         return (
             store,
             {
@@ -87,6 +83,7 @@ final class TestPostgres: Sendable {
     }()
 
     private let administration: Result<(url: PostgresURL, client: PostgresClient), any Error>
+    private let templateTask = Mutex<Task<String, any Error>?>(nil)
 
     private init() {
         administration = Result {
@@ -99,8 +96,8 @@ final class TestPostgres: Sendable {
                 database: url.database,
                 tls: .disable
             )
-            configuration.options.maximumConnections = 4
-            let client = PostgresClient(configuration: configuration)
+            configuration.options.maximumConnections = 8
+            let client = PostgresClient(configuration: configuration, backgroundLogger: Self.quietLogger)
             Task { await client.run() }
             return (url, client)
         }
@@ -130,15 +127,44 @@ final class TestPostgres: Sendable {
         var description: String { "no PostgreSQL test cluster: \(reason)" }
     }
 
-    /// A new empty database; its URL.
-    func createDatabase() async throws -> PostgresURL {
+    /// A new database: empty, or (`migrated`) a copy of the template the migrations built; its URL.
+    func createDatabase(migrated: Bool = false) async throws -> PostgresURL {
         let (url, client) = try administration.get()
         let name = "portico_test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
-        try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
+        let template = migrated ? " TEMPLATE \(try await template.value)" : ""
+        try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)\(template)"))
+        return database(name, on: url)
+    }
+
+    private func database(_ name: String, on url: PostgresURL) -> PostgresURL {
         var database = url
         database.database = name
         database.tls = .disable
         return database
+    }
+
+    /// A database migrated once per test process that every contract store copies (a copy
+    /// takes a few milliseconds; migrating each would take a hundred). Nobody may be connected
+    /// to a template while it is copied: its connections are ended and new ones refused.
+    private var template: Task<String, any Error> {
+        templateTask.withLock { task in
+            if let task { return task }
+            let made = Task { try await self.makeTemplate() }
+            task = made
+            return made
+        }
+    }
+
+    private func makeTemplate() async throws -> String {
+        let (url, client) = try administration.get()
+        let name = "portico_template_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
+        try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
+        let store = PostgresStore(url: database(name, on: url), maximumConnections: 1, logger: Self.quietLogger)
+        try await store.migrate()
+        try store.close()
+        try await client.query(PostgresQuery(unsafeSQL: "ALTER DATABASE \(name) WITH ALLOW_CONNECTIONS false IS_TEMPLATE true"))
+        try await client.query(PostgresQuery(unsafeSQL: "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(name)'"))
+        return name
     }
 
     func dropDatabase(_ name: String) async throws {
