@@ -129,6 +129,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What the test targets share: the throwaway PostgreSQL cluster (`TestPostgres`).
+        .target(
+            name: "PorticoTestSupport",
+            dependencies: [
+                "PorticoPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/PorticoTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "PorticoCoreTests",
             dependencies: ["PorticoCore"],
@@ -140,8 +151,8 @@ let package = Package(
                 "PorticoCore",
                 "PorticoStore",
                 "PorticoPostgres",
+                "PorticoTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -151,6 +162,7 @@ let package = Package(
                 "PorticoApp",
                 "PorticoCore",
                 "PorticoStore",
+                "PorticoTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -96,10 +96,32 @@ public final class PorticoRuntime: Sendable {
         migrate: Bool = true,
         gatewaySource: (@Sendable () throws -> GatewayConfig)? = nil
     ) async throws -> PorticoRuntime {
-        let clock: any PorticoClock = sandbox ? OffsetClock() : SystemClock()
+        try await open(
+            config: config,
+            logger: logger,
+            clock: sandbox ? OffsetClock() : SystemClock(),
+            sandbox: sandbox,
+            migrate: migrate,
+            gatewaySource: gatewaySource
+        )
+    }
+
+    /// `open` with the clock given (tests move it).
+    static func open(
+        config: PorticoConfig,
+        logger: Logger,
+        clock: any PorticoClock,
+        sandbox: Bool = false,
+        migrate: Bool = true,
+        gatewaySource: (@Sendable () throws -> GatewayConfig)? = nil
+    ) async throws -> PorticoRuntime {
         guard case .postgres(let url) = try config.databaseEngine else {
             return try PorticoRuntime(config: config, logger: logger, clock: clock, sandbox: sandbox, migrate: migrate, gatewaySource: gatewaySource)
         }
+        // The representation cache is invalidated by this process's writes only; another
+        // instance's update would leave it serving the old customer (docs/scaling.md).
+        var config = config
+        config.server.representationCacheEntries = 0
         let policy = AppStorePolicy(config: config, clock: clock)
         let store = PostgresStore(url: url, maximumConnections: config.database.maxConnections, policy: policy, logger: logger)
         do {
@@ -369,6 +391,17 @@ public final class PorticoRuntime: Sendable {
     public static func migrationPlan(databasePath path: String) throws -> (pending: [String], unknown: [String]) {
         try SQLiteStore.migrationPlan(at: path)
     }
+
+    /// The same for the database `database.url` names; nil when that is SQLite (see `migrationPlan(databasePath:)`).
+    public static func migrationPlan(config: PorticoConfig, logger: Logger) async throws -> (pending: [String], unknown: [String])? {
+        guard case .postgres(let url) = try config.databaseEngine else { return nil }
+        let store = PostgresStore(url: url, maximumConnections: 1, logger: logger)
+        defer { try? store.close() }
+        return try await store.migrationPlan()
+    }
+
+    /// Whether this instance runs on PostgreSQL (commands that only SQLite has refuse there).
+    public var isPostgres: Bool { store is PostgresStore }
 
     public func check() async throws -> (integrityOK: Bool, schemaCurrent: Bool, report: String) {
         let result = try await store.check()

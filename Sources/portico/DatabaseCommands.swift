@@ -12,9 +12,15 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         if dryRun {
-            let path = try options.loadConfig().database.path
-            guard FileManager.default.fileExists(atPath: path) else { CLI.fail("no database at \(path)", code: 1) }
-            let plan = try PorticoRuntime.migrationPlan(databasePath: path)
+            let config = try options.loadConfig()
+            let plan: (pending: [String], unknown: [String])
+            if let postgres = try await PorticoRuntime.migrationPlan(config: config, logger: CLI.bootstrapLogging(config)) {
+                plan = postgres
+            } else {
+                let path = config.database.path
+                guard FileManager.default.fileExists(atPath: path) else { CLI.fail("no database at \(path)", code: 1) }
+                plan = try PorticoRuntime.migrationPlan(databasePath: path)
+            }
             if !plan.unknown.isEmpty {
                 CLI.fail(
                     "the database is newer than this build: it has \(plan.unknown.joined(separator: ", ")), which this Portico does not know",

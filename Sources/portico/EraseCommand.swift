@@ -36,11 +36,16 @@ struct Erase: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.loadConfig()
-        guard FileManager.default.fileExists(atPath: config.database.path) else { CLI.fail("no database at \(config.database.path)", code: 1) }
-        guard let lock = try DatabaseLock.exclusive(path: config.database.path) else {
-            CLI.fail("a running Portico holds \(config.database.path): stop it, erase, then start it again", code: 1)
+        // SQLite's erasure rewrites the file (VACUUM): no server may hold it. PostgreSQL's runs beside them.
+        var lock: DatabaseLock?
+        if case .sqlite(let path) = try config.databaseEngine {
+            guard FileManager.default.fileExists(atPath: path) else { CLI.fail("no database at \(path)", code: 1) }
+            guard let held = try DatabaseLock.exclusive(path: path) else {
+                CLI.fail("a running Portico holds \(path): stop it, erase, then start it again", code: 1)
+            }
+            lock = held
         }
-        defer { lock.release() }
+        defer { lock?.release() }
         let runtime = try await options.openRuntime()
         let subject: PersonalDataErasure.Subject =
             if let customer { .customer(customer) } else if let email { .email(email) } else { .organization(organization ?? "") }
@@ -50,7 +55,7 @@ struct Erase: AsyncParsableCommand {
                 print("\(place): \(count)")
             }
             print("erased; audited as personal_data.erased")
-            if !outcome.walEmptied {
+            if !outcome.walEmptied, !runtime.isPostgres {
                 CLI.printError(
                     "warning: the write-ahead log could not be emptied (another process reads the database); old pages stay in it until the next checkpoint"
                 )

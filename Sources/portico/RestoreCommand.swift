@@ -24,6 +24,9 @@ struct Restore: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.loadConfig()
+        if case .postgres = try config.databaseEngine {
+            CLI.fail("restore replaces a SQLite file; on PostgreSQL restore a pg_dump backup with pg_restore (docs/scaling.md)", code: 1)
+        }
         do {
             let outcome = try DatabaseRestore.run(backup: file, database: config.database.path, create: create)
             print("restored \(file) (schema \(outcome.schemaVersion)) to \(URL(fileURLWithPath: config.database.path).path)")

@@ -22,6 +22,11 @@ package enum DatabaseEngine: Sendable, Equatable {
         }
     }
 
+    /// The PostgreSQL database's name; nil on SQLite.
+    package var postgresDatabase: String? {
+        if case .postgres(let url) = self { url.database } else { nil }
+    }
+
     /// What logs and errors name (never a password).
     package var description: String {
         switch self {

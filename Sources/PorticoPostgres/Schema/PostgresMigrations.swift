@@ -80,3 +80,15 @@ extension PostgresMigrations {
             .filter { !$0.isEmpty }
     }
 }
+
+extension PostgresStore {
+    /// What `migrate()` would apply, and the migrations the database has that this build
+    /// does not know; reads only (a dry run writes nothing).
+    package func migrationPlan() async throws -> (pending: [String], unknown: [String]) {
+        try await read { connection in
+            let exists = try await connection.value(Bool.self, "SELECT to_regclass('portico_migrations') IS NOT NULL", logger: logger) ?? false
+            let recorded = exists ? try await connection.column(String.self, "SELECT id FROM portico_migrations", logger: logger) : []
+            return (PostgresMigrations.identifiers.filter { !recorded.contains($0) }, PostgresMigrations.unknown(in: recorded))
+        }
+    }
+}

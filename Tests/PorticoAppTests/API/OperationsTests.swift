@@ -13,7 +13,7 @@ struct OperationsTests {
             #expect(try await api.send(.get, "/healthz").status == .ok)
             #expect(try await api.send(.get, "/readyz").status == .ok)
             // An unmigrated schema is not ready.
-            try await portico.store.pool.write { try $0.execute(sql: "DELETE FROM grdb_migrations") }
+            try await portico.executeSQL(sqlite: "DELETE FROM grdb_migrations", postgres: "DELETE FROM portico_migrations")
             let notReady = try await api.send(.get, "/readyz")
             ErrorTests.expectProblem(notReady, status: .serviceUnavailable, code: "service_unavailable")
             #expect(try await api.send(.get, "/healthz").status == .ok)

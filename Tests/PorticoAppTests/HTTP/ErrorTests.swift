@@ -180,7 +180,7 @@ struct ErrorTests {
     @Test func internalErrorIs500WithRequestIDAndNoInternals() async throws {
         let portico = try await TestPortico.make()
         try await portico.run { (api: APIClient) async throws in
-            try await portico.store.pool.write { try $0.execute(sql: "DROP TABLE customers") }
+            try await portico.sqliteStore.pool.write { try $0.execute(sql: "DROP TABLE customers") }
             let response = try await api.send(.get, "/v1/customers", key: portico.testKey)
             Self.expectProblem(response, status: .internalServerError, code: "internal_error")
             #expect(!response.text.localizedCaseInsensitiveContains("sqlite"))

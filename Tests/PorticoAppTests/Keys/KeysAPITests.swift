@@ -40,7 +40,7 @@ struct KeysAPITests {
             let liveKeys = try await api.send(.get, "/v1/keys", key: portico.liveKey).list.map { $0["id"] as! String }
             let crossMode = try await api.send(.post, "/v1/keys/\(liveKeys[0])/revoke", key: portico.testKey)
             ErrorTests.expectProblem(crossMode, status: .notFound, code: "resource_not_found", param: "id")
-            let audit = try await portico.store.pool.read { db in
+            let audit = try await portico.sqliteStore.pool.read { db in
                 try String.fetchAll(
                     db,
                     sql: "SELECT action || ':' || actor_type FROM audit_log WHERE target_id IN (?, ?)",

@@ -68,7 +68,9 @@ struct UsageAndInvoiceTests {
             // Organizations created this month are not invoiced for last month.
             #expect(created.isEmpty)
             // Backdate the organizations so they existed last month.
-            try await portico.store.pool.write { db in try db.execute(sql: "UPDATE organizations SET created_at = ?", arguments: [lastMonth.start]) }
+            try await portico.sqliteStore.pool.write { db in
+                try db.execute(sql: "UPDATE organizations SET created_at = ?", arguments: [lastMonth.start])
+            }
             let first = try await portico.runtime.billing.generateInvoices(monthStart: lastMonth.start)
             #expect(first.count == 4)  // two organizations × two modes
             #expect(try await portico.runtime.billing.generateInvoices(monthStart: lastMonth.start).isEmpty)
@@ -100,7 +102,7 @@ struct UsageAndInvoiceTests {
             #expect(clean.count == 1 && clean[0].usage == 4 && clean[0].logged == 4 && clean[0].difference == 0)
             let partition = try await portico.store.requestLogPartitions(width: portico.runtime.partitionWidth)
                 .first { $0.start <= portico.clock.nowMilliseconds && portico.clock.nowMilliseconds < $0.end }!
-            try await portico.store.pool.write { db in
+            try await portico.sqliteStore.pool.write { db in
                 try db.execute(
                     sql: "DELETE FROM \(partition.name) WHERE id = (SELECT max(id) FROM \(partition.name) WHERE organization_id IS NOT NULL)"
                 )

@@ -11,7 +11,7 @@ import Testing
 /// over, and not before; the settings page lists every period.
 @Suite struct RetentionTests {
     static func count(_ portico: TestPortico, _ table: String) async throws -> Int {
-        try await portico.store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0 }
+        try await portico.sqliteStore.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0 }
     }
 
     @Test func eachKindIsDeletedWhenItsPeriodIsOverAndNotBefore() async throws {

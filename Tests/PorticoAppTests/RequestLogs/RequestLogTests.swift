@@ -46,12 +46,12 @@ struct RequestLogTests {
             #expect(byID[unknownRoute.requestID!]?["status"] as? Int == 404)
             // The unauthenticated 401 is logged too, but belongs to no tenant, so no key can list it.
             #expect(byID[unauthenticated.requestID!] == nil)
-            let rows = try await portico.store.pool.read { db in
+            let rows = try await portico.sqliteStore.pool.read { db in
                 try Self.allRows(db).filter { $0.requestId == unauthenticated.requestID! }
             }
             #expect(rows.count == 1 && rows.first?.status == 401 && rows.first?.organizationId == nil)
             // Only /v1 is logged.
-            #expect(try await portico.store.pool.read { db in try Self.allRows(db).allSatisfy { $0.path.hasPrefix("/v1") } })
+            #expect(try await portico.sqliteStore.pool.read { db in try Self.allRows(db).allSatisfy { $0.path.hasPrefix("/v1") } })
 
             let one = try await api.send(.get, "/v1/request-logs/\(created.requestID!)", key: portico.testKey)
             #expect(one.json["id"] as? String == created.requestID)
@@ -157,7 +157,7 @@ struct RequestLogTests {
 
             // Neither the caller's key nor the new secret is anywhere in the database file
             // (the customer's own metadata is stored, of course; only the log copy is redacted).
-            try await portico.store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            try await portico.sqliteStore.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
             let bytes = try Data(contentsOf: URL(fileURLWithPath: portico.databasePath))
             #expect(bytes.range(of: Data(portico.testKey.utf8)) == nil)
             #expect(bytes.range(of: Data(secret.utf8)) == nil)
@@ -178,7 +178,7 @@ struct RequestLogTests {
             portico.clock.advance(by: 86_400)
             let dayTwo = try await api.send(.get, "/v1/customers", key: portico.testKey)
             await portico.flushLogs()
-            let rows = try await portico.store.pool.read { db in try Self.allRows(db) }
+            let rows = try await portico.sqliteStore.pool.read { db in try Self.allRows(db) }
             let partitionOf = Dictionary(
                 rows.map { ($0.requestId, RequestLogPartition.start(of: $0.createdAt, width: width)) },
                 uniquingKeysWith: { a, _ in a }
@@ -232,7 +232,7 @@ struct RequestLogTests {
         #expect(writer.droppedCount == 50)
         await writer.flush()
         #expect(writer.queueDepth == 0)
-        let stored = try await portico.store.pool.read { db in try Self.allRows(db).count }
+        let stored = try await portico.sqliteStore.pool.read { db in try Self.allRows(db).count }
         #expect(stored == 100)
         #expect(portico.runtime.metrics.exposition().contains("portico_request_log_dropped_total 50"))
     }
@@ -270,20 +270,21 @@ struct RequestLogTests {
         }
         // A table of the wrong shape under the later partition's name makes the first batch fail.
         let blocker = RequestLogPartition.name(start: RequestLogPartition.start(of: later, width: width))
-        try await portico.store.pool.write { db in try db.execute(sql: "CREATE TABLE \(blocker) (x INTEGER)") }
+        try await portico.sqliteStore.pool.write { db in try db.execute(sql: "CREATE TABLE \(blocker) (x INTEGER)") }
         await writer.flush()
         #expect(writer.queueDepth == 10)
         let todays = RequestLogPartition.name(start: RequestLogPartition.start(of: today, width: width))
         // Nothing of the failed transaction remains (here, not even the partition it created).
         #expect(
-            try await portico.store.pool.read { db in try db.tableExists(todays) ? Int.fetchOne(db, sql: "SELECT count(*) FROM \(todays)") : 0 } == 0
+            try await portico.sqliteStore.pool.read { db in try db.tableExists(todays) ? Int.fetchOne(db, sql: "SELECT count(*) FROM \(todays)") : 0 }
+                == 0
         )
         #expect(portico.runtime.metrics.exposition().contains("portico_request_log_write_failures_total 1"))
 
-        try await portico.store.pool.write { db in try db.execute(sql: "DROP TABLE \(blocker)") }
+        try await portico.sqliteStore.pool.write { db in try db.execute(sql: "DROP TABLE \(blocker)") }
         await writer.flush()
         #expect(writer.queueDepth == 0)
-        let stored = try await portico.store.pool.read { db in try Self.allRows(db, width: width) }
+        let stored = try await portico.sqliteStore.pool.read { db in try Self.allRows(db, width: width) }
         #expect(stored.map(\.requestId).sorted() == (0..<10).map { "req_\($0)" }.sorted())
         for row in stored {
             let index = Int(row.requestId.dropFirst(4))!
@@ -301,7 +302,7 @@ struct RequestLogTests {
     @Test func queuedLogsAreWrittenAtShutdown() async throws {
         // A flush interval far longer than the test: only the shutdown drain can write these rows.
         let portico = try await TestPortico.make { $0.requestLogs.flushIntervalMs = 60_000 }
-        let store = portico.store
+        let store = portico.sqliteStore
         let requestIDs = try await buildApplication(runtime: portico.runtime).test(.live) { client in
             let api = APIClient(client: client)
             var ids: [String] = []

@@ -5,9 +5,10 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import PorticoCore
-import PorticoStore
+import PorticoTestSupport
 
 @testable import PorticoApp
+@testable import PorticoStore
 
 /// A real Portico instance for one test: its own SQLite file in a temporary
 /// directory, an injectable clock, one seeded organization, and the real
@@ -18,8 +19,12 @@ struct TestPortico {
     let clock: OffsetClock
     let seed: SeededOrganization
 
-    /// The engine under test, concrete: some tests read its SQLite file directly.
-    var store: SQLiteStore { runtime.store as! SQLiteStore }
+    /// The engine under test, through its contracts.
+    var store: any PorticoStorage { runtime.store }
+    /// The SQLite engine, for the tests that read its file (they run only on SQLite: `TestEngine`).
+    var sqliteStore: SQLiteStore { runtime.store as! SQLiteStore }
+    /// The PostgreSQL database this instance uses, when it runs on one (dropped by `run`).
+    var postgresDatabase: String? { TestEngine.isPostgres ? (try? runtime.config.databaseEngine).flatMap(\.postgresDatabase) : nil }
     var databasePath: String { runtime.config.database.path }
     var testKey: String { seed.keys.testSecret }
     var liveKey: String { seed.keys.liveSecret }
@@ -50,7 +55,15 @@ struct TestPortico {
         config.requestLogs.spillReserveBytes = 65_536
         adjust(&config)
         let clock = OffsetClock()
-        let runtime = try PorticoRuntime(config: config, logger: logger, clock: clock, sandbox: sandbox)
+        let runtime: PorticoRuntime
+        if TestEngine.isPostgres {
+            let url = try await TestPostgres.shared.createDatabase(migrated: true)
+            config.database.url = url.description
+            config.secrets.keyFile = config.secrets.keyFile ?? directory.appendingPathComponent("secrets.key").path
+            runtime = try await PorticoRuntime.open(config: config, logger: logger, clock: clock, sandbox: sandbox)
+        } else {
+            runtime = try PorticoRuntime(config: config, logger: logger, clock: clock, sandbox: sandbox)
+        }
         let seed = try await Seeder(runtime: runtime).seedOrganization(name: "Acme", ownerEmail: "owner@acme.test")
         return TestPortico(directory: directory, runtime: runtime, clock: clock, seed: seed)
     }
@@ -60,9 +73,38 @@ struct TestPortico {
     func run(_ setup: TestingSetup = .live, _ body: @Sendable (APIClient) async throws -> Void) async throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let app = try await buildApplication(runtime: runtime)
-        try await app.test(setup) { client in
-            try await body(APIClient(client: client))
+        do {
+            try await app.test(setup) { client in
+                try await body(APIClient(client: client))
+            }
+        } catch {
+            await dropPostgresDatabase()
+            throw error
         }
+        await dropPostgresDatabase()
+    }
+
+    /// Runs SQL on this instance's database, whichever the engine (tests that break it on purpose).
+    func executeSQL(sqlite: String, postgres: String) async throws {
+        if let postgresDatabase {
+            try await TestPostgres.shared.execute(postgres, in: postgresDatabase)
+        } else {
+            try await sqliteStore.pool.write { try $0.execute(sql: sqlite) }
+        }
+    }
+
+    /// Everything the database holds as bytes: the SQLite file and its WAL, or a `pg_dump` of
+    /// the PostgreSQL database (tests that look for a secret at rest).
+    func databaseBytes() throws -> Data {
+        if let postgresDatabase { return try TestPostgres.shared.dump(postgresDatabase) }
+        return try Data(contentsOf: URL(fileURLWithPath: databasePath))
+            + ((try? Data(contentsOf: URL(fileURLWithPath: databasePath + "-wal"))) ?? Data())
+    }
+
+    private func dropPostgresDatabase() async {
+        guard let postgresDatabase else { return }
+        try? runtime.close()
+        try? await TestPostgres.shared.dropDatabase(postgresDatabase)
     }
 
     /// Another organization with its own keys, for isolation tests.

@@ -101,7 +101,7 @@ struct VersioningTests {
 
     @Test func organizationsFromBeforeVersioningAreOnTheFirstVersion() async throws {
         let portico = try await TestPortico.make()
-        try await portico.store.pool.write { db in try db.execute(sql: "UPDATE organizations SET api_version = NULL") }
+        try await portico.sqliteStore.pool.write { db in try db.execute(sql: "UPDATE organizations SET api_version = NULL") }
         try await portico.run { (api: APIClient) in
             let answer = try await api.send(.post, "/v1/keys/verify", key: portico.testKey, json: #"{"key":"\#(portico.testKey)"}"#)
             #expect(answer.headers[Self.version] == APIVersions.first.id && answer.json.keys.sorted() == Self.oldVerificationKeys)

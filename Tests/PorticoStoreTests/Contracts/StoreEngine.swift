@@ -1,9 +1,7 @@
 import Foundation
-import Logging
 import PorticoCore
 import PorticoPostgres
-import PostgresNIO
-import Synchronization
+import PorticoTestSupport
 import Testing
 
 @testable import PorticoStore
@@ -58,117 +56,5 @@ struct StoreEngine: Sendable, CustomTestStringConvertible {
             await dispose()
             throw error
         }
-    }
-}
-
-/// The PostgreSQL cluster the tests use: `PORTICO_TEST_POSTGRES_URL` (which
-/// `.ci/run` sets after `Scripts/test-postgres.sh start`), or one this process
-/// starts with that script when Debian's postgresql is installed. Each store
-/// gets a database of its own, so tests run in parallel as with SQLite files.
-final class TestPostgres: Sendable {
-    static let isCI = ProcessInfo.processInfo.environment["CI"].map { !$0.isEmpty } ?? false
-
-    /// Whether the PostgreSQL cases run: a cluster is configured or can be started, or this is CI.
-    static let isWanted: Bool =
-        isCI || ProcessInfo.processInfo.environment["PORTICO_TEST_POSTGRES_URL"] != nil
-        || FileManager.default.fileExists(atPath: "/usr/lib/postgresql")
-
-    static let shared = TestPostgres()
-
-    /// The pool's own chatter (a lease asked for before its run loop started) stays out of the test output.
-    static let quietLogger: Logger = {
-        var logger = Logger(label: "portico.postgres.test")
-        logger.logLevel = .error
-        return logger
-    }()
-
-    private let administration: Result<(url: PostgresURL, client: PostgresClient), any Error>
-    private let templateTask = Mutex<Task<String, any Error>?>(nil)
-
-    private init() {
-        administration = Result {
-            let url = try PostgresURL(try Self.clusterURL())
-            var configuration = PostgresClient.Configuration(
-                host: url.host,
-                port: url.port,
-                username: url.user,
-                password: url.password,
-                database: url.database,
-                tls: .disable
-            )
-            configuration.options.maximumConnections = 8
-            let client = PostgresClient(configuration: configuration, backgroundLogger: Self.quietLogger)
-            Task { await client.run() }
-            return (url, client)
-        }
-    }
-
-    private static func clusterURL() throws -> String {
-        if let url = ProcessInfo.processInfo.environment["PORTICO_TEST_POSTGRES_URL"] { return url }
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Scripts/test-postgres.sh")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script.path, "start"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        process.waitUntilExit()
-        let line = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        guard process.terminationStatus == 0, let url = line.split(separator: "=", maxSplits: 1).last?.trimmingCharacters(in: .whitespacesAndNewlines)
-        else {
-            throw TestPostgresUnavailable(reason: "Scripts/test-postgres.sh start failed; set PORTICO_TEST_POSTGRES_URL")
-        }
-        return url
-    }
-
-    struct TestPostgresUnavailable: Error, CustomStringConvertible {
-        let reason: String
-        var description: String { "no PostgreSQL test cluster: \(reason)" }
-    }
-
-    /// A new database: empty, or (`migrated`) a copy of the template the migrations built; its URL.
-    func createDatabase(migrated: Bool = false) async throws -> PostgresURL {
-        let (url, client) = try administration.get()
-        let name = "portico_test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
-        let template = migrated ? " TEMPLATE \(try await template.value)" : ""
-        try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)\(template)"))
-        return database(name, on: url)
-    }
-
-    private func database(_ name: String, on url: PostgresURL) -> PostgresURL {
-        var database = url
-        database.database = name
-        database.tls = .disable
-        return database
-    }
-
-    /// A database migrated once per test process that every contract store copies (a copy
-    /// takes a few milliseconds; migrating each would take a hundred). Nobody may be connected
-    /// to a template while it is copied: its connections are ended and new ones refused.
-    private var template: Task<String, any Error> {
-        templateTask.withLock { task in
-            if let task { return task }
-            let made = Task { try await self.makeTemplate() }
-            task = made
-            return made
-        }
-    }
-
-    private func makeTemplate() async throws -> String {
-        let (url, client) = try administration.get()
-        let name = "portico_template_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
-        try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
-        let store = PostgresStore(url: database(name, on: url), maximumConnections: 1, logger: Self.quietLogger)
-        try await store.migrate()
-        try store.close()
-        try await client.query(PostgresQuery(unsafeSQL: "ALTER DATABASE \(name) WITH ALLOW_CONNECTIONS false IS_TEMPLATE true"))
-        try await client.query(PostgresQuery(unsafeSQL: "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(name)'"))
-        return name
-    }
-
-    func dropDatabase(_ name: String) async throws {
-        let (_, client) = try administration.get()
-        try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PorticoTestSupport
 import PostgresNIO
 import Testing
 
