@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import PorticoCore
+import PorticoPostgres
 import ServiceLifecycle
 
 /// Builds the HTTP application: the router with every middleware and route,
@@ -329,6 +330,8 @@ func backgroundServices(runtime: PorticoRuntime, tls: ServerTLS? = nil) -> [any 
                 }
             ]
         } ?? [])
+        // On PostgreSQL, other instances' commits: their deliveries, mail and key changes.
+        + ((runtime.store as? PostgresStore).map { [ChangeFeed(store: $0, authenticator: runtime.authenticator)] } ?? [])
 }
 
 /// Runs the application until SIGTERM or SIGINT, then stops accepting

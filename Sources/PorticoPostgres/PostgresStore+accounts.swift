@@ -42,6 +42,7 @@ extension PostgresStore {
             change(&organization)
             organization.updatedAt = max(now, organization.updatedAt + 1)
             try await connection.update(organization, logger: logger)
+            Self.afterCommit?.note(.keys)
             try await connection.insert(audit, logger: logger)
             return organization
         }
@@ -74,6 +75,7 @@ extension PostgresStore {
             )
             try await connection.run("DELETE FROM organizations WHERE id = \(id)", logger: logger)
             try await connection.insert(audit, logger: logger)
+            Self.afterCommit?.note(.keys)
             return true
         }
     }
@@ -152,10 +154,9 @@ extension PostgresStore {
             for entry in audit { try await connection.insert(entry, logger: logger) }
             if let (link, mail) = confirmation {
                 try await connection.insert(link, logger: logger)
-                try await connection.insert(mail, logger: logger)
+                try await queueMail(mail, connection)
             }
         }
-        if confirmation != nil { mailQueued.fire() }
     }
 
     // MARK: Account page: password and address
@@ -166,9 +167,8 @@ extension PostgresStore {
             try await connection.run("DELETE FROM dashboard_sessions WHERE user_id = \(userId) AND id_hash <> \(keepingSession)", logger: logger)
             try await Self.endLinks(of: userId, at: audit.createdAt, connection, logger)
             try await connection.insert(audit, logger: logger)
-            if let mail { try await connection.insert(mail, logger: logger) }
+            if let mail { try await queueMail(mail, connection) }
         }
-        if mail != nil { mailQueued.fire() }
     }
 
     /// Ends every unused reset and address link of a user.
@@ -187,10 +187,9 @@ extension PostgresStore {
                 logger: logger
             )
             try await connection.insert(confirmation, logger: logger)
-            for mail in mails { try await connection.insert(mail, logger: logger) }
+            for mail in mails { try await queueMail(mail, connection) }
             if let audit { try await connection.insert(audit, logger: logger) }
         }
-        if !mails.isEmpty { mailQueued.fire() }
     }
 
     package func emailConfirmation(tokenHash: Data, now: Int64) async throws -> EmailConfirmationRecord? {
@@ -310,18 +309,16 @@ extension PostgresStore {
         try await write { connection in
             try await connection.insert(invitation, logger: logger)
             try await connection.insert(audit, logger: logger)
-            if let mail { try await connection.insert(mail, logger: logger) }
+            if let mail { try await queueMail(mail, connection) }
         }
-        if mail != nil { mailQueued.fire() }
     }
 
     package func requestPasswordReset(_ reset: PasswordResetRecord, mail: MailRecord, audit: AuditEntryRecord) async throws {
         try await write { connection in
             try await connection.insert(reset, logger: logger)
             try await connection.insert(audit, logger: logger)
-            try await connection.insert(mail, logger: logger)
+            try await queueMail(mail, connection)
         }
-        mailQueued.fire()
     }
 
     package func passwordReset(tokenHash: Data, now: Int64) async throws -> PasswordResetRecord? {

@@ -47,8 +47,7 @@ extension PostgresStore {
             at: now
         )
         for mail in policy.alertMails(request) {
-            try await connection.insert(mail, logger: logger)
-            Self.afterCommit?.fire(mailQueued)
+            try await queueMail(mail, connection)
         }
     }
 
@@ -142,10 +141,9 @@ extension PostgresStore {
                 logger: logger
             )
             guard inserted == 1 else { return false }
-            for mail in mails { try await connection.insert(mail, logger: logger) }
+            for mail in mails { try await queueMail(mail, connection) }
             return true
         }
-        if recorded, !mails.isEmpty { mailQueued.fire() }
         return recorded
     }
 

@@ -230,6 +230,7 @@ extension PostgresStore {
         try await write { connection in
             try await connection.insert(key, logger: logger)
             try await connection.insert(audit, logger: logger)
+            Self.afterCommit?.note(.keys)
         }
     }
 
@@ -256,6 +257,7 @@ extension PostgresStore {
             key.revokedAt = now
             key.updatedAt = now
             try await connection.update(key, logger: logger)
+            Self.afterCommit?.note(.keys)
             try await connection.insert(audit, logger: logger)
             return key
         }

@@ -103,7 +103,7 @@ extension PostgresStore {
         }
         let deliveries = Fanout.deliveries(of: event, to: endpoint.map { [$0] } ?? Fanout.recipients(of: event, among: candidates))
         for delivery in deliveries { try await connection.insert(delivery, logger: logger) }
-        if !deliveries.isEmpty { Self.afterCommit?.fire(deliveriesQueued) }
+        if !deliveries.isEmpty { Self.afterCommit?.note(.deliveries) }
         return deliveries.count
     }
 

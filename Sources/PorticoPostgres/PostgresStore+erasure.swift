@@ -270,6 +270,7 @@ extension PostgresStore {
         }
         erasure.report.removed["dashboard_accounts"] = members.count
         erasure.report.removed["organizations"] = try await connection.run("DELETE FROM organizations WHERE id = \(id)", logger: logger)
+        Self.afterCommit?.note(.keys)
         erasure.report.removed["audit_details"] = try await connection.run(
             """
             UPDATE audit_log SET details = \(ErasureText.erasedJSON)

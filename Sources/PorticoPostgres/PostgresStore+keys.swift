@@ -10,6 +10,7 @@ extension PostgresStore {
         try await write(completing: completion) { connection in
             try await connection.insert(key, logger: logger)
             try await connection.insert(audit, logger: logger)
+            Self.afterCommit?.note(.keys)
         }
     }
 
@@ -84,12 +85,12 @@ extension PostgresStore {
                 key.revokedAt = now
                 key.updatedAt = now
                 try await connection.update(key, logger: logger)
+                Self.afterCommit?.note(.keys)
                 try await connection.insert(audit, logger: logger)
-                for mail in mail { try await connection.insert(mail, logger: logger) }
+                for mail in mail { try await queueMail(mail, connection) }
             }
             return key
         }
-        if !mail.isEmpty { mailQueued.fire() }
         return key
     }
 
@@ -117,6 +118,7 @@ extension PostgresStore {
             old.rolledToId = replacement.id
             old.updatedAt = replacement.createdAt
             try await connection.update(old, logger: logger)
+            Self.afterCommit?.note(.keys)
             try await connection.insert(audit, logger: logger)
             return old
         }

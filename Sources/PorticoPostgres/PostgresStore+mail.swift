@@ -7,8 +7,7 @@ import PostgresNIO
 
 extension PostgresStore {
     package func insertMail(_ mail: MailRecord) async throws {
-        try await write { connection in try await connection.insert(mail, logger: logger) }
-        mailQueued.fire()
+        try await write { connection in try await queueMail(mail, connection) }
     }
 
     /// Leases due mail; rows another instance is leasing at this moment are skipped

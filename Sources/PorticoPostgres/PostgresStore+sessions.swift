@@ -271,8 +271,7 @@ extension PostgresStore {
             )
             try await connection.run(PostgresQuery(unsafeSQL: "DELETE FROM \(codes) WHERE \(owner) = $1", binds: Self.bindings(id)), logger: logger)
             try await connection.insert(audit, logger: logger)
-            if let mail { try await connection.insert(mail, logger: logger) }
+            if let mail { try await queueMail(mail, connection) }
         }
-        if mail != nil { mailQueued.fire() }
     }
 }

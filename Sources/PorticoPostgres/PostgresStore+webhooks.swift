@@ -224,7 +224,7 @@ extension PostgresStore {
             record.nextAttemptAt = now
             record.updatedAt = now
             try await connection.update(record, logger: logger)
-            Self.afterCommit?.fire(deliveriesQueued)
+            Self.afterCommit?.note(.deliveries)
             return try await Self.withEventTypes([record], connection, logger).first.map { .success($0) }
         }
     }
@@ -287,7 +287,7 @@ extension PostgresStore {
                 """,
                 logger: logger
             ).sorted()
-            if !ids.isEmpty { Self.afterCommit?.fire(deliveriesQueued) }
+            if !ids.isEmpty { Self.afterCommit?.note(.deliveries) }
             replay.queued += ids.count
             if ids.count < chunk {
                 replay.status = .completed

@@ -95,6 +95,10 @@ extension PostgresStore {
                     try await connection.query("BEGIN", logger: logger)
                     do {
                         let value = try await body(connection)
+                        // Delivered to every listening instance when (and only if) this commits.
+                        for change in afterCommit.changes {
+                            try await connection.query("SELECT pg_notify(\(Self.changeChannel), \(change.rawValue))", logger: logger)
+                        }
                         try await connection.query("COMMIT", logger: logger)
                         return value
                     } catch {
@@ -104,7 +108,8 @@ extension PostgresStore {
                 }
             }
             health.succeeded()
-            afterCommit.run()
+            // This instance needs no round trip through the server to wake.
+            for change in afterCommit.changes { signal(for: change)?.fire() }
             return value
         } catch {
             if Self.isStorageFailure(error) { health.failed() }
@@ -132,17 +137,29 @@ extension PostgresStore {
         }
     }
 
-    /// Wake-ups a transaction asks for, fired once it has committed (a dispatcher woken
-    /// earlier would look before the new deliveries are visible and sleep again).
+    /// What a transaction changed that others wait for, told once it has committed: to this
+    /// instance's waiters directly, and to every instance with `NOTIFY` on `changeChannel`
+    /// (sent in the transaction, so delivered only if it commits). A waiter woken before the
+    /// commit would look, find nothing new, and sleep again.
     @TaskLocal static var afterCommit: AfterCommit?
 
     final class AfterCommit: Sendable {
-        private let signals = Mutex<[WakeSignal]>([])
+        private let noted = Mutex<Set<StoreChange>>([])
 
-        func fire(_ signal: WakeSignal) { signals.withLock { $0.append(signal) } }
+        func note(_ change: StoreChange) { _ = noted.withLock { $0.insert(change) } }
 
-        func run() {
-            for signal in signals.withLock({ $0 }) { signal.fire() }
+        var changes: [StoreChange] { noted.withLock { $0.sorted { $0.rawValue < $1.rawValue } } }
+    }
+
+    /// The `LISTEN`/`NOTIFY` channel instances tell each other their changes on.
+    static let changeChannel = "portico_changes"
+
+    /// The local signal a change wakes; nil for changes only the app's `followChanges` handler hears.
+    func signal(for change: StoreChange) -> WakeSignal? {
+        switch change {
+        case .deliveries: deliveriesQueued
+        case .mail: mailQueued
+        case .keys: nil
         }
     }
 

@@ -13,6 +13,9 @@ package final class WakeSignal: Sendable {
 
     package init() {}
 
+    /// Whether a fire is waiting for the next `wait()` (tests: that nothing fired).
+    package var isPending: Bool { state.withLock { $0.pending } }
+
     package func fire() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             if let waiter = state.waiter {
