@@ -130,34 +130,8 @@ extension PostgresStore {
         try await addToPeriods(usage, connection)
     }
 
-    private struct PeriodKey: Hashable, Comparable {
-        var organizationId: String
-        var livemode: Bool
-        var metric: String
-        var period: QuotaPeriod
-        var start: Int64
-
-        static func < (lhs: Self, rhs: Self) -> Bool {
-            (lhs.organizationId, lhs.livemode ? 1 : 0, lhs.metric, lhs.period.name, lhs.start)
-                < (rhs.organizationId, rhs.livemode ? 1 : 0, rhs.metric, rhs.period.name, rhs.start)
-        }
-    }
-
     private func addToPeriods(_ usage: [UsageIncrement: Int64], _ connection: PostgresConnection) async throws {
-        var totals: [PeriodKey: Int64] = [:]
-        for (bucket, quantity) in usage {
-            let periods: [QuotaPeriod] = bucket.metric == UsageMetric.requests ? [.month, .day] : [.month]
-            for period in periods {
-                let key = PeriodKey(
-                    organizationId: bucket.organizationId,
-                    livemode: bucket.livemode,
-                    metric: bucket.metric,
-                    period: period,
-                    start: period.bounds(containing: bucket.hourStart).start
-                )
-                totals[key, default: 0] += quantity
-            }
-        }
+        let totals = UsagePeriods.totals(usage)
         var organizations: [String: OrganizationRecord?] = [:]
         for (key, quantity) in totals.sorted(by: { $0.key < $1.key }) {
             let rows = try await connection.query(
@@ -175,7 +149,7 @@ extension PostgresStore {
                 total = sum
                 alerted = Int(announced)
             }
-            guard let policy, alerted < UsageQuota.thresholds.last ?? 0 else { continue }
+            guard let policy, !UsagePeriods.fullyAnnounced(alerted) else { continue }
             if organizations[key.organizationId] == nil {
                 organizations[key.organizationId] = try await connection.one(
                     OrganizationRecord.self,
@@ -186,21 +160,10 @@ extension PostgresStore {
             guard let organization = organizations[key.organizationId] ?? nil,
                 let quota = policy.quotas(of: organization, livemode: key.livemode, metric: key.metric).first(where: { $0.period == key.period })
             else { continue }
-            let reached = quota.reached(by: total)
-            guard reached > alerted else { continue }
+            let (reached, crossings) = UsagePeriods.crossings(of: key, total: total, alerted: alerted, quota: quota)
+            guard !crossings.isEmpty else { continue }
             let now = policy.now
-            for threshold in UsageQuota.thresholds where threshold > alerted && threshold <= reached {
-                let crossing = UsageThresholdCrossing(
-                    organizationId: key.organizationId,
-                    livemode: key.livemode,
-                    metric: key.metric,
-                    period: key.period,
-                    periodStart: key.start,
-                    periodEnd: key.period.bounds(containing: key.start).end,
-                    threshold: threshold,
-                    quantity: total,
-                    limit: quota.limit
-                )
+            for crossing in crossings {
                 if let event = policy.thresholdEvent(crossing, at: now) { _ = try await publish(event, connection) }
                 try await insertAlertMails(
                     .usageThreshold,

@@ -36,3 +36,22 @@ package protocol TwoFactorStore: Sendable {
     /// operator's for a user who lost both; staff cannot), with its audit row and notice mail.
     func removeTOTP(_ holder: TwoFactorHolder, id: String, audit: AuditEntryRecord, mail: MailRecord?) async throws
 }
+
+/// Where each holder's second factor is kept, the same on every engine.
+extension TwoFactorHolder {
+    /// The accounts table, the recovery codes table and its account column.
+    package var tables: (accounts: String, codes: String, owner: String) {
+        switch self {
+        case .staff: ("staff_users", "staff_recovery_codes", "staff_id")
+        case .user: ("users", "user_recovery_codes", "user_id")
+        }
+    }
+
+    /// The sessions table and its account column.
+    package var sessions: (table: String, owner: String) {
+        switch self {
+        case .staff: ("staff_sessions", "staff_id")
+        case .user: ("dashboard_sessions", "user_id")
+        }
+    }
+}

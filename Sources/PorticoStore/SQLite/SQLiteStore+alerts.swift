@@ -146,32 +146,11 @@ extension SQLiteStore: AlertStore {
 // MARK: - Quota thresholds
 
 extension SQLiteStore {
-    private struct PeriodKey: Hashable {
-        var organizationId: String
-        var livemode: Bool
-        var metric: String
-        var period: QuotaPeriod
-        var start: Int64
-    }
-
     /// Adds `usage` to its period counters (the month; the day too for requests) and, for each
     /// counter whose quota (`StorePolicy.quotas`) it takes past a threshold not yet announced,
     /// publishes `usage.threshold_reached` and writes its alert mails.
     func addToPeriods(_ usage: [UsageIncrement: Int64], in db: Database) throws {
-        var totals: [PeriodKey: Int64] = [:]
-        for (bucket, quantity) in usage {
-            let periods: [QuotaPeriod] = bucket.metric == UsageMetric.requests ? [.month, .day] : [.month]
-            for period in periods {
-                let key = PeriodKey(
-                    organizationId: bucket.organizationId,
-                    livemode: bucket.livemode,
-                    metric: bucket.metric,
-                    period: period,
-                    start: period.bounds(containing: bucket.hourStart).start
-                )
-                totals[key, default: 0] += quantity
-            }
-        }
+        let totals = UsagePeriods.totals(usage)
         let upsert = try db.cachedStatement(
             sql: """
                 INSERT INTO usage_periods (organization_id, livemode, metric, period, period_start, quantity) VALUES (?, ?, ?, ?, ?, ?)
@@ -186,28 +165,17 @@ extension SQLiteStore {
             let total: Int64 = row["quantity"]
             let alerted: Int = row["alerted"]
             // A period whose last threshold is announced needs no quota, nor its organization read, again.
-            guard let policy = configuration.policy, alerted < UsageQuota.thresholds.last ?? 0 else { continue }
+            guard let policy = configuration.policy, !UsagePeriods.fullyAnnounced(alerted) else { continue }
             if organizations[key.organizationId] == nil {
                 organizations[key.organizationId] = try OrganizationRecord.fetchOne(db, key: key.organizationId)
             }
             guard let organization = organizations[key.organizationId] ?? nil,
                 let quota = policy.quotas(of: organization, livemode: key.livemode, metric: key.metric).first(where: { $0.period == key.period })
             else { continue }
-            let reached = quota.reached(by: total)
-            guard reached > alerted else { continue }
+            let (reached, crossings) = UsagePeriods.crossings(of: key, total: total, alerted: alerted, quota: quota)
+            guard !crossings.isEmpty else { continue }
             let now = policy.now
-            for threshold in UsageQuota.thresholds where threshold > alerted && threshold <= reached {
-                let crossing = UsageThresholdCrossing(
-                    organizationId: key.organizationId,
-                    livemode: key.livemode,
-                    metric: key.metric,
-                    period: key.period,
-                    periodStart: key.start,
-                    periodEnd: key.period.bounds(containing: key.start).end,
-                    threshold: threshold,
-                    quantity: total,
-                    limit: quota.limit
-                )
+            for crossing in crossings {
                 if let event = policy.thresholdEvent(crossing, at: now) { _ = try publish(event, in: db) }
                 try insertAlertMails(.usageThreshold, organizationId: key.organizationId, endpoint: nil, crossing: crossing, count: 1, at: now, db)
             }

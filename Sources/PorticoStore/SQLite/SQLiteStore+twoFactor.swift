@@ -4,24 +4,6 @@ import PorticoCore
 
 // MARK: - Second factor: staff_users and users, with their recovery codes
 
-extension TwoFactorHolder {
-    /// The accounts table, the recovery codes table and its account column.
-    fileprivate var tables: (accounts: String, codes: String, owner: String) {
-        switch self {
-        case .staff: ("staff_users", "staff_recovery_codes", "staff_id")
-        case .user: ("users", "user_recovery_codes", "user_id")
-        }
-    }
-
-    /// The sessions table and its account column.
-    fileprivate var sessions: (table: String, owner: String) {
-        switch self {
-        case .staff: ("staff_sessions", "staff_id")
-        case .user: ("dashboard_sessions", "user_id")
-        }
-    }
-}
-
 extension SQLiteStore: TwoFactorStore {
     package func enrollTOTP(
         _ holder: TwoFactorHolder,
