@@ -123,7 +123,15 @@ public final class PorticoRuntime: Sendable {
         var config = config
         config.server.representationCacheEntries = 0
         let policy = AppStorePolicy(config: config, clock: clock)
-        let store = PostgresStore(url: url, maximumConnections: config.database.maxConnections, policy: policy, logger: logger)
+        // A delivery is this instance's for longer than an attempt can take (and then some for
+        // recording it), so no other instance sends it again while it is in flight.
+        let store = PostgresStore(
+            url: url,
+            maximumConnections: config.database.maxConnections,
+            deliveryLeaseMilliseconds: Int64(config.webhooks.timeoutSeconds) * 1_000 + 60_000,
+            policy: policy,
+            logger: logger
+        )
         do {
             if migrate {
                 try await store.migrate()

@@ -146,21 +146,28 @@ extension PostgresStore {
         guard !entries.isEmpty else { return }
         try await connection.run("SELECT pg_advisory_xact_lock(\(Self.appendLockKey))", logger: logger)
         var known = try await Self.partitions(connection, width: width, logger)
+        // Missing partitions (the clock ran past those created ahead) are made before the table is
+        // touched: partition DDL locks the parent whole, and this transaction must not hold a lock
+        // on it while it waits for the partition lock a creating or dropping transaction holds.
+        let missing = Set(
+            entries.map(\.createdAt).filter { time in !known.contains { $0.start <= time && time < $0.end } }
+                .map { RequestLogPartition.start(of: $0, width: width) }
+        )
+        if !missing.isEmpty {
+            try await connection.run("SELECT pg_advisory_xact_lock(\(Self.partitionLockKey))", logger: logger)
+            for start in missing.sorted() {
+                known = try await Self.partitions(connection, width: width, logger)
+                _ = try await Self.createPartition(containing: start, width: width, existing: known, connection, logger)
+            }
+            known = try await Self.partitions(connection, width: width, logger)
+        }
         var ids: [Int64] = []
         ids.reserveCapacity(entries.count)
         var last: [Int64: Int64] = [:]  // by partition start
         for entry in entries {
-            let start = RequestLogPartition.start(of: entry.createdAt, width: width)
-            var partition = known.first { $0.start <= entry.createdAt && entry.createdAt < $0.end }
-            if partition == nil {
-                // The clock ran past the partitions created ahead.
-                try await connection.run("SELECT pg_advisory_xact_lock(\(Self.partitionLockKey))", logger: logger)
-                known = try await Self.partitions(connection, width: width, logger)
-                _ = try await Self.createPartition(containing: start, width: width, existing: known, connection, logger)
-                known = try await Self.partitions(connection, width: width, logger)
-                partition = known.first { $0.start <= entry.createdAt && entry.createdAt < $0.end }
+            guard let partition = known.first(where: { $0.start <= entry.createdAt && entry.createdAt < $0.end }) else {
+                throw StoreError.integrity("no request-log partition holds \(entry.createdAt)")
             }
-            guard let partition else { throw StoreError.integrity("no request-log partition holds \(entry.createdAt)") }
             let previous: Int64
             if let known = last[partition.start] {
                 previous = known

@@ -2,6 +2,7 @@ import Foundation
 import PorticoCore
 import PorticoStore
 import PostgresNIO
+import Synchronization
 
 // MARK: - Webhook endpoints
 
@@ -318,41 +319,56 @@ extension PostgresStore {
     ) async throws -> DueWork {
         let excluded = Array(excludingEndpoints)
         let leaseUntil = now + deliveryLeaseMilliseconds
-        return try await write { connection in
-            let rows = try await connection.query(
-                """
-                SELECT d.id, d.endpoint_id FROM webhook_endpoints e
-                CROSS JOIN LATERAL (
-                    SELECT id, endpoint_id, next_attempt_at FROM webhook_deliveries
-                    WHERE endpoint_id = e.id AND next_attempt_at <= \(now)
-                    AND (lease_until IS NULL OR lease_until <= \(now) OR lease_owner = \(instanceID))
-                    ORDER BY next_attempt_at LIMIT \(Int64(perEndpoint)) FOR UPDATE SKIP LOCKED) d
-                WHERE e.status = 'enabled' AND NOT (e.id = ANY(\(excluded)::text[]))
-                AND NOT EXISTS (SELECT 1 FROM organizations o WHERE o.id = e.organization_id AND o.suspended_at IS NOT NULL)
-                ORDER BY d.next_attempt_at, d.id
-                """,
-                logger: logger
-            )
-            var due: [(id: String, endpointId: String)] = []
-            for try await (id, endpointId) in rows.decode((String, String).self) { due.append((id, endpointId)) }
-            let claimed = claim(due)
-            if !claimed.isEmpty {
-                try await connection.run(
-                    "UPDATE webhook_deliveries SET lease_owner = \(instanceID), lease_until = \(leaseUntil) WHERE id = ANY(\(claimed))",
+        // What `claim` reserved in the dispatcher's memory: handed back as gone if the
+        // transaction fails after it, so a lost connection never keeps its slots for good.
+        let reserved = Mutex<[(id: String, endpointId: String)]>([])
+        do {
+            return try await write { connection in
+                let rows = try await connection.query(
+                    """
+                    SELECT d.id, d.endpoint_id FROM webhook_endpoints e
+                    CROSS JOIN LATERAL (
+                        SELECT id, endpoint_id, next_attempt_at FROM webhook_deliveries
+                        WHERE endpoint_id = e.id AND next_attempt_at <= \(now)
+                        AND (lease_until IS NULL OR lease_until <= \(now) OR lease_owner = \(instanceID))
+                        ORDER BY next_attempt_at LIMIT \(Int64(perEndpoint)) FOR UPDATE SKIP LOCKED) d
+                    WHERE e.status = 'enabled' AND NOT (e.id = ANY(\(excluded)::text[]))
+                    AND NOT EXISTS (SELECT 1 FROM organizations o WHERE o.id = e.organization_id AND o.suspended_at IS NOT NULL)
+                    ORDER BY d.next_attempt_at, d.id
+                    """,
                     logger: logger
                 )
-            }
-            let next =
-                try await connection.value(
-                    Int64?.self,
-                    "SELECT min(greatest(next_attempt_at, coalesce(lease_until, 0))) FROM webhook_deliveries WHERE next_attempt_at IS NOT NULL AND greatest(next_attempt_at, coalesce(lease_until, 0)) > \(now)",
-                    logger: logger
-                ) ?? nil
-            let jobs = try await Self.jobs(ids: claimed, connection, logger)
-            let started = Set(jobs.map(\.delivery.id))
-            let gone = due.filter { claimed.contains($0.id) && !started.contains($0.id) }
-            return DueWorkBox(work: DueWork(jobs: jobs, claimedButGone: gone, nextDueAt: next))
-        }.work
+                var due: [(id: String, endpointId: String)] = []
+                for try await (id, endpointId) in rows.decode((String, String).self) { due.append((id, endpointId)) }
+                let claimed = claim(due)
+                reserved.withLock { $0 = due.filter { claimed.contains($0.id) } }
+                if !claimed.isEmpty {
+                    try await connection.run(
+                        "UPDATE webhook_deliveries SET lease_owner = \(instanceID), lease_until = \(leaseUntil) WHERE id = ANY(\(claimed))",
+                        logger: logger
+                    )
+                }
+                let next =
+                    try await connection.value(
+                        Int64?.self,
+                        """
+                        SELECT min(greatest(next_attempt_at, coalesce(lease_until, 0))) FROM webhook_deliveries
+                        WHERE next_attempt_at IS NOT NULL AND greatest(next_attempt_at, coalesce(lease_until, 0)) > \(now)
+                        """,
+                        logger: logger
+                    ) ?? nil
+                let jobs = try await Self.jobs(ids: claimed, connection, logger)
+                let started = Set(jobs.map(\.delivery.id))
+                let gone = due.filter { claimed.contains($0.id) && !started.contains($0.id) }
+                return DueWorkBox(work: DueWork(jobs: jobs, claimedButGone: gone, nextDueAt: next))
+            }.work
+        } catch {
+            let claimed = reserved.withLock { $0 }
+            guard !claimed.isEmpty else { throw error }
+            // Nothing was leased (the transaction rolled back): give the slots back and look again soon.
+            logger.warning("claiming due deliveries failed; they stay due", metadata: ["error": "\(String(reflecting: error))"])
+            return DueWork(jobs: [], claimedButGone: claimed, nextDueAt: now + 1_000)
+        }
     }
 
     /// `DueWork` holds tuples, which Swift does not see as Sendable across the transaction.
@@ -389,9 +405,42 @@ extension PostgresStore {
 
     /// Records attempts and their consequences in one transaction, releasing each delivery's lease.
     package func recordAttempts(_ outcomes: [AttemptOutcome]) async throws {
+        let ids = Array(Set(outcomes.map(\.attempt.deliveryId))).sorted()
         try await write { connection in
+            // Endpoints first, then deliveries, each in id order: the order every writer of
+            // both takes (an endpoint update gives up its deliveries), so instances recording
+            // overlapping batches wait for each other instead of deadlocking.
             var endpoints: [String: WebhookEndpointRecord] = [:]
-            for outcome in outcomes { try await self.record(outcome, endpoints: &endpoints, connection) }
+            for endpoint in try await connection.all(
+                WebhookEndpointRecord.self,
+                """
+                SELECT * FROM webhook_endpoints WHERE id IN (SELECT endpoint_id FROM webhook_deliveries WHERE id = ANY(\(ids)))
+                ORDER BY id FOR UPDATE
+                """,
+                logger: logger
+            ) {
+                endpoints[endpoint.id] = endpoint
+            }
+            var leases: [String: (owner: String?, until: Int64?)] = [:]
+            let rows = try await connection.query(
+                "SELECT id, lease_owner, lease_until FROM webhook_deliveries WHERE id = ANY(\(ids)) ORDER BY id FOR UPDATE",
+                logger: logger
+            )
+            for try await (id, owner, until) in rows.decode((String, String?, Int64?).self) { leases[id] = (owner, until) }
+            for outcome in outcomes {
+                // Another instance took the delivery over when this one's lease ran out and still
+                // holds it: its attempt is the one that counts; this late outcome is dropped.
+                if let lease = leases[outcome.attempt.deliveryId], let owner = lease.owner, owner != instanceID,
+                    (lease.until ?? 0) > outcome.attempt.attemptedAt
+                {
+                    logger.warning(
+                        "dropping the outcome of an attempt whose lease another instance holds",
+                        metadata: ["delivery": "\(outcome.attempt.deliveryId)"]
+                    )
+                    continue
+                }
+                try await self.record(outcome, endpoints: &endpoints, connection)
+            }
         }
     }
 
