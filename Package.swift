@@ -124,6 +124,9 @@ let package = Package(
                 "PorticoCore",
                 "PorticoStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                // Reading a SQLite database to copy it across (`SQLiteImport`).
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

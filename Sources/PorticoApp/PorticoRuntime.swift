@@ -408,6 +408,40 @@ public final class PorticoRuntime: Sendable {
         return try await store.migrationPlan()
     }
 
+    /// `portico migrate --from sqlite:PATH --to postgres://…`: copies the SQLite database into
+    /// the empty PostgreSQL one (migrating it first), verified table by table; returns each
+    /// table's count and checksum. `from` and `to` are `database.url` spellings.
+    public static func copyDatabase(
+        from: String,
+        to: String,
+        config: PorticoConfig,
+        logger: Logger,
+        progress: @escaping @Sendable (String) -> Void
+    ) async throws -> [String] {
+        guard case .sqlite(let path) = try DatabaseEngine(url: from, path: config.database.path) else {
+            throw PostgresURL.ParseError("--from must be a SQLite database (sqlite:PATH)")
+        }
+        guard case .postgres(let url) = try DatabaseEngine(url: to, path: config.database.path) else {
+            throw PostgresURL.ParseError("--to must be a PostgreSQL database (postgres://user@host:port/database)")
+        }
+        let target = PostgresStore(url: url, maximumConnections: 2, logger: logger)
+        defer { try? target.close() }
+        let copy = SQLiteImport(sqlitePath: path, target: target, partitionWidth: config.requestLogs.partitionWidth, progress: progress)
+        do {
+            return try await copy.run().map(\.description)
+        } catch let failure as SQLiteImport.Failure {
+            throw DatabaseCopyError(description: failure.description)
+        } catch {
+            // PostgresNIO's errors keep their detail out of `description`; `reflecting` shows it.
+            throw DatabaseCopyError(description: String(reflecting: error))
+        }
+    }
+
+    /// Why `copyDatabase` stopped (the target is left as it was).
+    public struct DatabaseCopyError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
     /// Whether this instance runs on PostgreSQL (commands that only SQLite has refuse there).
     public var isPostgres: Bool { store is PostgresStore }
 

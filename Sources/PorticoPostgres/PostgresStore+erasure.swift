@@ -55,7 +55,7 @@ extension PostgresStore {
             return erasure.report
         }
         // Dead row versions are reclaimed (not zeroed) by VACUUM, which runs outside a transaction.
-        try await read { connection in
+        _ = try await read { connection in
             try await connection.run(
                 "VACUUM events, webhook_attempts, audit_log, customers, users, mail_outbox, invitations, email_confirmations, request_logs",
                 logger: logger

@@ -278,11 +278,6 @@ extension PostgresStore {
 
     // MARK: Reading
 
-    package func requestLogs(scope: TenantScope, filter: RequestLogFilter, page: PageRequest, width: Int64) async throws -> Page<RequestLogEntry> {
-        let search = try await searchRequestLogs(scope: scope, filter: filter, page: page, width: width, scanBudget: nil)
-        return Page(items: search.items, hasMore: search.hasMore)
-    }
-
     /// As on SQLite: a page of the tenant's rows in the id range the filter's times and the
     /// cursor give, and with a filter beyond tenant and time, at most `scanBudget` of the
     /// tenant's newest rows examined (the search says where it stopped).

@@ -10,7 +10,17 @@ struct Migrate: AsyncParsableCommand {
     @Flag(help: "List the migrations that would be applied, and change nothing; exit 1 when the database is newer than this build.")
     var dryRun = false
 
+    @Option(help: "Copy this SQLite database (sqlite:PATH), live or stopped, into the database --to names.")
+    var from: String?
+
+    @Option(help: "An empty PostgreSQL database (postgres://user@host:port/db; password from PGPASSWORD or ~/.pgpass) to copy --from into.")
+    var to: String?
+
     func run() async throws {
+        if from != nil || to != nil {
+            try await copy()
+            return
+        }
         if dryRun {
             let config = try options.loadConfig()
             let plan: (pending: [String], unknown: [String])
@@ -41,6 +51,32 @@ struct Migrate: AsyncParsableCommand {
             throw error
         }
         print(applied.isEmpty ? "schema is current" : "applied: \(applied.joined(separator: ", "))")
+    }
+}
+
+extension Migrate {
+    /// The way across to PostgreSQL: one consistent snapshot of the SQLite file, copied in one
+    /// transaction and verified by count and checksum per table (docs/scaling.md).
+    private func copy() async throws {
+        guard let from, let to else { CLI.fail("--from and --to go together: --from sqlite:PATH --to postgres://…") }
+        let config = try options.loadConfig()
+        let started = ContinuousClock.now
+        let tables: [String]
+        do {
+            tables = try await PorticoRuntime.copyDatabase(from: from, to: to, config: config, logger: CLI.bootstrapLogging(config)) { line in
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+            }
+        } catch {
+            CLI.fail("copy failed, nothing was written: \(error)", code: 1)
+        }
+        for table in tables { print(table) }
+        print(
+            "copied and verified \(tables.count) tables in \(started.duration(to: .now).formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))"
+        )
+        let keyFile = String(from.dropFirst("sqlite:".count)) + ".key"
+        if config.secrets.keyFile == nil, FileManager.default.fileExists(atPath: keyFile) {
+            print("webhook secrets are sealed with \(keyFile): set secrets.key_file to a copy of it on every PostgreSQL instance")
+        }
     }
 }
 

@@ -4,6 +4,10 @@ import PorticoPostgres
 import PostgresNIO
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The PostgreSQL cluster the tests use: `PORTICO_TEST_POSTGRES_URL` (which
 /// `.ci/run` sets after `Scripts/test-postgres.sh start`), or one this process
 /// starts with that script when Debian's postgresql is installed. Each store
@@ -31,6 +35,7 @@ package final class TestPostgres: Sendable {
     private init() {
         administration = Result {
             let url = try PostgresURL(try Self.clusterURL())
+            try Self.probe(url)
             var configuration = PostgresClient.Configuration(
                 host: url.host,
                 port: url.port,
@@ -63,6 +68,26 @@ package final class TestPostgres: Sendable {
             throw TestPostgresUnavailable(reason: "Scripts/test-postgres.sh start failed; set PORTICO_TEST_POSTGRES_URL")
         }
         return url
+    }
+
+    /// A cluster that is not listening fails every PostgreSQL case at once: a pool
+    /// waits for its server without end, so without this a stopped cluster hangs the run.
+    private static func probe(_ url: PostgresURL) throws {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var found: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(url.host, String(url.port), &hints, &found) == 0, let address = found else {
+            throw TestPostgresUnavailable(reason: "cannot resolve \(url.host)")
+        }
+        defer { freeaddrinfo(found) }
+        let socket = Glibc.socket(address.pointee.ai_family, address.pointee.ai_socktype, address.pointee.ai_protocol)
+        guard socket >= 0 else { throw TestPostgresUnavailable(reason: "no socket") }
+        defer { close(socket) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        guard connect(socket, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0 else {
+            throw TestPostgresUnavailable(reason: "nothing listens on \(url.host):\(url.port); run Scripts/test-postgres.sh start")
+        }
     }
 
     package struct TestPostgresUnavailable: Error, CustomStringConvertible {

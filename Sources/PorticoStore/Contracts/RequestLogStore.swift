@@ -25,7 +25,6 @@ package protocol RequestLogStore: Sendable {
     ) async throws
     /// Counts by status class and latency bucket in `[from, until)`.
     func requestStats(scope: TenantScope, from: Int64, until: Int64) async throws -> [RequestStatCount]
-    func requestLogs(scope: TenantScope, filter: RequestLogFilter, page: PageRequest, width: Int64) async throws -> Page<RequestLogEntry>
     /// A filtered page that stops after examining `scanBudget` rows (nil: no budget);
     /// `StoreError.notFound` for a cursor that names no logged request.
     func searchRequestLogs(
@@ -41,6 +40,12 @@ package protocol RequestLogStore: Sendable {
 }
 
 extension RequestLogStore {
+    /// One page of a tenant's logs, newest first, with every row in range searched.
+    package func requestLogs(scope: TenantScope, filter: RequestLogFilter, page: PageRequest, width: Int64) async throws -> Page<RequestLogEntry> {
+        let search = try await searchRequestLogs(scope: scope, filter: filter, page: page, width: width, scanBudget: nil)
+        return Page(items: search.items, hasMore: search.hasMore)
+    }
+
     package func appendRequestLogs(_ entries: [RequestLogEntry], usage: [UsageIncrement: Int64], width: Int64) async throws {
         try await appendRequestLogs(entries, usage: usage, stats: [:], routeStats: [:], audit: [], width: width)
     }

@@ -257,14 +257,8 @@ extension SQLiteStore {
 
     // MARK: Reading
 
-    /// One page of a tenant's logs, newest first, reading only the partitions
-    /// that overlap the filter's time range (and the cursor).
-    package func requestLogs(scope: TenantScope, filter: RequestLogFilter, page: PageRequest, width: Int64) async throws -> Page<RequestLogEntry> {
-        let search = try await searchRequestLogs(scope: scope, filter: filter, page: page, width: width, scanBudget: nil)
-        return Page(items: search.items, hasMore: search.hasMore)
-    }
-
-    /// `requestLogs`, but examining at most `scanBudget` of the tenant's rows
+    /// A page of logs, reading only the partitions that overlap the filter's time
+    /// range (and the cursor), but examining at most `scanBudget` of the tenant's rows
     /// (newest first) when a filter beyond tenant and time is set, so a
     /// filter that matches little cannot walk millions of rows; the result
     /// says where the search stopped so the next page continues from there.
