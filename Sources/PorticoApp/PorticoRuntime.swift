@@ -128,7 +128,7 @@ public final class PorticoRuntime: Sendable {
         let store = PostgresStore(
             url: url,
             maximumConnections: config.database.maxConnections,
-            deliveryLeaseMilliseconds: Int64(config.webhooks.timeoutSeconds) * 1_000 + 60_000,
+            deliveryLeaseMilliseconds: Int64(config.webhooks.timeoutSeconds + config.webhooks.leaseMarginSeconds) * 1_000,
             policy: policy,
             logger: logger
         )

@@ -263,6 +263,7 @@ struct Setting: Sendable {
         integer("retention.audit_days", \.retention.auditDays, 1...36_500),
         integer("retention.mail_days", \.retention.mailDays, 1...3_650),
         integer("webhooks.timeout_seconds", \.webhooks.timeoutSeconds, 1...120),
+        integer("webhooks.lease_margin_seconds", \.webhooks.leaseMarginSeconds, 1...3_600),
         integer("webhooks.max_concurrency", \.webhooks.maxConcurrency, 1...10_000),
         integer("webhooks.per_endpoint_concurrency", \.webhooks.perEndpointConcurrency, 1...1_000),
         integer("webhooks.response_excerpt_bytes", \.webhooks.responseExcerptBytes, 0...65_536),

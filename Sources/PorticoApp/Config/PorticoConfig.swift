@@ -133,6 +133,10 @@ public struct PorticoConfig: Sendable, Equatable {
     public struct Webhooks: Sendable, Equatable {
         /// Longest a delivery attempt may take: connect, send and read the response.
         public var timeoutSeconds = 15
+        /// On PostgreSQL, how long past an attempt's timeout a claimed delivery stays with the
+        /// instance that claimed it (time to record the outcome); an instance that dies holds
+        /// its deliveries `timeoutSeconds` + this long before another takes them over.
+        public var leaseMarginSeconds = 60
         /// Attempts in flight at once, across all endpoints.
         public var maxConcurrency = 64
         /// Attempts in flight at once to one endpoint, so a slow endpoint cannot take every slot.

@@ -44,6 +44,9 @@ final class WebhookReceiver: Sendable {
 
     private let log = Mutex<[Received]>([])
     private let concurrency = Mutex<(current: Int, peak: Int)>((0, 0))
+    /// Webhook ids being answered now, and those that arrived while one with the same id was
+    /// still being answered (one delivery attempted twice at once).
+    private let answering = Mutex<(now: [String: Int], overlapped: Set<String>)>(([:], []))
     private let script: Mutex<@Sendable (Int) -> Reply>
     let port: Int
 
@@ -56,6 +59,8 @@ final class WebhookReceiver: Sendable {
     var received: [Received] { log.withLock { $0 } }
     /// The most deliveries this receiver was answering at the same time.
     var peakInFlight: Int { concurrency.withLock { $0.peak } }
+    /// Webhook ids received again while an earlier request with the same id was still being answered.
+    var overlappingWebhookIDs: Set<String> { answering.withLock { $0.overlapped } }
 
     /// Changes how later deliveries are answered.
     func answer(_ script: @escaping @Sendable (Int) -> Reply) {
@@ -102,6 +107,12 @@ final class WebhookReceiver: Sendable {
                 $0.peak = max($0.peak, $0.current)
             }
             defer { receiver.concurrency.withLock { $0.current -= 1 } }
+            let webhookID = request.headers[HTTPField.Name("webhook-id")!] ?? ""
+            receiver.answering.withLock {
+                if $0.now[webhookID, default: 0] > 0 { $0.overlapped.insert(webhookID) }
+                $0.now[webhookID, default: 0] += 1
+            }
+            defer { receiver.answering.withLock { $0.now[webhookID, default: 1] -= 1 } }
             if reply.delay > .zero { try await Task.sleep(for: reply.delay) }
             return Response(status: reply.status, headers: reply.headers, body: .init(byteBuffer: ByteBuffer(string: reply.body)))
         }

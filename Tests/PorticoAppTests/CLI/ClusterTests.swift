@@ -1,0 +1,165 @@
+import Foundation
+import HTTPTypes
+import PorticoTestSupport
+import Testing
+
+/// Several `portico serve` processes on one PostgreSQL database (issue 22,
+/// docs/scaling.md): real processes, a real receiver, kill -9.
+@Suite(.enabled(if: TestPostgres.isWanted, "needs the PostgreSQL test cluster"))
+struct ClusterTests {
+    /// Three instances sharing one database, each started as an operator would.
+    private struct Cluster {
+        let directory: URL
+        let database: String
+        let environment: [String: String]
+
+        static func make() async throws -> Cluster {
+            let directory = try PorticoProcess.temporaryDirectory("cluster")
+            let url = try await TestPostgres.shared.createDatabase()
+            return Cluster(
+                directory: directory,
+                database: url.database,
+                environment: [
+                    "PORTICO_DATABASE_URL": url.description,
+                    "PORTICO_SECRETS_KEY_FILE": directory.appendingPathComponent("secrets.key").path,
+                    "PORTICO_ACCOUNTS_PASSWORD_HASH_COST": "10",
+                    "PORTICO_BILLING_DEFAULT_PLAN": "enterprise",
+                    "PORTICO_WEBHOOKS_ALLOWED_CIDRS": "127.0.0.0/8",
+                    // An attempt may take 10 s; a dead instance's deliveries are taken over 1 s after that.
+                    "PORTICO_WEBHOOKS_TIMEOUT_SECONDS": "10",
+                    "PORTICO_WEBHOOKS_LEASE_MARGIN_SECONDS": "1",
+                ]
+            )
+        }
+
+        func start() async throws -> (process: PorticoProcess.Running, url: String) {
+            let process = try PorticoProcess.Running(["serve", "--port", "0"], environment: environment)
+            let url = try #require(await process.firstLine().split(separator: " ").last.map(String.init))
+            return (process, url)
+        }
+
+        func dispose() async {
+            try? FileManager.default.removeItem(at: directory)
+            try? await TestPostgres.shared.dropDatabase(database)
+        }
+    }
+
+    @Test func aKilledInstancesDeliveriesAreTakenOverOnceEachAndEveryEventArrives() async throws {
+        let cluster = try await Cluster.make()
+        let first = try await cluster.start()
+        let key = try await first.process.bannerTestKey()
+        first.process.drainStderr()
+
+        // The first four deliveries are answered slowly: whoever sends them is mid-attempt for 8 s.
+        let slow = WebhookReceiver.Script { $0 <= 4 ? .init(delay: .seconds(8)) : .init() }
+        try await WebhookReceiver.with(slow) { receiver in
+            let endpoint = try await HTTP.request(
+                "POST",
+                "\(first.url)/v1/webhook-endpoints",
+                key: key,
+                json: #"{"url":"\#(receiver.url)","enabled_events":["customer.created"]}"#
+            )
+            #expect(endpoint.status == 200, "\(endpoint.body)")
+            // Events committed while the first instance is alone, so it sends the first four
+            // (as many as `per_endpoint_concurrency` lets it) and is mid-attempt when it dies.
+            var events: Set<String> = []
+            for number in 0..<8 {
+                events.insert(try await Self.createCustomer(on: first.url, key: key, name: "first \(number)"))
+            }
+            let inFlight = try await receiver.waitFor(4)
+            let second = try await cluster.start()
+            second.process.drainStderr()
+            defer { second.process.end() }
+            let third = try await cluster.start()
+            third.process.drainStderr()
+            defer { third.process.end() }
+            #expect(await first.process.stop(SIGKILL) == SIGKILL)
+            let orphaned = Set(inFlight.prefix(4).compactMap(\.webhookID))
+
+            // Traffic goes on through the other two, concurrently.
+            try await withThrowingTaskGroup(of: String.self) { group in
+                for number in 0..<16 {
+                    let url = number.isMultiple(of: 2) ? second.url : third.url
+                    group.addTask { try await Self.createCustomer(on: url, key: key, name: "after \(number)") }
+                }
+                for try await event in group { events.insert(event) }
+            }
+
+            // Every committed event arrives; the dead instance's four again, under the same webhook-id.
+            let received = try await Self.waitFor(events, resent: orphaned, at: receiver)
+            var idsByEvent: [String: Set<String>] = [:]
+            for delivery in received {
+                guard let event = delivery.json["id"] as? String, let id = delivery.webhookID else { continue }
+                idsByEvent[event, default: []].insert(id)
+            }
+            #expect(Set(idsByEvent.keys).isSuperset(of: events))
+            #expect(idsByEvent.values.allSatisfy { $0.count == 1 }, "one webhook-id per event, retries included")
+            for id in orphaned {
+                #expect(received.filter { $0.webhookID == id }.count >= 2, "\(id) was sent again by an instance still alive")
+            }
+            #expect(receiver.overlappingWebhookIDs.isEmpty, "no delivery was attempted twice at once")
+        }
+        await cluster.dispose()
+    }
+
+    @Test func aKeyRevokedOnOneInstanceIsRefusedByTheOthersWithinASecond() async throws {
+        let cluster = try await Cluster.make()
+        let first = try await cluster.start()
+        let key = try await first.process.bannerTestKey()
+        first.process.drainStderr()
+        defer { first.process.end() }
+        let second = try await cluster.start()
+        second.process.drainStderr()
+        defer { second.process.end() }
+        let third = try await cluster.start()
+        third.process.drainStderr()
+        defer { third.process.end() }
+
+        let created = try await HTTP.request("POST", "\(first.url)/v1/keys", key: key, json: #"{"kind":"secret","label":"doomed"}"#)
+        let doomed = try #require(created.body["secret"] as? String, "\(created.body)")
+        let doomedID = try #require(created.body["id"] as? String)
+        // Each instance has the key in its cache.
+        for url in [first.url, second.url, third.url] {
+            #expect(try await HTTP.request("GET", "\(url)/v1/customers", key: doomed).status == 200)
+        }
+        let revoked = try await HTTP.request("POST", "\(second.url)/v1/keys/\(doomedID)/revoke", key: key, json: "{}")
+        #expect(revoked.status == 200, "\(revoked.body)")
+        let deadline = ContinuousClock.now + .seconds(1)
+        for url in [first.url, third.url] {
+            var status = 0
+            repeat {
+                status = try await HTTP.request("GET", "\(url)/v1/customers", key: doomed).status
+            } while status == 200 && ContinuousClock.now < deadline
+            #expect(status == 401, "\(url) refuses the revoked key within a second of the revoke's answer")
+        }
+        await cluster.dispose()
+    }
+
+    /// Creates a customer; returns the id of the `customer.created` event it committed.
+    private static func createCustomer(on url: String, key: String, name: String) async throws -> String {
+        let created = try await HTTP.request("POST", "\(url)/v1/customers", key: key, json: #"{"name":"\#(name)"}"#)
+        let customer = try #require(created.body["id"] as? String, "\(created.body)")
+        let events = try await HTTP.request("GET", "\(url)/v1/events?limit=100", key: key)
+        let event = (events.body["data"] as? [[String: Any]])?.first {
+            (($0["data"] as? [String: Any])?["object"] as? [String: Any])?["id"] as? String == customer
+        }
+        return try #require(event?["id"] as? String, "the customer.created event of \(customer)")
+    }
+
+    /// The receiver's deliveries once every one of `events` has arrived and each of `resent`
+    /// (webhook ids) twice (a minute at most).
+    private static func waitFor(
+        _ events: Set<String>,
+        resent: Set<String>,
+        at receiver: WebhookReceiver
+    ) async throws -> [WebhookReceiver.Received] {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while true {
+            let received = receiver.received
+            let arrived = Set(received.compactMap { $0.json["id"] as? String })
+            let again = resent.filter { id in received.count { $0.webhookID == id } >= 2 }
+            if arrived.isSuperset(of: events) && again.count == resent.count || ContinuousClock.now > deadline { return received }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+}
