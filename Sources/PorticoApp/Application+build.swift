@@ -332,6 +332,14 @@ func backgroundServices(runtime: PorticoRuntime, tls: ServerTLS? = nil) -> [any 
         } ?? [])
         // On PostgreSQL, other instances' commits: their deliveries, mail and key changes.
         + ((runtime.store as? PostgresStore).map { [ChangeFeed(store: $0, authenticator: runtime.authenticator)] } ?? [])
+        // On PostgreSQL, shared rate-limit reservations a past second left unspent go back.
+        + (runtime.admission.cluster.map { cluster in
+            [
+                PeriodicService(name: "shared-limits", interval: .milliseconds(250), runOnShutdown: true, logger: runtime.logger) {
+                    [clock = runtime.clock] in try await cluster.settle(now: clock.nowMilliseconds)
+                }
+            ]
+        } ?? [])
 }
 
 /// Runs the application until SIGTERM or SIGINT, then stops accepting

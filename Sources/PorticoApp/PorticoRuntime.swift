@@ -200,7 +200,12 @@ public final class PorticoRuntime: Sendable {
         )
         self.lastUsed = LastUsedTracker()
         self.authenticator = KeyAuthenticator(store: store, clock: clock, lastUsed: lastUsed)
-        self.admission = AdmissionControl(config: config, store: store, clock: clock)
+        self.admission = AdmissionControl(
+            config: config,
+            store: store,
+            clock: clock,
+            cluster: (store as? any LimitReservationStore).map { ClusterLimiter(store: $0, logger: logger) }
+        )
         self.logWriter = RequestLogWriter(
             config: config.requestLogs,
             store: store,

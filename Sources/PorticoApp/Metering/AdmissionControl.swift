@@ -75,10 +75,12 @@ final class AdmissionControl: Sendable {
     private let ipMinute: LimitPolicy?
     private let routes: [RouteLimitKey: RouteLimit]
     let limiter: RateLimiter
+    /// On PostgreSQL, the check that the instances together stay within each rate limit.
+    let cluster: ClusterLimiter?
     private let ledger: QuotaLedger
     private let clock: any PorticoClock
 
-    init(config: PorticoConfig, store: any BillingStore, clock: any PorticoClock) {
+    init(config: PorticoConfig, store: any BillingStore, clock: any PorticoClock, cluster: ClusterLimiter? = nil) {
         plans = config.plans
         defaultPlan = config.plans[config.billing.defaultPlan] ?? Plan.defaults["free"]!
         policies = config.plans.mapValues { (ModePolicies($0, livemode: true), ModePolicies($0, livemode: false)) }
@@ -91,6 +93,7 @@ final class AdmissionControl: Sendable {
             uniquingKeysWith: { a, _ in a }
         )
         limiter = RateLimiter(maxTracked: limits.maxTrackedBuckets)
+        self.cluster = cluster
         ledger = QuotaLedger { tenant, metric, from, until in
             try await store.usageTotal(scope: tenant, metric: metric, from: from, until: until)
         }
@@ -110,15 +113,37 @@ final class AdmissionControl: Sendable {
     }
 
     /// Counts the request against its client address, appending the IP limits' states.
-    func admit(address: IPAddress?, into states: inout [LimitState]) {
+    func admit(address: IPAddress?, into states: inout [LimitState]) async {
         guard let address else { return }
-        limiter.acquire(
-            LimitKey(.ip(address.rateLimitSubject)),
-            burst: ipBurst,
-            minute: ipMinute,
-            now: clock.nowMilliseconds,
-            into: &states
-        )
+        let key = LimitKey(.ip(address.rateLimitSubject))
+        let now = clock.nowMilliseconds
+        if limiter.acquire(key, burst: ipBurst, minute: ipMinute, now: now, into: &states) {
+            _ = await admitAcrossInstances(key, burst: ipBurst, minute: ipMinute, now: now, states: &states)
+        }
+    }
+
+    /// The cluster-wide check (PostgreSQL) of limits this instance's own limiter has just
+    /// counted the request against. False when the instances together have spent one of them:
+    /// its state is marked refused and the local count given back.
+    private func admitAcrossInstances(
+        _ key: LimitKey,
+        burst: LimitPolicy?,
+        minute: LimitPolicy?,
+        now: Int64,
+        states: inout [LimitState]
+    ) async -> Bool {
+        guard let cluster else { return true }
+        for policy in [burst, minute] {
+            guard let policy, !(await cluster.admit(key.subject, policy, now: now)) else { continue }
+            limiter.refund(key, burst: burst != nil, minute: minute != nil, now: now)
+            if let index = states.lastIndex(where: { $0.policy === policy }) {
+                states[index].remaining = 0
+                states[index].resetSeconds = max(states[index].resetSeconds, 1)
+                states[index].retryAfterSeconds = 1
+            }
+            return false
+        }
+        return true
     }
 
     /// Counts the request against the key, the organization and the tenant's
@@ -134,12 +159,19 @@ final class AdmissionControl: Sendable {
         else {
             return nil
         }
+        if consume, !(await admitAcrossInstances(principal.keyLimit, burst: limits.keyBurst, minute: limits.keyMinute, now: now, states: &states)) {
+            return nil
+        }
         var admission = Admission(countedAt: now)
         admission.keyBurst = consume && limits.keyBurst != nil
         admission.keyMinute = consume && limits.keyMinute != nil
 
         if let policy = limits.organizationMinute {
-            guard limiter.acquire(principal.organizationLimit, burst: nil, minute: policy, now: now, consume: consume, into: &states) else {
+            var counted = limiter.acquire(principal.organizationLimit, burst: nil, minute: policy, now: now, consume: consume, into: &states)
+            if counted, consume {
+                counted = await admitAcrossInstances(principal.organizationLimit, burst: nil, minute: policy, now: now, states: &states)
+            }
+            guard counted else {
                 refund(admission, for: principal)
                 return nil
             }
@@ -232,11 +264,13 @@ final class AdmissionControl: Sendable {
         route: String,
         limit: RoutePolicies,
         into states: inout [LimitState]
-    ) -> Bool {
+    ) async -> Bool {
         // A platform key is not counted against the organization it acts for (as in `policies(for:)`).
         if principal.isPlatform { return true }
         let subject = LimitKey(.route(principal.organizationID, livemode: principal.livemode, route: route))
-        let counted = limiter.acquire(subject, burst: limit.burst, minute: limit.minute, now: clock.nowMilliseconds, into: &states)
+        let now = clock.nowMilliseconds
+        var counted = limiter.acquire(subject, burst: limit.burst, minute: limit.minute, now: now, into: &states)
+        if counted { counted = await admitAcrossInstances(subject, burst: limit.burst, minute: limit.minute, now: now, states: &states) }
         if !counted, let admission { refund(admission, for: principal) }
         return counted
     }

@@ -45,9 +45,11 @@ struct APIGatewayMiddleware: RouterMiddleware {
         let facts = context.facts
         let address = context.clientIP
         facts.clientIP = address
-        facts.limits.reserveCapacity(8)
-        admission.admit(address: address, into: &facts.limits)
-        if let refusal = admission.refusal(facts.limits, principal: nil) { throw refusal }
+        var addressLimits: [LimitState] = []
+        addressLimits.reserveCapacity(8)
+        await admission.admit(address: address, into: &addressLimits)
+        facts.limits = addressLimits
+        if let refusal = admission.refusal(addressLimits, principal: nil) { throw refusal }
 
         let principal = try await authenticate(request, from: address)
         facts.principal = principal

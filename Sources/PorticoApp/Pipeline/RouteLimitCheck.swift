@@ -11,9 +11,18 @@ struct RouteLimitCheck: RouteLayer {
         guard let limit = route.limit else { return try await next(request, context) }
         let principal = try context.requirePrincipal()
         let facts = context.facts
-        if !admission.admit(principal, admission: facts.admission, route: "\(route.method) \(route.route)", limit: limit, into: &facts.limits) {
-            throw admission.refusal(facts.limits, principal: principal)!
-        }
+        // Moved out of the shared box while admission awaits, so no access to it spans a suspension.
+        var limits = facts.limits
+        facts.limits = []
+        let admitted = await admission.admit(
+            principal,
+            admission: facts.admission,
+            route: "\(route.method) \(route.route)",
+            limit: limit,
+            into: &limits
+        )
+        facts.limits = limits
+        if !admitted { throw admission.refusal(limits, principal: principal)! }
         return try await next(request, context)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import PorticoCore
 import PorticoStore
+import Synchronization
 
 /// Where request logs go that could not be committed when Portico stops
 /// (SIGTERM on a full disk): a file beside the database whose space is
@@ -9,13 +10,47 @@ import PorticoStore
 /// zero byte ends them. The next start commits them and zeroes the file.
 /// What does not fit is counted (`portico_request_log_lost_total`) and logged
 /// with its exact number, never dropped silently.
-struct RequestLogSpill: Sendable {
-    let path: String
+///
+/// Several instances may run from one directory (PostgreSQL: `database.path`
+/// is then only where this file goes), so each holds its file under an
+/// exclusive `flock` for its lifetime: the first free of `PATH-logspill`,
+/// `PATH-logspill.2`, … `.16`. An instance that finds another's file left by
+/// a crash commits those records as its own (already logged ones are skipped).
+final class RequestLogSpill: Sendable {
     let reserveBytes: Int
+    private let basePath: String
+    /// The file this process holds, once `claim()` found one; its descriptor keeps the lock.
+    private let claimed = Mutex<(path: String, descriptor: Int32)?>(nil)
 
     init(databasePath: String, reserveBytes: Int) {
-        path = databasePath + "-logspill"
+        basePath = databasePath + "-logspill"
         self.reserveBytes = reserveBytes
+    }
+
+    deinit {
+        if let descriptor = claimed.withLock({ $0?.descriptor }) { close(descriptor) }
+    }
+
+    /// The file this process writes (the first candidate until one is claimed).
+    var path: String { claimed.withLock { $0?.path } ?? basePath }
+
+    /// Takes the first spill file no other running process holds; false when all are held.
+    @discardableResult
+    func claim() -> Bool {
+        claimed.withLock { claimed in
+            if claimed != nil { return true }
+            for number in 1...16 {
+                let candidate = number == 1 ? basePath : "\(basePath).\(number)"
+                let descriptor = open(candidate, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+                guard descriptor >= 0 else { return false }
+                if flock(descriptor, LOCK_EX | LOCK_NB) == 0 {
+                    claimed = (candidate, descriptor)
+                    return true
+                }
+                close(descriptor)
+            }
+            return false
+        }
     }
 
     /// Allocates the reserved space (a no-op when the file already has it); false when it cannot.

@@ -142,6 +142,10 @@ final class RequestLogWriter: Service, Sendable {
     /// this run; returns whether the reserve succeeded.
     private func restoreSpilled() async -> Bool {
         guard let spill else { return false }
+        guard spill.claim() else {
+            logger.warning("every request-log spill file is held by another running instance", metadata: ["path": "\(spill.path)"])
+            return false
+        }
         let spilled = spill.load()
         if !spilled.isEmpty {
             do {

@@ -115,7 +115,7 @@ package enum LimitSubject: Hashable, Sendable {
 /// finding their buckets hashes no strings; an ad-hoc subject is hashed once
 /// here rather than once for its shard and again for its bucket.
 package struct LimitKey: Hashable, Sendable {
-    let subject: LimitSubject
+    package let subject: LimitSubject
     let hash: Int
 
     package init(_ subject: LimitSubject) {

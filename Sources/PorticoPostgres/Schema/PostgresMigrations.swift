@@ -8,8 +8,19 @@ import PostgresNIO
 /// transactional, so a migration is applied whole or not at all).
 enum PostgresMigrations {
     static let all: [(id: String, sql: String)] = [
-        ("2026-12-01-initial", initial)
+        ("2026-12-01-initial", initial),
+        ("2026-12-02-rate-limit-slots", rateLimitSlots),
     ]
+
+    /// Shared rate limits (`LimitReservationStore`).
+    static let rateLimitSlots = """
+        CREATE UNLOGGED TABLE rate_limit_slots (
+            subject TEXT COLLATE "C" NOT NULL,
+            slot BIGINT NOT NULL,
+            reserved BIGINT NOT NULL,
+            PRIMARY KEY (subject, slot)
+        );
+        """
 
     static var identifiers: [String] { all.map(\.id) }
 

@@ -11,7 +11,7 @@ struct ClusterTests {
     private struct Cluster {
         let directory: URL
         let database: String
-        let environment: [String: String]
+        var environment: [String: String]
 
         static func make() async throws -> Cluster {
             let directory = try PorticoProcess.temporaryDirectory("cluster")
@@ -21,12 +21,14 @@ struct ClusterTests {
                 database: url.database,
                 environment: [
                     "PORTICO_DATABASE_URL": url.description,
+                    // On PostgreSQL only where each instance's request-log spill file goes.
+                    "PORTICO_DATABASE_PATH": directory.appendingPathComponent("portico.sqlite").path,
                     "PORTICO_SECRETS_KEY_FILE": directory.appendingPathComponent("secrets.key").path,
                     "PORTICO_ACCOUNTS_PASSWORD_HASH_COST": "10",
                     "PORTICO_BILLING_DEFAULT_PLAN": "enterprise",
                     "PORTICO_WEBHOOKS_ALLOWED_CIDRS": "127.0.0.0/8",
-                    // An attempt may take 10 s; a dead instance's deliveries are taken over 1 s after that.
-                    "PORTICO_WEBHOOKS_TIMEOUT_SECONDS": "10",
+                    // An attempt may take 25 s; a dead instance's deliveries are taken over 1 s after that.
+                    "PORTICO_WEBHOOKS_TIMEOUT_SECONDS": "25",
                     "PORTICO_WEBHOOKS_LEASE_MARGIN_SECONDS": "1",
                 ]
             )
@@ -50,8 +52,9 @@ struct ClusterTests {
         let key = try await first.process.bannerTestKey()
         first.process.drainStderr()
 
-        // The first four deliveries are answered slowly: whoever sends them is mid-attempt for 8 s.
-        let slow = WebhookReceiver.Script { $0 <= 4 ? .init(delay: .seconds(8)) : .init() }
+        // The first four deliveries are answered slowly: whoever sends them is mid-attempt for 20 s,
+        // long enough to start two more instances on a loaded machine before it is killed.
+        let slow = WebhookReceiver.Script { $0 <= 4 ? .init(delay: .seconds(20)) : .init() }
         try await WebhookReceiver.with(slow) { receiver in
             let endpoint = try await HTTP.request(
                 "POST",
@@ -135,6 +138,41 @@ struct ClusterTests {
         await cluster.dispose()
     }
 
+    @Test func threeInstancesTogetherAdmitNoMoreThanAKeysLimit() async throws {
+        var cluster = try await Cluster.make()
+        // 30 requests a minute per key in test mode, and no other limit in the way.
+        cluster.environment["PORTICO_PLANS"] = """
+            {"shared": {"name": "Shared", "currency": "usd", "base_price": 0, "overage_per_1000": null,
+              "live": {"per_second": null, "per_minute": 30, "organization_per_minute": null, "daily_quota": null},
+              "test": {"per_second": null, "per_minute": 30, "organization_per_minute": null, "daily_quota": null}}}
+            """
+        cluster.environment["PORTICO_BILLING_DEFAULT_PLAN"] = "shared"
+        let instances = [try await cluster.start()] + [try await cluster.start(), try await cluster.start()]
+        defer { for instance in instances { instance.process.end() } }
+        let key = try await instances[0].process.bannerTestKey()
+        for instance in instances { instance.process.drainStderr() }
+
+        // 90 requests at once, 30 to each instance: each alone would admit all of its 30.
+        let statuses = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+            for number in 0..<90 {
+                let url = instances[number % 3].url
+                group.addTask {
+                    let answer = try await HTTP.request("GET", "\(url)/v1/customers?limit=1", key: key)
+                    return (answer.status, answer.body["code"] as? String)
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let admitted = statuses.count { $0.0 == 200 }
+        // Three instances in one directory, each with a spill file of its own.
+        let spills = try FileManager.default.contentsOfDirectory(atPath: cluster.directory.path).filter { $0.contains("-logspill") }
+        #expect(Set(spills) == ["portico.sqlite-logspill", "portico.sqlite-logspill.2", "portico.sqlite-logspill.3"])
+        #expect(admitted <= 30, "the stated bound: never more than the limit across instances (admitted \(admitted))")
+        #expect(admitted > 0)
+        #expect(statuses.allSatisfy { $0.0 == 200 || ($0.0 == 429 && $0.1 == "rate_limited") }, "\(statuses)")
+        await cluster.dispose()
+    }
+
     /// Creates a customer; returns the id of the `customer.created` event it committed.
     private static func createCustomer(on url: String, key: String, name: String) async throws -> String {
         let created = try await HTTP.request("POST", "\(url)/v1/customers", key: key, json: #"{"name":"\#(name)"}"#)
@@ -147,13 +185,13 @@ struct ClusterTests {
     }
 
     /// The receiver's deliveries once every one of `events` has arrived and each of `resent`
-    /// (webhook ids) twice (a minute at most).
+    /// (webhook ids) twice (two minutes at most).
     private static func waitFor(
         _ events: Set<String>,
         resent: Set<String>,
         at receiver: WebhookReceiver
     ) async throws -> [WebhookReceiver.Received] {
-        let deadline = ContinuousClock.now + .seconds(60)
+        let deadline = ContinuousClock.now + .seconds(120)
         while true {
             let received = receiver.received
             let arrived = Set(received.compactMap { $0.json["id"] as? String })

@@ -146,8 +146,11 @@ struct RateLimitTests {
             // Even a good key is refused from that address now: the address limit comes first.
             #expect(try await api.send(.get, "/v1/customers", key: portico.testKey).status == .tooManyRequests)
             await portico.flushLogs()
-            let logged = try await portico.sqliteStore.pool.read { db in try RequestLogTests.allRows(db).filter { $0.status == 429 }.count }
-            #expect(logged == 2)
+            // Unauthenticated requests belong to no tenant, so only the SQLite file is read for them.
+            if !TestEngine.isPostgres {
+                let logged = try await portico.sqliteStore.pool.read { db in try RequestLogTests.allRows(db).filter { $0.status == 429 }.count }
+                #expect(logged == 2)
+            }
         }
     }
 

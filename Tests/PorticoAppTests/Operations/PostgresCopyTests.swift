@@ -52,6 +52,7 @@ struct PostgresCopyTests {
             ["serve", "--port", "0"],
             environment: [
                 "PORTICO_DATABASE_URL": target.description, "PORTICO_SECRETS_KEY_FILE": database + ".key",
+                "PORTICO_DATABASE_PATH": directory.appendingPathComponent("moved.sqlite").path,
                 "PORTICO_ACCOUNTS_PASSWORD_HASH_COST": "10",
             ]
         )

@@ -1,0 +1,46 @@
+import Foundation
+import PorticoTestSupport
+import Testing
+
+@testable import PorticoPostgres
+@testable import PorticoStore
+
+/// Shared rate limits' reservations (`LimitReservationStore`): several instances asking at
+/// once are granted exactly the limit between them, over the policy's window of slots.
+@Suite(.enabled(if: TestPostgres.isWanted, "no PostgreSQL test cluster (Scripts/test-postgres.sh start)"))
+struct LimitReservationTests {
+    @Test func instancesAskingAtOnceAreGrantedExactlyTheLimitInAWindow() async throws {
+        let url = try await TestPostgres.shared.createDatabase(migrated: true)
+        let stores = (0..<3).map { _ in PostgresStore(url: url, maximumConnections: 4, logger: TestPostgres.quietLogger) }
+        defer { for store in stores { try? store.close() } }
+        let slot: Int64 = 1_800_000_000
+
+        // 60 requests for 3 each, from three instances at once, against a limit of 40 a minute.
+        let granted = try await withThrowingTaskGroup(of: Int64.self) { group in
+            for index in 0..<60 {
+                group.addTask {
+                    try await stores[index % 3].reserve(subject: "key k1 key-minute", slot: slot, window: 60, limit: 40, want: 3)
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(granted == 40)
+        // Later seconds of the same window have nothing left; another subject is untouched.
+        #expect(try await stores[1].reserve(subject: "key k1 key-minute", slot: slot + 59, window: 60, limit: 40, want: 5) == 0)
+        #expect(try await stores[1].reserve(subject: "key k2 key-minute", slot: slot + 1, window: 60, limit: 40, want: 5) == 5)
+        // What is given back may be reserved again, once.
+        try await stores[0].release([LimitReservation(subject: "key k1 key-minute", slot: slot, count: 7)])
+        #expect(try await stores[2].reserve(subject: "key k1 key-minute", slot: slot + 2, window: 60, limit: 40, want: 10) == 7)
+        #expect(try await stores[2].reserve(subject: "key k1 key-minute", slot: slot + 2, window: 60, limit: 40, want: 1) == 0)
+        // Once the first slot leaves the window, its reservations no longer count.
+        #expect(try await stores[0].reserve(subject: "key k1 key-minute", slot: slot + 60, window: 60, limit: 40, want: 40) == 33)
+        // A burst limit's window is its own second.
+        #expect(try await stores[0].reserve(subject: "key k1 key-burst", slot: slot, window: 1, limit: 5, want: 5) == 5)
+        #expect(try await stores[0].reserve(subject: "key k1 key-burst", slot: slot + 1, window: 1, limit: 5, want: 5) == 5)
+
+        // Pruning forgets whole slots (here, for the test, even ones a window still covers).
+        try await stores[0].pruneLimitReservations(before: slot + 3)
+        #expect(try await stores[1].reserve(subject: "key k1 key-minute", slot: slot + 61, window: 60, limit: 40, want: 40) == 7)
+        try? await TestPostgres.shared.dropDatabase(url.database)
+    }
+}
