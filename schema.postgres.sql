@@ -529,3 +529,7 @@ CREATE UNLOGGED TABLE rate_limit_slots (
     reserved BIGINT NOT NULL,
     PRIMARY KEY (subject, slot)
 );
+
+-- Deliveries leased to an instance (few at a time: a lease ends when its attempt is
+-- recorded), for the dispatcher's "when does the soonest lease end".
+CREATE INDEX webhook_deliveries_leased ON webhook_deliveries (lease_until) WHERE lease_until IS NOT NULL;

@@ -28,8 +28,11 @@ case ${1:-} in
       rm -rf "$dir" && mkdir -p "$dir"
       [ "$(id -u)" = 0 ] && chown postgres: "$dir"
       as_postgres "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+      # Tests need no durability; a benchmark sets PORTICO_TEST_POSTGRES_DURABLE=1 to keep PostgreSQL's defaults.
+      durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+      [ -n "${PORTICO_TEST_POSTGRES_DURABLE:-}" ] && durability=""
       as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w start -o \
-        "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=600" >/dev/null
+        "-p $port -k $dir -c listen_addresses=127.0.0.1 $durability -c max_connections=600" >/dev/null
     fi
     echo "export PORTICO_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:$port/postgres"
     ;;

@@ -97,7 +97,10 @@ extension PostgresStore {
         } else {
             candidates = try await connection.all(
                 WebhookEndpointRecord.self,
-                "SELECT * FROM webhook_endpoints WHERE organization_id = \(event.organizationId) AND livemode = \(event.livemode) FOR SHARE",
+                // KEY SHARE: events fan out side by side and beside attempts being recorded (NO KEY
+                // UPDATE); only a change that gives up an endpoint's deliveries (FOR UPDATE, in
+                // `save`) or a delete waits for them, so no delivery is left behind for it.
+                "SELECT * FROM webhook_endpoints WHERE organization_id = \(event.organizationId) AND livemode = \(event.livemode) FOR KEY SHARE",
                 logger: logger
             )
         }

@@ -139,8 +139,14 @@ extension PostgresStore {
         async throws
     {
         guard endpoint != before else { return }
+        let abandons = endpoint.abandonsOwedDeliveries(since: before)
+        if abandons {
+            // Waits for events being fanned out to it (FOR KEY SHARE in `publish`), so the
+            // deliveries they commit are given up below and later ones see it disabled.
+            try await connection.run("SELECT 1 FROM webhook_endpoints WHERE id = \(endpoint.id) FOR UPDATE", logger: logger)
+        }
         try await connection.update(endpoint, logger: logger)
-        guard endpoint.abandonsOwedDeliveries(since: before) else { return }
+        guard abandons else { return }
         try await connection.run(
             """
             UPDATE webhook_deliveries SET status = 'dead', next_attempt_at = NULL, lease_until = NULL, updated_at = \(endpoint.updatedAt)
@@ -348,12 +354,15 @@ extension PostgresStore {
                         logger: logger
                     )
                 }
+                // When to look again: the next retry, or the end of the soonest lease (a lower bound
+                // of when something falls due: waking early costs one empty pass). Two index reads.
                 let next =
                     try await connection.value(
                         Int64?.self,
                         """
-                        SELECT min(greatest(next_attempt_at, coalesce(lease_until, 0))) FROM webhook_deliveries
-                        WHERE next_attempt_at IS NOT NULL AND greatest(next_attempt_at, coalesce(lease_until, 0)) > \(now)
+                        SELECT LEAST(
+                            (SELECT min(next_attempt_at) FROM webhook_deliveries WHERE next_attempt_at > \(now)),
+                            (SELECT min(lease_until) FROM webhook_deliveries WHERE lease_until > \(now) AND next_attempt_at IS NOT NULL))
                         """,
                         logger: logger
                     ) ?? nil
@@ -415,7 +424,7 @@ extension PostgresStore {
                 WebhookEndpointRecord.self,
                 """
                 SELECT * FROM webhook_endpoints WHERE id IN (SELECT endpoint_id FROM webhook_deliveries WHERE id = ANY(\(ids)))
-                ORDER BY id FOR UPDATE
+                ORDER BY id FOR NO KEY UPDATE
                 """,
                 logger: logger
             ) {
@@ -455,7 +464,7 @@ extension PostgresStore {
         if endpoints[delivery.endpointId] == nil {
             endpoints[delivery.endpointId] = try await connection.one(
                 WebhookEndpointRecord.self,
-                "SELECT * FROM webhook_endpoints WHERE id = \(delivery.endpointId) FOR UPDATE",
+                "SELECT * FROM webhook_endpoints WHERE id = \(delivery.endpointId) FOR NO KEY UPDATE",
                 logger: logger
             )
         }

@@ -10,6 +10,10 @@ enum PostgresMigrations {
     static let all: [(id: String, sql: String)] = [
         ("2026-12-01-initial", initial),
         ("2026-12-02-rate-limit-slots", rateLimitSlots),
+        (
+            "2026-12-02-delivery-leases-index",
+            "CREATE INDEX webhook_deliveries_leased ON webhook_deliveries (lease_until) WHERE lease_until IS NOT NULL;"
+        ),
     ]
 
     /// Shared rate limits (`LimitReservationStore`).
