@@ -516,17 +516,21 @@ CREATE TABLE request_logs (
 CREATE INDEX request_logs_by_tenant ON request_logs (organization_id, livemode, id);
 CREATE INDEX request_logs_by_request ON request_logs (request_id);
 
--- Shared rate limits ----------------------------------------------------------------
+-- Shared rate limits and quotas ---------------------------------------------------------
 --
 -- How much of a limit the instances have reserved, per subject (key, organization,
--- route or client address, with the policy's name) and second. An instance admits
+-- route or client address, with the policy's name) and second, or for a quota per
+-- tenant and period (slot: the period's start). An instance admits
 -- requests only against what it reserved, so all of them together stay within the
--- limit (docs/scaling.md). UNLOGGED: this is seconds-old state, not worth WAL; after
--- a crash of the database server the table starts empty.
+-- limit (docs/scaling.md). UNLOGGED: this is short-lived state, not worth WAL; after
+-- a crash of the database server the table starts empty (quotas start again from the
+-- committed usage).
 CREATE UNLOGGED TABLE rate_limit_slots (
     subject TEXT COLLATE "C" NOT NULL,
     slot BIGINT NOT NULL,
     reserved BIGINT NOT NULL,
+    -- After this second no window or quota period reaches the row: it is pruned.
+    expires_at BIGINT NOT NULL,
     PRIMARY KEY (subject, slot)
 );
 

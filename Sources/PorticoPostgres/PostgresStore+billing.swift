@@ -31,16 +31,20 @@ extension PostgresStore {
 
     package func usageTotal(scope: TenantScope, metric: String, from: Int64, until: Int64) async throws -> Int64 {
         try await read { connection in
-            try await connection.value(
-                Int64.self,
-                """
-                SELECT coalesce(sum(quantity), 0)::bigint FROM usage_buckets
-                WHERE organization_id = \(scope.organizationId) AND livemode = \(scope.livemode) AND hour_start >= \(from) AND hour_start < \(until)
-                AND metric = \(metric)
-                """,
-                logger: logger
-            ) ?? 0
+            try await Self.usageTotal(CommittedUsage(scope: scope, metric: metric, from: from, until: until), connection, logger)
         }
+    }
+
+    static func usageTotal(_ usage: CommittedUsage, _ connection: PostgresConnection, _ logger: Logger) async throws -> Int64 {
+        try await connection.value(
+            Int64.self,
+            """
+            SELECT coalesce(sum(quantity), 0)::bigint FROM usage_buckets
+            WHERE organization_id = \(usage.scope.organizationId) AND livemode = \(usage.scope.livemode)
+            AND hour_start >= \(usage.from) AND hour_start < \(usage.until) AND metric = \(usage.metric)
+            """,
+            logger: logger
+        ) ?? 0
     }
 
     package func usageTotals(metric: String, from: Int64, until: Int64) async throws -> [TenantScope: Int64] {

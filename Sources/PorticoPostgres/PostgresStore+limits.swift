@@ -1,8 +1,8 @@
 import PorticoStore
 import PostgresNIO
 
-/// Shared rate limits: `rate_limit_slots` holds, per subject and second, how much
-/// of the limit the instances have reserved.
+/// Shared rate limits and quotas: `rate_limit_slots` holds, per subject and slot, how
+/// much of the limit the instances have reserved, and until when it matters.
 extension PostgresStore: LimitReservationStore {
     /// The advisory lock space of subjects (the two-key form never meets the one-key locks of
     /// migrations and request logs).
@@ -11,7 +11,7 @@ extension PostgresStore: LimitReservationStore {
     package func reserve(subject: String, slot: Int64, window: Int64, limit: Int64, want: Int64) async throws -> Int64 {
         try await write { connection in
             // One decision at a time per subject: the sum below and the insert after it are one step.
-            try await connection.run("SELECT pg_advisory_xact_lock(\(Self.subjectLockSpace), hashtext(\(subject)))", logger: logger)
+            try await Self.lock(subject, connection, logger)
             let reserved =
                 try await connection.value(
                     Int64.self,
@@ -25,13 +25,47 @@ extension PostgresStore: LimitReservationStore {
             guard granted > 0 else { return 0 }
             try await connection.run(
                 """
-                INSERT INTO rate_limit_slots (subject, slot, reserved) VALUES (\(subject), \(slot), \(granted))
+                INSERT INTO rate_limit_slots (subject, slot, reserved, expires_at) VALUES (\(subject), \(slot), \(granted), \(slot + window))
                 ON CONFLICT (subject, slot) DO UPDATE SET reserved = rate_limit_slots.reserved + EXCLUDED.reserved
                 """,
                 logger: logger
             )
             return granted
         }
+    }
+
+    package func reserve(quota subject: String, slot: Int64, quota: Int64, want: Int64, committed: CommittedUsage) async throws -> Int64 {
+        try await write { connection in
+            try await Self.lock(subject, connection, logger)
+            let held = try await connection.value(
+                Int64.self,
+                "SELECT reserved FROM rate_limit_slots WHERE subject = \(subject) AND slot = \(slot)",
+                logger: logger
+            )
+            // The period's first reservation starts from what was used before it, read once.
+            var reserved = held ?? 0
+            if held == nil { reserved = try await Self.usageTotal(committed, connection, logger) }
+            let granted = max(0, min(want, quota - reserved))
+            if held == nil {
+                try await connection.run(
+                    """
+                    INSERT INTO rate_limit_slots (subject, slot, reserved, expires_at)
+                    VALUES (\(subject), \(slot), \(reserved + granted), \(committed.until / 1_000 + 60))
+                    """,
+                    logger: logger
+                )
+            } else if granted > 0 {
+                try await connection.run(
+                    "UPDATE rate_limit_slots SET reserved = reserved + \(granted) WHERE subject = \(subject) AND slot = \(slot)",
+                    logger: logger
+                )
+            }
+            return granted
+        }
+    }
+
+    private static func lock(_ subject: String, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.run("SELECT pg_advisory_xact_lock(\(subjectLockSpace), hashtext(\(subject)))", logger: logger)
     }
 
     package func release(_ unspent: [LimitReservation]) async throws {
@@ -51,7 +85,7 @@ extension PostgresStore: LimitReservationStore {
         }
     }
 
-    package func pruneLimitReservations(before slot: Int64) async throws {
-        _ = try await read { connection in try await connection.run("DELETE FROM rate_limit_slots WHERE slot < \(slot)", logger: logger) }
+    package func pruneLimitReservations(now: Int64) async throws {
+        _ = try await read { connection in try await connection.run("DELETE FROM rate_limit_slots WHERE expires_at < \(now)", logger: logger) }
     }
 }

@@ -133,17 +133,44 @@ final class AdmissionControl: Sendable {
         states: inout [LimitState]
     ) async -> Bool {
         guard let cluster else { return true }
+        var counted: [ClusterLimiter.Counter] = []
         for policy in [burst, minute] {
-            guard let policy, !(await cluster.admit(key.subject, policy, now: now)) else { continue }
-            limiter.refund(key, burst: burst != nil, minute: minute != nil, now: now)
-            if let index = states.lastIndex(where: { $0.policy === policy }) {
-                states[index].remaining = 0
-                states[index].resetSeconds = max(states[index].resetSeconds, 1)
-                states[index].retryAfterSeconds = 1
+            guard let policy else { continue }
+            let counter = ClusterLimiter.counter(key.subject, policy, now: now)
+            if await cluster.admit(counter, now: now) {
+                counted.append(counter)
+                continue
             }
+            for counter in counted { cluster.refund(counter, at: now) }
+            limiter.refund(key, burst: burst != nil, minute: minute != nil, now: now)
+            Self.markRefused(policy, retryAfter: 1, in: &states)
             return false
         }
         return true
+    }
+
+    /// The cluster-wide check (PostgreSQL) of a hard request quota the instance's own ledger
+    /// has just counted; false, with its state marked refused, when the instances together have used it up.
+    private func admitAcrossInstances(
+        quota: Int,
+        period: QuotaPeriod,
+        of principal: Principal,
+        now: Int64,
+        states: inout [LimitState]
+    ) async -> Bool {
+        guard let cluster else { return true }
+        guard await cluster.admit(ClusterLimiter.counter(quota: quota, of: principal.tenant, period: period, now: now), now: now) else {
+            if let state = states.last { Self.markRefused(state.policy, retryAfter: max(1, state.resetSeconds), in: &states) }
+            return false
+        }
+        return true
+    }
+
+    private static func markRefused(_ policy: LimitPolicy, retryAfter: Int, in states: inout [LimitState]) {
+        guard let index = states.lastIndex(where: { $0.policy === policy }) else { return }
+        states[index].remaining = 0
+        states[index].resetSeconds = max(states[index].resetSeconds, retryAfter)
+        states[index].retryAfterSeconds = retryAfter
     }
 
     /// Counts the request against the key, the organization and the tenant's
@@ -185,6 +212,12 @@ final class AdmissionControl: Sendable {
                 return nil
             }
             admission.day = consume
+            if consume, !(await admitAcrossInstances(quota: quota, period: .day, of: principal, now: now, states: &states)) {
+                ledger.refund(principal.tenant, period: .day, now: now)
+                admission.day = false
+                refund(admission, for: principal)
+                return nil
+            }
         }
         if let quota = limits.monthlyQuota {
             let state = try await ledger.admit(
@@ -201,6 +234,15 @@ final class AdmissionControl: Sendable {
                 return nil
             }
             admission.month = consume
+            // A monthly quota billed as overage refuses nothing, so nothing is shared.
+            if consume, limits.monthlyQuotaIsHard,
+                !(await admitAcrossInstances(quota: quota, period: .month, of: principal, now: now, states: &states))
+            {
+                ledger.refund(principal.tenant, period: .month, now: now)
+                admission.month = false
+                refund(admission, for: principal)
+                return nil
+            }
         }
         return admission
     }
@@ -240,6 +282,28 @@ final class AdmissionControl: Sendable {
         if admission.organization { limiter.refund(principal.organizationLimit, burst: false, minute: true, now: now) }
         if admission.day { ledger.refund(principal.tenant, period: .day, now: now) }
         if admission.month { ledger.refund(principal.tenant, period: .month, now: now) }
+        if let cluster { refundAcrossInstances(admission, for: principal, cluster) }
+    }
+
+    /// What `admission` counted in the shared limits, given back as `refund` gives back the local ones.
+    private func refundAcrossInstances(_ admission: Admission, for principal: Principal, _ cluster: ClusterLimiter) {
+        let now = admission.countedAt
+        let limits = policies(for: principal)
+        var counters: [ClusterLimiter.Counter] = []
+        if admission.keyBurst, let policy = limits.keyBurst { counters.append(ClusterLimiter.counter(principal.keyLimit.subject, policy, now: now)) }
+        if admission.keyMinute, let policy = limits.keyMinute {
+            counters.append(ClusterLimiter.counter(principal.keyLimit.subject, policy, now: now))
+        }
+        if admission.organization, let policy = limits.organizationMinute {
+            counters.append(ClusterLimiter.counter(principal.organizationLimit.subject, policy, now: now))
+        }
+        if admission.day, let quota = limits.dailyQuota {
+            counters.append(ClusterLimiter.counter(quota: quota, of: principal.tenant, period: .day, now: now))
+        }
+        if admission.month, limits.monthlyQuotaIsHard, let quota = limits.monthlyQuota {
+            counters.append(ClusterLimiter.counter(quota: quota, of: principal.tenant, period: .month, now: now))
+        }
+        for counter in counters { cluster.refund(counter, at: now) }
     }
 
     /// The operator's override for a route (`rate_limits.routes`), looked up

@@ -3,36 +3,52 @@ import PorticoCore
 import PorticoStore
 import Synchronization
 
-/// Rate limits shared by every instance on one PostgreSQL database (docs/scaling.md).
+/// Rate limits and request quotas shared by every instance on one PostgreSQL
+/// database (docs/scaling.md).
 ///
 /// **Algorithm.** Each limit's capacity is handed out by the database as
-/// reservations counted in one-second slots (`LimitReservationStore`): a
-/// reservation is granted only while the reservations in the policy's window
-/// (the current second for a burst limit, the last 60 one-second slots for a
-/// minute limit) stay within the limit, decided one at a time per subject. An
-/// instance admits a request only against a reservation it holds for the
+/// reservations (`LimitReservationStore`): for a rate limit counted in
+/// one-second slots, granted only while the reservations in the policy's
+/// window (the current second for a burst limit, the last 60 one-second slots
+/// for a minute limit) stay within the limit; for a daily or monthly quota
+/// counted per period, starting from the usage committed before the period's
+/// first reservation. Each subject's reservations are decided one at a time.
+/// An instance admits a request only against a reservation it holds for the
 /// current second, asking for more when it runs out (one round trip, shared
-/// by the requests that wait for it) and asking for more at once the busier
-/// the subject was: the previous second's use, doubling within a second, at
-/// most a quarter of the limit.
+/// by the requests that wait for it): as much as the subject used the second
+/// before, doubling within a second, at most a quarter of the limit.
 ///
 /// **Error bound.** Over-admission is zero: together the instances never admit
-/// more than the limit in any window of the policy, measured in whole seconds.
-/// The error is the other way, and bounded too: an instance may refuse while
-/// another still holds unspent reservations of the same second (at most that
-/// second's; unspent ones go back within ~250 ms after their second), and a
-/// request refused by a later limit has still spent its reservation. An
-/// instance killed with SIGKILL keeps what it held unspent for the rest of the
-/// window (at most a minute). If the database cannot be asked, requests are
-/// admitted on the instance's own limits alone (logged): limits never take the
-/// API down.
+/// more than a rate limit in any window of its policy, measured in whole
+/// seconds, nor more than a quota in its period. The error is the other way,
+/// and bounded too: an instance may refuse while another still holds unspent
+/// reservations of the same second (at most that second's; unspent ones go
+/// back within ~250 ms after their second). An instance killed with SIGKILL
+/// keeps what it held unspent until the window passes (a minute at most), or
+/// for a quota, for the rest of the period (at most a quarter of the quota,
+/// and only while it was that busy). If the database cannot be asked, requests
+/// are admitted on the instance's own limits alone (logged): limits never
+/// take the API down.
 ///
-/// Each instance still applies its own limiter (`RateLimiter`) first, which
-/// gives the `RateLimit` headers their figures; this is the cluster-wide check after it.
+/// Each instance still applies its own limiter (`RateLimiter`, `QuotaLedger`)
+/// first, which gives the `RateLimit` headers their figures; this is the
+/// cluster-wide check after it.
 final class ClusterLimiter: Sendable {
-    /// What this instance holds of one subject's limit in one second.
-    private struct Holding: Sendable {
+    /// A limit as the database counts it: a subject's slot, the window of slots counted,
+    /// and for a quota, the usage its count starts from.
+    struct Counter: Sendable {
+        var name: String
         var slot: Int64
+        var window: Int64
+        var limit: Int64
+        var committed: CommittedUsage?
+
+        var key: String { "\(name)@\(slot)" }
+    }
+
+    /// What this instance holds of one counter in one second.
+    private struct Holding: Sendable {
+        var second: Int64
         var granted: Int64 = 0
         var spent: Int64 = 0
         /// What the previous second spent: how much to ask for at once.
@@ -50,7 +66,7 @@ final class ClusterLimiter: Sendable {
         case wait(Task<Int64?, Never>)
     }
 
-    private let holdings = Mutex<[String: Holding]>([:])
+    private let holdings = Mutex<[String: (counter: Counter, holding: Holding)]>([:])
     private let unspent = Mutex<[LimitReservation]>([])
     private let store: any LimitReservationStore
     private let logger: Logger
@@ -60,31 +76,47 @@ final class ClusterLimiter: Sendable {
         self.logger = logger
     }
 
-    /// Whether one more request of `subject` fits `policy` across every instance at `now`;
-    /// counts it when it does.
-    func admit(_ subject: LimitSubject, _ policy: LimitPolicy, now: Int64) async -> Bool {
-        let name = subject.clusterName + " " + policy.name
-        var slot = now / 1_000
+    /// The counter of a rate limit at `now`.
+    static func counter(_ subject: LimitSubject, _ policy: LimitPolicy, now: Int64) -> Counter {
+        Counter(name: subject.clusterName + " " + policy.name, slot: now / 1_000, window: Int64(policy.windowSeconds), limit: Int64(policy.quota))
+    }
+
+    /// The counter of a tenant's request quota for the period holding `now`.
+    static func counter(quota: Int, of tenant: TenantScope, period: QuotaPeriod, now: Int64) -> Counter {
+        let (start, end) = period.bounds(containing: now)
+        return Counter(
+            name: "quota \(tenant.organizationId) \(tenant.livemode ? "live" : "test") \(period)",
+            slot: start / 1_000,
+            window: 1,
+            limit: Int64(quota),
+            committed: CommittedUsage(scope: tenant, metric: UsageMetric.requests, from: start, until: end)
+        )
+    }
+
+    /// Whether one more request fits `counter` across every instance at `now`; counts it when it does.
+    func admit(_ counter: Counter, now: Int64) async -> Bool {
+        var second = now / 1_000
+        let key = counter.key
         while true {
             let step: Step = holdings.withLock { holdings in
-                var holding = holdings[name] ?? Holding(slot: slot)
-                if holding.slot < slot {
-                    if holding.unspent > 0 { hold(LimitReservation(subject: name, slot: holding.slot, count: holding.unspent)) }
-                    let spentBefore = holding.slot == slot - 1 ? holding.spent : 0
-                    holding = Holding(slot: slot)
+                var holding = holdings[key]?.holding ?? Holding(second: second)
+                if holding.second < second {
+                    if holding.unspent > 0 { hold(LimitReservation(subject: counter.name, slot: counter.slot, count: holding.unspent)) }
+                    let spentBefore = holding.second == second - 1 ? holding.spent : 0
+                    holding = Holding(second: second)
                     holding.spentBefore = spentBefore
-                } else if holding.slot > slot {
-                    slot = holding.slot  // a late request counts in the second it is admitted in
+                } else if holding.second > second {
+                    second = holding.second  // a late request counts in the second it is admitted in
                 }
-                defer { holdings[name] = holding }
+                defer { holdings[key] = (counter, holding) }
                 if holding.unspent > 0 {
                     holding.spent += 1
                     return .admitted
                 }
                 if holding.exhausted { return .refused }
                 if let pending = holding.pending { return .wait(pending) }
-                let want = max(1, min(max(holding.spentBefore, holding.granted), Int64(policy.quota / 4)))
-                let task = reservation(name, slot: slot, policy: policy, want: want)
+                let want = max(1, min(max(holding.spentBefore, holding.granted), counter.limit / 4))
+                let task = reservation(counter, second: second, want: want)
                 holding.pending = task
                 return .wait(task)
             }
@@ -98,34 +130,50 @@ final class ClusterLimiter: Sendable {
         }
     }
 
-    /// Asks the database for `want` more of `policy` in `slot`; what it grants is added to
-    /// the holding (or, if the second has passed meanwhile, given back).
-    private func reservation(_ name: String, slot: Int64, policy: LimitPolicy, want: Int64) -> Task<Int64?, Never> {
+    /// Gives back one request `admit` counted at `at` (a later limit refused it).
+    func refund(_ counter: Counter, at: Int64) {
+        holdings.withLock { holdings in
+            if var entry = holdings[counter.key], entry.holding.second == at / 1_000, entry.holding.spent > 0 {
+                entry.holding.spent -= 1
+                holdings[counter.key] = entry
+            } else {
+                hold(LimitReservation(subject: counter.name, slot: counter.slot, count: 1))
+            }
+        }
+    }
+
+    /// Asks the database for `want` more of `counter`; what it grants is added to the
+    /// holding of `second` (or, if that second has passed meanwhile, given back).
+    private func reservation(_ counter: Counter, second: Int64, want: Int64) -> Task<Int64?, Never> {
         Task {
             let granted: Int64?
             do {
-                granted = try await store.reserve(
-                    subject: name,
-                    slot: slot,
-                    window: Int64(policy.windowSeconds),
-                    limit: Int64(policy.quota),
-                    want: want
-                )
+                if let committed = counter.committed {
+                    granted = try await store.reserve(quota: counter.name, slot: counter.slot, quota: counter.limit, want: want, committed: committed)
+                } else {
+                    granted = try await store.reserve(
+                        subject: counter.name,
+                        slot: counter.slot,
+                        window: counter.window,
+                        limit: counter.limit,
+                        want: want
+                    )
+                }
             } catch {
                 logger.warning("shared rate limit unavailable; admitting on this instance's limits", metadata: ["error": "\(error)"])
                 granted = nil
             }
             holdings.withLock { holdings in
-                guard var holding = holdings[name], holding.slot == slot else {
-                    if let granted, granted > 0 { hold(LimitReservation(subject: name, slot: slot, count: granted)) }
+                guard var entry = holdings[counter.key], entry.holding.second == second else {
+                    if let granted, granted > 0 { hold(LimitReservation(subject: counter.name, slot: counter.slot, count: granted)) }
                     return
                 }
-                holding.pending = nil
+                entry.holding.pending = nil
                 if let granted {
-                    holding.granted += granted
-                    holding.exhausted = granted == 0
+                    entry.holding.granted += granted
+                    entry.holding.exhausted = granted == 0
                 }
-                holdings[name] = holding
+                holdings[counter.key] = entry
             }
             return granted
         }
@@ -135,14 +183,18 @@ final class ClusterLimiter: Sendable {
         unspent.withLock { $0.append(reservation) }
     }
 
-    /// Gives back what past seconds left unspent and forgets idle subjects; every minute or so
-    /// also clears old slots from the database. Run every ~250 ms (`PeriodicService`).
+    /// Gives back what past seconds left unspent and forgets idle counters; every minute or so
+    /// also clears expired slots from the database. Run every ~250 ms (`PeriodicService`).
     func settle(now: Int64) async throws {
-        let slot = now / 1_000
+        let second = now / 1_000
         holdings.withLock { holdings in
-            for (name, holding) in holdings where holding.slot < slot && holding.pending == nil {
-                if holding.unspent > 0 { hold(LimitReservation(subject: name, slot: holding.slot, count: holding.unspent)) }
-                holdings[name] = nil
+            for (key, var entry) in holdings where entry.holding.second < second && entry.holding.pending == nil {
+                if entry.holding.unspent > 0 {
+                    hold(LimitReservation(subject: entry.counter.name, slot: entry.counter.slot, count: entry.holding.unspent))
+                    entry.holding.granted = entry.holding.spent
+                }
+                // The second just past is kept for what it spent (how much the next asks for).
+                holdings[key] = entry.holding.second < second - 1 ? nil : entry
             }
         }
         let released = unspent.withLock { unspent in
@@ -155,7 +207,7 @@ final class ClusterLimiter: Sendable {
             unspent.withLock { $0.append(contentsOf: released) }
             throw error
         }
-        if slot % 60 == 0 { try await store.pruneLimitReservations(before: slot - 120) }
+        if second % 60 == 0 { try await store.pruneLimitReservations(now: second) }
     }
 }
 

@@ -16,12 +16,14 @@ enum PostgresMigrations {
         ),
     ]
 
-    /// Shared rate limits (`LimitReservationStore`).
+    /// Shared rate limits and quotas (`LimitReservationStore`). Not released before
+    /// `expires_at` was added, so changed in place.
     static let rateLimitSlots = """
         CREATE UNLOGGED TABLE rate_limit_slots (
             subject TEXT COLLATE "C" NOT NULL,
             slot BIGINT NOT NULL,
             reserved BIGINT NOT NULL,
+            expires_at BIGINT NOT NULL,
             PRIMARY KEY (subject, slot)
         );
         """

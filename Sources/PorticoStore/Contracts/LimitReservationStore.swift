@@ -1,17 +1,23 @@
-/// Rate limits shared by several instances on one database: capacity handed out
-/// as reservations counted in one-second slots, which each instance then spends
-/// on its own requests (`ClusterLimiter`, docs/scaling.md). Only PostgreSQL has
-/// this; one SQLite instance sees every request and needs no sharing.
+import PorticoCore
+
+/// Rate limits and quotas shared by several instances on one database: capacity
+/// handed out as reservations, which each instance then spends on its own
+/// requests (`ClusterLimiter`, docs/scaling.md). Only PostgreSQL has this; one
+/// SQLite instance sees every request and needs no sharing.
 package protocol LimitReservationStore: Sendable {
     /// Reserves up to `want` of `limit` for `subject` in `slot` (seconds since the epoch),
     /// so that the reservations in the `window` slots ending at `slot` never add up to more
     /// than `limit`; returns how many were reserved, 0 when the limit is spent. Reservations
     /// of one subject are decided one at a time, whichever instance asks.
     func reserve(subject: String, slot: Int64, window: Int64, limit: Int64, want: Int64) async throws -> Int64
+    /// The same for a quota over one period (`slot` is its start, in seconds): the period's
+    /// reservations start at the usage `committed` says was recorded before the first of
+    /// them (read once, in the same step), and never pass `quota`.
+    func reserve(quota subject: String, slot: Int64, quota: Int64, want: Int64, committed: CommittedUsage) async throws -> Int64
     /// Gives back reservations that were not spent, so other instances may have them.
     func release(_ unspent: [LimitReservation]) async throws
-    /// Forgets the slots before `slot` (no window reaches back that far).
-    func pruneLimitReservations(before slot: Int64) async throws
+    /// Forgets reservations no window or period reaches any more at `now` (seconds).
+    func pruneLimitReservations(now: Int64) async throws
 }
 
 /// Some reservations of one subject in one slot.
@@ -24,5 +30,21 @@ package struct LimitReservation: Sendable, Hashable {
         self.subject = subject
         self.slot = slot
         self.count = count
+    }
+}
+
+/// A tenant's committed usage of a metric over `[from, until)` (milliseconds): where a
+/// shared quota's count starts.
+package struct CommittedUsage: Sendable, Hashable {
+    package var scope: TenantScope
+    package var metric: String
+    package var from: Int64
+    package var until: Int64
+
+    package init(scope: TenantScope, metric: String, from: Int64, until: Int64) {
+        self.scope = scope
+        self.metric = metric
+        self.from = from
+        self.until = until
     }
 }

@@ -173,6 +173,37 @@ struct ClusterTests {
         await cluster.dispose()
     }
 
+    @Test func threeInstancesTogetherAdmitNoMoreThanADailyQuota() async throws {
+        var cluster = try await Cluster.make()
+        cluster.environment["PORTICO_PLANS"] = """
+            {"quota": {"name": "Quota", "currency": "usd", "base_price": 0, "overage_per_1000": null,
+              "live": {"per_second": null, "per_minute": null, "organization_per_minute": null, "daily_quota": 20},
+              "test": {"per_second": null, "per_minute": null, "organization_per_minute": null, "daily_quota": 20}}}
+            """
+        cluster.environment["PORTICO_BILLING_DEFAULT_PLAN"] = "quota"
+        let instances = [try await cluster.start()] + [try await cluster.start(), try await cluster.start()]
+        defer { for instance in instances { instance.process.end() } }
+        let key = try await instances[0].process.bannerTestKey()
+        for instance in instances { instance.process.drainStderr() }
+
+        // 60 requests at once, 20 to each instance: each alone would admit all of its 20.
+        let statuses = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+            for number in 0..<60 {
+                let url = instances[number % 3].url
+                group.addTask {
+                    let answer = try await HTTP.request("GET", "\(url)/v1/customers?limit=1", key: key)
+                    return (answer.status, answer.body["code"] as? String)
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let admitted = statuses.count { $0.0 == 200 }
+        #expect(admitted <= 20, "never more than the quota across instances (admitted \(admitted))")
+        #expect(admitted > 0)
+        #expect(statuses.allSatisfy { $0.0 == 200 || ($0.0 == 429 && $0.1 == "quota_exceeded") }, "\(statuses)")
+        await cluster.dispose()
+    }
+
     /// Creates a customer; returns the id of the `customer.created` event it committed.
     private static func createCustomer(on url: String, key: String, name: String) async throws -> String {
         let created = try await HTTP.request("POST", "\(url)/v1/customers", key: key, json: #"{"name":"\#(name)"}"#)

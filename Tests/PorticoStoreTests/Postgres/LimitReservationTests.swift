@@ -1,4 +1,5 @@
 import Foundation
+import PorticoCore
 import PorticoTestSupport
 import Testing
 
@@ -38,9 +39,42 @@ struct LimitReservationTests {
         #expect(try await stores[0].reserve(subject: "key k1 key-burst", slot: slot, window: 1, limit: 5, want: 5) == 5)
         #expect(try await stores[0].reserve(subject: "key k1 key-burst", slot: slot + 1, window: 1, limit: 5, want: 5) == 5)
 
-        // Pruning forgets whole slots (here, for the test, even ones a window still covers).
-        try await stores[0].pruneLimitReservations(before: slot + 3)
-        #expect(try await stores[1].reserve(subject: "key k1 key-minute", slot: slot + 61, window: 60, limit: 40, want: 40) == 7)
+        // Pruning forgets slots no window reaches any more: slot + 2's ends at slot + 62.
+        try await stores[0].pruneLimitReservations(now: slot + 61)
+        #expect(try await stores[1].reserve(subject: "key k1 key-minute", slot: slot + 61, window: 60, limit: 40, want: 40) == 0)
+        try await stores[0].pruneLimitReservations(now: slot + 63)
+        #expect(try await stores[1].reserve(subject: "key k1 key-minute", slot: slot + 63, window: 60, limit: 40, want: 40) == 7)
+        try? await TestPostgres.shared.dropDatabase(url.database)
+    }
+
+    @Test func aQuotaStartsFromTheUsageCommittedBeforeItsFirstReservation() async throws {
+        let url = try await TestPostgres.shared.createDatabase(migrated: true)
+        let stores = (0..<3).map { _ in PostgresStore(url: url, maximumConnections: 4, logger: TestPostgres.quietLogger) }
+        defer { for store in stores { try? store.close() } }
+        let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: stores[0]))
+        let day = QuotaPeriod.day.bounds(containing: Fixtures.now)
+        // 30 requests of today already committed.
+        try await stores[0].appendRequestLogs([], usage: [Fixtures.usageIncrement(scope, hourStart: day.start): 30], width: 86_400_000)
+        let committed = CommittedUsage(scope: scope, metric: UsageMetric.requests, from: day.start, until: day.end)
+        let subject = "quota \(scope.organizationId) test day"
+
+        let granted = try await withThrowingTaskGroup(of: Int64.self) { group in
+            for index in 0..<40 {
+                group.addTask {
+                    try await stores[index % 3].reserve(quota: subject, slot: day.start / 1_000, quota: 100, want: 4, committed: committed)
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(granted == 70, "a quota of 100 with 30 used leaves 70, however many instances ask")
+        // Usage committed later (by these very requests) is not counted a second time.
+        try await stores[0].appendRequestLogs([], usage: [Fixtures.usageIncrement(scope, hourStart: day.start): 70], width: 86_400_000)
+        #expect(try await stores[1].reserve(quota: subject, slot: day.start / 1_000, quota: 100, want: 1, committed: committed) == 0)
+        try await stores[1].release([LimitReservation(subject: subject, slot: day.start / 1_000, count: 3)])
+        #expect(try await stores[2].reserve(quota: subject, slot: day.start / 1_000, quota: 100, want: 5, committed: committed) == 3)
+        // The period's row lives until the period ends.
+        try await stores[0].pruneLimitReservations(now: day.end / 1_000)
+        #expect(try await stores[2].reserve(quota: subject, slot: day.start / 1_000, quota: 100, want: 5, committed: committed) == 0)
         try? await TestPostgres.shared.dropDatabase(url.database)
     }
 }
