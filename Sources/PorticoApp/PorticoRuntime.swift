@@ -353,6 +353,9 @@ public final class PorticoRuntime: Sendable {
     /// left them, or a client that vanished before its stream began); a minute's grace covers
     /// one being opened right now. One instance holds every listener (SQLite).
     func sweepListenerEndpoints() async throws {
+        // On PostgreSQL another instance may hold the connection this one does not see: sweeping
+        // would delete live listeners. A killed instance's are left (docs/scaling.md).
+        guard !isPostgres else { return }
         let cutoff = clock.nowMilliseconds - 60_000
         for endpoint in try await store.endpoints(urlPrefix: "https://\(ListenerHub.host)/")
         where endpoint.createdAt < cutoff && !listeners.isOpen(endpointID: endpoint.id) {

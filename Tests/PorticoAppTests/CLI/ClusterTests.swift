@@ -139,22 +139,44 @@ struct ClusterTests {
     }
 
     @Test func threeInstancesTogetherAdmitNoMoreThanAKeysLimit() async throws {
+        // 30 requests a minute per key, and no other limit in the way; 90 requests at once,
+        // 30 to each instance: each alone would admit all of its 30.
+        let (statuses, directory) = try await Self.requestsAtOnce(90, limits: #""per_minute": 30, "daily_quota": null"#)
+        let admitted = statuses.count { $0.status == 200 }
+        #expect(admitted <= 30, "the stated bound: never more than the limit across instances (admitted \(admitted))")
+        #expect(admitted > 0)
+        #expect(statuses.allSatisfy { $0.status == 200 || ($0.status == 429 && $0.code == "rate_limited") }, "\(statuses)")
+        // Three instances in one directory, each with a spill file of its own.
+        let spills = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.contains("-logspill") }
+        #expect(Set(spills) == ["portico.sqlite-logspill", "portico.sqlite-logspill.2", "portico.sqlite-logspill.3"])
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    @Test func threeInstancesTogetherAdmitNoMoreThanADailyQuota() async throws {
+        // 60 requests at once, 20 to each instance, on a daily quota of 20.
+        let (statuses, directory) = try await Self.requestsAtOnce(60, limits: #""per_minute": null, "daily_quota": 20"#)
+        let admitted = statuses.count { $0.status == 200 }
+        #expect(admitted <= 20, "never more than the quota across instances (admitted \(admitted))")
+        #expect(admitted > 0)
+        #expect(statuses.allSatisfy { $0.status == 200 || ($0.status == 429 && $0.code == "quota_exceeded") }, "\(statuses)")
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Starts three instances on a plan with `limits` (a key's `per_minute` and the tenant's
+    /// `daily_quota`, nothing else), sends `count` requests at once spread over them, stops
+    /// them; each answer's status and problem code, and the cluster's directory (left for the caller).
+    private static func requestsAtOnce(_ count: Int, limits: String) async throws -> (statuses: [(status: Int, code: String?)], directory: URL) {
         var cluster = try await Cluster.make()
-        // 30 requests a minute per key in test mode, and no other limit in the way.
-        cluster.environment["PORTICO_PLANS"] = """
-            {"shared": {"name": "Shared", "currency": "usd", "base_price": 0, "overage_per_1000": null,
-              "live": {"per_second": null, "per_minute": 30, "organization_per_minute": null, "daily_quota": null},
-              "test": {"per_second": null, "per_minute": 30, "organization_per_minute": null, "daily_quota": null}}}
-            """
+        let plan = #"{"name": "Shared", "currency": "usd", "base_price": 0, "overage_per_1000": null, "live": LIMITS, "test": LIMITS}"#
+            .replacingOccurrences(of: "LIMITS", with: #"{"per_second": null, "organization_per_minute": null, \#(limits)}"#)
+        cluster.environment["PORTICO_PLANS"] = #"{"shared": \#(plan)}"#
         cluster.environment["PORTICO_BILLING_DEFAULT_PLAN"] = "shared"
         let instances = [try await cluster.start()] + [try await cluster.start(), try await cluster.start()]
         defer { for instance in instances { instance.process.end() } }
         let key = try await instances[0].process.bannerTestKey()
         for instance in instances { instance.process.drainStderr() }
-
-        // 90 requests at once, 30 to each instance: each alone would admit all of its 30.
-        let statuses = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
-            for number in 0..<90 {
+        let statuses = try await withThrowingTaskGroup(of: (status: Int, code: String?).self) { group in
+            for number in 0..<count {
                 let url = instances[number % 3].url
                 group.addTask {
                     let answer = try await HTTP.request("GET", "\(url)/v1/customers?limit=1", key: key)
@@ -163,45 +185,8 @@ struct ClusterTests {
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
-        let admitted = statuses.count { $0.0 == 200 }
-        // Three instances in one directory, each with a spill file of its own.
-        let spills = try FileManager.default.contentsOfDirectory(atPath: cluster.directory.path).filter { $0.contains("-logspill") }
-        #expect(Set(spills) == ["portico.sqlite-logspill", "portico.sqlite-logspill.2", "portico.sqlite-logspill.3"])
-        #expect(admitted <= 30, "the stated bound: never more than the limit across instances (admitted \(admitted))")
-        #expect(admitted > 0)
-        #expect(statuses.allSatisfy { $0.0 == 200 || ($0.0 == 429 && $0.1 == "rate_limited") }, "\(statuses)")
-        await cluster.dispose()
-    }
-
-    @Test func threeInstancesTogetherAdmitNoMoreThanADailyQuota() async throws {
-        var cluster = try await Cluster.make()
-        cluster.environment["PORTICO_PLANS"] = """
-            {"quota": {"name": "Quota", "currency": "usd", "base_price": 0, "overage_per_1000": null,
-              "live": {"per_second": null, "per_minute": null, "organization_per_minute": null, "daily_quota": 20},
-              "test": {"per_second": null, "per_minute": null, "organization_per_minute": null, "daily_quota": 20}}}
-            """
-        cluster.environment["PORTICO_BILLING_DEFAULT_PLAN"] = "quota"
-        let instances = [try await cluster.start()] + [try await cluster.start(), try await cluster.start()]
-        defer { for instance in instances { instance.process.end() } }
-        let key = try await instances[0].process.bannerTestKey()
-        for instance in instances { instance.process.drainStderr() }
-
-        // 60 requests at once, 20 to each instance: each alone would admit all of its 20.
-        let statuses = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
-            for number in 0..<60 {
-                let url = instances[number % 3].url
-                group.addTask {
-                    let answer = try await HTTP.request("GET", "\(url)/v1/customers?limit=1", key: key)
-                    return (answer.status, answer.body["code"] as? String)
-                }
-            }
-            return try await group.reduce(into: []) { $0.append($1) }
-        }
-        let admitted = statuses.count { $0.0 == 200 }
-        #expect(admitted <= 20, "never more than the quota across instances (admitted \(admitted))")
-        #expect(admitted > 0)
-        #expect(statuses.allSatisfy { $0.0 == 200 || ($0.0 == 429 && $0.1 == "quota_exceeded") }, "\(statuses)")
-        await cluster.dispose()
+        try? await TestPostgres.shared.dropDatabase(cluster.database)
+        return (statuses, cluster.directory)
     }
 
     /// Creates a customer; returns the id of the `customer.created` event it committed.
