@@ -243,7 +243,7 @@ func backgroundServices(runtime: PorticoRuntime, tls: ServerTLS? = nil) -> [any 
     // Services stop in reverse order: the dispatcher before the client it uses.
     return [
         runtime.proxy,
-        HangupReloader(runtime: runtime, tls: tls),
+        HangupReloader(reload: ConfigurationReload(runtime: runtime, tls: tls)),
         PeriodicService(
             name: "identity-key-refresh",
             interval: .seconds(10),
@@ -331,7 +331,9 @@ func backgroundServices(runtime: PorticoRuntime, tls: ServerTLS? = nil) -> [any 
             ]
         } ?? [])
         // On PostgreSQL, other instances' commits: their deliveries, mail and key changes.
-        + ((runtime.store as? PostgresStore).map { [ChangeFeed(store: $0, authenticator: runtime.authenticator)] } ?? [])
+        + ((runtime.store as? PostgresStore).map {
+            [ChangeFeed(store: $0, authenticator: runtime.authenticator, reload: ConfigurationReload(runtime: runtime, tls: tls))]
+        } ?? [])
         // On PostgreSQL, shared rate-limit reservations a past second left unspent go back.
         + (runtime.admission.cluster.map { cluster in
             [

@@ -13,6 +13,10 @@ package enum StoreChange: String, Sendable, CaseIterable {
     /// A key or an organization changed (created, revoked, rolled, suspended, plan or
     /// settings): key caches drop what they hold.
     case keys
+    /// An operator reloaded the configuration (SIGHUP) on one instance: the others read
+    /// theirs again too. Sent with the sender's `instanceID` (`configuration:ID`), so the
+    /// sender does not reload a second time.
+    case configuration
 }
 
 extension PostgresStore {
@@ -27,7 +31,10 @@ extension PostgresStore {
     /// change calls `keysChanged` (the key cache). A lost connection is opened again after a
     /// second; since a notification sent meanwhile is lost, every waiter is woken and
     /// `keysChanged` called once the listener is back (what was missed is looked at anew).
-    package func followChanges(keysChanged: @escaping @Sendable () async -> Void) async {
+    package func followChanges(
+        keysChanged: @escaping @Sendable () async -> Void,
+        configurationChanged: @escaping @Sendable () async -> Void = {}
+    ) async {
         while !Task.isCancelled {
             do {
                 try await client.withConnection { connection in
@@ -37,6 +44,10 @@ extension PostgresStore {
                         mailQueued.fire()
                         await keysChanged()
                         for try await notification in notifications {
+                            if notification.payload.hasPrefix(StoreChange.configuration.rawValue + ":") {
+                                if notification.payload != Self.configurationPayload(instanceID) { await configurationChanged() }
+                                continue
+                            }
                             guard let change = StoreChange(rawValue: notification.payload) else { continue }
                             if let signal = signal(for: change) { signal.fire() } else { await keysChanged() }
                         }
@@ -49,4 +60,13 @@ extension PostgresStore {
             try? await Task.sleep(for: .seconds(1))
         }
     }
+
+    /// Tells every other instance to read its configuration again (after this one did, on SIGHUP).
+    package func announceConfigurationReload() async throws {
+        _ = try await read { connection in
+            try await connection.run("SELECT pg_notify(\(Self.changeChannel), \(Self.configurationPayload(instanceID)))", logger: logger)
+        }
+    }
+
+    private static func configurationPayload(_ instanceID: String) -> String { "\(StoreChange.configuration.rawValue):\(instanceID)" }
 }

@@ -159,7 +159,7 @@ extension PostgresStore {
         switch change {
         case .deliveries: deliveriesQueued
         case .mail: mailQueued
-        case .keys: nil
+        case .keys, .configuration: nil
         }
     }
 

@@ -162,6 +162,37 @@ struct ClusterTests {
         try? FileManager.default.removeItem(at: directory)
     }
 
+    @Test func aReloadSentToOneInstanceReachesTheOthers() async throws {
+        var cluster = try await Cluster.make()
+        let file = cluster.directory.appendingPathComponent("portico.json")
+        try Data(#"{"gateway": {"routes": []}}"#.utf8).write(to: file)
+        cluster.environment["PORTICO_CONFIG"] = file.path
+        let first = try await cluster.start()
+        let key = try await first.process.bannerTestKey()
+        first.process.drainStderr()
+        defer { first.process.end() }
+        let second = try await cluster.start()
+        second.process.drainStderr()
+        defer { second.process.end() }
+        #expect(try await HTTP.request("GET", "\(second.url)/v1/orders/1", key: key).body["code"] as? String == "route_not_found")
+
+        // A route added to the file; only the first instance is sent SIGHUP.
+        let route =
+            #"{"path": "/v1/orders/{id}", "methods": ["GET"], "upstream": "http://127.0.0.1:9", "test_upstream": "http://127.0.0.1:9", "scopes": ["orders:read"]}"#
+        try Data(#"{"gateway": {"scopes": {"orders:read": "Read orders"}, "routes": [\#(route)]}}"#.utf8).write(to: file)
+        first.process.child.signal(SIGHUP)
+        let deadline = ContinuousClock.now + .seconds(10)
+        var code: String?
+        repeat {
+            try await Task.sleep(for: .milliseconds(50))
+            code = try await HTTP.request("GET", "\(second.url)/v1/orders/1", key: key).body["code"] as? String
+        } while code == "route_not_found" && ContinuousClock.now < deadline
+        let firstCode = try await HTTP.request("GET", "\(first.url)/v1/orders/1", key: key).body["code"] as? String
+        #expect(firstCode != "route_not_found", "the first instance reloaded (\(firstCode ?? "no code"))")
+        #expect(code != "route_not_found", "the second instance serves the route (its upstream is down: \(code ?? "no code"))")
+        await cluster.dispose()
+    }
+
     /// Starts three instances on a plan with `limits` (a key's `per_minute` and the tenant's
     /// `daily_quota`, nothing else), sends `count` requests at once spread over them, stops
     /// them; each answer's status and problem code, and the cluster's directory (left for the caller).
