@@ -165,6 +165,7 @@ let package = Package(
                 "PorticoApp",
                 "PorticoCore",
                 "PorticoStore",
+                "PorticoPostgres",
                 "PorticoTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),

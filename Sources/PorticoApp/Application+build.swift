@@ -335,13 +335,7 @@ func backgroundServices(runtime: PorticoRuntime, tls: ServerTLS? = nil) -> [any 
             [ChangeFeed(store: $0, authenticator: runtime.authenticator, reload: ConfigurationReload(runtime: runtime, tls: tls))]
         } ?? [])
         // On PostgreSQL, shared rate-limit reservations a past second left unspent go back.
-        + (runtime.admission.cluster.map { cluster in
-            [
-                PeriodicService(name: "shared-limits", interval: .milliseconds(250), runOnShutdown: true, logger: runtime.logger) {
-                    [clock = runtime.clock] in try await cluster.settle(now: clock.nowMilliseconds)
-                }
-            ]
-        } ?? [])
+        + (runtime.admission.cluster.map { [SharedLimitsService(limiter: $0, clock: runtime.clock, logger: runtime.logger)] } ?? [])
 }
 
 /// Runs the application until SIGTERM or SIGINT, then stops accepting

@@ -11,13 +11,15 @@ extension PostgresStore: LimitReservationStore {
     package func reserve(subject: String, slot: Int64, window: Int64, limit: Int64, want: Int64) async throws -> Int64 {
         try await write { connection in
             // One decision at a time per subject: the sum below and the insert after it are one step.
+            // Every window holding `slot` is counted, those ending after it too: a reservation
+            // for a second just past (a request that waited) must not overfill a later window.
             try await Self.lock(subject, connection, logger)
             let reserved =
                 try await connection.value(
                     Int64.self,
                     """
                     SELECT COALESCE(sum(reserved), 0)::bigint FROM rate_limit_slots
-                    WHERE subject = \(subject) AND slot > \(slot - window) AND slot <= \(slot)
+                    WHERE subject = \(subject) AND slot > \(slot - window) AND slot < \(slot + window)
                     """,
                     logger: logger
                 ) ?? 0
@@ -70,19 +72,25 @@ extension PostgresStore: LimitReservationStore {
 
     package func release(_ unspent: [LimitReservation]) async throws {
         guard !unspent.isEmpty else { return }
-        // One statement each, outside a transaction: a release waits for no other row's lock.
-        _ = try await read { connection in
-            for reservation in unspent {
-                try await connection.run(
-                    """
-                    UPDATE rate_limit_slots SET reserved = GREATEST(reserved - \(reservation.count), 0)
-                    WHERE subject = \(reservation.subject) AND slot = \(reservation.slot)
-                    """,
-                    logger: logger
-                )
-            }
-            return 0
+        var counts: [LimitSlotKey: Int64] = [:]
+        for reservation in unspent { counts[LimitSlotKey(subject: reservation.subject, slot: reservation.slot), default: 0] += reservation.count }
+        let keys = counts.keys.sorted { ($0.subject, $0.slot) < ($1.subject, $1.slot) }
+        // One statement: all of it goes back, or none (and the caller tries again), never part twice.
+        try await write { connection in
+            try await connection.run(
+                """
+                UPDATE rate_limit_slots r SET reserved = GREATEST(r.reserved - v.count, 0)
+                FROM unnest(\(keys.map(\.subject))::text[], \(keys.map(\.slot))::bigint[], \(keys.map { counts[$0]! })::bigint[]) AS v(subject, slot, count)
+                WHERE r.subject = v.subject AND r.slot = v.slot
+                """,
+                logger: logger
+            )
         }
+    }
+
+    private struct LimitSlotKey: Hashable {
+        var subject: String
+        var slot: Int64
     }
 
     package func pruneLimitReservations(now: Int64) async throws {

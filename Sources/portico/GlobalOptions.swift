@@ -79,7 +79,7 @@ struct GlobalOptions: ParsableArguments {
 enum CLI {
     /// Prints to stderr and exits non-zero: the CLI's one way to fail.
     static func fail(_ message: String, code: Int32 = 2) -> Never {
-        FileHandle.standardError.write(Data("portico: \(message)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("portico: \(message)\n".utf8))
         exit(code)
     }
 
@@ -125,11 +125,11 @@ enum CLI {
 
     /// Writes one line to stdout unbuffered (callers parse it the moment it appears).
     static func printLine(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        try? FileHandle.standardOutput.write(contentsOf: Data((line + "\n").utf8))
     }
 
     static func printError(_ message: String) {
-        FileHandle.standardError.write(Data("\(message)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("\(message)\n".utf8))
     }
 
     nonisolated(unsafe) private static var loggingBootstrapped = false

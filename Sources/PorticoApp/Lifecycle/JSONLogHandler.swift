@@ -29,6 +29,8 @@ public struct JSONLogHandler: LogHandler {
         }
         guard var line = try? JSONCoding.encoder.encode(object) else { return }
         line.append(0x0A)
-        FileHandle.standardError.write(line)
+        // The throwing write: a closed stderr (a supervisor's log pipe gone) loses the line,
+        // where `write(_:)` would crash the server on its next log line.
+        try? FileHandle.standardError.write(contentsOf: line)
     }
 }

@@ -137,9 +137,12 @@ final class AdmissionControl: Sendable {
         for policy in [burst, minute] {
             guard let policy else { continue }
             let counter = ClusterLimiter.counter(key.subject, policy, now: now)
-            if await cluster.admit(counter, now: now) {
+            switch await cluster.admit(counter, now: now) {
+            case .reserved:
                 counted.append(counter)
                 continue
+            case .unchecked: continue
+            case .refused: break
             }
             for counter in counted { cluster.refund(counter, at: now) }
             limiter.refund(key, burst: burst != nil, minute: minute != nil, now: now)
@@ -159,7 +162,7 @@ final class AdmissionControl: Sendable {
         states: inout [LimitState]
     ) async -> Bool {
         guard let cluster else { return true }
-        guard await cluster.admit(ClusterLimiter.counter(quota: quota, of: principal.tenant, period: period, now: now), now: now) else {
+        guard await cluster.admit(ClusterLimiter.counter(quota: quota, of: principal.tenant, period: period, now: now), now: now).admits else {
             if let state = states.last { Self.markRefused(state.policy, retryAfter: max(1, state.resetSeconds), in: &states) }
             return false
         }

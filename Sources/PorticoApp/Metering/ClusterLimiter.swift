@@ -26,9 +26,12 @@ import Synchronization
 /// back within ~250 ms after their second). An instance killed with SIGKILL
 /// keeps what it held unspent until the window passes (a minute at most), or
 /// for a quota, for the rest of the period (at most a quarter of the quota,
-/// and only while it was that busy). If the database cannot be asked, requests
-/// are admitted on the instance's own limits alone (logged): limits never
-/// take the API down.
+/// and only while it was that busy); a graceful stop gives everything back.
+/// If the database fails or does not answer within `answerTimeout`, requests
+/// are admitted on the instance's own limits alone (`.unchecked`, logged):
+/// limits never take the API down nor hold a request longer than that. A
+/// reservation for a second just past counts every window holding it, so it
+/// cannot overfill a later window (`LimitReservationStore.reserve`).
 ///
 /// Each instance still applies its own limiter (`RateLimiter`, `QuotaLedger`)
 /// first, which gives the `RateLimit` headers their figures; this is the
@@ -42,9 +45,25 @@ final class ClusterLimiter: Sendable {
         var window: Int64
         var limit: Int64
         var committed: CommittedUsage?
-
-        var key: String { "\(name)@\(slot)" }
     }
+
+    /// What `admit` decided.
+    enum Decision: Sendable, Equatable {
+        /// Counted against a reservation this instance holds.
+        case reserved
+        /// The database could not be asked in time: admitted on this instance's own limits, not counted.
+        case unchecked
+        case refused
+
+        var admits: Bool { self != .refused }
+    }
+
+    /// How long a request waits for the database's answer before it goes on unchecked.
+    /// Long enough for a loaded database (a new pool's first connection included), short
+    /// enough that a hung one holds no request for long.
+    static let answerTimeout: Duration = .seconds(5)
+    /// Reservations waiting to go back while the database is away, at most.
+    private static let maximumUnreleased = 10_000
 
     /// What this instance holds of one counter in one second.
     private struct Holding: Sendable {
@@ -55,7 +74,11 @@ final class ClusterLimiter: Sendable {
         var spentBefore: Int64 = 0
         /// The database said the limit is spent for this second.
         var exhausted = false
+        /// Requests admitted unchecked this second (the database did not answer): their refunds give back nothing.
+        var unchecked: Int64 = 0
+        /// The reservation being asked for, which requests wait on, and its number.
         var pending: Task<Int64?, Never>?
+        var pendingNumber: UInt64 = 0
 
         var unspent: Int64 { granted - spent }
     }
@@ -66,8 +89,10 @@ final class ClusterLimiter: Sendable {
         case wait(Task<Int64?, Never>)
     }
 
+    /// By counter name: the counter (its current slot) and what is held of it this second.
     private let holdings = Mutex<[String: (counter: Counter, holding: Holding)]>([:])
     private let unspent = Mutex<[LimitReservation]>([])
+    private let reservations = Atomic<UInt64>(0)
     private let store: any LimitReservationStore
     private let logger: Logger
 
@@ -94,19 +119,25 @@ final class ClusterLimiter: Sendable {
     }
 
     /// Whether one more request fits `counter` across every instance at `now`; counts it when it does.
-    func admit(_ counter: Counter, now: Int64) async -> Bool {
+    func admit(_ counter: Counter, now: Int64) async -> Decision {
         var second = now / 1_000
-        let key = counter.key
+        var counter = counter
+        let key = counter.name
         while true {
             let step: Step = holdings.withLock { holdings in
                 var holding = holdings[key]?.holding ?? Holding(second: second)
                 if holding.second < second {
-                    if holding.unspent > 0 { hold(LimitReservation(subject: counter.name, slot: counter.slot, count: holding.unspent)) }
+                    // What the past second left goes back to the slot it was reserved in.
+                    if let held = holdings[key]?.counter, holding.unspent > 0 {
+                        hold(LimitReservation(subject: held.name, slot: held.slot, count: holding.unspent))
+                    }
                     let spentBefore = holding.second == second - 1 ? holding.spent : 0
                     holding = Holding(second: second)
                     holding.spentBefore = spentBefore
-                } else if holding.second > second {
-                    second = holding.second  // a late request counts in the second it is admitted in
+                } else if holding.second > second, let held = holdings[key]?.counter {
+                    // A late request counts in the second (and slot) it is admitted in.
+                    second = holding.second
+                    counter = held
                 }
                 defer { holdings[key] = (counter, holding) }
                 if holding.unspent > 0 {
@@ -116,16 +147,25 @@ final class ClusterLimiter: Sendable {
                 if holding.exhausted { return .refused }
                 if let pending = holding.pending { return .wait(pending) }
                 let want = max(1, min(max(holding.spentBefore, holding.granted), counter.limit / 4))
-                let task = reservation(counter, second: second, want: want)
+                let number = reservations.add(1, ordering: .relaxed).newValue
+                let task = reservation(counter, second: second, want: want, number: number)
                 holding.pending = task
+                holding.pendingNumber = number
                 return .wait(task)
             }
             switch step {
-            case .admitted: return true
-            case .refused: return false
+            case .admitted: return .reserved
+            case .refused: return .refused
             case .wait(let task):
-                // nil: the database could not be asked; this instance's own limit decided.
-                guard await task.value != nil else { return true }
+                guard await task.value == nil else { continue }
+                // The database could not be asked: this instance's own limit decided.
+                holdings.withLock { holdings in
+                    if var entry = holdings[key], entry.holding.second == second {
+                        entry.holding.unchecked += 1
+                        holdings[key] = entry
+                    }
+                }
+                return .unchecked
             }
         }
     }
@@ -133,50 +173,75 @@ final class ClusterLimiter: Sendable {
     /// Gives back one request `admit` counted at `at` (a later limit refused it).
     func refund(_ counter: Counter, at: Int64) {
         holdings.withLock { holdings in
-            if var entry = holdings[counter.key], entry.holding.second == at / 1_000, entry.holding.spent > 0 {
-                entry.holding.spent -= 1
-                holdings[counter.key] = entry
-            } else {
+            guard var entry = holdings[counter.name], entry.holding.second == at / 1_000 else {
                 hold(LimitReservation(subject: counter.name, slot: counter.slot, count: 1))
+                return
+            }
+            if entry.holding.unchecked > 0 {
+                entry.holding.unchecked -= 1  // counted nowhere: nothing to give back
+            } else if entry.holding.spent > 0 {
+                entry.holding.spent -= 1
+            }
+            holdings[counter.name] = entry
+        }
+    }
+
+    /// Asks the database for `want` more of `counter`. The task answers with what was granted,
+    /// or nil when the database failed or did not answer within `answerTimeout`: requests
+    /// must not wait on a database that hangs. Whatever it grants, even after that, is added
+    /// to the holding of `second` or given back (`give`).
+    private func reservation(_ counter: Counter, second: Int64, want: Int64, number: UInt64) -> Task<Int64?, Never> {
+        Task {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Int64?, Never>) in
+                let answered = Atomic<Bool>(false)
+                let answer: @Sendable (Int64?) -> Void = { value in
+                    if !answered.exchange(true, ordering: .acquiringAndReleasing) { continuation.resume(returning: value) }
+                }
+                Task {
+                    var granted: Int64?
+                    do {
+                        granted = try await self.reserve(counter, want: want)
+                    } catch {
+                        self.logger.warning("shared rate limit unavailable; admitting on this instance's limits", metadata: ["error": "\(error)"])
+                    }
+                    self.give(granted, of: counter, second: second, number: number)
+                    answer(granted)
+                }
+                Task {
+                    try? await Task.sleep(for: Self.answerTimeout)
+                    if !answered.load(ordering: .acquiring) {
+                        self.logger.warning("shared rate limit did not answer in time; admitting on this instance's limits")
+                        self.give(nil, of: counter, second: second, number: number)
+                    }
+                    answer(nil)
+                }
             }
         }
     }
 
-    /// Asks the database for `want` more of `counter`; what it grants is added to the
-    /// holding of `second` (or, if that second has passed meanwhile, given back).
-    private func reservation(_ counter: Counter, second: Int64, want: Int64) -> Task<Int64?, Never> {
-        Task {
-            let granted: Int64?
-            do {
-                if let committed = counter.committed {
-                    granted = try await store.reserve(quota: counter.name, slot: counter.slot, quota: counter.limit, want: want, committed: committed)
-                } else {
-                    granted = try await store.reserve(
-                        subject: counter.name,
-                        slot: counter.slot,
-                        window: counter.window,
-                        limit: counter.limit,
-                        want: want
-                    )
-                }
-            } catch {
-                logger.warning("shared rate limit unavailable; admitting on this instance's limits", metadata: ["error": "\(error)"])
-                granted = nil
+    /// Adds what the database granted to the holding of `second`, or gives it back when that
+    /// holding has moved on; ends reservation `number`'s wait (nil: nothing granted).
+    private func give(_ granted: Int64?, of counter: Counter, second: Int64, number: UInt64) {
+        holdings.withLock { holdings in
+            guard var entry = holdings[counter.name], entry.holding.second == second, entry.counter.slot == counter.slot else {
+                if let granted, granted > 0 { hold(LimitReservation(subject: counter.name, slot: counter.slot, count: granted)) }
+                return
             }
-            holdings.withLock { holdings in
-                guard var entry = holdings[counter.key], entry.holding.second == second else {
-                    if let granted, granted > 0 { hold(LimitReservation(subject: counter.name, slot: counter.slot, count: granted)) }
-                    return
-                }
-                entry.holding.pending = nil
-                if let granted {
-                    entry.holding.granted += granted
-                    entry.holding.exhausted = granted == 0
-                }
-                holdings[counter.key] = entry
+            let waitedOn = entry.holding.pendingNumber == number && entry.holding.pending != nil
+            if waitedOn { entry.holding.pending = nil }
+            if let granted {
+                entry.holding.granted += granted
+                if waitedOn { entry.holding.exhausted = granted == 0 }
             }
-            return granted
+            holdings[counter.name] = entry
         }
+    }
+
+    private func reserve(_ counter: Counter, want: Int64) async throws -> Int64 {
+        if let committed = counter.committed {
+            return try await store.reserve(quota: counter.name, slot: counter.slot, quota: counter.limit, want: want, committed: committed)
+        }
+        return try await store.reserve(subject: counter.name, slot: counter.slot, window: counter.window, limit: counter.limit, want: want)
     }
 
     private func hold(_ reservation: LimitReservation) {
@@ -184,9 +249,10 @@ final class ClusterLimiter: Sendable {
     }
 
     /// Gives back what past seconds left unspent and forgets idle counters; every minute or so
-    /// also clears expired slots from the database. Run every ~250 ms (`PeriodicService`).
-    func settle(now: Int64) async throws {
-        let second = now / 1_000
+    /// also clears expired slots from the database. Run every ~250 ms (`SharedLimitsService`);
+    /// `final` (at shutdown) gives back the current second's too.
+    func settle(now: Int64, final: Bool = false) async throws {
+        let second = final ? Int64.max : now / 1_000
         holdings.withLock { holdings in
             for (key, var entry) in holdings where entry.holding.second < second && entry.holding.pending == nil {
                 if entry.holding.unspent > 0 {
@@ -202,12 +268,14 @@ final class ClusterLimiter: Sendable {
             return unspent
         }
         do {
-            try await store.release(released.sorted { ($0.subject, $0.slot) < ($1.subject, $1.slot) })
+            // One atomic statement: a failed release is retried whole, never in part twice.
+            try await store.release(released)
         } catch {
-            unspent.withLock { $0.append(contentsOf: released) }
+            // Kept for the next try, up to a bound: what is dropped stays reserved (a refusal too many, never an admission).
+            unspent.withLock { $0 = Array((released + $0).suffix(Self.maximumUnreleased)) }
             throw error
         }
-        if second % 60 == 0 { try await store.pruneLimitReservations(now: second) }
+        if !final, (now / 1_000) % 60 == 0 { try await store.pruneLimitReservations(now: now / 1_000) }
     }
 }
 

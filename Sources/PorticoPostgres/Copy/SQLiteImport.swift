@@ -111,8 +111,14 @@ package struct SQLiteImport: Sendable {
                 let tableSources = sources[whole.name] ?? []
                 var table = whole
                 if let columns = tableSources.first?.columns { table.columns.removeAll { !columns.contains($0.name) } }
+                var counted = 0
                 for source in tableSources {
                     try await copy(source.name, into: table, from: snapshot, connection, &copied)
+                    // Counted apart from the paging, in the same snapshot: a row the paging skipped shows.
+                    counted += try await snapshot.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM \(source.name)") ?? 0 }
+                }
+                guard counted == copied.rows else {
+                    throw Failure.verification(expected: TableResult(table: whole.name, rows: counted, checksum: copied.checksum), found: copied)
                 }
                 try await table.restartIdentities(connection, logger: target.logger)
                 let found = try await table.digest(connection, logger: target.logger)
@@ -203,8 +209,9 @@ package struct SQLiteImport: Sendable {
                     column.bind(table.selfReferences.contains(column.name) ? .null : cells[index], to: &bindings)
                 }
                 tuples.append("(\(placeholders.joined(separator: ", ")))")
-                let referencing = table.columns.indices.filter { table.selfReferences.contains(table.columns[$0].name) && cells[$0] != .null }
-                if !referencing.isEmpty {
+                // Every self-reference column's value, in column order (NULLs too, so each keeps its column).
+                let referencing = table.columns.indices.filter { table.selfReferences.contains(table.columns[$0].name) }
+                if referencing.contains(where: { cells[$0] != .null }) {
                     laterUpdates.append((table.primaryKeyIndices.map { cells[$0] }, referencing.map { cells[$0] }))
                 }
             }

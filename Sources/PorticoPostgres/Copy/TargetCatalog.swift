@@ -73,7 +73,8 @@ struct TargetTable: Sendable {
 
     var primaryKeyIndices: [Int] { primaryKey.map { key in columns.firstIndex { $0.name == key }! } }
 
-    /// Sets the self-references held back while copying, by primary key.
+    /// Sets the self-references held back while copying, by primary key: `values` holds every
+    /// self-reference column's value in column order (those still NULL are left so).
     func setSelfReferences(_ updates: [(key: [Cell], values: [Cell])], _ connection: PostgresConnection, logger: Logger) async throws {
         let referencing = columns.filter { selfReferences.contains($0.name) }
         let keys = primaryKeyIndices.map { columns[$0] }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import PorticoTestSupport
+import Synchronization
 import Testing
 
 /// Several `portico serve` processes on one PostgreSQL database (issue 22,
@@ -12,6 +13,12 @@ struct ClusterTests {
         let directory: URL
         let database: String
         var environment: [String: String]
+        /// Every process started, so `dispose` stops them before their database goes.
+        let started = Started()
+
+        final class Started: Sendable {
+            let processes = Mutex<[PorticoProcess.Running]>([])
+        }
 
         static func make() async throws -> Cluster {
             let directory = try PorticoProcess.temporaryDirectory("cluster")
@@ -36,11 +43,16 @@ struct ClusterTests {
 
         func start() async throws -> (process: PorticoProcess.Running, url: String) {
             let process = try PorticoProcess.Running(["serve", "--port", "0"], environment: environment)
+            started.processes.withLock { $0.append(process) }
             let url = try #require(await process.firstLine().split(separator: " ").last.map(String.init))
             return (process, url)
         }
 
+        /// Stops the instances still running (SIGTERM, waiting for each), then drops their
+        /// database and directory: an instance whose database is dropped first can wait
+        /// on it for good while stopping (see the note of issue 22).
         func dispose() async {
+            for process in started.processes.withLock({ $0 }) where process.child.isRunning { _ = await process.stop() }
             try? FileManager.default.removeItem(at: directory)
             try? await TestPostgres.shared.dropDatabase(database)
         }
@@ -52,8 +64,7 @@ struct ClusterTests {
         let key = try await first.process.bannerTestKey()
         first.process.drainStderr()
 
-        // The first four deliveries are answered slowly: whoever sends them is mid-attempt for 20 s,
-        // long enough to start two more instances on a loaded machine before it is killed.
+        // The first four deliveries are answered slowly: whoever sends them is mid-attempt for 20 s.
         let slow = WebhookReceiver.Script { $0 <= 4 ? .init(delay: .seconds(20)) : .init() }
         try await WebhookReceiver.with(slow) { receiver in
             let endpoint = try await HTTP.request(
@@ -70,13 +81,15 @@ struct ClusterTests {
                 events.insert(try await Self.createCustomer(on: first.url, key: key, name: "first \(number)"))
             }
             let inFlight = try await receiver.waitFor(4)
+            // Killed while all four are in flight (the receiver holds each for 20 s): the two
+            // instances started next must take them over, but only once their lease has ended.
+            #expect(await first.process.stop(SIGKILL) == SIGKILL)
             let second = try await cluster.start()
             second.process.drainStderr()
             defer { second.process.end() }
             let third = try await cluster.start()
             third.process.drainStderr()
             defer { third.process.end() }
-            #expect(await first.process.stop(SIGKILL) == SIGKILL)
             let orphaned = Set(inFlight.prefix(4).compactMap(\.webhookID))
 
             // Traffic goes on through the other two, concurrently.
@@ -203,7 +216,6 @@ struct ClusterTests {
         cluster.environment["PORTICO_PLANS"] = #"{"shared": \#(plan)}"#
         cluster.environment["PORTICO_BILLING_DEFAULT_PLAN"] = "shared"
         let instances = [try await cluster.start()] + [try await cluster.start(), try await cluster.start()]
-        defer { for instance in instances { instance.process.end() } }
         let key = try await instances[0].process.bannerTestKey()
         for instance in instances { instance.process.drainStderr() }
         let statuses = try await withThrowingTaskGroup(of: (status: Int, code: String?).self) { group in
@@ -216,6 +228,7 @@ struct ClusterTests {
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
+        for instance in instances { _ = await instance.process.stop() }
         try? await TestPostgres.shared.dropDatabase(cluster.database)
         return (statuses, cluster.directory)
     }

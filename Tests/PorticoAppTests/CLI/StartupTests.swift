@@ -76,6 +76,21 @@ import Glibc
         }
     }
 
+    /// A supervisor's log pipe that goes away must not take the server with it: the next
+    /// log line is lost, not fatal (it was a crash in `FileHandle.write`).
+    @Test func aClosedStderrLosesLogLinesButNotTheServer() async throws {
+        let directory = try PorticoProcess.temporaryDirectory("stderr")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let server = try PorticoProcess.Running(["serve", "--port", "0", "--database", directory.appendingPathComponent("p.sqlite").path])
+        let url = try #require(await server.firstLine().split(separator: " ").last.map(String.init))
+        try server.child.stderr?.close()
+        // SIGHUP without a config file logs an error line: written to a pipe nobody reads any more.
+        server.child.signal(SIGHUP)
+        server.child.signal(SIGHUP)
+        #expect(try await HTTP.request("GET", "\(url)/healthz").status == 200)
+        #expect(await server.stop() == 0, "and it still stops cleanly")
+    }
+
     @Test func sandboxRemovesFoldersOfKilledSandboxes() async throws {
         let temporary = FileManager.default.temporaryDirectory
         let dead = try ChildProcess("/bin/true", [], environment: [:])

@@ -81,6 +81,8 @@ struct PostgresCopyTests {
         // New writes go on from the copied rows.
         let next = try await HTTP.request("POST", "\(moved)/v1/customers", key: newKey, json: #"{"name":"After the move"}"#)
         #expect(next.status == 200, "\(next.body)")
+        // Stopped before its database is dropped (the deferred drop).
+        #expect(await server.stop() == 0)
     }
 
     @Test func aDatabaseWithDataPostgreSQLCannotHoldIsRefusedWithNothingWritten() async throws {

@@ -78,3 +78,22 @@ struct LimitReservationTests {
         try? await TestPostgres.shared.dropDatabase(url.database)
     }
 }
+
+extension LimitReservationTests {
+    @Test func aLateReservationCannotOverfillALaterWindowAndReleasesAddUp() async throws {
+        let url = try await TestPostgres.shared.createDatabase(migrated: true)
+        let store = PostgresStore(url: url, maximumConnections: 2, logger: TestPostgres.quietLogger)
+        defer { try? store.close() }
+        let slot: Int64 = 1_800_000_000
+        #expect(try await store.reserve(subject: "s", slot: slot + 41, window: 60, limit: 100, want: 50) == 50)
+        #expect(try await store.reserve(subject: "s", slot: slot + 101, window: 60, limit: 100, want: 100) == 100)
+        // A request that waited asks for second 100: the window 42…101 already holds 100.
+        #expect(try await store.reserve(subject: "s", slot: slot + 100, window: 60, limit: 100, want: 50) == 0)
+        // Two releases of one slot in one batch both count.
+        try await store.release([
+            LimitReservation(subject: "s", slot: slot + 101, count: 3), LimitReservation(subject: "s", slot: slot + 101, count: 4),
+        ])
+        #expect(try await store.reserve(subject: "s", slot: slot + 102, window: 60, limit: 100, want: 100) == 7)
+        try? await TestPostgres.shared.dropDatabase(url.database)
+    }
+}
