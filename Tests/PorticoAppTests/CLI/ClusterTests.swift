@@ -48,6 +48,16 @@ struct ClusterTests {
             return (process, url)
         }
 
+        /// Starts `count` instances; the first start makes the organization whose test key is returned.
+        func start(_ count: Int) async throws -> (instances: [(process: PorticoProcess.Running, url: String)], key: String) {
+            let first = try await start()
+            let key = try await first.process.bannerTestKey()
+            var instances = [first]
+            for _ in 1..<count { instances.append(try await start()) }
+            for instance in instances { instance.process.drainStderr() }
+            return (instances, key)
+        }
+
         /// Stops the instances still running (SIGTERM, waiting for each), then drops their
         /// database and directory: an instance whose database is dropped first can wait
         /// on it for good while stopping (see the note of issue 22).
@@ -120,16 +130,9 @@ struct ClusterTests {
 
     @Test func aKeyRevokedOnOneInstanceIsRefusedByTheOthersWithinASecond() async throws {
         let cluster = try await Cluster.make()
-        let first = try await cluster.start()
-        let key = try await first.process.bannerTestKey()
-        first.process.drainStderr()
-        defer { first.process.end() }
-        let second = try await cluster.start()
-        second.process.drainStderr()
-        defer { second.process.end() }
-        let third = try await cluster.start()
-        third.process.drainStderr()
-        defer { third.process.end() }
+        let (instances, key) = try await cluster.start(3)
+        defer { for instance in instances { instance.process.end() } }
+        let (first, second, third) = (instances[0], instances[1], instances[2])
 
         let created = try await HTTP.request("POST", "\(first.url)/v1/keys", key: key, json: #"{"kind":"secret","label":"doomed"}"#)
         let doomed = try #require(created.body["secret"] as? String, "\(created.body)")
@@ -180,13 +183,9 @@ struct ClusterTests {
         let file = cluster.directory.appendingPathComponent("portico.json")
         try Data(#"{"gateway": {"routes": []}}"#.utf8).write(to: file)
         cluster.environment["PORTICO_CONFIG"] = file.path
-        let first = try await cluster.start()
-        let key = try await first.process.bannerTestKey()
-        first.process.drainStderr()
-        defer { first.process.end() }
-        let second = try await cluster.start()
-        second.process.drainStderr()
-        defer { second.process.end() }
+        let (instances, key) = try await cluster.start(2)
+        defer { for instance in instances { instance.process.end() } }
+        let (first, second) = (instances[0], instances[1])
         #expect(try await HTTP.request("GET", "\(second.url)/v1/orders/1", key: key).body["code"] as? String == "route_not_found")
 
         // A route added to the file; only the first instance is sent SIGHUP.
@@ -215,9 +214,7 @@ struct ClusterTests {
             .replacingOccurrences(of: "LIMITS", with: #"{"per_second": null, "organization_per_minute": null, \#(limits)}"#)
         cluster.environment["PORTICO_PLANS"] = #"{"shared": \#(plan)}"#
         cluster.environment["PORTICO_BILLING_DEFAULT_PLAN"] = "shared"
-        let instances = [try await cluster.start()] + [try await cluster.start(), try await cluster.start()]
-        let key = try await instances[0].process.bannerTestKey()
-        for instance in instances { instance.process.drainStderr() }
+        let (instances, key) = try await cluster.start(3)
         let statuses = try await withThrowingTaskGroup(of: (status: Int, code: String?).self) { group in
             for number in 0..<count {
                 let url = instances[number % 3].url
