@@ -64,7 +64,7 @@ extension Migrate {
         let tables: [String]
         do {
             tables = try await PorticoRuntime.copyDatabase(from: from, to: to, config: config, logger: CLI.bootstrapLogging(config)) { line in
-                try? FileHandle.standardError.write(contentsOf: Data((line + "\n").utf8))
+                CLI.printError(line)
             }
         } catch {
             CLI.fail("copy failed, nothing was written: \(error)", code: 1)
