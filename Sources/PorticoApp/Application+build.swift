@@ -334,8 +334,10 @@ func backgroundServices(runtime: PorticoRuntime, tls: ServerTLS? = nil) -> [any 
         + ((runtime.store as? PostgresStore).map {
             [ChangeFeed(store: $0, authenticator: runtime.authenticator, reload: ConfigurationReload(runtime: runtime, tls: tls))]
         } ?? [])
-        // On PostgreSQL, shared rate-limit reservations a past second left unspent go back.
-        + (runtime.admission.cluster.map { [SharedLimitsService(limiter: $0, clock: runtime.clock, logger: runtime.logger)] } ?? [])
+        // On PostgreSQL, shared rate-limit reservations a past second left unspent go back, and metered usage is shared.
+        + (runtime.admission.cluster.map {
+            [SharedLimitsService(limiter: $0, usage: runtime.admission.sharedUsage, clock: runtime.clock, logger: runtime.logger)]
+        } ?? [])
 }
 
 /// Runs the application until SIGTERM or SIGINT, then stops accepting

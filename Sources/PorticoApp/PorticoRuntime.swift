@@ -204,7 +204,8 @@ public final class PorticoRuntime: Sendable {
             config: config,
             store: store,
             clock: clock,
-            cluster: (store as? any LimitReservationStore).map { ClusterLimiter(store: $0, logger: logger) }
+            cluster: (store as? any LimitReservationStore).map { ClusterLimiter(store: $0, logger: logger) },
+            sharedUsage: (store as? any LimitReservationStore).map { ClusterUsage(store: $0, logger: logger) }
         )
         self.logWriter = RequestLogWriter(
             config: config.requestLogs,

@@ -77,10 +77,18 @@ final class AdmissionControl: Sendable {
     let limiter: RateLimiter
     /// On PostgreSQL, the check that the instances together stay within each rate limit.
     let cluster: ClusterLimiter?
+    /// On PostgreSQL, the usage of metrics with quotas, counted across instances.
+    let sharedUsage: ClusterUsage?
     private let ledger: QuotaLedger
     private let clock: any PorticoClock
 
-    init(config: PorticoConfig, store: any BillingStore, clock: any PorticoClock, cluster: ClusterLimiter? = nil) {
+    init(
+        config: PorticoConfig,
+        store: any BillingStore,
+        clock: any PorticoClock,
+        cluster: ClusterLimiter? = nil,
+        sharedUsage: ClusterUsage? = nil
+    ) {
         plans = config.plans
         defaultPlan = config.plans[config.billing.defaultPlan] ?? Plan.defaults["free"]!
         policies = config.plans.mapValues { (ModePolicies($0, livemode: true), ModePolicies($0, livemode: false)) }
@@ -94,6 +102,7 @@ final class AdmissionControl: Sendable {
         )
         limiter = RateLimiter(maxTracked: limits.maxTrackedBuckets)
         self.cluster = cluster
+        self.sharedUsage = sharedUsage
         ledger = QuotaLedger { tenant, metric, from, until in
             try await store.usageTotal(scope: tenant, metric: metric, from: from, until: until)
         }
@@ -255,15 +264,15 @@ final class AdmissionControl: Sendable {
     /// usage itself is added once the request says how much it used (`record`).
     func admit(_ principal: Principal, metric: String, into states: inout [LimitState]) async throws -> Bool {
         guard let quota = policies(for: principal).metricQuotas[metric] else { return true }
-        let state = try await ledger.admit(
-            principal.tenant,
-            metric: metric,
-            period: .month,
-            quota: quota,
-            hard: true,
-            now: clock.nowMilliseconds,
-            consume: false
-        )
+        let now = clock.nowMilliseconds
+        var state = try await ledger.admit(principal.tenant, metric: metric, period: .month, quota: quota, hard: true, now: now, consume: false)
+        // On PostgreSQL, what the other instances' requests used counts too (this instance's own count when the database cannot say).
+        if !state.refused, let sharedUsage,
+            let used = await sharedUsage.used(ClusterUsage.counter(metric, of: principal.tenant, now: now), now: now)
+        {
+            state.remaining = min(state.remaining, max(0, quota - Int(clamping: used)))
+            if used >= quota { state.retryAfterSeconds = max(1, state.resetSeconds) }
+        }
         states.append(state)
         return !state.refused
     }
@@ -272,7 +281,10 @@ final class AdmissionControl: Sendable {
     func record(_ meters: [Meter], for tenant: TenantScope) {
         guard !meters.isEmpty else { return }
         let now = clock.nowMilliseconds
-        for meter in meters { ledger.add(meter.quantity, of: meter.metric, for: tenant, now: now) }
+        for meter in meters {
+            ledger.add(meter.quantity, of: meter.metric, for: tenant, now: now)
+            sharedUsage?.add(meter.quantity, of: meter.metric, for: tenant, now: now)
+        }
     }
 
     /// Gives back what `admission` counted: the one refund, for a request a

@@ -191,28 +191,39 @@ final class ClusterLimiter: Sendable {
     /// must not wait on a database that hangs. Whatever it grants, even after that, is added
     /// to the holding of `second` or given back (`give`).
     private func reservation(_ counter: Counter, second: Int64, want: Int64, number: UInt64) -> Task<Int64?, Never> {
+        Self.answer(within: Self.answerTimeout) {
+            var granted: Int64?
+            do {
+                granted = try await self.reserve(counter, want: want)
+            } catch {
+                self.logger.warning("shared rate limit unavailable; admitting on this instance's limits", metadata: ["error": "\(error)"])
+            }
+            self.give(granted, of: counter, second: second, number: number)
+            return granted
+        } late: {
+            self.logger.warning("shared rate limit did not answer in time; admitting on this instance's limits")
+            self.give(nil, of: counter, second: second, number: number)
+        }
+    }
+
+    /// A task answering with what `operation` returns, or with nil once `timeout` has passed
+    /// first (`late` runs then; the operation still runs to its end). `withThrowingTaskGroup`
+    /// would wait for a hung query: a request must not.
+    static func answer<T: Sendable>(
+        within timeout: Duration,
+        _ operation: @escaping @Sendable () async -> T?,
+        late: @escaping @Sendable () -> Void
+    ) -> Task<T?, Never> {
         Task {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Int64?, Never>) in
+            await withCheckedContinuation { (continuation: CheckedContinuation<T?, Never>) in
                 let answered = Atomic<Bool>(false)
-                let answer: @Sendable (Int64?) -> Void = { value in
+                let answer: @Sendable (T?) -> Void = { value in
                     if !answered.exchange(true, ordering: .acquiringAndReleasing) { continuation.resume(returning: value) }
                 }
+                Task { answer(await operation()) }
                 Task {
-                    var granted: Int64?
-                    do {
-                        granted = try await self.reserve(counter, want: want)
-                    } catch {
-                        self.logger.warning("shared rate limit unavailable; admitting on this instance's limits", metadata: ["error": "\(error)"])
-                    }
-                    self.give(granted, of: counter, second: second, number: number)
-                    answer(granted)
-                }
-                Task {
-                    try? await Task.sleep(for: Self.answerTimeout)
-                    if !answered.load(ordering: .acquiring) {
-                        self.logger.warning("shared rate limit did not answer in time; admitting on this instance's limits")
-                        self.give(nil, of: counter, second: second, number: number)
-                    }
+                    try? await Task.sleep(for: timeout)
+                    if !answered.load(ordering: .acquiring) { late() }
                     answer(nil)
                 }
             }

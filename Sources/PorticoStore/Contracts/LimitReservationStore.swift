@@ -18,6 +18,28 @@ package protocol LimitReservationStore: Sendable {
     func release(_ unspent: [LimitReservation]) async throws
     /// Forgets reservations no window or period reaches any more at `now` (seconds).
     func pruneLimitReservations(now: Int64) async throws
+    /// Adds usage measured after the fact to shared metric quotas and reads them back: per
+    /// entry, in order, the usage counted across instances in its period once its `quantity`
+    /// is added. A period no instance has counted yet starts from the usage its `committed`
+    /// says was recorded before (read once). Entries of one period are added together, so two
+    /// instances adding at once both count.
+    func countUsage(_ entries: [SharedUsage]) async throws -> [Int64]
+}
+
+/// Usage of one metric in one quota period, as `countUsage` adds it: `subject` names the
+/// tenant, metric and period, `slot` is the period's start (seconds).
+package struct SharedUsage: Sendable, Hashable {
+    package var subject: String
+    package var slot: Int64
+    package var quantity: Int64
+    package var committed: CommittedUsage
+
+    package init(subject: String, slot: Int64, quantity: Int64, committed: CommittedUsage) {
+        self.subject = subject
+        self.slot = slot
+        self.quantity = quantity
+        self.committed = committed
+    }
 }
 
 /// Some reservations of one subject in one slot.

@@ -178,6 +178,56 @@ struct ClusterTests {
         try? FileManager.default.removeItem(at: directory)
     }
 
+    @Test func usageMeteredOnOneInstanceCountsAgainstAMetricQuotaOnTheOthers() async throws {
+        var cluster = try await Cluster.make()
+        try await WebhookReceiver.with { upstream in
+            // A gateway route costing one token per call, on a test-mode quota of 20 tokens a month.
+            let route =
+                #"{"path": "/v1/completions", "methods": ["POST"], "upstream": "UP", "test_upstream": "UP", "scopes": ["completions:write"], "metric": "tokens", "cost": 1}"#
+                .replacingOccurrences(of: "UP", with: "http://127.0.0.1:\(upstream.port)")
+            let config =
+                #"{"gateway": {"scopes": {"completions:write": "Create completions"}, "metrics": {"tokens": "Tokens"}, "routes": [ROUTE]}, "plans": {"enterprise": {"test": {"metric_quotas": {"tokens": 20}}}}}"#
+                .replacingOccurrences(of: "ROUTE", with: route)
+            let file = cluster.directory.appendingPathComponent("portico.json")
+            try Data(config.utf8).write(to: file)
+            cluster.environment["PORTICO_CONFIG"] = file.path
+            let (instances, key) = try await cluster.start(2)
+            let (first, second) = (instances[0].url, instances[1].url)
+            func call(_ url: String) async throws -> (status: Int, limit: String?) {
+                let answer = try await HTTP.request("POST", "\(url)/v1/completions", key: key, json: "{}")
+                return (answer.status, answer.body["limit"] as? String)
+            }
+            /// Calls `url` until refused (at most `limit` times, `pause` apart): how many were admitted, and the refusal.
+            func untilRefused(
+                _ url: String,
+                limit: Int,
+                pause: Duration = .zero
+            ) async throws -> (admitted: Int, refusal: (status: Int, limit: String?)?) {
+                var admitted = 0
+                for _ in 0..<limit {
+                    let answer = try await call(url)
+                    guard answer.status == 200 else { return (admitted, answer) }
+                    admitted += 1
+                    try await Task.sleep(for: pause)
+                }
+                return (admitted, nil)
+            }
+            // The second instance counts one token, then the first spends the rest.
+            #expect(try await call(second).status == 200)
+            let spent = try await untilRefused(first, limit: 40)
+            // 19, or 20 when the second's token was not shared yet (the bound: one settle's usage).
+            #expect((19...20).contains(spent.admitted), "admitted \(spent.admitted)")
+            #expect(spent.refusal.map { $0 == (429, "tokens-monthly-quota") } == true)
+            // Alone, the second instance would admit 19 more on its own count; it sees the
+            // first's usage within a settle (~250 ms) and refuses.
+            let late = try await untilRefused(second, limit: 40, pause: .milliseconds(500))
+            #expect(late.refusal.map { $0 == (429, "tokens-monthly-quota") } == true, "\(String(describing: late.refusal))")
+            #expect(late.admitted <= 4, "the stated bound: a settle's usage, not the 19 the instance's own count allows (admitted \(late.admitted))")
+            #expect(upstream.received.count == 1 + spent.admitted + late.admitted)
+        }
+        await cluster.dispose()
+    }
+
     @Test func aReloadSentToOneInstanceReachesTheOthers() async throws {
         var cluster = try await Cluster.make()
         let file = cluster.directory.appendingPathComponent("portico.json")

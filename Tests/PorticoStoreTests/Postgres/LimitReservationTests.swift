@@ -97,3 +97,56 @@ extension LimitReservationTests {
         try? await TestPostgres.shared.dropDatabase(url.database)
     }
 }
+
+extension LimitReservationTests {
+    @Test func sharedUsageStartsFromCommittedUsageOnceAndAddsUpAcrossInstances() async throws {
+        let url = try await TestPostgres.shared.createDatabase(migrated: true)
+        let stores = (0..<3).map { _ in PostgresStore(url: url, maximumConnections: 4, logger: TestPostgres.quietLogger) }
+        defer { for store in stores { try? store.close() } }
+        let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: stores[0]))
+        let month = QuotaPeriod.month.bounds(containing: Fixtures.now)
+        // 500 tokens of this month already committed.
+        try await stores[0].appendRequestLogs(
+            [],
+            usage: [Fixtures.usageIncrement(scope, hourStart: month.start, metric: "tokens"): 500],
+            width: 86_400_000
+        )
+        let usage = SharedUsage(
+            subject: "usage \(scope.organizationId) test tokens month",
+            slot: month.start / 1_000,
+            quantity: 0,
+            committed: CommittedUsage(scope: scope, metric: "tokens", from: month.start, until: month.end)
+        )
+        func adding(_ quantity: Int64) -> SharedUsage {
+            var entry = usage
+            entry.quantity = quantity
+            return entry
+        }
+        // Three instances start the period at once, each adding 10 and reading the same row:
+        // the committed 500 is counted once, every addition once.
+        let first = try await withThrowingTaskGroup(of: Int64.self) { group in
+            for store in stores { group.addTask { try await store.countUsage([adding(10)])[0] } }
+            return try await group.reduce(into: [Int64]()) { $0.append($1) }
+        }
+        #expect(first.max() == 530)
+        #expect(first.allSatisfy { $0 >= 510 })
+        // Usage committed after the period started is not counted a second time (its instance adds it).
+        try await stores[0].appendRequestLogs(
+            [],
+            usage: [Fixtures.usageIncrement(scope, hourStart: month.start, metric: "tokens"): 30],
+            width: 86_400_000
+        )
+        // 60 additions of 5 from three instances at once, two of one period in one batch: all counted.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<30 { group.addTask { _ = try await stores[index % 3].countUsage([adding(5), adding(5)]) } }
+            try await group.waitForAll()
+        }
+        #expect(try await stores[1].countUsage([usage]) == [830])
+        // Another metric's row is another count, started from its own committed usage (none).
+        var other = usage
+        other.subject = "usage \(scope.organizationId) test pages month"
+        other.committed.metric = "pages"
+        #expect(try await stores[2].countUsage([other, adding(1)]) == [0, 831])
+        try? await TestPostgres.shared.dropDatabase(url.database)
+    }
+}
