@@ -255,7 +255,7 @@ func backgroundServices(runtime: PorticoRuntime, tls: ServerTLS? = nil) -> [any 
         runtime.replayer,
         PeriodicService(
             name: "listener-sweep",
-            interval: .seconds(60),
+            interval: PorticoRuntime.listenerSweepInterval,
             runOnShutdown: false,
             logger: runtime.logger
         ) { try await runtime.sweepListenerEndpoints() },

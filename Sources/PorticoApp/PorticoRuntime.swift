@@ -350,19 +350,25 @@ public final class PorticoRuntime: Sendable {
         if sealed > 0 { logger.notice("sealed webhook signing secrets stored in the clear", metadata: ["endpoints": "\(sealed)"]) }
     }
 
-    /// Deletes `portico listen` endpoints whose connection is gone (a server killed with SIGKILL
-    /// left them, or a client that vanished before its stream began); a minute's grace covers
-    /// one being opened right now. One instance holds every listener (SQLite).
+    /// Marks the `portico listen` endpoints this instance holds as held, then deletes those
+    /// whose connection is gone: held by no instance for `listenerGraceMilliseconds` (a server
+    /// killed with SIGKILL left them, or a client vanished before its stream began). The grace
+    /// covers one being opened right now, and on PostgreSQL another instance's, which marks
+    /// its own on every pass (`listenerSweepInterval`, a third of the grace).
     func sweepListenerEndpoints() async throws {
-        // On PostgreSQL another instance may hold the connection this one does not see: sweeping
-        // would delete live listeners. A killed instance's are left (docs/scaling.md).
-        guard !isPostgres else { return }
-        let cutoff = clock.nowMilliseconds - 60_000
-        for endpoint in try await store.endpoints(urlPrefix: "https://\(ListenerHub.host)/")
-        where endpoint.createdAt < cutoff && !listeners.isOpen(endpointID: endpoint.id) {
+        let now = clock.nowMilliseconds
+        let held = listeners.openEndpointIDs
+        try await store.touchEndpoints(ids: held.sorted(), at: now)
+        for endpoint in try await store.endpoints(urlPrefix: WebhookEndpointRecord.listenerURLPrefix)
+        where endpoint.updatedAt < now - Self.listenerGraceMilliseconds && !held.contains(endpoint.id) {
             _ = try await webhookEndpoints.delete(id: endpoint.id, scope: endpoint.scope, by: .system)
         }
     }
+
+    /// How long a `portico listen` endpoint no instance marks as held is kept.
+    static let listenerGraceMilliseconds: Int64 = 90_000
+    /// How often each instance marks its listeners and sweeps the rest.
+    static let listenerSweepInterval: Duration = .seconds(30)
 
     /// Writes the alert digests now due (exhausted deliveries held back within the hour); how many.
     @discardableResult

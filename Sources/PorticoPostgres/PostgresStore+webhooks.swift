@@ -58,6 +58,16 @@ extension PostgresStore {
         }
     }
 
+    package func touchEndpoints(ids: [String], at: Int64) async throws {
+        guard !ids.isEmpty else { return }
+        _ = try await write { connection in
+            try await connection.run(
+                "UPDATE webhook_endpoints SET updated_at = GREATEST(updated_at, \(at)) WHERE id = ANY(\(ids))",
+                logger: logger
+            )
+        }
+    }
+
     package func updateEndpoint(
         id: String,
         scope: TenantScope,
@@ -320,6 +330,7 @@ extension PostgresStore {
     package func claimDueWork(
         now: Int64,
         excludingEndpoints: Set<String>,
+        listeners: Set<String>,
         perEndpoint: Int,
         claim: @escaping @Sendable ([(id: String, endpointId: String)]) -> [String]
     ) async throws -> DueWork {
@@ -339,6 +350,7 @@ extension PostgresStore {
                         AND (lease_until IS NULL OR lease_until <= \(now) OR lease_owner = \(instanceID))
                         ORDER BY next_attempt_at LIMIT \(Int64(perEndpoint)) FOR UPDATE SKIP LOCKED) d
                     WHERE e.status = 'enabled' AND NOT (e.id = ANY(\(excluded)::text[]))
+                    AND (NOT starts_with(e.url, \(WebhookEndpointRecord.listenerURLPrefix)) OR e.id = ANY(\(Array(listeners))::text[]))
                     AND NOT EXISTS (SELECT 1 FROM organizations o WHERE o.id = e.organization_id AND o.suspended_at IS NOT NULL)
                     ORDER BY d.next_attempt_at, d.id
                     """,

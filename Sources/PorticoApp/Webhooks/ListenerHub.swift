@@ -8,12 +8,13 @@ import Synchronization
 /// a local URL and reports the local answer, which the dispatcher records as
 /// the attempt, like any other.
 ///
-/// In memory, on the instance holding the connection: an attempt of an
+/// In memory, on the instance holding the connection: only that instance
+/// claims the endpoint's deliveries (`openEndpointIDs`), an attempt of an
 /// endpoint whose connection is gone fails as `refused`, and the endpoint is
 /// deleted when its connection ends.
 final class ListenerHub: Sendable {
     /// The URL host of a listener's endpoint; never resolved, never connected to.
-    static let host = "listen.portico.test"
+    static let host = WebhookEndpointRecord.listenerHost
 
     /// One delivery as the CLI forwards it: signed headers and the exact body.
     struct Delivery: Sendable, JSONWritable {
@@ -110,4 +111,7 @@ final class ListenerHub: Sendable {
 
     /// Whether a listener is connected for `endpointID` (tests, the dashboard).
     func isOpen(endpointID: String) -> Bool { listeners.withLock { $0[endpointID] != nil } }
+
+    /// The endpoints whose connection this instance holds: the only listeners' deliveries it claims.
+    var openEndpointIDs: Set<String> { listeners.withLock { Set($0.keys) } }
 }

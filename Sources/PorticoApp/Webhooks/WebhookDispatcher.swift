@@ -177,7 +177,12 @@ final class WebhookDispatcher: Service, Sendable {
             // Claimed deliveries are still due until recorded, so reading `maxClaimedPerEndpoint`
             // due rows per endpoint finds every one that is free to send.
             try faults.check(.readDueDeliveries)
-            let work = try await store.claimDueWork(now: now, excludingEndpoints: busyEndpoints, perEndpoint: maxClaimedPerEndpoint) { due in
+            let work = try await store.claimDueWork(
+                now: now,
+                excludingEndpoints: busyEndpoints,
+                listeners: listeners.openEndpointIDs,
+                perEndpoint: maxClaimedPerEndpoint
+            ) { due in
                 self.inFlight.withLock { state in
                     var claimed: [String] = []
                     for item in due

@@ -3,6 +3,12 @@ import Foundation
 /// A row of `webhook_endpoints`. `secret` signs every delivery; during a
 /// rotation `previousSecret` signs too until `previousSecretExpiresAt`.
 package struct WebhookEndpointRecord: Codable, Sendable, Equatable {
+    /// The URL host of a `portico listen` endpoint: never resolved, never connected to. Its
+    /// deliveries go down the connection of the CLI, which only the instance holding it has.
+    package static let listenerHost = "listen.portico.test"
+    /// The start of every `portico listen` endpoint's URL.
+    package static let listenerURLPrefix = "https://\(listenerHost)/"
+
     package enum Status: String, Codable, Sendable {
         case enabled, disabled
     }

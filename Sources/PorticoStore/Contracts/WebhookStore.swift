@@ -31,6 +31,9 @@ package protocol WebhookStore: Sendable {
     func endpointCount(scope: TenantScope) async throws -> Int
     /// Every tenant's endpoints whose URL starts with `prefix` (`portico listen`'s, to sweep the orphaned).
     func endpoints(urlPrefix prefix: String) async throws -> [WebhookEndpointRecord]
+    /// Marks `portico listen` endpoints whose connection this instance holds as held at `at`
+    /// (their `updated_at`): the sweep of every instance leaves an endpoint marked lately.
+    func touchEndpoints(ids: [String], at: Int64) async throws
     /// Applies `change` and saves; audits only a real change. Disabling an
     /// endpoint makes the deliveries it still owes dead. Nil when there is no such endpoint.
     func updateEndpoint(
@@ -73,9 +76,12 @@ package protocol WebhookStore: Sendable {
 
     /// Due deliveries of enabled endpoints of active (not suspended) organizations (at most `perEndpoint` each, none of
     /// `excludingEndpoints`), of which `claim` picks those this dispatcher takes; their jobs and the next due time.
+    /// A `portico listen` endpoint's (URL under `WebhookEndpointRecord.listenerURLPrefix`) are due only
+    /// when it is one of `listeners`, those whose connection this instance holds: no other can send them.
     func claimDueWork(
         now: Int64,
         excludingEndpoints: Set<String>,
+        listeners: Set<String>,
         perEndpoint: Int,
         claim: @escaping @Sendable ([(id: String, endpointId: String)]) -> [String]
     ) async throws -> DueWork
@@ -89,6 +95,16 @@ package protocol WebhookStore: Sendable {
 }
 
 extension WebhookStore {
+    /// `claimDueWork` for a dispatcher holding no `portico listen` connection.
+    package func claimDueWork(
+        now: Int64,
+        excludingEndpoints: Set<String>,
+        perEndpoint: Int,
+        claim: @escaping @Sendable ([(id: String, endpointId: String)]) -> [String]
+    ) async throws -> DueWork {
+        try await claimDueWork(now: now, excludingEndpoints: excludingEndpoints, listeners: [], perEndpoint: perEndpoint, claim: claim)
+    }
+
     @discardableResult
     package func insertEvent(_ event: EventRecord) async throws -> Int {
         try await insertEvent(event, onlyTo: nil, completing: nil)

@@ -92,6 +92,16 @@ extension SQLiteStore {
         }
     }
 
+    package func touchEndpoints(ids: [String], at: Int64) async throws {
+        guard !ids.isEmpty else { return }
+        try await writeTransaction { db in
+            try db.execute(
+                sql: "UPDATE webhook_endpoints SET updated_at = MAX(updated_at, ?) WHERE id IN (\(databaseQuestionMarks(count: ids.count)))",
+                arguments: [at] + StatementArguments(ids)
+            )
+        }
+    }
+
     package func deleteEndpoint(id: String, scope: TenantScope, audit: AuditEntryRecord) async throws -> Bool {
         try await writeTransaction { db in
             guard try WebhookEndpointRecord.scoped(scope).filter(WebhookEndpointRecord.Columns.id == id).deleteAll(db) > 0 else {
@@ -248,6 +258,7 @@ extension SQLiteStore {
     package func claimDueWork(
         now: Int64,
         excludingEndpoints: Set<String>,
+        listeners: Set<String>,
         perEndpoint: Int,
         claim: @escaping @Sendable ([(id: String, endpointId: String)]) -> [String]
     ) async throws -> DueWork {
@@ -261,6 +272,14 @@ extension SQLiteStore {
                 AND NOT EXISTS (SELECT 1 FROM organizations o WHERE o.id = e.organization_id AND o.suspended_at IS NOT NULL)
                 """
             var arguments: StatementArguments = [now, perEndpoint]
+            let prefix = WebhookEndpointRecord.listenerURLPrefix
+            sql += " AND (substr(e.url, 1, \(prefix.count)) <> ?"
+            arguments += [prefix]
+            if !listeners.isEmpty {
+                sql += " OR e.id IN (\(databaseQuestionMarks(count: listeners.count)))"
+                arguments += StatementArguments(Array(listeners))
+            }
+            sql += ")"
             if !excludingEndpoints.isEmpty {
                 sql += " AND e.id NOT IN (\(databaseQuestionMarks(count: excludingEndpoints.count)))"
                 arguments += StatementArguments(Array(excludingEndpoints))

@@ -228,6 +228,39 @@ struct ClusterTests {
         await cluster.dispose()
     }
 
+    @Test func aListenersDeliveriesAreSentByTheInstanceHoldingItsConnectionOnly() async throws {
+        let cluster = try await Cluster.make()
+        let (instances, key) = try await cluster.start(2)
+        let (first, second) = (instances[0].url, instances[1].url)
+        try await WebhookReceiver.with { receiver in
+            // `portico listen` holds its connection to the first instance.
+            let listen = try PorticoProcess.Running(
+                ["listen", "--forward-to", receiver.url, "--events", "customer.*"],
+                environment: ["PORTICO_API_KEY": key, "PORTICO_URL": first]
+            )
+            defer { listen.end() }
+            listen.drainStderr()
+            let endpoint = try #require(await listen.firstLine().firstMatch(of: /endpoint (we_[0-9A-Za-z]+)/)?.1).description
+            // Events committed on both instances; each wakes both dispatchers.
+            var events: Set<String> = []
+            for number in 0..<6 {
+                events.insert(try await Self.createCustomer(on: number % 2 == 0 ? second : first, key: key, name: "listened \(number)"))
+            }
+            let deadline = ContinuousClock.now + .seconds(60)
+            var deliveries: [[String: Any]] = []
+            repeat {
+                try await Task.sleep(for: .milliseconds(100))
+                let page = try await HTTP.request("GET", "\(second)/v1/webhook-deliveries?endpoint=\(endpoint)&limit=100", key: key)
+                deliveries = page.body["data"] as? [[String: Any]] ?? []
+            } while deliveries.count { $0["status"] as? String == "succeeded" } < events.count && ContinuousClock.now < deadline
+            // The second instance never claimed one it could not send: each succeeded at its first attempt.
+            #expect(deliveries.count == events.count)
+            #expect(deliveries.allSatisfy { $0["status"] as? String == "succeeded" && $0["attempt_count"] as? Int == 1 }, "\(deliveries)")
+            #expect(Set(receiver.received.compactMap { $0.json["id"] as? String }) == events)
+        }
+        await cluster.dispose()
+    }
+
     @Test func aReloadSentToOneInstanceReachesTheOthers() async throws {
         var cluster = try await Cluster.make()
         let file = cluster.directory.appendingPathComponent("portico.json")

@@ -110,16 +110,24 @@ import Testing
             #expect(moved.status == .badRequest)
             portico.runtime.listeners.close(endpointID: listener.id)
 
-            // A connection that is gone leaves no endpoint behind once the sweep's minute of grace is over.
+            // A connection that is gone leaves no endpoint behind once no instance has marked it
+            // held for the sweep's grace; one still open is marked on every sweep and kept.
+            let open = try await portico.runtime.webhookEndpoints.createListener(events: ["*"], scope: portico.testScope, by: .cli)
+            _ = portico.runtime.listeners.open(endpointID: open.id)
             #expect(portico.runtime.listeners.isOpen(endpointID: listener.id) == false)
             try await portico.runtime.sweepListenerEndpoints()
             #expect(try await api.send(.get, "/v1/webhook-endpoints/\(listener.id)", key: key).status == .ok, "too young to sweep")
-            portico.clock.advance(by: 61)
-            try await portico.runtime.sweepListenerEndpoints()
-            // On PostgreSQL another instance may hold it: nothing is swept there.
-            let swept: HTTPResponse.Status = TestEngine.isPostgres ? .ok : .notFound
-            #expect(try await api.send(.get, "/v1/webhook-endpoints/\(listener.id)", key: key).status == swept)
+            for _ in 0..<4 {
+                portico.clock.advance(by: 30)
+                try await portico.runtime.sweepListenerEndpoints()
+            }
+            #expect(try await api.send(.get, "/v1/webhook-endpoints/\(listener.id)", key: key).status == .notFound)
+            let kept = try await api.send(.get, "/v1/webhook-endpoints/\(open.id)", key: key)
+            #expect(kept.status == .ok, "held by this instance")
+            let marked = try await portico.store.endpoint(id: open.id, scope: portico.testScope)?.updatedAt ?? 0
+            #expect(marked >= open.createdAt + 120_000, "marked held by the last sweep")
             #expect(try await api.send(.get, "/v1/webhook-endpoints/\(ordinary.id)", key: key).status == .ok, "only listeners are swept")
+            portico.runtime.listeners.close(endpointID: open.id)
 
             let unknown = try await api.send(.get, "/v1/webhook-endpoints/listen?events=*", key: key)
             #expect(unknown.status == .badRequest)

@@ -371,6 +371,37 @@ struct WebhookDeliveryContractTests {
     }
 
     @Test(arguments: StoreEngine.all)
+    func aListenersDeliveriesAreOfferedOnlyToTheInstanceHoldingItsConnection(engine: StoreEngine) async throws {
+        try await engine.with { store in
+            let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: store))
+            let ordinary = try await Fixtures.insertedWebhookEndpoint(Fixtures.webhookEndpoint(scope), in: store)
+            var listener = Fixtures.webhookEndpoint(scope, at: Fixtures.now - 1)
+            listener.url = WebhookEndpointRecord.listenerURLPrefix + listener.id
+            try await Fixtures.insertedWebhookEndpoint(listener, in: store)
+            try await Self.insertEvents(scope, at: [Fixtures.now - 1_000], in: store)
+
+            // An instance that does not hold the listener's connection is offered the ordinary endpoint's only.
+            let elsewhere = OfferedDeliveries()
+            _ = try await store.claimDueWork(now: Fixtures.now, excludingEndpoints: [], listeners: ["we_other"], perEndpoint: 10) {
+                elsewhere.takeAll($0)
+            }
+            #expect(elsewhere.endpointIds == [ordinary.id])
+            let holder = OfferedDeliveries()
+            let work = try await store.claimDueWork(now: Fixtures.now, excludingEndpoints: [], listeners: [listener.id], perEndpoint: 10) {
+                holder.takeAll($0)
+            }
+            #expect(Set(holder.endpointIds) == [ordinary.id, listener.id])
+            #expect(work.jobs.contains { $0.endpoint.id == listener.id })
+
+            // The holder marks it held; only the listeners named move, and never back in time.
+            try await store.touchEndpoints(ids: [listener.id], at: Fixtures.now + 5_000)
+            try await store.touchEndpoints(ids: [listener.id], at: Fixtures.now + 1_000)
+            #expect(try await store.endpoint(id: listener.id, scope: scope)?.updatedAt == Fixtures.now + 5_000)
+            #expect(try await store.endpoint(id: ordinary.id, scope: scope)?.updatedAt == ordinary.updatedAt)
+        }
+    }
+
+    @Test(arguments: StoreEngine.all)
     func onlyTheDeliveriesTheClaimPicksBecomeJobsAndClaimingChangesNothingStored(engine: StoreEngine) async throws {
         try await engine.with { store in
             let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: store))
