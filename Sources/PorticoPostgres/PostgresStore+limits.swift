@@ -96,53 +96,65 @@ extension PostgresStore: LimitReservationStore {
     package func countUsage(_ entries: [SharedUsage]) async throws -> [Int64] {
         guard !entries.isEmpty else { return [] }
         var added: [LimitSlotKey: Int64] = [:]
-        for entry in entries { added[LimitSlotKey(subject: entry.subject, slot: entry.slot), default: 0] += entry.quantity }
+        var committed: [LimitSlotKey: CommittedUsage] = [:]
+        for entry in entries {
+            let key = LimitSlotKey(subject: entry.subject, slot: entry.slot)
+            added[key, default: 0] += entry.quantity
+            committed[key] = entry.committed
+        }
         let keys = added.keys.sorted { ($0.subject, $0.slot) < ($1.subject, $1.slot) }
-        let subjects = keys.map(\.subject)
-        let slots = keys.map(\.slot)
+        let adding = keys.filter { added[$0] != 0 }
+        let reading = keys.filter { added[$0] == 0 }
         let totals = try await write { connection in
-            // The rows changed are locked in one order on every instance, so adders wait instead of deadlocking.
-            let changing = keys.filter { added[$0] != 0 }
-            if !changing.isEmpty {
+            var totals: [LimitSlotKey: Int64] = [:]
+            if !adding.isEmpty {
+                // Rows locked in one order on every instance, so adders wait instead of deadlocking.
                 try await connection.run(
                     """
                     SELECT 1 FROM rate_limit_slots r
-                    JOIN unnest(\(changing.map(\.subject))::text[], \(changing.map(\.slot))::bigint[]) AS v(subject, slot)
+                    JOIN unnest(\(adding.map(\.subject))::text[], \(adding.map(\.slot))::bigint[]) AS v(subject, slot)
                       ON r.subject = v.subject AND r.slot = v.slot
                     ORDER BY r.subject, r.slot FOR UPDATE OF r
                     """,
                     logger: logger
                 )
-                try await connection.run(
+                let rows = try await connection.query(
                     """
                     UPDATE rate_limit_slots r SET reserved = r.reserved + v.added
-                    FROM unnest(\(changing.map(\.subject))::text[], \(changing.map(\.slot))::bigint[], \(changing.map { added[$0]! })::bigint[])
+                    FROM unnest(\(adding.map(\.subject))::text[], \(adding.map(\.slot))::bigint[], \(adding.map { added[$0]! })::bigint[])
                       AS v(subject, slot, added)
                     WHERE r.subject = v.subject AND r.slot = v.slot
+                    RETURNING r.subject, r.slot, r.reserved
                     """,
                     logger: logger
                 )
+                for try await (subject, slot, reserved) in rows.decode((String, Int64, Int64).self) {
+                    totals[LimitSlotKey(subject: subject, slot: slot)] = reserved
+                }
             }
-            var totals: [LimitSlotKey: Int64] = [:]
-            let rows = try await connection.query(
-                """
-                SELECT r.subject, r.slot, r.reserved FROM rate_limit_slots r
-                JOIN unnest(\(subjects)::text[], \(slots)::bigint[]) AS v(subject, slot) ON r.subject = v.subject AND r.slot = v.slot
-                """,
-                logger: logger
-            )
-            for try await (subject, slot, reserved) in rows.decode((String, Int64, Int64).self) {
-                totals[LimitSlotKey(subject: subject, slot: slot)] = reserved
+            if !reading.isEmpty {
+                let rows = try await connection.query(
+                    """
+                    SELECT r.subject, r.slot, r.reserved FROM rate_limit_slots r
+                    JOIN unnest(\(reading.map(\.subject))::text[], \(reading.map(\.slot))::bigint[]) AS v(subject, slot)
+                      ON r.subject = v.subject AND r.slot = v.slot
+                    """,
+                    logger: logger
+                )
+                for try await (subject, slot, reserved) in rows.decode((String, Int64, Int64).self) {
+                    totals[LimitSlotKey(subject: subject, slot: slot)] = reserved
+                }
             }
-            // A period not counted yet starts from its committed usage; two instances starting it at once both add.
-            for entry in entries where totals[LimitSlotKey(subject: entry.subject, slot: entry.slot)] == nil {
-                let key = LimitSlotKey(subject: entry.subject, slot: entry.slot)
-                let start = try await Self.usageTotal(entry.committed, connection, logger) + added[key]!
+            // A period no instance had counted: started from its committed usage. An instance
+            // starting it at the same moment adds to the row the first one inserted.
+            for key in keys where totals[key] == nil {
+                let usage = committed[key]!
+                let start = try await Self.usageTotal(usage, connection, logger) + added[key]!
                 totals[key] = try await connection.value(
                     Int64.self,
                     """
                     INSERT INTO rate_limit_slots (subject, slot, reserved, expires_at)
-                    VALUES (\(entry.subject), \(entry.slot), \(start), \(entry.committed.until / 1_000 + 60))
+                    VALUES (\(key.subject), \(key.slot), \(start), \(usage.until / 1_000 + 60))
                     ON CONFLICT (subject, slot) DO UPDATE SET reserved = rate_limit_slots.reserved + \(added[key]!)
                     RETURNING reserved
                     """,
