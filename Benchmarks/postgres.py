@@ -134,7 +134,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", default="5s")
     parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--instances", type=int, default=3)
+    parser.add_argument("--instances", type=int, default=3, help="0: only the engines side by side")
+    parser.add_argument("--engines", default="sqlite,sqlite-nocache,postgres", help="which of the side-by-side setups to run")
     parser.add_argument(
         "--async-commit",
         action="store_true",
@@ -187,6 +188,8 @@ def main():
         # 1. The engines side by side.
         setups = {}
         for label, engine, cache in (("sqlite", "sqlite", True), ("sqlite-nocache", "sqlite", False), ("postgres", "postgres", False)):
+            if label not in options.engines.split(","):
+                continue
             env = environment(engine)
             if not cache:
                 env["PORTICO_SERVER_REPRESENTATION_CACHE_ENTRIES"] = "0"

@@ -129,6 +129,7 @@ public final class PorticoRuntime: Sendable {
             url: url,
             maximumConnections: config.database.maxConnections,
             deliveryLeaseMilliseconds: Int64(config.webhooks.timeoutSeconds + config.webhooks.leaseMarginSeconds) * 1_000,
+            operationTimeout: .seconds(config.database.timeoutSeconds),
             policy: policy,
             logger: logger
         )

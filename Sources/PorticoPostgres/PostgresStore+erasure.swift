@@ -44,7 +44,7 @@ extension PostgresStore {
     }
 
     package func erase(_ subject: ErasureSubject, audit: AuditEntryRecord) async throws -> ErasureReport {
-        let report = try await write { connection -> ErasureReport in
+        let report = try await write(bounded: false) { connection -> ErasureReport in
             var erasure = Erasure()
             switch subject {
             case .customer(let id): try await eraseCustomer(id, connection, &erasure)
@@ -55,7 +55,7 @@ extension PostgresStore {
             return erasure.report
         }
         // Dead row versions are reclaimed (not zeroed) by VACUUM, which runs outside a transaction.
-        _ = try await read { connection in
+        _ = try await read(bounded: false) { connection in
             try await connection.run(
                 "VACUUM events, webhook_attempts, audit_log, customers, users, mail_outbox, invitations, email_confirmations, request_logs",
                 logger: logger

@@ -30,18 +30,24 @@ package final class PostgresStore: Sendable {
     package let deliveryLeaseMilliseconds: Int64
     /// This process's name on the deliveries it leases (random per store).
     package let instanceID = UUID().uuidString.lowercased()
-    private let running: Mutex<Task<Void, Never>?>
+    /// How long one operation (a transaction, a read) may hold its connection before the
+    /// watchdog closes it (`database.timeout_seconds`); migrations, copies and erasures are not bounded.
+    package let operationTimeout: Duration
+    private let watchdog = OperationWatchdog()
+    private let running: Mutex<[Task<Void, Never>]>
 
     /// Connects lazily: the first statement opens the first connection. Call `migrate()` before use.
     package init(
         url: PostgresURL,
         maximumConnections: Int = 20,
         deliveryLeaseMilliseconds: Int64 = 60_000,
+        operationTimeout: Duration = .seconds(30),
         policy: (any StorePolicy)? = nil,
         logger: Logger = Logger(label: "portico.postgres")
     ) {
         self.url = url
         self.deliveryLeaseMilliseconds = deliveryLeaseMilliseconds
+        self.operationTimeout = operationTimeout
         self.policy = policy
         self.logger = logger
         var configuration = PostgresClient.Configuration(
@@ -60,7 +66,8 @@ package final class PostgresStore: Sendable {
         background.logLevel = max(logger.logLevel, .error)
         let client = PostgresClient(configuration: configuration, backgroundLogger: background)
         self.client = client
-        self.running = Mutex(Task { await client.run() })
+        let watchdog = watchdog
+        self.running = Mutex([Task { await client.run() }, Task { await watchdog.run() }])
     }
 
     private static func tls(_ mode: PostgresURL.TLSMode) -> PostgresClient.Configuration.TLS {
@@ -73,9 +80,9 @@ package final class PostgresStore: Sendable {
 
     /// Ends the pool; further use fails.
     package func close() throws {
-        running.withLock { task in
-            task?.cancel()
-            task = nil
+        running.withLock { tasks in
+            for task in tasks { task.cancel() }
+            tasks = []
         }
     }
 }
@@ -86,12 +93,13 @@ extension PostgresStore {
     /// One transaction on a pooled connection: every write of the store goes
     /// through here, so `health` knows whether the last write committed. The
     /// body's own errors (a `StoreError.conflict`, say) come out as they are.
+    /// `bounded: false` for work that may rightly take long (migrations, a copy, an erasure).
     @discardableResult
-    func write<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    func write<T: Sendable>(bounded: Bool = true, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         let afterCommit = AfterCommit()
         do {
             let value = try await Self.$afterCommit.withValue(afterCommit) {
-                try await client.withConnection { connection in
+                try await lease(bounded: bounded) { connection in
                     try await connection.query("BEGIN", logger: logger)
                     do {
                         let value = try await body(connection)
@@ -102,7 +110,7 @@ extension PostgresStore {
                         try await connection.query("COMMIT", logger: logger)
                         return value
                     } catch {
-                        _ = try? await connection.query("ROLLBACK", logger: logger)
+                        await Self.rollback(connection, logger)
                         throw error
                     }
                 }
@@ -112,28 +120,104 @@ extension PostgresStore {
             for change in afterCommit.changes { signal(for: change)?.fire() }
             return value
         } catch {
-            if Self.isStorageFailure(error) { health.failed() }
+            if StorageFailure.isStorageFailure(error) { health.failed() }
             throw error
         }
     }
 
     /// Statements on a pooled connection outside an explicit transaction (each its own snapshot).
-    func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in try await body(connection) }
+    func read<T: Sendable>(bounded: Bool = true, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await lease(bounded: bounded) { connection in try await body(connection) }
     }
 
     /// One read-only transaction: several statements that must see one snapshot.
     func readSnapshot<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in
+        try await lease(bounded: true) { connection in
             try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
             do {
                 let value = try await body(connection)
                 try await connection.query("COMMIT", logger: logger)
                 return value
             } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
+                await Self.rollback(connection, logger)
                 throw error
             }
+        }
+    }
+
+    /// Rolls back after a failure, unless the connection is closed (the watchdog closed it, or
+    /// the server went): a statement written to a closed connection is never answered.
+    private static func rollback(_ connection: PostgresConnection, _ logger: Logger) async {
+        guard !connection.isClosed else { return }
+        _ = try? await connection.query("ROLLBACK", logger: logger)
+    }
+
+    /// A pooled connection for `body`, bounded so that a database that stops answering fails
+    /// the operation after `operationTimeout` rather than holding it: the wait for a connection
+    /// (the pool would queue it for as long as no connection can be opened, and one stays
+    /// leased) is given up, and the body's connection is closed under it (`OperationWatchdog`).
+    /// A connection that cannot be had or was lost fails as `StoreError.unavailable` (a 503).
+    private func lease<T: Sendable>(bounded: Bool, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let state = LeaseState()
+        guard bounded else { return try await leased(state, bounded: false, body) }
+        return try await withoutActuallyEscaping(body) { body in
+            let work = LeaseBody(body: body)
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask { .some(try await self.leased(state, bounded: true, work.body)) }
+                group.addTask {
+                    try? await Task.sleep(for: self.operationTimeout)
+                    // Leased in time (the watchdog bounds the body), or cancelled with the caller.
+                    guard !state.leased.load(ordering: .acquiring), !Task.isCancelled else { return nil }
+                    throw StoreError.unavailable("no connection to the database within \(self.operationTimeout) (database.timeout_seconds)")
+                }
+                while let result = try await group.next() {
+                    if let value = result {
+                        group.cancelAll()
+                        return value
+                    }
+                }
+                throw CancellationError()
+            }
+        }
+    }
+
+    /// `lease`'s body, carried into the task that leases: it runs there while `lease` waits.
+    private struct LeaseBody<T>: @unchecked Sendable {
+        let body: (PostgresConnection) async throws -> T
+    }
+
+    private final class LeaseState: Sendable {
+        let leased = Atomic<Bool>(false)
+    }
+
+    private func leased<T: Sendable>(_ state: LeaseState, bounded: Bool, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await client.withConnection { connection in
+                state.leased.store(true, ordering: .releasing)
+                // The pool may hand out a connection the watchdog has just closed, before it has
+                // heard of the close; a statement sent on it would never be answered.
+                guard !connection.isClosed else { throw StoreError.unavailable("the pooled connection was closed") }
+                guard bounded else { return try await body(connection) }
+                let watched = watchdog.begin(connection, timeout: operationTimeout)
+                let value: T
+                do {
+                    value = try await body(connection)
+                } catch {
+                    try watchdog.end(watched, timeout: operationTimeout)
+                    throw error
+                }
+                try watchdog.end(watched, timeout: operationTimeout)
+                return value
+            }
+        } catch {
+            // The pool's own errors (shut down, no connection could be opened for a while) come
+            // before the body runs; a cancelled wait for a connection is a cancellation.
+            if !state.leased.load(ordering: .acquiring) {
+                if Task.isCancelled { throw CancellationError() }
+                throw StoreError.unavailable("no connection to the database: \(String(reflecting: error))")
+            }
+            if Self.isStorageFailure(error) { throw StoreError.unavailable(String(reflecting: error)) }
+            throw error
         }
     }
 

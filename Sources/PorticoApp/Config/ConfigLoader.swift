@@ -224,6 +224,7 @@ struct Setting: Sendable {
         string("database.path", \.database.path),
         optionalString("database.url", \.database.url, valid: { !$0.isEmpty }),
         integer("database.max_connections", \.database.maxConnections, 2...1_000),
+        integer("database.timeout_seconds", \.database.timeoutSeconds, 1...3_600),
         optionalString("secrets.key_file", \.secrets.keyFile, valid: { !$0.isEmpty }),
         choice("database.synchronous", \.database.synchronous, ["normal", "full"]),
         integer("database.busy_timeout_ms", \.database.busyTimeoutMs, 0...600_000),

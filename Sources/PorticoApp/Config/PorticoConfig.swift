@@ -44,6 +44,9 @@ public struct PorticoConfig: Sendable, Equatable {
         public var url: String?
         /// Pooled connections per instance on PostgreSQL.
         public var maxConnections = 20
+        /// On PostgreSQL, how long one database operation may take before its connection is
+        /// closed and it fails (a server that stopped answering must not hold requests or a stop).
+        public var timeoutSeconds = 30
         public var path = "portico.sqlite"
         /// `normal` (default) or `full`; see docs/operations.md, "Durability".
         public var synchronous = "normal"

@@ -28,10 +28,11 @@ struct APIError: Error, Sendable {
     /// The one answer for every key that does not authenticate, whatever the reason.
     static let invalidAPIKey = APIError(.invalidAPIKey, "The API key provided is invalid, revoked or expired.")
 
-    /// A write that met a full disk or an I/O error: transient, so a 503 with `Retry-After`, not a 500.
+    /// A full disk, an I/O error or a database server that cannot be reached: transient, so a
+    /// 503 with `Retry-After`, not a 500.
     static let storageUnavailable = APIError(
         .storageUnavailable,
-        "The database cannot be written right now (full disk or I/O error); nothing was changed. Retry later.",
+        "The database cannot be used right now (a full disk, an I/O error, or a database server that does not answer). Retry later, with the same Idempotency-Key for a write: it is then done once.",
         headers: [.retryAfter: "5"]
     )
 

@@ -62,6 +62,8 @@ final class ClusterLimiter: Sendable {
     /// Long enough for a loaded database (a new pool's first connection included), short
     /// enough that a hung one holds no request for long.
     static let answerTimeout: Duration = .seconds(5)
+    /// How long (milliseconds) requests go on unchecked after the database failed to answer.
+    static let retryAfterUnavailable: Int64 = 5_000
     /// Reservations waiting to go back while the database is away, at most.
     private static let maximumUnreleased = 10_000
 
@@ -93,6 +95,9 @@ final class ClusterLimiter: Sendable {
     private let holdings = Mutex<[String: (counter: Counter, holding: Holding)]>([:])
     private let unspent = Mutex<[LimitReservation]>([])
     private let reservations = Atomic<UInt64>(0)
+    /// Until when (milliseconds) requests go on unchecked without asking: the database failed
+    /// or did not answer lately, and each check would otherwise wait `answerTimeout` again.
+    private let unavailableUntil = Atomic<Int64>(0)
     private let store: any LimitReservationStore
     private let logger: Logger
 
@@ -120,6 +125,7 @@ final class ClusterLimiter: Sendable {
 
     /// Whether one more request fits `counter` across every instance at `now`; counts it when it does.
     func admit(_ counter: Counter, now: Int64) async -> Decision {
+        if now < unavailableUntil.load(ordering: .relaxed) { return .unchecked }
         var second = now / 1_000
         var counter = counter
         let key = counter.name
@@ -158,7 +164,9 @@ final class ClusterLimiter: Sendable {
             case .refused: return .refused
             case .wait(let task):
                 guard await task.value == nil else { continue }
-                // The database could not be asked: this instance's own limit decided.
+                // The database could not be asked: this instance's own limit decided, and decides
+                // alone for `Self.retryAfterUnavailable` before the database is asked again.
+                unavailableUntil.store(now + Self.retryAfterUnavailable, ordering: .relaxed)
                 holdings.withLock { holdings in
                     if var entry = holdings[key], entry.holding.second == second {
                         entry.holding.unchecked += 1

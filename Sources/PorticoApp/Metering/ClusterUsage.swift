@@ -45,6 +45,8 @@ final class ClusterUsage: Sendable {
     private static let idleMilliseconds: Int64 = 60_000
 
     private let entries = Mutex<[Counter: Entry]>([:])
+    /// Until when (milliseconds) checks use this instance's count without asking (`ClusterLimiter.retryAfterUnavailable`).
+    private let unavailableUntil = Atomic<Int64>(0)
     private let store: any LimitReservationStore
     private let logger: Logger
 
@@ -72,6 +74,7 @@ final class ClusterUsage: Sendable {
             entry.checkedAt = now
             if let total = entry.total { return (total + entry.pending, nil) }
             if let reading = entry.reading { return (nil, reading) }
+            if now < unavailableUntil.load(ordering: .relaxed) { return (nil, nil) }
             let reading = ClusterLimiter.answer(within: ClusterLimiter.answerTimeout) {
                 await self.read(counter)
             } late: {
@@ -82,7 +85,11 @@ final class ClusterUsage: Sendable {
             return (nil, reading)
         }
         if let used = step.used { return used }
-        guard await step.wait!.value != nil else { return nil }
+        guard let wait = step.wait else { return nil }
+        guard await wait.value != nil else {
+            unavailableUntil.store(now + ClusterLimiter.retryAfterUnavailable, ordering: .relaxed)
+            return nil
+        }
         return entries.withLock { entries in entries[counter].flatMap { entry in entry.total.map { $0 + entry.pending } } }
     }
 

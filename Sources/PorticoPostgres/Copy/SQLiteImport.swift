@@ -92,7 +92,7 @@ package struct SQLiteImport: Sendable {
         if let range = try await snapshot.read({ db in try Self.requestLogTimes(db, sources: (sources["request_logs"] ?? []).map(\.name)) }) {
             try await target.createRequestLogPartitions(from: range.lowerBound, through: range.upperBound, width: partitionWidth)
         }
-        return try await target.write { connection in
+        return try await target.write(bounded: false) { connection in
             for table in tables {
                 if try await connection.value(
                     Bool.self,

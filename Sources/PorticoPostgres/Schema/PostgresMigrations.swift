@@ -40,7 +40,7 @@ extension PostgresStore {
     /// rather than touch a database a newer build has migrated.
     @discardableResult
     package func migrate() async throws -> [String] {
-        try await write { connection in
+        try await write(bounded: false) { connection in
             try await connection.run(
                 "CREATE TABLE IF NOT EXISTS portico_migrations (id TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)",
                 logger: logger
@@ -48,7 +48,7 @@ extension PostgresStore {
         }
         var applied: [String] = []
         for migration in PostgresMigrations.all {
-            let ran = try await write { connection -> Bool in
+            let ran = try await write(bounded: false) { connection -> Bool in
                 try await connection.run("SELECT pg_advisory_xact_lock(\(PostgresMigrations.lockKey))", logger: logger)
                 let recorded = try await connection.column(String.self, "SELECT id FROM portico_migrations", logger: logger)
                 let unknown = PostgresMigrations.unknown(in: recorded)
