@@ -54,7 +54,7 @@ extension PostgresStore {
     /// An exhausted delivery to `endpoint`: mailed at once when the endpoint's last such mail
     /// is an hour old or there was none (with any held back), else held back for the digest.
     func alertDeliveryExhausted(_ endpoint: WebhookEndpointRecord, at now: Int64, _ connection: PostgresConnection) async throws {
-        let rows = try await connection.query(
+        let rows = try await connection.rows(
             "SELECT last_mailed_at, pending FROM endpoint_alert_digests WHERE endpoint_id = \(endpoint.id) FOR UPDATE",
             logger: logger
         )
@@ -87,7 +87,7 @@ extension PostgresStore {
 
     package func sendDueAlertDigests(now: Int64) async throws -> Int {
         try await write { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.rows(
                 """
                 SELECT endpoint_id, pending FROM endpoint_alert_digests
                 WHERE pending > 0 AND last_mailed_at <= \(now - AlertKind.digestInterval) ORDER BY last_mailed_at FOR UPDATE SKIP LOCKED

@@ -12,7 +12,7 @@ extension UsageRecord: StoredRecord { static let table = "usage_records" }
 extension PostgresStore {
     package func usage(scope: TenantScope, from: Int64, until: Int64, metric: String?, keyId: String?) async throws -> [UsageRow] {
         try await read { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.rows(
                 """
                 SELECT hour_start, metric, key_id, quantity FROM usage_buckets
                 WHERE organization_id = \(scope.organizationId) AND livemode = \(scope.livemode) AND hour_start >= \(from) AND hour_start < \(until)
@@ -49,7 +49,7 @@ extension PostgresStore {
 
     package func usageTotals(metric: String, from: Int64, until: Int64) async throws -> [TenantScope: Int64] {
         try await read { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.rows(
                 """
                 SELECT organization_id, livemode, sum(quantity)::bigint FROM usage_buckets
                 WHERE hour_start >= \(from) AND hour_start < \(until) AND metric = \(metric) GROUP BY organization_id, livemode
@@ -138,7 +138,7 @@ extension PostgresStore {
         let totals = UsagePeriods.totals(usage)
         var organizations: [String: OrganizationRecord?] = [:]
         for (key, quantity) in totals.sorted(by: { $0.key < $1.key }) {
-            let rows = try await connection.query(
+            let rows = try await connection.rows(
                 """
                 INSERT INTO usage_periods (organization_id, livemode, metric, period, period_start, quantity)
                 VALUES (\(key.organizationId), \(key.livemode), \(key.metric), \(key.period.name), \(key.start), \(quantity))

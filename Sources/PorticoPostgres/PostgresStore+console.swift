@@ -57,7 +57,7 @@ extension PostgresStore {
                 ORDER BY \(ordering)
                 """
             var figures: [(String, Int64, Int64, Int64, Int64, Int64, Int64?)] = []
-            for try await row in try await connection.query(page, logger: logger).decode((String, Int64, Int64, Int64, Int64, Int64, Int64?).self) {
+            for try await row in try await connection.rows(page, logger: logger).decode((String, Int64, Int64, Int64, Int64, Int64, Int64?).self) {
                 figures.append(row)
             }
             let organizations = try await connection.all(
@@ -91,7 +91,7 @@ extension PostgresStore {
 
     package func routeStats(from: Int64, until: Int64) async throws -> [RouteStatCount] {
         try await read { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.rows(
                 """
                 SELECT route, status_class, latency_bucket, sum(count)::bigint FROM route_stats
                 WHERE hour_start >= \(from) AND hour_start < \(until) GROUP BY 1, 2, 3
@@ -108,7 +108,7 @@ extension PostgresStore {
 
     package func busiestOrganizations(monthStart: Int64, limit: Int) async throws -> [OrganizationTraffic] {
         try await read { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.rows(
                 """
                 SELECT m.organization_id, o.name, m.requests FROM organization_month_stats m JOIN organizations o ON o.id = m.organization_id
                 WHERE m.month_start = \(monthStart) ORDER BY m.requests DESC, m.organization_id LIMIT \(Int64(limit))
@@ -125,7 +125,7 @@ extension PostgresStore {
 
     package func erroringOrganizations(from: Int64, until: Int64, limit: Int) async throws -> [OrganizationTraffic] {
         try await read { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.rows(
                 """
                 SELECT t.organization_id, o.name, t.errors FROM (
                     SELECT r.organization_id, sum(r.count)::bigint AS errors FROM request_stats r
@@ -156,7 +156,7 @@ extension PostgresStore {
 
     package func revenue(since: Int64) async throws -> [RevenueLine] {
         try await read { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.rows(
                 """
                 SELECT period_start, plan, currency, invoices, base_amount, overage_amount, total FROM revenue_months
                 WHERE period_start >= \(since) ORDER BY period_start DESC, total DESC, plan
@@ -249,7 +249,7 @@ extension PostgresStore {
                 bindings.append(id)
                 query = PostgresQuery(unsafeSQL: "SELECT organization_id, \(request) FROM \(table) WHERE id = $1", binds: bindings)
             }
-            for try await (organizationId, requestId) in try await connection.query(query, logger: logger).decode((String?, String?).self) {
+            for try await (organizationId, requestId) in try await connection.rows(query, logger: logger).decode((String?, String?).self) {
                 return LocatedID(organizationId: organizationId, requestId: requestId)
             }
             return nil

@@ -181,7 +181,7 @@ extension PostgresStore {
     /// audit details.
     private func scrub(_ connection: PostgresConnection, _ erasure: inout Erasure) async throws {
         let candidates = erasure.candidates
-        let events = try await connection.query(
+        let events = try await connection.rows(
             "SELECT id, data FROM events WHERE EXISTS (SELECT 1 FROM unnest(\(candidates)::text[]) n WHERE strpos(lower(data), n) > 0)",
             logger: logger
         )
@@ -199,7 +199,7 @@ extension PostgresStore {
         }
         erasure.report.removed["event_payloads"] = erased.count
 
-        let excerpts = try await connection.query(
+        let excerpts = try await connection.rows(
             """
             SELECT id, response_excerpt FROM webhook_attempts WHERE response_excerpt IS NOT NULL
             AND EXISTS (SELECT 1 FROM unnest(\(candidates)::text[]) n WHERE strpos(lower(response_excerpt), n) > 0)
@@ -214,7 +214,7 @@ extension PostgresStore {
         erasure.report.removed["attempt_excerpts", default: 0] += attempts.count
 
         let pathNeedles = erasure.ids.map { "/\($0)/" }
-        let logs = try await connection.query(
+        let logs = try await connection.rows(
             """
             SELECT id, created_at, path, request_body, response_body FROM request_logs
             WHERE EXISTS (SELECT 1 FROM unnest(\(pathNeedles)::text[]) p WHERE strpos(path || '/', p) > 0)
@@ -238,7 +238,7 @@ extension PostgresStore {
         }
         erasure.report.removed["request_logs"] = rows.count
 
-        let details = try await connection.query(
+        let details = try await connection.rows(
             "SELECT id, details FROM audit_log WHERE EXISTS (SELECT 1 FROM unnest(\(candidates)::text[]) n WHERE strpos(lower(details), n) > 0)",
             logger: logger
         )
@@ -255,7 +255,7 @@ extension PostgresStore {
             throw StoreError.notFound("no organization \(id)")
         }
         erasure.report.removed["request_logs"] = try await connection.run("DELETE FROM request_logs WHERE organization_id = \(id)", logger: logger)
-        let leaving = try await connection.query(
+        let leaving = try await connection.rows(
             """
             SELECT id, email FROM users WHERE id IN (SELECT user_id FROM memberships WHERE organization_id = \(id))
             AND id NOT IN (SELECT user_id FROM memberships WHERE organization_id <> \(id))

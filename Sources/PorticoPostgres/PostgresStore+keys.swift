@@ -142,7 +142,7 @@ extension PostgresStore {
 
     package func apiKeysRevision() async throws -> String {
         try await read { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.rows(
                 """
                 SELECT (SELECT coalesce(sum(updated_at), 0)::bigint FROM api_keys), (SELECT count(*) FROM api_keys),
                        (SELECT coalesce(sum(updated_at), 0)::bigint FROM organizations),

@@ -118,7 +118,7 @@ extension PostgresStore: LimitReservationStore {
                     """,
                     logger: logger
                 )
-                let rows = try await connection.query(
+                let rows = try await connection.rows(
                     """
                     UPDATE rate_limit_slots r SET reserved = r.reserved + v.added
                     FROM unnest(\(adding.map(\.subject))::text[], \(adding.map(\.slot))::bigint[], \(adding.map { added[$0]! })::bigint[])
@@ -133,7 +133,7 @@ extension PostgresStore: LimitReservationStore {
                 }
             }
             if !reading.isEmpty {
-                let rows = try await connection.query(
+                let rows = try await connection.rows(
                     """
                     SELECT r.subject, r.slot, r.reserved FROM rate_limit_slots r
                     JOIN unnest(\(reading.map(\.subject))::text[], \(reading.map(\.slot))::bigint[]) AS v(subject, slot)
@@ -145,11 +145,12 @@ extension PostgresStore: LimitReservationStore {
                     totals[LimitSlotKey(subject: subject, slot: slot)] = reserved
                 }
             }
-            // A period no instance had counted: started from its committed usage. An instance
-            // starting it at the same moment adds to the row the first one inserted.
+            // A period no instance had counted: started from its committed usage, which is taken
+            // to hold what is being added with it (counted twice, it would refuse early). An
+            // instance starting it at the same moment adds to the row the first one inserted.
             for key in keys where totals[key] == nil {
                 let usage = committed[key]!
-                let start = try await Self.usageTotal(usage, connection, logger) + added[key]!
+                let start = try await Self.usageTotal(usage, connection, logger)
                 totals[key] = try await connection.value(
                     Int64.self,
                     """

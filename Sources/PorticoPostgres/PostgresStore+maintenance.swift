@@ -30,7 +30,8 @@ extension PostgresStore {
     /// version, PostgreSQL's WAL being always on.
     package func check() async throws -> StoreCheck {
         let unknown = try await unknownMigrations()
-        return try await readSnapshot { connection in
+        // Reads every table whole: may rightly take longer than one operation's timeout.
+        return try await readSnapshot(bounded: false) { connection in
             let recorded = try await connection.column(String.self, "SELECT id FROM portico_migrations", logger: logger)
             var problems: [String] = []
             let tables = try await connection.column(

@@ -40,7 +40,7 @@ extension PostgresStore {
 
     static func logEntries(_ query: PostgresQuery, _ connection: PostgresConnection, _ logger: Logger) async throws -> [RequestLogEntry] {
         var entries: [RequestLogEntry] = []
-        for try await row in try await connection.query(query, logger: logger) { entries.append(try logEntry(row)) }
+        for try await row in try await connection.rows(query, logger: logger) { entries.append(try logEntry(row)) }
         return entries
     }
 
@@ -260,7 +260,7 @@ extension PostgresStore {
 
     package func requestStats(scope: TenantScope, from: Int64, until: Int64) async throws -> [RequestStatCount] {
         try await read { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.rows(
                 """
                 SELECT status_class, latency_bucket, sum(count)::bigint FROM request_stats
                 WHERE organization_id = \(scope.organizationId) AND livemode = \(scope.livemode) AND hour_start >= \(from) AND hour_start < \(until)
@@ -303,7 +303,7 @@ extension PostgresStore {
             var stoppedAt: String?
             if let budget = scanBudget, filtered, !ascending, budget > 0 {
                 // The oldest of the tenant's `budget` newest rows in range: the search goes no further.
-                let rows = try await connection.query(
+                let rows = try await connection.rows(
                     """
                     SELECT id, request_id FROM request_logs
                     WHERE organization_id = \(scope.organizationId) AND livemode = \(scope.livemode) AND id >= \(lower) AND id < \(upper)
@@ -382,7 +382,7 @@ extension PostgresStore {
 
     package func meteredRequestCounts(from: Int64, until: Int64, width: Int64) async throws -> [TenantScope: Int64] {
         try await read { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.rows(
                 """
                 SELECT organization_id, livemode, count(*) FROM request_logs
                 WHERE organization_id IS NOT NULL AND status <> 429 AND created_at >= \(from) AND created_at < \(until)

@@ -102,7 +102,7 @@ extension PostgresStore {
     ) async throws -> (sealed: Int, foundSealed: Bool) {
         let result = try await write { connection -> SealResult in
             var result = SealResult()
-            let rows = try await connection.query("SELECT id, secret, previous_secret FROM webhook_endpoints FOR UPDATE", logger: logger)
+            let rows = try await connection.rows("SELECT id, secret, previous_secret FROM webhook_endpoints FOR UPDATE", logger: logger)
             var endpoints: [(String, String, String?)] = []
             for try await row in rows.decode((String, String, String?).self) { endpoints.append(row) }
             for (id, secret, previous) in endpoints {
@@ -251,7 +251,7 @@ extension PostgresStore {
         guard !records.isEmpty else { return [] }
         let ids = Array(Set(records.map(\.eventId)))
         var types: [String: String] = [:]
-        let rows = try await connection.query("SELECT id, type FROM events WHERE id = ANY(\(ids))", logger: logger)
+        let rows = try await connection.rows("SELECT id, type FROM events WHERE id = ANY(\(ids))", logger: logger)
         for try await (id, type) in rows.decode((String, String).self) { types[id] = type }
         return records.map { DeliveryView(delivery: $0, eventType: types[$0.eventId] ?? "") }
     }
@@ -341,7 +341,7 @@ extension PostgresStore {
         let reserved = Mutex<[(id: String, endpointId: String)]>([])
         do {
             return try await write { connection in
-                let rows = try await connection.query(
+                let rows = try await connection.rows(
                     """
                     SELECT d.id, d.endpoint_id FROM webhook_endpoints e
                     CROSS JOIN LATERAL (
@@ -443,7 +443,7 @@ extension PostgresStore {
                 endpoints[endpoint.id] = endpoint
             }
             var leases: [String: (owner: String?, until: Int64?)] = [:]
-            let rows = try await connection.query(
+            let rows = try await connection.rows(
                 "SELECT id, lease_owner, lease_until FROM webhook_deliveries WHERE id = ANY(\(ids)) ORDER BY id FOR UPDATE",
                 logger: logger
             )
@@ -551,7 +551,7 @@ extension PostgresStore {
 
     package func webhookAttemptStats(scope: TenantScope, from: Int64, until: Int64) async throws -> (succeeded: Int64, failed: Int64) {
         try await read { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.rows(
                 """
                 SELECT coalesce(sum(succeeded), 0)::bigint, coalesce(sum(failed), 0)::bigint FROM webhook_attempt_stats
                 WHERE organization_id = \(scope.organizationId) AND livemode = \(scope.livemode) AND hour_start >= \(from) AND hour_start < \(until)
@@ -565,7 +565,7 @@ extension PostgresStore {
 
     package func deliveryBacklog() async throws -> (owed: Int, oldestDueAt: Int64?) {
         try await read { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.rows(
                 "SELECT count(*), min(next_attempt_at) FROM webhook_deliveries WHERE next_attempt_at IS NOT NULL",
                 logger: logger
             )

@@ -100,14 +100,14 @@ extension PostgresStore {
         do {
             let value = try await Self.$afterCommit.withValue(afterCommit) {
                 try await lease(bounded: bounded) { connection in
-                    try await connection.query("BEGIN", logger: logger)
+                    try await connection.rows("BEGIN", logger: logger)
                     do {
                         let value = try await body(connection)
                         // Delivered to every listening instance when (and only if) this commits.
                         for change in afterCommit.changes {
-                            try await connection.query("SELECT pg_notify(\(Self.changeChannel), \(change.rawValue))", logger: logger)
+                            try await connection.rows("SELECT pg_notify(\(Self.changeChannel), \(change.rawValue))", logger: logger)
                         }
-                        try await connection.query("COMMIT", logger: logger)
+                        try await connection.rows("COMMIT", logger: logger)
                         return value
                     } catch {
                         await Self.rollback(connection, logger)
@@ -131,12 +131,12 @@ extension PostgresStore {
     }
 
     /// One read-only transaction: several statements that must see one snapshot.
-    func readSnapshot<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await lease(bounded: true) { connection in
-            try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+    func readSnapshot<T: Sendable>(bounded: Bool = true, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await lease(bounded: bounded) { connection in
+            try await connection.rows("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
             do {
                 let value = try await body(connection)
-                try await connection.query("COMMIT", logger: logger)
+                try await connection.rows("COMMIT", logger: logger)
                 return value
             } catch {
                 await Self.rollback(connection, logger)
@@ -149,7 +149,7 @@ extension PostgresStore {
     /// the server went): a statement written to a closed connection is never answered.
     private static func rollback(_ connection: PostgresConnection, _ logger: Logger) async {
         guard !connection.isClosed else { return }
-        _ = try? await connection.query("ROLLBACK", logger: logger)
+        _ = try? await connection.rows("ROLLBACK", logger: logger)
     }
 
     /// A pooled connection for `body`, bounded so that a database that stops answering fails
@@ -167,7 +167,7 @@ extension PostgresStore {
                 group.addTask {
                     try? await Task.sleep(for: self.operationTimeout)
                     // Leased in time (the watchdog bounds the body), or cancelled with the caller.
-                    guard !state.leased.load(ordering: .acquiring), !Task.isCancelled else { return nil }
+                    guard !Task.isCancelled, state.timeOut() else { return nil }
                     throw StoreError.unavailable("no connection to the database within \(self.operationTimeout) (database.timeout_seconds)")
                 }
                 while let result = try await group.next() {
@@ -186,14 +186,31 @@ extension PostgresStore {
         let body: (PostgresConnection) async throws -> T
     }
 
+    /// Whether the connection came before the deadline: decided once, by whichever is first,
+    /// so a body never runs after its caller was told it timed out.
     private final class LeaseState: Sendable {
-        let leased = Atomic<Bool>(false)
+        private static let waiting = 0
+        private static let leasedInTime = 1
+        private static let timedOut = 2
+        private let state = Atomic<Int>(waiting)
+
+        /// The connection came: false when the deadline had passed first.
+        func lease() -> Bool {
+            state.compareExchange(expected: Self.waiting, desired: Self.leasedInTime, ordering: .acquiringAndReleasing).original != Self.timedOut
+        }
+
+        /// The deadline passed: false when the connection had come first.
+        func timeOut() -> Bool {
+            state.compareExchange(expected: Self.waiting, desired: Self.timedOut, ordering: .acquiringAndReleasing).exchanged
+        }
+
+        var leased: Bool { state.load(ordering: .acquiring) == Self.leasedInTime }
     }
 
     private func leased<T: Sendable>(_ state: LeaseState, bounded: Bool, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         do {
             return try await client.withConnection { connection in
-                state.leased.store(true, ordering: .releasing)
+                guard state.lease() else { throw CancellationError() }
                 // The pool may hand out a connection the watchdog has just closed, before it has
                 // heard of the close; a statement sent on it would never be answered.
                 guard !connection.isClosed else { throw StoreError.unavailable("the pooled connection was closed") }
@@ -203,17 +220,18 @@ extension PostgresStore {
                 do {
                     value = try await body(connection)
                 } catch {
-                    try watchdog.end(watched, timeout: operationTimeout)
+                    try watchdog.end(watched, failed: true)
                     throw error
                 }
-                try watchdog.end(watched, timeout: operationTimeout)
+                // Done, even if the deadline closed the connection after its last answer.
+                try watchdog.end(watched, failed: false)
                 return value
             }
         } catch {
             // The pool's own errors (shut down, no connection could be opened for a while) come
             // before the body runs; a cancelled wait for a connection is a cancellation.
-            if !state.leased.load(ordering: .acquiring) {
-                if Task.isCancelled { throw CancellationError() }
+            if !state.leased {
+                if Task.isCancelled || error is CancellationError { throw CancellationError() }
                 throw StoreError.unavailable("no connection to the database: \(String(reflecting: error))")
             }
             if Self.isStorageFailure(error) { throw StoreError.unavailable(String(reflecting: error)) }
@@ -250,8 +268,11 @@ extension PostgresStore {
     /// A full disk (SQLSTATE class 53) or a server gone: what `/readyz` reports as failing writes.
     static func isStorageFailure(_ error: any Error) -> Bool {
         guard let error = error as? PSQLError else { return false }
-        if let state = error.serverInfo?[.sqlState] { return state.hasPrefix("53") || state.hasPrefix("58") || state.hasPrefix("08") }
-        return [.connectionError, .serverClosedConnection, .uncleanShutdown].contains(error.code)
+        if let state = error.serverInfo?[.sqlState] {
+            // Insufficient resources, system errors, connection errors, and a server shutting down or failing over (57P0x).
+            return state.hasPrefix("53") || state.hasPrefix("58") || state.hasPrefix("08") || state.hasPrefix("57P0")
+        }
+        return [.connectionError, .serverClosedConnection, .uncleanShutdown, .clientClosedConnection].contains(error.code)
     }
 
     /// The SQLSTATE of a server error, if it is one.

@@ -1,3 +1,4 @@
+import Dispatch
 import Logging
 import PorticoCore
 import PorticoStore
@@ -62,8 +63,6 @@ final class ClusterLimiter: Sendable {
     /// Long enough for a loaded database (a new pool's first connection included), short
     /// enough that a hung one holds no request for long.
     static let answerTimeout: Duration = .seconds(5)
-    /// How long (milliseconds) requests go on unchecked after the database failed to answer.
-    static let retryAfterUnavailable: Int64 = 5_000
     /// Reservations waiting to go back while the database is away, at most.
     private static let maximumUnreleased = 10_000
 
@@ -87,6 +86,8 @@ final class ClusterLimiter: Sendable {
 
     private enum Step {
         case admitted
+        /// The database failed lately: admitted on this instance's limits without asking.
+        case unchecked
         case refused
         case wait(Task<Int64?, Never>)
     }
@@ -95,9 +96,10 @@ final class ClusterLimiter: Sendable {
     private let holdings = Mutex<[String: (counter: Counter, holding: Holding)]>([:])
     private let unspent = Mutex<[LimitReservation]>([])
     private let reservations = Atomic<UInt64>(0)
-    /// Until when (milliseconds) requests go on unchecked without asking: the database failed
-    /// or did not answer lately, and each check would otherwise wait `answerTimeout` again.
-    private let unavailableUntil = Atomic<Int64>(0)
+    /// Until when requests go on unchecked without asking (`DispatchTime` nanoseconds): the
+    /// database failed or did not answer lately, and each check would otherwise wait
+    /// `answerTimeout` again. Set when the failure is known, not when the request began.
+    private let unavailable = Unavailable()
     private let store: any LimitReservationStore
     private let logger: Logger
 
@@ -125,7 +127,6 @@ final class ClusterLimiter: Sendable {
 
     /// Whether one more request fits `counter` across every instance at `now`; counts it when it does.
     func admit(_ counter: Counter, now: Int64) async -> Decision {
-        if now < unavailableUntil.load(ordering: .relaxed) { return .unchecked }
         var second = now / 1_000
         var counter = counter
         let key = counter.name
@@ -152,6 +153,10 @@ final class ClusterLimiter: Sendable {
                 }
                 if holding.exhausted { return .refused }
                 if let pending = holding.pending { return .wait(pending) }
+                if unavailable.now {
+                    holding.unchecked += 1  // counted nowhere: its refund gives back nothing
+                    return .unchecked
+                }
                 let want = max(1, min(max(holding.spentBefore, holding.granted), counter.limit / 4))
                 let number = reservations.add(1, ordering: .relaxed).newValue
                 let task = reservation(counter, second: second, want: want, number: number)
@@ -161,12 +166,12 @@ final class ClusterLimiter: Sendable {
             }
             switch step {
             case .admitted: return .reserved
+            case .unchecked: return .unchecked
             case .refused: return .refused
             case .wait(let task):
                 guard await task.value == nil else { continue }
-                // The database could not be asked: this instance's own limit decided, and decides
-                // alone for `Self.retryAfterUnavailable` before the database is asked again.
-                unavailableUntil.store(now + Self.retryAfterUnavailable, ordering: .relaxed)
+                // The database could not be asked: this instance's own limit decided (and decides
+                // alone for `Unavailable.retryAfter` before the database is asked again).
                 holdings.withLock { holdings in
                     if var entry = holdings[key], entry.holding.second == second {
                         entry.holding.unchecked += 1
@@ -204,11 +209,13 @@ final class ClusterLimiter: Sendable {
             do {
                 granted = try await self.reserve(counter, want: want)
             } catch {
+                self.unavailable.begin()
                 self.logger.warning("shared rate limit unavailable; admitting on this instance's limits", metadata: ["error": "\(error)"])
             }
             self.give(granted, of: counter, second: second, number: number)
             return granted
         } late: {
+            self.unavailable.begin()
             self.logger.warning("shared rate limit did not answer in time; admitting on this instance's limits")
             self.give(nil, of: counter, second: second, number: number)
         }
@@ -296,6 +303,21 @@ final class ClusterLimiter: Sendable {
         }
         if !final, (now / 1_000) % 60 == 0 { try await store.pruneLimitReservations(now: now / 1_000) }
     }
+}
+
+/// A database that failed lately, for `retryAfter`: the shared checks skip it meanwhile.
+final class Unavailable: Sendable {
+    static let retryAfter: Duration = .seconds(5)
+    private let until = Atomic<UInt64>(0)
+
+    /// The database just failed or did not answer.
+    func begin() {
+        let (seconds, attoseconds) = Self.retryAfter.components
+        until.store(DispatchTime.now().uptimeNanoseconds + UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000), ordering: .relaxed)
+    }
+
+    /// Whether it failed within the last `retryAfter`.
+    var now: Bool { DispatchTime.now().uptimeNanoseconds < until.load(ordering: .relaxed) }
 }
 
 extension LimitSubject {

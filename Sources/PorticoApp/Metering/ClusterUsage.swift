@@ -11,7 +11,8 @@ import Synchronization
 /// added once it is known; even one instance may pass the quota by what the requests in
 /// flight when it is reached go on to use. Across instances the count is one row per
 /// tenant, metric and month in the shared table (`LimitReservationStore.countUsage`),
-/// started from the committed usage by the first instance to check it. Each instance adds
+/// started from the committed usage by the first instance to check or add to it (taken to
+/// hold what is added with it: counted twice, it would refuse early). Each instance adds
 /// what its requests used and reads the row back every ~250 ms (`settle`), and checks
 /// against the row as last read plus what it has added since.
 ///
@@ -34,19 +35,20 @@ final class ClusterUsage: Sendable {
         var total: Int64?
         /// What this instance added since, not yet sent.
         var pending: Int64 = 0
-        /// When a request last checked it (milliseconds): counters unused for a minute are forgotten.
-        var checkedAt: Int64
+        /// When a request last checked or added to it (milliseconds): idle counters are forgotten.
+        var usedAt: Int64
         /// The first read, which the first requests wait on.
         var reading: Task<Int64?, Never>?
     }
 
     /// Usage kept unsent while the database is away, at most (counters).
     private static let maximumCounters = 10_000
-    private static let idleMilliseconds: Int64 = 60_000
+    /// Longer than a request streams, so the usage it reports at its end finds its counter.
+    private static let idleMilliseconds: Int64 = 600_000
 
     private let entries = Mutex<[Counter: Entry]>([:])
-    /// Until when (milliseconds) checks use this instance's count without asking (`ClusterLimiter.retryAfterUnavailable`).
-    private let unavailableUntil = Atomic<Int64>(0)
+    /// The database failed lately: first reads are skipped meanwhile (this instance's count decides).
+    private let unavailable = Unavailable()
     private let store: any LimitReservationStore
     private let logger: Logger
 
@@ -69,15 +71,16 @@ final class ClusterUsage: Sendable {
     /// database could not be asked in time (the caller's own count decides).
     func used(_ counter: Counter, now: Int64) async -> Int64? {
         let step: (used: Int64?, wait: Task<Int64?, Never>?) = entries.withLock { entries in
-            var entry = entries[counter] ?? Entry(counter: counter, checkedAt: now)
+            var entry = entries[counter] ?? Entry(counter: counter, usedAt: now)
             defer { entries[counter] = entry }
-            entry.checkedAt = now
+            entry.usedAt = now
             if let total = entry.total { return (total + entry.pending, nil) }
             if let reading = entry.reading { return (nil, reading) }
-            if now < unavailableUntil.load(ordering: .relaxed) { return (nil, nil) }
+            if unavailable.now { return (nil, nil) }
             let reading = ClusterLimiter.answer(within: ClusterLimiter.answerTimeout) {
                 await self.read(counter)
             } late: {
+                self.unavailable.begin()
                 self.logger.warning("shared usage quota did not answer in time; checking this instance's count")
                 self.endReading(counter, total: nil)
             }
@@ -86,10 +89,7 @@ final class ClusterUsage: Sendable {
         }
         if let used = step.used { return used }
         guard let wait = step.wait else { return nil }
-        guard await wait.value != nil else {
-            unavailableUntil.store(now + ClusterLimiter.retryAfterUnavailable, ordering: .relaxed)
-            return nil
-        }
+        guard await wait.value != nil else { return nil }
         return entries.withLock { entries in entries[counter].flatMap { entry in entry.total.map { $0 + entry.pending } } }
     }
 
@@ -99,6 +99,7 @@ final class ClusterUsage: Sendable {
         do {
             total = try await store.countUsage([SharedUsage(subject: counter.name, slot: counter.slot, quantity: 0, committed: counter.committed)])[0]
         } catch {
+            unavailable.begin()
             logger.warning("shared usage quota unavailable; checking this instance's count", metadata: ["error": "\(error)"])
         }
         endReading(counter, total: total)
@@ -115,27 +116,33 @@ final class ClusterUsage: Sendable {
         }
     }
 
-    /// Adds usage a request reported to the tenant's counter of `metric`, if this instance
-    /// checks a quota on it this month (others start from the committed usage when first checked).
+    /// Adds usage a request reported to the tenant's counter of `metric`, sent at the next
+    /// settle. Added to the row if one exists; a period no instance has counted yet starts from
+    /// the committed usage, which is taken to hold it (counting it twice would refuse early).
     func add(_ quantity: Int64, of metric: String, for tenant: TenantScope, now: Int64) {
         guard quantity > 0 else { return }
         let counter = Self.counter(metric, of: tenant, now: now)
-        entries.withLock { entries in entries[counter]?.pending += quantity }
+        entries.withLock { entries in
+            var entry = entries[counter] ?? Entry(counter: counter, usedAt: now)
+            entry.pending += quantity
+            entry.usedAt = now
+            entries[counter] = entry
+        }
     }
 
     /// Sends what was added since the last settle and reads every counter back; forgets
-    /// counters no request checked for a minute (once what they held is sent). Run every
-    /// ~250 ms, and once more at shutdown (`SharedLimitsService`).
+    /// counters no request checked or added to for `idleMilliseconds` (once what they held is
+    /// sent). Run every ~250 ms, and once more at shutdown (`SharedLimitsService`).
     func settle(now: Int64) async throws {
         let sending: [(counter: Counter, quantity: Int64)] = entries.withLock { entries in
             // A database away for long: the least recently checked counters are dropped, with
             // what they had not sent (a later check under-counts; it never refuses wrongly).
             if entries.count > Self.maximumCounters {
-                for (counter, _) in entries.sorted(by: { $0.value.checkedAt < $1.value.checkedAt }).prefix(entries.count - Self.maximumCounters) {
+                for (counter, _) in entries.sorted(by: { $0.value.usedAt < $1.value.usedAt }).prefix(entries.count - Self.maximumCounters) {
                     entries[counter] = nil
                 }
             }
-            return entries.values.filter { $0.total != nil }.map { ($0.counter, $0.pending) }
+            return entries.values.filter { $0.total != nil || $0.pending > 0 }.map { ($0.counter, $0.pending) }
         }
         guard !sending.isEmpty else { return }
         let totals = try await store.countUsage(
@@ -146,7 +153,7 @@ final class ClusterUsage: Sendable {
                 guard var entry = entries[sent.counter] else { continue }
                 entry.pending -= sent.quantity
                 entry.total = total
-                entries[sent.counter] = entry.pending == 0 && now - entry.checkedAt > Self.idleMilliseconds ? nil : entry
+                entries[sent.counter] = entry.pending == 0 && now - entry.usedAt > Self.idleMilliseconds ? nil : entry
             }
         }
     }

@@ -98,7 +98,7 @@ struct TargetTable: Sendable {
     /// Moves identity sequences past the copied ids, so the next insert does not collide.
     func restartIdentities(_ connection: PostgresConnection, logger: Logger) async throws {
         for column in columns where column.isIdentity {
-            try await connection.query(
+            try await connection.rows(
                 PostgresQuery(
                     unsafeSQL:
                         "SELECT setval(pg_get_serial_sequence('\(name)', '\(column.name)'), COALESCE(max(\(column.name)), 0) + 1, false) FROM \(name)"
@@ -111,7 +111,7 @@ struct TargetTable: Sendable {
     /// The table's count and digest as PostgreSQL holds it.
     func digest(_ connection: PostgresConnection, logger: Logger) async throws -> SQLiteImport.TableResult {
         var result = SQLiteImport.TableResult(table: name, rows: 0, checksum: 0)
-        let rows = try await connection.query(
+        let rows = try await connection.rows(
             PostgresQuery(unsafeSQL: "SELECT \(columns.map(\.name).joined(separator: ", ")) FROM \(name)"),
             logger: logger
         )
@@ -129,7 +129,7 @@ struct TargetTable: Sendable {
 enum TargetCatalog {
     static func load(_ connection: PostgresConnection, logger: Logger) async throws -> [TargetTable] {
         var columns: [String: [TargetColumn]] = [:]
-        let columnRows = try await connection.query(
+        let columnRows = try await connection.rows(
             """
             SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod), a.attidentity <> ''
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid
@@ -143,7 +143,7 @@ enum TargetCatalog {
             columns[table, default: []].append(TargetColumn(name: column, type: type, isIdentity: identity))
         }
         var keys: [String: [String]] = [:]
-        let keyRows = try await connection.query(
+        let keyRows = try await connection.rows(
             """
             SELECT c.relname::text, a.attname::text
             FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -157,7 +157,7 @@ enum TargetCatalog {
         for try await (table, column) in keyRows.decode((String, String).self) { keys[table, default: []].append(column) }
         var references: [String: Set<String>] = [:]
         var selfReferences: [String: Set<String>] = [:]
-        let foreignRows = try await connection.query(
+        let foreignRows = try await connection.rows(
             """
             SELECT c.relname::text, r.relname::text, a.attname::text
             FROM pg_constraint f JOIN pg_class c ON c.oid = f.conrelid JOIN pg_class r ON r.oid = f.confrelid

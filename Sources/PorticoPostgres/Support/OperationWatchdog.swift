@@ -34,15 +34,16 @@ final class OperationWatchdog: Sendable {
         }
     }
 
-    /// Stops watching operation `id` (whether it succeeded or failed); throws
-    /// `StoreError.unavailable` when its deadline closed its connection.
-    func end(_ id: UInt64, timeout: Duration) throws {
+    /// Stops watching operation `id`. A failed operation whose deadline closed its connection
+    /// throws `StoreError.unavailable` (why it failed); one that succeeded is done, even if the
+    /// close came after its last answer.
+    func end(_ id: UInt64, failed: Bool) throws {
         let closed = state.withLock { state in
             state.operations[id] = nil
             return state.expired.remove(id) != nil
         }
-        if closed {
-            throw StoreError.unavailable("the database did not answer within \(timeout) (database.timeout_seconds); its connection was closed")
+        if closed, failed {
+            throw StoreError.unavailable("the database did not answer in time (database.timeout_seconds); its connection was closed")
         }
     }
 

@@ -6,10 +6,19 @@ import PostgresNIO
 /// The few shapes every method of the engine needs: rows as records, one
 /// value, an insert or update built from a record's coding keys.
 extension PostgresConnection {
+    /// `query`, refused on a closed connection: PostgresNIO never answers a statement written
+    /// to one (the watchdog closed it under a late operation, or the server went), and every
+    /// statement of the store goes through here or `run`.
+    @discardableResult
+    func rows(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
+        guard !isClosed else { throw StoreError.unavailable("the connection to the database was closed") }
+        return try await self.query(query, logger: logger)
+    }
+
     /// Every row of `query` as a `T`.
     func all<T: Decodable>(_ type: T.Type, _ query: PostgresQuery, logger: Logger) async throws -> [T] {
         var records: [T] = []
-        for try await row in try await self.query(query, logger: logger) {
+        for try await row in try await rows(query, logger: logger) {
             records.append(try RowCoding.decode(T.self, from: row))
         }
         return records
@@ -23,7 +32,7 @@ extension PostgresConnection {
     /// The first column of every row.
     func column<T: PostgresDecodable>(_ type: T.Type, _ query: PostgresQuery, logger: Logger) async throws -> [T] {
         var values: [T] = []
-        for try await row in try await self.query(query, logger: logger) {
+        for try await row in try await rows(query, logger: logger) {
             values.append(try row.decode(T.self))
         }
         return values
@@ -37,6 +46,7 @@ extension PostgresConnection {
     /// Runs a statement and returns how many rows it changed.
     @discardableResult
     func run(_ query: PostgresQuery, logger: Logger) async throws -> Int {
+        guard !isClosed else { throw StoreError.unavailable("the connection to the database was closed") }
         // The async row sequence hides the command tag; the future-based query keeps it.
         let result: EventLoopFuture<PostgresQueryResult> = self.query(query, logger: logger)
         return try await result.get().metadata.rows ?? 0

@@ -21,8 +21,8 @@ package protocol LimitReservationStore: Sendable {
     /// Adds usage measured after the fact to shared metric quotas and reads them back: per
     /// entry, in order, the usage counted across instances in its period once its `quantity`
     /// is added. A period no instance has counted yet starts from the usage its `committed`
-    /// says was recorded before (read once). Entries of one period are added together, so two
-    /// instances adding at once both count.
+    /// says was recorded (read once), which is taken to hold the quantities added with it.
+    /// Entries of one period are added together, so two instances adding at once both count.
     func countUsage(_ entries: [SharedUsage]) async throws -> [Int64]
 }
 

@@ -64,6 +64,13 @@ struct ClusterLimiterTests {
         #expect(await limiter.admit(counter, now: Self.now) == .unchecked)
         // Its refund gives back nothing that was never reserved.
         limiter.refund(counter, at: Self.now)
+        // For a while after, other limits are not asked either (each would wait as long): a
+        // subject whose lock is free goes on unchecked too, and its refund gives nothing back.
+        let other = ClusterLimiter.counter(.key("key_c"), LimitPolicy(.key, .burst, quota: 5), now: Self.now)
+        #expect(await limiter.admit(other, now: Self.now) == .unchecked)
+        limiter.refund(other, at: Self.now)
+        try await limiter.settle(now: Self.now + 2_000)
+        #expect(try await store.reserve(subject: other.name, slot: other.slot, window: 1, limit: 5, want: 5) == 5, "nothing was reserved for it")
         _ = try await holder.value
         try? await TestPostgres.shared.dropDatabase(database)
     }
