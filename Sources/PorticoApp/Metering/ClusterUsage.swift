@@ -29,8 +29,8 @@ final class ClusterUsage: Sendable {
         var committed: CommittedUsage
     }
 
+    /// What this instance knows of one counter (the key it is kept under).
     private struct Entry: Sendable {
-        var counter: Counter
         /// The count across instances as last read (nil until the first read answers).
         var total: Int64?
         /// What this instance added since, not yet sent.
@@ -71,7 +71,7 @@ final class ClusterUsage: Sendable {
     /// database could not be asked in time (the caller's own count decides).
     func used(_ counter: Counter, now: Int64) async -> Int64? {
         let step: (used: Int64?, wait: Task<Int64?, Never>?) = entries.withLock { entries in
-            var entry = entries[counter] ?? Entry(counter: counter, usedAt: now)
+            var entry = entries[counter] ?? Entry(usedAt: now)
             defer { entries[counter] = entry }
             entry.usedAt = now
             if let total = entry.total { return (total + entry.pending, nil) }
@@ -123,7 +123,7 @@ final class ClusterUsage: Sendable {
         guard quantity > 0 else { return }
         let counter = Self.counter(metric, of: tenant, now: now)
         entries.withLock { entries in
-            var entry = entries[counter] ?? Entry(counter: counter, usedAt: now)
+            var entry = entries[counter] ?? Entry(usedAt: now)
             entry.pending += quantity
             entry.usedAt = now
             entries[counter] = entry
@@ -142,7 +142,7 @@ final class ClusterUsage: Sendable {
                     entries[counter] = nil
                 }
             }
-            return entries.values.filter { $0.total != nil || $0.pending > 0 }.map { ($0.counter, $0.pending) }
+            return entries.filter { $0.value.total != nil || $0.value.pending > 0 }.map { ($0.key, $0.value.pending) }
         }
         guard !sending.isEmpty else { return }
         let totals = try await store.countUsage(

@@ -123,7 +123,7 @@ struct WebhookEndpointService: Sendable {
         let record = WebhookEndpointRecord(
             id: id,
             scope: scope,
-            url: "https://\(ListenerHub.host)/\(id)",
+            url: WebhookEndpointRecord.listenerURLPrefix + id,
             description: "portico listen (temporary: deleted when it disconnects)",
             enabledEvents: StoredJSON.encode(events),
             metadata: "{}",
