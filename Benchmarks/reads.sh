@@ -15,7 +15,9 @@
 # compared with /healthz's, and so is the median of its per-round ratios (a
 # round's runs are back to back, so drift in the machine's speed over minutes
 # hits them alike). wrk shares this machine's cores with the server: compare
-# ratios, not absolute figures across machines.
+# ratios, not absolute figures across machines. Each route's server CPU time
+# per request (user + system, from /proc) is printed too: it moves less than
+# req/s when the machine's speed drifts, so it shows a change's effect best.
 set -euo pipefail -o noglob
 cd "$(dirname "$0")/.."
 
@@ -80,10 +82,20 @@ args() { # target → wrk_args: its headers and URL
   esac
 }
 
-run() { # target, seconds: appends "rps p99 non2xx" to $work/target.rounds
+ticks() { # the CPU time the server serving $1 has used, in clock ticks (user + system)
+  local pid=${pids[0]}
+  [ "$1" = customer_cached ] && pid=${pids[1]}
+  awk '{print $14 + $15}' "/proc/$pid/stat"
+}
+
+run() { # target, seconds: appends "rps p99 non2xx cpu_us_per_request" to $work/target.rounds
   args "$1"
+  local before after
+  before=$(ticks "$1")
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$2" --latency "${wrk_args[@]}" >"$work/out.txt"
-  awk '/Requests\/sec/ {rps=$2} $1 == "99%" {p99=$2} /Non-2xx/ {bad=$5} END {print rps, p99, bad+0}' "$work/out.txt" >>"$work/$1.rounds"
+  after=$(ticks "$1")
+  awk -v cpu=$((after - before)) -v hz="$(getconf CLK_TCK)" '/Requests\/sec/ {rps=$2} $1 == "99%" {p99=$2} /Non-2xx/ {bad=$5} /requests in/ {n=$1}
+    END {print rps, p99, bad+0, (n > 0 ? cpu / hz * 1e6 / n : 0)}' "$work/out.txt" >>"$work/$1.rounds"
 }
 
 echo "portico reads: $ROUNDS rounds x $DURATION, $CONNECTIONS connections, $THREADS wrk threads, $(nproc) cores"
@@ -104,8 +116,9 @@ for target in targets:
     rows = [line.split() for line in open(f"{work}/{target}.rounds")]
     rounds[target] = [float(r[0]) for r in rows]
     rps = rounds[target]
+    cpu = statistics.median(float(r[3]) for r in rows)
     print(f"{labels[target]:36} median {statistics.median(rps):8.0f} req/s  (rounds: {', '.join(f'{r:.0f}' for r in rps)})"
-          f"  p99 {', '.join(r[1] for r in rows)}  non-2xx {sum(int(r[2]) for r in rows)}")
+          f"  p99 {', '.join(r[1] for r in rows)}  non-2xx {sum(int(r[2]) for r in rows)}  server CPU {cpu:.0f} us/request")
 if "healthz" in rounds:
     h = rounds["healthz"]
     for target in targets:

@@ -108,7 +108,7 @@ struct CustomersController: Sendable {
         let query = try ListQuery(request.uri, extra: ["email"])
         let page = try await store.customers(scope: scope, email: query.extra["email"], page: query.page)
         return JSONCoding.response(
-            ListEnvelope<CustomerResource>(data: page.items.map { CustomerResource($0) }, hasMore: page.hasMore, url: "/v1/customers")
+            ListEnvelope(data: page.items.lazy.map(CustomerResource.init), hasMore: page.hasMore, url: "/v1/customers")
         )
     }
 }

@@ -38,7 +38,7 @@ struct RequestLogsController: Sendable {
         do {
             let page = try await store.requestLogs(scope: scope, filter: filter, page: query.page, width: width)
             return JSONCoding.response(
-                ListEnvelope(data: page.items.map(RequestLogResource.init), hasMore: page.hasMore, url: "/v1/request-logs")
+                ListEnvelope(data: page.items.lazy.map(RequestLogResource.init), hasMore: page.hasMore, url: "/v1/request-logs")
             )
         } catch StoreError.notFound {
             let param = query.page.startingAfter != nil ? "starting_after" : "ending_before"

@@ -72,7 +72,7 @@ struct EventsController: Sendable {
             filter.type = pattern
         }
         let page = try await store.events(scope: scope, filter: filter, page: query.page)
-        return JSONCoding.response(ListEnvelope(data: page.items.map(EventResource.init), hasMore: page.hasMore, url: "/v1/events"))
+        return JSONCoding.response(ListEnvelope(data: page.items.lazy.map(EventResource.init), hasMore: page.hasMore, url: "/v1/events"))
     }
 
     @Sendable func retrieve(_ request: Request, context: Context) async throws -> Response {

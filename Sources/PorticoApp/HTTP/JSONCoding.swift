@@ -12,7 +12,7 @@ enum JSONCoding {
 
     /// A JSON response from a resource, written straight into the buffer that is sent.
     static func response(_ value: some JSONWritable, status: HTTPResponse.Status = .ok) -> Response {
-        response(body: JSONWriter.render(value), status: status)
+        response(body: JSONWriter.render(value, capacity: value.renderCapacity), status: status)
     }
 
     /// A JSON response from already-encoded bytes.
@@ -22,10 +22,18 @@ enum JSONCoding {
 }
 
 /// `{"object":"list","data":[…],"has_more":…}`, the shape of every list.
-struct ListEnvelope<Item: JSONWritable>: JSONWritable {
-    var data: [Item]
+///
+/// `data` is any collection of resources, so a page's records can be wrapped
+/// lazily (`page.items.lazy.map(EventResource.init)`) instead of copied into a
+/// second array.
+struct ListEnvelope<Items: Collection>: JSONWritable where Items.Element: JSONWritable {
+    var data: Items
     var hasMore: Bool
     var url: String
+
+    /// Room for a page at once (about a kilobyte an item): growing the bytes
+    /// by doubling copied a ten-item list four times over.
+    var renderCapacity: Int { min(64 * 1_024, 256 + data.count * 1_024) }
 
     func write(to json: inout JSONWriter) {
         json.object { json in

@@ -7,6 +7,12 @@ import PorticoCore
 /// a list request's cost).
 protocol JSONWritable {
     func write(to json: inout JSONWriter)
+    /// The bytes to reserve for rendering it whole (a guess; the writer grows past it).
+    var renderCapacity: Int { get }
+}
+
+extension JSONWritable {
+    var renderCapacity: Int { 1_024 }
 }
 
 /// Writes JSON in Portico's one style (`CanonicalJSON`), byte for byte what

@@ -27,9 +27,13 @@ package struct Page<Item: Sendable>: Sendable {
 
     /// The page from up to `limit + 1` rows read in the direction paged (oldest first for
     /// `ending_before`, else newest first): the extra row only says that more exist.
-    package init(rows: [Item], limit: Int, ascending: Bool) {
-        let items = rows.prefix(limit)
-        self.init(items: ascending ? items.reversed() : Array(items), hasMore: rows.count > limit)
+    package init(rows: consuming [Item], limit: Int, ascending: Bool) {
+        // The rows' own array, trimmed in place: a copy would retain every field of every row.
+        var items = rows
+        let hasMore = items.count > limit
+        if hasMore { items.removeSubrange(limit...) }
+        if ascending { items.reverse() }
+        self.init(items: items, hasMore: hasMore)
     }
 }
 

@@ -99,6 +99,8 @@ extension QueryInterfaceRequest where RowDecoder: FetchableRecord & Sendable {
 /// generation and fresh statement (parse, authorizer) cost more than the read.
 package protocol PositionalRecord: FetchableRecord, TableRecord, Sendable {
     static var columns: String { get }
+    /// The record from a row of `columns`, GRDB's or one stepped by hand.
+    init(columns: some PositionalColumns)
 }
 
 extension PositionalRecord {
@@ -108,10 +110,9 @@ extension PositionalRecord {
 
     /// The tenant's row with this id.
     static func fetchOne(_ db: Database, id: String, scope: TenantScope) throws -> Self? {
-        try fetchOne(
-            db.cachedStatement(sql: "SELECT \(columns) FROM \(databaseTableName) WHERE id = ? AND organization_id = ? AND livemode = ?"),
-            arguments: [id, scope.organizationId, scope.livemode]
-        )
+        try db.cachedStatement(sql: "SELECT \(columns) FROM \(databaseTableName) WHERE id = ? AND organization_id = ? AND livemode = ?")
+            .rows(arguments: [id, scope.organizationId, scope.livemode], Self.init(columns:))
+            .first
     }
 }
 
@@ -153,6 +154,10 @@ struct TenantPageQuery<Record: PositionalRecord> {
                 ORDER BY id \(ascending ? "ASC" : "DESC") LIMIT ?
                 """
         )
-        return Page(rows: try Record.fetchAll(statement, arguments: StatementArguments(arguments)), limit: page.limit, ascending: ascending)
+        return Page(
+            rows: try statement.rows(arguments: StatementArguments(arguments), Record.init(columns:)),
+            limit: page.limit,
+            ascending: ascending
+        )
     }
 }

@@ -342,16 +342,12 @@ extension SQLiteStore {
                 // ones vary too much (every combination of five filters) to keep each prepared.
                 let statement = try arguments.isEmpty ? db.cachedStatement(sql: sql) : db.makeStatement(sql: sql)
                 let range: StatementArguments = [scope.organizationId, scope.livemode, from, upper]
-                rows += try RequestLogEntry.fetchAll(statement, arguments: range + arguments + [wanted - rows.count])
+                rows += try statement.rows(arguments: range + arguments + [wanted - rows.count], RequestLogEntry.init(columns:))
                 if stoppedAt != nil { break }
             }
-            let items = Array(rows.prefix(page.limit))
-            if rows.count > page.limit { stoppedAt = nil }  // a full page: continue from its last row as usual
-            return RequestLogSearch(
-                items: ascending ? items.reversed() : items,
-                hasMore: rows.count > page.limit || stoppedAt != nil,
-                stoppedAt: stoppedAt
-            )
+            let found = Page(rows: rows, limit: page.limit, ascending: ascending)
+            if found.hasMore { stoppedAt = nil }  // a full page: continue from its last row as usual
+            return RequestLogSearch(items: found.items, hasMore: found.hasMore || stoppedAt != nil, stoppedAt: stoppedAt)
         }
     }
 
@@ -385,7 +381,8 @@ extension SQLiteStore {
                 SELECT \(RequestLogEntry.columns) FROM \(partition.name) INDEXED BY \(partition.name)_by_request
                 WHERE request_id = ? AND organization_id = ? AND livemode = ?
                 """
-            if let row = try RequestLogEntry.fetchOne(db.cachedStatement(sql: sql), arguments: [requestId, scope.organizationId, scope.livemode]) {
+            let statement = try db.cachedStatement(sql: sql)
+            if let row = try statement.rows(arguments: [requestId, scope.organizationId, scope.livemode], RequestLogEntry.init(columns:)).first {
                 return row
             }
         }

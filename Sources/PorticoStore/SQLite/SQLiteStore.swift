@@ -135,8 +135,25 @@ extension SQLiteStore {
 
 extension SQLiteStore {
     /// One read transaction on a pooled reader connection, run on `readerThreads`.
+    ///
+    /// Its `BEGIN` and `COMMIT` are statements prepared once per connection:
+    /// GRDB's `read` parses a savepoint's two statements anew on every read,
+    /// which cost a request-log page more than its own query (issue 17).
     func read<T: Sendable>(_ value: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await onReaderThread { [pool] in try pool.read(value) }
+        try await onReaderThread { [pool] in
+            try pool.unsafeRead { db in
+                try db.cachedStatement(sql: "BEGIN DEFERRED TRANSACTION").execute()
+                do {
+                    let result = try value(db)
+                    try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
+                    return result
+                } catch {
+                    // The connection goes back to the pool outside any transaction, whatever failed.
+                    if db.isInsideTransaction { try? db.rollback() }
+                    throw error
+                }
+            }
+        }
     }
 
     /// One statement on a pooled reader connection, outside an explicit transaction.
@@ -151,8 +168,10 @@ extension SQLiteStore {
 
     /// Runs `body` on a reader thread. Not cancellable once asked for, like GRDB's own
     /// callback reads before it: a request whose client went away still gets its answer.
+    /// The continuation is resumed exactly once on every path (the pool runs each
+    /// submitted item once, active or shut down), so it need not be a checked one.
     private func onReaderThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
+        try await withUnsafeThrowingContinuation { continuation in
             Self.readerThreads.submit { state in
                 guard case .active = state else { return continuation.resume(throwing: CancellationError()) }  // a pool that was shut down
                 continuation.resume(with: Result(catching: body))

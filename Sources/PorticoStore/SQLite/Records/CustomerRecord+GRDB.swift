@@ -14,8 +14,10 @@ extension CustomerRecord: PositionalRecord, PersistableRecord {
 
     package static let columns = "id, organization_id, livemode, name, email, description, metadata, created_at, updated_at"
 
+    package init(row: Row) { self.init(columns: GRDBRowColumns(row: row)) }
+
     /// By position (the `Decodable` default looked each column up by name, case-insensitively).
-    package init(row: Row) {
+    package init(columns row: some PositionalColumns) {
         self.init(
             id: row[0],
             organizationId: row[1],

@@ -17,8 +17,10 @@ extension EventRecord: PositionalRecord, PersistableRecord {
 
     package static let columns = "id, organization_id, livemode, type, data, request_id, created_at"
 
+    package init(row: Row) { self.init(columns: GRDBRowColumns(row: row)) }
+
     /// Decoded by hand, by position: every list and every delivery attempt reads events.
-    package init(row: Row) {
+    package init(columns row: some PositionalColumns) {
         self.init(
             id: row[0],
             organizationId: row[1],

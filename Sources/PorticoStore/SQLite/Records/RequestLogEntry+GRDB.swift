@@ -4,8 +4,10 @@ import GRDBSQLite
 import PorticoCore
 
 extension RequestLogEntry: FetchableRecord {
+    package init(row: Row) { self.init(columns: GRDBRowColumns(row: row)) }
+
     /// By position: every read selects `columns`, in that order.
-    package init(row: Row) {
+    init(columns row: some PositionalColumns) {
         self.init(
             id: row[0],
             createdAt: row[1],
