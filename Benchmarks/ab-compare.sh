@@ -6,6 +6,7 @@
 #
 #   Benchmarks/ab-compare.sh /tmp/old/.build/release/portico .build/release/portico            # GET /healthz
 #   ROUTE=customer ROUNDS=8 Benchmarks/ab-compare.sh A B                                        # GET /v1/customers/{id}
+#   ROUTE=events Benchmarks/ab-compare.sh A B          # a list: customers, events or request_logs (20 customers made first)
 set -euo pipefail
 a=$(realpath "$1"); b=$(realpath "$2")
 cd "$(dirname "$0")/.."
@@ -25,11 +26,17 @@ target() {  # side -> "url path key"
   python3 - "$work/$1.line" "$ROUTE" <<'PY'
 import json, sys, urllib.request
 line = json.load(open(sys.argv[1])); url = line["url"]; key = line["organizations"][0]["keys"]["test_secret"]
-path = "/healthz"
-if sys.argv[2] == "customer":
-    request = urllib.request.Request(url + "/v1/customers", data=b'{"name":"Bench"}', method="POST",
+def create():
+    request = urllib.request.Request(url + "/v1/customers", data=b'{"name":"Bench","metadata":{"tier":"gold"}}', method="POST",
         headers={"Authorization": "Bearer " + key, "Content-Type": "application/json"})
-    path = "/v1/customers/" + json.load(urllib.request.urlopen(request))["id"]
+    return json.load(urllib.request.urlopen(request))["id"]
+route = sys.argv[2]
+path = {"healthz": "/healthz", "customers": "/v1/customers?limit=10", "events": "/v1/events?limit=10",
+        "request_logs": "/v1/request-logs?limit=10"}.get(route)
+if route == "customer":
+    path = "/v1/customers/" + create()
+elif route != "healthz":
+    for _ in range(20): create()  # a full page of customers, their events and log rows
 print(url, path, key)
 PY
 }
