@@ -29,7 +29,7 @@ package struct Page<Item: Sendable>: Sendable {
     /// `ending_before`, else newest first): the extra row only says that more exist.
     package init(rows: consuming [Item], limit: Int, ascending: Bool) {
         // The rows' own array, trimmed in place: a copy would retain every field of every row.
-        var items = rows
+        var items = consume rows
         let hasMore = items.count > limit
         if hasMore { items.removeSubrange(limit...) }
         if ascending { items.reverse() }

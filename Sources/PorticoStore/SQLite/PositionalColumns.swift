@@ -12,14 +12,19 @@ package protocol PositionalColumns {
     func integer(_ index: Int32) -> Int64?
 }
 
+/// Typed reads. A non-optional type is for a NOT NULL column only: the
+/// schema guarantees a value, and NULL would read as `""`, 0 or false (GRDB's
+/// `row[i]` stopped the process instead). A nullable column must be read
+/// into an optional type, which has its own overload for each kind.
 extension PositionalColumns {
     subscript(_ index: Int32) -> String? { text(index) }
-    /// A NOT NULL text column (the schema's constraint, so never the empty default).
     subscript(_ index: Int32) -> String { text(index) ?? "" }
+    subscript(_ index: Int32) -> Int64? { integer(index) }
     subscript(_ index: Int32) -> Int64 { integer(index) ?? 0 }
+    subscript(_ index: Int32) -> Int? { integer(index).map(Int.init) }
     subscript(_ index: Int32) -> Int { Int(integer(index) ?? 0) }
-    subscript(_ index: Int32) -> Bool { (integer(index) ?? 0) != 0 }
     subscript(_ index: Int32) -> Bool? { integer(index).map { $0 != 0 } }
+    subscript(_ index: Int32) -> Bool { (integer(index) ?? 0) != 0 }
 }
 
 /// GRDB's row, for the query interface's reads of a positional record.
@@ -30,7 +35,13 @@ struct GRDBRowColumns: PositionalColumns {
     func integer(_ index: Int32) -> Int64? { row[Int(index)] }
 }
 
-/// The current row of a statement stepped by hand (`Statement.rows`).
+/// The current row of a statement stepped by hand (`Statement.rows`): valid
+/// only inside the `make` closure it is passed to, since the next step (or
+/// the reset after the last) changes what it reads. Make a value from it
+/// there; never keep it.
+///
+/// Text is read with its byte length, so text holding a NUL byte reads
+/// whole (GRDB's `String` decoding stops at the first NUL).
 ///
 /// Reads go straight to SQLite's C API: GRDB's `Row` and record cursor cost a
 /// list request more than SQLite's own work on it (generic metadata lookups, a
@@ -50,7 +61,8 @@ struct RawRow: PositionalColumns {
 }
 
 extension Statement {
-    /// Runs this (read) statement with `arguments` and makes one value per row.
+    /// Runs this (read) statement with `arguments` and makes one value per row
+    /// (`make` must not keep the `RawRow`; see there).
     ///
     /// Steps it through the C API, past GRDB's per-row machinery. Only for
     /// reads on a reader connection: GRDB's statement bookkeeping (transaction

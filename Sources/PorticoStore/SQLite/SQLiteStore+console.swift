@@ -183,7 +183,7 @@ extension SQLiteStore {
     static func anyRequestLog(_ db: Database, requestId: String, partitions: [RequestLogPartitionInfo]) throws -> RequestLogEntry? {
         for partition in partitions.reversed() {
             let sql = "SELECT \(RequestLogEntry.columns) FROM \(partition.name) INDEXED BY \(partition.name)_by_request WHERE request_id = ? LIMIT 1"
-            if let row = try RequestLogEntry.fetchOne(db, sql: sql, arguments: [requestId]) { return row }
+            if let row = try db.cachedStatement(sql: sql).rows(arguments: [requestId], RequestLogEntry.init(columns:)).first { return row }
         }
         return nil
     }

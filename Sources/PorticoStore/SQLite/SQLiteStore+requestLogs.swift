@@ -345,7 +345,7 @@ extension SQLiteStore {
                 rows += try statement.rows(arguments: range + arguments + [wanted - rows.count], RequestLogEntry.init(columns:))
                 if stoppedAt != nil { break }
             }
-            let found = Page(rows: rows, limit: page.limit, ascending: ascending)
+            let found = Page(rows: consume rows, limit: page.limit, ascending: ascending)
             if found.hasMore { stoppedAt = nil }  // a full page: continue from its last row as usual
             return RequestLogSearch(items: found.items, hasMore: found.hasMore || stoppedAt != nil, stoppedAt: stoppedAt)
         }
@@ -379,7 +379,7 @@ extension SQLiteStore {
         for partition in partitions.reversed() {
             let sql = """
                 SELECT \(RequestLogEntry.columns) FROM \(partition.name) INDEXED BY \(partition.name)_by_request
-                WHERE request_id = ? AND organization_id = ? AND livemode = ?
+                WHERE request_id = ? AND organization_id = ? AND livemode = ? LIMIT 1
                 """
             let statement = try db.cachedStatement(sql: sql)
             if let row = try statement.rows(arguments: [requestId, scope.organizationId, scope.livemode], RequestLogEntry.init(columns:)).first {

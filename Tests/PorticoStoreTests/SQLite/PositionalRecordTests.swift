@@ -74,6 +74,61 @@ struct PositionalRecordTests {
         }
     }
 
+    @Test func aRequestLogRowReadsTheSameByHandAsThroughGRDB() async throws {
+        let store = try SQLiteStore(configuration: StoreConfiguration(path: MigrationTests.temporaryPath()))
+        defer { try? store.close() }
+        let name = RequestLogPartition.name(start: 0)
+        // Every nullable column set in one row and NULL in the other (an unauthenticated request).
+        let entries = [
+            RequestLogEntry(
+                id: 1,
+                createdAt: 1_700_000_000_123,
+                requestId: "req_1",
+                organizationId: "org_1",
+                livemode: false,
+                keyId: "key_1",
+                method: "POST",
+                path: "/v1/customers?ü=1",
+                route: "/v1/customers",
+                status: 201,
+                durationMicroseconds: 1_234,
+                ip: "::1",
+                userAgent: "curl/8 \"quoted\"",
+                requestBody: #"{"name":"日本語"}"#,
+                responseBody: ""
+            ),
+            RequestLogEntry(
+                id: 2,
+                createdAt: 1_700_000_000_124,
+                requestId: "req_2",
+                organizationId: nil,
+                livemode: nil,
+                keyId: nil,
+                method: "GET",
+                path: "/v1/nothing",
+                route: nil,
+                status: 401,
+                durationMicroseconds: 0,
+                ip: nil,
+                userAgent: nil
+            ),
+        ]
+        try await store.pool.write { db in
+            try db.execute(sql: RequestLogPartition.createSQL(name))
+            let insert = try db.makeStatement(
+                sql: "INSERT INTO \(name) (\(RequestLogEntry.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            )
+            for entry in entries { try entry.insert(as: entry.id, with: insert) }
+        }
+        try await store.pool.read { db in
+            let sql = "SELECT \(RequestLogEntry.columns) FROM \(name) ORDER BY id"
+            let byHand = try db.makeStatement(sql: sql).rows(arguments: [], RequestLogEntry.init(columns:))
+            let throughGRDB = try RequestLogEntry.fetchAll(db, sql: sql)
+            #expect(byHand == entries)
+            #expect(throughGRDB == entries)
+        }
+    }
+
     @Test func aStatementThatFailsWhileSteppedThrowsAndCanRunAgain() async throws {
         let queue = try DatabaseQueue()
         try await queue.read { db in
