@@ -37,9 +37,17 @@ struct DeveloperCLITests {
             }
             let deliveryID = try #require(recorded.first?["id"] as? String)
             let detail = try await HTTP.exchange("GET", sandbox.url + "/v1/webhook-deliveries/\(deliveryID)", key: key)
-            let attempt = try #require((detail.body["attempts"] as? [[String: Any]])?.first)
+            // Under a loaded machine the first forward can miss listen's 10 s deadline and be retried;
+            // the attempt that succeeded is the receiver's answer, any before it timed out.
+            let attempts = try #require(detail.body["attempts"] as? [[String: Any]])
+            let attempt = try #require(attempts.last)
             #expect(attempt["status_code"] as? Int == 200)
             #expect(attempt["response_excerpt"] as? String == "ok")
+            for earlier in attempts.dropLast() {
+                #expect(earlier["error_kind"] as? String == "timeout", "\(earlier)")
+            }
+            let customerDeliveries = receiver.received.count
+            #expect((1...attempts.count).contains(customerDeliveries), "at most one request per attempt")
 
             // A second listener whose local app is down: the attempt fails as refused and will be retried.
             let down = try PorticoProcess.Running(
@@ -57,7 +65,8 @@ struct DeveloperCLITests {
             let failedDetail = try await HTTP.exchange("GET", sandbox.url + "/v1/webhook-deliveries/\(failed[0]["id"] as! String)", key: key)
             let failedAttempt = try #require((failedDetail.body["attempts"] as? [[String: Any]])?.first)
             #expect(failedAttempt["error_kind"] as? String == "refused", "\(failedAttempt)")
-            #expect(receiver.received.count == 1, "order events went to the other listener only")
+            #expect(receiver.received.count == customerDeliveries, "order events went to the other listener only")
+            #expect(receiver.received.allSatisfy { $0.type == "customer.created" })
 
             // Stopping listen deletes its endpoint once the server notices.
             _ = await listen.stop()
