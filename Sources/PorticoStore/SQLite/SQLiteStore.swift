@@ -172,33 +172,25 @@ extension SQLiteStore {
 
     /// Runs `body` on a reader thread. Not cancellable once asked for, like GRDB's own
     /// callback reads before it: a request whose client went away still gets its answer.
-    /// The continuation is resumed exactly once on every path (the pool runs each
-    /// submitted item once, active or shut down), so it need not be a checked one.
+    /// The threads run every submitted item exactly once, so the continuation is
+    /// resumed exactly once and need not be a checked one.
     private func onReaderThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withUnsafeThrowingContinuation { continuation in
-            Self.readerThreads.submit { state in
-                guard case .active = state else { return continuation.resume(throwing: CancellationError()) }  // a pool that was shut down
-                continuation.resume(with: Result(catching: body))
-            }
+            Self.readerThreads.submit { continuation.resume(with: Result(catching: body)) }
         }
     }
 
     /// The threads every read runs on, as many as the cores (at least two).
     ///
-    /// A read is synchronous SQLite work, so it must not run on the
-    /// cooperative pool or an event loop. GRDB's own async reads hop twice
-    /// (to the pool's semaphore queue, then to the reader's serial queue)
-    /// before the continuation hops back; here a read is one hand-off to an
-    /// idle thread, which takes a reader connection and runs the statement
-    /// inline (`DatabasePool.read` on an idle serial queue does not switch
-    /// threads). Issue 17 measured 8–30 % more reads a second on 2 cores.
-    /// Shared by every store of the process, so a test run's many stores
-    /// do not each start threads.
-    static let readerThreads: NIOThreadPool = {
-        let threads = NIOThreadPool(numberOfThreads: max(2, System.coreCount))
-        threads.start()
-        return threads
-    }()
+    /// GRDB's own async reads hop twice (to the pool's semaphore queue, then
+    /// to the reader's serial queue) before the continuation hops back; here
+    /// a read is one hand-off to an idle thread, which takes a reader
+    /// connection and runs the statement inline (`DatabasePool.read` on an
+    /// idle serial queue does not switch threads). Issue 17 measured 8–30 %
+    /// more reads a second on 2 cores with 2 threads than GRDB's hops, and
+    /// fewer with 1 or 4 threads. Shared by every store of the process, so a
+    /// test run's many stores do not each start threads.
+    static let readerThreads = ReaderThreads(threads: max(2, System.coreCount))
 }
 
 extension SQLiteStore: AccountStore, KeyStore, CustomerStore, IdempotencyStore, WebhookStore, RequestLogStore, BillingStore, SessionStore,
