@@ -151,13 +151,21 @@ struct APIGatewayMiddleware: RouterMiddleware {
         }
     }
 
+    /// Query parameters that name a credential, whatever their value (compared lowercased).
+    private static let keyParameterNames: Set<String> = ["api_key", "apikey", "key", "access_token", "token"]
+
     /// Whether any query parameter name or value looks like an API key.
+    ///
+    /// Runs on every API request with a query (every list page): a value is
+    /// percent-decoded (Foundation, costly) only when it holds a `%`.
     static func queryCarriesKey(_ query: String) -> Bool {
         query.split(separator: "&").contains { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            let name = parts.first?.lowercased() ?? ""
-            let value = parts.count > 1 ? (parts[1].removingPercentEncoding ?? String(parts[1])) : ""
-            return ["api_key", "apikey", "key", "access_token", "token"].contains(name) || APIKeyFormat.looksLikeKey(value)
+            let equals = pair.firstIndex(of: "=") ?? pair.endIndex
+            if keyParameterNames.contains(pair[..<equals].lowercased()) { return true }
+            guard equals < pair.endIndex else { return false }
+            let value = pair[pair.index(after: equals)...]
+            guard value.utf8.contains(UInt8(ascii: "%")) else { return APIKeyFormat.looksLikeKey(value) }
+            return APIKeyFormat.looksLikeKey(value.removingPercentEncoding ?? String(value))
         }
     }
 }

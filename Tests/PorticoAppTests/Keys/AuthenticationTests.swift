@@ -56,6 +56,18 @@ struct AuthenticationTests {
         }
     }
 
+    /// The rule behind `api_key_in_query`, case by case: a credential's name, or a value shaped
+    /// like a key (also percent-encoded); list parameters and look-alikes pass.
+    @Test(arguments: [
+        ("api_key=x", true), ("API_KEY=", true), ("limit=3&Token", true), ("a=1&key=2", true), ("access_token=abc", true),
+        ("x=sk_test_abc", true), ("x=rk_live_123", true), ("x=sk%5Ftest%5Fabc", true), ("limit=10&starting_after=pk_test_9", true),
+        ("limit=10", false), ("limit=10&starting_after=cus_123", false), ("keyword=key", false), ("x=%zz", false),
+        ("x=sk_other", false), ("", false), ("x=a_sk_live_", false), ("=sk_tes", false),
+    ])
+    func queryCarriesKeyFindsCredentialNamesAndKeyShapedValues(query: String, carries: Bool) {
+        #expect(APIGatewayMiddleware.queryCarriesKey(query) == carries, "\(query)")
+    }
+
     @Test func missingScopeIs403NamingTheScope() async throws {
         let portico = try await TestPortico.make()
         let readOnly = try await portico.issue(
