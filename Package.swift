@@ -175,6 +175,7 @@ let package = Package(
                 // A self-signed certificate for the gateway's TLS test (already in the graph through jwt-kit).
                 .product(name: "X509", package: "swift-certificates"),
             ],
+            exclude: ["Support/tcp-proxy.py"],  // run by UnreachableDatabaseTests from the source tree
             swiftSettings: swiftSettings
         ),
     ]

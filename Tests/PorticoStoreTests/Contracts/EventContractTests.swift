@@ -115,7 +115,8 @@ struct EventContractTests {
             }
 
             func typesMatching(_ pattern: String) async throws -> [String] {
-                let filter = EventFilter(type: try #require(EventTypePattern(pattern)))
+                let parsed = try #require(EventTypePattern(pattern))
+                let filter = EventFilter(type: parsed)
                 return try await store.events(scope: scope, filter: filter, page: Fixtures.wholePage).items.map(\.type)
             }
             #expect(try await typesMatching("customer.created") == ["customer.created"])
