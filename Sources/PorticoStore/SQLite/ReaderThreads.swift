@@ -14,9 +14,9 @@ import Synchronization
 /// while reads come in such a stream, the first thread to go idle polls for
 /// `spin`, yielding the core to any other thread that wants it on each turn,
 /// and only then sleeps; the others sleep at once, and a submitter leaves them
-/// asleep while a polling thread is there to take its item. Issue 17 measured, against NIO's thread pool with the
-/// same threads and no polling (A/B, interleaved rounds, both orders): see
-/// Benchmarks/RESULTS.md. An idle server pays only the `spin` after its last read.
+/// asleep while a polling thread is there to take its item. Issue 17 measured
+/// 15 % more uncached retrieves a second than with NIO's thread pool of the
+/// same threads (Benchmarks/RESULTS.md). An idle server never polls.
 ///
 /// At most one thread polls, and only in a stream: an earlier version let
 /// every idle thread poll after every read, which on a machine already short
@@ -30,9 +30,13 @@ final class ReaderThreads: @unchecked Sendable {  // `work`, `sleeping` and `pol
     /// Work queued and not yet taken: what the polling thread watches, without the lock.
     private let queued = Atomic<Int>(0)
     private let spin: Duration
+    /// A sleep shorter than this means reads come in a stream: 20 `spin`s (1 ms), as waking
+    /// takes a while on a busy machine (issue 17 measured no gain at four).
+    private let streamGap: Duration
 
     init(threads: Int, spin: Duration = .microseconds(50)) {
         self.spin = spin
+        self.streamGap = spin * 20
         for index in 0..<threads {
             let thread = Thread { [self] in
                 Self.name(thisThread: "portico-read-\(index)")
@@ -71,9 +75,8 @@ final class ReaderThreads: @unchecked Sendable {  // `work`, `sleeping` and `pol
 
     private func run() {
         let clock = ContinuousClock()
-        // Whether reads arrive in a stream: the last poll found work, or the last sleep was short
-        // (under 20 `spin`s, 1 ms: waking takes a while on a busy machine, and issue 17 measured
-        // no gain at four). Only then does polling pay; a server read now and then never polls.
+        // Whether reads arrive in a stream: the last poll found work, or the last sleep was
+        // under `streamGap`. Only then does polling pay; a server read now and then never polls.
         var streaming = false
         condition.lock()
         while true {
@@ -93,7 +96,7 @@ final class ReaderThreads: @unchecked Sendable {  // `work`, `sleeping` and `pol
                     condition.wait()
                     sleeping -= 1
                 } while work.isEmpty
-                streaming = clock.now - asleep < spin * 20
+                streaming = clock.now - asleep < streamGap
             }
             let body = work.removeFirst()
             queued.subtract(1, ordering: .releasing)
