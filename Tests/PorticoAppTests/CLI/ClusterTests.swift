@@ -34,8 +34,8 @@ struct ClusterTests {
                     "PORTICO_ACCOUNTS_PASSWORD_HASH_COST": "10",
                     "PORTICO_BILLING_DEFAULT_PLAN": "enterprise",
                     "PORTICO_WEBHOOKS_ALLOWED_CIDRS": "127.0.0.0/8",
-                    // An attempt may take 25 s; a dead instance's deliveries are taken over 1 s after that.
-                    "PORTICO_WEBHOOKS_TIMEOUT_SECONDS": "25",
+                    // An attempt may take 45 s; a dead instance's deliveries are taken over 1 s after that.
+                    "PORTICO_WEBHOOKS_TIMEOUT_SECONDS": "45",
                     "PORTICO_WEBHOOKS_LEASE_MARGIN_SECONDS": "1",
                 ]
             )
@@ -74,8 +74,12 @@ struct ClusterTests {
         let key = try await first.process.bannerTestKey()
         first.process.drainStderr()
 
-        // The first four deliveries are answered slowly: whoever sends them is mid-attempt for 20 s.
-        let slow = WebhookReceiver.Script { $0 <= 4 ? .init(delay: .seconds(20)) : .init() }
+        // The first four deliveries are held until the first instance is dead: it dies mid-attempt
+        // however slowly this machine runs (a 20 s delay let one answer out first under CI's load,
+        // and that delivery was rightly never sent again). The attempt timeout (45 s) only has to
+        // outlast the eight creates before the kill, or the first instance would retry a held one.
+        let held = WebhookReceiver.Gate()
+        let slow = WebhookReceiver.Script { $0 <= 4 ? .init(gate: held) : .init() }
         try await WebhookReceiver.with(slow) { receiver in
             let endpoint = try await HTTP.request(
                 "POST",
@@ -91,9 +95,11 @@ struct ClusterTests {
                 events.insert(try await Self.createCustomer(on: first.url, key: key, name: "first \(number)"))
             }
             let inFlight = try await receiver.waitFor(4)
-            // Killed while all four are in flight (the receiver holds each for 20 s): the two
+            // Killed while all four are in flight (the receiver holds each): the two
             // instances started next must take them over, but only once their lease has ended.
             #expect(await first.process.stop(SIGKILL) == SIGKILL)
+            // Their answers go to a dead connection, long before the lease ends and they are sent again.
+            held.open()
             let second = try await cluster.start()
             second.process.drainStderr()
             defer { second.process.end() }

@@ -24,8 +24,26 @@ final class WebhookReceiver: Sendable {
     struct Reply: Sendable {
         var status: HTTPResponse.Status = .ok
         var delay: Duration = .zero
+        /// Held until the test opens this gate (after `delay`): unlike a delay alone, a slow
+        /// machine cannot let the answer out before the test has done what it must first.
+        var gate: Gate? = nil
         var headers: HTTPFields = [:]
         var body: String = "ok"
+    }
+
+    /// Holds the replies that name it until `open()`.
+    final class Gate: Sendable {
+        private let opened = Mutex(false)
+
+        init() {}
+
+        func open() { opened.withLock { $0 = true } }
+
+        /// Returns once opened, or after `limit` so a forgotten gate never holds a test for good.
+        func wait(limit: Duration = .seconds(300)) async throws {
+            let deadline = ContinuousClock.now + limit
+            while !opened.withLock({ $0 }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        }
     }
 
     /// How the receiver answers delivery number n (1-based).
@@ -114,6 +132,7 @@ final class WebhookReceiver: Sendable {
             }
             defer { receiver.answering.withLock { $0.now[webhookID, default: 1] -= 1 } }
             if reply.delay > .zero { try await Task.sleep(for: reply.delay) }
+            try await reply.gate?.wait()
             return Response(status: reply.status, headers: reply.headers, body: .init(byteBuffer: ByteBuffer(string: reply.body)))
         }
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
