@@ -79,7 +79,11 @@ def fail(message):
 
 
 class Receiver(http.server.BaseHTTPRequestHandler):
-    """A webhook endpoint that refuses the first delivery (503) and accepts the rest."""
+    """A webhook endpoint that refuses the first delivery (503) and accepts the rest.
+
+    The 503 asks for an hour (Retry-After), so only the page's "Retry now" makes the
+    second attempt: the automatic retry 5 s later let a 200 replace the 503 on the
+    deliveries page before a slow machine had loaded it."""
 
     received = []
 
@@ -89,6 +93,8 @@ class Receiver(http.server.BaseHTTPRequestHandler):
         status = 503 if len(Receiver.received) == 1 else 200
         self.send_response(status)
         self.send_header("Content-Type", "text/plain")
+        if status == 503:
+            self.send_header("Retry-After", "3600")
         self.end_headers()
         self.wfile.write(b"unavailable, try later" if status == 503 else b"ok")
 

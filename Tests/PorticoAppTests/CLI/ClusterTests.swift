@@ -259,9 +259,19 @@ struct ClusterTests {
                 let page = try await HTTP.request("GET", "\(second)/v1/webhook-deliveries?endpoint=\(endpoint)&limit=100", key: key)
                 deliveries = page.body["data"] as? [[String: Any]] ?? []
             } while deliveries.count { $0["status"] as? String == "succeeded" } < events.count && ContinuousClock.now < deadline
-            // The second instance never claimed one it could not send: each succeeded at its first attempt.
+            // The second instance never claimed one it could not send (that attempt would be "refused"):
+            // each succeeded, at its first attempt unless a loaded machine let listen's 10 s forward
+            // deadline pass first (a "timeout", as in DeveloperCLITests).
             #expect(deliveries.count == events.count)
-            #expect(deliveries.allSatisfy { $0["status"] as? String == "succeeded" && $0["attempt_count"] as? Int == 1 }, "\(deliveries)")
+            #expect(deliveries.allSatisfy { $0["status"] as? String == "succeeded" }, "\(deliveries)")
+            for delivery in deliveries where delivery["attempt_count"] as? Int != 1 {
+                let id = try #require(delivery["id"] as? String)
+                let detail = try await HTTP.request("GET", "\(second)/v1/webhook-deliveries/\(id)", key: key)
+                let attempts = try #require(detail.body["attempts"] as? [[String: Any]])
+                for earlier in attempts.dropLast() {
+                    #expect(earlier["error_kind"] as? String == "timeout", "\(earlier)")
+                }
+            }
             #expect(Set(receiver.received.compactMap { $0.json["id"] as? String }) == events)
         }
         await cluster.dispose()
@@ -282,7 +292,7 @@ struct ClusterTests {
             #"{"path": "/v1/orders/{id}", "methods": ["GET"], "upstream": "http://127.0.0.1:9", "test_upstream": "http://127.0.0.1:9", "scopes": ["orders:read"]}"#
         try Data(#"{"gateway": {"scopes": {"orders:read": "Read orders"}, "routes": [\#(route)]}}"#.utf8).write(to: file)
         first.process.child.signal(SIGHUP)
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(60)
         var code: String?
         repeat {
             try await Task.sleep(for: .milliseconds(50))

@@ -29,7 +29,8 @@ struct MailKillNineTests {
         try await SMTPSink.with { sink in
             let relay = [
                 "PORTICO_MAIL_SMTP_HOST": "127.0.0.1", "PORTICO_MAIL_SMTP_PORT": "\(sink.port)", "PORTICO_MAIL_SMTP_SECURITY": "none",
-                "PORTICO_MAIL_TIMEOUT_SECONDS": "2", "PORTICO_MAIL_FROM": "portico@example.com",
+                // Long enough that a loaded machine's SMTP exchange never times out (a retry waits a minute).
+                "PORTICO_MAIL_TIMEOUT_SECONDS": "10", "PORTICO_MAIL_FROM": "portico@example.com",
                 "PORTICO_ACCOUNTS_PASSWORD_HASH_COST": "10",
             ]
             func queuedLeft() async throws -> Int {
@@ -48,7 +49,8 @@ struct MailKillNineTests {
             let server = try PorticoProcess.Running(["serve", "--port", "0", "--database", database], environment: relay)
             server.drainStderr()
             _ = ChildProcess.Drain(server.child.stdout)
-            let deadline = ContinuousClock.now + .seconds(120)
+            // A killed process's lease (10 s timeout + 15 s) runs out well within this.
+            let deadline = ContinuousClock.now + .seconds(240)
             while true {
                 // Read again after every sleep, the deadline's included (a starved task wakes late).
                 let left = try await queuedLeft()

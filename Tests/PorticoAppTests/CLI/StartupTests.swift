@@ -36,7 +36,8 @@ import Glibc
     }
 
     /// Waits for the child to exit, killing it after `limit` so a regression fails instead of hanging the suite.
-    static func exitStatus(_ process: PorticoProcess.Running, within limit: Duration = .seconds(10)) async -> Int32? {
+    /// The default bound is generous: a debug build migrating a database on a loaded machine is slow.
+    static func exitStatus(_ process: PorticoProcess.Running, within limit: Duration = .seconds(30)) async -> Int32? {
         let deadline = ContinuousClock.now + limit
         while process.child.isRunning {
             guard ContinuousClock.now < deadline else {

@@ -7,8 +7,9 @@ import Testing
 @Suite struct WebhookCrashTests {
     @Test func pendingDeliveryResumesAfterKill9() async throws {
         let database = CLITests.temporaryDatabase()
-        // The first delivery hangs (the process dies while waiting for it); later ones succeed.
-        try await WebhookReceiver.with(.first(.init(delay: .seconds(60)))) { receiver in
+        // The first delivery is held until the process has died waiting for it; later ones succeed.
+        let held = WebhookReceiver.Gate()
+        try await WebhookReceiver.with(.first(.init(gate: held))) { receiver in
             let first = try PorticoProcess.Running(["sandbox", "--port", "0", "--database", database])
             let firstLine = await first.firstLine()
             if firstLine.isEmpty { Issue.record("sandbox said: \(await first.stderr())") }
@@ -27,6 +28,7 @@ import Testing
             let eventID = try #require(event.body["id"] as? String)
             _ = try await receiver.waitFor(1)
             await #expect(first.stop(SIGKILL) == SIGKILL)
+            held.open()
 
             let second = try PorticoProcess.Running(["sandbox", "--port", "0", "--database", database])
             let restarted = try await #require(try JSONSerialization.jsonObject(with: Data(second.firstLine().utf8)) as? [String: Any])

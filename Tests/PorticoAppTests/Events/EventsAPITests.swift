@@ -163,9 +163,14 @@ import Testing
         let portico = try await TestPortico.make {
             $0.webhooks.maxConcurrency = 4
             $0.webhooks.perEndpointConcurrency = 2
-            $0.webhooks.timeoutSeconds = 10
+            // Longer than the test waits with the slow replies held: none of them times out and
+            // is sent again while the receiver still holds it (which would count three at once).
+            $0.webhooks.timeoutSeconds = 120
         }
-        try await WebhookReceiver.with(.always(.init(delay: .seconds(4)))) { slow in
+        // The slow endpoint answers nothing until the healthy one has had all ten.
+        let held = WebhookReceiver.Gate()
+        try await WebhookReceiver.with(.always(.init(gate: held))) { slow in
+            defer { held.open() }
             try await WebhookReceiver.with { healthy in
                 try await portico.run { (api: APIClient) async throws in
                     let key = portico.testKey
@@ -174,6 +179,8 @@ import Testing
                     for _ in 0..<10 { try await api.postEvent(key: key) }
                     let received = try await healthy.waitFor(10)
                     #expect(received.count == 10)
+                    held.open()
+                    try await slow.waitFor(10)
                     // Counted by the receiver, not by timing: however slow the machine, never more than its two slots at once.
                     #expect(slow.peakInFlight == 2, "the slow endpoint had \(slow.peakInFlight) deliveries in flight at once")
                 }

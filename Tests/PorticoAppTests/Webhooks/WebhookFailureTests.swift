@@ -9,11 +9,14 @@ import Testing
 /// Every way an attempt can fail, recorded with its kind, against real sockets.
 @Suite struct WebhookFailureTests {
     @Test func everyFailureKindIsRecordedAndScheduledForRetry() async throws {
-        // 3 s: a loaded CI machine (the PostgreSQL cluster beside the suite) can take more than a
-        // second to answer on loopback, which would record the 500 as a timeout.
-        let portico = try await TestPortico.make { $0.webhooks.timeoutSeconds = 3 }
+        // 10 s: a loaded CI machine (the PostgreSQL cluster and a release build beside the suite) can
+        // take seconds to answer on loopback, which would record the 500 as a timeout. The slow
+        // receiver holds its replies until the test ends, so its attempt times out however long that is.
+        let portico = try await TestPortico.make { $0.webhooks.timeoutSeconds = 10 }
+        let held = WebhookReceiver.Gate()
         try await WebhookReceiver.with(.always(.init(status: .internalServerError, body: "boom"))) { failing in
-            try await WebhookReceiver.with(.always(.init(delay: .seconds(10)))) { slow in
+            try await WebhookReceiver.with(.always(.init(gate: held))) { slow in
+                defer { held.open() }
                 try await portico.run { (api: APIClient) async throws in
                     let key = portico.testKey
                     let http = try await api.createEndpoint(key: key, url: failing.url)
