@@ -7,7 +7,7 @@ import Synchronization
 
 /// A real HTTP server on a loopback port that records every webhook it
 /// receives and answers as the test scripts it: by default 200, or per
-/// delivery number (1-based) a status, a delay, headers.
+/// delivery number (1-based) a status, headers, or a reply held on a gate.
 final class WebhookReceiver: Sendable {
     struct Received: Sendable {
         var headers: HTTPFields
@@ -23,9 +23,8 @@ final class WebhookReceiver: Sendable {
 
     struct Reply: Sendable {
         var status: HTTPResponse.Status = .ok
-        var delay: Duration = .zero
-        /// Held until the test opens this gate (after `delay`): unlike a delay alone, a slow
-        /// machine cannot let the answer out before the test has done what it must first.
+        /// Held until the test opens this gate: unlike a fixed delay, a slow machine cannot
+        /// let the answer out before the test has done what it must first.
         var gate: Gate? = nil
         var headers: HTTPFields = [:]
         var body: String = "ok"
@@ -131,7 +130,6 @@ final class WebhookReceiver: Sendable {
                 $0.now[webhookID, default: 0] += 1
             }
             defer { receiver.answering.withLock { $0.now[webhookID, default: 1] -= 1 } }
-            if reply.delay > .zero { try await Task.sleep(for: reply.delay) }
             try await reply.gate?.wait()
             return Response(status: reply.status, headers: reply.headers, body: .init(byteBuffer: ByteBuffer(string: reply.body)))
         }
