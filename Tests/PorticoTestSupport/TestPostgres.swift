@@ -29,6 +29,20 @@ package final class TestPostgres: Sendable {
         return logger
     }()
 
+    /// A store on `url` for a test. Its operations are bounded at five minutes, not the
+    /// production default of 30 s: the bound counts the wait for a pooled connection, and on a
+    /// loaded CI machine 60 transactions queued on a few connections (or a whole schema built
+    /// in one) took longer. Nothing here tests that bound; the server tests that do set it.
+    package static func store(_ url: PostgresURL, maximumConnections: Int, deliveryLeaseMilliseconds: Int64 = 60_000) -> PostgresStore {
+        PostgresStore(
+            url: url,
+            maximumConnections: maximumConnections,
+            deliveryLeaseMilliseconds: deliveryLeaseMilliseconds,
+            operationTimeout: .seconds(300),
+            logger: quietLogger
+        )
+    }
+
     private let administration: Result<(url: PostgresURL, client: PostgresClient), any Error>
     private let templateTask = Mutex<Task<String, any Error>?>(nil)
 
@@ -127,7 +141,7 @@ package final class TestPostgres: Sendable {
         let (url, client) = try administration.get()
         let name = "portico_template_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
         try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
-        let store = PostgresStore(url: database(name, on: url), maximumConnections: 1, logger: Self.quietLogger)
+        let store = Self.store(database(name, on: url), maximumConnections: 1)
         try await store.migrate()
         try store.close()
         try await client.query(PostgresQuery(unsafeSQL: "ALTER DATABASE \(name) WITH ALLOW_CONNECTIONS false IS_TEMPLATE true"))

@@ -16,7 +16,7 @@ struct ClusterLimiterTests {
 
     private static func store() async throws -> (PostgresStore, String) {
         let url = try await TestPostgres.shared.createDatabase(migrated: true)
-        return (PostgresStore(url: url, maximumConnections: 4, logger: TestPostgres.quietLogger), url.database)
+        return (TestPostgres.store(url, maximumConnections: 4), url.database)
     }
 
     @Test func aRefundAndAFinalSettleGiveEverythingBack() async throws {

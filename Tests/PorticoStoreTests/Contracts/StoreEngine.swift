@@ -35,7 +35,7 @@ struct StoreEngine: Sendable, CustomTestStringConvertible {
     static let postgres = StoreEngine(name: "PostgreSQL") {
         let url = try await TestPostgres.shared.createDatabase(migrated: true)
         // A copy of a database the migrations built once (`TestPostgres.template`).
-        let store = PostgresStore(url: url, maximumConnections: 2, logger: TestPostgres.quietLogger)
+        let store = TestPostgres.store(url, maximumConnections: 2)
         return (
             store,
             {

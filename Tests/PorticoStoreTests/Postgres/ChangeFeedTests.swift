@@ -13,8 +13,8 @@ struct ChangeFeedTests {
     @Test(.timeLimit(.minutes(5)))
     func anotherInstancesCommitsWakeThisOnesDispatcherMailerAndKeyCache() async throws {
         let url = try await TestPostgres.shared.createDatabase(migrated: true)
-        let here = PostgresStore(url: url, maximumConnections: 2, logger: TestPostgres.quietLogger)
-        let there = PostgresStore(url: url, maximumConnections: 2, logger: TestPostgres.quietLogger)
+        let here = TestPostgres.store(url, maximumConnections: 2)
+        let there = TestPostgres.store(url, maximumConnections: 2)
         let keysChanged = WakeSignal()
         let following = Task { await here.followChanges { keysChanged.fire() } }
         defer {
@@ -63,7 +63,7 @@ struct ChangeFeedTests {
     @Test(.timeLimit(.minutes(5)))
     func aRolledBackTransactionTellsNobody() async throws {
         let url = try await TestPostgres.shared.createDatabase(migrated: true)
-        let store = PostgresStore(url: url, maximumConnections: 2, logger: TestPostgres.quietLogger)
+        let store = TestPostgres.store(url, maximumConnections: 2)
         defer { try? store.close() }
         struct Refused: Error {}
         await #expect(throws: Refused.self) {

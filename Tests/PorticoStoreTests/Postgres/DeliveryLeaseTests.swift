@@ -14,8 +14,8 @@ struct DeliveryLeaseTests {
     @Test func aLeasedDeliveryIsTakenOverOnlyWhenItsLeaseEndsAndALateOutcomeIsDropped() async throws {
         let url = try await TestPostgres.shared.createDatabase(migrated: true)
         let lease: Int64 = 10_000
-        let first = PostgresStore(url: url, maximumConnections: 2, deliveryLeaseMilliseconds: lease, logger: TestPostgres.quietLogger)
-        let second = PostgresStore(url: url, maximumConnections: 2, deliveryLeaseMilliseconds: lease, logger: TestPostgres.quietLogger)
+        let first = TestPostgres.store(url, maximumConnections: 2, deliveryLeaseMilliseconds: lease)
+        let second = TestPostgres.store(url, maximumConnections: 2, deliveryLeaseMilliseconds: lease)
         defer {
             try? first.close()
             try? second.close()

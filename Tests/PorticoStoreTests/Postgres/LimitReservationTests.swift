@@ -12,7 +12,7 @@ import Testing
 struct LimitReservationTests {
     @Test func instancesAskingAtOnceAreGrantedExactlyTheLimitInAWindow() async throws {
         let url = try await TestPostgres.shared.createDatabase(migrated: true)
-        let stores = (0..<3).map { _ in PostgresStore(url: url, maximumConnections: 4, logger: TestPostgres.quietLogger) }
+        let stores = (0..<3).map { _ in TestPostgres.store(url, maximumConnections: 4) }
         defer { for store in stores { try? store.close() } }
         let slot: Int64 = 1_800_000_000
 
@@ -49,7 +49,7 @@ struct LimitReservationTests {
 
     @Test func aQuotaStartsFromTheUsageCommittedBeforeItsFirstReservation() async throws {
         let url = try await TestPostgres.shared.createDatabase(migrated: true)
-        let stores = (0..<3).map { _ in PostgresStore(url: url, maximumConnections: 4, logger: TestPostgres.quietLogger) }
+        let stores = (0..<3).map { _ in TestPostgres.store(url, maximumConnections: 4) }
         defer { for store in stores { try? store.close() } }
         let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: stores[0]))
         let day = QuotaPeriod.day.bounds(containing: Fixtures.now)
@@ -82,7 +82,7 @@ struct LimitReservationTests {
 extension LimitReservationTests {
     @Test func aLateReservationCannotOverfillALaterWindowAndReleasesAddUp() async throws {
         let url = try await TestPostgres.shared.createDatabase(migrated: true)
-        let store = PostgresStore(url: url, maximumConnections: 2, logger: TestPostgres.quietLogger)
+        let store = TestPostgres.store(url, maximumConnections: 2)
         defer { try? store.close() }
         let slot: Int64 = 1_800_000_000
         #expect(try await store.reserve(subject: "s", slot: slot + 41, window: 60, limit: 100, want: 50) == 50)
@@ -101,7 +101,7 @@ extension LimitReservationTests {
 extension LimitReservationTests {
     @Test func sharedUsageStartsFromCommittedUsageOnceAndAddsUpAcrossInstances() async throws {
         let url = try await TestPostgres.shared.createDatabase(migrated: true)
-        let stores = (0..<3).map { _ in PostgresStore(url: url, maximumConnections: 4, logger: TestPostgres.quietLogger) }
+        let stores = (0..<3).map { _ in TestPostgres.store(url, maximumConnections: 4) }
         defer { for store in stores { try? store.close() } }
         let scope = Fixtures.tenant(try await Fixtures.seededOrganization(in: stores[0]))
         let month = QuotaPeriod.month.bounds(containing: Fixtures.now)

@@ -30,9 +30,10 @@ struct PostgresSchemaTests {
     ]
 
     static func catalog(of url: PostgresURL) async throws -> Set<String> {
-        let store = PostgresStore(url: url, maximumConnections: 1, logger: TestPostgres.quietLogger)
+        let store = TestPostgres.store(url, maximumConnections: 1)
         defer { try? store.close() }
-        return try await store.read { connection in
+        // Not bounded by the operation timeout: information_schema is slow on a loaded test cluster.
+        return try await store.read(bounded: false) { connection in
             var lines = Set<String>()
             for query in catalogQueries {
                 for line in try await connection.column(String.self, PostgresQuery(unsafeSQL: query), logger: store.logger) {
@@ -52,14 +53,16 @@ struct PostgresSchemaTests {
                 try? await TestPostgres.shared.dropDatabase(referenceURL.database)
             }
         }
-        let migrated = PostgresStore(url: migratedURL, maximumConnections: 1, logger: TestPostgres.quietLogger)
+        let migrated = TestPostgres.store(migratedURL, maximumConnections: 1)
         #expect(try await migrated.migrate() == PostgresMigrations.identifiers)
         try migrated.close()
 
-        let reference = PostgresStore(url: referenceURL, maximumConnections: 1, logger: TestPostgres.quietLogger)
+        let reference = TestPostgres.store(referenceURL, maximumConnections: 1)
         let schema = try String(contentsOf: Self.schemaURL, encoding: .utf8)
         // portico_migrations is the migrator's own table: build it the same way on both sides.
-        try await reference.write { connection in
+        // Not bounded, as migrations are not: the whole schema in one transaction passed the
+        // 30 s operation timeout once under CI's load.
+        try await reference.write(bounded: false) { connection in
             try await connection.run("CREATE TABLE portico_migrations (id TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)", logger: reference.logger)
             for statement in PostgresMigrations.statements(schema) {
                 try await connection.run(PostgresQuery(unsafeSQL: statement), logger: reference.logger)
